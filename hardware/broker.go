@@ -1,0 +1,220 @@
+// Package hardware embeds the MQTT broker through which the room's devices talk to the
+// appliance: device authentication against the devices collection, the topic ACL, device
+// presence, and the bridge between channel topics and message records. Device drivers
+// live in subpackages and know only MQTT topics, never PocketBase.
+package hardware
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Version is reported in crisisroom/appliance/status.
+var Version = "dev"
+
+// Config of the embedded broker.
+type Config struct {
+	// Addr is the MQTT TCP listen address ("off" or "" disables the broker).
+	Addr string
+	// WSAddr is an optional MQTT-over-WebSocket listen address.
+	WSAddr string
+	// Prefix of the appliance's own topics, with the trailing slash ("crisisroom/").
+	Prefix string
+}
+
+// Broker is the running MQTT broker plus the appliance's inline client.
+type Broker struct {
+	app    core.App
+	cfg    Config
+	server *mqtt.Server
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	subID   int
+	addr    net.Addr
+	devices *deviceCache
+	onStart  []func(*Broker)
+	presence []PresenceFunc
+}
+
+// Register creates the broker, starts it when the app serves and stops it when the app
+// terminates. The config is read at start, after the command line has been parsed; an
+// address of "off" or "" leaves the broker stopped.
+func Register(app core.App, cfgp *Config) *Broker {
+	b := &Broker{app: app, devices: newDeviceCache()}
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		cfg := *cfgp
+		if cfg.Addr == "" || cfg.Addr == "off" {
+			return e.Next()
+		}
+		if cfg.Prefix == "" {
+			cfg.Prefix = "crisisroom/"
+		}
+		if !strings.HasSuffix(cfg.Prefix, "/") {
+			cfg.Prefix += "/"
+		}
+		b.cfg = cfg
+		if err := b.start(); err != nil {
+			return fmt.Errorf("failed to start the MQTT broker on %s: %w", cfg.Addr, err)
+		}
+		return e.Next()
+	})
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		b.Stop()
+		return e.Next()
+	})
+	b.registerRecordHooks()
+	return b
+}
+
+// OnStart runs fn once the broker is listening (drivers subscribe there).
+func (b *Broker) OnStart(fn func(*Broker)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onStart = append(b.onStart, fn)
+}
+
+// Prefix is the topic prefix with its trailing slash.
+func (b *Broker) Prefix() string { return b.cfg.Prefix }
+
+// Addr is the bound TCP address (useful with port 0 in tests).
+func (b *Broker) Addr() net.Addr {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.addr
+}
+
+func (b *Broker) start() error {
+	b.log = b.app.Logger().With("component", "mqtt")
+	caps := mqtt.NewDefaultServerCapabilities()
+	// mochi purges every retained message after this many seconds unless it is 0, and the
+	// retained device and appliance states must outlive a quiet weekend.
+	caps.MaximumMessageExpiryInterval = 0
+	server := mqtt.New(&mqtt.Options{
+		InlineClient: true,
+		Capabilities: caps,
+		Logger:       slog.New(slog.NewTextHandler(discard{}, nil)),
+	})
+	if err := server.AddHook(&authHook{b: b}, nil); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", b.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if err := server.AddListener(listeners.NewNet("tcp", ln)); err != nil {
+		ln.Close()
+		return err
+	}
+	if b.cfg.WSAddr != "" && b.cfg.WSAddr != "off" {
+		if err := server.AddListener(listeners.NewWebsocket(listeners.Config{ID: "ws", Address: b.cfg.WSAddr})); err != nil {
+			return err
+		}
+	}
+	if err := server.Serve(); err != nil {
+		return err
+	}
+
+	b.mu.Lock()
+	b.server = server
+	b.addr = ln.Addr()
+	starters := append([]func(*Broker){}, b.onStart...)
+	b.mu.Unlock()
+
+	b.resetPresence()
+	status, _ := json.Marshal(map[string]any{"state": "online", "version": Version, "since": time.Now().UTC().Format(time.RFC3339)})
+	b.Publish(b.cfg.Prefix+"appliance/status", status, true, 1)
+	b.subscribeChannelsIn()
+	for _, fn := range starters {
+		fn(b)
+	}
+	b.log.Info("MQTT broker listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// Stop announces the appliance offline, lets the last messages go out, and closes.
+func (b *Broker) Stop() {
+	b.mu.Lock()
+	server := b.server
+	b.server = nil
+	b.mu.Unlock()
+	if server == nil {
+		return
+	}
+	status, _ := json.Marshal(map[string]any{"state": "offline", "version": Version})
+	_ = server.Publish(b.cfg.Prefix+"appliance/status", status, true, 1)
+	// Give the clients' write loops a moment to flush what was just queued.
+	time.Sleep(100 * time.Millisecond)
+	if err := server.Close(); err != nil {
+		b.log.Warn("MQTT broker close", "error", err)
+	}
+}
+
+var errBrokerDown = errors.New("the MQTT broker is not running")
+
+// Publish sends a message as the appliance. Inline publishes skip the ACL.
+func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) error {
+	b.mu.Lock()
+	server := b.server
+	b.mu.Unlock()
+	if server == nil {
+		return errBrokerDown
+	}
+	return server.Publish(topic, payload, retain, qos)
+}
+
+// Subscribe registers an inline handler. The handler runs on the publisher's goroutine:
+// keep it short and hand slow work elsewhere.
+func (b *Broker) Subscribe(filter string, handler func(topic string, payload []byte)) error {
+	return b.SubscribeFrom(filter, func(_ string, topic string, payload []byte) { handler(topic, payload) })
+}
+
+// SubscribeFrom is Subscribe with the publishing client's username ("" for the appliance).
+func (b *Broker) SubscribeFrom(filter string, handler func(username, topic string, payload []byte)) error {
+	b.mu.Lock()
+	server := b.server
+	b.subID++
+	id := b.subID
+	b.mu.Unlock()
+	if server == nil {
+		return errBrokerDown
+	}
+	return server.Subscribe(filter, id, func(cl *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+		user := ""
+		if cl != nil && !cl.Net.Inline {
+			user = string(cl.Properties.Username)
+		}
+		handler(user, pk.TopicName, pk.Payload)
+	})
+}
+
+// Disconnect drops every connection of a device (deleted, password changed, suspended).
+func (b *Broker) Disconnect(username string) {
+	b.mu.Lock()
+	server := b.server
+	b.mu.Unlock()
+	if server == nil {
+		return
+	}
+	for _, cl := range server.Clients.GetAll() {
+		if string(cl.Properties.Username) == username && !cl.Net.Inline {
+			cl.Stop(errors.New("device credentials changed"))
+		}
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

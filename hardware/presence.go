@@ -1,0 +1,77 @@
+package hardware
+
+import (
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// PresenceFunc is told when a device connects or drops.
+type PresenceFunc func(d Device, online bool)
+
+// OnPresence registers fn for device presence changes (sirens send OFF to a relay that
+// comes back, the UI shows who is there).
+func (b *Broker) OnPresence(fn PresenceFunc) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.presence = append(b.presence, fn)
+}
+
+// Online reports whether a device with this username is connected now.
+func (b *Broker) Online(username string) bool {
+	b.mu.Lock()
+	server := b.server
+	b.mu.Unlock()
+	if server == nil {
+		return false
+	}
+	for _, cl := range server.Clients.GetAll() {
+		if string(cl.Properties.Username) == username && !cl.Closed() && !cl.Net.Inline {
+			return true
+		}
+	}
+	return false
+}
+
+// setPresence runs on a broker goroutine: it publishes the retained status at once and
+// hands the database write to its own goroutine so MQTT traffic never waits on SQLite.
+func (b *Broker) setPresence(username string, online bool) {
+	d, ok := b.devices.get(username)
+	if !ok {
+		return
+	}
+	state := "offline"
+	if online {
+		state = "online"
+	}
+	_ = b.Publish(b.cfg.Prefix+"device/"+username+"/status", []byte(state), true, 1)
+	b.mu.Lock()
+	fns := append([]PresenceFunc{}, b.presence...)
+	b.mu.Unlock()
+	go func() {
+		b.writePresence(d.Id, online)
+		for _, fn := range fns {
+			fn(d, online)
+		}
+	}()
+}
+
+func (b *Broker) writePresence(id string, online bool) {
+	rec, err := b.app.FindRecordById("devices", id)
+	if err != nil {
+		return
+	}
+	rec.Set("online", online)
+	rec.Set("last_seen", types.NowDateTime())
+	// A model save (not a request) is not audited, and realtime subscribers still hear of it.
+	if err := b.app.Save(rec); err != nil {
+		b.log.Warn("device presence not saved", "device", id, "error", err)
+	}
+}
+
+// resetPresence marks every device offline at start: nobody is connected to a broker
+// that has just begun listening.
+func (b *Broker) resetPresence() {
+	_, err := b.app.DB().NewQuery("UPDATE devices SET online = FALSE, last_seen = last_seen").Execute()
+	if err != nil {
+		b.log.Warn("device presence reset failed", "error", err)
+	}
+}

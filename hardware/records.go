@@ -1,0 +1,222 @@
+package hardware
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+var reservedRoots = []string{"crisisroom", "homeassistant", "shellies", "cmnd", "stat", "tele", "wled", "$"}
+
+func (b *Broker) registerRecordHooks() {
+	b.app.OnRecordValidate("devices").BindFunc(func(e *core.RecordEvent) error {
+		if err := validateDevice(e.App, e.Record, b.cfg.Prefix); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	// A changed or removed device loses its connections: its grants or password changed.
+	drop := func(e *core.RecordEvent) error {
+		u := e.Record.Original().GetString("username")
+		b.devices.drop(u)
+		if e.Record.Original().GetString("password") != e.Record.GetString("password") || e.Type == "delete" ||
+			e.Record.Original().GetString("organisation") != e.Record.GetString("organisation") {
+			b.Disconnect(u)
+		} else if cur, ok := e.App.FindRecordById("devices", e.Record.Id); ok == nil {
+			b.devices.put(deviceFromRecord(cur))
+		}
+		return e.Next()
+	}
+	b.app.OnRecordAfterUpdateSuccess("devices").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.Original().GetString("online") != e.Record.GetString("online") && e.Record.Original().GetString("config") == e.Record.GetString("config") {
+			return e.Next()
+		}
+		return drop(e)
+	})
+	b.app.OnRecordAfterDeleteSuccess("devices").BindFunc(drop)
+
+	// Every message of a channel also goes to its MQTT topic, for boards and bridges.
+	b.app.OnRecordAfterCreateSuccess("messages").BindFunc(func(e *core.RecordEvent) error {
+		b.publishMessage(e.Record)
+		return e.Next()
+	})
+}
+
+func validateDevice(app core.App, r *core.Record, prefix string) error {
+	topic := r.GetString("topic")
+	if topic != "" {
+		root := strings.SplitN(topic, "/", 2)[0]
+		for _, res := range reservedRoots {
+			if root == res || strings.HasPrefix(topic, strings.TrimSuffix(prefix, "/")) {
+				return errors.New("the device topic may not begin with a reserved name / Das Gerätethema darf nicht mit einem reservierten Namen beginnen")
+			}
+		}
+		if strings.ContainsAny(topic, "+#") {
+			return errors.New("the device topic may not contain MQTT wildcards / Das Gerätethema darf keine MQTT-Platzhalter enthalten")
+		}
+		if other, err := app.FindFirstRecordByFilter("devices", "topic = {:t} && id != {:id}", dbx.Params{"t": topic, "id": r.Id}); err == nil && other != nil {
+			return errors.New("another device already uses this topic / Ein anderes Gerät verwendet dieses Thema bereits")
+		}
+		// One topic must not be the prefix of another, or one device could read the other's.
+		var n int
+		_ = app.DB().NewQuery("SELECT COUNT(*) FROM devices WHERE id != {:id} AND topic != '' AND (topic LIKE {:t} || '/%' OR {:t} LIKE topic || '/%')").
+			Bind(dbx.Params{"id": r.Id, "t": topic}).Row(&n)
+		if n > 0 {
+			return errors.New("the device topic overlaps another device's / Das Gerätethema überschneidet sich mit dem eines anderen Geräts")
+		}
+	}
+	if zone := r.GetString("zone"); zone != "" {
+		// Zones are shared by the sirens in them; they must not span two organisations.
+		if other, err := app.FindFirstRecordByFilter("devices", "zone = {:z} && organisation != {:o} && id != {:id}", dbx.Params{"z": zone, "o": r.GetString("organisation"), "id": r.Id}); err == nil && other != nil {
+			return errors.New("this zone belongs to another organisation / Diese Zone gehört zu einer anderen Organisation")
+		}
+	}
+	if ch := r.GetString("channel"); ch != "" {
+		c, err := app.FindRecordById("channels", ch)
+		if err != nil {
+			return errors.New("the device's channel does not exist / Der Kanal des Geräts existiert nicht")
+		}
+		org := r.GetString("organisation")
+		ok := c.GetString("organisation") == org
+		for _, o := range c.GetStringSlice("organisations") {
+			ok = ok || o == org
+		}
+		if !ok {
+			return errors.New("the device's organisation does not take part in this channel / Die Organisation des Geräts nimmt an diesem Kanal nicht teil")
+		}
+	}
+	return nil
+}
+
+// ChannelOut is the payload on crisisroom/channel/<id>/out.
+type ChannelOut struct {
+	Id       string `json:"id"`
+	Channel  string `json:"channel"`
+	Author   string `json:"author"`
+	Body     string `json:"body"`
+	Priority string `json:"priority"`
+	Source   string `json:"source"`
+	Created  string `json:"created"`
+}
+
+func (b *Broker) publishMessage(m *core.Record) {
+	if m.GetBool("deleted") {
+		return
+	}
+	author := ""
+	if u, err := b.app.FindRecordById("users", m.GetString("author")); err == nil {
+		author = u.GetString("name")
+	} else if d, err := b.app.FindRecordById("devices", m.GetString("device")); err == nil {
+		author = d.GetString("name")
+	}
+	priority := m.GetString("priority")
+	if priority == "" {
+		priority = "normal"
+	}
+	payload, _ := json.Marshal(ChannelOut{m.Id, m.GetString("channel"), author, m.GetString("body"), priority, m.GetString("source"), m.GetDateTime("created").String()})
+	_ = b.Publish(b.cfg.Prefix+"channel/"+m.GetString("channel")+"/out", payload, false, 1)
+}
+
+// ChannelIn is what a device posts on crisisroom/channel/<id>/in: JSON, or plain text as
+// the body.
+type ChannelIn struct {
+	Body      string `json:"body"`
+	Priority  string `json:"priority"`
+	ClientKey string `json:"client_key"`
+}
+
+// subscribeChannelsIn turns device posts into messages. The ACL has already limited each
+// device to its own channel; the handler checks again because the inline client skips it.
+func (b *Broker) subscribeChannelsIn() {
+	err := b.SubscribeFrom(b.cfg.Prefix+"channel/+/in", func(username, topic string, payload []byte) {
+		if username == "" {
+			return
+		}
+		channel := strings.TrimSuffix(strings.TrimPrefix(topic, b.cfg.Prefix+"channel/"), "/in")
+		go b.postFromDevice(username, channel, payload)
+	})
+	if err != nil {
+		b.log.Error("channel subscription failed", "error", err)
+	}
+}
+
+func (b *Broker) reportError(username, topic, msg string) {
+	payload, _ := json.Marshal(map[string]string{"topic": topic, "error": msg})
+	_ = b.Publish(b.cfg.Prefix+"device/"+username+"/error", payload, false, 1)
+}
+
+func (b *Broker) postFromDevice(username, channel string, payload []byte) {
+	topic := b.cfg.Prefix + "channel/" + channel + "/in"
+	d, ok := b.devices.get(username)
+	if !ok || d.Channel != channel {
+		return
+	}
+	in, err := ParseChannelIn(payload)
+	if err != nil {
+		b.reportError(username, topic, err.Error())
+		return
+	}
+	coll, err := b.app.FindCachedCollectionByNameOrId("messages")
+	if err != nil {
+		return
+	}
+	if in.ClientKey != "" {
+		if _, err := b.app.FindFirstRecordByFilter("messages", "device = {:d} && client_key = {:k}", dbx.Params{"d": d.Id, "k": in.ClientKey}); err == nil {
+			return // a retried publish (QoS 1 redelivery): already posted
+		}
+	}
+	m := core.NewRecord(coll)
+	m.Set("channel", channel)
+	m.Set("device", d.Id)
+	m.Set("body", in.Body)
+	m.Set("priority", in.Priority)
+	m.Set("source", "mqtt")
+	m.Set("client_key", in.ClientKey)
+	if err := b.app.Save(m); err != nil {
+		b.reportError(username, topic, "message not saved: "+err.Error())
+	}
+}
+
+// ParseChannelIn reads a device's post; it refuses what would not make a message.
+func ParseChannelIn(payload []byte) (ChannelIn, error) {
+	var in ChannelIn
+	if !utf8.Valid(payload) {
+		return in, errors.New("payload is not UTF-8 text / Nutzlast ist kein UTF-8-Text")
+	}
+	trimmed := strings.TrimSpace(string(payload))
+	if strings.HasPrefix(trimmed, "{") {
+		if err := json.Unmarshal(payload, &in); err != nil {
+			return in, errors.New("payload is not valid JSON: " + err.Error())
+		}
+	} else {
+		in.Body = trimmed
+	}
+	in.Body = strings.TrimSpace(in.Body)
+	if in.Body == "" {
+		return in, errors.New("empty message / leere Nachricht")
+	}
+	if utf8.RuneCountInString(in.Body) > 20000 {
+		return in, errors.New("message longer than 20000 characters / Nachricht länger als 20000 Zeichen")
+	}
+	switch in.Priority {
+	case "", "normal", "immediate", "flash":
+	default:
+		return in, errors.New("priority must be normal, immediate or flash")
+	}
+	if in.Priority == "" {
+		in.Priority = "normal"
+	}
+	if len(in.ClientKey) > 64 {
+		return in, errors.New("client_key longer than 64 characters")
+	}
+	for _, c := range in.ClientKey {
+		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return in, errors.New("client_key may hold only letters, digits, - and _")
+		}
+	}
+	return in, nil
+}

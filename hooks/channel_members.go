@@ -1,0 +1,155 @@
+package hooks
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// Who may add, change and remove channel members depends on the kind of channel, on the
+// organisations taking part and on the target person's memberships: more than a collection
+// rule can say, so the rule only requires a signed-in user and this hook decides.
+func registerChannelMembers(app core.App) {
+	app.OnRecordCreateRequest("channel_members").BindFunc(func(e *core.RecordRequestEvent) error {
+		if isSuperuser(e.Auth) {
+			return e.Next()
+		}
+		ch, err := e.App.FindRecordById("channels", e.Record.GetString("channel"))
+		if err != nil {
+			return router.NewBadRequestError("Unknown channel. / Unbekannter Kanal.", nil)
+		}
+		if ch.GetBool("archived") {
+			return router.NewBadRequestError("The channel is archived. / Der Kanal ist archiviert.", nil)
+		}
+		target := e.Record.GetString("user")
+		m, err := mayManageMember(e.App, e.Auth.Id, ch, target)
+		if err != nil {
+			return err
+		}
+		if e.Record.GetString("role") == "owner" && !(ch.GetString("kind") == "shared" && IsHostOperator(e.App, e.Auth.Id)) && !isChannelOwner(e.App, ch.Id, e.Auth.Id) {
+			return router.NewForbiddenError("Only the channel's owner may appoint owners. / Nur Kanalverantwortliche dürfen Verantwortliche ernennen.", nil)
+		}
+		if m != nil && m.GetString("role") == "guest" {
+			e.Record.Set("expires", m.Get("expires"))
+		}
+		return e.Next()
+	})
+
+	app.OnRecordUpdateRequest("channel_members").BindFunc(func(e *core.RecordRequestEvent) error {
+		if isSuperuser(e.Auth) {
+			return e.Next()
+		}
+		orig := e.Record.Original()
+		roleChanged := orig.GetString("role") != e.Record.GetString("role")
+		expiresChanged := orig.GetString("expires") != e.Record.GetString("expires")
+		lastReadChanged := orig.GetString("last_read") != e.Record.GetString("last_read")
+		if expiresChanged {
+			return router.NewForbiddenError("The end of a guest's access follows the guest membership. / Das Ende eines Gastzugangs folgt der Gastmitgliedschaft.", nil)
+		}
+		if lastReadChanged && e.Record.GetString("user") != e.Auth.Id {
+			return router.NewForbiddenError("Only you mark what you have read. / Nur Sie selbst markieren Gelesenes.", nil)
+		}
+		if roleChanged {
+			ch, err := e.App.FindRecordById("channels", e.Record.GetString("channel"))
+			if err != nil {
+				return router.NewBadRequestError("Unknown channel.", nil)
+			}
+			if _, err := mayManageMember(e.App, e.Auth.Id, ch, e.Record.GetString("user")); err != nil {
+				return err
+			}
+			if e.Record.GetString("user") == e.Auth.Id && !isChannelOwner(e.App, ch.Id, e.Auth.Id) && !IsHostOperator(e.App, e.Auth.Id) && RoleIn(e.App, e.Auth.Id, ch.GetString("organisation")) != "admin" {
+				return router.NewForbiddenError("You cannot change your own role. / Sie können Ihre eigene Rolle nicht ändern.", nil)
+			}
+		}
+		return e.Next()
+	})
+
+	app.OnRecordDeleteRequest("channel_members").BindFunc(func(e *core.RecordRequestEvent) error {
+		if isSuperuser(e.Auth) {
+			return e.Next()
+		}
+		ch, err := e.App.FindRecordById("channels", e.Record.GetString("channel"))
+		if err != nil {
+			return e.Next()
+		}
+		if ch.GetString("kind") == "direct" {
+			return router.NewForbiddenError("A direct conversation keeps both people. / Ein Direktgespräch behält beide Personen.", nil)
+		}
+		if e.Record.GetString("user") == e.Auth.Id {
+			return e.Next() // anyone may leave
+		}
+		if _, err := mayManageMember(e.App, e.Auth.Id, ch, e.Record.GetString("user")); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+}
+
+// mayManageMember decides whether actor may add target to ch (or change or remove them),
+// and returns the membership through which target may be there.
+func mayManageMember(app core.App, actor string, ch *core.Record, target string) (*core.Record, error) {
+	forbidden := router.NewForbiddenError("You may not manage the members of this channel. / Sie dürfen die Mitglieder dieses Kanals nicht verwalten.", nil)
+	notEligible := router.NewBadRequestError("This person does not belong to an organisation of this channel. / Diese Person gehört zu keiner Organisation dieses Kanals.", nil)
+	owner := ch.GetString("organisation")
+	switch ch.GetString("kind") {
+	case "org":
+		m := Membership(app, target, owner)
+		if m == nil {
+			return nil, notEligible
+		}
+		if RoleIn(app, actor, owner) == "admin" || (actor == target && IsStaff(app, actor, owner)) {
+			return m, nil
+		}
+		return nil, forbidden
+	case "shared":
+		orgs := channelOrgs(ch)
+		m := liveMembershipIn(app, target, orgs)
+		if m == nil {
+			return nil, notEligible
+		}
+		if IsHostOperator(app, actor) {
+			return m, nil
+		}
+		// Each organisation adds its own people.
+		for _, o := range orgs {
+			if RoleIn(app, actor, o) == "admin" && Membership(app, target, o) != nil {
+				return Membership(app, target, o), nil
+			}
+		}
+		return nil, forbidden
+	case "group":
+		if !isChannelOwner(app, ch.Id, actor) {
+			return nil, forbidden
+		}
+		if !SharesSomething(app, actor, target) {
+			return nil, notEligible
+		}
+		return liveMembershipIn(app, target, []string{owner}), nil
+	}
+	return nil, forbidden
+}
+
+func isChannelOwner(app core.App, channelId, userId string) bool {
+	cm := ChannelMember(app, channelId, userId)
+	return cm != nil && cm.GetString("role") == "owner"
+}
+
+// SharesSomething: a and b are both staff of one organisation, or both in one channel.
+func SharesSomething(app core.App, a, b string) bool {
+	var n int
+	err := app.DB().NewQuery(`
+		SELECT COUNT(*) FROM memberships ma JOIN memberships mb ON ma.organisation = mb.organisation
+		WHERE ma.user = {:a} AND mb.user = {:b} AND ma.role != 'guest' AND mb.role != 'guest'`).
+		Bind(map[string]any{"a": a, "b": b}).Row(&n)
+	if err == nil && n > 0 {
+		return true
+	}
+	err = app.DB().NewQuery(`
+		SELECT COUNT(*) FROM channel_members ca JOIN channel_members cb ON ca.channel = cb.channel
+		WHERE ca.user = {:a} AND cb.user = {:b}`).
+		Bind(map[string]any{"a": a, "b": b}).Row(&n)
+	return err == nil && n > 0
+}
+
+func isSuperuser(r *core.Record) bool {
+	return r != nil && r.Collection().Name == core.CollectionNameSuperusers
+}

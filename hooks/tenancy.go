@@ -1,0 +1,216 @@
+package hooks
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+var (
+	errOneHost        = errors.New("there is exactly one host organisation / Es gibt genau eine Krisenstab-Organisation")
+	errLastAdmin      = errors.New("an organisation keeps at least one admin / Eine Organisation braucht mindestens einen Admin")
+	errGuestExpiry    = errors.New("a guest membership needs an end date / Eine Gastmitgliedschaft braucht ein Ablaufdatum")
+	errSuspendedOrg   = errors.New("the organisation is suspended / Die Organisation ist gesperrt")
+	errChannelDeleted = errors.New("channels are archived, not deleted / Kanäle werden archiviert, nicht gelöscht")
+)
+
+func registerTenancy(app core.App) {
+	app.OnRecordCreate("organisations").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("kind") == "host" && HostOrganisation(e.App) != nil {
+			return errOneHost
+		}
+		if e.Record.GetString("status") == "" {
+			e.Record.Set("status", "active")
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdate("organisations").BindFunc(func(e *core.RecordEvent) error {
+		if (e.Record.Original().GetString("kind") == "host") != (e.Record.GetString("kind") == "host") {
+			return errOneHost
+		}
+		return e.Next()
+	})
+	app.OnRecordDelete("organisations").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("kind") == "host" {
+			return errOneHost
+		}
+		return e.Next()
+	})
+
+	app.OnRecordValidate("memberships").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("role") == "guest" && e.Record.GetDateTime("expires").IsZero() {
+			return errGuestExpiry
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdateRequest("memberships").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Record.Original().GetString("role") == "admin" && e.Record.GetString("role") != "admin" && adminCount(e.App, e.Record.GetString("organisation")) <= 1 {
+			return router.NewBadRequestError(errLastAdmin.Error(), nil)
+		}
+		return e.Next()
+	})
+	app.OnRecordDeleteRequest("memberships").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Record.GetString("role") == "admin" && adminCount(e.App, e.Record.GetString("organisation")) <= 1 {
+			return router.NewBadRequestError(errLastAdmin.Error(), nil)
+		}
+		return e.Next()
+	})
+	// Staff of an organisation are in all its org channels; leaving it takes them out.
+	app.OnRecordAfterCreateSuccess("memberships").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("role") != "guest" {
+			joinOrgChannels(e.App, e.Record.GetString("user"), e.Record.GetString("organisation"))
+		}
+		return e.Next()
+	})
+	app.OnRecordAfterDeleteSuccess("memberships").BindFunc(func(e *core.RecordEvent) error {
+		leaveOrgChannels(e.App, e.Record.GetString("user"), e.Record.GetString("organisation"))
+		return e.Next()
+	})
+
+	// Who may create which channel is in the collection rule; the hook fills in the rest.
+	app.OnRecordCreateRequest("channels").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Auth == nil || e.Auth.Collection().Name != "users" {
+			return e.Next() // superusers (the room's IT) may create anything
+		}
+		if org, err := e.App.FindRecordById("organisations", e.Record.GetString("organisation")); err == nil && org.GetString("status") == "suspended" {
+			return router.NewForbiddenError(errSuspendedOrg.Error(), nil)
+		}
+		if e.Record.GetString("kind") == "direct" {
+			return router.NewBadRequestError("Direct conversations are started with POST /api/crisisroom/direct. / Direktgespräche über /api/crisisroom/direct beginnen.", nil)
+		}
+		e.Record.Set("created_by", e.Auth.Id)
+		if err := e.Next(); err != nil {
+			return err
+		}
+		addChannelMember(e.App, e.Record.Id, e.Auth.Id, "owner", nil)
+		return nil
+	})
+	app.OnRecordAfterCreateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("kind") == "org" {
+			staff, _ := e.App.FindRecordsByFilter("memberships", `organisation = {:o} && role != "guest"`, "", 0, 0, dbx.Params{"o": e.Record.GetString("organisation")})
+			for _, m := range staff {
+				addChannelMember(e.App, e.Record.Id, m.GetString("user"), "member", nil)
+			}
+		}
+		return e.Next()
+	})
+	app.OnRecordDelete("channels").BindFunc(func(e *core.RecordEvent) error {
+		// Cascades from a removed organisation are allowed; the API has no delete rule.
+		return e.Next()
+	})
+
+	// Guests lose access the moment their membership ends: the rules check expires, and
+	// this job removes what has run out so lists stay clean.
+	app.Cron().MustAdd("crisisroom_expire_guests", "* * * * *", func() { expireGuests(app) })
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		expireGuests(e.App)
+		e.Router.GET("/api/crisisroom/me", handleMe)
+		return e.Next()
+	})
+}
+
+func adminCount(app core.App, orgId string) int {
+	n, _ := app.CountRecords("memberships", dbx.HashExp{"organisation": orgId, "role": "admin"})
+	return int(n)
+}
+
+func joinOrgChannels(app core.App, userId, orgId string) {
+	chans, _ := app.FindRecordsByFilter("channels", `organisation = {:o} && kind = "org" && archived = false`, "", 0, 0, dbx.Params{"o": orgId})
+	for _, ch := range chans {
+		addChannelMember(app, ch.Id, userId, "member", nil)
+	}
+}
+
+func leaveOrgChannels(app core.App, userId, orgId string) {
+	cms, _ := app.FindRecordsByFilter("channel_members", `user = {:u} && (channel.organisation = {:o} || channel.organisations ?= {:o})`, "", 0, 0, dbx.Params{"u": userId, "o": orgId})
+	for _, cm := range cms {
+		ch, err := app.FindRecordById("channels", cm.GetString("channel"))
+		if err != nil || ch.GetString("kind") == "direct" {
+			continue
+		}
+		// Someone in a shared channel through another of their organisations stays.
+		if ch.GetString("kind") == "shared" && liveMembershipIn(app, userId, channelOrgs(ch)) != nil {
+			continue
+		}
+		if err := app.Delete(cm); err != nil {
+			app.Logger().Warn("could not remove channel member", "channel", ch.Id, "error", err)
+		}
+	}
+}
+
+// addChannelMember adds user to channel unless already there. expires is copied from a
+// guest's membership so the channel rule ends access at the same moment.
+func addChannelMember(app core.App, channelId, userId, role string, expires any) *core.Record {
+	if cm, err := app.FindFirstRecordByFilter("channel_members", "channel = {:c} && user = {:u}", dbx.Params{"c": channelId, "u": userId}); err == nil {
+		return cm
+	}
+	coll, err := app.FindCachedCollectionByNameOrId("channel_members")
+	if err != nil {
+		return nil
+	}
+	cm := core.NewRecord(coll)
+	cm.Set("channel", channelId)
+	cm.Set("user", userId)
+	cm.Set("role", role)
+	if expires != nil {
+		cm.Set("expires", expires)
+	}
+	if err := app.Save(cm); err != nil {
+		app.Logger().Warn("could not add channel member", "channel", channelId, "user", userId, "error", err)
+		return nil
+	}
+	return cm
+}
+
+func expireGuests(app core.App) {
+	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
+	for _, coll := range []string{"memberships", "channel_members"} {
+		recs, err := app.FindRecordsByFilter(coll, `expires != "" && expires < {:now}`, "", 500, 0, dbx.Params{"now": now})
+		if err != nil {
+			continue
+		}
+		for _, r := range recs {
+			if err := app.Delete(r); err == nil {
+				Audit(app, AuditEntry{Action: coll + ".expired", Organisation: orgOf(app, r), Target: r.Id, Data: map[string]any{"user": r.GetString("user")}})
+			}
+		}
+	}
+}
+
+// handleMe answers the UI's first question: who am I, and in which tenants.
+func handleMe(e *core.RequestEvent) error {
+	if e.Auth == nil || e.Auth.Collection().Name != "users" {
+		return e.UnauthorizedError("Please sign in. / Bitte anmelden.", nil)
+	}
+	ms, err := e.App.FindRecordsByFilter("memberships", "user = {:u}", "created", 0, 0, dbx.Params{"u": e.Auth.Id})
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	type tenant struct {
+		Id       string `json:"id"`
+		Name     string `json:"name"`
+		Short    string `json:"short"`
+		Kind     string `json:"kind"`
+		Color    string `json:"color"`
+		Status   string `json:"status"`
+		Role     string `json:"role"`
+		Function string `json:"function"`
+		Expires  string `json:"expires"`
+	}
+	out := []tenant{}
+	for _, m := range ms {
+		if expired(m) {
+			continue
+		}
+		org, err := e.App.FindRecordById("organisations", m.GetString("organisation"))
+		if err != nil {
+			continue
+		}
+		out = append(out, tenant{org.Id, org.GetString("name"), org.GetString("short"), org.GetString("kind"), org.GetString("color"), org.GetString("status"), m.GetString("role"), m.GetString("function"), m.GetString("expires")})
+	}
+	return e.JSON(http.StatusOK, map[string]any{"user": e.Auth, "tenants": out, "host_operator": IsHostOperator(e.App, e.Auth.Id)})
+}

@@ -1,0 +1,72 @@
+// crisisroom is a self-hosted appliance for a municipal crisis staff room: one messenger
+// for every organisation in the room, each in its own tenant, with the room's fax modems,
+// sirens and status boards on the same box through MQTT. See README.md.
+package main
+
+import (
+	"errors"
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/cmd"
+	"github.com/spf13/cobra"
+
+	"crisisroom/hardware"
+	"crisisroom/hooks"
+	_ "crisisroom/migrations"
+)
+
+func main() {
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "./crisisroom_data", HideStartBanner: false})
+
+	var (
+		httpAddr   = "0.0.0.0:8090"
+		mqttAddr   = "0.0.0.0:1883"
+		mqttWSAddr = ""
+		mqttPrefix = "crisisroom/"
+		publicDir  = ""
+		publicURL  = ""
+	)
+	flags := app.RootCmd.PersistentFlags()
+	flags.StringVar(&httpAddr, "http", httpAddr, "HTTP listen address")
+	flags.StringVar(&mqttAddr, "mqtt", mqttAddr, `MQTT listen address ("off" disables the broker)`)
+	flags.StringVar(&mqttWSAddr, "mqtt-ws", mqttWSAddr, "MQTT over WebSocket listen address (empty: off)")
+	flags.StringVar(&mqttPrefix, "mqtt-prefix", mqttPrefix, "prefix of the appliance's MQTT topics")
+	flags.StringVar(&publicDir, "public-dir", publicDir, "serve the web UI from this folder instead of the embedded copy (development)")
+	flags.StringVar(&publicURL, "public-url", publicURL, "base URL in links and QR codes (default: derived from the listen address)")
+
+	// The values are read when a command runs, after flag parsing: hand out pointers.
+	hcfg := &hooks.Config{}
+	bcfg := &hardware.Config{}
+	app.RootCmd.PersistentPreRun = func(*cobra.Command, []string) {
+		*hcfg = hooks.Config{PublicURL: publicURL, HTTPAddr: httpAddr}
+		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
+	}
+	hooks.Register(app, hcfg)
+	hardware.Register(app, bcfg)
+	servePublic(app, &publicDir)
+
+	serve := func(c *cobra.Command, _ []string) error {
+		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: true, AllowedOrigins: []string{"*"}})
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+	app.RootCmd.AddCommand(
+		cmd.NewSuperuserCommand(app),
+		&cobra.Command{Use: "serve", Short: "Runs the appliance: web UI, API and MQTT broker", SilenceUsage: true, RunE: serve},
+		&cobra.Command{Use: "demo", Short: "Like serve, but first seeds a demo crisis staff with simulated hardware", SilenceUsage: true,
+			RunE: func(c *cobra.Command, args []string) error {
+				hooks.EnableDemo(app)
+				return serve(c, args)
+			}},
+	)
+	if err := app.Execute(); err != nil {
+		log.Println(err)
+		os.Exit(1)
+	}
+}
