@@ -171,7 +171,7 @@ func (c *deviceCache) get(u string) (Device, bool) {
 	d, ok := c.m[u]
 	return d, ok
 }
-func (c *deviceCache) put(d Device) { c.mu.Lock(); c.m[d.Username] = d; c.mu.Unlock() }
+func (c *deviceCache) put(d Device)  { c.mu.Lock(); c.m[d.Username] = d; c.mu.Unlock() }
 func (c *deviceCache) drop(u string) { c.mu.Lock(); delete(c.m, u); c.mu.Unlock() }
 
 // authHook authenticates devices against their auth records and enforces the ACL.

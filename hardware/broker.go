@@ -40,10 +40,10 @@ type Broker struct {
 	server *mqtt.Server
 	log    *slog.Logger
 
-	mu      sync.Mutex
-	subID   int
-	addr    net.Addr
-	devices *deviceCache
+	mu       sync.Mutex
+	subID    int
+	addr     net.Addr
+	devices  *deviceCache
 	onStart  []func(*Broker)
 	presence []PresenceFunc
 }
