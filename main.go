@@ -16,6 +16,7 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hooks"
+	pbpublic "crisisroom/pb_public"
 	_ "crisisroom/migrations"
 )
 
@@ -47,7 +48,7 @@ func main() {
 	}
 	hooks.Register(app, hcfg)
 	hardware.Register(app, bcfg)
-	servePublic(app, &publicDir)
+	pbpublic.Register(app, &publicDir)
 
 	serve := func(c *cobra.Command, _ []string) error {
 		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: true, AllowedOrigins: []string{"*"}})

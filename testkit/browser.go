@@ -1,0 +1,83 @@
+package testkit
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser starts headless chromium processes. Each NewContext is a separate chromium
+// with its own profile (cookies, storage, service workers), like a second person at
+// another desk.
+type Browser struct {
+	path string
+}
+
+// chromiumPath finds Debian's chromium. Outside CI a missing browser skips the test;
+// in CI (CI=true) it fails, because ./test.sh installs it.
+func chromiumPath(t testing.TB) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; ./test.sh installs it with apt-get")
+	}
+	t.Skip("chromium is not installed (run ./test.sh, which installs it)")
+	return ""
+}
+
+// NewBrowser finds chromium (or skips/fails the test as chromiumPath says).
+func NewBrowser(t testing.TB) *Browser {
+	t.Helper()
+	return &Browser{path: chromiumPath(t)}
+}
+
+// NewContext starts a fresh chromium and returns a context for its first tab. It ends
+// with the test, or after timeout.
+func (b *Browser) NewContext(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{},
+		chromedp.ExecPath(b.path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// Without these chromium phones home, and this machine has no uplink.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
+		chromedp.WindowSize(1280, 860),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelT := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelT(); cancel(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("chromium did not start: %v", err)
+	}
+	return ctx
+}
+
+// Screenshot saves a PNG of the whole page to path (for the README's pictures).
+func Screenshot(ctx context.Context, path string) error {
+	var buf []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 90)); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf, 0o644)
+}

@@ -1,0 +1,129 @@
+// Package testkit starts the whole appliance on loopback ports and drives Debian's
+// chromium against it. It is a fixture for tests in every package, so it lives in
+// non-test files.
+package testkit
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"crisisroom/hardware"
+	"crisisroom/hooks"
+	_ "crisisroom/migrations"
+	pbpublic "crisisroom/pb_public"
+)
+
+// Options choose what the test appliance runs.
+type Options struct {
+	Demo      bool   // seed the demo crisis staff before serving
+	NoMQTT    bool   // leave the MQTT broker off
+	PublicDir string // serve the UI from disk instead of the embedded copy
+	// Before runs after the appliance's own hooks are registered and before it serves,
+	// for tests that add hooks of their own.
+	Before func(app core.App)
+}
+
+// Server is a running appliance: real SQLite in a temp dir, real HTTP and MQTT listeners.
+type Server struct {
+	URL      string // http://127.0.0.1:PORT
+	App      *tests.TestApp
+	Broker   *hardware.Broker
+	MQTTAddr string // 127.0.0.1:PORT, empty with NoMQTT
+	Demo     *hooks.Demo
+}
+
+// StartServer runs the appliance for the duration of the test.
+func StartServer(t testing.TB, opts Options) *Server {
+	t.Helper()
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatalf("test app: %v", err)
+	}
+	hooks.Register(app, &hooks.Config{Quiet: true})
+	mqttAddr := "127.0.0.1:0"
+	if opts.NoMQTT {
+		mqttAddr = "off"
+	}
+	broker := hardware.Register(app, &hardware.Config{Addr: mqttAddr})
+	pbpublic.Register(app, &opts.PublicDir)
+	if opts.Before != nil {
+		opts.Before(app)
+	}
+	s := &Server{App: app, Broker: broker}
+	if opts.Demo {
+		d, err := hooks.SeedDemo(app)
+		if err != nil {
+			t.Fatalf("demo seed: %v", err)
+		}
+		s.Demo = d
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Listener = ln
+		return e.Next()
+	})
+	served := make(chan error, 1)
+	go func() {
+		served <- apis.Serve(app, apis.ServeConfig{HttpAddr: ln.Addr().String(), AllowedOrigins: []string{"*"}})
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/api/health")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case err := <-served:
+			t.Fatalf("appliance did not start: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("appliance did not answer within 15 s: %v", err)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if broker != nil && !opts.NoMQTT {
+		if a := broker.Addr(); a != nil {
+			s.MQTTAddr = a.String()
+		}
+	}
+	t.Cleanup(func() {
+		app.Cleanup() // triggers OnTerminate: HTTP shutdown, broker stop
+		select {
+		case err := <-served:
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				t.Logf("serve ended: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+		}
+	})
+	return s
+}
+
+// Token returns an auth token for the user with this username (demo users have
+// hooks.DemoPassword).
+func (s *Server) Token(t testing.TB, username string) string {
+	t.Helper()
+	u, err := s.App.FindFirstRecordByData("users", "username", username)
+	if err != nil {
+		t.Fatalf("no user %q: %v", username, err)
+	}
+	tok, err := u.NewAuthToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
