@@ -292,7 +292,7 @@ func HostNames() []string {
 
 func normNames(in []string) []string {
 	var out []string
-	for _, n := range in {
+	for _, n := range append(slices.Clone(in), "localhost") {
 		n = strings.ToLower(strings.TrimSpace(n))
 		if n != "" && net.ParseIP(n) == nil && !slices.Contains(out, n) {
 			out = append(out, n)
