@@ -251,3 +251,24 @@ func TestInvalidJobRejected(t *testing.T) {
 		t.Errorf("no pages: %v", err)
 	}
 }
+
+func TestUnplugWhileIdle(t *testing.T) {
+	h := start(t, sim.Options{})
+	h.sim.Unplug()
+	h.waitStatus(t, fax.StatusError)
+	if err := h.sim.Replug(); err != nil {
+		t.Fatal(err)
+	}
+	h.waitStatus(t, fax.StatusIdle)
+	// The reopened modem works: a call comes through.
+	pages := twoPages(t)
+	h.sim.Ring("after replug", sim.Page{Image: pages[0].Image})
+	select {
+	case r := <-h.received:
+		if len(r.Pages) != 1 || r.RemoteID != "after replug" {
+			t.Fatalf("received %+v", r)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("no fax after replug")
+	}
+}
