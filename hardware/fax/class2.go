@@ -160,6 +160,7 @@ type Driver struct {
 	queue     []*queuedJob
 	status    Status
 	flow      serialport.FlowControl // what the modem agreed to while sending
+	idles     int                    // sessions that got as far as idle; Run's goroutine only
 	wake      chan struct{}
 }
 
@@ -313,6 +314,8 @@ func (d *Driver) requeue(j *queuedJob) {
 // send; when the port vanishes or the modem stops answering it reports
 // StatusError and keeps trying to reopen.
 func (d *Driver) Run(ctx context.Context) error {
+	defer d.abandonQueue()
+	var wait time.Duration
 	for {
 		reported := false
 		port, err := serialport.OpenRetry(ctx, d.cfg.Port, d.cfg.Reopen, d.cfg.Open, func(err error) {
@@ -324,16 +327,24 @@ func (d *Driver) Run(ctx context.Context) error {
 		if err != nil {
 			return ctx.Err()
 		}
+		idles := d.idles
 		err = d.session(ctx, port)
 		port.Close()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		d.setStatus(StatusError, err)
+		// A modem that keeps failing its set-up is not hammered: the wait
+		// grows like OpenRetry's until a session gets as far as idle.
+		if d.idles == idles && wait > 0 {
+			wait = min(2*wait, max(d.cfg.Reopen.Max, 30*time.Second))
+		} else {
+			wait = max(d.cfg.Reopen.Min, 50*time.Millisecond)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(max(d.cfg.Reopen.Min, 50*time.Millisecond)):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -344,6 +355,7 @@ func (d *Driver) session(ctx context.Context, port serialport.Port) error {
 	if err := d.initModem(m); err != nil {
 		return fmt.Errorf("failed to initialise fax modem: %w", err)
 	}
+	d.idles++
 	d.setStatus(StatusIdle, nil)
 	nextHealth := time.Now().Add(d.cfg.HealthEvery)
 	for {
@@ -440,4 +452,19 @@ func (d *Driver) healthCheck(m *modem) error {
 		}
 	}
 	return fmt.Errorf("modem does not offer fax class 2.0 (AT+FCLASS=? said %q)", r.lines)
+}
+
+// abandonQueue reports every job still waiting when the driver stops, so
+// that no request goes unanswered.
+func (d *Driver) abandonQueue() {
+	d.mu.Lock()
+	q := d.queue
+	d.queue = nil
+	d.mu.Unlock()
+	for _, j := range q {
+		d.report(SendResult{
+			ID: j.ID, Number: j.Number, Status: ResultFailed, Attempt: j.attempt,
+			Err: &CallError{Reason: ResultReason("STOPPED")},
+		})
+	}
 }

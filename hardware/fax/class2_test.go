@@ -272,3 +272,23 @@ func TestUnplugWhileIdle(t *testing.T) {
 		t.Fatal("no fax after replug")
 	}
 }
+
+func TestStopReportsQueuedJobs(t *testing.T) {
+	d := fax.New(testConfig("/nonexistent/ttyFAX"))
+	results := make(chan fax.SendResult, 2)
+	d.Listen(fax.Events{Result: func(r fax.SendResult) { results <- r }})
+	if err := d.Send(fax.SendJob{ID: "q", Number: "1", Pages: twoPages(t)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	d.Run(ctx) // the modem never appears
+	select {
+	case r := <-results:
+		if r.ID != "q" || r.Status != fax.ResultFailed || r.Err.Code != "STOPPED" {
+			t.Fatalf("%+v", r)
+		}
+	default:
+		t.Fatal("queued job vanished without a result")
+	}
+}

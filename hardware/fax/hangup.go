@@ -66,6 +66,7 @@ var resultReasons = map[string]Reason{
 	"TIMEOUT":     {"TIMEOUT", "Das Modem antwortet nicht rechtzeitig.", "The modem did not answer in time."},
 	"GONE":        {"GONE", "Das Faxmodem ist nicht mehr erreichbar (ausgesteckt?).", "The fax modem is no longer reachable (unplugged?)."},
 	"REJECTED":    {"REJECTED", "Die Gegenstelle hat eine Seite wiederholt abgelehnt.", "The remote station rejected a page repeatedly."},
+	"STOPPED":     {"STOPPED", "Der Faxdienst wurde beendet; der Auftrag wurde nicht gesendet.", "The fax service stopped; the job was not sent."},
 	"INVALID":     {"INVALID", "Der Sendeauftrag ist ungültig.", "The send request is invalid."},
 }
 
