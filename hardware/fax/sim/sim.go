@@ -4,6 +4,14 @@
 // it, and misbehaves on request (busy, no carrier, training failure,
 // rejected pages, line noise, XOFF, unplugging). The appliance's demo
 // command and tests in other packages use it, so it is not a _test file.
+//
+//	s, _ := sim.New(sim.Options{})
+//	defer s.Close()
+//	d := fax.New(fax.Config{Port: serialport.Config{Name: s.Path()}, LocalID: "Krisenstab"})
+//	go d.Run(ctx)
+//	pages, _ := fax.RenderText("Lage 12:00", fax.RenderOptions{})
+//	done := s.Ring("+49 221 42", sim.Page{Image: pages[0].Image}) // an incoming fax
+//	sent := <-s.Faxes()                                            // what the driver faxed out
 package sim
 
 import (
