@@ -16,6 +16,13 @@ type Config struct {
 	HTTPAddr string
 	// Quiet suppresses the terminal setup banner (tests).
 	Quiet bool
+	// HTTPSAddr is the HTTPS listen address ("" or "off": no HTTPS).
+	HTTPSAddr string
+	// TLSCert and TLSKey name the city's own certificate and key (PEM) to serve instead
+	// of one from the appliance's CA.
+	TLSCert, TLSKey string
+	// MQTTAddr and MQTTPrefix tell enrolled devices where the broker is.
+	MQTTAddr, MQTTPrefix string
 }
 
 // Register binds every hook and route of crisisroom to app.
@@ -24,4 +31,5 @@ func Register(app core.App, cfg *Config) {
 	registerTenancy(app)
 	registerChannelMembers(app)
 	registerSetup(app, cfg)
+	registerEnrolment(app, cfg)
 }

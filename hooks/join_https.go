@@ -1,0 +1,151 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/trust"
+)
+
+// certCheckInterval: how often the appliance looks whether its LAN addresses changed (a
+// new DHCP lease, a second network cable) and the certificate must cover new ones.
+const certCheckInterval = 3 * time.Minute
+
+// serveHTTPS runs a second listener with TLS beside PocketBase's plain HTTP one. It
+// serves the very handler PocketBase built, so every route, the UI and realtime (SSE)
+// behave the same on both; the handler exists once the rest of OnServe has run.
+func (en *enrolment) serveHTTPS(e *core.ServeEvent) error {
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if !httpsEnabled(en.cfg.HTTPSAddr) {
+		return nil
+	}
+	app := e.App
+	a := en.auth
+	refresh := func() {
+		changed, err := a.Refresh(trust.HostNames(), LANAddresses())
+		if err != nil {
+			app.Logger().Error("server certificate renewal failed", "error", err)
+		} else if changed {
+			leaf := a.Leaf()
+			app.Logger().Info("server certificate issued", "names", leaf.DNSNames, "ips", leaf.IPAddresses, "until", leaf.NotAfter)
+		}
+	}
+	refresh()
+
+	ln, err := net.Listen("tcp", en.cfg.HTTPSAddr)
+	if err != nil {
+		return errors.Join(errors.New("failed to listen for HTTPS on "+en.cfg.HTTPSAddr+" (use --https off to run without)"), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := &http.Server{
+		Handler:           e.Server.Handler,
+		TLSConfig:         a.TLSConfig(),
+		ReadHeaderTimeout: time.Minute,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		// SSE connections end with the app, not after the server's shutdown grace time.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		// Phones that do not trust the CA yet abort handshakes all day: not worth a log line.
+		ErrorLog: log.New(discardWriter{}, "", 0),
+	}
+	en.mu.Lock()
+	en.httpsAddr = ln.Addr()
+	en.mu.Unlock()
+	go func() {
+		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			app.Logger().Error("HTTPS server stopped", "error", err)
+		}
+	}()
+	go func() {
+		t := time.NewTicker(certCheckInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				refresh()
+			}
+		}
+	}()
+	app.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
+		cancel()
+		sctx, scancel := context.WithTimeout(context.Background(), time.Second)
+		defer scancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+		return te.Next()
+	})
+	app.Logger().Info("HTTPS listening", "addr", ln.Addr().String(), "fingerprint", a.Fingerprint())
+	return nil
+}
+
+// redirectToHTTPS sends page requests on plain HTTP to HTTPS. What a phone needs before
+// it trusts the CA stays on HTTP: the CA itself, the page explaining how to install it,
+// the setup page, and the whole API (scripts and the setup flow use it, and a token in a
+// JSON body is no worse off than the form it came from).
+func (en *enrolment) redirectToHTTPS(e *core.RequestEvent) error {
+	if e.Request.TLS != nil || (e.Request.Method != http.MethodGet && e.Request.Method != http.MethodHead) {
+		return e.Next()
+	}
+	p := e.Request.URL.Path
+	page := p == "/" || p == "/join" || strings.HasSuffix(p, ".html") || strings.HasPrefix(p, "/_/")
+	if !page || p == "/trust.html" || p == "/setup.html" || p == "/invite-print.html" {
+		return e.Next()
+	}
+	en.mu.Lock()
+	bound := en.httpsAddr
+	en.mu.Unlock()
+	if bound == nil {
+		return e.Next()
+	}
+	_, port, _ := net.SplitHostPort(bound.String())
+	host, _ := splitHost(e.Request.Host)
+	if host == "" {
+		return e.Next()
+	}
+	// 302, not 301: a browser must not remember it if HTTPS is switched off later.
+	return e.Redirect(http.StatusFound, "https://"+joinHostPort(host, port)+e.Request.URL.RequestURI())
+}
+
+func (en *enrolment) handleTrust(e *core.RequestEvent) error {
+	a, err := en.authority(e.App)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	port := en.httpsPort()
+	return e.JSON(http.StatusOK, map[string]any{
+		"fingerprint": a.Fingerprint(),
+		"short":       a.ShortFingerprint(),
+		"https_port":  port,
+		"custom":      a.Custom(),
+		"subject":     a.CACert().Subject.CommonName,
+		"not_after":   a.CACert().NotAfter.UTC().Format(time.RFC3339),
+	})
+}
+
+func (en *enrolment) handleCACert(e *core.RequestEvent) error {
+	a, err := en.authority(e.App)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	// DER: the one form every phone's certificate installer accepts.
+	e.Response.Header().Set("Content-Type", "application/x-x509-ca-cert")
+	e.Response.Header().Set("Content-Disposition", `attachment; filename="crisisroom-ca.crt"`)
+	e.Response.Header().Set("Cache-Control", "no-cache")
+	return e.Blob(http.StatusOK, "application/x-x509-ca-cert", a.CACert().Raw)
+}
+
+type discardWriter struct{}
+
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
