@@ -1,0 +1,135 @@
+// Talking to the appliance: the stored sign-in, a fetch wrapper that turns every
+// refusal into an Error with the server's words, multipart uploads with real progress,
+// and the one place that forgets everything when the session ends.
+
+const AUTH_KEY = 'pocketbase_auth';
+const signedOutListeners = new Set();
+
+export function auth() {
+  try {
+    const a = JSON.parse(localStorage.getItem(AUTH_KEY) || 'null');
+    return a && a.token ? a : null;
+  } catch { return null; }
+}
+
+export function saveAuth(token, record) {
+  localStorage.setItem(AUTH_KEY, JSON.stringify({ token, record }));
+}
+
+export function onSignedOut(fn) { signedOutListeners.add(fn); return () => signedOutListeners.delete(fn); }
+
+// forgetEverything clears all this browser kept for the user: a lost or withdrawn
+// phone must not keep messages, drafts or the outbox.
+export async function forgetEverything() {
+  try { localStorage.clear(); } catch { /* storage may be disabled */ }
+  try { sessionStorage.clear(); } catch { /* same */ }
+  try {
+    if (indexedDB.databases) {
+      for (const db of await indexedDB.databases()) if (db.name) indexedDB.deleteDatabase(db.name);
+    } else {
+      indexedDB.deleteDatabase('crisisroom');
+    }
+  } catch { /* nothing stored */ }
+  try {
+    if (self.caches) for (const k of await caches.keys()) await caches.delete(k);
+  } catch { /* no caches */ }
+}
+
+let signingOut = false;
+export async function signOut(reason) {
+  if (signingOut) return;
+  signingOut = true;
+  await forgetEverything();
+  for (const fn of signedOutListeners) { try { fn(reason); } catch (e) { console.error(e); } }
+  signingOut = false;
+}
+
+// ApiError carries the HTTP status and the server's message (PocketBase answers
+// {message, data:{field:{message}}}); status 0 means the network is gone.
+export class ApiError extends Error {
+  constructor(status, message, data) {
+    super(message);
+    this.status = status;
+    this.data = data || {};
+  }
+}
+
+export function serverMessage(body, status) {
+  if (!body || typeof body !== 'object') return `HTTP ${status}`;
+  let msg = body.message || `HTTP ${status}`;
+  const fields = body.data && typeof body.data === 'object' ? Object.entries(body.data) : [];
+  const details = fields.map(([k, v]) => v && v.message ? `${k}: ${v.message}` : '').filter(Boolean);
+  if (details.length) msg += ' (' + details.join('; ') + ')';
+  return msg;
+}
+
+async function request(method, path, body, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  const a = auth();
+  if (a) headers.Authorization = a.token;
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: payload, signal: opts.signal });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'offline');
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!res.ok) {
+    if (res.status === 401 && a && !opts.noSignout) signOut('401');
+    throw new ApiError(res.status, serverMessage(data, res.status), data && data.data);
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, opts) => request('GET', path, undefined, opts),
+  post: (path, body, opts) => request('POST', path, body === undefined ? {} : body, opts),
+  patch: (path, body, opts) => request('PATCH', path, body, opts),
+  del: (path, opts) => request('DELETE', path, undefined, opts),
+};
+
+// upload sends a multipart form with XMLHttpRequest, because fetch cannot report
+// upload progress. onProgress gets a fraction 0..1.
+export function upload(method, path, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    const a = auth();
+    if (a) xhr.setRequestHeader('Authorization', a.token);
+    xhr.upload.onprogress = ev => { if (ev.lengthComputable && onProgress) onProgress(ev.loaded / ev.total); };
+    xhr.onerror = () => reject(new ApiError(0, 'offline'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted'));
+    xhr.onload = () => {
+      let data = null;
+      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = xhr.responseText; }
+      if (xhr.status >= 200 && xhr.status < 300) { resolve(data); return; }
+      if (xhr.status === 401 && a) signOut('401');
+      reject(new ApiError(xhr.status, serverMessage(data, xhr.status), data && data.data));
+    };
+    xhr.send(form);
+  });
+}
+
+// fileToken: protected attachments need a short-lived token in the URL, because an
+// <img> cannot send the Authorization header.
+let fileTok = null;
+export async function fileToken() {
+  if (fileTok && fileTok.until > Date.now()) return fileTok.token;
+  const r = await api.post('/api/files/token');
+  fileTok = { token: r.token, until: Date.now() + 90 * 1000 };
+  return r.token;
+}
+
+export function newClientKey() {
+  if (crypto.randomUUID) return crypto.randomUUID().replaceAll('-', '');
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,281 @@
+// crisisroom web app: sign-in, tenant switcher, main navigation and the views.
+//
+// EXTENSION POINTS (for new screens such as enrolment, devices and sirens, status board)
+//
+//  1. Write a view module under pb_public/js/views/, e.g. views/devices.js:
+//
+//       export default {
+//         id: 'devices',                                // unique, used in the URL hash (#devices)
+//         title: { de: 'Geräte', en: 'Devices' },       // shown in the main navigation
+//         icon: '📟',                                    // one emoji or short text
+//         visible(ctx) { return ctx.hostOperator; },    // whether this user sees the entry
+//         render(el, ctx) { ... return () => {...}; },  // fill el; may return a cleanup function
+//       };
+//
+//  2. Add its path to the array in pb_public/js/views/registry.js. The entry appears in
+//     the main navigation next to "Nachrichten"; render runs when it is opened and again
+//     after a tenant switch (the cleanup returned by the previous render runs first).
+//
+//  ctx (a fresh object per render):
+//    api        fetch wrapper with the Authorization header: api.get(path), api.post(path, body),
+//               api.patch(path, body), api.del(path). Bodies are JSON, or FormData as is.
+//               Failures throw an Error with .status (0 = no connection) and the server's
+//               message as .message. A 401 signs the user out everywhere on this device.
+//    upload(method, path, formData, onProgress(0..1)) multipart upload with real progress.
+//    t(key, vars), lang(), addStrings({de:{...}, en:{...}})  from ./i18n.js (call addStrings
+//               at module top level for the view's own strings).
+//    me         the signed-in user record {id, name, username, ...}
+//    tenant     the organisation in view: {id, name, short, kind, color, role, function, expires}
+//    tenants    all of the user's organisations (same shape); hostOperator: bool
+//    host       the host organisation as far as the user's tenants show it (or null)
+//    realtime   { subscribe(topic, cb(event)) -> unsubscribe }: PocketBase realtime topics
+//               (e.g. 'devices/*', 'crisisroom/me'); reconnects and resubscribes by itself.
+//               realtime.onReconnect(fn) -> unsubscribe, to fetch what was missed.
+//    toast(msg, kind)   short notice ('info' | 'error')
+//    h(tag, attrs, ...children), dialog(title, body, {actions}), confirmDialog(q) from ./ui.js
+//    navigate(viewId)   open another view
+//
+//  CSS: pb_public/app.css defines .panel, .btn/.primary, table.list, .chip (--c colour),
+//  .field, .grid-form; reuse them so every screen looks alike.
+
+import { t, lang, setLang } from './i18n.js';
+import { api, upload, auth, saveAuth, onSignedOut, signOut } from './api.js';
+import { createRealtime } from './realtime.js';
+import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime } from './ui.js';
+import { createMessaging } from './messaging.js';
+import viewPaths from './views/registry.js';
+
+const root = document.getElementById('app');
+const realtime = createRealtime();
+let me = null, tenants = [], tenant = null, hostOperator = false;
+let views = [], currentView = 'messages', cleanup = null, unread = {}, messaging = null;
+let meUnsub = null, connUnsub = null;
+
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(e => console.warn('service worker', e));
+}
+document.documentElement.lang = lang();
+
+onSignedOut(() => {
+  realtime.stop();
+  if (messaging) messaging.stop();
+  messaging = null; me = null;
+  showSignIn(t('signedOutNotice'));
+});
+
+async function loadViews() {
+  const out = [];
+  for (const p of viewPaths) {
+    try {
+      const mod = await import(new URL(p, new URL('./views/', import.meta.url)).href);
+      if (mod.default && mod.default.id) out.push(mod.default);
+    } catch (e) { console.error('view', p, e); }
+  }
+  return out;
+}
+
+function langButton() {
+  return h('button.btn.lang', {
+    type: 'button', title: t('switchLanguage'), 'aria-label': t('switchLanguage'),
+    onclick: () => { setLang(lang() === 'de' ? 'en' : 'de'); document.documentElement.lang = lang(); me ? renderShell() : showSignIn(); },
+  }, lang() === 'de' ? 'English' : 'Deutsch');
+}
+
+function showSignIn(notice) {
+  if (cleanup) { try { cleanup(); } catch { /* view gone */ } cleanup = null; }
+  document.title = t('appTitle');
+  const err = h('p.error', { role: 'alert', id: 'signin-error' });
+  const id = h('input', { name: 'identity', id: 'identity', required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: false });
+  const pw = h('input', { name: 'password', id: 'password', type: 'password', required: true, autocomplete: 'current-password' });
+  const btn = h('button.primary.big', { type: 'submit' }, t('signIn'));
+  const setup = h('p', { hidden: true }, h('a.btn', { href: '/setup.html' }, t('firstSetup')));
+  const form = h('form.signin.panel', { 'aria-labelledby': 'signin-title' },
+    h('div.brand-big', h('img', { src: '/icons/icon.svg', alt: '', width: 56, height: 56 }), h('div', h('h1#signin-title', t('appName')), h('p.muted', t('tagline')))),
+    notice ? h('p.notice', { role: 'status' }, notice) : null,
+    h('label.field', { for: 'identity' }, t('identity')), id,
+    h('label.field', { for: 'password' }, t('password')), pw,
+    btn, err, setup,
+    h('div.signin-foot', langButton()));
+  form.onsubmit = async ev => {
+    ev.preventDefault();
+    err.textContent = '';
+    btn.disabled = true; btn.textContent = t('pleaseWait');
+    try {
+      const r = await api.post('/api/collections/users/auth-with-password', { identity: id.value.trim(), password: pw.value }, { noSignout: true });
+      saveAuth(r.token, r.record);
+      await start();
+    } catch (e) {
+      err.textContent = e.status === 400 ? t('signInFailed') : e.status === 0 ? t('offlineSignIn') : e.message;
+      btn.disabled = false; btn.textContent = t('signIn');
+      pw.select();
+    }
+  };
+  clear(root, h('div.signin-wrap', form));
+  id.focus();
+  api.get('/api/crisisroom/setup').then(r => { if (r && r.needed) setup.hidden = false; }).catch(() => {});
+}
+
+function ctxFor() {
+  return {
+    api, upload, t, lang, me, tenant, tenants, hostOperator, realtime, toast, h, dialog, confirmDialog,
+    host: tenants.find(x => x.kind === 'host') || null,
+    navigate: id => openView(id),
+  };
+}
+
+function tenantButton(x) {
+  const n = unread[x.id] || 0;
+  const active = tenant && x.id === tenant.id;
+  return h('button.tenant', {
+    type: 'button', style: { '--c': x.color || '#555' }, 'aria-pressed': active ? 'true' : 'false',
+    title: x.name, dataset: { org: x.id },
+    'aria-label': x.name + (n ? ', ' + t('unreadN', { n }) : ''),
+    onclick: () => switchTenant(x.id),
+  }, h('span.tenant-short', x.short || x.name), n ? h('span.badge', { 'aria-hidden': 'true' }, n > 99 ? '99+' : String(n)) : null);
+}
+
+function renderTenants() {
+  const nav = document.getElementById('tenants');
+  if (nav) clear(nav, tenants.map(tenantButton));
+}
+
+function renderNav() {
+  const nav = document.getElementById('views');
+  if (!nav) return;
+  const c = ctxFor();
+  const entries = [{ id: 'messages', title: { de: t('messages'), en: t('messages') }, icon: '💬' }, ...views.filter(v => { try { return v.visible ? v.visible(c) : true; } catch { return false; } })];
+  clear(nav, entries.map(v => h('button.navbtn', {
+    type: 'button', 'aria-current': v.id === currentView ? 'page' : 'false', dataset: { view: v.id },
+    onclick: () => openView(v.id),
+  }, h('span', { 'aria-hidden': 'true' }, v.icon || ''), ' ', v.title[lang()] || v.title.de)));
+}
+
+function renderShell() {
+  document.title = t('appTitle');
+  const conn = h('span.conn', { id: 'conn', role: 'status' });
+  const setConn = s => { conn.className = 'conn ' + s; conn.textContent = s === 'online' ? '' : t(s === 'connecting' ? 'connecting' : 'offline'); };
+  setConn(realtime.state);
+  if (connUnsub) connUnsub();
+  connUnsub = realtime.onState(setConn);
+  const menu = h('button.btn.user', { type: 'button', 'aria-haspopup': 'dialog', id: 'usermenu', onclick: userMenu }, h('span.avatar', { 'aria-hidden': 'true' }, (me.name || me.username || '?').slice(0, 1).toUpperCase()), h('span.user-name', me.name || me.username));
+  clear(root,
+    h('header.top',
+      h('a.brand', { href: '#messages', 'aria-label': t('appName') }, h('img', { src: '/icons/icon.svg', alt: '', width: 28, height: 28 }), h('span', 'crisisroom')),
+      h('nav.tenants#tenants', { 'aria-label': t('organisations') }),
+      h('nav.views#views', { 'aria-label': t('areas') }),
+      h('div.tools', conn, langButton(), menu)),
+    h('div#banners', { 'aria-live': 'assertive' }),
+    h('main#view', { tabindex: '-1' }));
+  renderTenants();
+  renderNav();
+  renderView();
+}
+
+function userMenu() {
+  const sessionsBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); showSessions(); } }, '📱 ', t('signedInDevices'));
+  const outBtn = h('button.btn.wide.danger', { type: 'button', onclick: () => { d.close(); signOut('user'); } }, t('signOut'));
+  const d = dialog(me.name || me.username, [
+    h('p', h('b', me.name), ' · ', me.username),
+    h('ul.plain', tenants.map(x => h('li', orgChip(x), ' ', x.name, ' – ', t('role_' + x.role), x.function ? ' · ' + x.function : '', x.expires ? ' · ' + t('until', { date: fmtTime(x.expires) }) : ''))),
+    sessionsBtn, outBtn,
+  ]);
+}
+
+async function showSessions() {
+  const body = h('div', h('p', t('loading')));
+  dialog(t('signedInDevices'), body, { wide: true });
+  try {
+    const r = await api.get('/api/crisisroom/sessions');
+    const items = Array.isArray(r) ? r : (r.items || []);
+    clear(body,
+      h('p.muted', t('sessionsHelp')),
+      items.length ? h('table.list', h('thead', h('tr', h('th', t('device')), h('th', t('signedInAt')), h('th', t('lastSeen')))),
+        h('tbody', items.map(s => h('tr', h('td', s.current ? h('b', describeDevice(s), ' (', t('thisDevice'), ')') : describeDevice(s)), h('td', fmtTime(s.created || s.signed_in)), h('td', fmtTime(s.last_seen || s.updated)))))) : h('p', t('noSessions')));
+  } catch (e) { clear(body, h('p.error', e.message)); }
+}
+
+function describeDevice(s) {
+  return [s.device || s.name || s.user_agent || s.agent || t('unknownDevice'), s.ip].filter(Boolean).join(' · ');
+}
+
+async function switchTenant(id) {
+  const x = tenants.find(y => y.id === id);
+  if (!x || (tenant && tenant.id === id)) return;
+  tenant = x;
+  localStorage.setItem('crisisroom_tenant', id);
+  document.documentElement.style.setProperty('--org', tenant.color || '#1f4e8c');
+  renderTenants();
+  renderNav();
+  if (!views.some(v => v.id === currentView) && currentView !== 'messages') currentView = 'messages';
+  renderView();
+}
+
+function openView(id) {
+  if (id !== 'messages' && !views.some(v => v.id === id)) id = 'messages';
+  currentView = id;
+  if (location.hash !== '#' + id) history.replaceState(null, '', '#' + id);
+  renderNav();
+  renderView();
+}
+
+function renderView() {
+  const el = document.getElementById('view');
+  if (!el) return;
+  if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
+  clear(el);
+  el.className = 'view-' + currentView;
+  if (!tenant) { el.append(h('div.panel', h('p', t('noTenant')))); return; }
+  const c = ctxFor();
+  if (currentView === 'messages') { cleanup = messaging.render(el, c); return; }
+  const v = views.find(x => x.id === currentView);
+  try {
+    const r = v.render(el, c);
+    if (typeof r === 'function') cleanup = r;
+    else if (r && typeof r.then === 'function') r.then(f => { if (typeof f === 'function') cleanup = f; }).catch(e => toast(e.message, 'error'));
+  } catch (e) { el.append(h('p.error', e.message)); }
+}
+
+export async function refreshUnread() {
+  try {
+    unread = await api.get('/api/crisisroom/unread') || {};
+    renderTenants();
+  } catch { /* keep the last counts */ }
+}
+
+async function start() {
+  const a = auth();
+  if (!a) { showSignIn(); return; }
+  let info;
+  try {
+    info = await api.get('/api/crisisroom/me');
+  } catch (e) {
+    if (e.status === 401) return; // signOut already shows the sign-in
+    // No connection: work from what we know, the outbox still collects messages.
+    info = { user: a.record, tenants: JSON.parse(localStorage.getItem('crisisroom_tenants') || '[]'), host_operator: false };
+  }
+  me = info.user || a.record;
+  tenants = info.tenants || [];
+  hostOperator = !!info.host_operator;
+  localStorage.setItem('crisisroom_tenants', JSON.stringify(tenants));
+  const last = localStorage.getItem('crisisroom_tenant');
+  tenant = tenants.find(x => x.id === last) || tenants.find(x => x.kind !== 'host' && x.role !== 'guest') || tenants[0] || null;
+  if (tenant) document.documentElement.style.setProperty('--org', tenant.color || '#1f4e8c');
+  views = await loadViews();
+  const hashView = location.hash.slice(1);
+  currentView = views.some(v => v.id === hashView) ? hashView : 'messages';
+  messaging = createMessaging({ api, me, realtime, toast, refreshUnread, getTenant: () => tenant });
+  realtime.start();
+  if (meUnsub) meUnsub();
+  meUnsub = realtime.subscribe('crisisroom/me', ev => {
+    if (ev && ev.action === 'signout') signOut('remote');
+    else if (ev && ev.action === 'tenants') start();
+  });
+  renderShell();
+  refreshUnread();
+}
+
+window.addEventListener('online', () => realtime.now());
+window.addEventListener('hashchange', () => { const v = location.hash.slice(1); if (me && v && v !== currentView) openView(v); });
+setInterval(() => { if (me && document.visibilityState === 'visible') refreshUnread(); }, 60000);
+
+start();

@@ -1,0 +1,121 @@
+// Every word the app shows, German first, English second. Views add their own strings
+// with addStrings({de:{...}, en:{...}}) at module load. t('key', {n: 3}) fills {n}.
+
+const strings = {
+  de: {
+    appName: 'crisisroom', appTitle: 'crisisroom – Krisenstab',
+    tagline: 'Der Messenger des Krisenstabs',
+    identity: 'Benutzername oder E-Mail', password: 'Passwort', signIn: 'Anmelden', pleaseWait: 'Bitte warten …',
+    signInFailed: 'Benutzername oder Passwort stimmt nicht.', offlineSignIn: 'Keine Verbindung zum Krisenstab-Server. Bitte Netzwerk prüfen.',
+    signedOutNotice: 'Sie wurden abgemeldet. Alle Daten auf diesem Gerät wurden gelöscht.',
+    firstSetup: 'Ersteinrichtung', switchLanguage: 'Sprache wechseln / switch language',
+    organisations: 'Organisationen', areas: 'Bereiche', messages: 'Nachrichten',
+    connecting: 'Verbinde …', offline: 'Keine Verbindung',
+    noTenant: 'Sie gehören noch keiner Organisation an. Bitten Sie Ihre Leitung um eine Einladung.',
+    unreadN: '{n} ungelesen', until: 'bis {date}',
+    role_admin: 'Admin', role_operator: 'Bediener/in', role_member: 'Mitglied', role_guest: 'Gast',
+    signOut: 'Abmelden', signedInDevices: 'Angemeldete Geräte',
+    sessionsHelp: 'Auf diesen Geräten sind Sie angemeldet. Fehlt Ihnen ein Gerät, melden Sie es Ihrer Admin: sie kann Sie überall abmelden.',
+    device: 'Gerät', signedInAt: 'Angemeldet', lastSeen: 'Zuletzt aktiv', thisDevice: 'dieses Gerät', noSessions: 'Keine Anmeldungen gefunden.', unknownDevice: 'Unbekanntes Gerät',
+    loading: 'Lädt …', close: 'Schließen', cancel: 'Abbrechen', yes: 'Ja', save: 'Speichern', delete: 'Löschen', edit: 'Bearbeiten', reply: 'Antworten',
+    channels: 'Kanäle', orgChannels: 'Meine Organisation', sharedChannels: 'Gemeinsame Lagekanäle', conversations: 'Direkt und Gruppen',
+    noChannels: 'Keine Kanäle.', noConversations: 'Noch keine Gespräche.', direct: 'Direktgespräch', unnamed: 'Ohne Namen',
+    newDirect: 'Direktnachricht', newGroup: 'Neue Gruppe', newDirectHelp: 'Sie können allen schreiben, mit denen Sie einen Kanal teilen.',
+    people: 'Personen', searchPeople: 'Name suchen …', nobodyFound: 'Niemand gefunden.',
+    groupName: 'Name der Gruppe', groupMembers: 'Mitglieder', createGroup: 'Gruppe anlegen', nameNeeded: 'Bitte einen Namen eingeben.',
+    someNotAdded: 'Nicht alle wurden hinzugefügt:',
+    chooseChannel: 'Wählen Sie links einen Kanal.', backToChannels: 'Zurück zur Kanalliste', conversation: 'Gespräch',
+    sharedWith: 'Gemeinsam mit', searchPlaceholder: 'Im Kanal suchen', searchInChannel: 'In diesem Kanal suchen', searching: 'Sucht …',
+    searchResults: '{n} Treffer für „{q}“.', endSearch: 'Suche beenden', files: 'Dateien', filesOf: 'Dateien in {name}', noFiles: 'In diesem Kanal wurden noch keine Dateien geteilt.', showMessage: 'Zur Nachricht',
+    olderMessages: 'Ältere Nachrichten laden', newMessages: 'Neue Nachrichten', offlineHistory: 'Keine Verbindung: der Verlauf kann gerade nicht geladen werden. Neue Nachrichten werden gesendet, sobald die Verbindung zurück ist.',
+    system: 'System', unknownAuthor: 'Unbekannt', edited: '(bearbeitet)', deletedMessage: 'Diese Nachricht wurde gelöscht.', replyToEarlier: 'Antwort auf eine frühere Nachricht',
+    source_fax: 'Fax', source_mqtt: 'Gerät', source_system: 'System', source_email: 'E-Mail', source_web: 'Web',
+    prioNormal: 'Normal', prioImmediate: 'Sofort', prioFlash: 'Blitz', priority: 'Vorrang',
+    readBy: 'gelesen von {n} von {total}', ackedBy: 'bestätigt von {n} von {total}',
+    acknowledge: 'Bestätigen', youAcked: 'Sie haben bestätigt', ackFlash: 'Gelesen – bestätigen', showInChannel: 'Im Kanal zeigen', flashMessage: 'Blitz-Nachricht',
+    offlineAck: 'Keine Verbindung: die Bestätigung konnte nicht gesendet werden. Bitte gleich noch einmal.',
+    receiptsTitle: 'Wer hat gelesen?', person: 'Person', readAt: 'Gelesen', ackedAt: 'Bestätigt', notYet: 'noch nicht',
+    editMessage: 'Nachricht bearbeiten', editHint: 'Enter speichert, Esc bricht ab.', deleteQuestion: 'Diese Nachricht für alle löschen?',
+    replyingTo: 'Antwort an {name}', cancelReply: 'Antwort abbrechen',
+    writePlaceholder: 'Nachricht schreiben … (Enter sendet, Umschalt+Enter neue Zeile)', message: 'Nachricht', composer: 'Nachricht verfassen',
+    requestAck: 'Bestätigung anfordern', attach: 'Datei', attachFiles: 'Dateien anhängen', send: 'Senden',
+    readOnlyChannel: 'In diesem Kanal dürfen Sie nur lesen.', dropHere: 'Dateien hier ablegen', removeFile: '{name} entfernen',
+    sending: 'wird gesendet …', waitingForConnection: 'wartet auf Verbindung', uploading: 'wird hochgeladen: {p} %', uploadProgress: 'Fortschritt beim Hochladen',
+    sendRefused: 'Nicht gesendet: {msg}',
+    fileTooBig: '„{name}“ ist zu groß ({size}). Erlaubt sind höchstens 25 MB pro Datei.',
+    fileForbidden: '„{name}“ ist ein Programm oder Skript. Solche Dateien werden aus Sicherheitsgründen nicht angenommen.',
+    fileEmpty: '„{name}“ ist leer.',
+  },
+  en: {
+    appName: 'crisisroom', appTitle: 'crisisroom – crisis staff',
+    tagline: 'The crisis staff messenger',
+    identity: 'User name or e-mail', password: 'Password', signIn: 'Sign in', pleaseWait: 'Please wait …',
+    signInFailed: 'User name or password is wrong.', offlineSignIn: 'Cannot reach the crisis room server. Please check the network.',
+    signedOutNotice: 'You were signed out. Everything stored on this device was deleted.',
+    firstSetup: 'First setup', switchLanguage: 'Switch language / Sprache wechseln',
+    organisations: 'Organisations', areas: 'Areas', messages: 'Messages',
+    connecting: 'Connecting …', offline: 'No connection',
+    noTenant: 'You do not belong to an organisation yet. Ask your lead for an invitation.',
+    unreadN: '{n} unread', until: 'until {date}',
+    role_admin: 'Admin', role_operator: 'Operator', role_member: 'Member', role_guest: 'Guest',
+    signOut: 'Sign out', signedInDevices: 'Signed-in devices',
+    sessionsHelp: 'You are signed in on these devices. If one is missing, tell your admin: they can sign you out everywhere.',
+    device: 'Device', signedInAt: 'Signed in', lastSeen: 'Last active', thisDevice: 'this device', noSessions: 'No sign-ins found.', unknownDevice: 'Unknown device',
+    loading: 'Loading …', close: 'Close', cancel: 'Cancel', yes: 'Yes', save: 'Save', delete: 'Delete', edit: 'Edit', reply: 'Reply',
+    channels: 'Channels', orgChannels: 'My organisation', sharedChannels: 'Shared crisis channels', conversations: 'Direct and groups',
+    noChannels: 'No channels.', noConversations: 'No conversations yet.', direct: 'Direct conversation', unnamed: 'Unnamed',
+    newDirect: 'Direct message', newGroup: 'New group', newDirectHelp: 'You can write to everyone you share a channel with.',
+    people: 'People', searchPeople: 'Search a name …', nobodyFound: 'Nobody found.',
+    groupName: 'Group name', groupMembers: 'Members', createGroup: 'Create group', nameNeeded: 'Please enter a name.',
+    someNotAdded: 'Not everyone was added:',
+    chooseChannel: 'Choose a channel on the left.', backToChannels: 'Back to the channel list', conversation: 'Conversation',
+    sharedWith: 'Shared with', searchPlaceholder: 'Search this channel', searchInChannel: 'Search this channel', searching: 'Searching …',
+    searchResults: '{n} results for “{q}”.', endSearch: 'End search', files: 'Files', filesOf: 'Files in {name}', noFiles: 'No files have been shared in this channel yet.', showMessage: 'Go to message',
+    olderMessages: 'Load older messages', newMessages: 'New messages', offlineHistory: 'No connection: the history cannot be loaded right now. New messages are sent as soon as the connection is back.',
+    system: 'System', unknownAuthor: 'Unknown', edited: '(edited)', deletedMessage: 'This message was deleted.', replyToEarlier: 'Reply to an earlier message',
+    source_fax: 'Fax', source_mqtt: 'Device', source_system: 'System', source_email: 'E-mail', source_web: 'Web',
+    prioNormal: 'Normal', prioImmediate: 'Immediate', prioFlash: 'Flash', priority: 'Priority',
+    readBy: 'read by {n} of {total}', ackedBy: 'acknowledged by {n} of {total}',
+    acknowledge: 'Acknowledge', youAcked: 'You acknowledged', ackFlash: 'Read – acknowledge', showInChannel: 'Show in channel', flashMessage: 'Flash message',
+    offlineAck: 'No connection: the acknowledgement was not sent. Please try again in a moment.',
+    receiptsTitle: 'Who has read it?', person: 'Person', readAt: 'Read', ackedAt: 'Acknowledged', notYet: 'not yet',
+    editMessage: 'Edit message', editHint: 'Enter saves, Esc cancels.', deleteQuestion: 'Delete this message for everyone?',
+    replyingTo: 'Reply to {name}', cancelReply: 'Cancel reply',
+    writePlaceholder: 'Write a message … (Enter sends, Shift+Enter new line)', message: 'Message', composer: 'Write a message',
+    requestAck: 'Request acknowledgement', attach: 'File', attachFiles: 'Attach files', send: 'Send',
+    readOnlyChannel: 'You may only read in this channel.', dropHere: 'Drop files here', removeFile: 'Remove {name}',
+    sending: 'sending …', waitingForConnection: 'waiting for connection', uploading: 'uploading: {p} %', uploadProgress: 'Upload progress',
+    sendRefused: 'Not sent: {msg}',
+    fileTooBig: '“{name}” is too large ({size}). At most 25 MB per file.',
+    fileForbidden: '“{name}” is a program or script. Such files are not accepted for security reasons.',
+    fileEmpty: '“{name}” is empty.',
+  },
+};
+
+let current = (() => {
+  try {
+    const saved = localStorage.getItem('crisisroom_lang');
+    if (saved === 'de' || saved === 'en') return saved;
+  } catch { /* storage disabled */ }
+  return 'de';
+})();
+
+export function lang() { return current; }
+
+export function setLang(l) {
+  if (!strings[l]) return;
+  current = l;
+  try { localStorage.setItem('crisisroom_lang', l); } catch { /* storage disabled */ }
+}
+
+export function addStrings(more) {
+  for (const l of Object.keys(more)) strings[l] = Object.assign(strings[l] || {}, more[l]);
+}
+
+// t never shows a blank: a missing English word falls back to German, a missing key
+// shows itself so the gap is visible in testing.
+export function t(key, vars) {
+  let s = (strings[current] && strings[current][key]) ?? strings.de[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s;
+}

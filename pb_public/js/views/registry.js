@@ -1,0 +1,5 @@
+// The screens in the main navigation besides "Nachrichten", in this order. Each path is
+// a module relative to this folder whose default export is a view (see js/app.js).
+export default [
+  './admin.js',
+];

@@ -1,0 +1,39 @@
+// Service worker: keeps the app shell (HTML, CSS, JS, icons) so the app opens without a
+// connection. API calls, realtime and files are never cached: they may be private to
+// the signed-in person, and the outbox (IndexedDB) is what bridges a cut connection.
+const SHELL = 'crisisroom-shell-v1';
+const FILES = [
+  '/', '/index.html', '/app.css', '/manifest.webmanifest',
+  '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/ui.js', '/js/realtime.js', '/js/outbox.js',
+  '/js/messaging.js', '/js/tone.js', '/js/views/registry.js', '/js/views/admin.js',
+  '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
+];
+
+self.addEventListener('install', ev => {
+  ev.waitUntil(caches.open(SHELL).then(c => c.addAll(FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', ev => {
+  ev.waitUntil(caches.keys()
+    .then(keys => Promise.all(keys.filter(k => k.startsWith('crisisroom-shell-') && k !== SHELL).map(k => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener('fetch', ev => {
+  const url = new URL(ev.request.url);
+  if (ev.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/_/')) return; // straight to the network
+  // Network first, so an update of the appliance shows at once; the cache when offline.
+  ev.respondWith(fetch(ev.request).then(res => {
+    if (res.ok && res.type === 'basic') {
+      const copy = res.clone();
+      caches.open(SHELL).then(c => c.put(ev.request, copy));
+    }
+    return res;
+  }).catch(async () => {
+    const hit = await caches.match(ev.request, { ignoreSearch: true });
+    if (hit) return hit;
+    if (ev.request.mode === 'navigate') return caches.match('/index.html');
+    return Response.error();
+  }));
+});
