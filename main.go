@@ -25,6 +25,9 @@ func main() {
 
 	var (
 		httpAddr   = "0.0.0.0:8090"
+		httpsAddr  = "0.0.0.0:8443"
+		tlsCert    = ""
+		tlsKey     = ""
 		mqttAddr   = "0.0.0.0:1883"
 		mqttWSAddr = ""
 		mqttPrefix = "crisisroom/"
@@ -33,6 +36,9 @@ func main() {
 	)
 	flags := app.RootCmd.PersistentFlags()
 	flags.StringVar(&httpAddr, "http", httpAddr, "HTTP listen address")
+	flags.StringVar(&httpsAddr, "https", httpsAddr, `HTTPS listen address, with the appliance's own CA ("off" disables)`)
+	flags.StringVar(&tlsCert, "tls-cert", tlsCert, "the city's own certificate (PEM) for HTTPS instead of the appliance's CA")
+	flags.StringVar(&tlsKey, "tls-key", tlsKey, "the key (PEM) of --tls-cert")
 	flags.StringVar(&mqttAddr, "mqtt", mqttAddr, `MQTT listen address ("off" disables the broker)`)
 	flags.StringVar(&mqttWSAddr, "mqtt-ws", mqttWSAddr, "MQTT over WebSocket listen address (empty: off)")
 	flags.StringVar(&mqttPrefix, "mqtt-prefix", mqttPrefix, "prefix of the appliance's MQTT topics")
@@ -43,7 +49,7 @@ func main() {
 	hcfg := &hooks.Config{}
 	bcfg := &hardware.Config{}
 	app.RootCmd.PersistentPreRun = func(*cobra.Command, []string) {
-		*hcfg = hooks.Config{PublicURL: publicURL, HTTPAddr: httpAddr}
+		*hcfg = hooks.Config{PublicURL: publicURL, HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, TLSCert: tlsCert, TLSKey: tlsKey, MQTTAddr: mqttAddr, MQTTPrefix: mqttPrefix}
 		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
 	}
 	hooks.Register(app, hcfg)
@@ -59,6 +65,7 @@ func main() {
 	}
 	app.RootCmd.AddCommand(
 		cmd.NewSuperuserCommand(app),
+		hooks.InviteCommand(app, hcfg),
 		&cobra.Command{Use: "serve", Short: "Runs the appliance: web UI, API and MQTT broker", SilenceUsage: true, RunE: serve},
 		&cobra.Command{Use: "demo", Short: "Like serve, but first seeds a demo crisis staff with simulated hardware", SilenceUsage: true,
 			RunE: func(c *cobra.Command, args []string) error {
