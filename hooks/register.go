@@ -32,4 +32,5 @@ func Register(app core.App, cfg *Config) {
 	registerChannelMembers(app)
 	registerSetup(app, cfg)
 	registerEnrolment(app, cfg)
+	registerMessaging(app)
 }

@@ -1,0 +1,137 @@
+package hooks
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+func notMember(e *core.RequestEvent) error {
+	return e.ForbiddenError("You are not a member of this channel. / Sie sind nicht Mitglied dieses Kanals.", nil)
+}
+
+// GET /api/crisisroom/channels/{id}/messages?before=<datetime or message id>&limit=50&q=<text>
+// → {items: oldest→newest, has_more}
+func (ms *messaging) handleMessages(e *core.RequestEvent) error {
+	channelId := e.Request.PathValue("id")
+	if ChannelMember(e.App, channelId, e.Auth.Id) == nil {
+		return notMember(e)
+	}
+	query := e.Request.URL.Query()
+	limit := 50
+	if s := query.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return e.BadRequestError("limit must be a positive number. / limit muss eine positive Zahl sein.", nil)
+		}
+		limit = min(n, 200)
+	}
+	base := func() *dbx.SelectQuery {
+		return e.App.RecordQuery("messages").AndWhere(dbx.HashExp{"channel": channelId})
+	}
+	var cursor dbx.Expression
+	if before := query.Get("before"); before != "" {
+		if m, err := e.App.FindRecordById("messages", before); err == nil && m.GetString("channel") == channelId {
+			cursor = dbx.NewExp("(created < {:bc} OR (created = {:bc} AND id < {:bid}))", dbx.Params{"bc": m.GetString("created"), "bid": m.Id})
+		} else if dt, err := types.ParseDateTime(before); err == nil && !dt.IsZero() {
+			cursor = dbx.NewExp("created < {:bt}", dbx.Params{"bt": dt.String()})
+		} else {
+			return e.BadRequestError("before must be a date or a message of this channel. / before muss ein Datum oder eine Nachricht dieses Kanals sein.", nil)
+		}
+	}
+	q := strings.TrimSpace(query.Get("q"))
+
+	var page []*core.Record
+	if q == "" {
+		sq := base()
+		if cursor != nil {
+			sq.AndWhere(cursor)
+		}
+		if err := sq.OrderBy("created DESC", "id DESC").Limit(int64(limit + 1)).All(&page); err != nil {
+			return e.InternalServerError("", err)
+		}
+	} else {
+		// SQLite narrows by pattern (ASCII case-folded); Go decides with full case folding.
+		needle := strings.ToLower(q)
+		pattern := likePattern(q)
+		const batch = 200
+		for offset := 0; len(page) <= limit; offset += batch {
+			var got []*core.Record
+			sq := base().AndWhere(dbx.NewExp(`body LIKE {:q} ESCAPE '\'`, dbx.Params{"q": pattern})).AndWhere(dbx.HashExp{"deleted": false})
+			if cursor != nil {
+				sq.AndWhere(cursor)
+			}
+			if err := sq.OrderBy("created DESC", "id DESC").Limit(batch).Offset(int64(offset)).All(&got); err != nil {
+				return e.InternalServerError("", err)
+			}
+			for _, m := range got {
+				if strings.Contains(strings.ToLower(m.GetString("body")), needle) && len(page) <= limit {
+					page = append(page, m)
+				}
+			}
+			if len(got) < batch {
+				break
+			}
+		}
+	}
+	hasMore := len(page) > limit
+	if hasMore {
+		page = page[:limit]
+	}
+	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
+		page[i], page[j] = page[j], page[i]
+	}
+	sums := receiptSummaries(e.App, channelId, page)
+	items := make([]map[string]any, len(page))
+	for i, m := range page {
+		s := sums[m.Id]
+		items[i] = messageView(e.App, ms.dir, m, &s)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"items": items, "has_more": hasMore})
+}
+
+// FileItem is one attachment in a channel's file list.
+type FileItem struct {
+	Message string  `json:"message"`
+	Name    string  `json:"name"`
+	URLPath string  `json:"url_path"`
+	Size    int64   `json:"size"`
+	Mime    string  `json:"mime"`
+	Created string  `json:"created"`
+	Author  *Person `json:"author"`
+}
+
+// GET /api/crisisroom/channels/{id}/files → every attachment of the channel, newest first.
+func (ms *messaging) handleFiles(e *core.RequestEvent) error {
+	channelId := e.Request.PathValue("id")
+	if ChannelMember(e.App, channelId, e.Auth.Id) == nil {
+		return notMember(e)
+	}
+	var msgs []*core.Record
+	err := e.App.RecordQuery("messages").AndWhere(dbx.HashExp{"channel": channelId, "deleted": false}).
+		AndWhere(dbx.NewExp("attachments != '' AND attachments != '[]'")).OrderBy("created DESC", "id DESC").All(&msgs)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	fsys, err := e.App.NewFilesystem()
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	defer fsys.Close()
+	items := []FileItem{}
+	for _, m := range msgs {
+		for _, name := range m.GetStringSlice("attachments") {
+			it := FileItem{Message: m.Id, Name: name, URLPath: "/api/files/messages/" + m.Id + "/" + name,
+				Created: m.GetString("created"), Author: ms.dir.person(e.App, m.GetString("author"))}
+			if attrs, err := fsys.Attributes(m.BaseFilesPath() + "/" + name); err == nil {
+				it.Size, it.Mime = attrs.Size, attrs.ContentType
+			}
+			items = append(items, it)
+		}
+	}
+	return e.JSON(http.StatusOK, map[string]any{"items": items})
+}
