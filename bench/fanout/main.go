@@ -1,0 +1,486 @@
+// Command fanout measures how fast crisisroom delivers messages to the members of busy
+// shared channels, through its own fan-out (subscriptions "channels/<id>") and through
+// PocketBase's stock, rule-checked collection subscription ("messages"), on the same
+// server with the same clients, and how much memory idle realtime connections cost.
+//
+// It builds the appliance, seeds a data dir (organisations, people, shared channels,
+// auth tokens), runs the appliance as a child process on a loopback port, and prints a
+// table. It stops by itself. See bench/README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+var selfPID = os.Getpid()
+
+type config struct {
+	Clients, Orgs, Channels int
+	Idle                    int // idle connections for the memory figure (0: skip)
+	Duration                time.Duration
+	Rates                   []float64
+	Inflight                int
+	Bound                   time.Duration // p99 delivery bound for "sustained"
+	Paths                   []string      // "fanout", "stock"
+	Bin                     string        // prebuilt appliance binary (empty: build one)
+	Dir                     string        // work dir (empty: a temp dir, removed afterwards)
+	Out                     io.Writer
+}
+
+type pathReport struct {
+	Path      string
+	Available bool
+	Note      string
+	Steps     []stepResult
+	Best      *stepResult // highest offered rate that passed
+}
+
+type idleReport struct {
+	Conns                  int
+	Subscription           string
+	Before, After, PeakHWM int64
+	Dropped                int64
+}
+
+type report struct {
+	Paths   []*pathReport
+	Idle    *idleReport
+	Unknown int64 // events without a key of this run
+}
+
+func main() {
+	var cfg config
+	var rates, paths string
+	flag.IntVar(&cfg.Clients, "clients", 1000, "people, each with one realtime connection")
+	flag.IntVar(&cfg.Orgs, "orgs", 10, "organisations (tenants) the people belong to")
+	flag.IntVar(&cfg.Channels, "channels", 10, "shared channels; each person is in one")
+	flag.IntVar(&cfg.Idle, "idle", 5000, "idle connections for the memory figure (0 skips it)")
+	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long each offered rate is held")
+	flag.StringVar(&rates, "rates", "1,2,5,10,20,40,80,160,320,640,1280,2560", "offered messages/s, tried in order until one misses the bound")
+	flag.IntVar(&cfg.Inflight, "inflight", 32, "most create requests open at once")
+	flag.DurationVar(&cfg.Bound, "p99", 100*time.Millisecond, "p99 delivery bound a rate must keep to count as sustained")
+	flag.StringVar(&paths, "paths", "fanout,stock", "which paths to measure, in order")
+	flag.StringVar(&cfg.Bin, "bin", "", "appliance binary to run (default: build the repository's)")
+	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
+	flag.Parse()
+	for _, s := range strings.Split(rates, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || v <= 0 {
+			fmt.Fprintf(os.Stderr, "bad rate %q\n", s)
+			os.Exit(2)
+		}
+		cfg.Rates = append(cfg.Rates, v)
+	}
+	cfg.Paths = strings.Split(paths, ",")
+	cfg.Out = os.Stdout
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "fanout:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(cfg config, format string, args ...any) {
+	fmt.Fprintf(cfg.Out, "# "+format+"\n", args...)
+}
+
+func run(ctx context.Context, cfg config) (*report, error) {
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	began := time.Now()
+	work := cfg.Dir
+	if work == "" {
+		d, err := os.MkdirTemp("", "crisisroom-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	dataDir := filepath.Join(work, "data")
+	if err := os.RemoveAll(dataDir); err != nil {
+		return nil, err
+	}
+	limit, err := raiseFileLimit()
+	if err != nil {
+		return nil, fmt.Errorf("failed to raise the open-file limit: %w", err)
+	}
+	if need := uint64(2*max(cfg.Clients, cfg.Idle) + 256); limit < need {
+		logf(cfg, "warning: open-file limit %d is below the %d this run needs", limit, need)
+	}
+
+	bin := cfg.Bin
+	if bin == "" {
+		bin = filepath.Join(work, "crisisroom")
+		t := time.Now()
+		if err := buildServer(ctx, bin); err != nil {
+			return nil, err
+		}
+		logf(cfg, "built the appliance in %.1f s", time.Since(t).Seconds())
+	}
+	t := time.Now()
+	sd, err := seed(dataDir, cfg.Clients, cfg.Orgs, cfg.Channels)
+	if err != nil {
+		return nil, err
+	}
+	logf(cfg, "seeded %d people in %d organisations, %d shared channels of ~%d in %.1f s",
+		cfg.Clients, cfg.Orgs, cfg.Channels, cfg.Clients/cfg.Channels, time.Since(t).Seconds())
+
+	srv, err := startServer(ctx, bin, dataDir, filepath.Join(work, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	rep := &report{}
+	tr := &tracker{}
+	sseClient := &http.Client{Transport: newTransport(0)}
+	sendTransport := newTransport(cfg.Inflight + 16)
+	e := &env{base: srv.URL, send: &http.Client{Transport: sendTransport, Timeout: 60 * time.Second},
+		users: sd.Users, members: sd.Members, channels: sd.Channels, inflight: cfg.Inflight,
+		serverPID: srv.pid(), tr: tr}
+
+	idleRSS, _, _ := procMem(srv.pid())
+	var dropped atomic.Int64
+	t = time.Now()
+	conns, err := openConns(ctx, sseClient, srv.URL, sd.Users, len(sd.Users), tr, &dropped)
+	if err != nil {
+		srv.stop()
+		return nil, err
+	}
+	rss, _, _ := procMem(srv.pid())
+	logf(cfg, "opened %d realtime connections in %.1f s; server RSS %s before, %s after",
+		len(conns), time.Since(t).Seconds(), mb(idleRSS), mb(rss))
+
+	for _, p := range cfg.Paths {
+		pr := runPath(ctx, cfg, e, conns, strings.TrimSpace(p))
+		rep.Paths = append(rep.Paths, pr)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	for _, c := range conns {
+		c.close()
+	}
+	rep.Unknown = tr.unknown.Load()
+	if d := dropped.Load(); d > 0 {
+		logf(cfg, "warning: %d realtime connections dropped during the load", d)
+	}
+	srv.stop()
+	sendTransport.CloseIdleConnections()
+
+	if cfg.Idle > 0 && ctx.Err() == nil {
+		ir, err := runIdle(ctx, cfg, bin, dataDir, filepath.Join(work, "server.log"), sd, fanoutWorks(rep))
+		if err != nil {
+			return rep, err
+		}
+		rep.Idle = ir
+	}
+	printReport(cfg, rep)
+	logf(cfg, "whole run %.0f s", time.Since(began).Seconds())
+	return rep, ctx.Err()
+}
+
+// openConns opens n realtime connections, person i%len(users) on connection i.
+func openConns(ctx context.Context, hc *http.Client, base string, users []benchUser, n int, tr *tracker, dropped *atomic.Int64) ([]*sseConn, error) {
+	conns := make([]*sseConn, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			u := &users[i%len(users)]
+			var deliver deliverFunc
+			if tr != nil {
+				deliver = tr.deliverTo(u)
+			}
+			conns[i], errs[i] = dialSSE(ctx, hc, base, u, deliver, dropped)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, c := range conns {
+			if c != nil {
+				c.close()
+			}
+		}
+		return nil, fmt.Errorf("failed to open realtime connections: %w", err)
+	}
+	return conns, nil
+}
+
+func subscriptionOf(path string, u *benchUser) []string {
+	if path == "stock" {
+		return []string{"messages"}
+	}
+	return []string{"channels/" + u.Channel}
+}
+
+func subscribeAll(ctx context.Context, hc *http.Client, base string, conns []*sseConn, path string) error {
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i, c := range conns {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = subscribe(ctx, hc, base, c, subscriptionOf(path, c.user))
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// runPath subscribes every connection the path's way, checks with one message per
+// channel that deliveries arrive at all, then climbs the rate ladder until a rate misses
+// the bound; between the last good and the first bad rate it tries their geometric
+// middle once.
+func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path string) *pathReport {
+	pr := &pathReport{Path: path}
+	if path != "fanout" && path != "stock" {
+		pr.Note = "unknown path"
+		return pr
+	}
+	t := time.Now()
+	if err := subscribeAll(ctx, e.send, e.base, conns, path); err != nil {
+		pr.Note = "subscribing failed: " + firstLine(err.Error())
+		logf(cfg, "%s: %s", path, pr.Note)
+		return pr
+	}
+	logf(cfg, "%s: %d connections subscribed in %.1f s", path, len(conns), time.Since(t).Seconds())
+
+	probe := runStep(ctx, e, float64(len(e.channels)), len(e.channels), time.Hour)
+	if probe.Deliveries == 0 {
+		pr.Note = fmt.Sprintf("no deliveries at all (%d/%d messages created; %s)", probe.Created, probe.Messages, firstLine(probe.FirstError))
+		logf(cfg, "%s: %s", path, pr.Note)
+		return pr
+	}
+	if probe.Deliveries != probe.Expected || probe.Foreign > 0 {
+		pr.Note = fmt.Sprintf("probe incomplete: %d of %d deliveries, %d foreign", probe.Deliveries, probe.Expected, probe.Foreign)
+		logf(cfg, "%s: %s", path, pr.Note)
+	}
+	pr.Available = true
+
+	var lastPass *float64
+	tryRate := func(rate float64) stepResult {
+		n := int(math.Round(rate * cfg.Duration.Seconds()))
+		r := runStep(ctx, e, rate, max(n, 1), cfg.Bound)
+		r.Path = path
+		pr.Steps = append(pr.Steps, r)
+		logf(cfg, "%s %6.0f/s offered: created %7.1f/s, delivered %7.1f msg/s, %8.0f deliveries/s, p50 %s p99 %s, RSS %s, CPU server %3.0f%% bench %3.0f%% other %3.0f%% %s",
+			path, rate, r.CreatedPerSec, r.DeliveredPerSec, r.DeliveriesPerSec, ms(r.P50), ms(r.P99), mb(r.ServerRSS),
+			100*r.ServerCPU, 100*r.BenchCPU, 100*r.OtherCPU, passWord(r))
+		return r
+	}
+	for _, rate := range cfg.Rates {
+		if ctx.Err() != nil {
+			break
+		}
+		r := tryRate(rate)
+		if r.Pass {
+			rr := rate
+			lastPass = &rr
+			continue
+		}
+		// A path that misses the bound even at the lowest rates keeps climbing while it
+		// still keeps up, so that its best throughput is known.
+		if lastPass == nil && keepsUp(r) {
+			continue
+		}
+		if lastPass != nil && ctx.Err() == nil {
+			if mid := math.Round(math.Sqrt(*lastPass * rate)); mid > *lastPass && mid < rate {
+				tryRate(mid)
+			}
+		}
+		break
+	}
+	for i := range pr.Steps {
+		if s := &pr.Steps[i]; s.Pass && (pr.Best == nil || s.Offered > pr.Best.Offered) {
+			pr.Best = s
+		}
+	}
+	return pr
+}
+
+func fanoutWorks(rep *report) bool {
+	for _, p := range rep.Paths {
+		if p.Path == "fanout" {
+			return p.Available
+		}
+	}
+	return false
+}
+
+// runIdle measures a fresh appliance's memory before and after opening many realtime
+// connections that each hold one subscription and then sit still, the way browser tabs
+// in a crisis room do most of the time.
+func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *seeded, fanout bool) (*idleReport, error) {
+	srv, err := startServer(ctx, bin, dataDir, logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	ir := &idleReport{Conns: cfg.Idle, Subscription: "messages"}
+	path := "stock"
+	if fanout {
+		ir.Subscription, path = "channels/<id>", "fanout"
+	}
+	time.Sleep(time.Second) // let the fresh process finish its start-up work
+	ir.Before, _, _ = procMem(srv.pid())
+	hc := &http.Client{Transport: newTransport(0)}
+	post := &http.Client{Transport: newTransport(64), Timeout: 60 * time.Second}
+	var dropped atomic.Int64
+	t := time.Now()
+	conns, err := openConns(ctx, hc, srv.URL, sd.Users, cfg.Idle, nil, &dropped)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, c := range conns {
+			c.close()
+		}
+	}()
+	if err := subscribeAll(ctx, post, srv.URL, conns, path); err != nil {
+		return nil, fmt.Errorf("idle connections: %w", err)
+	}
+	logf(cfg, "idle: %d connections opened and subscribed in %.1f s", len(conns), time.Since(t).Seconds())
+	time.Sleep(3 * time.Second) // idle means idle: let the server settle
+	ir.After, ir.PeakHWM, _ = procMem(srv.pid())
+	ir.Dropped = dropped.Load()
+	return ir, nil
+}
+
+func printReport(cfg config, rep *report) {
+	w := cfg.Out
+	fmt.Fprintf(w, "\nFan-out benchmark: %d clients (one realtime connection each), %d organisations, %d shared channels of ~%d members; %s per rate; p99 bound %s; at most %d creates in flight\n\n",
+		cfg.Clients, cfg.Orgs, cfg.Channels, cfg.Clients/cfg.Channels, cfg.Duration, ms(cfg.Bound), cfg.Inflight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "path\toffered/s\tcreated/s\tdelivered msg/s\tdeliveries/s\tcomplete\tp50\tp99\tmax\tserver RSS\tserver CPU\tbench CPU\tother CPU\terrors\tp99 ok\t")
+	for _, p := range rep.Paths {
+		if !p.Available {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p.Path)
+			continue
+		}
+		for _, s := range p.Steps {
+			complete := "-"
+			if s.Expected > 0 {
+				complete = fmt.Sprintf("%.2f%%", 100*float64(s.Deliveries)/float64(s.Expected))
+			}
+			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%.0f%%\t%d\t%s\t\n",
+				s.Path, s.Offered, s.CreatedPerSec, s.DeliveredPerSec, s.DeliveriesPerSec, complete,
+				ms(s.P50), ms(s.P99), ms(s.Max), mb(s.ServerRSS), 100*s.ServerCPU, 100*s.BenchCPU, 100*s.OtherCPU, s.Failed+s.Foreign, passWord(s))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	var fan, stock *pathReport
+	for _, p := range rep.Paths {
+		if !p.Available {
+			fmt.Fprintf(w, "%s: not measured: %s\n", p.Path, p.Note)
+		}
+		switch p.Path {
+		case "fanout":
+			fan = p
+		case "stock":
+			stock = p
+		}
+	}
+	for _, p := range rep.Paths {
+		if !p.Available {
+			continue
+		}
+		if p.Best != nil {
+			fmt.Fprintf(w, "%s: sustained %.0f messages/s (created %.1f/s, p99 %s)\n", p.Path, p.Best.Offered, p.Best.CreatedPerSec, ms(p.Best.P99))
+		} else {
+			b := bestEffort(p)
+			fmt.Fprintf(w, "%s: no rate kept p99 under %s; best was %.1f created/s (offered %.0f, p99 %s)\n", p.Path, ms(cfg.Bound), b.CreatedPerSec, b.Offered, ms(b.P99))
+		}
+	}
+	if fan != nil && stock != nil && fan.Available && stock.Available {
+		switch {
+		case fan.Best != nil && stock.Best != nil:
+			fmt.Fprintf(w, "ratio fan-out/stock at p99 <= %s: %.1fx\n", ms(cfg.Bound), fan.Best.Offered/stock.Best.Offered)
+		case fan.Best != nil:
+			b := bestEffort(stock)
+			fmt.Fprintf(w, "ratio fan-out/stock: stock never kept p99 under %s; against its best created rate (%.1f/s, p99 %s): %.1fx\n",
+				ms(cfg.Bound), b.CreatedPerSec, ms(b.P99), fan.Best.Offered/b.CreatedPerSec)
+		default:
+			fmt.Fprintf(w, "ratio fan-out/stock: fan-out never kept p99 under %s\n", ms(cfg.Bound))
+		}
+	}
+	if last := lastRSS(rep); last > 0 {
+		fmt.Fprintf(w, "server RSS after the load: %s\n", mb(last))
+	}
+	if ir := rep.Idle; ir != nil {
+		fmt.Fprintf(w, "idle: %d connections, one subscription each (%s): server RSS %s before, %s after (+%s, %.1f KB per connection), peak %s; %d dropped\n",
+			ir.Conns, ir.Subscription, mb(ir.Before), mb(ir.After), mb(ir.After-ir.Before),
+			float64(ir.After-ir.Before)/1024/float64(ir.Conns), mb(ir.PeakHWM), ir.Dropped)
+	}
+	if rep.Unknown > 0 {
+		fmt.Fprintf(w, "warning: %d events carried no key of this run\n", rep.Unknown)
+	}
+}
+
+func bestEffort(p *pathReport) stepResult {
+	var b stepResult
+	for _, s := range p.Steps {
+		if s.CreatedPerSec > b.CreatedPerSec {
+			b = s
+		}
+	}
+	return b
+}
+
+func lastRSS(rep *report) int64 {
+	var v int64
+	for _, p := range rep.Paths {
+		for _, s := range p.Steps {
+			v = s.ServerRSS
+		}
+	}
+	return v
+}
+
+func passWord(s stepResult) string {
+	if s.Pass {
+		return "yes"
+	}
+	return "no"
+}
+
+func ms(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond))
+}
+
+func mb(b int64) string { return fmt.Sprintf("%.0fMB", float64(b)/(1<<20)) }
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

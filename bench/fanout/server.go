@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The appliance runs as a child process so that its memory and CPU can be read from
+// /proc apart from the load generator's, although both share the machine.
+type server struct {
+	URL string
+	cmd *exec.Cmd
+	log *os.File
+	out chan error
+}
+
+// buildServer compiles the appliance from the module that contains the working directory.
+func buildServer(ctx context.Context, dst string) error {
+	var modDir bytes.Buffer
+	c := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}")
+	c.Stdout = &modDir
+	c.Stderr = os.Stderr
+	if err := c.Run(); err != nil {
+		return fmt.Errorf("failed to find the module (run from inside the repository): %w", err)
+	}
+	b := exec.CommandContext(ctx, "go", "build", "-o", dst, ".")
+	b.Dir = strings.TrimSpace(modDir.String())
+	b.Stdout = os.Stderr
+	b.Stderr = os.Stderr
+	if err := b.Run(); err != nil {
+		return fmt.Errorf("failed to build the appliance: %w", err)
+	}
+	return nil
+}
+
+// raiseFileLimit lifts this process's open-file limit to the hard limit. Setting it
+// explicitly (rather than relying on the Go runtime's own raise) makes children inherit
+// it; each loopback connection costs a descriptor on both sides.
+func raiseFileLimit() (uint64, error) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return 0, err
+	}
+	l.Cur = l.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return 0, err
+	}
+	return l.Cur, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func startServer(ctx context.Context, bin, dataDir, logPath string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "serve", "--dir", dataDir, "--http", addr, "--mqtt", "off")
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("failed to start the appliance: %w", err)
+	}
+	s := &server{URL: "http://" + addr, cmd: cmd, log: logf, out: make(chan error, 1)}
+	go func() { s.out <- cmd.Wait() }()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/api/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		select {
+		case err := <-s.out:
+			logf.Close()
+			return nil, fmt.Errorf("the appliance ended before answering (%v); see %s", err, logPath)
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("the appliance did not answer within 30 s; see %s", logPath)
+		}
+	}
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+// stop ends the child gracefully, then forcibly.
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.out:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.out
+	}
+	s.log.Close()
+}
+
+// procMem reads VmRSS and VmHWM (peak) of a process in bytes.
+func procMem(pid int) (rss, hwm int64, err error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = v << 10
+		case "VmHWM:":
+			hwm = v << 10
+		}
+	}
+	if rss == 0 {
+		return 0, 0, errors.New("no VmRSS in /proc status")
+	}
+	return rss, hwm, nil
+}
+
+// procCPU is the process's user+system CPU time so far.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	// The command name in field 2 may contain spaces: count fields after its ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const clockTicks = 100 // USER_HZ is 100 on every Linux this runs on
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// machineBusy is the CPU time all cores spent on anything but idling, so that load from
+// other programs on the box shows up next to the figures.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if i == 3 || i == 4 || i >= 8 { // idle, iowait; guest time is already in user
+			continue
+		}
+		busy += n
+	}
+	const clockTicks = 100
+	return time.Duration(busy) * time.Second / clockTicks
+}
