@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+)
+
+// The benchmark at toy scale: it must build and start the appliance, seed it, and get
+// every message to every member of its channel and to nobody else, on both paths.
+// Timings are printed, never asserted.
+func TestFanoutBenchDeliversEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the whole appliance")
+	}
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cfg := config{
+		Clients: 20, Orgs: 4, Channels: 2, Idle: 50,
+		Duration: time.Second, Rates: []float64{20}, Inflight: 8, Bound: time.Hour,
+		Paths: []string{"fanout", "stock"}, Dir: t.TempDir(), Out: &out,
+	}
+	rep, err := run(ctx, cfg)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Paths) != 2 {
+		t.Fatalf("want 2 paths, got %d", len(rep.Paths))
+	}
+	for _, p := range rep.Paths {
+		if !p.Available {
+			t.Errorf("%s: not measured: %s", p.Path, p.Note)
+			continue
+		}
+		if len(p.Steps) != 1 {
+			t.Fatalf("%s: want 1 step, got %d", p.Path, len(p.Steps))
+		}
+		s := p.Steps[0]
+		if s.Created != int64(s.Messages) || s.Failed != 0 {
+			t.Errorf("%s: created %d of %d messages (%d failed: %s)", p.Path, s.Created, s.Messages, s.Failed, s.FirstError)
+		}
+		// 20 people in 2 channels: each message goes to the 10 members of its channel.
+		if want := s.Created * 10; s.Expected != want || s.Deliveries != want || s.Delivered != s.Created {
+			t.Errorf("%s: %d deliveries of %d expected (%d), %d of %d messages complete", p.Path, s.Deliveries, s.Expected, want, s.Delivered, s.Created)
+		}
+		if s.Foreign != 0 {
+			t.Errorf("%s: %d messages reached people outside their channel", p.Path, s.Foreign)
+		}
+		if s.ServerRSS <= 0 {
+			t.Errorf("%s: no server memory figure", p.Path)
+		}
+	}
+	if rep.Unknown != 0 {
+		t.Errorf("%d events without a key of this run", rep.Unknown)
+	}
+	if rep.Idle == nil || rep.Idle.Conns != 50 || rep.Idle.After <= 0 || rep.Idle.Dropped != 0 {
+		t.Errorf("idle figure missing or incomplete: %+v", rep.Idle)
+	}
+}
