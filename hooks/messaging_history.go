@@ -15,7 +15,8 @@ func notMember(e *core.RequestEvent) error {
 }
 
 // GET /api/crisisroom/channels/{id}/messages?before=<datetime or message id>&limit=50&q=<text>
-// → {items: oldest→newest, has_more}
+// → {items: oldest→newest, has_more}. Messages written within one millisecond keep the
+// order they were stored in (rowid), the same order their realtime events had.
 func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 	channelId := e.Request.PathValue("id")
 	if ChannelMember(e.App, channelId, e.Auth.Id) == nil {
@@ -35,8 +36,13 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 	}
 	var cursor dbx.Expression
 	if before := query.Get("before"); before != "" {
-		if m, err := e.App.FindRecordById("messages", before); err == nil && m.GetString("channel") == channelId {
-			cursor = dbx.NewExp("(created < {:bc} OR (created = {:bc} AND id < {:bid}))", dbx.Params{"bc": m.GetString("created"), "bid": m.Id})
+		var row struct {
+			Created string `db:"created"`
+			Rowid   int64  `db:"rowid"`
+		}
+		if err := e.App.DB().NewQuery("SELECT created, rowid FROM messages WHERE id = {:id} AND channel = {:c}").
+			Bind(dbx.Params{"id": before, "c": channelId}).One(&row); err == nil {
+			cursor = dbx.NewExp("(created < {:bc} OR (created = {:bc} AND rowid < {:br}))", dbx.Params{"bc": row.Created, "br": row.Rowid})
 		} else if dt, err := types.ParseDateTime(before); err == nil && !dt.IsZero() {
 			cursor = dbx.NewExp("created < {:bt}", dbx.Params{"bt": dt.String()})
 		} else {
@@ -51,7 +57,7 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		if cursor != nil {
 			sq.AndWhere(cursor)
 		}
-		if err := sq.OrderBy("created DESC", "id DESC").Limit(int64(limit + 1)).All(&page); err != nil {
+		if err := sq.OrderBy("created DESC", "rowid DESC").Limit(int64(limit + 1)).All(&page); err != nil {
 			return e.InternalServerError("", err)
 		}
 	} else {
@@ -65,7 +71,7 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 			if cursor != nil {
 				sq.AndWhere(cursor)
 			}
-			if err := sq.OrderBy("created DESC", "id DESC").Limit(batch).Offset(int64(offset)).All(&got); err != nil {
+			if err := sq.OrderBy("created DESC", "rowid DESC").Limit(batch).Offset(int64(offset)).All(&got); err != nil {
 				return e.InternalServerError("", err)
 			}
 			for _, m := range got {

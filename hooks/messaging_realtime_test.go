@@ -1,0 +1,141 @@
+package hooks_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"crisisroom/testkit"
+)
+
+// Realtime through real SSE connections: who may subscribe, what arrives, and that a
+// removed member stops receiving at once.
+func TestMessagingRealtime(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true})
+	flood := s.Demo.Channels["Hochwasser Rhein"].Id
+	ksIntern := s.Demo.Channels["KS intern"].Id
+	power := s.Demo.Channels["Stromausfall Süd"].Id
+	jwagner := mxAs(s, t, "jwagner")
+
+	t.Run("a non-member cannot subscribe to a channel", func(t *testing.T) {
+		c := openSSE(t, s.URL)
+		status, body := c.subscribe(t, s.Token(t, "lneumann"), "channels/"+flood, "channels/"+ksIntern)
+		if status != http.StatusForbidden || !strings.Contains(body, ksIntern) {
+			t.Fatalf("POL member subscribing to KS intern: %d %s", status, body)
+		}
+		if status, _ := c.subscribe(t, "", "channels/"+flood); status != http.StatusForbidden {
+			t.Fatalf("anonymous subscribe to a channel: %d", status)
+		}
+		if status, _ := c.subscribe(t, "", "crisisroom/me"); status != http.StatusForbidden {
+			t.Fatalf("anonymous subscribe to crisisroom/me: %d", status)
+		}
+		// refused means nothing was subscribed: a member's later message does not arrive
+		if cl, err := s.App.SubscriptionsBroker().ClientById(c.id); err != nil || len(cl.Subscriptions()) != 0 {
+			t.Fatalf("a refused subscribe left subscriptions: %v", cl.Subscriptions())
+		}
+		// the guest is a member of the flood channel only
+		g := openSSE(t, s.URL)
+		if status, body := g.subscribe(t, s.Token(t, "gast.gutachter"), "channels/"+power); status != http.StatusForbidden {
+			t.Fatalf("guest subscribing to a channel outside the invitation: %d %s", status, body)
+		}
+		if status, body := g.subscribe(t, s.Token(t, "gast.gutachter"), "channels/"+flood); status != http.StatusNoContent {
+			t.Fatalf("guest subscribing to the invited channel: %d %s", status, body)
+		}
+	})
+
+	t.Run("a member gets a new message live in the contract shape", func(t *testing.T) {
+		c := openSSE(t, s.URL)
+		if status, body := c.subscribe(t, s.Token(t, "sbraun"), "channels/"+flood, "crisisroom/me"); status != http.StatusNoContent {
+			t.Fatalf("subscribe: %d %s", status, body)
+		}
+		body := "Pegel 9,10 m, Deich 3 hält."
+		created := jwagner.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{
+			"channel": flood, "author": s.Demo.Users["jwagner"].Id, "body": body, "client_key": "live-1"})
+		ev, _ := c.until(t, isMessage(body))
+		if ev.Name != "channels/"+flood {
+			t.Fatalf("event name %q", ev.Name)
+		}
+		rec, _ := ev.Data["record"].(map[string]any)
+		if str(ev.Data, "action") != "create" || str(rec, "id") != str(created, "id") {
+			t.Fatalf("event %s", ev.Raw)
+		}
+		if str(rec, "expand", "author", "username") != "jwagner" || str(rec, "expand", "author", "name") != "Jonas Wagner" {
+			t.Fatalf("author not expanded: %s", ev.Raw)
+		}
+		if str(rec, "org", "short") != "KS" || str(rec, "org", "color") == "" {
+			t.Fatalf("author's organisation missing: %s", ev.Raw)
+		}
+		if str(rec, "priority") != "normal" || str(rec, "source") != "web" {
+			t.Fatalf("defaults not applied: %s", ev.Raw)
+		}
+		if num(rec, "receipts", "total") < 10 {
+			t.Fatalf("receipt summary missing: %s", ev.Raw)
+		}
+	})
+
+	t.Run("a removed member stops getting events at once", func(t *testing.T) {
+		kvogel := s.Demo.Users["kvogel"].Id
+		c := openSSE(t, s.URL)
+		if status, body := c.subscribe(t, s.Token(t, "kvogel"), "channels/"+flood, "channels/"+power, "crisisroom/me"); status != http.StatusNoContent {
+			t.Fatalf("subscribe: %d %s", status, body)
+		}
+		sbraun := mxAs(s, t, "sbraun")
+		cm, err := s.App.FindFirstRecordByFilter("channel_members", fmt.Sprintf("channel = '%s' && user = '%s'", flood, kvogel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sbraun.obj(t, 204, "DELETE", "/api/collections/channel_members/records/"+cm.Id, nil)
+		c.until(t, func(ev sseEvent) bool {
+			return ev.Name == "crisisroom/me" && str(ev.Data, "action") == "channel_removed" && str(ev.Data, "record", "channel") == flood
+		})
+		if cl, _ := s.App.SubscriptionsBroker().ClientById(c.id); cl == nil || cl.HasSubscription("channels/"+flood) || !cl.HasSubscription("channels/"+power) {
+			t.Fatalf("subscriptions after removal: %v", cl.Subscriptions())
+		}
+
+		// A member still there sees the next message; the removed one must not, before
+		// the next event of their own that is queued after it.
+		other := openSSE(t, s.URL)
+		other.subscribe(t, s.Token(t, "sbraun"), "channels/"+flood)
+		secret := "Nur noch für Mitglieder: Evakuierungsroute B."
+		jwagner.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": flood, "author": s.Demo.Users["jwagner"].Id, "body": secret})
+		other.until(t, isMessage(secret))
+		pm, err := s.App.FindFirstRecordByFilter("channel_members", fmt.Sprintf("channel = '%s' && user = '%s'", power, kvogel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sbraun.obj(t, 200, "PATCH", "/api/collections/channel_members/records/"+pm.Id, map[string]any{"role": "readonly"})
+		_, before := c.until(t, func(ev sseEvent) bool {
+			return ev.Name == "crisisroom/me" && str(ev.Data, "action") == "membership_changed"
+		})
+		for _, ev := range before {
+			if strings.Contains(ev.Raw, "Evakuierungsroute B") {
+				t.Fatalf("the removed member still got: %s", ev.Raw)
+			}
+		}
+		// and a new subscribe to the channel is refused now
+		if status, _ := c.subscribe(t, s.Token(t, "kvogel"), "channels/"+flood); status != http.StatusForbidden {
+			t.Fatalf("re-subscribe after removal: %d", status)
+		}
+	})
+
+	t.Run("the stock messages subscription stays rule-checked", func(t *testing.T) {
+		c := openSSE(t, s.URL)
+		if status, body := c.subscribe(t, s.Token(t, "lneumann"), "messages"); status != http.StatusNoContent {
+			t.Fatalf("subscribe: %d %s", status, body)
+		}
+		ks := mxAs(s, t, "abecker")
+		ks.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": ksIntern, "author": s.Demo.Users["abecker"].Id, "body": "KS intern: Personalplanung"})
+		open := "Für alle im Hochwasserkanal"
+		jwagner.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": flood, "author": s.Demo.Users["jwagner"].Id, "body": open})
+		ev, before := c.until(t, func(ev sseEvent) bool { return str(ev.Data, "record", "body") == open })
+		if ev.Name != "messages" {
+			t.Fatalf("stock event name %q", ev.Name)
+		}
+		for _, b := range before {
+			if strings.Contains(b.Raw, "Personalplanung") {
+				t.Fatalf("stock path leaked an org channel message: %s", b.Raw)
+			}
+		}
+	})
+}
