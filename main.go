@@ -53,7 +53,7 @@ func main() {
 		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
 	}
 	hooks.Register(app, hcfg)
-	hardware.Register(app, bcfg)
+	hardware.RegisterRoom(app, hardware.Register(app, bcfg))
 	pbpublic.Register(app, &publicDir)
 
 	serve := func(c *cobra.Command, _ []string) error {

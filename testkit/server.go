@@ -25,6 +25,9 @@ type Options struct {
 	Demo      bool   // seed the demo crisis staff before serving
 	NoMQTT    bool   // leave the MQTT broker off
 	PublicDir string // serve the UI from disk instead of the embedded copy
+	// DataDir starts from a copy of another appliance's data dir (a restart: what the
+	// first one stored, none of its memory).
+	DataDir string
 	// Before runs after the appliance's own hooks are registered and before it serves,
 	// for tests that add hooks of their own.
 	Before func(app core.App)
@@ -42,7 +45,11 @@ type Server struct {
 // StartServer runs the appliance for the duration of the test.
 func StartServer(t testing.TB, opts Options) *Server {
 	t.Helper()
-	app, err := tests.NewTestApp(t.TempDir())
+	dir := opts.DataDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	app, err := tests.NewTestApp(dir)
 	if err != nil {
 		t.Fatalf("test app: %v", err)
 	}
@@ -52,6 +59,7 @@ func StartServer(t testing.TB, opts Options) *Server {
 		mqttAddr = "off"
 	}
 	broker := hardware.Register(app, &hardware.Config{Addr: mqttAddr})
+	hardware.RegisterRoom(app, broker)
 	pbpublic.Register(app, &opts.PublicDir)
 	if opts.Before != nil {
 		opts.Before(app)

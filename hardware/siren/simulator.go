@@ -74,7 +74,7 @@ func StartSimulator(cfg SimConfig) (*Simulator, error) {
 		SetConnectRetry(cfg.Reconnect).
 		SetConnectRetryInterval(2*time.Second).
 		SetMaxReconnectInterval(10*time.Second).
-		SetOrderMatters(false).
+		SetOrderMatters(true).
 		SetWill(willTopic, willPayload, 1, true).
 		SetCustomOpenConnectionFn(func(uri *url.URL, _ paho.ClientOptions) (net.Conn, error) {
 			c, err := net.DialTimeout("tcp", uri.Host, 5*time.Second)
