@@ -20,7 +20,7 @@ func TestFanoutBenchDeliversEverything(t *testing.T) {
 	cfg := config{
 		Clients: 20, Orgs: 4, Channels: 2, Idle: 50,
 		Duration: time.Second, Rates: []float64{20}, Inflight: 8, Bound: time.Hour,
-		Paths: []string{"fanout", "stock"}, Dir: t.TempDir(), Out: &out,
+		Paths: []string{"fanout", "stock"}, IdleSubs: []string{"none", "stock", "fanout"}, Dir: t.TempDir(), Out: &out,
 	}
 	rep, err := run(ctx, cfg)
 	t.Log("\n" + out.String())
@@ -56,7 +56,15 @@ func TestFanoutBenchDeliversEverything(t *testing.T) {
 	if rep.Unknown != 0 {
 		t.Errorf("%d events without a key of this run", rep.Unknown)
 	}
-	if rep.Idle == nil || rep.Idle.Conns != 50 || rep.Idle.After <= 0 || rep.Idle.Dropped != 0 {
-		t.Errorf("idle figure missing or incomplete: %+v", rep.Idle)
+	if rep.Dropped != 0 {
+		t.Errorf("the server closed %d connections during the load", rep.Dropped)
+	}
+	if len(rep.Idle) != 3 {
+		t.Fatalf("want idle figures for none, stock and fanout subscriptions, got %d", len(rep.Idle))
+	}
+	for _, ir := range rep.Idle {
+		if ir.Conns != 50 || ir.After <= 0 || ir.Dropped != 0 {
+			t.Errorf("idle figure incomplete: %+v", ir)
+		}
 	}
 }

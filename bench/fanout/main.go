@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,8 @@ type config struct {
 	Paths                   []string      // "fanout", "stock"
 	Bin                     string        // prebuilt appliance binary (empty: build one)
 	Dir                     string        // work dir (empty: a temp dir, removed afterwards)
+	CPUProfile              string        // serve in-process and write a CPU profile of the load here
+	IdleSubs                []string      // idle connections' subscription: "none", "stock", "fanout"
 	Out                     io.Writer
 }
 
@@ -60,13 +63,14 @@ type idleReport struct {
 
 type report struct {
 	Paths   []*pathReport
-	Idle    *idleReport
+	Idle    []*idleReport
 	Unknown int64 // events without a key of this run
+	Dropped int64 // realtime connections the server closed during the load
 }
 
 func main() {
 	var cfg config
-	var rates, paths string
+	var rates, paths, idleSubs string
 	flag.IntVar(&cfg.Clients, "clients", 1000, "people, each with one realtime connection")
 	flag.IntVar(&cfg.Orgs, "orgs", 10, "organisations (tenants) the people belong to")
 	flag.IntVar(&cfg.Channels, "channels", 10, "shared channels; each person is in one")
@@ -78,6 +82,8 @@ func main() {
 	flag.StringVar(&paths, "paths", "fanout,stock", "which paths to measure, in order")
 	flag.StringVar(&cfg.Bin, "bin", "", "appliance binary to run (default: build the repository's)")
 	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
+	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "serve in-process and write a CPU profile of the load to this file (figures then mix server and load generator)")
+	flag.StringVar(&idleSubs, "idle-subs", "none,stock,fanout", "what each idle connection subscribes to, one fresh server per entry: none, stock (messages) or fanout (channels/<id>)")
 	flag.Parse()
 	for _, s := range strings.Split(rates, ",") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -88,6 +94,7 @@ func main() {
 		cfg.Rates = append(cfg.Rates, v)
 	}
 	cfg.Paths = strings.Split(paths, ",")
+	cfg.IdleSubs = strings.Split(idleSubs, ",")
 	cfg.Out = os.Stdout
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -145,7 +152,12 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	logf(cfg, "seeded %d people in %d organisations, %d shared channels of ~%d in %.1f s",
 		cfg.Clients, cfg.Orgs, cfg.Channels, cfg.Clients/cfg.Channels, time.Since(t).Seconds())
 
-	srv, err := startServer(ctx, bin, dataDir, filepath.Join(work, "server.log"))
+	var srv *server
+	if cfg.CPUProfile != "" {
+		srv, err = startInProcess(ctx, dataDir)
+	} else {
+		srv, err = startServer(ctx, bin, dataDir, filepath.Join(work, "server.log"))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +181,22 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	logf(cfg, "opened %d realtime connections in %.1f s; server RSS %s before, %s after",
 		len(conns), time.Since(t).Seconds(), mb(idleRSS), mb(rss))
 
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			srv.stop()
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			srv.stop()
+			return nil, err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+			logf(cfg, "CPU profile written to %s", cfg.CPUProfile)
+		}()
+	}
 	for _, p := range cfg.Paths {
 		pr := runPath(ctx, cfg, e, conns, strings.TrimSpace(p))
 		rep.Paths = append(rep.Paths, pr)
@@ -180,18 +208,23 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		c.close()
 	}
 	rep.Unknown = tr.unknown.Load()
-	if d := dropped.Load(); d > 0 {
-		logf(cfg, "warning: %d realtime connections dropped during the load", d)
-	}
+	rep.Dropped = dropped.Load()
 	srv.stop()
 	sendTransport.CloseIdleConnections()
 
-	if cfg.Idle > 0 && ctx.Err() == nil {
-		ir, err := runIdle(ctx, cfg, bin, dataDir, filepath.Join(work, "server.log"), sd, fanoutWorks(rep))
+	for _, sub := range cfg.IdleSubs {
+		if cfg.Idle <= 0 || ctx.Err() != nil || cfg.CPUProfile != "" {
+			break
+		}
+		sub = strings.TrimSpace(sub)
+		if sub == "fanout" && !fanoutWorks(rep) {
+			continue
+		}
+		ir, err := runIdle(ctx, cfg, bin, dataDir, filepath.Join(work, "server.log"), sd, sub)
 		if err != nil {
 			return rep, err
 		}
-		rep.Idle = ir
+		rep.Idle = append(rep.Idle, ir)
 	}
 	printReport(cfg, rep)
 	logf(cfg, "whole run %.0f s", time.Since(began).Seconds())
@@ -333,23 +366,29 @@ func fanoutWorks(rep *report) bool {
 }
 
 // runIdle measures a fresh appliance's memory before and after opening many realtime
-// connections that each hold one subscription and then sit still, the way browser tabs
-// in a crisis room do most of the time.
-func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *seeded, fanout bool) (*idleReport, error) {
+// connections that then sit still, the way browser tabs in a crisis room do most of the
+// time. sub says what each subscribes to: nothing, "messages", or its channel.
+func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *seeded, sub string) (*idleReport, error) {
 	srv, err := startServer(ctx, bin, dataDir, logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
-	ir := &idleReport{Conns: cfg.Idle, Subscription: "messages"}
-	path := "stock"
-	if fanout {
-		ir.Subscription, path = "channels/<id>", "fanout"
+	ir := &idleReport{Conns: cfg.Idle, Subscription: "none"}
+	switch sub {
+	case "stock":
+		ir.Subscription = "messages"
+	case "fanout":
+		ir.Subscription = "channels/<id>"
+	case "none":
+	default:
+		return nil, fmt.Errorf("unknown idle subscription %q (none, stock, fanout)", sub)
 	}
 	time.Sleep(time.Second) // let the fresh process finish its start-up work
 	ir.Before, _, _ = procMem(srv.pid())
 	hc := &http.Client{Transport: newTransport(0)}
 	post := &http.Client{Transport: newTransport(64), Timeout: 60 * time.Second}
+	defer post.CloseIdleConnections()
 	var dropped atomic.Int64
 	t := time.Now()
 	conns, err := openConns(ctx, hc, srv.URL, sd.Users, cfg.Idle, nil, &dropped)
@@ -361,10 +400,13 @@ func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *
 			c.close()
 		}
 	}()
-	if err := subscribeAll(ctx, post, srv.URL, conns, path); err != nil {
-		return nil, fmt.Errorf("idle connections: %w", err)
+	if sub != "none" {
+		if err := subscribeAll(ctx, post, srv.URL, conns, sub); err != nil {
+			return nil, fmt.Errorf("idle connections: %w", err)
+		}
 	}
-	logf(cfg, "idle: %d connections opened and subscribed in %.1f s", len(conns), time.Since(t).Seconds())
+	post.CloseIdleConnections()
+	logf(cfg, "idle (%s): %d connections opened in %.1f s", ir.Subscription, len(conns), time.Since(t).Seconds())
 	time.Sleep(3 * time.Second) // idle means idle: let the server settle
 	ir.After, ir.PeakHWM, _ = procMem(srv.pid())
 	ir.Dropped = dropped.Load()
@@ -432,10 +474,13 @@ func printReport(cfg config, rep *report) {
 	if last := lastRSS(rep); last > 0 {
 		fmt.Fprintf(w, "server RSS after the load: %s\n", mb(last))
 	}
-	if ir := rep.Idle; ir != nil {
-		fmt.Fprintf(w, "idle: %d connections, one subscription each (%s): server RSS %s before, %s after (+%s, %.1f KB per connection), peak %s; %d dropped\n",
+	for _, ir := range rep.Idle {
+		fmt.Fprintf(w, "idle: %d connections, subscribed to %s: server RSS %s before, %s after (+%s, %.1f KB per connection), peak %s; %d dropped\n",
 			ir.Conns, ir.Subscription, mb(ir.Before), mb(ir.After), mb(ir.After-ir.Before),
 			float64(ir.After-ir.Before)/1024/float64(ir.Conns), mb(ir.PeakHWM), ir.Dropped)
+	}
+	if rep.Dropped > 0 {
+		fmt.Fprintf(w, "warning: the server closed %d realtime connections during the load\n", rep.Dropped)
 	}
 	if rep.Unknown > 0 {
 		fmt.Fprintf(w, "warning: %d events carried no key of this run\n", rep.Unknown)

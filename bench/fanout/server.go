@@ -14,6 +14,11 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks"
 )
 
 // The appliance runs as a child process so that its memory and CPU can be read from
@@ -23,6 +28,8 @@ type server struct {
 	cmd *exec.Cmd
 	log *os.File
 	out chan error
+
+	inproc func() // stops an in-process appliance (profiling mode)
 }
 
 // buildServer compiles the appliance from the module that contains the working directory.
@@ -114,10 +121,19 @@ func startServer(ctx context.Context, bin, dataDir, logPath string) (*server, er
 	}
 }
 
-func (s *server) pid() int { return s.cmd.Process.Pid }
+func (s *server) pid() int {
+	if s.inproc != nil {
+		return selfPID
+	}
+	return s.cmd.Process.Pid
+}
 
 // stop ends the child gracefully, then forcibly.
 func (s *server) stop() {
+	if s.inproc != nil {
+		s.inproc()
+		return
+	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.out:
@@ -197,4 +213,57 @@ func machineBusy() time.Duration {
 	}
 	const clockTicks = 100
 	return time.Duration(busy) * time.Second / clockTicks
+}
+
+// startInProcess serves the seeded data dir from this process, with the same hooks as
+// the binary (the MQTT broker is off in both). Only for CPU profiles: memory and CPU
+// figures then include the load generator.
+func startInProcess(ctx context.Context, dataDir string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	if err := app.Bootstrap(); err != nil {
+		return nil, err
+	}
+	hooks.Register(app, &hooks.Config{Quiet: true, HTTPAddr: addr})
+	out := make(chan error, 1)
+	go func() { out <- apis.Serve(app, apis.ServeConfig{HttpAddr: addr, AllowedOrigins: []string{"*"}}) }()
+	s := &server{URL: "http://" + addr}
+	s.inproc = func() {
+		ev := new(core.TerminateEvent)
+		ev.App = app
+		_ = app.OnTerminate().Trigger(ev, func(e *core.TerminateEvent) error {
+			app.ResetBootstrapState()
+			return e.Next()
+		})
+		select {
+		case <-out:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/api/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		select {
+		case err := <-out:
+			return nil, fmt.Errorf("the in-process appliance ended before answering: %v", err)
+		case <-ctx.Done():
+			s.inproc()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.inproc()
+			return nil, errors.New("the in-process appliance did not answer within 30 s")
+		}
+	}
 }
