@@ -16,8 +16,8 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hooks"
-	pbpublic "crisisroom/pb_public"
 	_ "crisisroom/migrations"
+	pbpublic "crisisroom/pb_public"
 )
 
 func main() {
@@ -53,7 +53,9 @@ func main() {
 		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
 	}
 	hooks.Register(app, hcfg)
-	hardware.RegisterRoom(app, hardware.Register(app, bcfg))
+	broker := hardware.Register(app, bcfg)
+	hardware.RegisterRoom(app, broker)
+	hardware.RegisterFaxes(app, broker)
 	pbpublic.Register(app, &publicDir)
 
 	serve := func(c *cobra.Command, _ []string) error {

@@ -60,6 +60,7 @@ func StartServer(t testing.TB, opts Options) *Server {
 	}
 	broker := hardware.Register(app, &hardware.Config{Addr: mqttAddr})
 	hardware.RegisterRoom(app, broker)
+	hardware.RegisterFaxes(app, broker)
 	pbpublic.Register(app, &opts.PublicDir)
 	if opts.Before != nil {
 		opts.Before(app)

@@ -1,0 +1,502 @@
+package hardware_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hardware"
+	"crisisroom/hardware/fax"
+	"crisisroom/hardware/fax/sim"
+	"crisisroom/hooks"
+	"crisisroom/testkit"
+)
+
+func faxAPI(t *testing.T, s *testkit.Server, method, path, token string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	json.Unmarshal(data, &out)
+	if out == nil {
+		out = map[string]any{"raw": string(data)}
+	}
+	return resp.StatusCode, out
+}
+
+// eventually waits for cond, which reads the database the appliance writes.
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func readFile(t *testing.T, app core.App, r *core.Record, name string) []byte {
+	t.Helper()
+	fsys, err := app.NewFilesystem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	rd, err := fsys.GetReader(r.BaseFilesPath() + "/" + name)
+	if err != nil {
+		t.Fatalf("file %s: %v", name, err)
+	}
+	defer rd.Close()
+	b, _ := io.ReadAll(rd)
+	return b
+}
+
+func countRecords(t *testing.T, app core.App, coll, filter string, params dbx.Params) int {
+	t.Helper()
+	recs, err := app.FindRecordsByFilter(coll, filter, "", 0, 0, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(recs)
+}
+
+// addFaxDevice creates a fax device of org in channel with config; it returns the record
+// and its MQTT password.
+func addFaxDevice(t *testing.T, s *testkit.Server, username, org, channel string, config map[string]any) (*core.Record, string) {
+	t.Helper()
+	coll, _ := s.App.FindCollectionByNameOrId("devices")
+	d := core.NewRecord(coll)
+	d.Set("username", username)
+	d.Set("name", "Fax "+username)
+	d.Set("organisation", org)
+	d.Set("kind", "fax")
+	d.Set("driver", "fax-class2")
+	d.Set("channel", channel)
+	d.Set("config", config)
+	d.SetPassword("geheim-" + username)
+	if err := s.App.Save(d); err != nil {
+		t.Fatal(err)
+	}
+	return d, "geheim-" + username
+}
+
+func postMessage(t *testing.T, s *testkit.Server, channel, author, body string) *core.Record {
+	t.Helper()
+	coll, _ := s.App.FindCollectionByNameOrId("messages")
+	m := core.NewRecord(coll)
+	m.Set("channel", channel)
+	m.Set("author", s.Demo.Users[author].Id)
+	m.Set("body", body)
+	m.Set("source", "web")
+	if err := s.App.Save(m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestFaxReceivedFromDemoSimulator(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	dev, err := s.App.FindFirstRecordByData("devices", "username", hardware.DemoFaxUsername)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the demo fax line to be idle", 10*time.Second, func() bool {
+		d, _ := s.App.FindRecordById("devices", dev.Id)
+		return d.GetString("state") == "idle" && d.GetBool("online")
+	})
+
+	// A member of the police may not make the room's fax ring.
+	if code, _ := faxAPI(t, s, "POST", "/api/crisisroom/fax/fax1/test-ring", s.Token(t, "lneumann"), nil); code != 403 {
+		t.Fatalf("test ring as a police member: %d, want 403", code)
+	}
+	if code, body := faxAPI(t, s, "POST", "/api/crisisroom/fax/fax1/test-ring", s.Token(t, "jwagner"), nil); code != 202 {
+		t.Fatalf("test ring as operator: %d %v", code, body)
+	}
+
+	var in *core.Record
+	eventually(t, "the received fax", 30*time.Second, func() bool {
+		in, _ = s.App.FindFirstRecordByFilter("faxes", `device = {:d} && direction = "in"`, dbx.Params{"d": dev.Id})
+		return in != nil
+	})
+	if in.GetString("status") != "received" || in.GetInt("pages") != 2 || in.GetString("remote_id") != "+49 221 229 0" || in.GetString("channel") != flood.Id {
+		t.Fatalf("fax record: status %q pages %d remote %q channel %q", in.GetString("status"), in.GetInt("pages"), in.GetString("remote_id"), in.GetString("channel"))
+	}
+	pdf := readFile(t, s.App, in, in.GetString("document"))
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("document starts with %q", pdf[:min(8, len(pdf))])
+	}
+	if pages, err := fax.ReadPDF(pdf); err != nil || len(pages) != 2 {
+		t.Fatalf("document holds %d pages (%v)", len(pages), err)
+	}
+	previews := in.GetStringSlice("previews")
+	if len(previews) != 2 {
+		t.Fatalf("%d previews", len(previews))
+	}
+	for _, p := range previews {
+		img, err := png.Decode(bytes.NewReader(readFile(t, s.App, in, p)))
+		if err != nil || img.Bounds().Dx() != 864 {
+			t.Fatalf("preview %s: %v", p, err)
+		}
+	}
+
+	msg, err := s.App.FindRecordById("messages", in.GetString("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.GetString("channel") != flood.Id || msg.GetString("source") != "fax" || msg.GetString("device") != dev.Id {
+		t.Fatalf("message: channel %q source %q device %q", msg.GetString("channel"), msg.GetString("source"), msg.GetString("device"))
+	}
+	if msg.GetString("body") != "Fax von +49 221 229 0, 2 Seiten" {
+		t.Fatalf("message body %q", msg.GetString("body"))
+	}
+	att := msg.GetStringSlice("attachments")
+	if len(att) != 3 || !strings.HasSuffix(att[0], ".pdf") || !strings.HasSuffix(att[1], ".png") {
+		t.Fatalf("attachments %v", att)
+	}
+	if !bytes.HasPrefix(readFile(t, s.App, msg, att[0]), []byte("%PDF-")) {
+		t.Fatal("the message's PDF is no PDF")
+	}
+
+	// Members of the channel see the fax and its pages; a stranger to the channel does not.
+	code, list := faxAPI(t, s, "GET", "/api/collections/faxes/records?filter=direction='in'", s.Token(t, "lneumann"), nil)
+	if code != 200 || list["totalItems"].(float64) != 1 {
+		t.Fatalf("police member lists faxes: %d %v", code, list["totalItems"])
+	}
+	outsider, _ := hooks.NewUser(s.App, "Olaf Außen", "oaussen", "passwort-lang-genug", "")
+	code, list = faxAPI(t, s, "GET", "/api/collections/faxes/records", s.Token(t, outsider.GetString("username")), nil)
+	if code != 200 || list["totalItems"].(float64) != 0 {
+		t.Fatalf("outsider lists faxes: %d %v", code, list["totalItems"])
+	}
+}
+
+// sendHarness is an appliance with a fax modem (the simulator) on a serial port driven
+// in-process, as a real modem would be.
+type sendHarness struct {
+	s     *testkit.Server
+	sim   *sim.Sim
+	dev   *core.Record
+	flood *core.Record
+}
+
+func newSendHarness(t *testing.T) *sendHarness {
+	t.Helper()
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	m, err := sim.New(sim.Options{RemoteID: "+49 221 555 77"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	dev, _ := addFaxDevice(t, s, "faxport", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{
+		"port": m.Path(), "baud": 19200, "local_id": "+49 221 100 300", "retry_delays_ms": []int{50, 100},
+	})
+	eventually(t, "the fax line to be idle", 10*time.Second, func() bool {
+		d, _ := s.App.FindRecordById("devices", dev.Id)
+		return d.GetString("state") == "idle"
+	})
+	return &sendHarness{s: s, sim: m, dev: dev, flood: flood}
+}
+
+func (h *sendHarness) waitFax(t *testing.T, id string, statuses ...string) *core.Record {
+	t.Helper()
+	var r *core.Record
+	eventually(t, "fax "+id+" to be "+strings.Join(statuses, "/"), 20*time.Second, func() bool {
+		r, _ = h.s.App.FindRecordById("faxes", id)
+		for _, st := range statuses {
+			if r != nil && r.GetString("status") == st {
+				return true
+			}
+		}
+		return false
+	})
+	return r
+}
+
+func TestMessageSentAsFax(t *testing.T) {
+	h := newSendHarness(t)
+	s := h.s
+	msg := postMessage(t, s, h.flood.Id, "jwagner", "Pegel Rhein 8,92 m, steigend. Sandsäcke an die Uferstraße.")
+
+	code, rec := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+msg.Id+"/fax", s.Token(t, "jwagner"), map[string]any{"number": "0221 12345", "device": "faxport"})
+	if code != 201 {
+		t.Fatalf("fax route: %d %v", code, rec)
+	}
+	id := rec["id"].(string)
+
+	var got sim.Fax
+	select {
+	case got = <-h.sim.Faxes():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the simulator received no fax")
+	}
+	if got.Number != "022112345" || got.LocalID != "+49 221 100 300" || len(got.Pages) != 1 {
+		t.Fatalf("simulator got %q from %q, %d pages", got.Number, got.LocalID, len(got.Pages))
+	}
+	// The text was rendered: the page's body has ink, well below the header line.
+	img := got.Pages[0].Image
+	ink := 0
+	for y := 150; y < 600; y++ {
+		for x := 0; x < img.Bounds().Dx(); x++ {
+			if img.GrayAt(x, y).Y < 128 {
+				ink++
+			}
+		}
+	}
+	if ink < 2000 {
+		t.Fatalf("page body holds %d black pixels: no text rendered", ink)
+	}
+
+	r := h.waitFax(t, id, "sent")
+	if r.GetInt("attempts") != 1 || r.GetInt("pages") != 1 || r.GetString("error") != "" || r.GetString("requested_by") != s.Demo.Users["jwagner"].Id {
+		t.Fatalf("fax record: attempts %d pages %d error %q", r.GetInt("attempts"), r.GetInt("pages"), r.GetString("error"))
+	}
+	eventually(t, "the system message", 5*time.Second, func() bool {
+		return countRecords(t, s.App, "messages", `channel = {:c} && source = "system" && body = "Fax an 0221 12345 gesendet (1 Seite)"`, dbx.Params{"c": h.flood.Id}) == 1
+	})
+}
+
+func TestFaxBusyRetriesThenFails(t *testing.T) {
+	h := newSendHarness(t)
+	s := h.s
+	h.sim.SetFault(sim.FaultBusy)
+	// Free text over REST, as the fax view sends it.
+	code, rec := faxAPI(t, s, "POST", "/api/collections/faxes/records", s.Token(t, "mschulz"), map[string]any{
+		"direction": "out", "channel": h.flood.Id, "device": h.dev.Id, "number": "+49 30 1234", "text": "Bitte Rückruf.", "requested_by": s.Demo.Users["mschulz"].Id,
+		"status": "sent", // a client cannot claim success
+	})
+	if code != 200 {
+		t.Fatalf("create fax: %d %v", code, rec)
+	}
+	id := rec["id"].(string)
+	if rec["status"] != "queued" {
+		t.Fatalf("new fax has status %v", rec["status"])
+	}
+	h.waitFax(t, id, "retrying", "failed")
+	r := h.waitFax(t, id, "failed")
+	if r.GetInt("attempts") != 3 || r.GetString("error") != "Die Gegenstelle ist besetzt." {
+		t.Fatalf("failed fax: attempts %d error %q", r.GetInt("attempts"), r.GetString("error"))
+	}
+	eventually(t, "the failure message", 5*time.Second, func() bool {
+		return countRecords(t, s.App, "messages", `channel = {:c} && source = "system" && body = "Fax an +49 30 1234 fehlgeschlagen: Die Gegenstelle ist besetzt."`, dbx.Params{"c": h.flood.Id}) == 1
+	})
+}
+
+func TestFaxSendRefusesTheWrongPerson(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	flood, power, polIntern := s.Demo.Channels["Hochwasser Rhein"], s.Demo.Channels["Stromausfall Süd"], s.Demo.Channels["POL intern"]
+	addFaxDevice(t, s, "faxpol", s.Demo.Orgs["POL"].Id, polIntern.Id, map[string]any{})
+	inFlood := postMessage(t, s, flood.Id, "jwagner", "Lage 18:00")
+	inPower := postMessage(t, s, power.Id, "mschulz", "Notstrom Klinikum läuft")
+	inPol := postMessage(t, s, polIntern.Id, "tkeller", "Nur intern")
+
+	cases := []struct {
+		name, user, msg, device string
+		want                    int
+	}{
+		{"no sign-in", "", inFlood.Id, "", 401},
+		{"read-only guest", "gast.gutachter", inFlood.Id, "", 403},
+		{"not in the channel", "sroth", inPol.Id, "", 404},
+		{"device of an organisation outside the channel", "mschulz", inPower.Id, "faxpol", 403},
+		{"bad number", "jwagner", inFlood.Id, "fax1", 400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok := ""
+			if c.user != "" {
+				tok = s.Token(t, c.user)
+			}
+			number := "0221 4711"
+			if c.name == "bad number" {
+				number = "0221 4711; ATZ"
+			}
+			code, body := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+c.msg+"/fax", tok, map[string]any{"number": number, "device": c.device})
+			if code != c.want {
+				t.Fatalf("%d %v, want %d", code, body, c.want)
+			}
+		})
+	}
+	// Over REST, the same rules hold.
+	code, body := faxAPI(t, s, "POST", "/api/collections/faxes/records", s.Token(t, "mschulz"), map[string]any{
+		"direction": "out", "channel": power.Id, "device": "faxpol", "number": "0221 4711", "text": "x", "requested_by": s.Demo.Users["mschulz"].Id,
+	})
+	if code == 200 {
+		t.Fatalf("REST fax through another organisation's device: %d %v", code, body)
+	}
+	if n := countRecords(t, s.App, "faxes", `direction = "out"`, nil); n != 0 {
+		t.Fatalf("%d faxes created by refused requests", n)
+	}
+	// The right person through the room's fax is accepted.
+	if code, body := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+inFlood.Id+"/fax", s.Token(t, "lneumann"), map[string]any{"number": "0221 4711"}); code != 201 {
+		t.Fatalf("police member faxes a flood message: %d %v", code, body)
+	}
+}
+
+func mqttDevice(t *testing.T, s *testkit.Server, username, password string) paho.Client {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + s.MQTTAddr).SetClientID(username + "-test").
+		SetUsername(username).SetPassword(password).SetConnectTimeout(5 * time.Second))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect as %s: %v", username, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(50) })
+	return c
+}
+
+func TestFaxInboxRefusesBadPayloadsAndDuplicates(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	dev, pw := addFaxDevice(t, s, "faxremote", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{})
+	c := mqttDevice(t, s, "faxremote", pw)
+	errs := make(chan string, 10)
+	if tok := c.Subscribe("crisisroom/device/faxremote/error", 1, func(_ paho.Client, m paho.Message) { errs <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	hardware.FaxesOf(s.App).MaxInbox = 200 << 10
+
+	pages, _ := fax.RenderText("Lagemeldung", fax.RenderOptions{})
+	good, err := fax.NewInboxMessage(&fax.Received{ID: "abc123", RemoteID: "+49 221 1", Pages: pages, ReceivedAt: time.Now(), Complete: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := func(change func(m *fax.InboxMessage)) []byte {
+		m := *good
+		m.Previews = append([]string(nil), good.Previews...)
+		change(&m)
+		b, _ := json.Marshal(m)
+		return b
+	}
+	bad := map[string][]byte{
+		"broken JSON":         []byte(`{"id":"x","document":`),
+		"bad base64 document": variant(func(m *fax.InboxMessage) { m.ID = "b1"; m.Document = "%%%not base64" }),
+		"bad base64 preview":  variant(func(m *fax.InboxMessage) { m.ID = "b2"; m.Previews[0] = "!!" }),
+		"not a PDF":           variant(func(m *fax.InboxMessage) { m.ID = "b3"; m.Document = "aGVsbG8=" }),
+		"oversized":           variant(func(m *fax.InboxMessage) { m.ID = "b4"; m.Previews = append(m.Previews, strings.Repeat("A", 300<<10)) }),
+	}
+	for name, payload := range bad {
+		t.Run(name, func(t *testing.T) {
+			c.Publish("crisisroom/fax/faxremote/inbox", 1, false, payload).WaitTimeout(5 * time.Second)
+			select {
+			case e := <-errs:
+				if !strings.Contains(e, "inbox") {
+					t.Fatalf("error report %s", e)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no error report")
+			}
+		})
+	}
+	if n := countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}); n != 0 {
+		t.Fatalf("%d faxes from bad payloads", n)
+	}
+	if n := countRecords(t, s.App, "messages", "device = {:d}", dbx.Params{"d": dev.Id}); n != 0 {
+		t.Fatalf("%d messages from bad payloads", n)
+	}
+
+	// QoS 1 may deliver twice: one record.
+	payload, _ := json.Marshal(good)
+	for range 3 {
+		c.Publish("crisisroom/fax/faxremote/inbox", 1, false, payload).WaitTimeout(5 * time.Second)
+	}
+	eventually(t, "the fax", 10*time.Second, func() bool {
+		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) >= 1
+	})
+	// A later, different fax is stored after the duplicates were handled, in order.
+	other := variant(func(m *fax.InboxMessage) { m.ID = "def456" })
+	c.Publish("crisisroom/fax/faxremote/inbox", 1, false, other).WaitTimeout(5 * time.Second)
+	eventually(t, "the second fax", 10*time.Second, func() bool {
+		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) >= 2
+	})
+	time.Sleep(200 * time.Millisecond) // let any straggling duplicate be written, if it would be
+	if n := countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}); n != 2 {
+		t.Fatalf("%d fax records, want 2", n)
+	}
+	if n := countRecords(t, s.App, "messages", "device = {:d} && source = 'fax'", dbx.Params{"d": dev.Id}); n != 2 {
+		t.Fatalf("%d fax messages, want 2", n)
+	}
+	select {
+	case e := <-errs:
+		t.Fatalf("unexpected error report %s", e)
+	default:
+	}
+
+	// Another device cannot post into this one's inbox (ACL): nothing arrives.
+	_, pw2 := addFaxDevice(t, s, "faxother", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{})
+	c2 := mqttDevice(t, s, "faxother", pw2)
+	c2.Publish("crisisroom/fax/faxremote/inbox", 1, false, variant(func(m *fax.InboxMessage) { m.ID = "forged" })).WaitTimeout(2 * time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if n := countRecords(t, s.App, "faxes", "fax_id = 'forged'", nil); n != 0 {
+		t.Fatal("a device wrote into another device's inbox")
+	}
+}
+
+// A fax queued while its device is away waits, and goes out when the device connects.
+func TestFaxQueuedUntilDeviceOnline(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	dev, pw := addFaxDevice(t, s, "faxaway", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{})
+	msg := postMessage(t, s, flood.Id, "abecker", "Stabsbesprechung 19:00")
+	code, rec := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+msg.Id+"/fax", s.Token(t, "abecker"), map[string]any{"number": "0221 999", "device": dev.Id})
+	if code != 201 {
+		t.Fatalf("%d %v", code, rec)
+	}
+	id := rec["id"].(string)
+	time.Sleep(200 * time.Millisecond)
+	r, _ := s.App.FindRecordById("faxes", id)
+	if r.GetString("status") != "queued" || r.GetBool("dispatched") {
+		t.Fatalf("fax for an offline device: status %q dispatched %v", r.GetString("status"), r.GetBool("dispatched"))
+	}
+
+	c := mqttDevice(t, s, "faxaway", pw)
+	got := make(chan fax.SendRequest, 2)
+	c.Subscribe("crisisroom/fax/faxaway/send", 1, func(_ paho.Client, m paho.Message) {
+		var req fax.SendRequest
+		json.Unmarshal(m.Payload(), &req)
+		if m.Retained() {
+			req.ID = "RETAINED"
+		}
+		got <- req
+	}).WaitTimeout(5 * time.Second)
+	// The subscription may come after the presence hand-over; a reconnect hands it again
+	// only if it was not handed yet, so wait for either.
+	var req fax.SendRequest
+	select {
+	case req = <-got:
+	case <-time.After(10 * time.Second):
+		r, _ := s.App.FindRecordById("faxes", id)
+		t.Fatalf("no send request (dispatched %v)", r.GetBool("dispatched"))
+	}
+	if req.ID != id || req.Number != "0221 999" || !strings.Contains(req.Text, "Stabsbesprechung 19:00") || !strings.Contains(req.Text, "Von: Anna Becker") {
+		t.Fatalf("send request %+v", req)
+	}
+	res, _ := json.Marshal(fax.SendResultMessage{ID: id, Status: "sent", Pages: 1, Attempt: 1})
+	c.Publish("crisisroom/fax/faxaway/send/result", 1, false, res).WaitTimeout(5 * time.Second)
+	eventually(t, "sent", 10*time.Second, func() bool {
+		r, _ := s.App.FindRecordById("faxes", id)
+		return r.GetString("status") == "sent"
+	})
+}
