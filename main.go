@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/spf13/cobra"
 
+	"crisisroom/bridge"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
 	_ "crisisroom/migrations"
@@ -65,6 +66,7 @@ func main() {
 		}
 		return err
 	}
+	app.RootCmd.AddCommand(bridge.NewCommand(app))
 	app.RootCmd.AddCommand(
 		cmd.NewSuperuserCommand(app),
 		hooks.InviteCommand(app, hcfg),

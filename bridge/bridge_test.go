@@ -1,0 +1,139 @@
+package bridge_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/bridge"
+	"crisisroom/hardware"
+	"crisisroom/hardware/fax/sim"
+	"crisisroom/testkit"
+)
+
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A fax modem on another machine: the bridge drives it and talks MQTT to the appliance.
+// A fax queued while the bridge is away goes out once it connects; a call it receives
+// becomes a fax record and a message in the device's channel.
+func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	coll, _ := s.App.FindCollectionByNameOrId("devices")
+	dev := core.NewRecord(coll)
+	dev.Set("username", "faxwache")
+	dev.Set("name", "Fax Feuerwache 1")
+	dev.Set("organisation", s.Demo.Orgs["FW"].Id)
+	dev.Set("kind", "fax")
+	dev.Set("driver", "fax-class2")
+	dev.Set("channel", flood.Id)
+	dev.SetPassword("bridge-passwort")
+	if err := s.App.Save(dev); err != nil {
+		t.Fatal(err)
+	}
+	modem, err := sim.New(sim.Options{RemoteID: "+49 221 777"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer modem.Close()
+
+	// Queued while nobody drives the modem.
+	body, _ := json.Marshal(map[string]any{"direction": "out", "channel": flood.Id, "device": dev.Id, "number": "0221 555", "text": "Pumpen: 12 im Einsatz", "requested_by": s.Demo.Users["kvogel"].Id})
+	req, _ := http.NewRequest("POST", s.URL+"/api/collections/faxes/records", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", s.Token(t, "kvogel"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("queue fax: %d %s", resp.StatusCode, data)
+	}
+	var rec struct{ Id string }
+	json.Unmarshal(data, &rec)
+
+	// A wrong password is final, not retried forever.
+	ctxBad, cancelBad := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelBad()
+	err = bridge.Run(ctxBad, bridge.Options{Broker: s.MQTTAddr, User: "faxwache", Password: "falsch", Driver: "fax-class2", Port: modem.Path()})
+	if err == nil || !strings.Contains(err.Error(), "refused") || ctxBad.Err() != nil {
+		t.Fatalf("wrong password: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bridge.Run(ctx, bridge.Options{
+			Broker: "tcp://" + s.MQTTAddr, User: "faxwache", Password: "bridge-passwort",
+			Driver: "fax-class2", Port: modem.Path(), LocalID: "FW Wache 1",
+			RetryDelays: []time.Duration{50 * time.Millisecond},
+		})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	select {
+	case f := <-modem.Faxes():
+		if f.Number != "0221555" || f.LocalID != "FW Wache 1" || len(f.Pages) != 1 {
+			t.Fatalf("modem got %q from %q, %d pages", f.Number, f.LocalID, len(f.Pages))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the queued fax did not reach the modem")
+	}
+	eventually(t, "the fax to be sent", 10*time.Second, func() bool {
+		r, _ := s.App.FindRecordById("faxes", rec.Id)
+		return r.GetString("status") == "sent"
+	})
+	eventually(t, "the device online with an idle line", 5*time.Second, func() bool {
+		d, _ := s.App.FindRecordById("devices", dev.Id)
+		return d.GetBool("online") && d.GetString("state") == "idle"
+	})
+
+	pages, err := hardware.TestFaxPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-modem.Ring("+49 221 229 0", pages...); err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	var in *core.Record
+	eventually(t, "the received fax", 15*time.Second, func() bool {
+		in, _ = s.App.FindFirstRecordByFilter("faxes", `device = {:d} && direction = "in"`, dbx.Params{"d": dev.Id})
+		return in != nil
+	})
+	if in.GetInt("pages") != 2 || in.GetString("message") == "" {
+		t.Fatalf("received fax: %d pages, message %q", in.GetInt("pages"), in.GetString("message"))
+	}
+
+	// A clean stop says goodbye: the device is offline.
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("bridge ended with %v", err)
+	}
+	done <- nil
+	eventually(t, "the device offline", 5*time.Second, func() bool {
+		d, _ := s.App.FindRecordById("devices", dev.Id)
+		return !d.GetBool("online")
+	})
+}
