@@ -16,6 +16,7 @@ import (
 	"crisisroom/bridge"
 	"crisisroom/hardware"
 	"crisisroom/hardware/fax/sim"
+	"crisisroom/hardware/serialport"
 	"crisisroom/testkit"
 )
 
@@ -136,4 +137,74 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return !d.GetBool("online")
 	})
+}
+
+// An Alpha sign on another machine shows the situation the appliance publishes for it.
+func TestBridgeDrivesAlphaSign(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	coll, _ := s.App.FindCollectionByNameOrId("devices")
+	dev := core.NewRecord(coll)
+	dev.Set("username", "schild1")
+	dev.Set("name", "Laufschrift Stabsraum")
+	dev.Set("organisation", s.Demo.Orgs["KS"].Id)
+	dev.Set("kind", "board")
+	dev.Set("driver", "alpha")
+	dev.SetPassword("schild-passwort")
+	if err := s.App.Save(dev); err != nil {
+		t.Fatal(err)
+	}
+	master, slave, err := serialport.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+
+	connected := make(chan struct{}, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bridge.Run(ctx, bridge.Options{Broker: s.MQTTAddr, User: "schild1", Password: "schild-passwort", Driver: "alpha", Port: slave,
+			Connected: func() { connected <- struct{}{} }})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	<-connected
+	// The driver subscribes right after connecting; publish until the sign shows it.
+	set, _ := json.Marshal(map[string]any{"items": []map[string]string{{"title": "Pegel 8,92 m – Uferstraße gesperrt", "severity": "critical"}}})
+	got := make(chan []byte, 1)
+	go func() {
+		buf := make([]byte, 512)
+		var all []byte
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			all = append(all, buf[:n]...)
+			if bytes.IndexByte(all, 0x04) >= 0 {
+				got <- all
+				return
+			}
+		}
+	}()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := s.Broker.Publish("crisisroom/board/schild1/set", set, false, 1); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case frame := <-got:
+			if !bytes.Contains(frame, []byte("\x01Z00\x02A0\x1b c")) || !bytes.Contains(frame, []byte("Uferstrasse gesperrt")) {
+				t.Fatalf("sign got %q", frame)
+			}
+			return
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("the sign showed nothing")
+		}
+	}
 }
