@@ -9,6 +9,7 @@ import (
 
 	"github.com/gabriel-vasile/mimetype"
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
@@ -38,6 +39,15 @@ func (ms *messaging) bindMessages(app core.App) {
 	app.OnRecordCreateRequest("messages").BindFunc(ms.onCreateRequest)
 	app.OnRecordUpdateRequest("messages").BindFunc(ms.onUpdateRequest)
 
+	// Every save passes here, also the room IT's and Go-side ones (fax gateway, MQTT).
+	app.OnRecordValidate("messages").BindFunc(func(e *core.RecordEvent) error {
+		for _, f := range e.Record.GetUnsavedFiles("attachments") {
+			if err := checkAttachment(f); err != nil {
+				return validation.Errors{"attachments": validation.NewError("validation_attachment_refused", err.Error())}
+			}
+		}
+		return e.Next()
+	})
 	// Go-side saves (the seed, the fax gateway, MQTT) pass here too.
 	app.OnRecordCreate("messages").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("priority") == "" {
@@ -52,13 +62,7 @@ func (ms *messaging) bindMessages(app core.App) {
 		}
 		return e.Next()
 	})
-	app.OnRecordCreateExecute("messages").BindFunc(func(e *core.RecordEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		ms.fan.reserve(e.Record.GetString("channel"), e.Record)
-		return nil
-	})
+	app.OnRecordCreateExecute("messages").BindFunc(ms.orderedWrite)
 	app.OnRecordAfterCreateSuccess("messages").BindFunc(func(e *core.RecordEvent) error {
 		if needsReceipts(e.Record) {
 			createReceipts(e.App, e.Record)
@@ -70,13 +74,7 @@ func (ms *messaging) bindMessages(app core.App) {
 		ms.fan.abandon(e.Record)
 		return e.Next()
 	})
-	app.OnRecordUpdateExecute("messages").BindFunc(func(e *core.RecordEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		ms.fan.reserve(e.Record.GetString("channel"), e.Record)
-		return nil
-	})
+	app.OnRecordUpdateExecute("messages").BindFunc(ms.orderedWrite)
 	app.OnRecordAfterUpdateSuccess("messages").BindFunc(func(e *core.RecordEvent) error {
 		ms.fan.commit(e.Record, "update")
 		return e.Next()
@@ -101,6 +99,22 @@ func (ms *messaging) bindMessages(app core.App) {
 		}
 		return e.Next()
 	})
+}
+
+// orderedWrite takes a message's place in its channel's event sequence together with
+// the write, so events leave in the order rows were stored. Inside a transaction the
+// write connection already serialises writers; outside one, writeMu does (the lock is
+// never taken inside a transaction, so it cannot wait on the connection's holder).
+func (ms *messaging) orderedWrite(e *core.RecordEvent) error {
+	if !e.App.IsTransactional() {
+		ms.writeMu.Lock()
+		defer ms.writeMu.Unlock()
+	}
+	if err := e.Next(); err != nil {
+		return err
+	}
+	ms.fan.reserve(e.Record.GetString("channel"), e.Record)
+	return nil
 }
 
 func (ms *messaging) onCreateRequest(e *core.RecordRequestEvent) error {

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/testkit"
 )
@@ -136,6 +139,84 @@ func TestMessagingRealtime(t *testing.T) {
 			if strings.Contains(b.Raw, "Personalplanung") {
 				t.Fatalf("stock path leaked an org channel message: %s", b.Raw)
 			}
+		}
+	})
+
+	t.Run("every subscriber sees a channel's messages in the order they were stored", func(t *testing.T) {
+		a, b := openSSE(t, s.URL), openSSE(t, s.URL)
+		a.subscribe(t, s.Token(t, "sbraun"), "channels/"+power)
+		b.subscribe(t, s.Token(t, "mschneider"), "channels/"+power)
+		writers := map[string]mxClient{"jwagner": jwagner, "mschulz": mxAs(s, t, "mschulz"), "sroth": mxAs(s, t, "sroth"), "mschneider": mxAs(s, t, "mschneider")}
+		const each = 10
+		var wg sync.WaitGroup
+		for name, c := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					c.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{
+						"channel": power, "author": s.Demo.Users[name].Id, "body": fmt.Sprintf("order %s %d", name, i)})
+				}
+			}()
+		}
+		wg.Wait()
+		total := len(writers) * each
+		read := func(c *sseConn) []string {
+			var ids []string
+			for len(ids) < total {
+				ev := c.next(t)
+				if strings.HasPrefix(str(ev.Data, "record", "body"), "order ") {
+					ids = append(ids, str(ev.Data, "record", "id"))
+				}
+			}
+			return ids
+		}
+		gotA, gotB := read(a), read(b)
+		hist := mxAs(s, t, "sbraun").obj(t, 200, "GET", "/api/crisisroom/channels/"+power+"/messages?limit=200", nil)
+		var stored []string
+		for _, m := range mxItems(hist) {
+			if strings.HasPrefix(str(m, "body"), "order ") {
+				stored = append(stored, str(m, "id"))
+			}
+		}
+		if strings.Join(gotA, ",") != strings.Join(stored, ",") || strings.Join(gotB, ",") != strings.Join(stored, ",") {
+			t.Fatalf("orders differ:\nA      %v\nB      %v\nstored %v", gotA, gotB, stored)
+		}
+	})
+
+	t.Run("messages saved from Go and channel changes arrive too", func(t *testing.T) {
+		c := openSSE(t, s.URL)
+		c.subscribe(t, s.Token(t, "jwagner"), "channels/"+power)
+		devColl, _ := s.App.FindCollectionByNameOrId("devices")
+		dev := core.NewRecord(devColl)
+		dev.Set("username", "fax-sued")
+		dev.Set("name", "Fax Umspannwerk Süd")
+		dev.Set("organisation", s.Demo.Orgs["SW"].Id)
+		dev.Set("kind", "fax")
+		dev.SetPassword("geraet-passwort-1")
+		if err := s.App.Save(dev); err != nil {
+			t.Fatal(err)
+		}
+		msgColl, _ := s.App.FindCollectionByNameOrId("messages")
+		m := core.NewRecord(msgColl)
+		m.Set("channel", power)
+		m.Set("device", dev.Id)
+		m.Set("body", "Fax eingegangen: Lagebericht Netz")
+		m.Set("source", "fax")
+		if err := s.App.Save(m); err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := c.until(t, isMessage("Fax eingegangen: Lagebericht Netz"))
+		rec, _ := ev.Data["record"].(map[string]any)
+		if str(rec, "device_name") != "Fax Umspannwerk Süd" || str(rec, "org", "short") != "SW" || str(rec, "priority") != "normal" {
+			t.Fatalf("device message event: %s", ev.Raw)
+		}
+
+		ch, _ := s.App.FindRecordById("channels", power)
+		mxAs(s, t, "mschulz").obj(t, 200, "PATCH", "/api/collections/channels/records/"+power, map[string]any{"topic": ch.GetString("topic") + " (Stand 10:00)"})
+		ev, _ = c.until(t, func(ev sseEvent) bool { return str(ev.Data, "collection") == "channels" })
+		if str(ev.Data, "action") != "update" || !strings.Contains(str(ev.Data, "record", "topic"), "Stand 10:00") {
+			t.Fatalf("channel change event: %s", ev.Raw)
 		}
 	})
 }

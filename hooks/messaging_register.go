@@ -13,6 +13,7 @@ type messaging struct {
 	dir      *directory
 	fan      *fanout
 	directMu sync.Mutex // one direct conversation per pair, even when both start it at once
+	writeMu  sync.Mutex // see orderedWrite
 }
 
 func registerMessaging(app core.App) {

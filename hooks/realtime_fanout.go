@@ -15,9 +15,8 @@ import (
 // when a client subscribes to channels/<id>, and again whenever it changes. An event is
 // encoded once and the same bytes go to every subscriber of its channel.
 //
-// Order: each channel has a sequence of slots, reserved in the same goroutine that wrote
-// the row (the write connection is serialised, so reservation order is write order) and
-// filled once the write has committed. Slots leave a channel's sequence strictly in
+// Order: each channel has a sequence of slots, reserved together with the write of the
+// row (see orderedWrite), and filled once the write has committed. Slots leave a channel's sequence strictly in
 // order, each channel always to the same worker, and each connection has its own outbox
 // goroutine, so every subscriber sees a channel's events in the order they were stored.
 
