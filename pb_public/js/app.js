@@ -7,7 +7,7 @@
 //       export default {
 //         id: 'devices',                                // unique, used in the URL hash (#devices)
 //         title: { de: 'Geräte', en: 'Devices' },       // shown in the main navigation
-//         icon: '📟',                                    // one emoji or short text
+//         icon: 'board',                                 // a name from ICONS in ui.js, or short text
 //         visible(ctx) { return ctx.hostOperator; },    // whether this user sees the entry
 //         render(el, ctx) { ... return () => {...}; },  // fill el; may return a cleanup function
 //       };
@@ -41,7 +41,7 @@
 import { t, lang, setLang } from './i18n.js';
 import { api, upload, auth, saveAuth, onSignedOut, signOut } from './api.js';
 import { createRealtime } from './realtime.js';
-import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime } from './ui.js';
+import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime, icon, iconOrText } from './ui.js';
 import { createMessaging } from './messaging.js';
 import viewPaths from './views/registry.js';
 
@@ -143,11 +143,11 @@ function renderNav() {
   const nav = document.getElementById('views');
   if (!nav) return;
   const c = ctxFor();
-  const entries = [{ id: 'messages', title: { de: t('messages'), en: t('messages') }, icon: '💬' }, ...views.filter(v => { try { return v.visible ? v.visible(c) : true; } catch { return false; } })];
+  const entries = [{ id: 'messages', title: { de: t('messages'), en: t('messages') }, icon: 'chat' }, ...views.filter(v => { try { return v.visible ? v.visible(c) : true; } catch { return false; } })];
   clear(nav, entries.map(v => h('button.navbtn', {
     type: 'button', 'aria-current': v.id === currentView ? 'page' : 'false', dataset: { view: v.id },
     onclick: () => openView(v.id),
-  }, h('span', { 'aria-hidden': 'true' }, v.icon || ''), ' ', v.title[lang()] || v.title.de)));
+  }, iconOrText(v.icon), ' ', v.title[lang()] || v.title.de)));
 }
 
 function renderShell() {
@@ -172,12 +172,18 @@ function renderShell() {
 }
 
 function userMenu() {
-  const sessionsBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); showSessions(); } }, '📱 ', t('signedInDevices'));
-  const outBtn = h('button.btn.wide.danger', { type: 'button', onclick: () => { d.close(); signOut('user'); } }, t('signOut'));
+  const sessionsBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); showSessions(); } }, icon('phone'), ' ', t('signedInDevices'));
+  const outBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); signOut('user'); } }, t('signOut'));
+  const allBtn = h('button.btn.wide.danger', { type: 'button', onclick: async () => {
+    d.close();
+    if (!(await confirmDialog(t('signOutEverywhereQ'), t('signOutEverywhere')))) return;
+    try { await api.post(`/api/crisisroom/users/${me.id}/signout`); } catch (e) { if (e.status !== 401) { toast(e.message, 'error'); return; } }
+    signOut('user');
+  } }, t('signOutEverywhere'));
   const d = dialog(me.name || me.username, [
     h('p', h('b', me.name), ' · ', me.username),
     h('ul.plain', tenants.map(x => h('li', orgChip(x), ' ', x.name, ' – ', t('role_' + x.role), x.function ? ' · ' + x.function : '', x.expires ? ' · ' + t('until', { date: fmtTime(x.expires) }) : ''))),
-    sessionsBtn, outBtn,
+    sessionsBtn, outBtn, allBtn,
   ]);
 }
 
@@ -194,8 +200,13 @@ async function showSessions() {
   } catch (e) { clear(body, h('p.error', e.message)); }
 }
 
+// describeDevice turns a user agent into words people recognise ("Chrome auf Android").
 function describeDevice(s) {
-  return [s.device || s.name || s.user_agent || s.agent || t('unknownDevice'), s.ip].filter(Boolean).join(' · ');
+  const ua = s.user_agent || '';
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iPhone/iPad' : /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'Mac' : /Linux/.test(ua) ? 'Linux' : '';
+  const br = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
+  const what = br && os ? t('browserOn', { browser: br, os }) : (br || os || ua.slice(0, 60) || t('unknownDevice'));
+  return [what, s.ip].filter(Boolean).join(' · ');
 }
 
 async function switchTenant(id) {

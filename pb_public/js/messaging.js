@@ -5,7 +5,7 @@
 import { t } from './i18n.js';
 import { fileToken, newClientKey, ApiError } from './api.js';
 import { createSender } from './outbox.js';
-import { h, clear, dialog, confirmDialog, fmtTime, fmtSize, orgChip, initials } from './ui.js';
+import { h, clear, dialog, confirmDialog, fmtTime, fmtSize, orgChip, initials, icon } from './ui.js';
 import { alertTone } from './tone.js';
 
 export const MAX_FILE = 25 * 1024 * 1024;
@@ -33,7 +33,6 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
   let ui = null;                       // elements of the rendered view, null when not shown
   let oldest = null, hasMore = false, searchQ = '', replyTo = null, stagedFiles = [];
   let readTimer = 0, toneTimer = 0;
-  const receiptTimers = new Map();
 
   const sender = createSender({
     onChange: () => renderPending(),
@@ -83,6 +82,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     }
     subscribeAll();
     renderChannelList();
+    checkFlashes();
     if (keepCurrent && current) {
       const fresh = channels.find(c => c.id === current.id);
       if (fresh) { current = fresh; renderHeader(); }
@@ -97,7 +97,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
 
   function channelTitle(c) {
     if (!c) return '';
-    if (c.kind === 'direct') return c.title || c.display_name || peerName(c) || c.name || t('direct');
+    if (c.kind === 'direct') return (c.peer && (c.peer.name || c.peer.username)) || c.title || peerName(c) || t('direct');
     return c.title || c.name || t('unnamed');
   }
   function peerName(c) {
@@ -105,7 +105,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     return others.map(m => m.name || m.username).join(', ');
   }
   function channelOrgs(c) {
-    const o = c.orgs || (c.expand && c.expand.organisations) || c.participants || [];
+    const o = c.organisations || c.orgs || [];
     return Array.isArray(o) ? o.filter(x => x && typeof x === 'object') : [];
   }
 
@@ -123,10 +123,10 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
           type: 'button', dataset: { channel: c.id, kind: c.kind }, 'aria-current': current && current.id === c.id ? 'true' : 'false',
           onclick: () => openChannel(c.id),
         },
-          h('span.chan-icon', { 'aria-hidden': 'true' }, c.kind === 'shared' ? '🤝' : c.kind === 'direct' ? '👤' : c.kind === 'group' ? '👥' : '#'),
+          h('span.chan-icon', icon(c.kind === 'shared' ? 'share' : c.kind === 'direct' ? 'user' : c.kind === 'group' ? 'users' : 'hash', 18)),
           h('span.chan-name', channelTitle(c)),
-          c.kind === 'shared' ? h('span.chips', channelOrgs(c).map(orgChip)) : null,
-          c.unread ? h('span.badge', { 'aria-label': t('unreadN', { n: c.unread }) }, c.unread > 99 ? '99+' : String(c.unread)) : null)))) :
+          c.unread ? h('span.badge', { 'aria-label': t('unreadN', { n: c.unread }) }, c.unread > 99 ? '99+' : String(c.unread)) : null,
+          c.kind === 'shared' ? h('span.chips', channelOrgs(c).map(orgChip)) : c.kind === 'direct' && c.peer && c.peer.org ? h('span.chips', orgChip(c.peer.org)) : null)))) :
           h('p.muted.small', k === 'conv' ? t('noConversations') : t('noChannels')));
     }));
   }
@@ -147,10 +147,10 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     const unreadBefore = c.unread || 0;
     const lastRead = c.last_read || '';
     try {
-      const page = list(await api.get(`/api/crisisroom/channels/${id}/messages?limit=50`));
+      const r = await api.get(`/api/crisisroom/channels/${id}/messages?limit=50`);
       if (current !== c) return;
       clear(ui.list);
-      addPage(page);
+      addPage(list(r), r.has_more);
       placeUnreadMarker(unreadBefore, lastRead);
     } catch (e) {
       if (current !== c) return;
@@ -165,12 +165,40 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
 
   function sortKey(r) { return (r.created || '') + r.id; }
 
-  function addPage(page) {
+  function addPage(page, more) {
     page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
-    hasMore = page.length >= 50;
+    hasMore = more === undefined ? page.length >= 50 : !!more;
     if (page.length) oldest = page[0];
     for (const r of page) upsert(r, { quiet: true });
     renderMoreButton();
+    learnMyAcks(page);
+  }
+
+  // Messages do not say whether I acknowledged them: ask for the receipts of those that
+  // wait for my acknowledgement, so the button and the Blitz banner show only when due.
+  async function learnMyAcks(page) {
+    const due = page.filter(r => !r.deleted && r.author !== me.id && (r.priority === 'flash' || r.ack_required) && !acked.has(r.id) && !r.my_receipt).slice(-20);
+    await Promise.all(due.map(async r => {
+      try {
+        const s = await api.get(`/api/crisisroom/messages/${r.id}/receipts`);
+        const mine = (s.items || []).find(i => i.user && i.user.id === me.id);
+        r.my_receipt = mine || { acked_at: '' };
+        if (mine && mine.acked_at) { acked.add(r.id); flashes.delete(r.id); }
+        else if (r.priority === 'flash' && mine) flashes.set(r.id, r);
+        if (msgs.get(r.id) === r) upsert(r);
+      } catch { /* the button stays; acknowledging twice is harmless */ }
+    }));
+    renderBanners(false);
+  }
+
+  // A Blitz may wait in a channel that is not open: look at channels that report one.
+  async function checkFlashes() {
+    for (const c of channels.filter(c => c.flash_unacked > 0)) {
+      try {
+        const r = await api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`);
+        await learnMyAcks(list(r).map(m => ({ ...m, channel: m.channel || c.id })));
+      } catch { /* next time */ }
+    }
   }
 
   function renderMoreButton() {
@@ -185,9 +213,9 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     const c = current;
     const top = ui.list.scrollHeight - ui.list.scrollTop;
     try {
-      const page = list(await api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&before=${encodeURIComponent(oldest.id)}`));
+      const r = await api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&before=${encodeURIComponent(oldest.id)}`);
       if (current !== c) return;
-      addPage(page);
+      addPage(list(r), r.has_more);
       ui.list.scrollTop = ui.list.scrollHeight - top;
     } catch (e) { toast(e.message, 'error'); }
   }
@@ -222,6 +250,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     if (prev && prev.expand && !rec.expand) rec.expand = prev.expand;
     if (prev && prev.org && !rec.org) rec.org = prev.org;
     if (prev && prev.receipts && !rec.receipts) rec.receipts = prev.receipts;
+    if (prev && prev.my_receipt && !rec.my_receipt) rec.my_receipt = prev.my_receipt;
     msgs.set(rec.id, rec);
     if (rec.client_key) {
       const pend = ui.list.querySelector(`[data-key="${rec.client_key}"]`);
@@ -256,7 +285,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     const own = rec.author === me.id;
     const prio = rec.priority || 'normal';
     const el = h('article.msg.prio-' + prio + (own ? '.own' : '') + (rec.deleted ? '.deleted' : ''), { dataset: { id: rec.id }, tabindex: '-1', 'aria-label': `${author(rec)}, ${fmtTime(rec.created)}` });
-    const src = rec.source && rec.source !== 'web' ? h('span.src', { title: t('source_' + rec.source) }, rec.source === 'fax' ? '📠 ' : rec.source === 'mqtt' ? '📡 ' : '', t('source_' + rec.source), rec.device_name ? ': ' + rec.device_name : '') : null;
+    const src = rec.source && rec.source !== 'web' ? h('span.src', { title: t('source_' + rec.source) }, rec.source === 'fax' ? icon('fax', 14) : rec.source === 'mqtt' ? icon('antenna', 14) : null, ' ', t('source_' + rec.source), rec.device_name ? ': ' + rec.device_name : '') : null;
     el.append(h('div.meta',
       h('span.avatar', { 'aria-hidden': 'true', style: { '--c': (rec.org && rec.org.color) || '#666' } }, initials(author(rec))),
       orgChip(rec.org), h('b.author', author(rec)), h('time', { datetime: rec.created }, fmtTime(rec.created)), src,
@@ -332,8 +361,9 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     });
   }
 
-  function nearBottom() { return !ui || ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 120; }
-  function scrollToEnd() { if (ui) requestAnimationFrame(() => { ui.list.scrollTop = ui.list.scrollHeight; }); }
+  let atBottom = true;
+  function nearBottom() { return !ui || atBottom || ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 120; }
+  function scrollToEnd() { atBottom = true; if (ui) requestAnimationFrame(() => { if (ui) ui.list.scrollTop = ui.list.scrollHeight; }); }
 
   function jumpTo(id) {
     const el = ui && ui.list.querySelector(`article.msg[data-id="${id}"]`);
@@ -365,20 +395,22 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     }
   }
 
+  // A receipts event names who read (up to "until") or acknowledged ("message"), and
+  // carries the new counts of the messages concerned.
   function onReceipt(channelId, r) {
-    if (r.user === me.id && r.acked_at && flashes.has(r.message)) { acked.add(r.message); flashes.delete(r.message); renderBanners(false); }
-    if (!current || current.id !== channelId || !msgs.has(r.message)) return;
-    if (r.user === me.id && r.acked_at) { acked.add(r.message); upsert(msgs.get(r.message)); }
-    // Counts change in bursts when many read at once: ask once per burst.
-    clearTimeout(receiptTimers.get(r.message));
-    receiptTimers.set(r.message, setTimeout(async () => {
-      receiptTimers.delete(r.message);
-      try {
-        const s = await api.get(`/api/crisisroom/messages/${r.message}/receipts`);
-        const m = msgs.get(r.message);
-        if (m) { m.receipts = { read: s.read, acked: s.acked, total: s.total }; upsert(m); }
-      } catch { /* keep the old figures */ }
-    }, 250));
+    const uid = r.user && (r.user.id || r.user);
+    if (uid === me.id && r.acked_at && r.message) {
+      acked.add(r.message);
+      if (flashes.delete(r.message)) renderBanners(false);
+    }
+    if (!current || current.id !== channelId) return;
+    for (const m of r.messages || []) {
+      const rec = msgs.get(m.id);
+      if (!rec) continue;
+      rec.receipts = { read: m.read, acked: m.acked, total: m.total };
+      upsert(rec);
+    }
+    if (uid === me.id && r.message && msgs.has(r.message)) upsert(msgs.get(r.message));
   }
 
   // ---- read state, acknowledgement, Blitz banner -------------------------------------
@@ -415,7 +447,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     clear(box, [...flashes.values()].map(rec => {
       const c = channels.find(x => x.id === rec.channel);
       return h('div.flash-banner', { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
-        h('div.flash-head', h('span.flash-tag', '⚡ ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span', '· ', channelTitle(c)) : null),
+        h('div.flash-head', h('span.flash-tag', icon('bolt', 16), ' ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span', '· ', channelTitle(c)) : null),
         h('div.flash-body', rec.body || ''),
         h('div.flash-actions',
           h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('ackFlash')),
@@ -580,7 +612,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
         h('div.chead-sub', current.kind === 'shared' ? [h('span.muted', t('sharedWith')), ' ', orgs.map(orgChip)] : null, current.topic ? h('span.muted.topic', current.topic) : null)),
       h('form.search', { role: 'search', onsubmit: ev => { ev.preventDefault(); search(ui.search.value); } },
         ui.search = h('input', { type: 'search', placeholder: t('searchPlaceholder'), 'aria-label': t('searchInChannel'), value: searchQ })),
-      h('button.btn', { type: 'button', onclick: showFiles, id: 'files-button' }, '📎 ', t('files')));
+      h('button.btn', { type: 'button', onclick: showFiles, id: 'files-button' }, icon('clip'), ' ', t('files')));
   }
 
   function peopleSearch(onPick, { multi = false } = {}) {
@@ -660,7 +692,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
       h('div.composer-row',
         h('fieldset.prio-group', h('legend.sr', t('priority')), prio('normal', t('prioNormal')), prio('immediate', t('prioImmediate')), prio('flash', t('prioFlash'))),
         h('label.ackopt', ackBox, ' ', t('requestAck')),
-        h('button.btn.attach', { type: 'button', onclick: () => fileInput.click(), 'aria-label': t('attachFiles') }, '📎 ', h('span.lbl', t('attach'))),
+        h('button.btn.attach', { type: 'button', onclick: () => fileInput.click(), 'aria-label': t('attachFiles') }, icon('clip'), h('span.lbl', t('attach'))),
         fileInput,
         h('button.btn.primary.send', { type: 'submit' }, t('send'))));
     const readonlyNote = h('p.muted.readonly', { hidden: true }, t('readOnlyChannel'));
@@ -673,11 +705,15 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     const layout = h('div.msg-layout',
       h('aside.sidebar', { 'aria-label': t('channels') },
         h('div.sidebar-actions',
-          h('button.btn', { type: 'button', onclick: newDirect, id: 'new-direct' }, '👤 ', t('newDirect')),
-          h('button.btn', { type: 'button', onclick: newGroup, id: 'new-group' }, '👥 ', t('newGroup'))),
+          h('button.btn', { type: 'button', onclick: newDirect, id: 'new-direct' }, icon('user'), t('newDirect')),
+          h('button.btn', { type: 'button', onclick: newGroup, id: 'new-group' }, icon('users'), t('newGroup'))),
         chanList),
       pane);
     el.append(layout);
+    // Keep the newest message in sight while banners, images and receipts change sizes.
+    list.addEventListener('scroll', () => { atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40; }, { passive: true });
+    const ro = new ResizeObserver(() => { if (atBottom) list.scrollTop = list.scrollHeight; });
+    ro.observe(list);
     ui = { layout, list, chanList, head, composer: form, composerInner, readonlyNote, form, text, ackBox, staged: form.querySelector('.staged'), replyBox: form.querySelector('.replybox'), search: null };
 
     form.addEventListener('submit', ev => { ev.preventDefault(); send(); });
@@ -711,6 +747,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     });
     return () => {
       document.removeEventListener('visibilitychange', onVisible);
+      ro.disconnect();
       ui = null; current = null;
     };
   }
@@ -732,12 +769,13 @@ function displayName(name) {
 }
 
 function fileIcon(name, mime = '') {
-  if (/pdf$/i.test(name) || mime === 'application/pdf') return '📄';
-  if (/\.(png|jpe?g|gif|webp|bmp|svg)$/i.test(name) || mime.startsWith('image/')) return '🖼';
-  if (/\.(mp4|webm|mov)$/i.test(name) || mime.startsWith('video/')) return '🎞';
-  if (/\.(mp3|wav|ogg|m4a)$/i.test(name) || mime.startsWith('audio/')) return '🔊';
-  if (/\.(xlsx?|ods|csv)$/i.test(name)) return '📊';
-  if (/\.(docx?|odt|txt|rtf)$/i.test(name)) return '📝';
-  if (/\.(zip|7z|tar|gz)$/i.test(name)) return '🗜';
-  return '📎';
+  let n = 'clip';
+  if (/pdf$/i.test(name) || mime === 'application/pdf') n = 'file';
+  else if (/\.(png|jpe?g|gif|webp|bmp|svg)$/i.test(name) || mime.startsWith('image/')) n = 'image';
+  else if (/\.(mp4|webm|mov)$/i.test(name) || mime.startsWith('video/')) n = 'film';
+  else if (/\.(mp3|wav|ogg|m4a)$/i.test(name) || mime.startsWith('audio/')) n = 'sound';
+  else if (/\.(xlsx?|ods|csv)$/i.test(name)) n = 'sheet';
+  else if (/\.(docx?|odt|txt|rtf)$/i.test(name)) n = 'file';
+  else if (/\.(zip|7z|tar|gz)$/i.test(name)) n = 'box';
+  return icon(n, 26);
 }

@@ -2,12 +2,14 @@
 
 import { t, lang } from './i18n.js';
 
-// h('button.primary', {onclick}, 'text', child...) builds an element. Strings become
+// h('button.primary#id', {onclick}, 'text', child...) builds an element. Strings become
 // text nodes, never HTML, so nothing a user writes can turn into markup.
 export function h(tag, attrs, ...children) {
-  const [name, ...classes] = tag.split('.');
+  const [head, id] = tag.split('#');
+  const [name, ...classes] = head.split('.');
   const el = document.createElement(name || 'div');
   if (classes.length) el.className = classes.join(' ');
+  if (id) el.id = id;
   if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
     children.unshift(attrs);
     attrs = null;
@@ -15,7 +17,9 @@ export function h(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
-    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+    else if (k === 'style' && typeof v === 'object') {
+      for (const [p, x] of Object.entries(v)) p.startsWith('--') ? el.style.setProperty(p, x) : (el.style[p] = x);
+    }
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k in el && typeof v !== 'string') el[k] = v;
     else el.setAttribute(k, v === true ? '' : v);
@@ -105,3 +109,49 @@ export function orgChip(org) {
 export function initials(name) {
   return (name || '?').split(/\s+/).filter(Boolean).slice(0, 2).map(s => s[0].toUpperCase()).join('');
 }
+
+// Line icons drawn inline: emoji fonts are missing on many office PCs and kiosks, and
+// nothing may be downloaded. icon('clip') returns an <svg> that takes the text colour.
+const ICONS = {
+  chat: '<path d="M4 5h16v11H10l-6 4z"/>',
+  user: '<circle cx="12" cy="8" r="4"/><path d="M4 21c0-4 3.6-6 8-6s8 2 8 6"/>',
+  users: '<circle cx="9" cy="8" r="3.5"/><path d="M2 20c0-3.5 3-5.5 7-5.5s7 2 7 5.5"/><circle cx="17" cy="8.5" r="2.8"/><path d="M17.5 14c2.8.2 4.5 2 4.5 4.5"/>',
+  share: '<circle cx="9" cy="12" r="6"/><circle cx="15" cy="12" r="6"/>',
+  hash: '<path d="M10 3 8 21M16 3l-2 18M4 9h17M3 15h17"/>',
+  clip: '<path d="M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1L13 4.3a3.4 3.4 0 0 1 4.8 4.8l-8.2 8.2a1.8 1.8 0 0 1-2.6-2.6L14.5 7"/>',
+  phone: '<rect x="7" y="2" width="10" height="20" rx="2"/><path d="M11 18h2"/>',
+  file: '<path d="M6 2h8l5 5v15H6z"/><path d="M14 2v5h5"/>',
+  image: '<rect x="3" y="4" width="18" height="16" rx="2"/><circle cx="9" cy="10" r="2"/><path d="M21 16l-5-5-9 9"/>',
+  fax: '<rect x="6" y="3" width="12" height="6"/><rect x="3" y="9" width="18" height="9" rx="1"/><path d="M7 21h10v-5H7z"/>',
+  antenna: '<path d="M12 12v9M8.5 8.5a5 5 0 0 1 7 0M5.5 5.5a9.2 9.2 0 0 1 13 0"/><circle cx="12" cy="11" r="1.3"/>',
+  gear: '<circle cx="12" cy="12" r="3.2"/><path d="M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9 7 7M17 17l2.1 2.1M4.9 19.1 7 17M17 7l2.1-2.1"/>',
+  bolt: '<path d="M13 2 4 14h7l-1 8 9-12h-7z"/>',
+  search: '<circle cx="11" cy="11" r="7"/><path d="M21 21l-5-5"/>',
+  sheet: '<rect x="4" y="3" width="16" height="18" rx="1"/><path d="M4 9h16M4 15h16M10 3v18"/>',
+  film: '<rect x="3" y="5" width="18" height="14" rx="1"/><path d="M3 9h18M3 15h18M8 5v14M16 5v14"/>',
+  sound: '<path d="M4 9h4l5-4v14l-5-4H4z"/><path d="M16 9a4 4 0 0 1 0 6M18.5 6.5a8 8 0 0 1 0 11"/>',
+  box: '<path d="M3 7l9-4 9 4v10l-9 4-9-4z"/><path d="M3 7l9 4 9-4M12 11v10"/>',
+  signal: '<path d="M4 20h2v-4H4zM10 20h2v-8h-2zM16 20h2V6h-2z"/>',
+  board: '<rect x="3" y="4" width="18" height="12" rx="1"/><path d="M12 16v4M8 20h8"/>',
+  siren: '<path d="M6 18v-6a6 6 0 0 1 12 0v6z"/><path d="M4 21h16M12 2v2M3.5 6l1.5 1.3M20.5 6 19 7.3"/>',
+  qr: '<path d="M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3z"/>',
+};
+
+export function icon(name, size = 20) {
+  const s = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  s.setAttribute('viewBox', '0 0 24 24');
+  s.setAttribute('width', size);
+  s.setAttribute('height', size);
+  s.setAttribute('fill', 'none');
+  s.setAttribute('stroke', 'currentColor');
+  s.setAttribute('stroke-width', '2');
+  s.setAttribute('stroke-linecap', 'round');
+  s.setAttribute('stroke-linejoin', 'round');
+  s.setAttribute('aria-hidden', 'true');
+  s.setAttribute('class', 'ico');
+  s.innerHTML = ICONS[name] || ICONS.file;
+  return s;
+}
+
+// iconOrText: a view's icon may name one of the icons above or be a short text.
+export function iconOrText(v) { return ICONS[v] ? icon(v) : h('span', { 'aria-hidden': 'true' }, v || ''); }

@@ -5,7 +5,7 @@
 // what; this screen only offers what the role suggests and shows the server's answer.
 
 import { addStrings, t } from '../i18n.js';
-import { h, clear, confirmDialog, fmtDate, orgChip } from '../ui.js';
+import { h, clear, confirmDialog, fmtDate, orgChip, icon } from '../ui.js';
 
 addStrings({
   de: {
@@ -40,7 +40,7 @@ const items = r => (r && r.items) || [];
 export default {
   id: 'admin',
   title: { de: 'Verwaltung', en: 'Administration' },
-  icon: '⚙',
+  icon: 'gear',
   visible: ctx => ctx.hostOperator || ctx.tenants.some(x => x.role === 'admin'),
   render(el, ctx) {
     const page = h('div.view-page');
@@ -162,7 +162,7 @@ export default {
           refresh();
         } catch (e) { ctx.toast(e.message, 'error'); }
       };
-      clear(box, h('h2', '🤝 ', t('adm_shared')),
+      clear(box, h('h2', icon('share'), t('adm_shared')),
         h('table.list#shared-admin', h('thead', h('tr', h('th', t('adm_channelName')), h('th', t('adm_topic') + ' · ' + t('adm_participants')), h('th', t('adm_actions')))),
           h('tbody', items(chs).map(c => channelRow(c, { participants: all })))), form);
     }

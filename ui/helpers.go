@@ -1,0 +1,218 @@
+// Package ui holds the browser tests of the web UI and the helpers other packages'
+// browser tests share: sign a person in, wait for what the page shows, take screenshots.
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"crisisroom/hooks"
+	"crisisroom/testkit"
+)
+
+// Person is one signed-in browser: its own chromium, profile and service worker.
+type Person struct {
+	Ctx      context.Context
+	Username string
+	t        testing.TB
+}
+
+// SignIn starts a separate chromium for username (a demo user with hooks.DemoPassword),
+// signs in through the sign-in form and waits until the app shows the tenant switcher.
+func SignIn(t testing.TB, s *testkit.Server, b *testkit.Browser, username string) *Person {
+	t.Helper()
+	p := Open(t, s, b, username)
+	p.SignInForm(username, hooks.DemoPassword)
+	return p
+}
+
+// logConsole copies script errors and console errors into the test log: a failing UI
+// test should say why.
+func (p *Person) logConsole() {
+	chromedp.ListenTarget(p.Ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *cdpruntime.EventExceptionThrown:
+			p.t.Logf("%s: page error: %s", p.Username, e.ExceptionDetails.Error())
+		case *cdpruntime.EventConsoleAPICalled:
+			if e.Type == cdpruntime.APITypeError || e.Type == cdpruntime.APITypeWarning {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, strings.Trim(string(a.Value), `"`)+a.Description)
+				}
+				p.t.Logf("%s: console %s: %s", p.Username, e.Type, strings.Join(parts, " "))
+			}
+		}
+	})
+}
+
+// SignInForm fills the sign-in form and waits for the signed-in app.
+func (p *Person) SignInForm(username, password string) {
+	p.t.Helper()
+	p.Run(chromedp.SendKeys(`#identity`, username, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.Click(`form.signin button[type=submit]`, chromedp.ByQuery))
+	p.Wait(`!!document.querySelector('#tenants button.tenant')`, "the signed-in app")
+}
+
+// Run runs chromedp actions and fails the test on error.
+func (p *Person) Run(actions ...chromedp.Action) {
+	p.t.Helper()
+	if err := chromedp.Run(p.Ctx, actions...); err != nil {
+		p.t.Fatalf("%s: %v", p.Username, err)
+	}
+}
+
+// Eval evaluates a JavaScript expression and stores its result in out.
+func (p *Person) Eval(js string, out any) {
+	p.t.Helper()
+	p.Run(chromedp.Evaluate(js, out, awaitPromise))
+}
+
+func awaitPromise(ep *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams {
+	return ep.WithAwaitPromise(true)
+}
+
+// Wait polls a JavaScript expression until it is truthy (default 15 s).
+func (p *Person) Wait(js string, what string, timeout ...time.Duration) {
+	p.t.Helper()
+	d := 15 * time.Second
+	if len(timeout) > 0 {
+		d = timeout[0]
+	}
+	deadline := time.Now().Add(d)
+	var ok bool
+	var err error
+	for {
+		ok = false
+		err = chromedp.Run(p.Ctx, chromedp.Poll(js, &ok, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
+		// A reload (sign-out, service worker update) replaces the page's context: poll again.
+		if err != nil && time.Now().Before(deadline) && (strings.Contains(err.Error(), "context with specified id") || strings.Contains(err.Error(), "context was destroyed")) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		break
+	}
+	if err != nil || !ok {
+		var body string
+		_ = chromedp.Run(p.Ctx, chromedp.Evaluate(`document.body.innerText.slice(0, 1500)`, &body))
+		p.t.Fatalf("%s: waited %v for %s (%s): %v\npage text:\n%s", p.Username, d, what, js, err, body)
+	}
+}
+
+// OpenChannel clicks the channel with this name in the channel list and waits until its
+// history is shown.
+func (p *Person) OpenChannel(name string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`(() => { const b = [...document.querySelectorAll('button.chan')].find(b => b.querySelector('.chan-name').textContent === %q); if (b) b.click(); return !!b; })()`, name)
+	p.Wait(js, "channel "+name+" in the list")
+	p.Wait(fmt.Sprintf(`document.querySelector('#channel-title')?.textContent === %q && !document.querySelector('.msglist > p.muted')`, name), "channel "+name+" open")
+}
+
+// SwitchTenant clicks the organisation with this short name in the tenant switcher.
+func (p *Person) SwitchTenant(short string) {
+	p.t.Helper()
+	p.Wait(fmt.Sprintf(`(() => { const b = [...document.querySelectorAll('button.tenant')].find(b => b.querySelector('.tenant-short').textContent === %q); if (b) b.click(); return !!b && b.getAttribute('aria-pressed') === 'true'; })()`, short), "tenant "+short)
+}
+
+// Send types text into the composer and presses Enter.
+func (p *Person) Send(text string) {
+	p.t.Helper()
+	p.Run(chromedp.Focus(`#composer-text`, chromedp.ByQuery),
+		chromedp.SendKeys(`#composer-text`, text, chromedp.ByQuery),
+		chromedp.KeyEvent("\r"))
+}
+
+// HasMessage is a JS expression: a message with exactly this body is in the open channel.
+func HasMessage(body string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('article.msg[data-id] .body')].some(b => b.textContent === %q)`, body)
+}
+
+// Screenshot saves the page as docs/screenshots/<name>.png in the repository.
+func (p *Person) Screenshot(name string) {
+	p.t.Helper()
+	path := filepath.Join(RepoRoot(), "docs", "screenshots", name+".png")
+	var buf []byte
+	// Quality 100 makes chromium encode PNG; below it, JPEG.
+	p.Run(chromedp.FullScreenshot(&buf, 100))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+}
+
+// RepoRoot is the repository's top folder (where go.mod is).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(file)
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+	}
+	return filepath.Dir(dir)
+}
+
+// PublicDir is the UI folder on disk, so tests see edits without rebuilding the embed.
+func PublicDir() string { return filepath.Join(RepoRoot(), "pb_public") }
+
+// JSString quotes s for use inside a JavaScript expression.
+func JSString(s string) string { return fmt.Sprintf("%q", s) }
+
+// Open starts a separate chromium for username at the sign-in page, without signing in.
+func Open(t testing.TB, s *testkit.Server, b *testkit.Browser, username string) *Person {
+	t.Helper()
+	ctx := b.NewContext(t, 150*time.Second)
+	p := &Person{Ctx: ctx, Username: username, t: t}
+	p.logConsole()
+	p.Run(chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(`#identity`, chromedp.ByQuery))
+	return p
+}
+
+// Click clicks the element a JavaScript expression returns, once it exists.
+func (p *Person) Click(expr, what string) {
+	p.t.Helper()
+	p.Wait(fmt.Sprintf(`(() => { const el = %s; if (el) el.click(); return !!el; })()`, expr), what)
+}
+
+// API calls the appliance from Go as username and decodes the JSON answer into out
+// (when not nil); it returns the HTTP status.
+func API(t testing.TB, s *testkit.Server, username, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", s.Token(t, username))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(res.Body).Decode(out)
+	}
+	return res.StatusCode
+}

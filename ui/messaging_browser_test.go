@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/dbx"
+
+	"crisisroom/testkit"
+)
+
+func startDemo(t *testing.T) (*testkit.Server, *testkit.Browser) {
+	t.Helper()
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, PublicDir: PublicDir()})
+	return s, testkit.NewBrowser(t)
+}
+
+func countMessages(t *testing.T, s *testkit.Server, body string) int {
+	t.Helper()
+	n, err := s.App.CountRecords("messages", dbx.HashExp{"body": body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
+// Police and fire brigade in two browsers: a message in the shared channel arrives live
+// on the other side; the police's own channel never reaches the fire brigade, neither
+// on screen nor through the API; a Blitz stays on the other screen until acknowledged,
+// and the sender watches the acknowledgement arrive.
+func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
+	s, b := startDemo(t)
+	pol := Open(t, s, b, "tkeller")
+	pol.Screenshot("sign-in")
+	pol.SignInForm("tkeller", "krisenstab2026")
+	fw := SignIn(t, s, b, "sbraun")
+
+	pol.OpenChannel("Hochwasser Rhein")
+	fw.OpenChannel("Hochwasser Rhein")
+	// The shared channel shows who takes part, as coloured organisation chips.
+	fw.Wait(`[...document.querySelectorAll('.chead-sub .chip')].map(c => c.textContent).join(',') === 'KS,POL,FW,KLM,SW'`, "participant chips")
+
+	text := fmt.Sprintf("Rheinufer gesperrt, Stand %d", time.Now().UnixNano())
+	pol.Send(text)
+	fw.Wait(HasMessage(text), "the police message, live")
+	fw.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg')].some(a => a.querySelector('.body')?.textContent === %q && a.querySelector('.chip')?.textContent === 'POL')`, text), "the author's organisation chip")
+	if n := countMessages(t, s, text); n != 1 {
+		t.Fatalf("the server holds %d copies of the message, want 1", n)
+	}
+
+	// POL intern: not on the fire brigade's screen, not through the API either.
+	polIntern := s.Demo.Channels["POL intern"].Id
+	fw.Wait(`document.querySelectorAll('button.chan').length >= 2`, "the channel list")
+	var fwSees []string
+	fw.Eval(`[...document.querySelectorAll('button.chan .chan-name')].map(n => n.textContent)`, &fwSees)
+	for _, name := range fwSees {
+		if name == "POL intern" {
+			t.Fatalf("the fire brigade's channel list shows POL intern: %v", fwSees)
+		}
+	}
+	var polSees bool
+	pol.Eval(`[...document.querySelectorAll('button.chan .chan-name')].some(n => n.textContent === 'POL intern')`, &polSees)
+	if !polSees {
+		t.Fatal("the police do not see their own channel: the isolation check above proves nothing")
+	}
+	for _, path := range []string{
+		"/api/crisisroom/channels/" + polIntern + "/messages",
+		"/api/crisisroom/channels/" + polIntern + "/files",
+		"/api/collections/channels/records/" + polIntern,
+	} {
+		if code := API(t, s, "sbraun", "GET", path, nil, nil); code < 400 {
+			t.Errorf("GET %s as the fire brigade: %d, want a refusal", path, code)
+		}
+	}
+	var list struct{ Items []map[string]any }
+	API(t, s, "sbraun", "GET", `/api/collections/messages/records?filter=`+urlq(`channel='`+polIntern+`'`), nil, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("the fire brigade lists %d messages of POL intern", len(list.Items))
+	}
+	// And from inside the fire brigade's browser, with its own stored sign-in.
+	var browserCode int
+	fw.Eval(fmt.Sprintf(`fetch('/api/crisisroom/channels/%s/messages', {headers: {Authorization: JSON.parse(localStorage.pocketbase_auth).token}}).then(r => r.status)`, polIntern), &browserCode)
+	if browserCode < 400 {
+		t.Errorf("the fire brigade's browser read POL intern: %d", browserCode)
+	}
+
+	// Blitz: first clear the demo's own Blitz on both sides, so the banner seen next is ours.
+	for _, p := range []*Person{pol, fw} {
+		p.Wait(`document.querySelectorAll('.flash-banner').length > 0`, "the demo Blitz banner")
+		p.Run(chromedp.Evaluate(`document.addEventListener('crisisroom:tone', () => { window.__tones = (window.__tones || 0) + 1; }); true`, nil))
+	}
+	pol.Screenshot("channel-shared")
+	for _, p := range []*Person{pol, fw} {
+		p.Click(`document.querySelector('.flash-banner .ack-big')`, "acknowledge the demo Blitz")
+		p.Wait(`document.querySelectorAll('.flash-banner').length === 0`, "no banner left")
+	}
+
+	flash := fmt.Sprintf("BLITZ Deichbruch Abschnitt 4 %d", time.Now().UnixNano())
+	pol.Click(`document.querySelector('input[name=prio][value=flash]')`, "priority Blitz")
+	pol.Send(flash)
+	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].some(a => a.querySelector('.body')?.textContent === %q && /bestätigt von 0 von \d+/.test(a.querySelector('button.receipts')?.textContent))`, flash), "own Blitz with 0 acknowledgements")
+
+	banner := fmt.Sprintf(`[...document.querySelectorAll('.flash-banner')].find(b => b.querySelector('.flash-body').textContent === %q)`, flash)
+	fw.Wait(banner+` !== undefined`, "the Blitz banner at the fire brigade")
+	fw.Wait(`(window.__tones || 0) >= 1`, "the alert tone")
+	fw.Screenshot("flash-banner")
+	// The banner stays: switching the channel does not make it go away.
+	fw.OpenChannel("FW intern")
+	fw.Wait(banner+` !== undefined`, "the banner still there in another channel")
+	fw.Click(banner+`?.querySelector('.ack-big')`, "acknowledge")
+	fw.Wait(banner+` === undefined`, "the banner gone after acknowledging")
+	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].some(a => a.querySelector('.body')?.textContent === %q && /bestätigt von 1 von \d+/.test(a.querySelector('button.receipts')?.textContent))`, flash), "the acknowledgement count at the sender")
+
+	// The sender opens the per-person list and finds the fire brigade's acknowledgement.
+	pol.Click(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].find(a => a.querySelector('.body')?.textContent === %q)?.querySelector('button.receipts')`, flash), "the receipts")
+	pol.Wait(`[...document.querySelectorAll('dialog[open] tr.is-acked')].some(r => r.textContent.includes('Stefan Braun') && r.textContent.includes('FW'))`, "Stefan Braun acknowledged in the list")
+	pol.Run(chromedp.KeyEvent("\x1b"))
+	pol.Wait(`!document.querySelector('dialog[open]')`, "Esc closes the dialog")
+}
+
+// A 6 MB picture goes up over a slowed connection: the progress bar moves through values
+// between 0 and 100; a file over 25 MB is refused with words before it is sent.
+func TestUploadShowsProgress(t *testing.T) {
+	s, b := startDemo(t)
+	pol := SignIn(t, s, b, "tkeller")
+	pol.OpenChannel("Hochwasser Rhein")
+
+	dir := t.TempDir()
+	big := filepath.Join(dir, "zu-gross.pdf")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, 26<<20); err != nil {
+		t.Fatal(err)
+	}
+	pol.Run(chromedp.SetUploadFiles(`#file-input`, []string{big}, chromedp.ByQuery))
+	pol.Wait(`[...document.querySelectorAll('.toast.error')].some(e => e.textContent.includes('zu-gross.pdf') && e.textContent.includes('25 MB'))`, "the size refusal in words")
+	pol.Wait(`document.querySelector('.staged').hidden`, "nothing staged")
+
+	pic := filepath.Join(dir, "lagekarte.png")
+	writePNG(t, pic, 6<<20)
+	pol.Run(chromedp.SetUploadFiles(`#file-input`, []string{pic}, chromedp.ByQuery))
+	pol.Wait(`document.querySelector('.staged').textContent.includes('lagekarte.png')`, "the staged file")
+	pol.Run(chromedp.Evaluate(`window.__progress = [];
+		new MutationObserver(() => { for (const p of document.querySelectorAll('article.pending progress')) window.__progress.push(p.value); })
+			.observe(document.querySelector('.msglist'), {subtree: true, attributes: true, childList: true}); true`, nil))
+	// About 1.5 MB/s up: the upload takes seconds, so progress events have room to happen.
+	pol.Run(network.Enable(), network.EmulateNetworkConditions(false, 20, 4<<20, 3<<19))
+	text := fmt.Sprintf("Lagekarte Stand %d", time.Now().UnixNano())
+	pol.Send(text)
+	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg[data-id]')].some(a => a.querySelector('.body')?.textContent === %q && a.querySelector('a.att img.thumb'))`, text), "the sent message with its picture", 60*time.Second)
+	pol.Run(network.EmulateNetworkConditions(false, 0, -1, -1))
+	var progress []float64
+	pol.Eval(`window.__progress`, &progress)
+	between := 0
+	for _, v := range progress {
+		if v > 0 && v < 100 {
+			between++
+		}
+	}
+	if between == 0 {
+		t.Fatalf("the progress bar never showed a value between 0 and 100: %v", progress)
+	}
+	t.Logf("progress values seen: %d (%d between 0 and 100)", len(progress), between)
+	if n := countMessages(t, s, text); n != 1 {
+		t.Fatalf("%d messages with the picture, want 1", n)
+	}
+
+	pol.Click(`document.querySelector('#files-button')`, "the files button")
+	pol.Wait(`[...document.querySelectorAll('dialog[open] li.file')].some(li => li.textContent.includes('lagekarte') && li.querySelector('img.preview')?.complete && li.querySelector('img.preview').naturalWidth > 0)`, "the picture's preview in the channel files", 20*time.Second)
+	pol.Screenshot("files")
+}
+
+// Written while the network is cut: the message waits in the outbox, marked as waiting;
+// when the network returns it is sent, and the server holds it exactly once.
+func TestOutboxSendsOnceWhenBack(t *testing.T) {
+	s, b := startDemo(t)
+	pol := SignIn(t, s, b, "tkeller")
+	pol.OpenChannel("Hochwasser Rhein")
+	// The service worker must be in charge, so the cut also covers it.
+	pol.Wait(`!!navigator.serviceWorker.controller`, "the service worker", 20*time.Second)
+
+	pol.Run(network.Enable(), network.EmulateNetworkConditions(true, 0, 0, 0))
+	var fetchFailed bool
+	pol.Eval(`fetch('/api/health', {cache: 'no-store'}).then(() => false, () => true)`, &fetchFailed)
+	if !fetchFailed {
+		t.Fatal("fetch still works with the network cut: the test would prove nothing")
+	}
+	text := fmt.Sprintf("Nachricht ohne Netz %d", time.Now().UnixNano())
+	pol.Send(text)
+	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.pending')].some(a => a.querySelector('.body').textContent === %q && a.querySelector('.pending-state').textContent === 'wartet auf Verbindung')`, text), "the message waiting for the connection")
+	var queued int
+	pol.Eval(`new Promise(r => { const q = indexedDB.open('crisisroom'); q.onsuccess = () => { const g = q.result.transaction('outbox').objectStore('outbox').count(); g.onsuccess = () => r(g.result); }; })`, &queued)
+	if queued != 1 {
+		t.Fatalf("outbox holds %d messages, want 1", queued)
+	}
+	pol.Screenshot("outbox-waiting")
+	if n := countMessages(t, s, text); n != 0 {
+		t.Fatalf("the server has the message while the network is cut (%d)", n)
+	}
+
+	pol.Run(network.EmulateNetworkConditions(false, 0, -1, -1))
+	pol.Wait(HasMessage(text)+` && !document.querySelector('article.pending')`, "the message sent after the network came back", 30*time.Second)
+	pol.Eval(`new Promise(r => { const q = indexedDB.open('crisisroom'); q.onsuccess = () => { const g = q.result.transaction('outbox').objectStore('outbox').count(); g.onsuccess = () => r(g.result); }; })`, &queued)
+	if queued != 0 {
+		t.Fatalf("outbox still holds %d messages", queued)
+	}
+	if n := countMessages(t, s, text); n != 1 {
+		t.Fatalf("the server holds %d copies, want exactly 1", n)
+	}
+	var shown int
+	pol.Eval(fmt.Sprintf(`[...document.querySelectorAll('article.msg .body')].filter(b => b.textContent === %q).length`, text), &shown)
+	if shown != 1 {
+		t.Fatalf("the message is shown %d times", shown)
+	}
+}
