@@ -136,7 +136,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 
 	bin := cfg.Bin
-	if bin == "" {
+	if bin == "" && cfg.CPUProfile == "" { // a profile run serves in-process and skips the idle figures
 		bin = filepath.Join(work, "crisisroom")
 		t := time.Now()
 		if err := buildServer(ctx, bin); err != nil {
