@@ -216,3 +216,5 @@ func API(t testing.TB, s *testkit.Server, username, method, path string, body an
 	}
 	return res.StatusCode
 }
+
+func evalJS(js string) chromedp.Action { return chromedp.Evaluate(js, nil) }
