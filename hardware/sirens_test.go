@@ -502,3 +502,8 @@ func TestHomeAssistantDiscovery(t *testing.T) {
 		}
 	}
 }
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
