@@ -148,6 +148,8 @@ func (f *Faxes) handleFaxDevices(re *core.RequestEvent) error {
 		Name   string `json:"name"`
 		State  string `json:"state"`
 		Online bool   `json:"online"`
+		// Simulator: the demo's simulated modem, which can be made to ring.
+		Simulator bool `json:"simulator"`
 	}
 	list := []item{}
 	for _, d := range faxDevicesFor(re.App, ch) {
@@ -155,7 +157,7 @@ func (f *Faxes) handleFaxDevices(re *core.RequestEvent) error {
 		if name == "" {
 			name = d.GetString("username")
 		}
-		list = append(list, item{d.Id, name, d.GetString("state"), d.GetBool("online") || f.running(d.Id)})
+		list = append(list, item{d.Id, name, d.GetString("state"), d.GetBool("online") || f.running(d.Id), f.Simulator(d.Id) != nil})
 	}
 	return re.JSON(200, list)
 }

@@ -2,4 +2,5 @@
 // a module relative to this folder whose default export is a view (see js/app.js).
 export default [
   './admin.js',
+  './fax.js',
 ];
