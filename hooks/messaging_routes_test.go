@@ -376,7 +376,13 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 	if status, _, raw := lneumann.call(t, "POST", "/api/crisisroom/direct", map[string]any{"user": stranger.Id}); status != http.StatusForbidden {
 		t.Fatalf("direct with a stranger: %d %s", status, raw)
 	}
+	me := openSSE(t, s.URL)
+	me.subscribe(t, s.Token(t, "kvogel"), "crisisroom/me")
 	nd := lneumann.obj(t, 200, "POST", "/api/crisisroom/direct", map[string]any{"user": s.Demo.Users["kvogel"].Id})
+	added, _ := me.until(t, func(ev sseEvent) bool { return str(ev.Data, "action") == "channel_added" })
+	if str(added.Data, "record", "channel") != str(nd, "id") || str(added.Data, "record", "expand", "channel", "kind") != "direct" {
+		t.Fatalf("channel_added: %s", added.Raw)
+	}
 	again := mxAs(s, t, "kvogel").obj(t, 200, "POST", "/api/crisisroom/direct", map[string]any{"user": s.Demo.Users["lneumann"].Id})
 	if str(nd, "kind") != "direct" || str(nd, "id") != str(again, "id") || str(again, "peer", "username") != "lneumann" {
 		t.Fatalf("new direct conversation: %v / %v", nd, again)

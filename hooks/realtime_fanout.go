@@ -59,6 +59,9 @@ type fanout struct {
 	conns  map[string]*rtConn // by client id
 	topics map[string]map[*rtConn]*rtSub
 	users  map[string]map[*rtConn]struct{}
+	// gen counts the revocations per user, so a subscribe that was checked before a
+	// concurrent removal notices it and checks again.
+	gen map[string]uint64
 
 	seqMu   sync.Mutex
 	seqs    map[string][]*eventSlot // per channel, in write order
@@ -69,7 +72,7 @@ type fanout struct {
 func newFanout(app core.App, dir *directory) *fanout {
 	f := &fanout{
 		app: app, dir: dir, done: make(chan struct{}),
-		conns: map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{},
+		conns: map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{}, gen: map[string]uint64{},
 		seqs: map[string][]*eventSlot{}, pending: map[*core.Record]*eventSlot{},
 	}
 	for i := 0; i < fanoutWorkers; i++ {
@@ -103,11 +106,22 @@ func topicOf(sub string) string {
 
 // ---- connections and the topic index ----
 
+func (f *fanout) generation(userId string) uint64 {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.gen[userId]
+}
+
 // index replaces what the fan-out knows about a client with its current subscriptions.
-// channelExpiry holds the checked channel memberships (zero time: no end).
-func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry map[string]time.Time) {
+// channelExpiry holds the channel memberships checked at generation gen (zero time: no
+// end); channel subscriptions without one are dropped. It reports false, changing
+// nothing, when the user's memberships were revoked since: check again.
+func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry map[string]time.Time, gen uint64) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.gen[userId] != gen {
+		return false
+	}
 	c := f.conns[client.Id()]
 	if c == nil {
 		c = &rtConn{client: client, out: make(chan subscriptions.Message, outboxSize), done: make(chan struct{})}
@@ -130,7 +144,8 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 		case strings.HasPrefix(topic, topicChannelPre):
 			exp, ok := channelExpiry[strings.TrimPrefix(topic, topicChannelPre)]
 			if !ok {
-				continue // not checked, so not delivered
+				client.Unsubscribe(name)
+				continue
 			}
 			subs := f.topics[topic]
 			if subs == nil {
@@ -145,6 +160,7 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 			s.names = append(s.names, name)
 		}
 	}
+	return true
 }
 
 func (f *fanout) unindexLocked(c *rtConn) {
@@ -181,6 +197,7 @@ func (f *fanout) revokeChannel(userId, channelId string) {
 	topic := topicChannelPre + channelId
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gen[userId]++
 	subs := f.topics[topic]
 	for c := range f.users[userId] {
 		if s, ok := subs[c]; ok {
@@ -198,6 +215,7 @@ func (f *fanout) revokeChannel(userId, channelId string) {
 func (f *fanout) revokeUser(userId string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gen[userId]++
 	for c := range f.users[userId] {
 		for topic, subs := range f.topics {
 			if s, ok := subs[c]; ok {

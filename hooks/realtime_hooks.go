@@ -52,6 +52,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 		if ours && userId == "" {
 			return router.NewForbiddenError("Please sign in to follow channels. / Bitte anmelden, um Kanälen zu folgen.", nil)
 		}
+		gen := f.generation(userId)
 		expiry, err := liveChannelMemberships(e.App, userId, channels)
 		if err != nil {
 			return router.NewInternalServerError("", err)
@@ -68,8 +69,15 @@ func (ms *messaging) bindRealtime(app core.App) {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		if ours || f.known(e.Client.Id()) {
-			f.index(e.Client, userId, expiry)
+		if !ours && !f.known(e.Client.Id()) {
+			return nil
+		}
+		for !f.index(e.Client, userId, expiry, gen) {
+			// a membership ended while this subscribe was checked
+			gen = f.generation(userId)
+			if expiry, err = liveChannelMemberships(e.App, userId, channels); err != nil {
+				expiry = nil // deliver nothing rather than too much
+			}
 		}
 		return nil
 	})
