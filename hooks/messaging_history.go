@@ -92,10 +92,14 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		page[i], page[j] = page[j], page[i]
 	}
 	sums := receiptSummaries(e.App, channelId, page)
+	mine := myReceipts(e.App, e.Auth.Id, page)
 	items := make([]map[string]any, len(page))
 	for i, m := range page {
 		s := sums[m.Id]
 		items[i] = messageView(e.App, ms.dir, m, &s)
+		if r, ok := mine[m.Id]; ok {
+			items[i]["my_receipt"] = r
+		}
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": items, "has_more": hasMore})
 }
@@ -140,4 +144,37 @@ func (ms *messaging) handleFiles(e *core.RequestEvent) error {
 		}
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+// MyReceipt is the caller's own state of a message that asks for acknowledgement.
+type MyReceipt struct {
+	ReadAt  string `json:"read_at"`
+	AckedAt string `json:"acked_at"`
+}
+
+// myReceipts: the caller's receipts for those of msgs that carry receipts and were not
+// written by the caller (an empty one when the caller joined after the message).
+func myReceipts(app core.App, userId string, msgs []*core.Record) map[string]MyReceipt {
+	out := map[string]MyReceipt{}
+	var ids []any
+	for _, m := range msgs {
+		if needsReceipts(m) && m.GetString("author") != userId {
+			ids = append(ids, m.Id)
+			out[m.Id] = MyReceipt{}
+		}
+	}
+	if len(ids) == 0 {
+		return out
+	}
+	var rows []struct {
+		Message string `db:"message"`
+		ReadAt  string `db:"read_at"`
+		AckedAt string `db:"acked_at"`
+	}
+	_ = app.DB().Select("message", "read_at", "acked_at").From("receipts").
+		Where(dbx.HashExp{"user": userId}).AndWhere(dbx.In("message", ids...)).All(&rows)
+	for _, r := range rows {
+		out[r.Message] = MyReceipt{ReadAt: r.ReadAt, AckedAt: r.AckedAt}
+	}
+	return out
 }

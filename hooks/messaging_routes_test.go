@@ -248,6 +248,19 @@ func TestMessagingSend(t *testing.T) {
 		if status, _, _ := lneumann.call(t, "POST", "/api/crisisroom/messages/"+ks.Id+"/ack", nil); status != 404 {
 			t.Fatalf("non-member ack: %d", status)
 		}
+		// the history tells each reader whether they acknowledged
+		for _, it := range mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?limit=200", nil)) {
+			switch str(it, "id") {
+			case id:
+				if str(it, "my_receipt", "acked_at") == "" {
+					t.Fatalf("my_receipt after ack: %v", it)
+				}
+			case seeded.Id:
+				if it["my_receipt"] == nil || str(it, "my_receipt", "acked_at") != "" {
+					t.Fatalf("my_receipt of an open flash: %v", it)
+				}
+			}
+		}
 		// flash_unacked in the channel list follows
 		for _, ch := range mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels?org="+s.Demo.Orgs["FW"].Id, nil)) {
 			if str(ch, "id") == flood && num(ch, "flash_unacked") != 1 { // the seeded one is still open
