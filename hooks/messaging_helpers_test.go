@@ -107,7 +107,7 @@ func mxItems(m map[string]any) []map[string]any {
 	return out
 }
 
-func str(m map[string]any, path ...string) string {
+func mxStr(m map[string]any, path ...string) string {
 	var cur any = m
 	for _, p := range path {
 		o, ok := cur.(map[string]any)
@@ -127,7 +127,7 @@ func str(m map[string]any, path ...string) string {
 	}
 }
 
-func num(m map[string]any, path ...string) int {
+func mxNum(m map[string]any, path ...string) int {
 	var cur any = m
 	for _, p := range path {
 		o, ok := cur.(map[string]any)
@@ -199,7 +199,7 @@ func openSSE(t testing.TB, base string) *sseConn {
 	if first.Name != "PB_CONNECT" {
 		t.Fatalf("first event %q, want PB_CONNECT", first.Name)
 	}
-	c.id = str(first.Data, "clientId")
+	c.id = mxStr(first.Data, "clientId")
 	return c
 }
 
@@ -255,6 +255,6 @@ func (c *sseConn) until(t testing.TB, match func(sseEvent) bool) (sseEvent, []ss
 
 func isMessage(body string) func(sseEvent) bool {
 	return func(ev sseEvent) bool {
-		return str(ev.Data, "collection") == "messages" && str(ev.Data, "record", "body") == body
+		return mxStr(ev.Data, "collection") == "messages" && mxStr(ev.Data, "record", "body") == body
 	}
 }

@@ -60,19 +60,19 @@ func TestMessagingRealtime(t *testing.T) {
 			t.Fatalf("event name %q", ev.Name)
 		}
 		rec, _ := ev.Data["record"].(map[string]any)
-		if str(ev.Data, "action") != "create" || str(rec, "id") != str(created, "id") {
+		if mxStr(ev.Data, "action") != "create" || mxStr(rec, "id") != mxStr(created, "id") {
 			t.Fatalf("event %s", ev.Raw)
 		}
-		if str(rec, "expand", "author", "username") != "jwagner" || str(rec, "expand", "author", "name") != "Jonas Wagner" {
+		if mxStr(rec, "expand", "author", "username") != "jwagner" || mxStr(rec, "expand", "author", "name") != "Jonas Wagner" {
 			t.Fatalf("author not expanded: %s", ev.Raw)
 		}
-		if str(rec, "org", "short") != "KS" || str(rec, "org", "color") == "" {
+		if mxStr(rec, "org", "short") != "KS" || mxStr(rec, "org", "color") == "" {
 			t.Fatalf("author's organisation missing: %s", ev.Raw)
 		}
-		if str(rec, "priority") != "normal" || str(rec, "source") != "web" {
+		if mxStr(rec, "priority") != "normal" || mxStr(rec, "source") != "web" {
 			t.Fatalf("defaults not applied: %s", ev.Raw)
 		}
-		if num(rec, "receipts", "total") < 10 {
+		if mxNum(rec, "receipts", "total") < 10 {
 			t.Fatalf("receipt summary missing: %s", ev.Raw)
 		}
 	})
@@ -90,7 +90,7 @@ func TestMessagingRealtime(t *testing.T) {
 		}
 		sbraun.obj(t, 204, "DELETE", "/api/collections/channel_members/records/"+cm.Id, nil)
 		c.until(t, func(ev sseEvent) bool {
-			return ev.Name == "crisisroom/me" && str(ev.Data, "action") == "channel_removed" && str(ev.Data, "record", "channel") == flood
+			return ev.Name == "crisisroom/me" && mxStr(ev.Data, "action") == "channel_removed" && mxStr(ev.Data, "record", "channel") == flood
 		})
 		if cl, _ := s.App.SubscriptionsBroker().ClientById(c.id); cl == nil || cl.HasSubscription("channels/"+flood) || !cl.HasSubscription("channels/"+power) {
 			t.Fatalf("subscriptions after removal: %v", cl.Subscriptions())
@@ -109,7 +109,7 @@ func TestMessagingRealtime(t *testing.T) {
 		}
 		sbraun.obj(t, 200, "PATCH", "/api/collections/channel_members/records/"+pm.Id, map[string]any{"role": "readonly"})
 		_, before := c.until(t, func(ev sseEvent) bool {
-			return ev.Name == "crisisroom/me" && str(ev.Data, "action") == "membership_changed"
+			return ev.Name == "crisisroom/me" && mxStr(ev.Data, "action") == "membership_changed"
 		})
 		for _, ev := range before {
 			if strings.Contains(ev.Raw, "Evakuierungsroute B") {
@@ -131,7 +131,7 @@ func TestMessagingRealtime(t *testing.T) {
 		ks.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": ksIntern, "author": s.Demo.Users["abecker"].Id, "body": "KS intern: Personalplanung"})
 		open := "Für alle im Hochwasserkanal"
 		jwagner.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": flood, "author": s.Demo.Users["jwagner"].Id, "body": open})
-		ev, before := c.until(t, func(ev sseEvent) bool { return str(ev.Data, "record", "body") == open })
+		ev, before := c.until(t, func(ev sseEvent) bool { return mxStr(ev.Data, "record", "body") == open })
 		if ev.Name != "messages" {
 			t.Fatalf("stock event name %q", ev.Name)
 		}
@@ -165,8 +165,8 @@ func TestMessagingRealtime(t *testing.T) {
 			var ids []string
 			for len(ids) < total {
 				ev := c.next(t)
-				if strings.HasPrefix(str(ev.Data, "record", "body"), "order ") {
-					ids = append(ids, str(ev.Data, "record", "id"))
+				if strings.HasPrefix(mxStr(ev.Data, "record", "body"), "order ") {
+					ids = append(ids, mxStr(ev.Data, "record", "id"))
 				}
 			}
 			return ids
@@ -175,8 +175,8 @@ func TestMessagingRealtime(t *testing.T) {
 		hist := mxAs(s, t, "sbraun").obj(t, 200, "GET", "/api/crisisroom/channels/"+power+"/messages?limit=200", nil)
 		var stored []string
 		for _, m := range mxItems(hist) {
-			if strings.HasPrefix(str(m, "body"), "order ") {
-				stored = append(stored, str(m, "id"))
+			if strings.HasPrefix(mxStr(m, "body"), "order ") {
+				stored = append(stored, mxStr(m, "id"))
 			}
 		}
 		if strings.Join(gotA, ",") != strings.Join(stored, ",") || strings.Join(gotB, ",") != strings.Join(stored, ",") {
@@ -208,14 +208,14 @@ func TestMessagingRealtime(t *testing.T) {
 		}
 		ev, _ := c.until(t, isMessage("Fax eingegangen: Lagebericht Netz"))
 		rec, _ := ev.Data["record"].(map[string]any)
-		if str(rec, "device_name") != "Fax Umspannwerk Süd" || str(rec, "org", "short") != "SW" || str(rec, "priority") != "normal" {
+		if mxStr(rec, "device_name") != "Fax Umspannwerk Süd" || mxStr(rec, "org", "short") != "SW" || mxStr(rec, "priority") != "normal" {
 			t.Fatalf("device message event: %s", ev.Raw)
 		}
 
 		ch, _ := s.App.FindRecordById("channels", power)
 		mxAs(s, t, "mschulz").obj(t, 200, "PATCH", "/api/collections/channels/records/"+power, map[string]any{"topic": ch.GetString("topic") + " (Stand 10:00)"})
-		ev, _ = c.until(t, func(ev sseEvent) bool { return str(ev.Data, "collection") == "channels" })
-		if str(ev.Data, "action") != "update" || !strings.Contains(str(ev.Data, "record", "topic"), "Stand 10:00") {
+		ev, _ = c.until(t, func(ev sseEvent) bool { return mxStr(ev.Data, "collection") == "channels" })
+		if mxStr(ev.Data, "action") != "update" || !strings.Contains(mxStr(ev.Data, "record", "topic"), "Stand 10:00") {
 			t.Fatalf("channel change event: %s", ev.Raw)
 		}
 	})

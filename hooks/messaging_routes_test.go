@@ -42,8 +42,8 @@ func TestMessagingSend(t *testing.T) {
 	t.Run("a retried send returns the first message", func(t *testing.T) {
 		first := post(jwagner, jwagnerId, map[string]any{"channel": flood, "body": "Sandsäcke Deutz leer", "client_key": "retry-1"})
 		again := post(jwagner, jwagnerId, map[string]any{"channel": flood, "body": "Sandsäcke Deutz leer", "client_key": "retry-1"})
-		if str(first, "id") == "" || str(first, "id") != str(again, "id") {
-			t.Fatalf("retry gave %s, first was %s", str(again, "id"), str(first, "id"))
+		if mxStr(first, "id") == "" || mxStr(first, "id") != mxStr(again, "id") {
+			t.Fatalf("retry gave %s, first was %s", mxStr(again, "id"), mxStr(first, "id"))
 		}
 		if n := count("client_key = 'retry-1'", nil); n != 1 {
 			t.Fatalf("%d records for one client_key", n)
@@ -62,7 +62,7 @@ func TestMessagingSend(t *testing.T) {
 					"channel": flood, "author": jwagnerId, "body": "Parallel gesendet", "client_key": "parallel-1"})
 				statuses[i] = status
 				if m, ok := v.(map[string]any); ok {
-					got[i] = str(m, "id")
+					got[i] = mxStr(m, "id")
 				}
 			}()
 		}
@@ -100,8 +100,8 @@ func TestMessagingSend(t *testing.T) {
 		}
 		list := lneumann.obj(t, 200, "GET", "/api/collections/messages/records?perPage=500", nil)
 		for _, m := range mxItems(list) {
-			if str(m, "channel") == ksIntern {
-				t.Fatalf("stock list leaked %s", str(m, "id"))
+			if mxStr(m, "channel") == ksIntern {
+				t.Fatalf("stock list leaked %s", mxStr(m, "id"))
 			}
 		}
 		if status, _, _ := (mxClient{base: s.URL}).call(t, "GET", "/api/crisisroom/channels/"+flood+"/messages", nil); status != http.StatusUnauthorized {
@@ -133,14 +133,14 @@ func TestMessagingSend(t *testing.T) {
 		files := mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/files", nil))
 		found := false
 		for _, it := range files {
-			if str(it, "message") == str(m, "id") {
+			if mxStr(it, "message") == mxStr(m, "id") {
 				found = true
-				if !strings.HasPrefix(str(it, "url_path"), "/api/files/messages/"+str(m, "id")+"/lagekarte") || num(it, "size") != 12 || str(it, "author", "username") != "jwagner" {
+				if !strings.HasPrefix(mxStr(it, "url_path"), "/api/files/messages/"+mxStr(m, "id")+"/lagekarte") || mxNum(it, "size") != 12 || mxStr(it, "author", "username") != "jwagner" {
 					t.Fatalf("file item %v", it)
 				}
 				// protected: a member downloads with a file token, a non-member cannot
-				tok := str(sbraun.obj(t, 200, "POST", "/api/files/token", nil), "token")
-				if status, _, _ := sbraun.call(t, "GET", str(it, "url_path")+"?token="+tok, nil); status != 200 {
+				tok := mxStr(sbraun.obj(t, 200, "POST", "/api/files/token", nil), "token")
+				if status, _, _ := sbraun.call(t, "GET", mxStr(it, "url_path")+"?token="+tok, nil); status != 200 {
 					t.Fatalf("member download: %d", status)
 				}
 			}
@@ -155,12 +155,12 @@ func TestMessagingSend(t *testing.T) {
 
 	t.Run("edit by the author is marked and audited, by anyone else refused", func(t *testing.T) {
 		m := post(jwagner, jwagnerId, map[string]any{"channel": flood, "body": "Pegel 9,20 m"})
-		id := str(m, "id")
+		id := mxStr(m, "id")
 		if status, _, _ := sbraun.call(t, "PATCH", "/api/collections/messages/records/"+id, map[string]any{"body": "gefälscht"}); status == 200 {
 			t.Fatal("someone else edited the message")
 		}
 		edited := jwagner.obj(t, 200, "PATCH", "/api/collections/messages/records/"+id, map[string]any{"body": "Pegel 9,25 m"})
-		if str(edited, "body") != "Pegel 9,25 m" || str(edited, "edited") == "" {
+		if mxStr(edited, "body") != "Pegel 9,25 m" || mxStr(edited, "edited") == "" {
 			t.Fatalf("edit: %v", edited)
 		}
 		a, err := s.App.FindFirstRecordByFilter("audit", "action = 'messages.edit' && target = {:id}", dbx.Params{"id": id})
@@ -171,17 +171,17 @@ func TestMessagingSend(t *testing.T) {
 
 	t.Run("soft delete hides the body, keeps the row and audits the original", func(t *testing.T) {
 		m := post(jwagner, jwagnerId, map[string]any{"channel": flood, "body": "Falsche Lagemeldung Deich 5"})
-		id := str(m, "id")
+		id := mxStr(m, "id")
 		if status, _, _ := sbraun.call(t, "PATCH", "/api/collections/messages/records/"+id, map[string]any{"deleted": true}); status == 200 {
 			t.Fatal("someone else deleted the message")
 		}
 		jwagner.obj(t, 200, "PATCH", "/api/collections/messages/records/"+id, map[string]any{"deleted": true})
 		view := sbraun.obj(t, 200, "GET", "/api/collections/messages/records/"+id, nil)
-		if str(view, "deleted") != "true" || str(view, "body") != "" {
+		if mxStr(view, "deleted") != "true" || mxStr(view, "body") != "" {
 			t.Fatalf("deleted message as seen: %v", view)
 		}
 		for _, it := range mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?limit=200", nil)) {
-			if str(it, "id") == id && str(it, "body") != "" {
+			if mxStr(it, "id") == id && mxStr(it, "body") != "" {
 				t.Fatalf("history shows the deleted body: %v", it)
 			}
 		}
@@ -210,28 +210,28 @@ func TestMessagingSend(t *testing.T) {
 		c := openSSE(t, s.URL)
 		c.subscribe(t, s.Token(t, "jwagner"), "channels/"+flood)
 		m := post(jwagner, jwagnerId, map[string]any{"channel": flood, "body": "BLITZ: Deich 3 bricht", "priority": "flash"})
-		id := str(m, "id")
+		id := mxStr(m, "id")
 		members, _ := s.App.CountRecords("channel_members", dbx.HashExp{"channel": flood})
 		r := sbraun.obj(t, 200, "GET", "/api/crisisroom/messages/"+id+"/receipts", nil)
-		if num(r, "total") != int(members)-1 || num(r, "acked") != 0 || len(mxItems(r)) != num(r, "total") {
+		if mxNum(r, "total") != int(members)-1 || mxNum(r, "acked") != 0 || len(mxItems(r)) != mxNum(r, "total") {
 			t.Fatalf("receipts before ack (members %d): %v", members, r)
 		}
 		ack := sbraun.obj(t, 200, "POST", "/api/crisisroom/messages/"+id+"/ack", nil)
-		if str(ack, "acked_at") == "" || num(ack, "receipts", "acked") != 1 {
+		if mxStr(ack, "acked_at") == "" || mxNum(ack, "receipts", "acked") != 1 {
 			t.Fatalf("ack: %v", ack)
 		}
 		ev, _ := c.until(t, func(ev sseEvent) bool {
-			return str(ev.Data, "collection") == "receipts" && str(ev.Data, "record", "message") == id
+			return mxStr(ev.Data, "collection") == "receipts" && mxStr(ev.Data, "record", "message") == id
 		})
-		if str(ev.Data, "action") != "update" || str(ev.Data, "record", "user", "username") != "sbraun" || !strings.Contains(ev.Raw, `"acked":1`) {
+		if mxStr(ev.Data, "action") != "update" || mxStr(ev.Data, "record", "user", "username") != "sbraun" || !strings.Contains(ev.Raw, `"acked":1`) {
 			t.Fatalf("receipts event: %s", ev.Raw)
 		}
 		r = jwagner.obj(t, 200, "GET", "/api/crisisroom/messages/"+id+"/receipts", nil)
-		if num(r, "acked") != 1 || num(r, "read") != 1 {
+		if mxNum(r, "acked") != 1 || mxNum(r, "read") != 1 {
 			t.Fatalf("receipts after ack: %v", r)
 		}
 		for _, it := range mxItems(r) {
-			if str(it, "user", "username") == "sbraun" && (str(it, "acked_at") == "" || str(it, "org", "short") != "FW") {
+			if mxStr(it, "user", "username") == "sbraun" && (mxStr(it, "acked_at") == "" || mxStr(it, "org", "short") != "FW") {
 				t.Fatalf("sbraun's receipt: %v", it)
 			}
 		}
@@ -250,20 +250,20 @@ func TestMessagingSend(t *testing.T) {
 		}
 		// the history tells each reader whether they acknowledged
 		for _, it := range mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?limit=200", nil)) {
-			switch str(it, "id") {
+			switch mxStr(it, "id") {
 			case id:
-				if str(it, "my_receipt", "acked_at") == "" {
+				if mxStr(it, "my_receipt", "acked_at") == "" {
 					t.Fatalf("my_receipt after ack: %v", it)
 				}
 			case seeded.Id:
-				if it["my_receipt"] == nil || str(it, "my_receipt", "acked_at") != "" {
+				if it["my_receipt"] == nil || mxStr(it, "my_receipt", "acked_at") != "" {
 					t.Fatalf("my_receipt of an open flash: %v", it)
 				}
 			}
 		}
 		// flash_unacked in the channel list follows
 		for _, ch := range mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels?org="+s.Demo.Orgs["FW"].Id, nil)) {
-			if str(ch, "id") == flood && num(ch, "flash_unacked") != 1 { // the seeded one is still open
+			if mxStr(ch, "id") == flood && mxNum(ch, "flash_unacked") != 1 { // the seeded one is still open
 				t.Fatalf("flash_unacked %v", ch)
 			}
 		}
@@ -280,7 +280,7 @@ func TestMessagingChannels(t *testing.T) {
 	list := mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels?org="+fw, nil))
 	names := map[string]map[string]any{}
 	for _, it := range list {
-		names[str(it, "name")] = it
+		names[mxStr(it, "name")] = it
 	}
 	for _, want := range []string{"FW intern", "Hochwasser Rhein", "Stromausfall Süd", "direct:jwagner:sbraun"} {
 		if names[want] == nil {
@@ -290,35 +290,35 @@ func TestMessagingChannels(t *testing.T) {
 	if names["POL intern"] != nil || names["KS intern"] != nil {
 		t.Fatal("FW view shows another tenant's channel")
 	}
-	if dm := names["direct:jwagner:sbraun"]; str(dm, "peer", "username") != "jwagner" || str(dm, "peer", "org", "short") != "KS" {
+	if dm := names["direct:jwagner:sbraun"]; mxStr(dm, "peer", "username") != "jwagner" || mxStr(dm, "peer", "org", "short") != "KS" {
 		t.Fatalf("direct peer: %v", dm)
 	}
 	fl := names["Hochwasser Rhein"]
-	if num(fl, "unread") != 4 || num(fl, "members_total") < 10 || str(fl, "last_message_at") == "" || len(fl["organisations"].([]any)) != 5 {
+	if mxNum(fl, "unread") != 4 || mxNum(fl, "members_total") < 10 || mxStr(fl, "last_message_at") == "" || len(fl["organisations"].([]any)) != 5 {
 		t.Fatalf("flood item: %v", fl) // 5 seeded messages, one of them sbraun's own
 	}
 	if status, _, _ := sbraun.call(t, "GET", "/api/crisisroom/channels?org="+s.Demo.Orgs["POL"].Id, nil); status != http.StatusForbidden {
 		t.Fatalf("another tenant's view: %d", status)
 	}
 	unread := sbraun.obj(t, 200, "GET", "/api/crisisroom/unread", nil)
-	if num(unread, fw) != 6 || len(unread) != 1 { // 4 in Hochwasser Rhein, 2 in Stromausfall Süd
+	if mxNum(unread, fw) != 6 || len(unread) != 1 { // 4 in Hochwasser Rhein, 2 in Stromausfall Süd
 		t.Fatalf("unread: %v", unread)
 	}
 
 	// history: oldest first, paging by message id, search
 	all := mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages", nil))
-	if len(all) != 5 || str(all[0], "expand", "author", "username") != "jwagner" || str(all[4], "priority") != "flash" {
+	if len(all) != 5 || mxStr(all[0], "expand", "author", "username") != "jwagner" || mxStr(all[4], "priority") != "flash" {
 		t.Fatalf("history: %v", all)
 	}
-	if str(all[2], "org", "short") != "POL" || num(all[4], "receipts", "total") < 10 {
+	if mxStr(all[2], "org", "short") != "POL" || mxNum(all[4], "receipts", "total") < 10 {
 		t.Fatalf("history item shape: %v / %v", all[2], all[4])
 	}
-	page := sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?limit=2&before="+str(all[4], "id"), nil)
-	if got := mxItems(page); len(got) != 2 || str(got[0], "id") != str(all[2], "id") || str(got[1], "id") != str(all[3], "id") || str(page, "has_more") != "true" {
+	page := sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?limit=2&before="+mxStr(all[4], "id"), nil)
+	if got := mxItems(page); len(got) != 2 || mxStr(got[0], "id") != mxStr(all[2], "id") || mxStr(got[1], "id") != mxStr(all[3], "id") || mxStr(page, "has_more") != "true" {
 		t.Fatalf("page before the last: %v", page)
 	}
 	found := mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?q=PEGEL", nil))
-	if len(found) != 1 || !strings.Contains(str(found[0], "body"), "Pegel Rhein") {
+	if len(found) != 1 || !strings.Contains(mxStr(found[0], "body"), "Pegel Rhein") {
 		t.Fatalf("search PEGEL: %v", found)
 	}
 	found = mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?q="+url.QueryEscape("ÄRZTLICHE"), nil))
@@ -337,28 +337,28 @@ func TestMessagingChannels(t *testing.T) {
 	// reading up to the last message clears unread and counts as read for others
 	c := openSSE(t, s.URL)
 	c.subscribe(t, s.Token(t, "jwagner"), "channels/"+flood)
-	sbraun.obj(t, 200, "POST", "/api/crisisroom/channels/"+flood+"/read", map[string]any{"until": str(all[4], "id")})
-	ev, _ := c.until(t, func(ev sseEvent) bool { return str(ev.Data, "collection") == "receipts" })
-	if str(ev.Data, "record", "user", "username") != "sbraun" || str(ev.Data, "record", "until") != str(all[4], "id") {
+	sbraun.obj(t, 200, "POST", "/api/crisisroom/channels/"+flood+"/read", map[string]any{"until": mxStr(all[4], "id")})
+	ev, _ := c.until(t, func(ev sseEvent) bool { return mxStr(ev.Data, "collection") == "receipts" })
+	if mxStr(ev.Data, "record", "user", "username") != "sbraun" || mxStr(ev.Data, "record", "until") != mxStr(all[4], "id") {
 		t.Fatalf("read event: %s", ev.Raw)
 	}
-	if unread := sbraun.obj(t, 200, "GET", "/api/crisisroom/unread", nil); num(unread, fw) != 2 {
+	if unread := sbraun.obj(t, 200, "GET", "/api/crisisroom/unread", nil); mxNum(unread, fw) != 2 {
 		t.Fatalf("unread after reading (two left in Stromausfall Süd): %v", unread)
 	}
 	for _, it := range mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels?org="+fw, nil)) {
-		if str(it, "id") == flood && num(it, "unread") != 0 {
+		if mxStr(it, "id") == flood && mxNum(it, "unread") != 0 {
 			t.Fatalf("flood unread after reading: %v", it)
 		}
 	}
-	r := mxAs(s, t, "jwagner").obj(t, 200, "GET", "/api/crisisroom/messages/"+str(all[0], "id")+"/receipts", nil)
-	if num(r, "read") != 1 {
+	r := mxAs(s, t, "jwagner").obj(t, 200, "GET", "/api/crisisroom/messages/"+mxStr(all[0], "id")+"/receipts", nil)
+	if mxNum(r, "read") != 1 {
 		t.Fatalf("plain message read count: %v", r)
 	}
-	flash := mxAs(s, t, "mschulz").obj(t, 200, "GET", "/api/crisisroom/messages/"+str(all[4], "id")+"/receipts", nil)
-	if num(flash, "read") != 1 || num(flash, "acked") != 0 {
+	flash := mxAs(s, t, "mschulz").obj(t, 200, "GET", "/api/crisisroom/messages/"+mxStr(all[4], "id")+"/receipts", nil)
+	if mxNum(flash, "read") != 1 || mxNum(flash, "acked") != 0 {
 		t.Fatalf("flash receipts after reading: %v", flash)
 	}
-	if status, _, _ := sbraun.call(t, "POST", "/api/crisisroom/channels/"+s.Demo.Channels["POL intern"].Id+"/read", map[string]any{"until": str(all[4], "id")}); status != http.StatusForbidden {
+	if status, _, _ := sbraun.call(t, "POST", "/api/crisisroom/channels/"+s.Demo.Channels["POL intern"].Id+"/read", map[string]any{"until": mxStr(all[4], "id")}); status != http.StatusForbidden {
 		t.Fatalf("read in a foreign channel: %d", status)
 	}
 }
@@ -383,7 +383,7 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 	}
 
 	dm := abecker.obj(t, 200, "POST", "/api/crisisroom/direct", map[string]any{"user": s.Demo.Users["tkeller"].Id})
-	if str(dm, "id") != s.Demo.Channels["direct:abecker:tkeller"].Id || str(dm, "peer", "username") != "tkeller" {
+	if mxStr(dm, "id") != s.Demo.Channels["direct:abecker:tkeller"].Id || mxStr(dm, "peer", "username") != "tkeller" {
 		t.Fatalf("existing direct conversation not found: %v", dm)
 	}
 	if status, _, raw := lneumann.call(t, "POST", "/api/crisisroom/direct", map[string]any{"user": stranger.Id}); status != http.StatusForbidden {
@@ -392,18 +392,18 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 	me := openSSE(t, s.URL)
 	me.subscribe(t, s.Token(t, "kvogel"), "crisisroom/me")
 	nd := lneumann.obj(t, 200, "POST", "/api/crisisroom/direct", map[string]any{"user": s.Demo.Users["kvogel"].Id})
-	added, _ := me.until(t, func(ev sseEvent) bool { return str(ev.Data, "action") == "channel_added" })
-	if str(added.Data, "record", "channel") != str(nd, "id") || str(added.Data, "record", "expand", "channel", "kind") != "direct" {
+	added, _ := me.until(t, func(ev sseEvent) bool { return mxStr(ev.Data, "action") == "channel_added" })
+	if mxStr(added.Data, "record", "channel") != mxStr(nd, "id") || mxStr(added.Data, "record", "expand", "channel", "kind") != "direct" {
 		t.Fatalf("channel_added: %s", added.Raw)
 	}
 	again := mxAs(s, t, "kvogel").obj(t, 200, "POST", "/api/crisisroom/direct", map[string]any{"user": s.Demo.Users["lneumann"].Id})
-	if str(nd, "kind") != "direct" || str(nd, "id") != str(again, "id") || str(again, "peer", "username") != "lneumann" {
+	if mxStr(nd, "kind") != "direct" || mxStr(nd, "id") != mxStr(again, "id") || mxStr(again, "peer", "username") != "lneumann" {
 		t.Fatalf("new direct conversation: %v / %v", nd, again)
 	}
 
 	status, v, _ := lneumann.call(t, "GET", "/api/crisisroom/people?q=vog", nil)
 	people, _ := v.([]any)
-	if status != 200 || len(people) != 1 || str(people[0].(map[string]any), "username") != "kvogel" || !strings.Contains(fmt.Sprint(people[0]), "FW") {
+	if status != 200 || len(people) != 1 || mxStr(people[0].(map[string]any), "username") != "kvogel" || !strings.Contains(fmt.Sprint(people[0]), "FW") {
 		t.Fatalf("people ?q=vog: %d %v", status, v)
 	}
 	_, v, _ = lneumann.call(t, "GET", "/api/crisisroom/people", nil)
@@ -413,9 +413,9 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 
 	// sessions: a password sign-in is recorded
 	login := (mxClient{base: s.URL}).obj(t, 200, "POST", "/api/collections/users/auth-with-password", map[string]any{"identity": "kvogel", "password": hooks.DemoPassword})
-	kvogel := mxClient{base: s.URL, token: str(login, "token")}
+	kvogel := mxClient{base: s.URL, token: mxStr(login, "token")}
 	sess := mxItems(kvogel.obj(t, 200, "GET", "/api/crisisroom/sessions", nil))
-	if len(sess) != 1 || str(sess[0], "ip") == "" || str(sess[0], "current") != "true" {
+	if len(sess) != 1 || mxStr(sess[0], "ip") == "" || mxStr(sess[0], "current") != "true" {
 		t.Fatalf("sessions: %v", sess)
 	}
 	if list := mxItems(lneumann.obj(t, 200, "GET", "/api/collections/sessions/records", nil)); len(list) != 0 {
@@ -436,7 +436,7 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 		t.Fatalf("token before sign-out: %d", status)
 	}
 	mxAs(s, t, "sbraun").obj(t, 200, "POST", "/api/crisisroom/users/"+s.Demo.Users["kvogel"].Id+"/signout", nil)
-	c.until(t, func(ev sseEvent) bool { return ev.Name == "crisisroom/me" && str(ev.Data, "action") == "signout" })
+	c.until(t, func(ev sseEvent) bool { return ev.Name == "crisisroom/me" && mxStr(ev.Data, "action") == "signout" })
 	select {
 	case <-c.closed:
 	case ev := <-c.events:
