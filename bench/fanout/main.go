@@ -76,7 +76,7 @@ func main() {
 	flag.IntVar(&cfg.Channels, "channels", 10, "shared channels; each person is in one")
 	flag.IntVar(&cfg.Idle, "idle", 5000, "idle connections for the memory figure (0 skips it)")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long each offered rate is held")
-	flag.StringVar(&rates, "rates", "1,2,5,10,20,40,80,160,320,640,1280,2560", "offered messages/s, tried in order until one misses the bound")
+	flag.StringVar(&rates, "rates", "1,2,5,10,20,50,100,150,200,300,400,600,800,1200", "offered messages/s, tried in order (see README for when the climb stops)")
 	flag.IntVar(&cfg.Inflight, "inflight", 32, "most create requests open at once")
 	flag.DurationVar(&cfg.Bound, "p99", 100*time.Millisecond, "p99 delivery bound a rate must keep to count as sustained")
 	flag.StringVar(&paths, "paths", "fanout,stock", "which paths to measure, in order")
@@ -286,9 +286,7 @@ func subscribeAll(ctx context.Context, hc *http.Client, base string, conns []*ss
 }
 
 // runPath subscribes every connection the path's way, checks with one message per
-// channel that deliveries arrive at all, then climbs the rate ladder until a rate misses
-// the bound; between the last good and the first bad rate it tries their geometric
-// middle once.
+// channel that deliveries arrive at all, then climbs the rate ladder.
 func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path string) *pathReport {
 	pr := &pathReport{Path: path}
 	if path != "fanout" && path != "stock" {
@@ -315,7 +313,6 @@ func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path str
 	}
 	pr.Available = true
 
-	var lastPass *float64
 	tryRate := func(rate float64) stepResult {
 		n := int(math.Round(rate * cfg.Duration.Seconds()))
 		r := runStep(ctx, e, rate, max(n, 1), cfg.Bound)
@@ -326,27 +323,25 @@ func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path str
 			100*r.ServerCPU, 100*r.BenchCPU, 100*r.OtherCPU, passWord(r))
 		return r
 	}
+	// Climb until the server no longer keeps up (higher rates would only queue), or,
+	// once a rate has passed, until two rates in a row miss the bound: one miss alone
+	// may be a stall caused by other work on the machine.
+	passed, misses := false, 0
 	for _, rate := range cfg.Rates {
 		if ctx.Err() != nil {
 			break
 		}
 		r := tryRate(rate)
 		if r.Pass {
-			rr := rate
-			lastPass = &rr
+			passed, misses = true, 0
 			continue
 		}
-		// A path that misses the bound even at the lowest rates keeps climbing while it
-		// still keeps up, so that its best throughput is known.
-		if lastPass == nil && keepsUp(r) {
-			continue
+		if !keepsUp(r) {
+			break
 		}
-		if lastPass != nil && ctx.Err() == nil {
-			if mid := math.Round(math.Sqrt(*lastPass * rate)); mid > *lastPass && mid < rate {
-				tryRate(mid)
-			}
+		if misses++; passed && misses >= 2 {
+			break
 		}
-		break
 	}
 	for i := range pr.Steps {
 		if s := &pr.Steps[i]; s.Pass && (pr.Best == nil || s.Offered > pr.Best.Offered) {
