@@ -212,6 +212,33 @@ func TestMessagingRealtime(t *testing.T) {
 			t.Fatalf("device message event: %s", ev.Raw)
 		}
 
+		// written and changed again inside one transaction: both events, then the next
+		err := s.App.RunInTransaction(func(tx core.App) error {
+			m := core.NewRecord(msgColl)
+			m.Set("channel", power)
+			m.Set("device", dev.Id)
+			m.Set("body", "Fax Seite 1")
+			if err := tx.Save(m); err != nil {
+				return err
+			}
+			m.Set("body", "Fax Seite 1 und 2")
+			return tx.Save(m)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jwagner.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": power, "author": s.Demo.Users["jwagner"].Id, "body": "nach dem Fax"})
+		var seen []string
+		for len(seen) < 3 {
+			ev := c.next(t)
+			if b := mxStr(ev.Data, "record", "body"); strings.Contains(b, "Fax Seite") || b == "nach dem Fax" {
+				seen = append(seen, mxStr(ev.Data, "action")+":"+b)
+			}
+		}
+		if strings.Join(seen, "|") != "create:Fax Seite 1 und 2|update:Fax Seite 1 und 2|create:nach dem Fax" {
+			t.Fatalf("events of a twice-written message: %v", seen)
+		}
+
 		ch, _ := s.App.FindRecordById("channels", power)
 		mxAs(s, t, "mschulz").obj(t, 200, "PATCH", "/api/collections/channels/records/"+power, map[string]any{"topic": ch.GetString("topic") + " (Stand 10:00)"})
 		ev, _ = c.until(t, func(ev sseEvent) bool { return mxStr(ev.Data, "collection") == "channels" })

@@ -64,8 +64,8 @@ type fanout struct {
 	gen map[string]uint64
 
 	seqMu   sync.Mutex
-	seqs    map[string][]*eventSlot // per channel, in write order
-	pending map[*core.Record]*eventSlot
+	seqs    map[string][]*eventSlot       // per channel, in write order
+	pending map[*core.Record][]*eventSlot // a record written twice in one transaction has two
 	workers []chan *eventSlot
 }
 
@@ -73,7 +73,7 @@ func newFanout(app core.App, dir *directory) *fanout {
 	f := &fanout{
 		app: app, dir: dir, done: make(chan struct{}),
 		conns: map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{}, gen: map[string]uint64{},
-		seqs: map[string][]*eventSlot{}, pending: map[*core.Record]*eventSlot{},
+		seqs: map[string][]*eventSlot{}, pending: map[*core.Record][]*eventSlot{},
 	}
 	for i := 0; i < fanoutWorkers; i++ {
 		ch := make(chan *eventSlot, 4096)
@@ -320,7 +320,21 @@ func (f *fanout) reserve(channelId string, r *core.Record) {
 	defer f.seqMu.Unlock()
 	s := &eventSlot{channel: channelId}
 	f.seqs[channelId] = append(f.seqs[channelId], s)
-	f.pending[r] = s
+	f.pending[r] = append(f.pending[r], s)
+}
+
+// takeLocked removes and returns the oldest reservation of r, or nil.
+func (f *fanout) takeLocked(r *core.Record) *eventSlot {
+	q := f.pending[r]
+	if len(q) == 0 {
+		return nil
+	}
+	if len(q) == 1 {
+		delete(f.pending, r)
+	} else {
+		f.pending[r] = q[1:]
+	}
+	return q[0]
 }
 
 // commit fills a reserved place once the write is durable.
@@ -328,13 +342,12 @@ func (f *fanout) commit(r *core.Record, action string) {
 	snapshot := r.Fresh()
 	f.seqMu.Lock()
 	defer f.seqMu.Unlock()
-	s := f.pending[r]
+	s := f.takeLocked(r)
 	if s == nil {
 		// written before the hooks were bound: nothing waits for it
 		s = &eventSlot{channel: r.GetString("channel")}
 		f.seqs[s.channel] = append(f.seqs[s.channel], s)
 	}
-	delete(f.pending, r)
 	s.record, s.action, s.ready = snapshot, action, true
 	f.flushLocked(s.channel)
 }
@@ -343,8 +356,7 @@ func (f *fanout) commit(r *core.Record, action string) {
 func (f *fanout) abandon(r *core.Record) {
 	f.seqMu.Lock()
 	defer f.seqMu.Unlock()
-	if s := f.pending[r]; s != nil {
-		delete(f.pending, r)
+	if s := f.takeLocked(r); s != nil {
 		s.dead = true
 		f.flushLocked(s.channel)
 	}
