@@ -1,0 +1,243 @@
+package hooks_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"crisisroom/hardware"
+	"crisisroom/hooks"
+	_ "crisisroom/migrations"
+	pbpublic "crisisroom/pb_public"
+)
+
+// enrolServer is the whole appliance like testkit's, with the enrolment settings a test
+// chooses (HTTPS on or off, the MQTT address devices are told).
+type enrolServer struct {
+	URL      string
+	App      *tests.TestApp
+	Demo     *hooks.Demo
+	MQTTAddr string
+	Cfg      *hooks.Config
+	stop     func()
+}
+
+func startEnrol(t *testing.T, dataDir string, cfg hooks.Config, demo bool) *enrolServer {
+	t.Helper()
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	app, err := tests.NewTestApp(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hcfg := &cfg
+	hcfg.Quiet = true
+	hooks.Register(app, hcfg)
+	broker := hardware.Register(app, &hardware.Config{Addr: "127.0.0.1:0"})
+	broker.OnStart(func(b *hardware.Broker) { hcfg.MQTTAddr = b.Addr().String() })
+	noDir := ""
+	pbpublic.Register(app, &noDir)
+	s := &enrolServer{App: app, Cfg: hcfg}
+	if demo {
+		if s.Demo, err = hooks.SeedDemo(app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Listener = ln
+		return e.Next()
+	})
+	served := make(chan error, 1)
+	go func() { served <- apis.Serve(app, apis.ServeConfig{HttpAddr: ln.Addr().String()}) }()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/api/health")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case err := <-served:
+			t.Fatalf("appliance did not start: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("appliance did not answer: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if a := broker.Addr(); a != nil {
+		s.MQTTAddr = a.String()
+	}
+	stopped := false
+	s.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		app.Cleanup()
+		select {
+		case <-served:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *enrolServer) token(t *testing.T, username string) string {
+	t.Helper()
+	u, err := s.App.FindFirstRecordByData("users", "username", username)
+	if err != nil {
+		t.Fatalf("no user %s: %v", username, err)
+	}
+	tok, err := u.NewAuthToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+type jsonReply struct {
+	Status int
+	Body   map[string]any
+	Raw    string
+	Header http.Header
+}
+
+func (r jsonReply) str(k string) string { s, _ := r.Body[k].(string); return s }
+
+func call(t *testing.T, client *http.Client, method, url, token string, body any) jsonReply {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if d := time.Since(start); d > time.Second {
+		t.Logf("slow: %s %s took %v", method, url, d)
+	}
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := jsonReply{Status: resp.StatusCode, Raw: string(raw), Header: resp.Header}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
+}
+
+// decodeQR reads a QR code with a real decoder (ZXing's port), not with the library
+// that drew it.
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("QR code does not decode: %v", err)
+	}
+	return res.GetText()
+}
+
+func decodeQRDataURL(t *testing.T, dataURL string) string {
+	t.Helper()
+	b64, ok := strings.CutPrefix(dataURL, "data:image/png;base64,")
+	if !ok {
+		t.Fatalf("not a PNG data URL: %.40q", dataURL)
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decodeQR(t, img)
+}
+
+// terminalQRImage turns the half-block characters of ToSmallString(false) back into
+// pixels: a drawn half is light, an empty one dark, as on a dark terminal.
+func terminalQRImage(s string) (image.Image, error) {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) == 0 {
+		return nil, errors.New("empty")
+	}
+	const scale, quiet = 4, 8
+	w := len([]rune(lines[0]))
+	h := 2 * len(lines)
+	img := image.NewGray(image.Rect(0, 0, (w+2*quiet)*scale, (h+2*quiet)*scale))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	set := func(x, y int, light bool) {
+		c := color.Gray{Y: 0}
+		if light {
+			c.Y = 255
+		}
+		for dy := 0; dy < scale; dy++ {
+			for dx := 0; dx < scale; dx++ {
+				img.SetGray((x+quiet)*scale+dx, (y+quiet)*scale+dy, c)
+			}
+		}
+	}
+	for row, line := range lines {
+		for x, r := range []rune(line) {
+			var top, bottom bool
+			switch r {
+			case '█':
+				top, bottom = true, true
+			case '▀':
+				top = true
+			case '▄':
+				bottom = true
+			case ' ':
+			default:
+				return nil, errors.New("unexpected character " + string(r))
+			}
+			set(x, 2*row, top)
+			set(x, 2*row+1, bottom)
+		}
+	}
+	return img, nil
+}
