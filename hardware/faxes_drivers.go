@@ -76,6 +76,9 @@ func (f *Faxes) bindDrivers(app core.App) {
 	app.OnRecordAfterDeleteSuccess("devices").BindFunc(changed)
 }
 
+// Running reports whether the appliance drives this device's modem itself.
+func (f *Faxes) Running(deviceId string) bool { return f.running(deviceId) }
+
 func (f *Faxes) running(deviceId string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -176,7 +179,7 @@ func (f *Faxes) startRun(dev *core.Record, cfg faxDeviceConfig) error {
 	r := &faxRun{key: runKey(dev, cfg), username: username, done: make(chan struct{})}
 	port := cfg.Port
 	if cfg.Simulator {
-		s, err := sim.New(sim.Options{RemoteID: "+49 221 9999 0", Logger: f.log})
+		s, err := sim.New(sim.Options{RemoteID: "+49 221 9999 0", Logger: f.app.Logger()})
 		if err != nil {
 			return fmt.Errorf("failed to start the fax simulator: %w", err)
 		}
@@ -191,7 +194,7 @@ func (f *Faxes) startRun(dev *core.Record, cfg faxDeviceConfig) error {
 	if localID == "" {
 		localID = senderOf(f.app, dev)
 	}
-	log := f.log.With("device", username)
+	log := f.app.Logger().With("device", username)
 	r.driver = fax.New(fax.Config{
 		Port:        serialport.Config{Name: port, Baud: cfg.Baud},
 		LocalID:     localID,
@@ -231,7 +234,7 @@ func (f *Faxes) startRun(dev *core.Record, cfg faxDeviceConfig) error {
 			}
 		}()
 	}
-	log.Info("fax driver started", "port", port, "simulator", cfg.Simulator)
+	f.log.Info("fax driver started", "device", username, "port", port, "simulator", cfg.Simulator)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package hardware_test
 import (
 	"bytes"
 	"encoding/json"
+	"image"
 	"image/png"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"crisisroom/hardware"
 	"crisisroom/hardware/fax"
@@ -118,8 +120,7 @@ func postMessage(t *testing.T, s *testkit.Server, channel, author, body string) 
 	return m
 }
 
-func TestFaxReceivedFromDemoSimulator(t *testing.T) {
-	s := testkit.StartServer(t, testkit.Options{Demo: true})
+func testDemoSimulatorRings(t *testing.T, s *testkit.Server) {
 	flood := s.Demo.Channels["Hochwasser Rhein"]
 	dev, err := s.App.FindFirstRecordByData("devices", "username", hardware.DemoFaxUsername)
 	if err != nil {
@@ -237,8 +238,7 @@ func (h *sendHarness) waitFax(t *testing.T, id string, statuses ...string) *core
 	return r
 }
 
-func TestMessageSentAsFax(t *testing.T) {
-	h := newSendHarness(t)
+func testMessageSentAsFax(t *testing.T, h *sendHarness) {
 	s := h.s
 	msg := postMessage(t, s, h.flood.Id, "jwagner", "Pegel Rhein 8,92 m, steigend. Sandsäcke an die Uferstraße.")
 
@@ -280,8 +280,8 @@ func TestMessageSentAsFax(t *testing.T) {
 	})
 }
 
-func TestFaxBusyRetriesThenFails(t *testing.T) {
-	h := newSendHarness(t)
+func testBusyRetriesThenFails(t *testing.T, h *sendHarness) {
+	defer h.sim.SetFault(sim.FaultNone)
 	s := h.s
 	h.sim.SetFault(sim.FaultBusy)
 	// Free text over REST, as the fax view sends it.
@@ -306,8 +306,7 @@ func TestFaxBusyRetriesThenFails(t *testing.T) {
 	})
 }
 
-func TestFaxSendRefusesTheWrongPerson(t *testing.T) {
-	s := testkit.StartServer(t, testkit.Options{Demo: true})
+func testSendRefusesTheWrongPerson(t *testing.T, s *testkit.Server) {
 	flood, power, polIntern := s.Demo.Channels["Hochwasser Rhein"], s.Demo.Channels["Stromausfall Süd"], s.Demo.Channels["POL intern"]
 	addFaxDevice(t, s, "faxpol", s.Demo.Orgs["POL"].Id, polIntern.Id, map[string]any{})
 	inFlood := postMessage(t, s, flood.Id, "jwagner", "Lage 18:00")
@@ -367,8 +366,7 @@ func mqttDevice(t *testing.T, s *testkit.Server, username, password string) paho
 	return c
 }
 
-func TestFaxInboxRefusesBadPayloadsAndDuplicates(t *testing.T) {
-	s := testkit.StartServer(t, testkit.Options{Demo: true})
+func testInboxRefusesBadPayloadsAndDuplicates(t *testing.T, s *testkit.Server) {
 	flood := s.Demo.Channels["Hochwasser Rhein"]
 	dev, pw := addFaxDevice(t, s, "faxremote", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{})
 	c := mqttDevice(t, s, "faxremote", pw)
@@ -390,20 +388,26 @@ func TestFaxInboxRefusesBadPayloadsAndDuplicates(t *testing.T) {
 		b, _ := json.Marshal(m)
 		return b
 	}
-	bad := map[string][]byte{
-		"broken JSON":         []byte(`{"id":"x","document":`),
-		"bad base64 document": variant(func(m *fax.InboxMessage) { m.ID = "b1"; m.Document = "%%%not base64" }),
-		"bad base64 preview":  variant(func(m *fax.InboxMessage) { m.ID = "b2"; m.Previews[0] = "!!" }),
-		"not a PDF":           variant(func(m *fax.InboxMessage) { m.ID = "b3"; m.Document = "aGVsbG8=" }),
-		"oversized":           variant(func(m *fax.InboxMessage) { m.ID = "b4"; m.Previews = append(m.Previews, strings.Repeat("A", 300<<10)) }),
+	bad := []struct {
+		name    string
+		payload []byte
+		says    string
+	}{
+		{"broken JSON", []byte(`{"id":"x","document":`), "kein gültiges JSON"},
+		{"bad base64 document", variant(func(m *fax.InboxMessage) { m.ID = "b1"; m.Document = "%%%not base64" }), "Dokument ist kein gültiges Base64"},
+		{"bad base64 preview", variant(func(m *fax.InboxMessage) { m.ID = "b2"; m.Previews[0] = "!!" }), "Vorschau 1 ist kein gültiges Base64"},
+		{"not a PDF", variant(func(m *fax.InboxMessage) { m.ID = "b3"; m.Document = "aGVsbG8=" }), "Dokument ist kein PDF"},
+		{"oversized", variant(func(m *fax.InboxMessage) { m.ID = "b4"; m.Previews = append(m.Previews, strings.Repeat("A", 300<<10)) }), "Fax zu groß"},
 	}
-	for name, payload := range bad {
-		t.Run(name, func(t *testing.T) {
-			c.Publish("crisisroom/fax/faxremote/inbox", 1, false, payload).WaitTimeout(5 * time.Second)
+	for _, bc := range bad {
+		t.Run(bc.name, func(t *testing.T) {
+			c.Publish("crisisroom/fax/faxremote/inbox", 1, false, bc.payload).WaitTimeout(5 * time.Second)
 			select {
 			case e := <-errs:
-				if !strings.Contains(e, "inbox") {
-					t.Fatalf("error report %s", e)
+				var rep struct{ Topic, Error string }
+				json.Unmarshal([]byte(e), &rep)
+				if rep.Topic != "crisisroom/fax/faxremote/inbox" || !strings.Contains(rep.Error, bc.says) {
+					t.Fatalf("error report %s, want one saying %q", e, bc.says)
 				}
 			case <-time.After(10 * time.Second):
 				t.Fatal("no error report")
@@ -455,8 +459,7 @@ func TestFaxInboxRefusesBadPayloadsAndDuplicates(t *testing.T) {
 }
 
 // A fax queued while its device is away waits, and goes out when the device connects.
-func TestFaxQueuedUntilDeviceOnline(t *testing.T) {
-	s := testkit.StartServer(t, testkit.Options{Demo: true})
+func testQueuedUntilDeviceOnline(t *testing.T, s *testkit.Server) {
 	flood := s.Demo.Channels["Hochwasser Rhein"]
 	dev, pw := addFaxDevice(t, s, "faxaway", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{})
 	msg := postMessage(t, s, flood.Id, "abecker", "Stabsbesprechung 19:00")
@@ -499,4 +502,125 @@ func TestFaxQueuedUntilDeviceOnline(t *testing.T) {
 		r, _ := s.App.FindRecordById("faxes", id)
 		return r.GetString("status") == "sent"
 	})
+}
+
+// A picture attached to a message becomes a page of its own after the text.
+func testMessageWithPictureSentAsTwoPages(t *testing.T, h *sendHarness) {
+	s := h.s
+	img := image.NewGray(image.Rect(0, 0, 400, 300))
+	for i := range img.Pix {
+		img.Pix[i] = 0xFF
+	}
+	for y := 100; y < 200; y++ { // a black bar across the middle
+		for x := 0; x < 400; x++ {
+			img.Pix[y*img.Stride+x] = 0
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	coll, _ := s.App.FindCollectionByNameOrId("messages")
+	msg := core.NewRecord(coll)
+	msg.Set("channel", h.flood.Id)
+	msg.Set("author", s.Demo.Users["jwagner"].Id)
+	msg.Set("body", "Lagekarte anbei.")
+	f, _ := filesystem.NewFileFromBytes(buf.Bytes(), "lagekarte.png")
+	msg.Set("attachments", []*filesystem.File{f})
+	if err := s.App.Save(msg); err != nil {
+		t.Fatal(err)
+	}
+	code, rec := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+msg.Id+"/fax", s.Token(t, "jwagner"), map[string]any{"number": "0221 12345", "device": h.dev.Id})
+	if code != 201 || rec["pages"].(float64) != 2 {
+		t.Fatalf("fax route: %d %v", code, rec)
+	}
+	select {
+	case got := <-h.sim.Faxes():
+		if len(got.Pages) != 2 {
+			t.Fatalf("simulator got %d pages", len(got.Pages))
+		}
+		// The picture page has the bar: a run of fully black lines.
+		p := got.Pages[1].Image
+		black := 0
+		for y := 0; y < p.Bounds().Dy(); y++ {
+			if p.GrayAt(p.Bounds().Dx()/2, y).Y < 128 && p.GrayAt(p.Bounds().Dx()/3, y).Y < 128 {
+				black++
+			}
+		}
+		if black < 100 {
+			t.Fatalf("picture page has %d black lines", black)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the simulator received no fax")
+	}
+	h.waitFax(t, rec["id"].(string), "sent")
+}
+
+// The in-process driver follows its record: a new port restarts it, no port stops it.
+func testDriverFollowsItsRecord(t *testing.T, h *sendHarness) {
+	s := h.s
+	second, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	dev, _ := s.App.FindRecordById("devices", h.dev.Id)
+	dev.Set("config", map[string]any{"port": second.Path(), "local_id": "Zweites Modem"})
+	if err := s.App.Save(dev); err != nil {
+		t.Fatal(err)
+	}
+	// Sends now go through the second modem.
+	eventually(t, "the driver on the new port", 10*time.Second, func() bool {
+		d, _ := s.App.FindRecordById("devices", dev.Id)
+		return d.GetString("state") == "idle"
+	})
+	msg := postMessage(t, s, h.flood.Id, "jwagner", "Über das zweite Modem")
+	if code, rec := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+msg.Id+"/fax", s.Token(t, "jwagner"), map[string]any{"number": "0221 1", "device": dev.Id}); code != 201 {
+		t.Fatalf("%d %v", code, rec)
+	}
+	select {
+	case got := <-second.Faxes():
+		if got.LocalID != "Zweites Modem" {
+			t.Fatalf("second modem got a fax from %q", got.LocalID)
+		}
+	case got := <-h.sim.Faxes():
+		t.Fatalf("the old modem still sends (%q)", got.Number)
+	case <-time.After(20 * time.Second):
+		t.Fatal("no fax through the second modem")
+	}
+
+	// Without a port the device is driven elsewhere (crisisroom bridge): the appliance lets go.
+	dev, _ = s.App.FindRecordById("devices", dev.Id)
+	dev.Set("config", map[string]any{})
+	if err := s.App.Save(dev); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the driver to stop", 10*time.Second, func() bool {
+		return !hardware.FaxesOf(s.App).Running(dev.Id)
+	})
+
+	// A deleted device's driver stops too.
+	gone, _ := addFaxDevice(t, s, "faxgone", s.Demo.Orgs["KS"].Id, h.flood.Id, map[string]any{"port": second.Path()})
+	eventually(t, "the new device's driver", 10*time.Second, func() bool { return hardware.FaxesOf(s.App).Running(gone.Id) })
+	if err := s.App.Delete(gone); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the deleted device's driver to stop", 10*time.Second, func() bool { return !hardware.FaxesOf(s.App).Running(gone.Id) })
+}
+
+// One appliance for the checks that need no modem of their own: each uses its own
+// devices, so they do not see each other's faxes.
+func TestFaxGateway(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	t.Run("demo simulator rings", func(t *testing.T) { testDemoSimulatorRings(t, s) })
+	t.Run("send refuses the wrong person", func(t *testing.T) { testSendRefusesTheWrongPerson(t, s) })
+	t.Run("inbox refuses bad payloads and duplicates", func(t *testing.T) { testInboxRefusesBadPayloadsAndDuplicates(t, s) })
+	t.Run("queued until the device is online", func(t *testing.T) { testQueuedUntilDeviceOnline(t, s) })
+}
+
+// One appliance with a modem on a serial port, driven in-process.
+func TestFaxSending(t *testing.T) {
+	h := newSendHarness(t)
+	t.Run("message", func(t *testing.T) { testMessageSentAsFax(t, h) })
+	t.Run("message with picture", func(t *testing.T) { testMessageWithPictureSentAsTwoPages(t, h) })
+	t.Run("busy, retrying, failed", func(t *testing.T) { testBusyRetriesThenFails(t, h) })
+	t.Run("driver follows its record", func(t *testing.T) { testDriverFollowsItsRecord(t, h) })
 }
