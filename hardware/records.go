@@ -49,9 +49,14 @@ func (b *Broker) registerRecordHooks() {
 func validateDevice(app core.App, r *core.Record, prefix string) error {
 	topic := r.GetString("topic")
 	if topic != "" {
+		// Records are also saved before the broker has read its config (the demo seed).
+		if prefix == "" {
+			prefix = "crisisroom/"
+		}
 		root := strings.SplitN(topic, "/", 2)[0]
-		for _, res := range reservedRoots {
-			if root == res || strings.HasPrefix(topic, strings.TrimSuffix(prefix, "/")) {
+		own := strings.SplitN(prefix, "/", 2)[0]
+		for _, res := range append(reservedRoots, own) {
+			if root == res {
 				return errors.New("the device topic may not begin with a reserved name / Das Gerätethema darf nicht mit einem reservierten Namen beginnen")
 			}
 		}

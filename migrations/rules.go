@@ -6,52 +6,76 @@ import "strings"
 // named pieces so that the tenancy model reads as prose: "a member of the owning
 // organisation", "an admin of it", "a host operator".
 //
-// Every @collection join uses its own alias; with the ?-operators PocketBase compares
-// against the joined row, so conditions on the same alias hold for the same row.
+// Every question about the signed-in user goes through the user's own rows
+// (@request.auth.memberships_via_user, @request.auth.channel_members_via_user). PocketBase
+// joins those with an ON clause bound to the user's id, so a rule costs the handful of
+// rows one person has. An @collection join, by contrast, has no ON clause: a rule with
+// several of them under an OR multiplies whole tables and ran for minutes on the demo.
+//
+// All pieces about the user's memberships share one join (the same path gives the same
+// join), so within one piece every condition holds for the same membership row, and
+// pieces combined with || may each be met by a different row. Two pieces that need two
+// different memberships at once cannot be combined with &&. The alias parameters are
+// kept for callers written against the first rules and no longer name a join.
 
 const (
 	isUser   = `@request.auth.collectionName = "users"`
 	isDevice = `@request.auth.collectionName = "devices"`
+
+	authMembership    = `@request.auth.memberships_via_user`
+	authChannelMember = `@request.auth.channel_members_via_user`
 )
 
-// notExpired holds for a join row whose expires field is empty or in the future.
+// liveRow holds for a joined row whose expires field is empty or in the future. It must be
+// combined with a condition that only a real row meets: a missing row matches "".
+func liveRow(path string) string {
+	return `(` + path + `.expires ?= "" || ` + path + `.expires ?> @now)`
+}
+
+// notExpired is liveRow for an @collection alias, for rules that still use one.
 func notExpired(alias, coll string) string {
-	return `(@collection.` + coll + `:` + alias + `.expires ?= "" || @collection.` + coll + `:` + alias + `.expires ?> @now)`
+	return liveRow(`@collection.` + coll + `:` + alias)
 }
 
 // memberOf: the signed-in user holds a live membership of org (any role).
-func memberOf(alias, org string) string {
-	return `(` + isUser + ` && @collection.memberships:` + alias + `.user ?= @request.auth.id && @collection.memberships:` + alias + `.organisation ?= ` + org + ` && ` + notExpired(alias, "memberships") + `)`
+func memberOf(_, org string) string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + liveRow(authMembership) + `)`
 }
 
 // staffOf: a live membership of org that is not a guest's.
-func staffOf(alias, org string) string {
-	return `(` + isUser + ` && @collection.memberships:` + alias + `.user ?= @request.auth.id && @collection.memberships:` + alias + `.organisation ?= ` + org + ` && @collection.memberships:` + alias + `.role ?!= "guest" && ` + notExpired(alias, "memberships") + `)`
+func staffOf(_, org string) string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?!= "guest" && ` + liveRow(authMembership) + `)`
 }
 
-// adminOf: the signed-in user is an admin of org.
-func adminOf(alias, org string) string {
-	return `(` + isUser + ` && @collection.memberships:` + alias + `.user ?= @request.auth.id && @collection.memberships:` + alias + `.organisation ?= ` + org + ` && @collection.memberships:` + alias + `.role ?= "admin")`
+// adminOf: the signed-in user is a live admin of org.
+func adminOf(_, org string) string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?= "admin" && ` + liveRow(authMembership) + `)`
 }
 
-// hostOperator: an admin or operator of the host organisation (the crisis staff).
-func hostOperator(alias string) string {
-	return `(` + isUser + ` && @collection.memberships:` + alias + `.user ?= @request.auth.id && @collection.memberships:` + alias + `.organisation.kind ?= "host" && (@collection.memberships:` + alias + `.role ?= "admin" || @collection.memberships:` + alias + `.role ?= "operator"))`
+// hostOperator: a live admin or operator of the host organisation (the crisis staff).
+func hostOperator(_ string) string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation.kind ?= "host" && (` + authMembership + `.role ?= "admin" || ` + authMembership + `.role ?= "operator") && ` + liveRow(authMembership) + `)`
 }
 
-// hostAdmin: an admin of the host organisation.
-func hostAdmin(alias string) string {
-	return `(` + isUser + ` && @collection.memberships:` + alias + `.user ?= @request.auth.id && @collection.memberships:` + alias + `.organisation.kind ?= "host" && @collection.memberships:` + alias + `.role ?= "admin")`
+// hostAdmin: a live admin of the host organisation.
+func hostAdmin(_ string) string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation.kind ?= "host" && ` + authMembership + `.role ?= "admin" && ` + liveRow(authMembership) + `)`
 }
 
 // channelMember: the signed-in user is a live member of channel.
-func channelMember(alias, channel string) string {
-	return `(` + isUser + ` && @collection.channel_members:` + alias + `.channel ?= ` + channel + ` && @collection.channel_members:` + alias + `.user ?= @request.auth.id && ` + notExpired(alias, "channel_members") + `)`
+func channelMember(_, channel string) string {
+	return `(` + isUser + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + liveRow(authChannelMember) + `)`
 }
 
 // channelWriter: a live channel member that is not read-only.
-func channelWriter(alias, channel string) string {
-	return `(` + isUser + ` && @collection.channel_members:` + alias + `.channel ?= ` + channel + ` && @collection.channel_members:` + alias + `.user ?= @request.auth.id && @collection.channel_members:` + alias + `.role ?!= "readonly" && ` + notExpired(alias, "channel_members") + `)`
+func channelWriter(_, channel string) string {
+	return `(` + isUser + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + authChannelMember + `.role ?!= "readonly" && ` + liveRow(authChannelMember) + `)`
+}
+
+// participantAdmin: the signed-in user is a live admin of one of orgs (a multi-valued
+// expression such as a shared channel's "organisations.id").
+func participantAdmin(_, orgs string) string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation ?= ` + orgs + ` && ` + authMembership + `.role ?= "admin" && ` + liveRow(authMembership) + `)`
 }
 
 func anyOf(parts ...string) string { return "(" + strings.Join(parts, " || ") + ")" }
