@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ type config struct {
 	Bin                     string        // prebuilt appliance binary (empty: build one)
 	Dir                     string        // work dir (empty: a temp dir, removed afterwards)
 	CPUProfile              string        // serve in-process and write a CPU profile of the load here
+	BlockProfile            string        // with CPUProfile: also where goroutines waited (mutexes, channels, I/O locks)
 	IdleSubs                []string      // idle connections' subscription: "none", "stock", "fanout"
 	Out                     io.Writer
 }
@@ -83,6 +85,7 @@ func main() {
 	flag.StringVar(&cfg.Bin, "bin", "", "appliance binary to run (default: build the repository's)")
 	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "serve in-process and write a CPU profile of the load to this file (figures then mix server and load generator)")
+	flag.StringVar(&cfg.BlockProfile, "blockprofile", "", "with -cpuprofile: also write a profile of where goroutines waited")
 	flag.StringVar(&idleSubs, "idle-subs", "none,stock,fanout", "what each idle connection subscribes to, one fresh server per entry: none, stock (messages) or fanout (channels/<id>)")
 	flag.Parse()
 	for _, s := range strings.Split(rates, ",") {
@@ -196,6 +199,15 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			f.Close()
 			logf(cfg, "CPU profile written to %s", cfg.CPUProfile)
 		}()
+		if cfg.BlockProfile != "" {
+			runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+			defer func() {
+				if err := writeProfile("block", cfg.BlockProfile); err != nil {
+					logf(cfg, "block profile: %v", err)
+				}
+				runtime.SetBlockProfileRate(0)
+			}()
+		}
 	}
 	for _, p := range cfg.Paths {
 		pr := runPath(ctx, cfg, e, conns, strings.TrimSpace(p))
@@ -523,4 +535,13 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+func writeProfile(name, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup(name).WriteTo(f, 0)
 }
