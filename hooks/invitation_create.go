@@ -51,6 +51,10 @@ type IssuedInvitation struct {
 	Kind        string `json:"kind"`
 	Grants      string `json:"grants"`       // what it grants, in words (German / English)
 	Inviter     string `json:"organisation"` // the inviting organisation's name
+	Short       string `json:"short"`
+	Color       string `json:"color"`
+	MaxUses     int    `json:"max_uses"`
+	Label       string `json:"label"`
 }
 
 const (
@@ -98,9 +102,9 @@ func IssueInvitation(app core.App, actor *core.Record, req InvitationRequest, ba
 	if err != nil {
 		return nil, err
 	}
-	inviter := ""
+	var inviter, short, color string
 	if org, err := app.FindRecordById("organisations", inv.GetString("organisation")); err == nil {
-		inviter = org.GetString("name")
+		inviter, short, color = org.GetString("name"), org.GetString("short"), org.GetString("color")
 	}
 	data := auditData(inv)
 	if actor == nil {
@@ -109,7 +113,8 @@ func IssueInvitation(app core.App, actor *core.Record, req InvitationRequest, ba
 	Audit(app, AuditEntry{Actor: actor, Action: "invitation.issue", Organisation: inv.GetString("organisation"), Target: inv.Id, Data: data})
 	return &IssuedInvitation{
 		Id: inv.Id, URL: link, QR: qr, Expires: inv.GetDateTime("expires").String(), Fingerprint: fingerprint,
-		Kind: inv.GetString("kind"), Grants: grants, Inviter: inviter,
+		Kind: inv.GetString("kind"), Grants: grants, Inviter: inviter, Short: short, Color: color,
+		MaxUses: inv.GetInt("max_uses"), Label: inv.GetString("label"),
 	}, nil
 }
 

@@ -3,4 +3,5 @@
 export default [
   './admin.js',
   './fax.js',
+  './invitations.js',
 ];
