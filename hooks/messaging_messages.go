@@ -50,6 +50,7 @@ func (ms *messaging) bindMessages(app core.App) {
 	})
 	// Go-side saves (the seed, the fax gateway, MQTT) pass here too.
 	app.OnRecordCreate("messages").BindFunc(func(e *core.RecordEvent) error {
+		normaliseBody(e.Record)
 		if e.Record.GetString("priority") == "" {
 			e.Record.Set("priority", "normal")
 		}
@@ -142,6 +143,13 @@ func (ms *messaging) onCreateRequest(e *core.RecordRequestEvent) error {
 	return err
 }
 
+// normaliseBody stores line breaks as "\n": browsers send form fields with "\r\n".
+func normaliseBody(r *core.Record) {
+	if b := r.GetString("body"); strings.Contains(b, "\r") {
+		r.Set("body", strings.ReplaceAll(strings.ReplaceAll(b, "\r\n", "\n"), "\r", "\n"))
+	}
+}
+
 func findByClientKey(app core.App, author, key string) *core.Record {
 	r, err := app.FindFirstRecordByFilter("messages", "author = {:a} && client_key = {:k}", dbx.Params{"a": author, "k": key})
 	if err != nil {
@@ -172,6 +180,7 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 	if err := checkAttachments(e.Record); err != nil {
 		return err
 	}
+	normaliseBody(e.Record)
 	e.Record.Set("edited", orig.Get("edited")) // set by the server only
 	ch, _ := e.App.FindRecordById("channels", e.Record.GetString("channel"))
 	org := ""

@@ -128,8 +128,11 @@ func TestMessagingSend(t *testing.T) {
 		if status, _, raw := jwagner.call(t, "POST", "/api/collections/messages/records", f); status != 400 || !strings.Contains(string(raw), "25 MB") {
 			t.Fatalf("oversized file: %d %.300s", status, raw)
 		}
-		f = newMxForm(t, map[string]string{"channel": flood, "author": jwagnerId, "body": "Lagekarte anbei", "client_key": "file-1"}, "lagekarte.txt", []byte("Pegel 9,10 m"))
+		f = newMxForm(t, map[string]string{"channel": flood, "author": jwagnerId, "body": "Lagekarte anbei\r\nStand 10:00", "client_key": "file-1"}, "lagekarte.txt", []byte("Pegel 9,10 m"))
 		m := jwagner.obj(t, 200, "POST", "/api/collections/messages/records", f)
+		if mxStr(m, "body") != "Lagekarte anbei\nStand 10:00" {
+			t.Fatalf("line breaks of a form field stored as %q", mxStr(m, "body"))
+		}
 		files := mxItems(sbraun.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/files", nil))
 		found := false
 		for _, it := range files {
