@@ -335,17 +335,24 @@ func (en *enrolment) linkBase(reqHost string) string {
 	if httpsPort != "" {
 		port = httpsPort
 	}
-	if host == "" || isLoopbackHost(host) {
-		if lh, _, err := netSplit(listen); err == nil && (lh == "" || lh == "0.0.0.0" || lh == "::") {
+	if lh, _, err := netSplit(listen); err == nil {
+		wildcard := lh == "" || lh == "0.0.0.0" || lh == "::"
+		switch {
+		case wildcard && (host == "" || isLoopbackHost(host)):
 			if h, _ := splitHost(LinkHost(listen)); h != "" {
 				host = h
 			}
+		case !wildcard && host == "":
+			host = lh // bound to one address (the terminal's invite has no request)
 		}
 	}
 	if host == "" {
 		host = "localhost"
 	}
 	if port == "" {
+		_, port, _ = netSplit(listen)
+	}
+	if port == "" || port == "0" {
 		return scheme + "://" + hostForURL(host)
 	}
 	return scheme + "://" + joinHostPort(host, port)
