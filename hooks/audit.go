@@ -1,9 +1,8 @@
 package hooks
 
 import (
-	"errors"
-
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // AuditEntry is one line of the append-only audit log.
@@ -17,7 +16,7 @@ type AuditEntry struct {
 
 // errAuditAppendOnly is returned for any attempt to change or remove an audit record,
 // whoever makes it: the log has legal weight after the crisis.
-var errAuditAppendOnly = errors.New("audit records are append-only / Protokolleinträge können nicht geändert oder gelöscht werden")
+var errAuditAppendOnly = router.NewBadRequestError("Audit records are append-only. / Protokolleinträge können nicht geändert oder gelöscht werden.", nil)
 
 // Audit writes one audit record. Failures are logged, never returned: the action that
 // is being audited has already happened.

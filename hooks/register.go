@@ -28,6 +28,7 @@ type Config struct {
 // Register binds every hook and route of crisisroom to app.
 func Register(app core.App, cfg *Config) {
 	registerAudit(app)
+	registerInputChecks(app)
 	registerTenancy(app)
 	registerChannelMembers(app)
 	registerSetup(app, cfg)

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -67,8 +68,10 @@ type setupRequest struct {
 
 func handleSetup(e *core.RequestEvent, st *setupState) error {
 	var req setupRequest
-	if err := e.BindBody(&req); err != nil {
-		return e.BadRequestError("The request could not be read. / Die Anfrage ist unlesbar.", err)
+	dec := json.NewDecoder(e.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return e.BadRequestError("The request could not be read: "+err.Error()+" / Die Anfrage ist unlesbar.", nil)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()

@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -10,12 +9,14 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 )
 
+// These are API errors even where model hooks return them, so that a refused request
+// tells the person why instead of PocketBase's bare "Failed to create record".
 var (
-	errOneHost        = errors.New("there is exactly one host organisation / Es gibt genau eine Krisenstab-Organisation")
-	errLastAdmin      = errors.New("an organisation keeps at least one admin / Eine Organisation braucht mindestens einen Admin")
-	errGuestExpiry    = errors.New("a guest membership needs an end date / Eine Gastmitgliedschaft braucht ein Ablaufdatum")
-	errSuspendedOrg   = errors.New("the organisation is suspended / Die Organisation ist gesperrt")
-	errChannelDeleted = errors.New("channels are archived, not deleted / Kanäle werden archiviert, nicht gelöscht")
+	errOneHost        = router.NewBadRequestError("There is exactly one host organisation. / Es gibt genau eine Krisenstab-Organisation.", nil)
+	errLastAdmin      = router.NewBadRequestError("An organisation keeps at least one admin. / Eine Organisation braucht mindestens einen Admin.", nil)
+	errGuestExpiry    = router.NewBadRequestError("A guest membership needs an end date. / Eine Gastmitgliedschaft braucht ein Ablaufdatum.", nil)
+	errSuspendedOrg   = router.NewForbiddenError("The organisation is suspended. / Die Organisation ist gesperrt.", nil)
+	errChannelDeleted = router.NewBadRequestError("Channels are archived, not deleted. / Kanäle werden archiviert, nicht gelöscht.", nil)
 )
 
 func registerTenancy(app core.App) {
@@ -49,13 +50,13 @@ func registerTenancy(app core.App) {
 	})
 	app.OnRecordUpdateRequest("memberships").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.Record.Original().GetString("role") == "admin" && e.Record.GetString("role") != "admin" && adminCount(e.App, e.Record.GetString("organisation")) <= 1 {
-			return router.NewBadRequestError(errLastAdmin.Error(), nil)
+			return errLastAdmin
 		}
 		return e.Next()
 	})
 	app.OnRecordDeleteRequest("memberships").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.Record.GetString("role") == "admin" && adminCount(e.App, e.Record.GetString("organisation")) <= 1 {
-			return router.NewBadRequestError(errLastAdmin.Error(), nil)
+			return errLastAdmin
 		}
 		return e.Next()
 	})
@@ -77,7 +78,7 @@ func registerTenancy(app core.App) {
 			return e.Next() // superusers (the room's IT) may create anything
 		}
 		if org, err := e.App.FindRecordById("organisations", e.Record.GetString("organisation")); err == nil && org.GetString("status") == "suspended" {
-			return router.NewForbiddenError(errSuspendedOrg.Error(), nil)
+			return errSuspendedOrg
 		}
 		if e.Record.GetString("kind") == "direct" {
 			return router.NewBadRequestError("Direct conversations are started with POST /api/crisisroom/direct. / Direktgespräche über /api/crisisroom/direct beginnen.", nil)

@@ -25,7 +25,7 @@ var keep = ptr("keep")
 
 func tenancyRules() map[string][5]*string {
 	channelMembersView := anyOf(
-		`user = @request.auth.id`,
+		`(user = @request.auth.id && (expires = "" || expires > @now))`,
 		channelMember("cm", "channel"),
 		allOf(`channel.kind != "direct"`, adminOf("ma", "channel.organisation")),
 		allOf(`channel.kind = "shared"`, anyOf(hostOperator("mh"), participantAdmin("mp", "channel.organisations.id"))),
