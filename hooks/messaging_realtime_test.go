@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -119,6 +120,42 @@ func TestMessagingRealtime(t *testing.T) {
 		// and a new subscribe to the channel is refused now
 		if status, _ := c.subscribe(t, s.Token(t, "kvogel"), "channels/"+flood); status != http.StatusForbidden {
 			t.Fatalf("re-subscribe after removal: %d", status)
+		}
+	})
+
+	t.Run("leaving the organisation or running out ends the subscription", func(t *testing.T) {
+		polIntern := s.Demo.Channels["POL intern"].Id
+		c := openSSE(t, s.URL)
+		if status, body := c.subscribe(t, s.Token(t, "lneumann"), "channels/"+polIntern, "crisisroom/me"); status != http.StatusNoContent {
+			t.Fatalf("subscribe: %d %s", status, body)
+		}
+		m, err := s.App.FindFirstRecordByFilter("memberships", fmt.Sprintf("user = '%s' && organisation = '%s'", s.Demo.Users["lneumann"].Id, s.Demo.Orgs["POL"].Id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mxAs(s, t, "tkeller").obj(t, 204, "DELETE", "/api/collections/memberships/records/"+m.Id, nil)
+		c.until(t, func(ev sseEvent) bool {
+			return mxStr(ev.Data, "action") == "channel_removed" && mxStr(ev.Data, "record", "channel") == polIntern
+		})
+		if cl, _ := s.App.SubscriptionsBroker().ClientById(c.id); cl == nil || cl.HasSubscription("channels/"+polIntern) {
+			t.Fatal("still subscribed to POL intern after leaving the police")
+		}
+
+		g := openSSE(t, s.URL)
+		if status, body := g.subscribe(t, s.Token(t, "gast.gutachter"), "channels/"+flood, "crisisroom/me"); status != http.StatusNoContent {
+			t.Fatalf("guest subscribe: %d %s", status, body)
+		}
+		cm, err := s.App.FindFirstRecordByFilter("channel_members", fmt.Sprintf("channel = '%s' && user = '%s'", flood, s.Demo.Users["gast.gutachter"].Id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm.Set("expires", time.Now().Add(-time.Minute))
+		if err := s.App.Save(cm); err != nil {
+			t.Fatal(err)
+		}
+		g.until(t, func(ev sseEvent) bool { return mxStr(ev.Data, "action") == "membership_changed" })
+		if cl, _ := s.App.SubscriptionsBroker().ClientById(g.id); cl == nil || cl.HasSubscription("channels/"+flood) {
+			t.Fatal("an expired guest is still subscribed")
 		}
 	})
 

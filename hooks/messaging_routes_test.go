@@ -421,6 +421,10 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 	if len(sess) != 1 || mxStr(sess[0], "ip") == "" || mxStr(sess[0], "current") != "true" {
 		t.Fatalf("sessions: %v", sess)
 	}
+	refreshed := kvogel.obj(t, 200, "POST", "/api/collections/users/auth-refresh", nil)
+	if again := mxItems(kvogel.obj(t, 200, "GET", "/api/crisisroom/sessions", nil)); len(again) != 1 || mxStr(again[0], "last_seen") < mxStr(sess[0], "last_seen") || mxStr(refreshed, "token") == "" {
+		t.Fatalf("sessions after a refresh: %v (before %v)", again, sess)
+	}
 	if list := mxItems(lneumann.obj(t, 200, "GET", "/api/collections/sessions/records", nil)); len(list) != 0 {
 		t.Fatalf("someone else's sessions visible: %v", list)
 	}
