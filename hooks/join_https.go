@@ -124,7 +124,15 @@ func (en *enrolment) handleTrust(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	port := en.httpsPort()
+	// The page that explains how to install the CA, on plain HTTP (reachable before the
+	// phone trusts anything), with its QR code for the printed sheet.
+	trustURL, trustQR := en.trustPage(e), ""
+	if trustURL != "" {
+		trustQR, _ = QRDataURL(trustURL)
+	}
 	return e.JSON(http.StatusOK, map[string]any{
+		"trust_url":   trustURL,
+		"trust_qr":    trustQR,
 		"fingerprint": a.Fingerprint(),
 		"short":       a.ShortFingerprint(),
 		"https_port":  port,
@@ -132,6 +140,23 @@ func (en *enrolment) handleTrust(e *core.RequestEvent) error {
 		"subject":     a.CACert().Subject.CommonName,
 		"not_after":   a.CACert().NotAfter.UTC().Format(time.RFC3339),
 	})
+}
+
+func (en *enrolment) trustPage(e *core.RequestEvent) string {
+	host, port := splitHost(e.Request.Host)
+	if e.Request.TLS != nil || port == "" {
+		_, port, _ = net.SplitHostPort(en.cfg.HTTPAddr)
+	}
+	if port == "" || port == "0" {
+		return ""
+	}
+	if lh, _, err := net.SplitHostPort(en.cfg.HTTPAddr); err == nil && (lh == "" || lh == "0.0.0.0" || lh == "::") && (host == "" || isLoopbackHost(host)) {
+		host, _ = splitHost(LinkHost(en.cfg.HTTPAddr))
+	}
+	if host == "" {
+		return ""
+	}
+	return "http://" + joinHostPort(host, port) + "/trust.html"
 }
 
 func (en *enrolment) handleCACert(e *core.RequestEvent) error {

@@ -63,6 +63,9 @@ func TestHTTPSWithTheApplianceCA(t *testing.T) {
 	if tr.Status != 200 || port == "" || port == "0" {
 		t.Fatalf("trust: %s", tr.Raw)
 	}
+	if !strings.HasSuffix(tr.str("trust_url"), "/trust.html") || decodeQRDataURL(t, tr.str("trust_qr")) != tr.str("trust_url") {
+		t.Fatalf("trust page link %q", tr.str("trust_url"))
+	}
 	ca := caFromHTTP(t, s)
 	if trust.Fingerprint(ca.Raw) != tr.str("fingerprint") {
 		t.Fatalf("downloaded CA %s, published %s", trust.Fingerprint(ca.Raw), tr.str("fingerprint"))

@@ -72,6 +72,7 @@ export default {
       const kind = h('select#inv-kind', kinds.map(k => h('option', { value: k }, t('inv_kind_' + k, { org: ctx.tenant.short || ctx.tenant.name }))));
       const role = h('select#inv-role', ['member', 'operator', 'admin'].filter(r => isAdmin || r !== 'admin').map(r => h('option', { value: r }, t('role_' + r))));
       const fn = h('input#inv-function', { maxlength: 60, placeholder: 'S2, Verbindungsperson …' });
+      const guestFn = h('input#inv-guest-function', { maxlength: 60, placeholder: 'Gutachter/in, Presse …' });
       const label = h('input#inv-label', { maxlength: 120 });
       const hours = h('input#inv-hours', { type: 'number', min: 1, max: 720, value: 24 });
       const uses = h('input#inv-uses', { type: 'number', min: 1, max: 500, value: 1 });
@@ -85,7 +86,7 @@ export default {
       const zone = h('input#inv-zone', { maxlength: 60, pattern: '[a-z0-9_-]*' });
       const groups = {
         member: [field(t('inv_role'), role), field(t('inv_function'), fn)],
-        guest: [field(t('inv_channel'), channel), field(t('inv_channelRole'), chRole), field(t('inv_guestUntil'), until), field(t('inv_function'), fn)],
+        guest: [field(t('inv_channel'), channel), field(t('inv_channelRole'), chRole), field(t('inv_guestUntil'), until), field(t('inv_function'), guestFn)],
         organisation: [],
         device: [field(t('inv_devName'), devName), field(t('inv_devKind'), devKind), field(t('inv_driver'), driver), field(t('inv_topic'), topic), field(t('inv_zone'), zone)],
       };
@@ -112,7 +113,7 @@ export default {
         ev.preventDefault();
         const body = { kind: kind.value, label: label.value.trim(), expires_in_hours: Number(hours.value) || 24, max_uses: Number(uses.value) || 1 };
         if (kind.value === 'member') Object.assign(body, { organisation: ctx.tenant.id, role: role.value, function: fn.value.trim() });
-        if (kind.value === 'guest') Object.assign(body, { channel: channel.value, role: chRole.value, function: fn.value.trim(), member_expires: until.value ? new Date(until.value).toISOString() : '' });
+        if (kind.value === 'guest') Object.assign(body, { channel: channel.value, role: chRole.value, function: guestFn.value.trim(), member_expires: until.value ? new Date(until.value).toISOString() : '' });
         if (kind.value === 'device') body.device = { name: devName.value.trim(), kind: devKind.value, driver: driver.value, topic: topic.value.trim(), zone: zone.value.trim() };
         submit.disabled = true;
         try {
