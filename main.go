@@ -29,6 +29,7 @@ func main() {
 		httpsAddr  = "0.0.0.0:8443"
 		tlsCert    = ""
 		tlsKey     = ""
+		mdns       = true
 		mqttAddr   = "0.0.0.0:1883"
 		mqttWSAddr = ""
 		mqttPrefix = "crisisroom/"
@@ -40,6 +41,7 @@ func main() {
 	flags.StringVar(&httpsAddr, "https", httpsAddr, `HTTPS listen address, with the appliance's own CA ("off" disables)`)
 	flags.StringVar(&tlsCert, "tls-cert", tlsCert, "the city's own certificate (PEM) for HTTPS instead of the appliance's CA")
 	flags.StringVar(&tlsKey, "tls-key", tlsKey, "the key (PEM) of --tls-cert")
+	flags.BoolVar(&mdns, "mdns", mdns, "announce crisisroom.local and the HTTPS service on the local network (multicast DNS)")
 	flags.StringVar(&mqttAddr, "mqtt", mqttAddr, `MQTT listen address ("off" disables the broker)`)
 	flags.StringVar(&mqttWSAddr, "mqtt-ws", mqttWSAddr, "MQTT over WebSocket listen address (empty: off)")
 	flags.StringVar(&mqttPrefix, "mqtt-prefix", mqttPrefix, "prefix of the appliance's MQTT topics")
@@ -50,7 +52,7 @@ func main() {
 	hcfg := &hooks.Config{}
 	bcfg := &hardware.Config{}
 	app.RootCmd.PersistentPreRun = func(*cobra.Command, []string) {
-		*hcfg = hooks.Config{PublicURL: publicURL, HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, TLSCert: tlsCert, TLSKey: tlsKey, MQTTAddr: mqttAddr, MQTTPrefix: mqttPrefix}
+		*hcfg = hooks.Config{PublicURL: publicURL, HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, TLSCert: tlsCert, TLSKey: tlsKey, MQTTAddr: mqttAddr, MQTTPrefix: mqttPrefix, MDNS: mdns}
 		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
 	}
 	hooks.Register(app, hcfg)

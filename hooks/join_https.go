@@ -77,7 +77,14 @@ func (en *enrolment) serveHTTPS(e *core.ServeEvent) error {
 			}
 		}
 	}()
+	var responder *trust.MDNS
+	if en.cfg.MDNS {
+		responder = en.startMDNS(app, ln.Addr())
+	}
 	app.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
+		if responder != nil {
+			responder.Close()
+		}
 		cancel()
 		sctx, scancel := context.WithTimeout(context.Background(), time.Second)
 		defer scancel()
@@ -88,6 +95,25 @@ func (en *enrolment) serveHTTPS(e *core.ServeEvent) error {
 	})
 	app.Logger().Info("HTTPS listening", "addr", ln.Addr().String(), "fingerprint", a.Fingerprint())
 	return nil
+}
+
+// startMDNS lets phones find the appliance as crisisroom.local and as an HTTPS service.
+// It is a help, not a need (the QR code carries an address): failing is only logged.
+func (en *enrolment) startMDNS(app core.App, addr net.Addr) *trust.MDNS {
+	instance := "crisisroom"
+	if host := HostOrganisation(app); host != nil {
+		instance = host.GetString("name")
+	}
+	m, err := trust.StartMDNS(trust.MDNSConfig{
+		Host: "crisisroom", Instance: instance, HTTPSPort: addr.(*net.TCPAddr).Port,
+		Addrs: LANAddresses, Logger: app.Logger().With("component", "mdns"),
+	})
+	if err != nil {
+		app.Logger().Warn("mDNS not announced", "error", err)
+		return nil
+	}
+	app.Logger().Info("mDNS: announcing crisisroom.local", "instance", instance)
+	return m
 }
 
 // redirectToHTTPS sends page requests on plain HTTP to HTTPS. What a phone needs before

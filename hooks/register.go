@@ -23,6 +23,8 @@ type Config struct {
 	TLSCert, TLSKey string
 	// MQTTAddr and MQTTPrefix tell enrolled devices where the broker is.
 	MQTTAddr, MQTTPrefix string
+	// MDNS announces crisisroom.local and the HTTPS service on the local network.
+	MDNS bool
 }
 
 // Register binds every hook and route of crisisroom to app.
