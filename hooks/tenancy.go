@@ -127,7 +127,7 @@ func joinOrgChannels(app core.App, userId, orgId string) {
 }
 
 func leaveOrgChannels(app core.App, userId, orgId string) {
-	cms, _ := app.FindRecordsByFilter("channel_members", `user = {:u} && (channel.organisation = {:o} || channel.organisations ?= {:o})`, "", 0, 0, dbx.Params{"u": userId, "o": orgId})
+	cms, _ := app.FindRecordsByFilter("channel_members", `user = {:u} && (channel.organisation = {:o} || channel.organisations.id ?= {:o})`, "", 0, 0, dbx.Params{"u": userId, "o": orgId})
 	for _, cm := range cms {
 		ch, err := app.FindRecordById("channels", cm.GetString("channel"))
 		if err != nil || ch.GetString("kind") == "direct" {
