@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 
+	"crisisroom/hooks"
 	"crisisroom/testkit"
 )
 
@@ -94,11 +96,23 @@ func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
 		p.Wait(`document.querySelectorAll('.flash-banner').length > 0`, "the demo Blitz banner")
 		p.Run(chromedp.Evaluate(`document.addEventListener('crisisroom:tone', () => { window.__tones = (window.__tones || 0) + 1; }); true`, nil))
 	}
-	pol.Screenshot("channel-shared")
 	for _, p := range []*Person{pol, fw} {
 		p.Click(`document.querySelector('.flash-banner .ack-big')`, "acknowledge the demo Blitz")
 		p.Wait(`document.querySelectorAll('.flash-banner').length === 0`, "no banner left")
 	}
+
+	// Shift+Enter starts a new line, Enter sends.
+	// (DevTools' synthetic Enter may leave a stray newline from the last send: start empty.)
+	pol.Run(evalJS(`document.querySelector('#composer-text').value = ''`), chromedp.Focus(`#composer-text`, chromedp.ByQuery), chromedp.SendKeys(`#composer-text`, "Zeile eins", chromedp.ByQuery),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(input.ModifierShift)), chromedp.SendKeys(`#composer-text`, "Zeile zwei", chromedp.ByQuery))
+	var draft string
+	pol.Eval(`document.querySelector('#composer-text').value`, &draft)
+	if draft != "Zeile eins\nZeile zwei" {
+		t.Fatalf("composer after Shift+Enter: %q", draft)
+	}
+	pol.Run(chromedp.KeyEvent("\r"))
+	fw.Wait(HasMessage("Zeile eins\nZeile zwei"), "the two-line message")
+	pol.Screenshot("channel-shared")
 
 	flash := fmt.Sprintf("BLITZ Deichbruch Abschnitt 4 %d", time.Now().UnixNano())
 	pol.Click(`document.querySelector('input[name=prio][value=flash]')`, "priority Blitz")
@@ -180,8 +194,14 @@ func TestUploadShowsProgress(t *testing.T) {
 // when the network returns it is sent, and the server holds it exactly once.
 func TestOutboxSendsOnceWhenBack(t *testing.T) {
 	s, b := startDemo(t)
-	pol := SignIn(t, s, b, "tkeller")
+	// On a phone the channel list and the conversation take turns.
+	pol := Open(t, s, b, "tkeller")
+	pol.Run(chromedp.EmulateViewport(390, 844))
+	pol.SignInForm("tkeller", hooks.DemoPassword)
 	pol.OpenChannel("Hochwasser Rhein")
+	pol.Wait(`getComputedStyle(document.querySelector('.sidebar')).display === 'none' && getComputedStyle(document.querySelector('.btn.back')).display !== 'none'`, "the conversation alone on a phone screen")
+	pol.Click(`document.querySelector('.flash-banner .ack-big')`, "acknowledge the demo Blitz")
+	pol.Wait(`!document.querySelector('.flash-banner')`, "the banner gone")
 	// The service worker must be in charge, so the cut also covers it.
 	pol.Wait(`!!navigator.serviceWorker.controller`, "the service worker", 20*time.Second)
 
@@ -190,6 +210,18 @@ func TestOutboxSendsOnceWhenBack(t *testing.T) {
 	pol.Eval(`fetch('/api/health', {cache: 'no-store'}).then(() => false, () => true)`, &fetchFailed)
 	if !fetchFailed {
 		t.Fatal("fetch still works with the network cut: the test would prove nothing")
+	}
+	// The server drops the realtime connection too (as PocketBase does after 30 minutes):
+	// what is said meanwhile must be fetched when the app is back.
+	for id := range s.App.SubscriptionsBroker().Clients() {
+		s.App.SubscriptionsBroker().Unregister(id)
+	}
+	pol.Wait(`document.querySelector('#conn').textContent === 'Keine Verbindung'`, "the connection shown as lost")
+	missed := fmt.Sprintf("Feuerwehr: Pumpe 3 ausgefallen %d", time.Now().UnixNano())
+	if code := API(t, s, "sbraun", "POST", "/api/collections/messages/records", map[string]any{
+		"channel": s.Demo.Channels["Hochwasser Rhein"].Id, "author": s.Demo.Users["sbraun"].Id, "body": missed,
+	}, nil); code != 200 {
+		t.Fatalf("the fire brigade's message: HTTP %d", code)
 	}
 	text := fmt.Sprintf("Nachricht ohne Netz %d", time.Now().UnixNano())
 	pol.Send(text)
@@ -206,6 +238,8 @@ func TestOutboxSendsOnceWhenBack(t *testing.T) {
 
 	pol.Run(network.EmulateNetworkConditions(false, 0, -1, -1))
 	pol.Wait(HasMessage(text)+` && !document.querySelector('article.pending')`, "the message sent after the network came back", 30*time.Second)
+	pol.Wait(HasMessage(missed), "the message missed while disconnected", 30*time.Second)
+	pol.Wait(`document.querySelector('#conn').textContent === ''`, "the connection shown as back")
 	pol.Eval(`new Promise(r => { const q = indexedDB.open('crisisroom'); q.onsuccess = () => { const g = q.result.transaction('outbox').objectStore('outbox').count(); g.onsuccess = () => r(g.result); }; })`, &queued)
 	if queued != 0 {
 		t.Fatalf("outbox still holds %d messages", queued)
@@ -218,4 +252,8 @@ func TestOutboxSendsOnceWhenBack(t *testing.T) {
 	if shown != 1 {
 		t.Fatalf("the message is shown %d times", shown)
 	}
+	pol.Screenshot("phone-channel")
+	pol.Click(`document.querySelector('.btn.back')`, "back to the channel list")
+	pol.Wait(`getComputedStyle(document.querySelector('.sidebar')).display !== 'none'`, "the channel list on a phone screen")
+	pol.Screenshot("phone-channels")
 }

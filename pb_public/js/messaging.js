@@ -148,12 +148,12 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     const lastRead = c.last_read || '';
     try {
       const r = await api.get(`/api/crisisroom/channels/${id}/messages?limit=50`);
-      if (current !== c) return;
+      if (!current || current.id !== c.id) return;
       clear(ui.list);
       addPage(list(r), r.has_more);
       placeUnreadMarker(unreadBefore, lastRead);
     } catch (e) {
-      if (current !== c) return;
+      if (!current || current.id !== c.id) return;
       clear(ui.list, h('p.error', e.status === 0 ? t('offlineHistory') : e.message));
     }
     renderPending();
@@ -177,17 +177,19 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
   // Messages do not say whether I acknowledged them: ask for the receipts of those that
   // wait for my acknowledgement, so the button and the Blitz banner show only when due.
   async function learnMyAcks(page) {
-    const due = page.filter(r => !r.deleted && r.author !== me.id && (r.priority === 'flash' || r.ack_required) && !acked.has(r.id) && !r.my_receipt).slice(-20);
-    await Promise.all(due.map(async r => {
+    const relevant = page.filter(r => !r.deleted && r.author !== me.id && (r.priority === 'flash' || r.ack_required));
+    const unknown = relevant.filter(r => r.my_receipt === undefined && !acked.has(r.id)).slice(-20);
+    await Promise.all(unknown.map(async r => {
       try {
         const s = await api.get(`/api/crisisroom/messages/${r.id}/receipts`);
-        const mine = (s.items || []).find(i => i.user && i.user.id === me.id);
-        r.my_receipt = mine || { acked_at: '' };
-        if (mine && mine.acked_at) { acked.add(r.id); flashes.delete(r.id); }
-        else if (r.priority === 'flash' && mine) flashes.set(r.id, r);
-        if (msgs.get(r.id) === r) upsert(r);
+        r.my_receipt = (s.items || []).find(i => i.user && i.user.id === me.id) || null;
       } catch { /* the button stays; acknowledging twice is harmless */ }
     }));
+    for (const r of relevant) {
+      if (myAck(r)) { acked.add(r.id); flashes.delete(r.id); }
+      else if (r.priority === 'flash' && r.my_receipt) flashes.set(r.id, r);
+      if (unknown.includes(r) && msgs.get(r.id) === r) upsert(r);
+    }
     renderBanners(false);
   }
 
@@ -214,7 +216,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     const top = ui.list.scrollHeight - ui.list.scrollTop;
     try {
       const r = await api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&before=${encodeURIComponent(oldest.id)}`);
-      if (current !== c) return;
+      if (!current || current.id !== c.id) return;
       addPage(list(r), r.has_more);
       ui.list.scrollTop = ui.list.scrollHeight - top;
     } catch (e) { toast(e.message, 'error'); }
@@ -227,7 +229,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     if (!c || searchQ) return;
     try {
       const page = list(await api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`));
-      if (current !== c) return;
+      if (!current || current.id !== c.id) return;
       for (const r of page) upsert(r);
       markReadSoon();
     } catch { /* next reconnect tries again */ }
@@ -339,7 +341,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     if (!ui || !current) return;
     const c = current;
     sender.pending().then(items => {
-      if (!ui || current !== c) return;
+      if (!ui || !current || current.id !== c.id) return;
       const keys = new Set();
       for (const item of items.filter(i => i.fields.channel === c.id)) {
         keys.add(item.client_key);
@@ -518,7 +520,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     clear(ui.list, h('p.muted.center', t('searching')));
     try {
       const page = list(await api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&q=${encodeURIComponent(searchQ)}`));
-      if (current !== c) return;
+      if (!current || current.id !== c.id) return;
       msgs.clear();
       clear(ui.list, h('div.searchinfo', t('searchResults', { n: page.length, q: searchQ }), ' ', h('button.btn', { type: 'button', onclick: () => { ui.search.value = ''; search(''); } }, t('endSearch'))));
       page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
@@ -612,7 +614,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
         h('div.chead-sub', current.kind === 'shared' ? [h('span.muted', t('sharedWith')), ' ', orgs.map(orgChip)] : null, current.topic ? h('span.muted.topic', current.topic) : null)),
       h('form.search', { role: 'search', onsubmit: ev => { ev.preventDefault(); search(ui.search.value); } },
         ui.search = h('input', { type: 'search', placeholder: t('searchPlaceholder'), 'aria-label': t('searchInChannel'), value: searchQ })),
-      h('button.btn', { type: 'button', onclick: showFiles, id: 'files-button' }, icon('clip'), ' ', t('files')));
+      h('button.btn', { type: 'button', onclick: showFiles, id: 'files-button', 'aria-label': t('files') }, icon('clip'), h('span.lbl', t('files'))));
   }
 
   function peopleSearch(onPick, { multi = false } = {}) {

@@ -37,13 +37,19 @@ export function createRealtime() {
     pending = setTimeout(sendSubscriptions, 20);
   }
 
+  // sendSubscriptions tells the server what this connection listens to. Only when that
+  // worked is the connection usable: an event stream without subscriptions would stay
+  // silent while it looks connected.
   async function sendSubscriptions() {
-    if (!clientId) return;
+    if (!clientId) return false;
     try {
       await api.post('/api/realtime', { clientId, subscriptions: [...topics.keys()] });
+      return true;
     } catch (e) {
-      if (e.status === 404) { reconnect(); return; } // the server forgot this client: start over
-      if (e.status !== 401 && e.status !== 403) console.warn('realtime subscribe', e.message);
+      if (e.status === 401 || e.status === 403) return true; // signed out: nothing to retry
+      console.warn('realtime subscribe', e.message);
+      reconnect(); // 404: the server forgot this client; 0: no network. Start over.
+      return false;
     }
   }
 
@@ -57,9 +63,9 @@ export function createRealtime() {
     attached = new Set();
     es.addEventListener('PB_CONNECT', async ev => {
       try { clientId = JSON.parse(ev.data).clientId; } catch { return; }
-      retry = 0;
       for (const topic of topics.keys()) attach(topic);
-      await sendSubscriptions();
+      if (!(await sendSubscriptions())) return;
+      retry = 0;
       setState('online');
       const again = everConnected;
       everConnected = true;
