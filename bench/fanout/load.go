@@ -61,13 +61,14 @@ func (h *hist) quantile(q float64) time.Duration {
 // sequence number and scheduled send time in its client_key, so a delivery can be
 // attributed without any shared lookup.
 type step struct {
-	id       int
-	rate     float64
-	n        int
-	expected []int32        // recipients per message (0 until created)
-	got      []atomic.Int32 // deliveries per message
-	hist     hist
-	start    time.Time
+	id         int
+	rate       float64
+	n          int
+	expected   []int32        // recipients per message (0 until created)
+	got        []atomic.Int32 // deliveries per message
+	hist       hist           // delivery latency
+	createHist hist           // create answer latency, from the same scheduled time
+	start      time.Time
 
 	created, failed, deliveries, foreign atomic.Int64
 	lastDelivery                         atomic.Int64 // unix nanoseconds
@@ -153,9 +154,10 @@ type stepResult struct {
 	DeliveriesPerSec     float64
 	Foreign              int64
 	P50, P99, Max        time.Duration
-	ServerRSS, ServerHWM int64   // bytes; RSS is the highest sample during the step
-	ServerCPU, BenchCPU  float64 // share of one core
-	OtherCPU             float64 // the rest of the machine's busy time (other work on the box)
+	CreateP50, CreateP99 time.Duration // until the create request was answered
+	ServerRSS, ServerHWM int64         // bytes; RSS is the highest sample during the step
+	ServerCPU, BenchCPU  float64       // share of one core
+	OtherCPU             float64       // the rest of the machine's busy time (other work on the box)
 	Pass                 bool
 	FirstError           string
 }
@@ -219,7 +221,9 @@ func runStep(ctx context.Context, e *env, rate float64, n int, bound time.Durati
 		go func(i int, due time.Time) {
 			defer func() { <-sem; wg.Done() }()
 			body := fmt.Sprintf("Lagemeldung %d: Pegel 7,85 m, steigend. Sandsäcke an Abschnitt %d.", i, i%40)
-			if err := postMessage(ctx, e.send, e.base, u, body, clientKey(st.id, i, due)); err != nil {
+			err := postMessage(ctx, e.send, e.base, u, body, clientKey(st.id, i, due))
+			st.createHist.add(time.Since(due))
+			if err != nil {
 				st.failed.Add(1)
 				msg := err.Error()
 				st.firstErr.CompareAndSwap(nil, &msg)
@@ -268,6 +272,7 @@ func runStep(ctx context.Context, e *env, rate float64, n int, bound time.Durati
 	r.DeliveredPerSec = float64(r.Delivered) / deliveryWindow.Seconds()
 	r.DeliveriesPerSec = float64(r.Deliveries) / deliveryWindow.Seconds()
 	r.P50, r.P99, r.Max = st.hist.quantile(0.50), st.hist.quantile(0.99), st.hist.quantile(1)
+	r.CreateP50, r.CreateP99 = st.createHist.quantile(0.50), st.createHist.quantile(0.99)
 	r.ServerRSS = peakRSS.Load()
 	_, r.ServerHWM, _ = procMem(e.serverPID)
 	wall := end.Sub(st.start).Seconds()
