@@ -624,3 +624,61 @@ func TestFaxSending(t *testing.T) {
 	t.Run("busy, retrying, failed", func(t *testing.T) { testBusyRetriesThenFails(t, h) })
 	t.Run("driver follows its record", func(t *testing.T) { testDriverFollowsItsRecord(t, h) })
 }
+
+// A fax the modem was still trying when the appliance stopped is sent after it starts
+// again: its driver's memory is gone, the record is not.
+func TestFaxSurvivesApplianceRestart(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	busy, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busy.SetFault(sim.FaultBusy)
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	dev, _ := addFaxDevice(t, s, "faxrestart", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{"port": busy.Path(), "retry_delays_ms": []int{600000}})
+	eventually(t, "the line idle", 10*time.Second, func() bool {
+		d, _ := s.App.FindRecordById("devices", dev.Id)
+		return d.GetString("state") == "idle"
+	})
+	msg := postMessage(t, s, flood.Id, "jwagner", "Nach dem Neustart")
+	code, rec := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+msg.Id+"/fax", s.Token(t, "jwagner"), map[string]any{"number": "0221 42", "device": dev.Id})
+	if code != 201 {
+		t.Fatalf("%d %v", code, rec)
+	}
+	id := rec["id"].(string)
+	eventually(t, "retrying", 15*time.Second, func() bool {
+		r, _ := s.App.FindRecordById("faxes", id)
+		return r.GetString("status") == "retrying"
+	})
+
+	// The modem is replaced while the appliance is down.
+	fresh, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	cfg, _ := json.Marshal(map[string]any{"port": fresh.Path()})
+	if _, err := s.App.DB().NewQuery("UPDATE devices SET config = {:c} WHERE id = {:id}").Bind(dbx.Params{"c": string(cfg), "id": dev.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	// Only the fax matters here: the demo's simulated sirens stay off in the second run.
+	if _, err := s.App.DB().NewQuery("UPDATE devices SET config = '{}' WHERE kind != 'fax'").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := testkit.StartServer(t, testkit.Options{DataDir: s.App.DataDir()})
+	select {
+	case got := <-fresh.Faxes():
+		if got.Number != "022142" {
+			t.Fatalf("fresh modem got %q", got.Number)
+		}
+	case <-time.After(20 * time.Second):
+		r, _ := s2.App.FindRecordById("faxes", id)
+		d, _ := s2.App.FindRecordById("devices", dev.Id)
+		t.Fatalf("the fax was not sent after the restart (status %q, dispatched %v; device state %q config %s, driven %v)", r.GetString("status"), r.GetBool("dispatched"), d.GetString("state"), d.GetString("config"), hardware.FaxesOf(s2.App).Running(dev.Id))
+	}
+	eventually(t, "sent after the restart", 10*time.Second, func() bool {
+		r, _ := s2.App.FindRecordById("faxes", id)
+		return r.GetString("status") == "sent"
+	})
+}
