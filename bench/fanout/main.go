@@ -45,6 +45,7 @@ type config struct {
 	CPUProfile              string        // serve in-process and write a CPU profile of the load here
 	BlockProfile            string        // with CPUProfile: also where goroutines waited (mutexes, channels, I/O locks)
 	IdleSubs                []string      // idle connections' subscription: "none", "stock", "fanout"
+	IdleSettle              time.Duration // quiet time before the idle memory is read
 	Out                     io.Writer
 }
 
@@ -58,6 +59,7 @@ type pathReport struct {
 }
 
 type idleReport struct {
+	Settle                 time.Duration
 	Conns                  int
 	Subscription           string
 	Before, After, PeakHWM int64
@@ -87,6 +89,7 @@ func main() {
 	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "serve in-process and write a CPU profile of the load to this file (figures then mix server and load generator)")
 	flag.StringVar(&cfg.BlockProfile, "blockprofile", "", "with -cpuprofile: also write a profile of where goroutines waited")
+	flag.DurationVar(&cfg.IdleSettle, "idle-settle", 3*time.Second, "quiet time before the idle connections' memory is read (Go collects garbage at the latest every 2 minutes)")
 	flag.StringVar(&idleSubs, "idle-subs", "none,stock,fanout", "what each idle connection subscribes to, one fresh server per entry: none, stock (messages) or fanout (channels/<id>)")
 	flag.Parse()
 	for _, s := range strings.Split(rates, ",") {
@@ -97,8 +100,8 @@ func main() {
 		}
 		cfg.Rates = append(cfg.Rates, v)
 	}
-	cfg.Paths = strings.Split(paths, ",")
-	cfg.IdleSubs = strings.Split(idleSubs, ",")
+	cfg.Paths = splitList(paths)
+	cfg.IdleSubs = splitList(idleSubs)
 	cfg.Out = os.Stdout
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -230,7 +233,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			break
 		}
 		sub = strings.TrimSpace(sub)
-		if sub == "fanout" && !fanoutWorks(rep) {
+		if sub == "fanout" && fanoutMissing(rep) {
 			continue
 		}
 		ir, err := runIdle(ctx, cfg, bin, dataDir, filepath.Join(work, "server.log"), sd, sub)
@@ -358,10 +361,11 @@ func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path str
 	return pr
 }
 
-func fanoutWorks(rep *report) bool {
+// fanoutMissing: the load found no fan-out in this appliance.
+func fanoutMissing(rep *report) bool {
 	for _, p := range rep.Paths {
 		if p.Path == "fanout" {
-			return p.Available
+			return !p.Available
 		}
 	}
 	return false
@@ -409,8 +413,17 @@ func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *
 	}
 	post.CloseIdleConnections()
 	logf(cfg, "idle (%s): %d connections opened in %.1f s", ir.Subscription, len(conns), time.Since(t).Seconds())
-	time.Sleep(3 * time.Second) // idle means idle: let the server settle
+	settle := cfg.IdleSettle
+	if settle <= 0 {
+		settle = 3 * time.Second
+	}
+	select { // idle means idle: let the server settle
+	case <-time.After(settle):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	ir.After, ir.PeakHWM, _ = procMem(srv.pid())
+	ir.Settle = settle
 	ir.Dropped = dropped.Load()
 	return ir, nil
 }
@@ -486,8 +499,8 @@ func printReport(cfg config, rep *report) {
 		fmt.Fprintf(w, "server RSS after the load: %s\n", mb(last))
 	}
 	for _, ir := range rep.Idle {
-		fmt.Fprintf(w, "idle: %d connections, subscribed to %s: server RSS %s before, %s after (+%s, %.1f KB per connection), peak %s; %d dropped\n",
-			ir.Conns, ir.Subscription, mb(ir.Before), mb(ir.After), mb(ir.After-ir.Before),
+		fmt.Fprintf(w, "idle: %d connections, subscribed to %s: server RSS %s before, %s after %s (+%s, %.1f KB per connection), peak %s; %d dropped\n",
+			ir.Conns, ir.Subscription, mb(ir.Before), mb(ir.After), ir.Settle, mb(ir.After-ir.Before),
 			float64(ir.After-ir.Before)/1024/float64(ir.Conns), mb(ir.PeakHWM), ir.Dropped)
 	}
 	if rep.Dropped > 0 {
@@ -548,4 +561,15 @@ func writeProfile(name, path string) error {
 	}
 	defer f.Close()
 	return pprof.Lookup(name).WriteTo(f, 0)
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
