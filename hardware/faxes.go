@@ -181,7 +181,20 @@ type faxListenHook struct {
 func (h *faxListenHook) ID() string { return "crisisroom-fax-listen" }
 
 func (h *faxListenHook) Provides(b byte) bool {
-	return b == mqtt.OnSubscribed || b == mqtt.OnDisconnect
+	return b == mqtt.OnSubscribed || b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
+}
+
+// OnSessionEstablished covers a device that resumes a persistent session: the broker
+// kept its subscriptions, so no SUBSCRIBE comes.
+func (h *faxListenHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
+	if cl == nil || cl.Net.Inline {
+		return
+	}
+	var filters []packets.Subscription
+	for _, s := range cl.State.Subscriptions.GetAll() {
+		filters = append(filters, s)
+	}
+	h.OnSubscribed(cl, packets.Packet{Filters: filters}, nil)
 }
 
 func (h *faxListenHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) {
@@ -209,7 +222,11 @@ func (h *faxListenHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 	if cl == nil || cl.Net.Inline {
 		return
 	}
-	h.f.setListening(string(cl.Properties.Username), false)
+	username := string(cl.Properties.Username)
+	if h.f.b.Online(username) {
+		return // a newer connection of the same device took over and listens
+	}
+	h.f.setListening(username, false)
 }
 
 func (f *Faxes) setListening(username string, on bool) {
