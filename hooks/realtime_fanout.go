@@ -30,7 +30,8 @@ const (
 type rtConn struct {
 	client subscriptions.Client
 	user   string
-	me     []string // the client's subscription names for crisisroom/me
+	me     []string            // the client's subscription names for crisisroom/me
+	topics map[string]struct{} // its channel topics in the index (guarded by fanout.mu)
 	out    chan subscriptions.Message
 	done   chan struct{}
 	stop   sync.Once
@@ -124,7 +125,7 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 	}
 	c := f.conns[client.Id()]
 	if c == nil {
-		c = &rtConn{client: client, out: make(chan subscriptions.Message, outboxSize), done: make(chan struct{})}
+		c = &rtConn{client: client, out: make(chan subscriptions.Message, outboxSize), done: make(chan struct{}), topics: map[string]struct{}{}}
 		f.conns[client.Id()] = c
 		go c.run()
 	}
@@ -156,6 +157,7 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 			if s == nil {
 				s = &rtSub{expires: exp}
 				subs[c] = s
+				c.topics[topic] = struct{}{}
 			}
 			s.names = append(s.names, name)
 		}
@@ -165,13 +167,8 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 
 func (f *fanout) unindexLocked(c *rtConn) {
 	c.me = nil
-	for topic, subs := range f.topics {
-		if _, ok := subs[c]; ok {
-			delete(subs, c)
-			if len(subs) == 0 {
-				delete(f.topics, topic)
-			}
-		}
+	for topic := range c.topics {
+		f.removeLocked(c, topic)
 	}
 	if c.user != "" {
 		delete(f.users[c.user], c)
@@ -198,15 +195,21 @@ func (f *fanout) revokeChannel(userId, channelId string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.gen[userId]++
-	subs := f.topics[topic]
 	for c := range f.users[userId] {
-		if s, ok := subs[c]; ok {
+		if s, ok := f.topics[topic][c]; ok {
 			c.client.Unsubscribe(s.names...)
-			delete(subs, c)
+			f.removeLocked(c, topic)
 		}
 	}
-	if len(subs) == 0 {
-		delete(f.topics, topic)
+}
+
+func (f *fanout) removeLocked(c *rtConn, topic string) {
+	delete(c.topics, topic)
+	if subs := f.topics[topic]; subs != nil {
+		delete(subs, c)
+		if len(subs) == 0 {
+			delete(f.topics, topic)
+		}
 	}
 }
 
@@ -217,14 +220,11 @@ func (f *fanout) revokeUser(userId string) {
 	defer f.mu.Unlock()
 	f.gen[userId]++
 	for c := range f.users[userId] {
-		for topic, subs := range f.topics {
-			if s, ok := subs[c]; ok {
+		for topic := range c.topics {
+			if s := f.topics[topic][c]; s != nil {
 				c.client.Unsubscribe(s.names...)
-				delete(subs, c)
-				if len(subs) == 0 {
-					delete(f.topics, topic)
-				}
 			}
+			f.removeLocked(c, topic)
 		}
 	}
 }
