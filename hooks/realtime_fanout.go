@@ -123,6 +123,9 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 	if f.gen[userId] != gen {
 		return false
 	}
+	if client.IsDiscarded() {
+		return true // the connection ended while it subscribed; drop has run or will find nothing
+	}
 	c := f.conns[client.Id()]
 	if c == nil {
 		c = &rtConn{client: client, out: make(chan subscriptions.Message, outboxSize), done: make(chan struct{}), topics: map[string]struct{}{}}
