@@ -107,7 +107,7 @@ func (p *Person) Wait(js string, what string, timeout ...time.Duration) {
 	}
 	if err != nil || !ok {
 		var body string
-		_ = chromedp.Run(p.Ctx, chromedp.Evaluate(`document.body.innerText.slice(0, 1500)`, &body))
+		_ = chromedp.Run(p.Ctx, chromedp.Evaluate(`document.body.innerText.slice(-1500)`, &body))
 		p.t.Fatalf("%s: waited %v for %s (%s): %v\npage text:\n%s", p.Username, d, what, js, err, body)
 	}
 }
@@ -130,9 +130,12 @@ func (p *Person) SwitchTenant(short string) {
 // Send types text into the composer and presses Enter.
 func (p *Person) Send(text string) {
 	p.t.Helper()
-	p.Run(chromedp.Focus(`#composer-text`, chromedp.ByQuery),
-		chromedp.SendKeys(`#composer-text`, text, chromedp.ByQuery),
-		chromedp.KeyEvent("\r"))
+	// DevTools' synthetic Enter can leave a stray newline behind after a send: start empty.
+	p.Run(chromedp.Evaluate(`document.querySelector('#composer-text').value = ''`, nil),
+		chromedp.Focus(`#composer-text`, chromedp.ByQuery),
+		chromedp.SendKeys(`#composer-text`, text, chromedp.ByQuery))
+	p.Wait(fmt.Sprintf(`document.querySelector('#composer-text').value === %q`, text), "the text in the composer")
+	p.Run(chromedp.KeyEvent("\r"))
 }
 
 // HasMessage is a JS expression: a message with exactly this body is in the open channel.

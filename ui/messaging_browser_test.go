@@ -135,6 +135,16 @@ func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
 	pol.Wait(`[...document.querySelectorAll('dialog[open] tr.is-acked')].some(r => r.textContent.includes('Stefan Braun') && r.textContent.includes('FW'))`, "Stefan Braun acknowledged in the list")
 	pol.Run(chromedp.KeyEvent("\x1b"))
 	pol.Wait(`!document.querySelector('dialog[open]')`, "Esc closes the dialog")
+
+	// Added to a group elsewhere: the group appears in the list without a reload.
+	var grp struct{ Id string }
+	if code := API(t, s, "tkeller", "POST", "/api/collections/channels/records", map[string]any{"organisation": s.Demo.Orgs["POL"].Id, "kind": "group", "name": "Lage Brücken"}, &grp); code != 200 {
+		t.Fatalf("group: HTTP %d", code)
+	}
+	if code := API(t, s, "tkeller", "POST", "/api/collections/channel_members/records", map[string]any{"channel": grp.Id, "user": s.Demo.Users["sbraun"].Id, "role": "member"}, nil); code != 200 {
+		t.Fatalf("group member: HTTP %d", code)
+	}
+	fw.Wait(`[...document.querySelectorAll('button.chan .chan-name')].some(n => n.textContent === 'Lage Brücken')`, "the new group in the list, live")
 }
 
 // A 6 MB picture goes up over a slowed connection: the progress bar moves through values

@@ -278,10 +278,36 @@ async function start() {
   realtime.start();
   if (meUnsub) meUnsub();
   meUnsub = realtime.subscribe('crisisroom/me', ev => {
-    if (ev && ev.action === 'signout') signOut('remote');
-    else if (ev && ev.action === 'tenants') start();
+    if (!ev) return;
+    if (ev.action === 'signout') signOut('remote');
+    else if (ev.action === 'membership_changed') reloadTenants();
+    else if (ev.action === 'channel_added' || ev.action === 'channel_removed') { if (messaging) messaging.channelsChanged(ev); }
   });
   renderShell();
+  refreshUnread();
+}
+
+// reloadTenants follows a change of the person's organisations or roles without a reload:
+// a removed tenant disappears from the switcher, a new role changes what is offered.
+async function reloadTenants() {
+  let info;
+  try { info = await api.get('/api/crisisroom/me'); } catch { return; }
+  const before = tenant && tenants.find(x => x.id === tenant.id);
+  tenants = info.tenants || [];
+  hostOperator = !!info.host_operator;
+  localStorage.setItem('crisisroom_tenants', JSON.stringify(tenants));
+  const now = tenant && tenants.find(x => x.id === tenant.id);
+  if (!now) {
+    tenant = null;
+    const next = tenants[0];
+    if (next) { switchTenant(next.id); return; }
+    renderTenants(); renderNav(); renderView();
+    return;
+  }
+  tenant = now;
+  renderTenants();
+  renderNav();
+  if (!before || before.role !== now.role) renderView();
   refreshUnread();
 }
 

@@ -754,8 +754,22 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     };
   }
 
+  // crisisroom/me told us this person was added to or removed from a channel.
+  function channelsChanged(ev) {
+    const chId = ev.record && ev.record.channel;
+    if (ev.action === 'channel_removed' && ui && current && current.id === chId) {
+      current = null;
+      msgs.clear();
+      clear(ui.list, h('p.muted.center', t('removedFromChannel')));
+      ui.composer.hidden = true;
+      renderHeader();
+    }
+    loadChannels(true);
+  }
+
   return {
     render,
+    channelsChanged,
     stop() {
       clearInterval(flushTimer); clearInterval(toneTimer); offReconnect();
       window.removeEventListener('online', onOnline);
