@@ -269,6 +269,9 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 		if err := app.Validate(probe); err != nil {
 			return nil, "", router.NewBadRequestError("The device is not valid: "+err.Error()+" / Die Gerätedaten sind ungültig.", err)
 		}
+		if (spec.Username != "" || spec.Topic != "") && uses > 1 {
+			return nil, "", badRequest("A device with its own user name or topic can be enrolled only once: set uses to 1. / Ein Gerät mit eigenem Benutzernamen oder Thema kann nur einmal angemeldet werden: Anzahl auf 1 setzen.")
+		}
 		if spec.Username != "" {
 			if _, err := app.FindFirstRecordByData("devices", "username", spec.Username); err == nil {
 				return nil, "", badRequest("A device with this user name exists already. / Ein Gerät mit diesem Benutzernamen gibt es schon.")

@@ -51,9 +51,12 @@ func (l *failLimiter) fail(ip string) bool {
 	if len(l.failures) >= limiterMaxClients {
 		// Under a spray from many addresses: forget the quiet ones rather than grow.
 		for k := range l.failures {
-			if len(l.prune(k)) == 0 {
-				delete(l.failures, k)
-			}
+			l.prune(k)
+		}
+		if _, known := l.failures[ip]; !known && len(l.failures) >= limiterMaxClients {
+			// Still full of fresh failures: a new address goes uncounted rather than
+			// let the table grow; 128-bit tokens hold without the limit.
+			return false
 		}
 	}
 	recent := append(l.prune(ip), l.now())
