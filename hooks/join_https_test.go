@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"os"
@@ -168,4 +169,56 @@ func copyDir(t *testing.T, from, to string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// --tls-cert/--tls-key: the city's own certificate is served, and the fingerprint in
+// links and on the trust page is that certificate's.
+func TestHTTPSWithTheCitysCertificate(t *testing.T) {
+	city, err := trust.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := city.Refresh([]string{"krisenstab.stadt.example"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	leaf := writeLeaf(t, city, certFile, keyFile)
+
+	s := startEnrol(t, "", hooks.Config{HTTPSAddr: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile}, false)
+	tr := call(t, nil, "GET", s.URL+"/api/crisisroom/trust", "", nil)
+	if tr.str("fingerprint") != trust.Fingerprint(leaf.Raw) || tr.Body["custom"] != true {
+		t.Fatalf("trust: %s", tr.Raw)
+	}
+	conn, err := tls.Dial("tcp", "127.0.0.1:"+tr.str("https_port"), &tls.Config{RootCAs: city.CertPool(), ServerName: "krisenstab.stadt.example"})
+	if err != nil {
+		t.Fatalf("the city's certificate does not verify: %v", err)
+	}
+	defer conn.Close()
+	if got := conn.ConnectionState().PeerCertificates[0]; !got.Equal(leaf) {
+		t.Fatalf("served %s", got.Subject)
+	}
+}
+
+func writeLeaf(t *testing.T, a *trust.Authority, certFile, keyFile string) *x509.Certificate {
+	t.Helper()
+	c, err := a.TLSConfig().GetCertificate(&tls.ClientHelloInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain []byte
+	for _, der := range c.Certificate {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	if err := os.WriteFile(certFile, chain, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return c.Leaf
 }
