@@ -46,6 +46,8 @@ type Broker struct {
 	devices  *deviceCache
 	onStart  []func(*Broker)
 	presence []PresenceFunc
+	// presenceWG counts presence writes in flight; Stop waits for them.
+	presenceWG sync.WaitGroup
 }
 
 // Register creates the broker, starts it when the app serves and stops it when the app
@@ -160,6 +162,7 @@ func (b *Broker) Stop() {
 	if err := server.Close(); err != nil {
 		b.log.Warn("MQTT broker close", "error", err)
 	}
+	b.presenceWG.Wait()
 }
 
 var errBrokerDown = errors.New("the MQTT broker is not running")

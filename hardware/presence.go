@@ -46,7 +46,14 @@ func (b *Broker) setPresence(username string, online bool) {
 	b.mu.Lock()
 	fns := append([]PresenceFunc{}, b.presence...)
 	b.mu.Unlock()
+	b.presenceWG.Add(1)
 	go func() {
+		defer b.presenceWG.Done()
+		// While stopping, the database is about to close; the next start marks
+		// everyone offline anyway.
+		if !b.running() {
+			return
+		}
 		b.writePresence(d.Id, online)
 		for _, fn := range fns {
 			fn(d, online)

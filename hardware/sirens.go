@@ -50,7 +50,10 @@ type Sirens struct {
 	sendLocks map[string]*sync.Mutex
 	inbox     chan func()
 	quit      chan struct{}
-	stopped   bool
+	// life is held for reading by every background change (queue, timers) and for
+	// writing by shutdown, so none runs while the database closes.
+	life    sync.RWMutex
+	stopped bool
 }
 
 // Activation states.
@@ -78,6 +81,7 @@ type Room struct {
 func RegisterRoom(app core.App, b *Broker) *Room {
 	r := &Room{Sirens: RegisterSirens(app, b), Boards: RegisterBoards(app, b)}
 	registerDeviceRoutes(app, b)
+	registerDemoSimulators(app, b)
 	return r
 }
 
@@ -153,38 +157,36 @@ func (s *Sirens) work() {
 	for {
 		select {
 		case fn := <-s.inbox:
-			if s.closed() {
-				return
-			}
-			fn()
+			s.guard(fn)
 		case <-s.quit:
 			return
 		}
 	}
 }
 
-func (s *Sirens) closed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stopped
+func (s *Sirens) guard(fn func()) {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if !s.stopped {
+		fn()
+	}
 }
 
 func (s *Sirens) shutdown() {
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
+	s.life.Lock()
+	already := s.stopped
+	s.stopped = true
+	s.life.Unlock()
+	if already {
 		return
 	}
-	s.stopped = true
+	s.mu.Lock()
 	for id, t := range s.timers {
 		t.Stop()
 		delete(s.timers, id)
 	}
-	close(s.quit)
 	s.mu.Unlock()
-	// Wait for a state change in progress: the database closes after this.
-	s.op.Lock()
-	s.op.Unlock()
+	close(s.quit)
 }
 
 func (s *Sirens) start(b *Broker) {
@@ -552,13 +554,10 @@ func (s *Sirens) arm(id string, after time.Duration, fn func()) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stopped {
-		return
-	}
 	if t := s.timers[id]; t != nil {
 		t.Stop()
 	}
-	s.timers[id] = time.AfterFunc(after, fn)
+	s.timers[id] = time.AfterFunc(after, func() { s.guard(fn) })
 }
 
 func (s *Sirens) disarm(id string) {
@@ -574,10 +573,6 @@ func (s *Sirens) disarm(id string) {
 // so the device's OFF echo finds nothing running.
 func (s *Sirens) finish(id, state string, actor *core.Record, reason, action string) {
 	s.op.Lock()
-	if s.closed() {
-		s.op.Unlock()
-		return
-	}
 	r, err := s.app.FindRecordById("siren_activations", id)
 	if err != nil || (r.GetString("state") != stateOn && r.GetString("state") != statePending && r.GetString("state") != "starting") {
 		s.op.Unlock()

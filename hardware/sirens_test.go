@@ -507,3 +507,37 @@ func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// The demo's simulated relays are alive: the town hall siren answers, needs a second
+// operator (outdoor), and sounds once confirmed.
+func TestDemoSirensAreAlive(t *testing.T) {
+	r := startRoom(t, testkit.Options{})
+	d, err := r.App.FindFirstRecordByData("devices", "username", "sirene-rathaus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		cur, _ := r.App.FindRecordById("devices", d.Id)
+		if cur != nil && cur.GetBool("online") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the demo siren never came online")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	code, a := r.sound("jwagner", d, siren.Test, 3)
+	if code != 200 || a["state"] != "pending" {
+		t.Fatalf("%d %v", code, a)
+	}
+	id := a["id"].(string)
+	if code, a := r.api("PATCH", "/api/collections/siren_activations/records/"+id, "mschulz", map[string]any{"confirmed_by": r.Demo.Users["mschulz"].Id}); code != 200 || a["state"] != "on" {
+		t.Fatalf("%d %v", code, a)
+	}
+	r.await(id, "confirmed by the simulated siren", func(a *core.Record) bool { return a.GetBool("confirmed") })
+	r.await(id, "expired", state("expired"))
+	if n, _ := r.App.CountRecords("board_items"); n < 3 {
+		t.Errorf("%d demo board items", n)
+	}
+}
