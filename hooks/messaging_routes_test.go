@@ -156,6 +156,15 @@ func TestMessagingSend(t *testing.T) {
 		}
 	})
 
+	t.Run("a reply carries a preview of the message it answers", func(t *testing.T) {
+		orig := post(jwagner, jwagnerId, map[string]any{"channel": flood, "body": "Wer hat noch Pumpen frei?"})
+		post(sbraun, s.Demo.Users["sbraun"].Id, map[string]any{"channel": flood, "body": "Zwei Pumpen ab 14 Uhr.", "reply_to": mxStr(orig, "id")})
+		items := mxItems(jwagner.obj(t, 200, "GET", "/api/crisisroom/channels/"+flood+"/messages?limit=1", nil))
+		if len(items) != 1 || mxStr(items[0], "expand", "reply_to", "body") != "Wer hat noch Pumpen frei?" || mxStr(items[0], "expand", "reply_to", "author", "username") != "jwagner" {
+			t.Fatalf("reply preview: %v", items)
+		}
+	})
+
 	t.Run("edit by the author is marked and audited, by anyone else refused", func(t *testing.T) {
 		m := post(jwagner, jwagnerId, map[string]any{"channel": flood, "body": "Pegel 9,20 m"})
 		id := mxStr(m, "id")

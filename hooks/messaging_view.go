@@ -40,6 +40,11 @@ func messageView(app core.App, dir *directory, m *core.Record, summary *ReceiptS
 	if p := dir.person(app, m.GetString("author")); p != nil {
 		expand["author"] = p
 	}
+	if id := m.GetString("reply_to"); id != "" {
+		if orig, err := app.FindRecordById("messages", id); err == nil && orig.GetString("channel") == m.GetString("channel") {
+			expand["reply_to"] = replyPreview(app, dir, orig)
+		}
+	}
 	out["expand"] = expand
 	var org *OrgLabel
 	if dev := dir.device(app, m.GetString("device")); dev != nil {
@@ -53,6 +58,21 @@ func messageView(app core.App, dir *directory, m *core.Record, summary *ReceiptS
 		out["receipts"] = summary
 	}
 	return out
+}
+
+// replyPreview is the quoted message of a reply: enough to show "↪ name: words…".
+func replyPreview(app core.App, dir *directory, orig *core.Record) map[string]any {
+	body := []rune(orig.GetString("body"))
+	if len(body) > 200 {
+		body = append(body[:200], '…')
+	}
+	p := map[string]any{"id": orig.Id, "body": string(body), "deleted": orig.GetBool("deleted"), "created": orig.GetString("created")}
+	if a := dir.person(app, orig.GetString("author")); a != nil {
+		p["author"] = a
+	} else if d := dir.device(app, orig.GetString("device")); d != nil {
+		p["device_name"] = d.Name
+	}
+	return p
 }
 
 func encodeMessageEvent(app core.App, dir *directory, action string, m *core.Record) ([]byte, error) {
