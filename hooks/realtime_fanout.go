@@ -302,6 +302,13 @@ func (f *fanout) sendUser(userId string, data []byte, thenClose bool) {
 }
 
 func (f *fanout) deliver(channelId string, data []byte) {
+	f.each(channelId, func(c *rtConn, name string) {
+		c.push(subscriptions.Message{Name: name, Data: data})
+	})
+}
+
+// each calls fn for every live subscription to a channel's topic, under the read lock.
+func (f *fanout) each(channelId string, fn func(c *rtConn, name string)) {
 	now := time.Now()
 	f.mu.RLock()
 	defer f.mu.RUnlock()
@@ -310,7 +317,7 @@ func (f *fanout) deliver(channelId string, data []byte) {
 			continue
 		}
 		for _, name := range s.names {
-			c.push(subscriptions.Message{Name: name, Data: data})
+			fn(c, name)
 		}
 	}
 }
