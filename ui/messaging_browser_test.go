@@ -241,10 +241,16 @@ func TestOutboxSendsOnceWhenBack(t *testing.T) {
 	if queued != 1 {
 		t.Fatalf("outbox holds %d messages, want 1", queued)
 	}
-	pol.Screenshot("outbox-waiting")
 	if n := countMessages(t, s, text); n != 0 {
 		t.Fatalf("the server has the message while the network is cut (%d)", n)
 	}
+
+	// Still offline, the page is reloaded: the service worker serves the app, which
+	// opens from what it stored and still shows the message waiting.
+	pol.Run(chromedp.Reload())
+	pol.Wait(`!!document.querySelector('#tenants button.tenant')`, "the app opened offline", 20*time.Second)
+	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.pending')].some(a => a.querySelector('.body').textContent === %q && a.querySelector('.pending-state').textContent === 'wartet auf Verbindung')`, text), "the waiting message after the reload")
+	pol.Screenshot("outbox-waiting")
 
 	pol.Run(network.EmulateNetworkConditions(false, 0, -1, -1))
 	pol.Wait(HasMessage(text)+` && !document.querySelector('article.pending')`, "the message sent after the network came back", 30*time.Second)

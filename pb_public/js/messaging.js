@@ -63,6 +63,14 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     if (current) loadNewer();
     if (ui) loadChannels(true);
   });
+  // Opened without a connection (history and channel list from the cache): load for real
+  // as soon as the realtime connection stands.
+  let staleView = false;
+  const offState = realtime.onState(s => {
+    if (s !== 'online' || !staleView) return;
+    staleView = false;
+    loadChannels(true).then(() => { if (current) openChannel(current.id, { focus: false }); });
+  });
   const onOnline = () => sender.flush();
   window.addEventListener('online', onOnline);
   sender.flush();
@@ -77,6 +85,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
       localStorage.setItem('crisisroom_channels_' + tenant.id, JSON.stringify(channels));
     } catch (e) {
       if (e.status !== 0) { toast(e.message, 'error'); return; }
+      staleView = true;
       channels = JSON.parse(localStorage.getItem('crisisroom_channels_' + tenant.id) || '[]');
       channelsFor = tenant.id;
     }
@@ -154,7 +163,8 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
       placeUnreadMarker(unreadBefore, lastRead);
     } catch (e) {
       if (!current || current.id !== c.id) return;
-      clear(ui.list, h('p.error', e.status === 0 ? t('offlineHistory') : e.message));
+      if (e.status === 0) staleView = true;
+      clear(ui.list, e.status === 0 ? h('p.notice', t('offlineHistory')) : h('p.error', e.message));
     }
     renderPending();
     updateComposerRights();
@@ -771,7 +781,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     render,
     channelsChanged,
     stop() {
-      clearInterval(flushTimer); clearInterval(toneTimer); offReconnect();
+      clearInterval(flushTimer); clearInterval(toneTimer); offReconnect(); offState();
       window.removeEventListener('online', onOnline);
       for (const un of subs.values()) un();
       subs.clear(); flashes.clear();
