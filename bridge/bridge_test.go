@@ -102,11 +102,11 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the queued fax did not reach the modem")
 	}
-	eventually(t, "the fax to be sent", 10*time.Second, func() bool {
+	eventually(t, "the fax to be sent", 20*time.Second, func() bool {
 		r, _ := s.App.FindRecordById("faxes", rec.Id)
 		return r.GetString("status") == "sent"
 	})
-	eventually(t, "the device online with an idle line", 5*time.Second, func() bool {
+	eventually(t, "the device online with an idle line", 15*time.Second, func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetBool("online") && d.GetString("state") == "idle"
 	})
@@ -133,7 +133,7 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 		t.Fatalf("bridge ended with %v", err)
 	}
 	done <- nil
-	eventually(t, "the device offline", 5*time.Second, func() bool {
+	eventually(t, "the device offline", 15*time.Second, func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return !d.GetBool("online")
 	})

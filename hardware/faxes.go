@@ -131,29 +131,37 @@ func (f *Faxes) onStatus(username, topic string, payload []byte) {
 }
 
 func (f *Faxes) setState(username, state string) {
-	dev, err := f.app.FindFirstRecordByData("devices", "username", username)
+	var devId string
+	// Read and write in one transaction: the writes are serialised, so an operator's
+	// edit of the same record in between is not overwritten with what was read before.
+	err := f.app.RunInTransaction(func(tx core.App) error {
+		dev, err := tx.FindFirstRecordByData("devices", "username", username)
+		if err != nil {
+			return nil
+		}
+		devId = dev.Id
+		changed := dev.GetString("state") != state
+		if changed {
+			dev.Set("state", state)
+		}
+		// An in-process modem has no MQTT connection: its line state is its presence.
+		if f.running(dev.Id) {
+			online := state != "error" && state != "offline"
+			if dev.GetBool("online") != online {
+				dev.Set("online", online)
+				changed = true
+			}
+		}
+		if !changed {
+			return nil
+		}
+		return tx.Save(dev)
+	})
 	if err != nil {
-		return
+		f.log.Warn("fax device state not saved", "device", username, "error", err)
 	}
-	changed := dev.GetString("state") != state
-	if changed {
-		dev.Set("state", state)
-	}
-	// An in-process modem has no MQTT connection: its line state is its presence.
-	if f.running(dev.Id) {
-		online := state != "error" && state != "offline"
-		if dev.GetBool("online") != online {
-			dev.Set("online", online)
-			changed = true
-		}
-	}
-	if changed {
-		if err := f.app.Save(dev); err != nil {
-			f.log.Warn("fax device state not saved", "device", username, "error", err)
-		}
-	}
-	if state == "sending" {
-		f.markSending(dev.Id)
+	if state == "sending" && devId != "" {
+		f.markSending(devId)
 	}
 }
 

@@ -126,7 +126,7 @@ func testDemoSimulatorRings(t *testing.T, s *testkit.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the demo fax line to be idle", 10*time.Second, func() bool {
+	eventually(t, "the demo fax line to be idle", 20*time.Second, func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle" && d.GetBool("online")
 	})
@@ -216,7 +216,7 @@ func newSendHarness(t *testing.T) *sendHarness {
 	dev, _ := addFaxDevice(t, s, "faxport", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{
 		"port": m.Path(), "baud": 19200, "local_id": "+49 221 100 300", "retry_delays_ms": []int{50, 100},
 	})
-	eventually(t, "the fax line to be idle", 10*time.Second, func() bool {
+	eventually(t, "the fax line to be idle", 20*time.Second, func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle"
 	})
@@ -275,7 +275,7 @@ func testMessageSentAsFax(t *testing.T, h *sendHarness) {
 	if r.GetInt("attempts") != 1 || r.GetInt("pages") != 1 || r.GetString("error") != "" || r.GetString("requested_by") != s.Demo.Users["jwagner"].Id {
 		t.Fatalf("fax record: attempts %d pages %d error %q", r.GetInt("attempts"), r.GetInt("pages"), r.GetString("error"))
 	}
-	eventually(t, "the system message", 5*time.Second, func() bool {
+	eventually(t, "the system message", 15*time.Second, func() bool {
 		return countRecords(t, s.App, "messages", `channel = {:c} && source = "system" && body = "Fax an 0221 12345 gesendet (1 Seite)"`, dbx.Params{"c": h.flood.Id}) == 1
 	})
 }
@@ -301,7 +301,7 @@ func testBusyRetriesThenFails(t *testing.T, h *sendHarness) {
 	if r.GetInt("attempts") != 3 || r.GetString("error") != "Die Gegenstelle ist besetzt." {
 		t.Fatalf("failed fax: attempts %d error %q", r.GetInt("attempts"), r.GetString("error"))
 	}
-	eventually(t, "the failure message", 5*time.Second, func() bool {
+	eventually(t, "the failure message", 15*time.Second, func() bool {
 		return countRecords(t, s.App, "messages", `channel = {:c} && source = "system" && body = "Fax an +49 30 1234 fehlgeschlagen: Die Gegenstelle ist besetzt."`, dbx.Params{"c": h.flood.Id}) == 1
 	})
 }
@@ -426,13 +426,13 @@ func testInboxRefusesBadPayloadsAndDuplicates(t *testing.T, s *testkit.Server) {
 	for range 3 {
 		c.Publish("crisisroom/fax/faxremote/inbox", 1, false, payload).WaitTimeout(5 * time.Second)
 	}
-	eventually(t, "the fax", 10*time.Second, func() bool {
+	eventually(t, "the fax", 20*time.Second, func() bool {
 		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) >= 1
 	})
 	// A later, different fax is stored after the duplicates were handled, in order.
 	other := variant(func(m *fax.InboxMessage) { m.ID = "def456" })
 	c.Publish("crisisroom/fax/faxremote/inbox", 1, false, other).WaitTimeout(5 * time.Second)
-	eventually(t, "the second fax", 10*time.Second, func() bool {
+	eventually(t, "the second fax", 20*time.Second, func() bool {
 		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) >= 2
 	})
 	time.Sleep(200 * time.Millisecond) // let any straggling duplicate be written, if it would be
@@ -498,7 +498,7 @@ func testQueuedUntilDeviceOnline(t *testing.T, s *testkit.Server) {
 	}
 	res, _ := json.Marshal(fax.SendResultMessage{ID: id, Status: "sent", Pages: 1, Attempt: 1})
 	c.Publish("crisisroom/fax/faxaway/send/result", 1, false, res).WaitTimeout(5 * time.Second)
-	eventually(t, "sent", 10*time.Second, func() bool {
+	eventually(t, "sent", 20*time.Second, func() bool {
 		r, _ := s.App.FindRecordById("faxes", id)
 		return r.GetString("status") == "sent"
 	})
@@ -568,7 +568,7 @@ func testDriverFollowsItsRecord(t *testing.T, h *sendHarness) {
 		t.Fatal(err)
 	}
 	// Sends now go through the second modem.
-	eventually(t, "the driver on the new port", 10*time.Second, func() bool {
+	eventually(t, "the driver on the new port", 20*time.Second, func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle"
 	})
@@ -593,17 +593,17 @@ func testDriverFollowsItsRecord(t *testing.T, h *sendHarness) {
 	if err := s.App.Save(dev); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the driver to stop", 10*time.Second, func() bool {
+	eventually(t, "the driver to stop", 20*time.Second, func() bool {
 		return !hardware.FaxesOf(s.App).Running(dev.Id)
 	})
 
 	// A deleted device's driver stops too.
 	gone, _ := addFaxDevice(t, s, "faxgone", s.Demo.Orgs["KS"].Id, h.flood.Id, map[string]any{"port": second.Path()})
-	eventually(t, "the new device's driver", 10*time.Second, func() bool { return hardware.FaxesOf(s.App).Running(gone.Id) })
+	eventually(t, "the new device's driver", 20*time.Second, func() bool { return hardware.FaxesOf(s.App).Running(gone.Id) })
 	if err := s.App.Delete(gone); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deleted device's driver to stop", 10*time.Second, func() bool { return !hardware.FaxesOf(s.App).Running(gone.Id) })
+	eventually(t, "the deleted device's driver to stop", 20*time.Second, func() bool { return !hardware.FaxesOf(s.App).Running(gone.Id) })
 }
 
 // One appliance for the checks that need no modem of their own: each uses its own
@@ -637,7 +637,7 @@ func TestFaxSurvivesApplianceRestart(t *testing.T) {
 	busy.SetFault(sim.FaultBusy)
 	flood := s.Demo.Channels["Hochwasser Rhein"]
 	dev, _ := addFaxDevice(t, s, "faxrestart", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{"port": busy.Path(), "retry_delays_ms": []int{600000}})
-	eventually(t, "the line idle", 10*time.Second, func() bool {
+	eventually(t, "the line idle", 20*time.Second, func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle"
 	})
@@ -677,7 +677,7 @@ func TestFaxSurvivesApplianceRestart(t *testing.T) {
 		d, _ := s2.App.FindRecordById("devices", dev.Id)
 		t.Fatalf("the fax was not sent after the restart (status %q, dispatched %v; device state %q config %s, driven %v)", r.GetString("status"), r.GetBool("dispatched"), d.GetString("state"), d.GetString("config"), hardware.FaxesOf(s2.App).Running(dev.Id))
 	}
-	eventually(t, "sent after the restart", 10*time.Second, func() bool {
+	eventually(t, "sent after the restart", 20*time.Second, func() bool {
 		r, _ := s2.App.FindRecordById("faxes", id)
 		return r.GetString("status") == "sent"
 	})
