@@ -4,4 +4,7 @@ export default [
   './admin.js',
   './fax.js',
   './invitations.js',
+  './situation.js',
+  './sirens.js',
+  './devices.js',
 ];

@@ -1,0 +1,219 @@
+// "Geräte": host operators add the room's devices (sirens, relays, boards, fax), hand
+// out their MQTT credentials once (text and QR code), and see who is there right now.
+// The server makes the password and checks every right; this screen shows its answers.
+
+import { addStrings, t } from '../i18n.js';
+import { h, clear, dialog, fmtTime, orgChip } from '../ui.js';
+
+addStrings({
+  de: {
+    dev_title: 'Geräte', dev_add: 'Gerät hinzufügen', dev_name: 'Bezeichnung', dev_username: 'Gerätename (MQTT-Benutzer)',
+    dev_kind: 'Art', dev_driver: 'Treiber', dev_topic: 'Eigenes Thema (Tasmota-Topic, Shelly-ID, Präfix)', dev_zone: 'Zone',
+    dev_channel: 'Kanal', dev_org: 'Organisation', dev_outdoor: 'Außensirene (zweite Bedienperson nötig)', dev_create: 'Anlegen',
+    dev_boardChannels: 'Blitz/Sofort aus diesen Kanälen zeigen', dev_none: 'Noch keine Geräte.', dev_online: 'online', dev_offline: 'offline',
+    dev_lastSeen: 'zuletzt {time}', dev_never: 'nie gesehen', dev_state: 'Zustand', dev_actions: 'Aktionen', dev_history: 'Verlauf',
+    dev_newPassword: 'Neues Passwort', dev_newPasswordQ: 'Neues Passwort für {name}? Das alte gilt dann nicht mehr, das Gerät wird getrennt.',
+    dev_credentials: 'Zugangsdaten für {name}', dev_once: 'Nur jetzt sichtbar: notieren oder den QR-Code mit dem Gerät scannen. Gespeichert wird nur ein Hash.',
+    dev_password: 'Passwort', dev_url: 'MQTT-Adresse', dev_copy: 'Kopieren', dev_copied: 'Kopiert.', dev_historyOf: 'Verlauf von {name}',
+    dev_activations: 'Sirenen-Auslösungen', dev_audit: 'Protokoll', dev_noHistory: 'Keine Einträge.', dev_kiosk: 'Tafel öffnen',
+    dev_channelNone: '– keiner –', dev_kind_fax: 'Fax', dev_kind_siren: 'Sirene', dev_kind_board: 'Lagetafel', dev_kind_relay: 'Relais / Leuchte',
+    dev_kind_bridge: 'Brücke', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Geräte verwalten Bedienpersonen des Krisenstabs.',
+  },
+  en: {
+    dev_title: 'Devices', dev_add: 'Add device', dev_name: 'Label', dev_username: 'Device name (MQTT user)',
+    dev_kind: 'Kind', dev_driver: 'Driver', dev_topic: 'Own topic (Tasmota topic, Shelly id, prefix)', dev_zone: 'Zone',
+    dev_channel: 'Channel', dev_org: 'Organisation', dev_outdoor: 'Outdoor siren (needs a second operator)', dev_create: 'Create',
+    dev_boardChannels: 'Show Blitz/Sofort of these channels', dev_none: 'No devices yet.', dev_online: 'online', dev_offline: 'offline',
+    dev_lastSeen: 'last {time}', dev_never: 'never seen', dev_state: 'State', dev_actions: 'Actions', dev_history: 'History',
+    dev_newPassword: 'New password', dev_newPasswordQ: 'New password for {name}? The old one stops working and the device is disconnected.',
+    dev_credentials: 'Credentials for {name}', dev_once: 'Shown only now: write them down or scan the QR code with the device. Only a hash is stored.',
+    dev_password: 'Password', dev_url: 'MQTT address', dev_copy: 'Copy', dev_copied: 'Copied.', dev_historyOf: 'History of {name}',
+    dev_activations: 'Siren activations', dev_audit: 'Audit log', dev_noHistory: 'No entries.', dev_kiosk: 'Open board',
+    dev_channelNone: '– none –', dev_kind_fax: 'Fax', dev_kind_siren: 'Siren', dev_kind_board: 'Status board', dev_kind_relay: 'Relay / light',
+    dev_kind_bridge: 'Bridge', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Devices are managed by the crisis staff\'s operators.',
+  },
+});
+
+const drivers = {
+  siren: ['tasmota', 'shelly1', 'shelly2', 'homeassistant', 'native'],
+  relay: ['shelly1', 'shelly2', 'tasmota', 'homeassistant', 'native'],
+  board: ['kiosk', 'awtrix', 'wled', 'alpha'],
+  fax: ['fax-class2'],
+  bridge: ['fax-class2', 'alpha'],
+  sensor: ['native'],
+};
+const items = r => (r && r.items) || [];
+const q = s => encodeURIComponent(s);
+
+export function presence(d) {
+  return h('span.dev-presence' + (d.online ? '.on' : ''), { dataset: { online: d.online ? '1' : '0' } },
+    d.online ? t('dev_online') : t('dev_offline'),
+    h('span.muted.small', ' · ', d.last_seen ? t('dev_lastSeen', { time: fmtTime(d.last_seen) }) : t('dev_never')));
+}
+
+export function injectDeviceStyles() {
+  if (document.getElementById('dev-styles')) return;
+  document.head.append(h('style#dev-styles', `
+.dev-presence { font-weight: 700; color: #a00; white-space: nowrap; }
+.dev-presence::before { content: "● "; }
+.dev-presence.on { color: #1b5e20; }
+.creds { display: grid; grid-template-columns: auto 1fr; gap: .4rem .8rem; align-items: center; }
+.creds code { font-size: 1.05rem; background: #f3f4f7; padding: .2rem .4rem; border-radius: 6px; overflow-wrap: anywhere; }
+.creds-qr { display: block; margin: .8rem auto 0; width: 240px; height: 240px; image-rendering: pixelated; }
+.outdoor { background: #ffe0b2; color: #6a3b00; font-weight: 700; font-size: .78rem; padding: 0 .4rem; border-radius: 5px; }
+`));
+}
+
+export default {
+  id: 'devices',
+  title: { de: 'Geräte', en: 'Devices' },
+  icon: 'antenna',
+  visible: ctx => ctx.hostOperator,
+  render(el, ctx) {
+    injectDeviceStyles();
+    const page = h('div.view-page');
+    el.append(page);
+    if (!ctx.hostOperator) { page.append(h('div.panel', h('p', t('dev_onlyOperators')))); return () => {}; }
+    const listBox = h('section.panel');
+    const formBox = h('section.panel');
+    page.append(listBox, formBox);
+    let alive = true, devices = [], orgs = [], channels = [];
+    const rows = new Map();
+
+    const orgOf = id => orgs.find(o => o.id === id);
+    function row(d) {
+      const tr = h('tr', { dataset: { device: d.id, username: d.username } },
+        h('td', h('b', d.name || d.username), h('div.muted.small', d.username), d.outdoor ? h('span.outdoor', 'Außen / outdoor') : null),
+        h('td', t('dev_kind_' + d.kind), h('div.muted.small', d.driver || '')),
+        h('td', d.topic || '–', d.zone ? h('div.muted.small', t('dev_zone') + ': ' + d.zone) : null),
+        h('td', orgChip(orgOf(d.organisation))),
+        h('td.state', presence(d)),
+        h('td',
+          h('button.btn', { type: 'button', onclick: () => history(d) }, t('dev_history')), ' ',
+          h('button.btn', { type: 'button', onclick: () => newPassword(d) }, t('dev_newPassword')), ' ',
+          d.kind === 'board' && d.driver === 'kiosk' ? h('a.btn', { href: '/board/' + encodeURIComponent(d.username), target: '_blank', rel: 'noopener' }, t('dev_kiosk')) : null));
+      return tr;
+    }
+    function renderList() {
+      rows.clear();
+      const body = h('tbody', devices.map(d => { const r = row(d); rows.set(d.id, r); return r; }));
+      clear(listBox, h('h2', t('dev_title')),
+        devices.length ? h('div', { style: { overflowX: 'auto' } }, h('table.list#devices',
+          h('thead', h('tr', ['dev_name', 'dev_kind', 'dev_topic', 'dev_org', 'dev_state', 'dev_actions'].map(k => h('th', t(k))))), body))
+          : h('p.muted', t('dev_none')));
+    }
+
+    async function load() {
+      const [d, o, c] = await Promise.all([
+        ctx.api.get('/api/collections/devices/records?perPage=500&sort=name'),
+        ctx.api.get('/api/collections/organisations/records?perPage=200&sort=name'),
+        ctx.api.get(`/api/collections/channels/records?perPage=500&sort=name&filter=${q(`archived = false && (kind = 'shared' || kind = 'org')`)}`),
+      ]);
+      if (!alive) return;
+      devices = items(d); orgs = items(o); channels = items(c);
+      renderList();
+      renderForm();
+    }
+
+    function renderForm() {
+      const f = {
+        name: h('input', { maxlength: 120, required: true }),
+        username: h('input', { maxlength: 48, required: true, pattern: '[a-z0-9][a-z0-9_-]*', autocapitalize: 'off', spellcheck: false }),
+        kind: h('select', Object.keys(drivers).map(k => h('option', { value: k }, t('dev_kind_' + k)))),
+        driver: h('select'),
+        topic: h('input', { maxlength: 120 }),
+        zone: h('input', { maxlength: 60, pattern: '[a-z0-9_-]*' }),
+        org: h('select', orgs.map(o => h('option', { value: o.id, selected: o.kind === 'host' }, o.name))),
+        channel: h('select', h('option', { value: '' }, t('dev_channelNone')), channels.map(c => h('option', { value: c.id }, c.name))),
+        outdoor: h('input', { type: 'checkbox' }),
+      };
+      const boardChans = channels.filter(c => c.kind === 'shared').map(c => ({ c, cb: h('input', { type: 'checkbox', value: c.id }) }));
+      const boardBox = h('div.orgpick', { role: 'group', 'aria-label': t('dev_boardChannels') }, boardChans.map(({ c, cb }) => h('label', cb, ' ', c.name)));
+      const boardField = h('div', h('p.field', t('dev_boardChannels')), boardBox);
+      const outdoorField = h('label', f.outdoor, ' ', t('dev_outdoor'));
+      const syncKind = () => {
+        clear(f.driver, drivers[f.kind.value].map(x => h('option', { value: x }, x)));
+        boardField.hidden = f.kind.value !== 'board';
+        outdoorField.hidden = f.kind.value !== 'siren';
+      };
+      f.kind.onchange = syncKind;
+      syncKind();
+      f.name.oninput = () => {
+        if (f.username.dataset.touched) return;
+        f.username.value = f.name.value.toLowerCase().replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/ß/g, 'ss').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+      };
+      f.username.oninput = () => { f.username.dataset.touched = '1'; };
+      const lbl = (key, input) => h('label', t(key), input);
+      const form = h('form#device-form',
+        h('div.grid-form', lbl('dev_name', f.name), lbl('dev_username', f.username), lbl('dev_kind', f.kind), lbl('dev_driver', f.driver),
+          lbl('dev_topic', f.topic), lbl('dev_zone', f.zone), lbl('dev_org', f.org), lbl('dev_channel', f.channel)),
+        h('p', outdoorField), boardField,
+        h('button.btn.primary', { type: 'submit' }, t('dev_create')));
+      form.onsubmit = async ev => {
+        ev.preventDefault();
+        const body = {
+          name: f.name.value.trim(), username: f.username.value.trim(), kind: f.kind.value, driver: f.driver.value,
+          topic: f.topic.value.trim(), zone: f.zone.value.trim(), organisation: f.org.value, channel: f.channel.value,
+          outdoor: f.kind.value === 'siren' && f.outdoor.checked,
+        };
+        if (body.kind === 'board') body.config = { channels: boardChans.filter(b => b.cb.checked).map(b => b.c.id) };
+        try {
+          const r = await ctx.api.post('/api/crisisroom/devices', body);
+          showCredentials(r);
+          form.reset(); delete f.username.dataset.touched; syncKind();
+          await load();
+        } catch (e) { ctx.toast(e.message, 'error'); }
+      };
+      clear(formBox, h('h2', t('dev_add')), form);
+    }
+
+    function showCredentials(r) {
+      const copy = text => h('button.btn', { type: 'button', onclick: async () => {
+        try { await navigator.clipboard.writeText(text); ctx.toast(t('dev_copied')); } catch { /* the text stays visible */ }
+      } }, t('dev_copy'));
+      dialog(t('dev_credentials', { name: r.record.name || r.username }), [
+        h('p.notice', t('dev_once')),
+        h('div.creds#credentials',
+          h('span', t('dev_username')), h('code#cred-username', r.username),
+          h('span', t('dev_password')), h('span', h('code#cred-password', r.password), ' ', copy(r.password)),
+          h('span', t('dev_url')), h('span', h('code#cred-url', r.mqtt_url), ' ', copy(r.mqtt_url))),
+        r.qr ? h('img.creds-qr', { src: r.qr, alt: 'QR: ' + r.mqtt_url }) : null,
+      ], { wide: true });
+    }
+
+    async function newPassword(d) {
+      if (!(await ctx.confirmDialog(t('dev_newPasswordQ', { name: d.name || d.username }), t('dev_newPassword')))) return;
+      try { showCredentials(await ctx.api.post(`/api/crisisroom/devices/${d.id}/password`)); }
+      catch (e) { ctx.toast(e.message, 'error'); }
+    }
+
+    async function history(d) {
+      try {
+        const r = await ctx.api.get(`/api/crisisroom/devices/${d.id}/history`);
+        const acts = r.activations || [], audit = r.audit || [];
+        dialog(t('dev_historyOf', { name: d.name || d.username }), [
+          h('h3', t('dev_activations')),
+          acts.length ? h('table.list', h('tbody', acts.map(a => h('tr',
+            h('td', fmtTime(a.created)), h('td', a.signal), h('td', h('b', a.state)), h('td.small', a.reason || ''))))) : h('p.muted', t('dev_noHistory')),
+          h('h3', t('dev_audit')),
+          audit.length ? h('table.list', h('tbody', audit.map(x => h('tr',
+            h('td', fmtTime(x.created)), h('td', x.action), h('td', x.actor_name || '–'))))) : h('p.muted', t('dev_noHistory')),
+        ], { wide: true });
+      } catch (e) { ctx.toast(e.message, 'error'); }
+    }
+
+    const unsub = ctx.realtime.subscribe('devices/*', ev => {
+      if (!alive || !ev || !ev.record) return;
+      const d = ev.record;
+      const i = devices.findIndex(x => x.id === d.id);
+      if (ev.action === 'delete') { if (i >= 0) devices.splice(i, 1); renderList(); return; }
+      if (i < 0) { devices.push(d); renderList(); return; }
+      devices[i] = d;
+      const old = rows.get(d.id);
+      if (old) { const r = row(d); old.replaceWith(r); rows.set(d.id, r); }
+    });
+    const unre = ctx.realtime.onReconnect(() => load().catch(() => {}));
+    load().catch(e => { if (alive) clear(listBox, h('p.error', e.message)); });
+    return () => { alive = false; unsub(); unre(); };
+  },
+};
