@@ -3,7 +3,7 @@
 // message of a channel or a text of one's own. The server decides who may fax what
 // through which device; this screen shows its answer in clear words.
 
-import { addStrings, t } from '../i18n.js';
+import { addStrings, t, lang } from '../i18n.js';
 import { h, clear, fmtTime, icon } from '../ui.js';
 import { fileToken } from '../api.js';
 
@@ -86,7 +86,8 @@ export default {
       const parts = [];
       if (f.status === 'retrying' || (f.status === 'failed' && f.attempts > 1)) parts.push(t('fax_attempt', { n: f.attempts }));
       if (f.status === 'retrying' && f.next_attempt) parts.push(t('fax_nextAt', { time: fmtTime(f.next_attempt) }));
-      if (f.error) parts.push(f.error);
+      const reason = lang() === 'en' && f.error_en ? f.error_en : f.error;
+      if (reason) parts.push(reason);
       if (f.status === 'queued' && !f.dispatched) parts.push(t('fax_queuedOffline'));
       return parts.join(' · ');
     }
