@@ -2,12 +2,11 @@ package hardware
 
 import (
 	"log/slog"
-
-	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/packets"
 	"strings"
 	"sync"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 )
@@ -18,7 +17,7 @@ import (
 // in package fax and knows only MQTT topics.
 //
 //	crisisroom/fax/<device>/inbox        device → appliance: a received fax
-//	crisisroom/fax/<device>/send         appliance → device: {"id","number","text"|"pages"}
+//	crisisroom/fax/<device>/send         appliance → device: {"id","number","text"|"document"}
 //	crisisroom/fax/<device>/send/result  device → appliance: retrying, sent or failed
 //	crisisroom/fax/<device>/status       device → appliance, retained: the line's state
 type Faxes struct {
