@@ -151,6 +151,27 @@ func TestMessagingSend(t *testing.T) {
 		if !found {
 			t.Fatalf("file not listed: %v", files)
 		}
+		// a file in KS intern: members of other organisations cannot fetch it, and once its
+		// message is deleted nobody but the room's IT can
+		abecker := mxAs(s, t, "abecker")
+		f = newMxForm(t, map[string]string{"channel": ksIntern, "author": s.Demo.Users["abecker"].Id, "body": "Dienstplan"}, "dienstplan.txt", []byte("Schicht A"))
+		ksMsg := abecker.obj(t, 200, "POST", "/api/collections/messages/records", f)
+		ksFile := "/api/files/messages/" + mxStr(ksMsg, "id") + "/" + strings.Trim(mxStr(ksMsg, "attachments"), `["]`)
+		polTok := mxStr(lneumann.obj(t, 200, "POST", "/api/files/token", nil), "token")
+		if status, _, _ := lneumann.call(t, "GET", ksFile+"?token="+polTok, nil); status == 200 {
+			t.Fatal("a police member downloaded a file of KS intern")
+		}
+		ksTok := mxStr(abecker.obj(t, 200, "POST", "/api/files/token", nil), "token")
+		if status, _, _ := abecker.call(t, "GET", ksFile+"?token="+ksTok, nil); status != 200 {
+			t.Fatalf("member download in KS intern: %d", status)
+		}
+		abecker.obj(t, 200, "PATCH", "/api/collections/messages/records/"+mxStr(ksMsg, "id"), map[string]any{"deleted": true})
+		if status, _, _ := abecker.call(t, "GET", ksFile+"?token="+ksTok, nil); status == 200 {
+			t.Fatal("the file of a deleted message is still served")
+		}
+		if list := mxItems(abecker.obj(t, 200, "GET", "/api/crisisroom/channels/"+ksIntern+"/files", nil)); len(list) != 0 {
+			t.Fatalf("files of a deleted message listed: %v", list)
+		}
 		if n := count("body = 'Anhang'", nil); n != 0 {
 			t.Fatalf("refused uploads left %d messages", n)
 		}
