@@ -85,7 +85,7 @@ func startServer(ctx context.Context, bin, dataDir, logPath string) (*server, er
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "serve", "--dir", dataDir, "--http", addr, "--mqtt", "off")
+	cmd := exec.Command(bin, "serve", "--dir", dataDir, "--http", addr, "--https", "off", "--mdns=false", "--mqtt", "off")
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
