@@ -33,6 +33,19 @@ func TestAdminManagesMembersAndSignsOut(t *testing.T) {
 	}
 	admin.Screenshot("admin")
 
+	// A new org channel reaches every member of the organisation; archiving keeps it.
+	admin.Run(evalJS(`(() => { const f = [...document.querySelectorAll('form.grid-form')].find(f => f.closest('section').querySelector('h2').textContent.startsWith('Kanäle'));
+		const [name, topic] = f.querySelectorAll('input'); name.value = 'POL Fahndung'; topic.value = 'Vermisste Personen'; f.requestSubmit(); return true; })()`))
+	member.Wait(`[...document.querySelectorAll('button.chan .chan-name')].some(n => n.textContent === 'POL Fahndung')`, "the new org channel at the member, live")
+	admin.Click(`[...document.querySelectorAll('tr[data-channel]')].find(r => r.querySelector('input').value === 'POL Fahndung')?.querySelectorAll('button')[1]`, "Archivieren")
+	admin.Click(`document.querySelector('dialog[open] footer button.primary')`, "confirm")
+	admin.Wait(`[...document.querySelectorAll('tr[data-channel]')].some(r => r.querySelector('input').value === 'POL Fahndung' && r.textContent.includes('archiviert'))`, "the channel shown as archived")
+	fahndung, err := s.App.FindFirstRecordByData("channels", "name", "POL Fahndung")
+	if err != nil || !fahndung.GetBool("archived") {
+		t.Fatalf("the channel is not archived on the server (%v)", err)
+	}
+	member.Wait(`![...document.querySelectorAll('button.chan .chan-name')].some(n => n.textContent === 'POL Fahndung')`, "the archived channel gone from the member's list, live")
+
 	admin.Click(row+`.querySelectorAll('button')[0]`, "Überall abmelden")
 	admin.Click(`document.querySelector('dialog[open] footer button.primary')`, "confirm")
 	member.Wait(`!!document.querySelector('#identity')`, "the sign-in form on the signed-out member's screen")

@@ -147,6 +147,8 @@ func HasMessage(body string) string {
 func (p *Person) Screenshot(name string) {
 	p.t.Helper()
 	path := filepath.Join(RepoRoot(), "docs", "screenshots", name+".png")
+	// Notices from earlier steps would cover the picture.
+	p.Run(chromedp.Evaluate(`document.querySelectorAll('.toast').forEach(e => e.remove())`, nil))
 	var buf []byte
 	// Quality 100 makes chromium encode PNG; below it, JPEG.
 	p.Run(chromedp.FullScreenshot(&buf, 100))

@@ -166,6 +166,21 @@ func TestUploadShowsProgress(t *testing.T) {
 	pol.Wait(`[...document.querySelectorAll('.toast.error')].some(e => e.textContent.includes('zu-gross.pdf') && e.textContent.includes('25 MB'))`, "the size refusal in words")
 	pol.Wait(`document.querySelector('.staged').hidden`, "nothing staged")
 
+	// Dropped and pasted files are staged like picked ones; a program is refused in words.
+	pol.Run(evalJS(`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(['Pegelliste'], 'pegel.csv', {type: 'text/csv'}));
+		dt.items.add(new File(['MZ'], 'update.exe', {type: 'application/x-msdownload'}));
+		document.querySelector('section.channel').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		const cb = new DataTransfer();
+		cb.items.add(new File(['Notiz'], 'notiz.txt', {type: 'text/plain'}));
+		document.querySelector('#composer-text').dispatchEvent(new ClipboardEvent('paste', {clipboardData: cb, bubbles: true, cancelable: true}));
+		return true; })()`))
+	pol.Wait(`(() => { const s = document.querySelector('.staged').textContent; return s.includes('pegel.csv') && s.includes('notiz.txt') && !s.includes('update.exe'); })()`, "dropped and pasted files staged")
+	pol.Wait(`[...document.querySelectorAll('.toast.error')].some(e => e.textContent.includes('update.exe') && e.textContent.includes('Programm'))`, "the program refused in words")
+	pol.Run(evalJS(`for (let b; (b = document.querySelector('.staged button.icon'));) b.click(); true`))
+	pol.Wait(`document.querySelector('.staged').hidden`, "staged files removed")
+
 	pic := filepath.Join(dir, "lagekarte.png")
 	writePNG(t, pic, 6<<20)
 	pol.Run(chromedp.SetUploadFiles(`#file-input`, []string{pic}, chromedp.ByQuery))

@@ -250,6 +250,9 @@ export async function refreshUnread() {
   try {
     unread = await api.get('/api/crisisroom/unread') || {};
     renderTenants();
+    // The tab shows the count too, for those who keep crisisroom in a background tab.
+    const n = Object.values(unread).reduce((a, b) => a + (b || 0), 0);
+    document.title = (n ? `(${n}) ` : '') + t('appTitle');
   } catch { /* keep the last counts */ }
 }
 
