@@ -3,9 +3,11 @@ package hooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -94,6 +96,11 @@ func (en *enrolment) serveHTTPS(e *core.ServeEvent) error {
 		return te.Next()
 	})
 	app.Logger().Info("HTTPS listening", "addr", ln.Addr().String(), "fingerprint", a.Fingerprint())
+	if !en.cfg.Quiet {
+		// The operator reads the fingerprint off the terminal to compare it on phones.
+		fmt.Fprintf(os.Stderr, "  HTTPS: %s/\n  Zertifikat einrichten / set up the certificate: http://%s/trust.html\n  CA SHA-256: %s\n\n",
+			en.linkBase(""), LinkHost(en.cfg.HTTPAddr), a.Fingerprint())
+	}
 	return nil
 }
 
