@@ -62,4 +62,14 @@ func TestJoinPageSignsTheNewPersonIn(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("trust page", func(t *testing.T) {
+		var tr struct{ Fingerprint string }
+		if st := API(t, s, "jwagner", "GET", "/api/crisisroom/trust", nil, &tr); st != 200 {
+			t.Fatal(st)
+		}
+		p := &Person{Ctx: b.NewContext(outer, 60*time.Second), Username: "trust", t: t}
+		p.Run(chromedp.Navigate(s.URL + "/trust.html"))
+		p.Wait(`document.getElementById('fp').textContent === `+JSString("SHA-256: "+tr.Fingerprint), "the fingerprint on the trust page")
+	})
 }
