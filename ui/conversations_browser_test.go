@@ -27,6 +27,17 @@ func TestConversationsAndTenantSwitch(t *testing.T) {
 	fw.SwitchTenant("KLM")
 	fw.Wait(names+`.includes('KLM intern') && !`+names+`.includes('FW intern')`, "the clinic's channels, and only those of its tenant")
 	fw.Wait(`getComputedStyle(document.querySelector('header.top')).borderBottomColor === 'rgb(46, 125, 50)'`, "the clinic's colour as accent")
+	// A Blitz in the fire brigade's own channel reaches him while he looks at the clinic.
+	fw.Click(`document.querySelector('.flash-banner .ack-big')`, "acknowledge the demo Blitz")
+	fw.Wait(`!document.querySelector('.flash-banner')`, "no banner")
+	if code := API(t, s, "kvogel", "POST", "/api/collections/messages/records", map[string]any{
+		"channel": s.Demo.Channels["FW intern"].Id, "author": s.Demo.Users["kvogel"].Id, "body": "BLITZ: Drehleiter 2 ausgefallen", "priority": "flash",
+	}, nil); code != 200 {
+		t.Fatalf("Blitz in FW intern: HTTP %d", code)
+	}
+	fw.Wait(`[...document.querySelectorAll('.flash-banner .flash-body')].some(b => b.textContent === 'BLITZ: Drehleiter 2 ausgefallen')`, "the Blitz of another tenant")
+	fw.Click(`document.querySelector('.flash-banner .ack-big')`, "acknowledge it")
+	fw.Wait(`!document.querySelector('.flash-banner')`, "the banner gone")
 	fw.SwitchTenant("FW")
 	fw.Wait(names+`.includes('FW intern') && !`+names+`.includes('KLM intern')`, "back in the fire brigade")
 

@@ -24,8 +24,13 @@ const list = r => Array.isArray(r) ? r : (r && (r.items || r.channels || r.messa
 const isImage = name => /\.(png|jpe?g|gif|webp|bmp|svg)$/i.test(name);
 const fileUrl = (msgId, name) => `/api/files/messages/${encodeURIComponent(msgId)}/${encodeURIComponent(name)}`;
 
-export function createMessaging({ api, me, realtime, toast, refreshUnread, getTenant }) {
-  let channels = [], channelsFor = '', current = null;
+export function createMessaging({ api, me, realtime, toast, refreshUnread: refreshNow, getTenant }) {
+  // Many messages at once must not mean as many unread queries.
+  let unreadTimer = 0;
+  const refreshUnread = () => { clearTimeout(unreadTimer); unreadTimer = setTimeout(refreshNow, 300); };
+  // channels: the list of the tenant in view; allChannels: every channel of the person,
+  // all of them subscribed, so a Blitz reaches them whichever tenant they look at.
+  let channels = [], allChannels = [], channelsFor = '', current = null;
   const subs = new Map();              // channel id -> unsubscribe
   const msgs = new Map();              // message id -> record (open channel)
   const flashes = new Map();           // message id -> record waiting for my acknowledgement
@@ -62,6 +67,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     refreshUnread();
     if (current) loadNewer();
     if (ui) loadChannels(true);
+    loadAll();
   });
   // Opened without a connection (history and channel list from the cache): load for real
   // as soon as the realtime connection stands.
@@ -74,6 +80,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
   const onOnline = () => sender.flush();
   window.addEventListener('online', onOnline);
   sender.flush();
+  loadAll();
 
   // ---- channels ----------------------------------------------------------------
   async function loadChannels(keepCurrent) {
@@ -91,15 +98,21 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     }
     subscribeAll();
     renderChannelList();
-    checkFlashes();
     if (keepCurrent && current) {
       const fresh = channels.find(c => c.id === current.id);
       if (fresh) { current = fresh; renderHeader(); }
     }
   }
 
+  async function loadAll() {
+    try { allChannels = list(await api.get('/api/crisisroom/channels')); } catch { return; }
+    subscribeAll();
+    checkFlashes();
+  }
+  const findChannel = id => channels.find(x => x.id === id) || allChannels.find(x => x.id === id);
+
   function subscribeAll() {
-    const want = new Set(channels.map(c => c.id));
+    const want = new Set([...channels, ...allChannels].map(c => c.id));
     for (const [id, un] of subs) if (!want.has(id)) { un(); subs.delete(id); }
     for (const id of want) if (!subs.has(id)) subs.set(id, realtime.subscribe('channels/' + id, ev => onEvent(id, ev)));
   }
@@ -205,7 +218,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
 
   // A Blitz may wait in a channel that is not open: look at channels that report one.
   async function checkFlashes() {
-    for (const c of channels.filter(c => c.flash_unacked > 0)) {
+    for (const c of allChannels.filter(c => c.flash_unacked > 0)) {
       try {
         const r = await api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`);
         await learnMyAcks(list(r).map(m => ({ ...m, channel: m.channel || c.id })));
@@ -457,13 +470,14 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
     const box = document.getElementById('banners');
     if (!box) return;
     clear(box, [...flashes.values()].map(rec => {
-      const c = channels.find(x => x.id === rec.channel);
+      const c = findChannel(rec.channel);
+      const here = channels.some(x => x.id === rec.channel);
       return h('div.flash-banner', { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
         h('div.flash-head', h('span.flash-tag', icon('bolt', 16), ' ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span', '· ', channelTitle(c)) : null),
         h('div.flash-body', rec.body || ''),
         h('div.flash-actions',
           h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('ackFlash')),
-          c ? h('button.btn.ghost', { type: 'button', onclick: () => { openChannel(c.id); setTimeout(() => jumpTo(rec.id), 300); } }, t('showInChannel')) : null));
+          c && here && ui ? h('button.btn.ghost', { type: 'button', onclick: () => { openChannel(c.id); setTimeout(() => jumpTo(rec.id), 300); } }, t('showInChannel')) : null));
     }));
     clearInterval(toneTimer);
     if (flashes.size) {
@@ -775,6 +789,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread, getTe
       renderHeader();
     }
     loadChannels(true);
+    loadAll();
   }
 
   return {
