@@ -90,6 +90,19 @@ func RegisterBoards(app core.App, b *Broker) *Boards {
 		}
 		return nil
 	})
+	// Who wrote an item is the signed-in person, whatever the request says; an item
+	// without an organisation belongs to the room (the host).
+	app.OnRecordCreateRequest("board_items").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Auth != nil && e.Auth.Collection().Name == "users" {
+			e.Record.Set("created_by", e.Auth.Id)
+		}
+		if e.Record.GetString("organisation") == "" {
+			if host := hooks.HostOrganisation(e.App); host != nil {
+				e.Record.Set("organisation", host.Id)
+			}
+		}
+		return e.Next()
+	})
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		e.Router.GET("/api/crisisroom/board", bo.handleBoard)
 		// /board/<device> is the kiosk page's short address.

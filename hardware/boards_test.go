@@ -133,3 +133,49 @@ func TestBoardViewAndPublishing(t *testing.T) {
 		t.Errorf("sirens/devices of the wrong organisation: %s", js)
 	}
 }
+
+// Board items are written by S2 of the crisis staff: host operators and host members
+// whose function names S2; read by live staff and boards, not by guests.
+func TestBoardItemsWrittenByS2(t *testing.T) {
+	r := startRoom(t, testkit.Options{})
+	r.device("tafel-s2", "board", "kiosk", "", "", "KS", false)
+	item := map[string]any{"title": "Lage 12:00", "severity": "warning", "created_by": r.Demo.Users["tkeller"].Id}
+	for _, who := range []string{"phoffmann", "tkeller", "lneumann", "gast.gutachter"} {
+		if code, out := r.api("POST", "/api/collections/board_items/records", who, item); code < 400 {
+			t.Errorf("%s wrote a board item: %d %v", who, code, out)
+		}
+	}
+	code, out := r.api("POST", "/api/collections/board_items/records", "jwagner", item)
+	if code != 200 || out["created_by"] != r.Demo.Users["jwagner"].Id || out["organisation"] != r.Demo.Orgs["KS"].Id {
+		t.Fatalf("operator: %d %v", code, out)
+	}
+	// A host member becomes S2: now they may.
+	m, err := r.App.FindFirstRecordByFilter("memberships", "user = {:u}", map[string]any{"u": r.Demo.Users["phoffmann"].Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Set("function", "S2 Lagekarte")
+	if err := r.App.Save(m); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := r.api("POST", "/api/collections/board_items/records", "phoffmann", item); code != 200 {
+		t.Fatalf("host member with S2: %d %v", code, out)
+	}
+	if code, out := r.api("GET", "/api/collections/board_items/records", "gast.gutachter", nil); code != 200 || out["totalItems"].(float64) != 0 {
+		t.Errorf("a guest lists board items: %d %v", code, out)
+	}
+	if code, out := r.api("GET", "/api/collections/board_items/records", "lneumann", nil); code != 200 || out["totalItems"].(float64) < 2 {
+		t.Errorf("staff cannot read board items: %d %v", code, out)
+	}
+	req, _ := http.NewRequest("POST", r.URL+"/api/collections/board_items/records", strings.NewReader(`{"title":"von der Tafel"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", r.deviceToken("tafel-s2"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 {
+		t.Errorf("a board wrote a board item: %d", resp.StatusCode)
+	}
+}

@@ -458,6 +458,7 @@ func (s *Sirens) onCreate(e *core.RecordEvent) error {
 		r.Set("confirm_by", by)
 		r.Set("reason", fmt.Sprintf("Außensirene: wartet bis %s auf Bestätigung durch eine zweite Bedienperson / outdoor siren: waiting for a second operator until %s", by.Local().Format("15:04:05"), by.UTC().Format("15:04:05 UTC")))
 	default:
+		r.Set("confirm_by", "")
 		s.decideStart(e.App, r, dev)
 	}
 	return e.Next()

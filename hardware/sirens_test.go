@@ -431,7 +431,7 @@ func TestSirenTopicsStayInTheirOrganisation(t *testing.T) {
 // A Blitz in a shared channel sets off the room alarm when the host wants it.
 func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 	r := startRoom(t, testkit.Options{})
-	d := r.device("alarm-stab", "relay", "shelly1", "alarm_stab", "stabsraum", "KS", false)
+	d := r.device("alarm-stab", "relay", "shelly1", "alarm_stab", "lagezentrum", "KS", false)
 	dev := r.sim(d)
 	dev.WaitFor("/command", "off", 5*time.Second)
 
@@ -461,7 +461,7 @@ func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	host.Set("blitz_room_alarm", true)
-	host.Set("room_alarm_zone", "stabsraum")
+	host.Set("room_alarm_zone", "lagezentrum")
 	host.Set("room_alarm_seconds", 20)
 	if err := r.App.Save(host); err != nil {
 		t.Fatal(err)
@@ -475,7 +475,7 @@ func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 	if _, ok := dev.WaitFor("/command", "on", 5*time.Second); !ok {
 		t.Fatal("Blitz did not set off the room alarm")
 	}
-	acts, _ := r.App.FindAllRecords("siren_activations")
+	acts, _ := r.App.FindAllRecords("siren_activations", dbx.HashExp{"device": d.Id})
 	if len(acts) != 1 || acts[0].GetString("signal") != "room_alarm" || acts[0].GetInt("duration") != 20 || acts[0].GetString("state") != "on" {
 		t.Fatalf("activations %v", acts)
 	}
@@ -539,5 +539,41 @@ func TestDemoSirensAreAlive(t *testing.T) {
 	r.await(id, "expired", state("expired"))
 	if n, _ := r.App.CountRecords("board_items"); n < 3 {
 		t.Errorf("%d demo board items", n)
+	}
+}
+
+// Every other driver end to end: OFF on arrival, ON with its device-side auto-off,
+// the echo confirms, the watchdog ends it.
+func TestSirenDriversEndToEnd(t *testing.T) {
+	r := startRoom(t, testkit.Options{})
+	for _, c := range []struct{ driver, topic, on, off string }{
+		{"shelly2", "sirenen/shelly-plus", `"on":true`, `"on":false`},
+		{"homeassistant", "ha/sirene-hof", `"state":"ON"`, `"state":"OFF"`},
+		{"native", "", `"state":"ON"`, `"state":"OFF"`},
+	} {
+		t.Run(c.driver, func(t *testing.T) {
+			d := r.device("s-"+c.driver, "siren", c.driver, c.topic, "zone-"+c.driver, "KS", false)
+			dev := r.sim(d)
+			if _, ok := dev.WaitFor("", c.off, 5*time.Second); !ok {
+				t.Fatal("no OFF on arrival")
+			}
+			code, a := r.sound("jwagner", d, siren.Test, 2)
+			if code != 200 || a["state"] != "on" {
+				t.Fatalf("sound: %d %v", code, a)
+			}
+			on, ok := dev.WaitFor("", c.on, 5*time.Second)
+			if !ok || on.Retained {
+				t.Fatalf("ON %+v", on)
+			}
+			if c.driver != "native" && !strings.Contains(on.Payload, "5") { // 2 s + 3 s margin
+				t.Errorf("no device-side auto-off in %s", on.Payload)
+			}
+			id := a["id"].(string)
+			r.await(id, "confirmed", func(a *core.Record) bool { return a.GetBool("confirmed") })
+			if _, ok := dev.WaitFor("", c.off, 5*time.Second); !ok {
+				t.Fatal("the watchdog sent no OFF")
+			}
+			r.await(id, "expired", state("expired"))
+		})
 	}
 }
