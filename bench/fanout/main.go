@@ -432,25 +432,9 @@ func printReport(cfg config, rep *report) {
 	w := cfg.Out
 	fmt.Fprintf(w, "\nFan-out benchmark: %d clients (one realtime connection each), %d organisations, %d shared channels of ~%d members; %s per rate; p99 bound %s; at most %d creates in flight\n\n",
 		cfg.Clients, cfg.Orgs, cfg.Channels, cfg.Clients/cfg.Channels, cfg.Duration, ms(cfg.Bound), cfg.Inflight)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "path\toffered/s\tcreated/s\tdelivered msg/s\tdeliveries/s\tcomplete\tcreate p50\tcreate p99\tp50\tp99\tmax\tserver RSS\tserver CPU\tbench CPU\tother CPU\terrors\tp99 ok\t")
-	for _, p := range rep.Paths {
-		if !p.Available {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p.Path)
-			continue
-		}
-		for _, s := range p.Steps {
-			complete := "-"
-			if s.Expected > 0 {
-				complete = fmt.Sprintf("%.2f%%", 100*float64(s.Deliveries)/float64(s.Expected))
-			}
-			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%.0f%%\t%d\t%s\t\n",
-				s.Path, s.Offered, s.CreatedPerSec, s.DeliveredPerSec, s.DeliveriesPerSec, complete,
-				ms(s.CreateP50), ms(s.CreateP99), ms(s.P50), ms(s.P99), ms(s.Max), mb(s.ServerRSS), 100*s.ServerCPU, 100*s.BenchCPU, 100*s.OtherCPU, s.Failed+s.Foreign, passWord(s))
-		}
+	if len(rep.Paths) > 0 {
+		printTable(w, rep)
 	}
-	tw.Flush()
-	fmt.Fprintln(w)
 	var fan, stock *pathReport
 	for _, p := range rep.Paths {
 		if !p.Available {
@@ -572,4 +556,26 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+func printTable(w io.Writer, rep *report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "path\toffered/s\tcreated/s\tdelivered msg/s\tdeliveries/s\tcomplete\tcreate p50\tcreate p99\tp50\tp99\tmax\tserver RSS\tserver CPU\tbench CPU\tother CPU\terrors\tp99 ok\t")
+	for _, p := range rep.Paths {
+		if !p.Available {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p.Path)
+			continue
+		}
+		for _, s := range p.Steps {
+			complete := "-"
+			if s.Expected > 0 {
+				complete = fmt.Sprintf("%.2f%%", 100*float64(s.Deliveries)/float64(s.Expected))
+			}
+			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%.0f%%\t%d\t%s\t\n",
+				s.Path, s.Offered, s.CreatedPerSec, s.DeliveredPerSec, s.DeliveriesPerSec, complete,
+				ms(s.CreateP50), ms(s.CreateP99), ms(s.P50), ms(s.P99), ms(s.Max), mb(s.ServerRSS), 100*s.ServerCPU, 100*s.BenchCPU, 100*s.OtherCPU, s.Failed+s.Foreign, passWord(s))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }
