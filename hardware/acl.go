@@ -177,7 +177,8 @@ func (c *deviceCache) drop(u string) { c.mu.Lock(); delete(c.m, u); c.mu.Unlock(
 // authHook authenticates devices against their auth records and enforces the ACL.
 type authHook struct {
 	mqtt.HookBase
-	b *Broker
+	b      *Broker
+	server *mqtt.Server
 }
 
 func (h *authHook) ID() string { return "crisisroom-devices" }
@@ -197,6 +198,12 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 		return false
 	}
 	if org, err := h.b.app.FindRecordById("organisations", rec.GetString("organisation")); err != nil || org.GetString("status") == "suspended" {
+		return false
+	}
+	// A client id in use by another device would take over that device's session and
+	// with it subscriptions that were granted to the other device.
+	if other, ok := h.server.Clients.Get(string(pk.Connect.ClientIdentifier)); ok && string(other.Properties.Username) != username {
+		h.b.log.Warn("MQTT client id of another device refused", "username", username, "client", string(pk.Connect.ClientIdentifier))
 		return false
 	}
 	h.b.devices.put(deviceFromRecord(rec))
@@ -221,10 +228,8 @@ func (h *authHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	}
 	username := string(cl.Properties.Username)
 	// A newer connection of the same device (a takeover) keeps it online.
-	if h.b.server != nil {
-		if other, ok := h.b.server.Clients.Get(cl.ID); ok && other != cl && !other.Closed() {
-			return
-		}
+	if other, ok := h.server.Clients.Get(cl.ID); ok && other != cl && !other.Closed() {
+		return
 	}
 	h.b.setPresence(username, false)
 }

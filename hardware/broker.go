@@ -108,7 +108,7 @@ func (b *Broker) start() error {
 		Capabilities: caps,
 		Logger:       slog.New(slog.NewTextHandler(discard{}, nil)),
 	})
-	if err := server.AddHook(&authHook{b: b}, nil); err != nil {
+	if err := server.AddHook(&authHook{b: b, server: server}, nil); err != nil {
 		return err
 	}
 
@@ -194,9 +194,11 @@ func (b *Broker) SubscribeFrom(filter string, handler func(username, topic strin
 	if server == nil {
 		return errBrokerDown
 	}
-	return server.Subscribe(filter, id, func(cl *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+	return server.Subscribe(filter, id, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+		// mochi hands inline handlers its own inline client, never the publisher: the
+		// publisher is found by the packet's origin (its client id, unique per device).
 		user := ""
-		if cl != nil && !cl.Net.Inline {
+		if cl, ok := server.Clients.Get(pk.Origin); ok && !cl.Net.Inline {
 			user = string(cl.Properties.Username)
 		}
 		handler(user, pk.TopicName, pk.Payload)

@@ -134,15 +134,33 @@ type ChannelIn struct {
 	ClientKey string `json:"client_key"`
 }
 
+// devicePost is one device message waiting to be stored.
+type devicePost struct {
+	username, channel string
+	payload           []byte
+}
+
 // subscribeChannelsIn turns device posts into messages. The ACL has already limited each
 // device to its own channel; the handler checks again because the inline client skips it.
+// One worker stores the posts in the order they arrived, so a device's messages keep their
+// order and a retried publish finds the first one saved; the broker never waits on SQLite.
 func (b *Broker) subscribeChannelsIn() {
+	posts := make(chan devicePost, 1024)
+	go func() {
+		for p := range posts {
+			b.postFromDevice(p.username, p.channel, p.payload)
+		}
+	}()
 	err := b.SubscribeFrom(b.cfg.Prefix+"channel/+/in", func(username, topic string, payload []byte) {
 		if username == "" {
 			return
 		}
 		channel := strings.TrimSuffix(strings.TrimPrefix(topic, b.cfg.Prefix+"channel/"), "/in")
-		go b.postFromDevice(username, channel, payload)
+		select {
+		case posts <- devicePost{username, channel, payload}:
+		default:
+			b.reportError(username, topic, "the appliance is busy, message not saved / Das Gerät ist überlastet, Nachricht nicht gespeichert")
+		}
 	})
 	if err != nil {
 		b.log.Error("channel subscription failed", "error", err)

@@ -1,0 +1,8 @@
+package hardware
+
+// MaxMessageExpiry exposes the running broker's message expiry cap to the tests.
+func MaxMessageExpiry(b *Broker) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.server.Options.Capabilities.MaximumMessageExpiryInterval
+}
