@@ -112,6 +112,8 @@ func TestConversationsAndTenantSwitch(t *testing.T) {
 			t.Fatalf("search result without the word: %q", body)
 		}
 	}
+	fw.Click(`document.querySelector('.searchinfo button')`, "Suche beenden")
+	fw.Wait(`!document.querySelector('.searchinfo') && document.querySelectorAll('article.msg').length > `+fmt.Sprint(len(bodies)), "the whole channel again")
 
 	// Signed-in devices, then the whole app in English.
 	fw.Click(`document.querySelector('#usermenu')`, "the user menu")

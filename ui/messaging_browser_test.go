@@ -40,9 +40,15 @@ func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
 	pol := Open(t, s, b, "tkeller")
 	pol.Screenshot("sign-in")
 	pol.SignInForm("tkeller", "krisenstab2026")
-	fw := SignIn(t, s, b, "sbraun")
+	// The fire brigade signs in with the keyboard alone.
+	fw := Open(t, s, b, "sbraun")
+	fw.Run(chromedp.SendKeys(`#identity`, "sbraun", chromedp.ByQuery), chromedp.KeyEvent("\t"))
+	fw.Wait(`document.activeElement?.id === 'password' && getComputedStyle(document.activeElement).outlineStyle !== 'none'`, "Tab to the password field, with a visible focus ring")
+	fw.Run(chromedp.SendKeys(`#password`, hooks.DemoPassword, chromedp.ByQuery), chromedp.KeyEvent("\r"))
+	fw.Wait(`!!document.querySelector('#tenants button.tenant')`, "signed in by keyboard")
 
 	pol.OpenChannel("Hochwasser Rhein")
+	pol.Wait(`document.querySelector('.msglist .unread-line')?.nextElementSibling?.matches('article.msg:not(.own)')`, "the line above the unread messages")
 	fw.OpenChannel("Hochwasser Rhein")
 	// The shared channel shows who takes part, as coloured organisation chips.
 	fw.Wait(`[...document.querySelectorAll('.chead-sub .chip')].map(c => c.textContent).join(',') === 'KS,POL,FW,KLM,SW'`, "participant chips")

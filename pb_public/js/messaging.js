@@ -37,7 +37,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   const acked = new Set();             // acknowledged here (before the server echoes it)
   let ui = null;                       // elements of the rendered view, null when not shown
   let oldest = null, hasMore = false, searchQ = '', replyTo = null, stagedFiles = [];
-  let readTimer = 0, toneTimer = 0;
+  let readTimer = 0, toneTimer = 0, ended = false;
 
   const sender = createSender({
     onChange: () => renderPending(),
@@ -75,7 +75,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   const offState = realtime.onState(s => {
     if (s !== 'online' || !staleView) return;
     staleView = false;
-    loadChannels(true).then(() => { if (current) openChannel(current.id, { focus: false }); });
+    loadChannels(true).then(() => { if (current) openChannel(current.id, { focus: false, force: true }); });
   });
   const onOnline = () => sender.flush();
   window.addEventListener('online', onOnline);
@@ -100,7 +100,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
     renderChannelList();
     if (keepCurrent && current) {
       const fresh = channels.find(c => c.id === current.id);
-      if (fresh) { current = fresh; renderHeader(); }
+      if (fresh) { current = fresh; renderHeader(); updateComposerRights(); }
     }
   }
 
@@ -112,6 +112,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   const findChannel = id => channels.find(x => x.id === id) || allChannels.find(x => x.id === id);
 
   function subscribeAll() {
+    if (ended) return;
     const want = new Set([...channels, ...allChannels].map(c => c.id));
     for (const [id, un] of subs) if (!want.has(id)) { un(); subs.delete(id); }
     for (const id of want) if (!subs.has(id)) subs.set(id, realtime.subscribe('channels/' + id, ev => onEvent(id, ev)));
@@ -154,9 +155,15 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   }
 
   // ---- opening a channel and its history ----------------------------------------
-  async function openChannel(id, { focus = true } = {}) {
+  async function openChannel(id, { focus = true, force = false } = {}) {
     const c = channels.find(x => x.id === id);
     if (!c || !ui) return;
+    if (!force && current && current.id === id && !searchQ) {
+      // Already open: keep the view (and its unread line), just bring it forward.
+      ui.layout.classList.add('show-channel');
+      if (focus) ui.text.focus();
+      return;
+    }
     current = c;
     sessionStorage.setItem('crisisroom_channel_' + channelsFor, id);
     msgs.clear(); oldest = null; hasMore = false; searchQ = ''; replyTo = null;
@@ -539,7 +546,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   async function search(q) {
     if (!current) return;
     searchQ = q.trim();
-    if (!searchQ) { openChannel(current.id); return; }
+    if (!searchQ) { openChannel(current.id, { force: true }); return; }
     const c = current;
     clear(ui.list, h('p.muted.center', t('searching')));
     try {
@@ -796,6 +803,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
     render,
     channelsChanged,
     stop() {
+      ended = true;
       clearInterval(flushTimer); clearInterval(toneTimer); offReconnect(); offState();
       window.removeEventListener('online', onOnline);
       for (const un of subs.values()) un();
