@@ -29,7 +29,7 @@ func main() {
 		httpsAddr  = "0.0.0.0:8443"
 		tlsCert    = ""
 		tlsKey     = ""
-		mdns       = true
+		mdns       = false
 		mqttAddr   = "0.0.0.0:1883"
 		mqttWSAddr = ""
 		mqttPrefix = "crisisroom/"
@@ -41,7 +41,7 @@ func main() {
 	flags.StringVar(&httpsAddr, "https", httpsAddr, `HTTPS listen address, with the appliance's own CA ("off" disables)`)
 	flags.StringVar(&tlsCert, "tls-cert", tlsCert, "the city's own certificate (PEM) for HTTPS instead of the appliance's CA")
 	flags.StringVar(&tlsKey, "tls-key", tlsKey, "the key (PEM) of --tls-cert")
-	flags.BoolVar(&mdns, "mdns", mdns, "announce crisisroom.local and the HTTPS service on the local network (multicast DNS)")
+	flags.BoolVar(&mdns, "mdns", mdns, "announce crisisroom.local and the HTTPS service on the local network by multicast DNS (off unless asked for: it sends to the LAN)")
 	flags.StringVar(&mqttAddr, "mqtt", mqttAddr, `MQTT listen address ("off" disables the broker)`)
 	flags.StringVar(&mqttWSAddr, "mqtt-ws", mqttWSAddr, "MQTT over WebSocket listen address (empty: off)")
 	flags.StringVar(&mqttPrefix, "mqtt-prefix", mqttPrefix, "prefix of the appliance's MQTT topics")
