@@ -268,6 +268,8 @@ async function start() {
     info = { user: a.record, tenants: JSON.parse(localStorage.getItem('crisisroom_tenants') || '[]'), host_operator: false };
   }
   me = info.user || a.record;
+  // A shift can last longer than a token: renew it whenever the app starts online.
+  if (info.user) api.post('/api/collections/users/auth-refresh').then(r => { if (r && r.token && auth()) saveAuth(r.token, r.record); }).catch(() => {});
   tenants = info.tenants || [];
   hostOperator = !!info.host_operator;
   localStorage.setItem('crisisroom_tenants', JSON.stringify(tenants));
