@@ -213,6 +213,14 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			}()
 		}
 	}
+	if len(cfg.Paths) > 0 {
+		t := time.Now()
+		if err := warmUp(ctx, e); err != nil {
+			srv.stop()
+			return nil, err
+		}
+		logf(cfg, "warm-up: every person sent one message, in %.1f s", time.Since(t).Seconds())
+	}
 	for _, p := range cfg.Paths {
 		pr := runPath(ctx, cfg, e, conns, strings.TrimSpace(p))
 		rep.Paths = append(rep.Paths, pr)
@@ -578,4 +586,35 @@ func printTable(w io.Writer, rep *report) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+}
+
+// warmUp has every person send one message before anything is measured, while no
+// connection subscribes yet: whatever the appliance caches on a person's first message
+// is then warm, as in a room that has been talking for a while.
+func warmUp(ctx context.Context, e *env) error {
+	errs := make([]error, len(e.users))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, min(e.inflight, 16))
+	for i := range e.users {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = postMessage(ctx, e.send, e.base, &e.users[i], "Funkprobe", "w"+strconv.Itoa(i))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("warm-up: %w", firstErr(errs))
+	}
+	return nil
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
