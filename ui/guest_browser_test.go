@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/http"
 	"testing"
 )
 
@@ -23,4 +24,22 @@ func TestGuestReadsOnly(t *testing.T) {
 	}
 	g.Click(`document.querySelector('#usermenu')`, "the user menu")
 	g.Wait(`[...document.querySelectorAll('dialog[open] li')].some(li => li.textContent.includes('Gast') && li.textContent.includes('bis '))`, "the guest's end date")
+
+	// Signing out on all devices from the devices list voids the token this browser held.
+	var token string
+	g.Eval(`JSON.parse(localStorage.pocketbase_auth).token`, &token)
+	g.Click(`[...document.querySelectorAll('dialog[open] button')].find(b => b.textContent.includes('Angemeldete Geräte'))`, "Angemeldete Geräte")
+	g.Click(`[...document.querySelectorAll('dialog[open] footer button')].find(b => b.textContent === 'Auf allen Geräten abmelden')`, "Auf allen Geräten abmelden")
+	g.Click(`document.querySelector('dialog[open] footer button.primary')`, "confirm")
+	g.Wait(`!!document.querySelector('#identity') && localStorage.getItem('pocketbase_auth') === null`, "signed out, nothing stored")
+	req, _ := http.NewRequest("GET", s.URL+"/api/crisisroom/me", nil)
+	req.Header.Set("Authorization", token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the old token still works: HTTP %d", res.StatusCode)
+	}
 }

@@ -174,12 +174,7 @@ function renderShell() {
 function userMenu() {
   const sessionsBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); showSessions(); } }, icon('phone'), ' ', t('signedInDevices'));
   const outBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); signOut('user'); } }, t('signOut'));
-  const allBtn = h('button.btn.wide.danger', { type: 'button', onclick: async () => {
-    d.close();
-    if (!(await confirmDialog(t('signOutEverywhereQ'), t('signOutEverywhere')))) return;
-    try { await api.post(`/api/crisisroom/users/${me.id}/signout`); } catch (e) { if (e.status !== 401) { toast(e.message, 'error'); return; } }
-    signOut('user');
-  } }, t('signOutEverywhere'));
+  const allBtn = h('button.btn.wide.danger', { type: 'button', onclick: () => { d.close(); signOutEverywhere(); } }, t('signOutEverywhere'));
   const d = dialog(me.name || me.username, [
     h('p', h('b', me.name), ' · ', me.username),
     h('ul.plain', tenants.map(x => h('li', orgChip(x), ' ', x.name, ' – ', t('role_' + x.role), x.function ? ' · ' + x.function : '', x.expires ? ' · ' + t('until', { date: fmtTime(x.expires) }) : ''))),
@@ -187,9 +182,16 @@ function userMenu() {
   ]);
 }
 
+async function signOutEverywhere() {
+  if (!(await confirmDialog(t('signOutEverywhereQ'), t('signOutEverywhere')))) return;
+  try { await api.post(`/api/crisisroom/users/${me.id}/signout`); } catch (e) { if (e.status !== 401) { toast(e.message, 'error'); return; } }
+  signOut('user');
+}
+
 async function showSessions() {
   const body = h('div', h('p', t('loading')));
-  dialog(t('signedInDevices'), body, { wide: true });
+  const all = h('button.btn.danger', { type: 'button', onclick: () => { d.close(); signOutEverywhere(); } }, t('signOutEverywhere'));
+  const d = dialog(t('signedInDevices'), body, { wide: true, actions: [all] });
   try {
     const r = await api.get('/api/crisisroom/sessions');
     const items = Array.isArray(r) ? r : (r.items || []);
