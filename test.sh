@@ -8,6 +8,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v efix >/dev/null 2>&1 || need+=(efax)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v strace >/dev/null 2>&1 || need+=(strace)
 if ((${#need[@]})); then
   echo "test.sh: installing ${need[*]}"
   if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
