@@ -99,7 +99,7 @@ func (p *Person) Wait(js string, what string, timeout ...time.Duration) {
 		ok = false
 		err = chromedp.Run(p.Ctx, chromedp.Poll(js, &ok, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
 		// A reload (sign-out, service worker update) replaces the page's context: poll again.
-		if err != nil && time.Now().Before(deadline) && (strings.Contains(err.Error(), "context with specified id") || strings.Contains(err.Error(), "context was destroyed")) {
+		if err != nil && time.Now().Before(deadline) && (strings.Contains(err.Error(), "context with specified id") || strings.Contains(err.Error(), "context was destroyed") || strings.Contains(err.Error(), "navigated or closed")) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
