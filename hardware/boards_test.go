@@ -11,7 +11,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hardware/board"
-	"crisisroom/testkit"
 )
 
 func (r *room) deviceToken(username string) string {
@@ -45,8 +44,7 @@ func (r *room) boardView(token string) (int, map[string]any) {
 
 // The board route answers board devices only, with their own organisation's picture and
 // the channels they follow; MQTT boards get the same items on their set topic.
-func TestBoardViewAndPublishing(t *testing.T) {
-	r := startRoom(t, testkit.Options{})
+func testBoardViewAndPublishing(t *testing.T, r *room) {
 	tafel := r.device("tafel-stab", "board", "kiosk", "", "", "KS", false)
 	tafel.Set("config", map[string]any{"channels": []string{r.Demo.Channels["Hochwasser Rhein"].Id, r.Demo.Channels["POL intern"].Id}})
 	if err := r.App.Save(tafel); err != nil {
@@ -136,8 +134,7 @@ func TestBoardViewAndPublishing(t *testing.T) {
 
 // Board items are written by S2 of the crisis staff: host operators and host members
 // whose function names S2; read by live staff and boards, not by guests.
-func TestBoardItemsWrittenByS2(t *testing.T) {
-	r := startRoom(t, testkit.Options{})
+func testBoardItemsWrittenByS2(t *testing.T, r *room) {
 	r.device("tafel-s2", "board", "kiosk", "", "", "KS", false)
 	item := map[string]any{"title": "Lage 12:00", "severity": "warning", "created_by": r.Demo.Users["tkeller"].Id}
 	for _, who := range []string{"phoffmann", "tkeller", "lneumann", "gast.gutachter"} {

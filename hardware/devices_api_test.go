@@ -7,14 +7,11 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-
-	"crisisroom/testkit"
 )
 
 // Device credentials come from the server, once, with a QR code; only host operators
 // get them, and they work on the broker at once.
-func TestDeviceCredentialsOnce(t *testing.T) {
-	r := startRoom(t, testkit.Options{})
+func testDeviceCredentialsOnce(t *testing.T, r *room) {
 	body := map[string]any{"name": "Sirene Hafen", "username": "sirene-hafen", "kind": "siren", "driver": "tasmota", "topic": "sirene_hafen", "zone": "hafen", "outdoor": true}
 	for _, who := range []string{"", "phoffmann", "tkeller", "lneumann", "gast.gutachter"} {
 		if code, out := r.api("POST", "/api/crisisroom/devices", who, body); code < 400 {

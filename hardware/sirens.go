@@ -116,7 +116,11 @@ func RegisterSirens(app core.App, b *Broker) *Sirens {
 		}
 		if s.b.running() {
 			s.loadDevices()
-			s.publishDiscovery()
+			if e.Type != "delete" && e.Record.GetString("driver") == "homeassistant" && isSirenKind(e.Record.GetString("kind")) {
+				if m, ok := s.tr().Discovery(sirenDevice(e.Record)); ok {
+					_ = s.b.Publish(m.Topic, m.Payload, true, m.QoS)
+				}
+			}
 		}
 		return nil
 	}

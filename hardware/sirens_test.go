@@ -413,8 +413,7 @@ func TestOutdoorConfirmationRunsOut(t *testing.T) {
 }
 
 // A device of one organisation never reads another's siren topics.
-func TestSirenTopicsStayInTheirOrganisation(t *testing.T) {
-	r := startRoom(t, testkit.Options{})
+func testSirenTopicsStayInTheirOrganisation(t *testing.T, r *room) {
 	r.device("sirene-ks", "siren", "tasmota", "sirene_ks", "rathausplatz", "KS", false)
 	r.device("sirene-pol", "siren", "native", "", "praesidium", "POL", false)
 	pol := r.client("sirene-pol", "pol-1")
@@ -483,11 +482,15 @@ func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 
 // Home Assistant finds the siren through a retained discovery config, again whenever
 // it announces itself.
-func TestHomeAssistantDiscovery(t *testing.T) {
-	r := startRoom(t, testkit.Options{})
+func testHomeAssistantDiscovery(t *testing.T, r *room) {
 	r.device("ha-sirene", "siren", "homeassistant", "ha/sirene1", "hof", "KS", false)
 	got := make(chan string, 4)
-	if err := r.Broker.Subscribe("homeassistant/siren/crisisroom_hof/ha-sirene/config", func(_ string, p []byte) { got <- string(p) }); err != nil {
+	if err := r.Broker.Subscribe("homeassistant/siren/crisisroom_hof/ha-sirene/config", func(_ string, p []byte) {
+		select {
+		case got <- string(p):
+		default: // an inline handler must never block the broker
+		}
+	}); err != nil {
 		t.Fatal(err)
 	}
 	r.Broker.Publish("homeassistant/status", []byte("online"), false, 1)
@@ -510,8 +513,7 @@ func toJSON(v any) string {
 
 // The demo's simulated relays are alive: the town hall siren answers, needs a second
 // operator (outdoor), and sounds once confirmed.
-func TestDemoSirensAreAlive(t *testing.T) {
-	r := startRoom(t, testkit.Options{})
+func testDemoSirensAreAlive(t *testing.T, r *room) {
 	d, err := r.App.FindFirstRecordByData("devices", "username", "sirene-rathaus")
 	if err != nil {
 		t.Fatal(err)
@@ -575,5 +577,24 @@ func TestSirenDriversEndToEnd(t *testing.T) {
 			}
 			r.await(id, "expired", state("expired"))
 		})
+	}
+}
+
+// Checks that need nothing of their own share one appliance: each starts a server's
+// worth of work otherwise (seeding, bcrypt, broker).
+func TestRoomShared(t *testing.T) {
+	shared := startRoom(t, testkit.Options{})
+	for _, c := range []struct {
+		name string
+		fn   func(*testing.T, *room)
+	}{
+		{"SirenTopicsStayInTheirOrganisation", testSirenTopicsStayInTheirOrganisation},
+		{"HomeAssistantDiscovery", testHomeAssistantDiscovery},
+		{"DemoSirensAreAlive", testDemoSirensAreAlive},
+		{"DeviceCredentialsOnce", testDeviceCredentialsOnce},
+		{"BoardViewAndPublishing", testBoardViewAndPublishing},
+		{"BoardItemsWrittenByS2", testBoardItemsWrittenByS2},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, &room{shared.Server, t}) })
 	}
 }
