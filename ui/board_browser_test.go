@@ -35,6 +35,14 @@ func TestBoardKiosk(t *testing.T) {
 	board.SetPassword("tafel-passwort-2026")
 	save(board)
 
+	// A clean slate instead of the demo's items: the test knows exactly what is shown.
+	if old, err := s.App.FindAllRecords("board_items"); err == nil {
+		for _, r := range old {
+			if err := s.App.Delete(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	items, _ := s.App.FindCollectionByNameOrId("board_items")
 	item := func(title, body, severity string) *core.Record {
 		r := core.NewRecord(items)
