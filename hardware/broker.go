@@ -48,6 +48,8 @@ type Broker struct {
 	presence []PresenceFunc
 	// presenceWG counts presence writes in flight; Stop waits for them.
 	presenceWG sync.WaitGroup
+	// postsDone ends the worker that stores device posts.
+	postsDone chan struct{}
 }
 
 // Register creates the broker, starts it when the app serves and stops it when the app
@@ -161,6 +163,9 @@ func (b *Broker) Stop() {
 	time.Sleep(100 * time.Millisecond)
 	if err := server.Close(); err != nil {
 		b.log.Warn("MQTT broker close", "error", err)
+	}
+	if b.postsDone != nil {
+		close(b.postsDone)
 	}
 	b.presenceWG.Wait()
 }

@@ -146,9 +146,16 @@ type devicePost struct {
 // order and a retried publish finds the first one saved; the broker never waits on SQLite.
 func (b *Broker) subscribeChannelsIn() {
 	posts := make(chan devicePost, 1024)
+	done := make(chan struct{})
+	b.postsDone = done
 	go func() {
-		for p := range posts {
-			b.postFromDevice(p.username, p.channel, p.payload)
+		for {
+			select {
+			case p := <-posts:
+				b.postFromDevice(p.username, p.channel, p.payload)
+			case <-done:
+				return
+			}
 		}
 	}()
 	err := b.SubscribeFrom(b.cfg.Prefix+"channel/+/in", func(username, topic string, payload []byte) {
