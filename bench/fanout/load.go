@@ -162,6 +162,7 @@ type stepResult struct {
 	ServerCPU, BenchCPU  float64       // share of one core
 	OtherCPU             float64       // the rest of the machine's busy time (other work on the box)
 	Pass                 bool
+	Disturbed            bool // missed while other programs were busy; measured again after it
 	FirstError           string
 }
 
@@ -175,6 +176,7 @@ type env struct {
 	inflight  int
 	serverPID int
 	tr        *tracker
+	retries   *int // repeats of disturbed rates this run may still spend
 }
 
 // runStep offers n messages at rate per second (open loop: the schedule does not wait

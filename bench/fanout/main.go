@@ -46,6 +46,8 @@ type config struct {
 	BlockProfile            string        // with CPUProfile: also where goroutines waited (mutexes, channels, I/O locks)
 	IdleSubs                []string      // idle connections' subscription: "none", "stock", "fanout"
 	IdleSettle              time.Duration // quiet time before the idle memory is read
+	Busy                    float64       // other programs' CPU share (of one core) above which a missed rate is measured again
+	Retries                 int           // how many such repeats a run may spend
 	Out                     io.Writer
 }
 
@@ -89,6 +91,8 @@ func main() {
 	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "serve in-process and write a CPU profile of the load to this file (figures then mix server and load generator)")
 	flag.StringVar(&cfg.BlockProfile, "blockprofile", "", "with -cpuprofile: also write a profile of where goroutines waited")
+	flag.Float64Var(&cfg.Busy, "busy", 0.5, "other programs' CPU (share of one core) above which a rate that missed the bound is measured again")
+	flag.IntVar(&cfg.Retries, "retries", 3, "how many such repeats one run may spend (0: none)")
 	flag.DurationVar(&cfg.IdleSettle, "idle-settle", 3*time.Second, "quiet time before the idle connections' memory is read (Go collects garbage at the latest every 2 minutes)")
 	flag.StringVar(&idleSubs, "idle-subs", "none,stock,fanout", "what each idle connection subscribes to, one fresh server per entry: none, stock (messages) or fanout (channels/<id>)")
 	flag.Parse()
@@ -174,7 +178,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	sendTransport := newTransport(cfg.Inflight + 16)
 	e := &env{base: srv.URL, send: &http.Client{Transport: sendTransport, Timeout: 60 * time.Second},
 		users: sd.Users, members: sd.Members, channels: sd.Channels, inflight: cfg.Inflight,
-		serverPID: srv.pid(), tr: tr}
+		serverPID: srv.pid(), tr: tr, retries: &cfg.Retries}
 
 	idleRSS, _, _ := procMem(srv.pid())
 	var dropped atomic.Int64
@@ -350,11 +354,26 @@ func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path str
 	// Climb until the server no longer keeps up: higher rates would only queue. Rates
 	// that keep up but miss the bound are measured too, so that both the sustained rate
 	// and the most the path keeps up with are known.
+	//
+	// On a shared machine other programs can starve the appliance for a moment. A rate
+	// that misses the bound right after a rate that passed, while other programs took
+	// more than -busy of the CPU, is measured again once the machine is quieter (at most
+	// -retries times per run); every attempt stays in the table.
+	lastPassed := false
 	for _, rate := range cfg.Rates {
 		if ctx.Err() != nil {
 			break
 		}
-		if r := tryRate(rate); !keepsUp(r) {
+		r := tryRate(rate)
+		for !r.Pass && lastPassed && r.OtherCPU > cfg.Busy && *e.retries > 0 && ctx.Err() == nil {
+			*e.retries--
+			pr.Steps[len(pr.Steps)-1].Disturbed = true
+			logf(cfg, "%s %.0f/s: other programs used %.0f%% CPU meanwhile; measuring again when the machine is quieter", path, rate, 100*r.OtherCPU)
+			waitQuiet(ctx, e.serverPID, cfg.Busy, 20*time.Second)
+			r = tryRate(rate)
+		}
+		lastPassed = r.Pass
+		if !keepsUp(r) {
 			break
 		}
 	}
@@ -524,8 +543,11 @@ func lastRSS(rep *report) int64 {
 }
 
 func passWord(s stepResult) string {
-	if s.Pass {
+	switch {
+	case s.Pass:
 		return "yes"
+	case s.Disturbed:
+		return "no (busy box, repeated)"
 	}
 	return "no"
 }
@@ -617,4 +639,17 @@ func firstErr(errs []error) error {
 		}
 	}
 	return nil
+}
+
+// waitQuiet waits until, over one second, programs other than this one and the appliance
+// used at most busy of one core, or until limit has passed.
+func waitQuiet(ctx context.Context, serverPID int, busy float64, limit time.Duration) {
+	for end := time.Now().Add(limit); time.Now().Before(end) && ctx.Err() == nil; {
+		m0, s0, b0 := machineBusy(), procCPU(serverPID), procCPU(selfPID)
+		time.Sleep(time.Second)
+		other := (machineBusy() - m0 - (procCPU(serverPID) - s0) - (procCPU(selfPID) - b0)).Seconds()
+		if other <= busy {
+			return
+		}
+	}
 }
