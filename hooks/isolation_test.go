@@ -168,7 +168,7 @@ type fixture struct {
 
 const devicePassword = "geraet-passwort-1"
 
-func newFixture(t *testing.T, opts testkit.Options) *fixture {
+func newFixture(t testing.TB, opts testkit.Options) *fixture {
 	t.Helper()
 	opts.Demo = true
 	s := testkit.StartServer(t, opts)
