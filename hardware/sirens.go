@@ -632,12 +632,6 @@ func (s *Sirens) active(username string) *core.Record {
 	return r
 }
 
-func (s *Sirens) failActive(username, reason string) {
-	if r := s.active(username); r != nil {
-		s.finish(r.Id, stateFailed, nil, reason, "siren.failed")
-	}
-}
-
 // echo: the device reports its relay. ON confirms the running activation; OFF before
 // the end means the signal stopped early.
 func (s *Sirens) echo(d siren.Device, on bool) {
