@@ -273,8 +273,8 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
+			done := make(chan struct{}) // closed when strace, and so the appliance, has ended
+			go func() { cmd.Wait(); close(done) }()
 			// Signals go to the appliance itself: strace, signalled, would detach and leave
 			// it running untraced.
 			app := func() int {
@@ -304,6 +304,7 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 				}
 			}()
 
+			started := time.Now()
 			base := "http://" + httpAddr
 			deadline := time.Now().Add(60 * time.Second)
 			for {
@@ -316,11 +317,12 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 					t.Fatalf("%s did not answer: %v\n%s", command, err, logs.String())
 				}
 				select {
-				case err := <-done:
-					t.Fatalf("%s ended: %v\n%s", command, err, logs.String())
+				case <-done:
+					t.Fatalf("%s ended: %v\n%s", command, cmd.ProcessState, logs.String())
 				case <-time.After(100 * time.Millisecond):
 				}
 			}
+			t.Logf("%s answered after %v", command, time.Since(started).Round(time.Millisecond))
 			// plain HTTP may send the browser on to HTTPS: look, do not follow
 			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			for _, p := range []string{"/", "/setup.html", "/api/crisisroom/setup", "/_/", "/ca.crt"} {
@@ -341,12 +343,14 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 				t.Fatalf("MQTT: %v", err)
 			}
 
+			stopping := time.Now()
 			stop()
 			select {
 			case <-done:
-			case <-time.After(20 * time.Second):
-				t.Fatal("no exit after SIGTERM")
+			case <-time.After(30 * time.Second):
+				t.Fatalf("no exit 30 s after SIGTERM\n%s", logs.String())
 			}
+			t.Logf("%s stopped %v after SIGTERM", command, time.Since(stopping).Round(time.Millisecond))
 			raw, err := os.ReadFile(trace)
 			if err != nil {
 				t.Fatal(err)

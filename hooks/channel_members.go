@@ -138,16 +138,23 @@ func SharesSomething(app core.App, a, b string) bool {
 	var n int
 	err := app.DB().NewQuery(`
 		SELECT COUNT(*) FROM memberships ma JOIN memberships mb ON ma.organisation = mb.organisation
-		WHERE ma.user = {:a} AND mb.user = {:b} AND ma.role != 'guest' AND mb.role != 'guest'`).
+		WHERE ma.user = {:a} AND mb.user = {:b} AND ma.role != 'guest' AND mb.role != 'guest'
+		AND ` + liveSQL("ma") + ` AND ` + liveSQL("mb")).
 		Bind(map[string]any{"a": a, "b": b}).Row(&n)
 	if err == nil && n > 0 {
 		return true
 	}
 	err = app.DB().NewQuery(`
 		SELECT COUNT(*) FROM channel_members ca JOIN channel_members cb ON ca.channel = cb.channel
-		WHERE ca.user = {:a} AND cb.user = {:b}`).
+		WHERE ca.user = {:a} AND cb.user = {:b} AND ` + liveSQL("ca") + ` AND ` + liveSQL("cb")).
 		Bind(map[string]any{"a": a, "b": b}).Row(&n)
 	return err == nil && n > 0
+}
+
+// liveSQL: the row of alias has no end date or one in the future (PocketBase stores
+// dates as "2006-01-02 15:04:05.000Z", which sorts as text).
+func liveSQL(alias string) string {
+	return "(" + alias + ".expires = '' OR " + alias + ".expires IS NULL OR " + alias + ".expires > strftime('%Y-%m-%d %H:%M:%fZ', 'now'))"
 }
 
 func isSuperuser(r *core.Record) bool {

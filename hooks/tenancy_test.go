@@ -299,6 +299,28 @@ func TestTenancyRules(t *testing.T) {
 		}
 	})
 
+	t.Run("a group owner adds only people shared with now", func(t *testing.T) {
+		g := f.as("memberA").do(t, "POST", coll+"channels/records", map[string]any{"organisation": f.pol.Id, "kind": "group", "name": unique("Gruppe ")})
+		if g.status != 200 {
+			t.Fatalf("group: %s", g)
+		}
+		gone := f.newPOLUser(t, "member")
+		m := hooks.Membership(f.app, gone.Id, f.pol.Id)
+		m.Set("expires", time.Now().Add(-time.Second).UTC())
+		if err := f.app.Save(m); err != nil {
+			t.Fatal(err)
+		}
+		if cm := hooks.ChannelMember(f.app, f.polCh.Id, gone.Id); cm != nil {
+			f.app.Delete(cm) // what the expiry job does a minute later
+		}
+		if r := f.as("memberA").do(t, "POST", coll+"channel_members/records", map[string]any{"channel": g.json(t)["id"], "user": gone.Id, "role": "member"}); r.status != 400 {
+			t.Errorf("added someone whose only shared membership ran out: %s", r)
+		}
+		if r := f.as("memberA").do(t, "POST", coll+"channel_members/records", map[string]any{"channel": g.json(t)["id"], "user": f.authId(t, "adminA"), "role": "member"}); r.status != 200 {
+			t.Errorf("could not add a colleague: %s", r)
+		}
+	})
+
 	t.Run("an admin whose membership ran out is no admin", func(t *testing.T) {
 		tk := hooks.Membership(f.app, f.authId(t, "adminA"), f.pol.Id)
 		tk.Set("expires", time.Now().Add(-time.Second).UTC())
