@@ -17,7 +17,7 @@ import (
 // The kiosk board signs in with its device credentials, shows the situation in large
 // type, and follows changes without a reload.
 func TestBoardKiosk(t *testing.T) {
-	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, PublicDir: filepath.Join(repoRoot(), "pb_public")})
+	s := testkit.StartServer(t, testkit.Options{Demo: true, PublicDir: filepath.Join(repoRoot(), "pb_public")})
 	save := func(r *core.Record) {
 		t.Helper()
 		if err := s.App.Save(r); err != nil {
@@ -27,7 +27,7 @@ func TestBoardKiosk(t *testing.T) {
 	devices, _ := s.App.FindCollectionByNameOrId("devices")
 	board := core.NewRecord(devices)
 	board.Set("username", "tafel-test")
-	board.Set("name", "Lagetafel Stabsraum")
+	board.Set("name", "Lagetafel Lagezentrum")
 	board.Set("organisation", s.Demo.Orgs["KS"].Id)
 	board.Set("kind", "board")
 	board.Set("driver", "kiosk")
@@ -58,6 +58,27 @@ func TestBoardKiosk(t *testing.T) {
 	item("Evakuierung Pflegeheim Rheinblick", "62 Bewohner, Abschluss bis 14:00. Busse über Stadtwerke.", "critical")
 	item("Notstrom Klinikum Mitte", "Diesel reicht 36 Stunden. Nachschub angefordert.", "info")
 
+	// The demo's alarm light (a simulated Shelly) sounds the room alarm: the board shows it.
+	deadline := time.Now().Add(20 * time.Second)
+	light, err := s.App.FindFirstRecordByData("devices", "username", "alarmleuchte-stab")
+	for err != nil || !light.GetBool("online") {
+		if time.Now().After(deadline) {
+			t.Fatal("the demo alarm light never came online")
+		}
+		time.Sleep(50 * time.Millisecond)
+		light, err = s.App.FindFirstRecordByData("devices", "username", "alarmleuchte-stab")
+	}
+	acts, _ := s.App.FindCollectionByNameOrId("siren_activations")
+	alarm := core.NewRecord(acts)
+	alarm.Set("device", light.Id)
+	alarm.Set("signal", "room_alarm")
+	alarm.Set("duration", 120)
+	alarm.Set("requested_by", s.Demo.Users["jwagner"].Id)
+	save(alarm)
+	if alarm.GetString("state") != "on" {
+		t.Fatalf("room alarm %s: %s", alarm.GetString("state"), alarm.GetString("reason"))
+	}
+
 	b := testkit.NewBrowser(t)
 	p := &kiosk{ctx: b.NewContext(t, 90*time.Second), t: t}
 	p.Run(chromedp.EmulateViewport(1600, 900),
@@ -78,6 +99,7 @@ func TestBoardKiosk(t *testing.T) {
 	p.Run(chromedp.SendKeys(`#b-pass`, "tafel-passwort-2026", chromedp.ByQuery), chromedp.Click(`#signin button`, chromedp.ByQuery))
 	p.Wait(`document.querySelectorAll('#items .card').length === 3`, "three board items")
 	p.Wait(`[...document.querySelectorAll('#messages .card')].some(c => c.textContent.includes('Deichabschnitt 3 sickert'))`, "the demo's Blitz message")
+	p.Wait(`document.querySelector('#sirens .siren')?.textContent.includes('RAUMALARM') && document.querySelector('#sirens .siren').textContent.includes('vom Gerät bestätigt')`, "the confirmed room alarm banner")
 	var first, clock string
 	p.Run(chromedp.Text(`#items .card h3`, &first, chromedp.ByQuery), chromedp.Text(`#clock`, &clock, chromedp.ByQuery))
 	if first != "Evakuierung Pflegeheim Rheinblick" {
