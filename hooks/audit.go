@@ -16,7 +16,7 @@ type AuditEntry struct {
 
 // errAuditAppendOnly is returned for any attempt to change or remove an audit record,
 // whoever makes it: the log has legal weight after the crisis.
-var errAuditAppendOnly = router.NewBadRequestError("Audit records are append-only. / Protokolleinträge können nicht geändert oder gelöscht werden.", nil)
+var errAuditAppendOnly = router.NewBadRequestError("Protokolleinträge können nicht geändert oder gelöscht werden. / Audit records are append-only.", nil)
 
 // Audit writes one audit record. Failures are logged, never returned: the action that
 // is being audited has already happened.

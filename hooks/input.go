@@ -34,7 +34,7 @@ func registerInputChecks(app core.App) {
 			}
 			info, err := e.RequestInfo()
 			if err != nil {
-				return e.BadRequestError("The request could not be read. / Die Anfrage ist unlesbar.", err)
+				return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
 			}
 			if err := checkBody(c, info.Body); err != nil {
 				return err
@@ -66,7 +66,7 @@ func checkBody(c *core.Collection, body map[string]any) error {
 		}
 		f := c.Fields.GetByName(name)
 		if f == nil {
-			problems = append(problems, fmt.Sprintf("unknown field %q / unbekanntes Feld %q", key, key))
+			problems = append(problems, fmt.Sprintf("unbekanntes Feld %q / unknown field %q", key, key))
 			continue
 		}
 		if msg := typeProblem(f, body[key]); msg != "" {
@@ -76,7 +76,7 @@ func checkBody(c *core.Collection, body map[string]any) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return router.NewBadRequestError("The request was not saved: "+strings.Join(problems, "; ")+". / Die Anfrage wurde nicht gespeichert.", nil)
+	return router.NewBadRequestError("Nicht gespeichert / not saved: "+strings.Join(problems, "; ")+".", nil)
 }
 
 // typeProblem describes why v cannot be a value of f ("" when it can). Multipart forms
@@ -112,7 +112,7 @@ func typeProblem(f core.Field, v any) string {
 				return ""
 			}
 		}
-		return "expected a number / Zahl erwartet"
+		return "Zahl erwartet / expected a number"
 	case *core.BoolField:
 		switch x := v.(type) {
 		case bool:
@@ -123,34 +123,34 @@ func typeProblem(f core.Field, v any) string {
 				return ""
 			}
 		}
-		return "expected true or false / true oder false erwartet"
+		return "true oder false erwartet / expected true or false"
 	case *core.RelationField:
 		if f.IsMultiple() {
 			if textList(v) {
 				return ""
 			}
-			return "expected a list of ids / Liste von IDs erwartet"
+			return "Liste von IDs erwartet / expected a list of ids"
 		}
 		if isText(v) {
 			return ""
 		}
-		return "expected one id / eine ID erwartet"
+		return "eine ID erwartet / expected one id"
 	case *core.SelectField:
 		if f.IsMultiple() {
 			if textList(v) {
 				return ""
 			}
-			return "expected a list of values / Liste von Werten erwartet"
+			return "Liste von Werten erwartet / expected a list of values"
 		}
 		if isText(v) {
 			return ""
 		}
-		return "expected one value / ein Wert erwartet"
+		return "ein Wert erwartet / expected one value"
 	case *core.TextField, *core.EmailField, *core.URLField, *core.EditorField, *core.DateField, *core.PasswordField:
 		if isText(v) {
 			return ""
 		}
-		return "expected text / Text erwartet"
+		return "Text erwartet / expected text"
 	}
 	return ""
 }

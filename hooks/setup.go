@@ -71,7 +71,7 @@ func handleSetup(e *core.RequestEvent, st *setupState) error {
 	dec := json.NewDecoder(e.Request.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return e.BadRequestError("The request could not be read: "+err.Error()+" / Die Anfrage ist unlesbar.", nil)
+		return e.BadRequestError("Die Anfrage ist unlesbar / The request could not be read: "+err.Error(), nil)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()

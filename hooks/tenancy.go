@@ -12,11 +12,11 @@ import (
 // These are API errors even where model hooks return them, so that a refused request
 // tells the person why instead of PocketBase's bare "Failed to create record".
 var (
-	errOneHost        = router.NewBadRequestError("There is exactly one host organisation. / Es gibt genau eine Krisenstab-Organisation.", nil)
-	errLastAdmin      = router.NewBadRequestError("An organisation keeps at least one admin. / Eine Organisation braucht mindestens einen Admin.", nil)
-	errGuestExpiry    = router.NewBadRequestError("A guest membership needs an end date. / Eine Gastmitgliedschaft braucht ein Ablaufdatum.", nil)
-	errSuspendedOrg   = router.NewForbiddenError("The organisation is suspended. / Die Organisation ist gesperrt.", nil)
-	errChannelDeleted = router.NewBadRequestError("Channels are archived, not deleted. / Kanäle werden archiviert, nicht gelöscht.", nil)
+	errOneHost        = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
+	errLastAdmin      = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
+	errGuestExpiry    = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
+	errSuspendedOrg   = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
+	errChannelDeleted = router.NewBadRequestError("Kanäle werden archiviert, nicht gelöscht. / Channels are archived, not deleted.", nil)
 )
 
 func registerTenancy(app core.App) {

@@ -457,10 +457,10 @@ func TestBadInput(t *testing.T) {
 		body any
 		want string
 	}{
-		{"unknown field", map[string]any{"channel": f.polCh.Id, "author": author, "body": "x", "prioritaet": "flash"}, `unknown field \"prioritaet\"`},
-		{"bool as text", map[string]any{"channel": f.polCh.Id, "author": author, "body": "x", "ack_required": "ja"}, "ack_required: expected true or false"},
-		{"number for text", map[string]any{"channel": f.polCh.Id, "author": author, "body": 42}, "body: expected text"},
-		{"list for one relation", map[string]any{"channel": []string{f.polCh.Id}, "author": author, "body": "x"}, "channel: expected one id"},
+		{"unknown field", map[string]any{"channel": f.polCh.Id, "author": author, "body": "x", "prioritaet": "flash"}, `unbekanntes Feld \"prioritaet\" / unknown field \"prioritaet\"`},
+		{"bool as text", map[string]any{"channel": f.polCh.Id, "author": author, "body": "x", "ack_required": "ja"}, "ack_required: true oder false erwartet / expected true or false"},
+		{"number for text", map[string]any{"channel": f.polCh.Id, "author": author, "body": 42}, "body: Text erwartet / expected text"},
+		{"list for one relation", map[string]any{"channel": []string{f.polCh.Id}, "author": author, "body": "x"}, "channel: eine ID erwartet / expected one id"},
 		{"unknown select value", map[string]any{"channel": f.polCh.Id, "author": author, "body": "x", "priority": "sehr hoch"}, "priority"},
 		{"body too long", map[string]any{"channel": f.polCh.Id, "author": author, "body": strings.Repeat("a", 20001)}, "body"},
 		{"broken JSON", []byte(`{"channel": "` + f.polCh.Id + `", "body": `), ""},
@@ -473,7 +473,7 @@ func TestBadInput(t *testing.T) {
 	}
 	sirens := func() int64 { n, _ := f.app.CountRecords("siren_activations"); return n }
 	sirensBefore := sirens()
-	if r := f.as("hostOp").do(t, "POST", "/api/collections/siren_activations/records", map[string]any{"device": f.siren.Id, "signal": "test", "duration": "lang", "requested_by": f.authId(t, "hostOp")}); r.status != 400 || !strings.Contains(string(r.body), "duration: expected a number") {
+	if r := f.as("hostOp").do(t, "POST", "/api/collections/siren_activations/records", map[string]any{"device": f.siren.Id, "signal": "test", "duration": "lang", "requested_by": f.authId(t, "hostOp")}); r.status != 400 || !strings.Contains(string(r.body), "duration: Zahl erwartet / expected a number") {
 		t.Errorf("number as text: %s", r)
 	}
 	if sirens() != sirensBefore {
