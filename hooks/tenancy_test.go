@@ -561,3 +561,40 @@ func TestSetup(t *testing.T) {
 		t.Errorf("%d organisations after a second setup", n)
 	}
 }
+
+// TestRealtimeIsolation: PocketBase's own collection subscriptions pass each event through
+// the list rule of the subscriber. A FW member subscribed to every collection hears the
+// room's board but nothing of POL's channel, people, devices or audit.
+func TestRealtimeIsolation(t *testing.T) {
+	f := newFixture(t, testkit.Options{NoMQTT: true})
+	c := openSSE(t, f.s.URL)
+	topics := []string{"messages", "channels", "channel_members", "memberships", "receipts", "invitations", "devices", "audit", "users", "board_items"}
+	if status, body := c.subscribe(t, f.s.Token(t, "kvogel"), topics...); status != http.StatusNoContent {
+		t.Fatalf("subscribe: %d %s", status, body)
+	}
+
+	var secret []string
+	msg := f.newPOLMessage(t)
+	secret = append(secret, msg.Id)
+	secret = append(secret, f.save(t, "receipts", map[string]any{"message": msg.Id, "user": f.authId(t, "memberA")}).Id)
+	u := f.newPOLUser(t, "member")
+	secret = append(secret, u.Id, hooks.Membership(f.app, u.Id, f.pol.Id).Id, hooks.ChannelMember(f.app, f.polCh.Id, u.Id).Id)
+	ch, err := hooks.NewChannel(f.app, f.pol.Id, "org", unique("POL geheim "), "", nil, f.authId(t, "adminA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret = append(secret, ch.Id)
+	secret = append(secret, f.newDevice(t, f.pol.Id, "board", unique("poltafel"), "").Id)
+	secret = append(secret, f.save(t, "invitations", map[string]any{"kind": "member", "organisation": f.pol.Id, "role": "member", "token_hash": unique("h"), "expires": time.Now().Add(time.Hour).UTC()}).Id)
+	secret = append(secret, f.save(t, "audit", map[string]any{"action": "test.secret", "organisation": f.pol.Id}).Id)
+
+	marker := f.save(t, "board_items", map[string]any{"title": "Pegel 9,40 m", "severity": "warning"})
+	_, before := c.until(t, func(ev sseEvent) bool { return mxStr(ev.Data, "record", "id") == marker.Id })
+	for _, ev := range before {
+		for _, id := range secret {
+			if strings.Contains(ev.Raw, id) {
+				t.Errorf("FW member heard %s: %s", ev.Name, truncate(ev.Raw, 200))
+			}
+		}
+	}
+}
