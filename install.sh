@@ -6,7 +6,7 @@
 # Usage: sudo ./install.sh [options]
 #   --binary PATH   install this binary (default: build one with `go build` from this folder)
 #   --http ADDR     HTTP listen address            (default 0.0.0.0:8090)
-#   --https ADDR    HTTPS listen address           (default: off)
+#   --https ADDR    HTTPS listen address or "off"  (default: the binary's, 0.0.0.0:8443)
 #   --mqtt ADDR     MQTT listen address or "off"   (default 0.0.0.0:1883)
 #   --public-url U  base URL printed in links and QR codes (default: derived)
 #   --prefix DIR    write every file under DIR instead of / (for packaging and tests);
@@ -121,7 +121,7 @@ fi
 if [[ -z $BINARY ]]; then
   command -v go >/dev/null 2>&1 || die "no --binary given and no Go toolchain to build one"
   src="$(cd "$(dirname "$0")" && pwd)"
-  build=(env CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o)
+  build=(env CGO_ENABLED=0 go build -ldflags '-s -w' -o)
   if ((WRITE)); then
     BINARY="$(mktemp -d)/crisisroom"
     trap 'rm -rf "$(dirname "$BINARY")"' EXIT
