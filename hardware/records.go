@@ -19,15 +19,19 @@ func (b *Broker) registerRecordHooks() {
 		}
 		return e.Next()
 	})
-	// A changed or removed device loses its connections: its grants or password changed.
+	// A removed device, or one whose password, organisation or name changed, loses its
+	// connections. Any other change replaces its cached grants in one step: a moment
+	// without an entry would refuse the connected device's packets (a presence write
+	// raced a subscription that way).
 	drop := func(e *core.RecordEvent) error {
-		u := e.Record.Original().GetString("username")
-		b.devices.drop(u)
-		if e.Record.Original().GetString("password") != e.Record.GetString("password") || e.Type == "delete" ||
-			e.Record.Original().GetString("organisation") != e.Record.GetString("organisation") {
+		old := e.Record.Original()
+		u := old.GetString("username")
+		if e.Type == "delete" || old.GetString("password") != e.Record.GetString("password") ||
+			old.GetString("organisation") != e.Record.GetString("organisation") || u != e.Record.GetString("username") {
+			b.devices.drop(u)
 			b.Disconnect(u)
-		} else if cur, ok := e.App.FindRecordById("devices", e.Record.Id); ok == nil {
-			b.devices.put(deviceFromRecord(cur))
+		} else if _, connected := b.devices.get(u); connected {
+			b.devices.put(deviceFromRecord(e.Record))
 		}
 		return e.Next()
 	}
