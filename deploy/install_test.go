@@ -267,7 +267,7 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 			dir := t.TempDir()
 			httpAddr, httpsAddr, mqttAddr := freePort(t), freePort(t), freePort(t)
 			trace := filepath.Join(dir, "net.trace")
-			cmd := exec.Command("strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", trace,
+			cmd := exec.Command("strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg", "-o", trace,
 				bin, command, "--dir", filepath.Join(dir, "data"), "--http", httpAddr, "--https", httpsAddr, "--mqtt", mqttAddr)
 			var logs bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -349,7 +349,14 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 			select {
 			case <-done:
 			case <-time.After(30 * time.Second):
-				t.Fatalf("no exit 30 s after SIGTERM\n%s", logs.String())
+				// Go prints every goroutine on SIGQUIT: the report shows where it hangs.
+				syscall.Kill(app, syscall.SIGQUIT)
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+				}
+				state, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", app))
+				t.Fatalf("no exit 30 s after SIGTERM (%s)\n%s", firstLines(string(state), 3), logs.String())
 			}
 			t.Logf("%s stopped %v after SIGTERM", command, time.Since(stopping).Round(time.Millisecond))
 			raw, err := os.ReadFile(trace)
@@ -380,4 +387,12 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 			t.Logf("%s: %d local connect()/sendto() calls, %d outbound", command, local, foreign)
 		})
 	}
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "; ")
 }
