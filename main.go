@@ -79,8 +79,22 @@ func main() {
 				return serve(c, args)
 			}},
 	)
-	if err := app.Execute(); err != nil {
-		log.Println(err)
+	// PocketBase's Execute swallows a command's error; remember it for the exit code so
+	// systemd and scripts see a failed start.
+	failed := false
+	for _, c := range app.RootCmd.Commands() {
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, args []string) error {
+				err := run(c, args)
+				failed = failed || err != nil
+				return err
+			}
+		}
+	}
+	if err := app.Execute(); err != nil || failed {
+		if err != nil {
+			log.Println(err)
+		}
 		os.Exit(1)
 	}
 }
