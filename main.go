@@ -8,6 +8,9 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
@@ -91,6 +94,17 @@ func main() {
 			}
 		}
 	}
+	// A last resort for a stop that hangs (a driver or client that never returns): the
+	// appliance must go down when systemd or an operator says so.
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		time.AfterFunc(20*time.Second, func() {
+			log.Println("crisisroom: shutdown took longer than 20 s; exiting")
+			os.Exit(1)
+		})
+	}()
 	if err := app.Execute(); err != nil || failed {
 		if err != nil {
 			log.Println(err)

@@ -161,13 +161,33 @@ func (b *Broker) Stop() {
 	_ = server.Publish(b.cfg.Prefix+"appliance/status", status, true, 1)
 	// Give the clients' write loops a moment to flush what was just queued.
 	time.Sleep(100 * time.Millisecond)
-	if err := server.Close(); err != nil {
-		b.log.Warn("MQTT broker close", "error", err)
+	// mochi's Close can wait forever when a client reconnects just as the listener
+	// closes; a stuck broker must not keep the whole appliance (and systemd) waiting.
+	if !within(5*time.Second, func() {
+		if err := server.Close(); err != nil {
+			b.log.Warn("MQTT broker close", "error", err)
+		}
+	}) {
+		b.log.Warn("MQTT broker did not close within 5 s; stopping anyway")
 	}
 	if b.postsDone != nil {
 		close(b.postsDone)
 	}
-	b.presenceWG.Wait()
+	if !within(5*time.Second, b.presenceWG.Wait) {
+		b.log.Warn("device presence writes still pending at stop")
+	}
+}
+
+// within runs fn and reports whether it returned before d passed.
+func within(d time.Duration, fn func()) bool {
+	done := make(chan struct{})
+	go func() { fn(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 var errBrokerDown = errors.New("the MQTT broker is not running")

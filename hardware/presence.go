@@ -1,6 +1,7 @@
 package hardware
 
 import (
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -62,14 +63,19 @@ func (b *Broker) setPresence(username string, online bool) {
 }
 
 func (b *Broker) writePresence(id string, online bool) {
-	rec, err := b.app.FindRecordById("devices", id)
+	// Read and write in one transaction, so an operator's edit of the same device made
+	// in between is not overwritten with the old values. A model save (not a request) is
+	// not audited, and realtime subscribers still hear of it.
+	err := b.app.RunInTransaction(func(tx core.App) error {
+		rec, err := tx.FindRecordById("devices", id)
+		if err != nil {
+			return nil // deleted meanwhile
+		}
+		rec.Set("online", online)
+		rec.Set("last_seen", types.NowDateTime())
+		return tx.Save(rec)
+	})
 	if err != nil {
-		return
-	}
-	rec.Set("online", online)
-	rec.Set("last_seen", types.NowDateTime())
-	// A model save (not a request) is not audited, and realtime subscribers still hear of it.
-	if err := b.app.Save(rec); err != nil {
 		b.log.Warn("device presence not saved", "device", id, "error", err)
 	}
 }

@@ -70,10 +70,11 @@ func (b *Browser) NewContext(t testing.TB, timeout time.Duration) context.Contex
 	return ctx
 }
 
-// Screenshot saves a PNG of the whole page to path (for the README's pictures).
+// Screenshot saves a PNG of the whole page to path (quality 100 makes chromium write
+// PNG; below it, JPEG).
 func Screenshot(ctx context.Context, path string) error {
 	var buf []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 90)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

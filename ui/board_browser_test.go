@@ -115,7 +115,7 @@ func TestBoardKiosk(t *testing.T) {
 		t.Errorf("item title %.0f px", size)
 	}
 
-	path := filepath.Join(repoRoot(), "docs", "screenshots", "board.png")
+	path := ScreenshotPath(t, "board")
 	var png []byte
 	p.Run(chromedp.CaptureScreenshot(&png))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

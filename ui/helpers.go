@@ -143,10 +143,20 @@ func HasMessage(body string) string {
 	return fmt.Sprintf(`[...document.querySelectorAll('article.msg[data-id] .body')].some(b => b.textContent === %q)`, body)
 }
 
-// Screenshot saves the page as docs/screenshots/<name>.png in the repository.
+// ScreenshotPath is docs/screenshots/<name>.png in the repository when SCREENSHOTS=1
+// (to refresh the README's pictures), else a file in the test's temp dir, so that an
+// ordinary test run leaves the work tree as it was.
+func ScreenshotPath(t testing.TB, name string) string {
+	if os.Getenv("SCREENSHOTS") == "1" {
+		return filepath.Join(RepoRoot(), "docs", "screenshots", name+".png")
+	}
+	return filepath.Join(t.TempDir(), name+".png")
+}
+
+// Screenshot saves the page as a PNG (see ScreenshotPath).
 func (p *Person) Screenshot(name string) {
 	p.t.Helper()
-	path := filepath.Join(RepoRoot(), "docs", "screenshots", name+".png")
+	path := ScreenshotPath(p.t, name)
 	// Notices from earlier steps would cover the picture.
 	p.Run(chromedp.Evaluate(`document.querySelectorAll('.toast').forEach(e => e.remove())`, nil))
 	var buf []byte
