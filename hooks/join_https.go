@@ -144,7 +144,9 @@ func (en *enrolment) redirectToHTTPS(e *core.RequestEvent) error {
 	}
 	_, port, _ := net.SplitHostPort(bound.String())
 	host, _ := splitHost(e.Request.Host)
-	if host == "" {
+	// On the appliance itself plain HTTP is already a secure context for the browser
+	// (service worker, outbox); sending it to HTTPS would only show a certificate warning.
+	if host == "" || isLoopbackHost(host) {
 		return e.Next()
 	}
 	// 302, not 301: a browser must not remember it if HTTPS is switched off later.

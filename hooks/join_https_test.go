@@ -121,10 +121,14 @@ func TestHTTPSWithTheApplianceCA(t *testing.T) {
 		t.Fatalf("realtime over HTTPS: %q", event)
 	}
 
-	// Plain HTTP: pages move to HTTPS; the CA, its instructions and the API stay.
+	// Plain HTTP from the network (a phone asking for crisisroom.local): pages move to
+	// HTTPS; the CA, its instructions and the API stay. On the appliance itself
+	// (localhost) nothing moves: the browser treats it as secure already.
 	plain := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for path, want := range map[string]int{"/": 302, "/join.html": 302, "/join": 302, "/trust.html": 200, "/ca.crt": 200, "/api/health": 200, "/api/crisisroom/trust": 200} {
-		resp, err := plain.Get(s.URL + path)
+		req, _ := http.NewRequest("GET", s.URL+path, nil)
+		req.Host = "crisisroom.local"
+		resp, err := plain.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,8 +136,16 @@ func TestHTTPSWithTheApplianceCA(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("http %s: %d, want %d", path, resp.StatusCode, want)
 		}
-		if want == 302 && path != "/join" && resp.Header.Get("Location") != "https://127.0.0.1:"+port+path {
+		if want == 302 && path != "/join" && resp.Header.Get("Location") != "https://crisisroom.local:"+port+path {
 			t.Errorf("http %s redirects to %q", path, resp.Header.Get("Location"))
+		}
+		local, err := plain.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		local.Body.Close()
+		if local.StatusCode == 302 && path != "/join" {
+			t.Errorf("http %s on localhost redirects to %q", path, local.Header.Get("Location"))
 		}
 	}
 
