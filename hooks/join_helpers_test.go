@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,94 +16,23 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-	"github.com/pocketbase/pocketbase/apis"
-	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 
-	"crisisroom/hardware"
 	"crisisroom/hooks"
 	_ "crisisroom/migrations"
-	pbpublic "crisisroom/pb_public"
+	"crisisroom/testkit"
 )
 
-// enrolServer is the whole appliance like testkit's, with the enrolment settings a test
-// chooses (HTTPS on or off, the MQTT address devices are told).
+// enrolServer is the whole appliance (testkit's) with the enrolment settings a test
+// chooses (HTTPS on or off); Cfg.MQTTAddr is the broker address devices are told.
 type enrolServer struct {
-	URL      string
-	App      *tests.TestApp
-	Demo     *hooks.Demo
-	MQTTAddr string
-	Cfg      *hooks.Config
-	stop     func()
+	*testkit.Server
 }
+
+func (s *enrolServer) stop() { s.Stop() }
 
 func startEnrol(t *testing.T, dataDir string, cfg hooks.Config, demo bool) *enrolServer {
 	t.Helper()
-	if dataDir == "" {
-		dataDir = t.TempDir()
-	}
-	app, err := tests.NewTestApp(dataDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hcfg := &cfg
-	hcfg.Quiet = true
-	hooks.Register(app, hcfg)
-	broker := hardware.Register(app, &hardware.Config{Addr: "127.0.0.1:0"})
-	broker.OnStart(func(b *hardware.Broker) { hcfg.MQTTAddr = b.Addr().String() })
-	noDir := ""
-	pbpublic.Register(app, &noDir)
-	s := &enrolServer{App: app, Cfg: hcfg}
-	if demo {
-		if s.Demo, err = hooks.SeedDemo(app); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.URL = "http://" + ln.Addr().String()
-	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		e.Listener = ln
-		return e.Next()
-	})
-	served := make(chan error, 1)
-	go func() { served <- apis.Serve(app, apis.ServeConfig{HttpAddr: ln.Addr().String()}) }()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(s.URL + "/api/health")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case err := <-served:
-			t.Fatalf("appliance did not start: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("appliance did not answer: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if a := broker.Addr(); a != nil {
-		s.MQTTAddr = a.String()
-	}
-	stopped := false
-	s.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		app.Cleanup()
-		select {
-		case <-served:
-		case <-time.After(5 * time.Second):
-		}
-	}
-	t.Cleanup(s.stop)
-	return s
+	return &enrolServer{testkit.StartServer(t, testkit.Options{DataDir: dataDir, Hooks: cfg, Demo: demo})}
 }
 
 func (s *enrolServer) token(t *testing.T, username string) string {

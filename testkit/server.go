@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,9 @@ type Options struct {
 	// Before runs after the appliance's own hooks are registered and before it serves,
 	// for tests that add hooks of their own.
 	Before func(app core.App)
+	// Hooks is the hooks' configuration (HTTPS, links); Quiet is always set, and MQTTAddr
+	// is filled in with the broker's address once it listens.
+	Hooks hooks.Config
 }
 
 // Server is a running appliance: real SQLite in a temp dir, real HTTP and MQTT listeners.
@@ -40,7 +44,13 @@ type Server struct {
 	Broker   *hardware.Broker
 	MQTTAddr string // 127.0.0.1:PORT, empty with NoMQTT
 	Demo     *hooks.Demo
+	Cfg      *hooks.Config // what the hooks run with
+
+	stop func()
 }
+
+// Stop ends the appliance before the test does (a restart); it is also run at cleanup.
+func (s *Server) Stop() { s.stop() }
 
 // StartServer runs the appliance for the duration of the test.
 func StartServer(t testing.TB, opts Options) *Server {
@@ -53,19 +63,22 @@ func StartServer(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("test app: %v", err)
 	}
-	hooks.Register(app, &hooks.Config{Quiet: true})
+	hcfg := opts.Hooks
+	hcfg.Quiet = true
+	hooks.Register(app, &hcfg)
 	mqttAddr := "127.0.0.1:0"
 	if opts.NoMQTT {
 		mqttAddr = "off"
 	}
 	broker := hardware.Register(app, &hardware.Config{Addr: mqttAddr})
+	broker.OnStart(func(b *hardware.Broker) { hcfg.MQTTAddr = b.Addr().String() })
 	hardware.RegisterRoom(app, broker)
 	hardware.RegisterFaxes(app, broker)
 	pbpublic.Register(app, &opts.PublicDir)
 	if opts.Before != nil {
 		opts.Before(app)
 	}
-	s := &Server{App: app, Broker: broker}
+	s := &Server{App: app, Broker: broker, Cfg: &hcfg}
 	if opts.Demo {
 		d, err := hooks.SeedDemo(app)
 		if err != nil {
@@ -109,16 +122,20 @@ func StartServer(t testing.TB, opts Options) *Server {
 			s.MQTTAddr = a.String()
 		}
 	}
-	t.Cleanup(func() {
-		app.Cleanup() // triggers OnTerminate: HTTP shutdown, broker stop
-		select {
-		case err := <-served:
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				t.Logf("serve ended: %v", err)
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			app.Cleanup() // triggers OnTerminate: HTTP shutdown, broker stop
+			select {
+			case err := <-served:
+				if err != nil && !errors.Is(err, http.ErrServerClosed) {
+					t.Logf("serve ended: %v", err)
+				}
+			case <-time.After(5 * time.Second):
 			}
-		case <-time.After(5 * time.Second):
-		}
-	})
+		})
+	}
+	t.Cleanup(s.stop)
 	return s
 }
 
