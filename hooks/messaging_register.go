@@ -12,15 +12,17 @@ import (
 type messaging struct {
 	dir      *directory
 	fan      *fanout
+	stock    *stockWatch
 	directMu sync.Mutex // one direct conversation per pair, even when both start it at once
 	writeMu  sync.Mutex // see orderedWrite
 }
 
 func registerMessaging(app core.App) {
 	dir := newDirectory(app)
-	ms := &messaging{dir: dir, fan: newFanout(app, dir)}
+	ms := &messaging{dir: dir, fan: newFanout(app, dir), stock: newStockWatch()}
 	ms.bindMessages(app)
 	ms.bindRealtime(app)
+	ms.bindStockWatch(app)
 	ms.bindReceipts(app)
 	ms.bindSessions(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

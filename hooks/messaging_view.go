@@ -117,7 +117,10 @@ func receiptSummaries(app core.App, channelId string, msgs []*core.Record) map[s
 			out[r.Message] = ReceiptSummary{Read: r.Read, Acked: r.Acked, Total: r.Total}
 		}
 	}
-	if len(plain) > 0 {
+	if len(plain) == 1 {
+		// A new message's event: let SQLite count instead of loading every member.
+		out[plain[0].Id] = plainReceiptSummary(app, channelId, plain[0])
+	} else if len(plain) > 0 {
 		members := liveChannelMembers(app, channelId)
 		for _, m := range plain {
 			var s ReceiptSummary
@@ -135,6 +138,25 @@ func receiptSummaries(app core.App, channelId string, msgs []*core.Record) map[s
 		}
 	}
 	return out
+}
+
+// plainReceiptSummary is receiptSummaries' count for one message without receipts: the
+// live members but the author, and those whose last_read reaches the message.
+func plainReceiptSummary(app core.App, channelId string, m *core.Record) ReceiptSummary {
+	var row struct {
+		Total int `db:"total"`
+		Read  int `db:"nread"`
+	}
+	err := app.DB().NewQuery(`SELECT COUNT(*) AS total,
+		COALESCE(SUM(CASE WHEN last_read != '' AND last_read >= {:created} THEN 1 ELSE 0 END), 0) AS nread
+		FROM channel_members
+		WHERE channel = {:c} AND (expires = '' OR expires > {:now}) AND user != {:author}`).
+		Bind(dbx.Params{"c": channelId, "now": dbNow(), "created": m.GetString("created"), "author": m.GetString("author")}).One(&row)
+	if err != nil {
+		app.Logger().Warn("channel members query failed", "error", err)
+		return ReceiptSummary{}
+	}
+	return ReceiptSummary{Read: row.Read, Total: row.Total}
 }
 
 type memberRow struct {

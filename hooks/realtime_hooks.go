@@ -28,6 +28,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
 		err := e.Next() // returns when the connection ends
 		f.drop(e.Client.Id())
+		ms.stock.forget(e.Client.Id())
 		return err
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
@@ -66,7 +67,10 @@ func (ms *messaging) bindRealtime(app core.App) {
 		if len(refused) > 0 {
 			return router.NewForbiddenError("You are not a member of channel "+strings.Join(refused, ", ")+". / Sie sind nicht Mitglied des Kanals "+strings.Join(refused, ", ")+".", nil)
 		}
-		if err := e.Next(); err != nil {
+		wanted := ms.stock.begin(e.App, e.Subscriptions)
+		err = e.Next()
+		ms.stock.settle(e.App, e.Client, wanted)
+		if err != nil {
 			return err
 		}
 		if !ours && !f.known(e.Client.Id()) {
