@@ -12,11 +12,10 @@ import (
 // These are API errors even where model hooks return them, so that a refused request
 // tells the person why instead of PocketBase's bare "Failed to create record".
 var (
-	errOneHost        = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
-	errLastAdmin      = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
-	errGuestExpiry    = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
-	errSuspendedOrg   = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
-	errChannelDeleted = router.NewBadRequestError("Kanäle werden archiviert, nicht gelöscht. / Channels are archived, not deleted.", nil)
+	errOneHost      = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
+	errLastAdmin    = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
+	errGuestExpiry  = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
+	errSuspendedOrg = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
 )
 
 func registerTenancy(app core.App) {
@@ -99,11 +98,6 @@ func registerTenancy(app core.App) {
 		}
 		return e.Next()
 	})
-	app.OnRecordDelete("channels").BindFunc(func(e *core.RecordEvent) error {
-		// Cascades from a removed organisation are allowed; the API has no delete rule.
-		return e.Next()
-	})
-
 	// Guests lose access the moment their membership ends: the rules check expires, and
 	// this job removes what has run out so lists stay clean.
 	app.Cron().MustAdd("crisisroom_expire_guests", "* * * * *", func() { expireGuests(app) })
