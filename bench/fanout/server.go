@@ -96,27 +96,40 @@ func startServer(ctx context.Context, bin, dataDir, logPath string) (*server, er
 	s := &server{URL: "http://" + addr, cmd: cmd, log: logf, out: make(chan error, 1)}
 	go func() { s.out <- cmd.Wait() }()
 
+	switch err := waitHealthy(ctx, s.URL, s.out); {
+	case errors.Is(err, errEnded):
+		logf.Close()
+		return nil, fmt.Errorf("the appliance ended before answering (%v); see %s", err, logPath)
+	case err != nil:
+		s.stop()
+		return nil, fmt.Errorf("%w; see %s", err, logPath)
+	}
+	return s, nil
+}
+
+var errEnded = errors.New("ended")
+
+// waitHealthy polls url's health route until it answers 200, the appliance ends (its
+// exit arrives on ended), ctx is done, or 30 s pass.
+func waitHealthy(ctx context.Context, url string, ended <-chan error) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(s.URL + "/api/health")
+		resp, err := http.Get(url + "/api/health")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s, nil
+				return nil
 			}
 		}
 		select {
-		case err := <-s.out:
-			logf.Close()
-			return nil, fmt.Errorf("the appliance ended before answering (%v); see %s", err, logPath)
+		case err := <-ended:
+			return fmt.Errorf("%w: %v", errEnded, err)
 		case <-ctx.Done():
-			s.stop()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("the appliance did not answer within 30 s; see %s", logPath)
+			return errors.New("the appliance did not answer within 30 s")
 		}
 	}
 }
@@ -244,26 +257,12 @@ func startInProcess(ctx context.Context, dataDir string) (*server, error) {
 		case <-time.After(5 * time.Second):
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.URL + "/api/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, nil
-			}
-		}
-		select {
-		case err := <-out:
-			return nil, fmt.Errorf("the in-process appliance ended before answering: %v", err)
-		case <-ctx.Done():
-			s.inproc()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.inproc()
-			return nil, errors.New("the in-process appliance did not answer within 30 s")
-		}
+	switch err := waitHealthy(ctx, s.URL, out); {
+	case errors.Is(err, errEnded):
+		return nil, fmt.Errorf("the in-process appliance ended before answering: %v", err)
+	case err != nil:
+		s.inproc()
+		return nil, fmt.Errorf("the in-process appliance: %w", err)
 	}
+	return s, nil
 }

@@ -279,31 +279,13 @@ func (t Translator) Parse(d Device, topic string, payload []byte) (Report, bool)
 	case "homeassistant":
 		switch topic {
 		case d.Topic + "/state":
-			if strings.HasPrefix(s, "{") {
-				var st struct {
-					State string `json:"state"`
-				}
-				if json.Unmarshal(payload, &st) == nil {
-					return onOff(st.State)
-				}
-				return Report{}, false
-			}
-			return onOff(s)
+			return stateReport(s, payload, onOff)
 		case d.Topic + "/availability":
 			return online(s)
 		}
 	case "native":
 		if topic == t.Prefix+"device/"+d.Username+"/state" {
-			if strings.HasPrefix(s, "{") {
-				var st struct {
-					State string `json:"state"`
-				}
-				if json.Unmarshal(payload, &st) == nil {
-					return onOff(st.State)
-				}
-				return Report{}, false
-			}
-			return onOff(s)
+			return stateReport(s, payload, onOff)
 		}
 	}
 	return Report{}, false
@@ -370,4 +352,19 @@ func (t Translator) Send(bus Bus, d Device, c Command) error {
 		}
 	}
 	return nil
+}
+
+// stateReport reads a state published as plain ON/OFF or as JSON {"state": …} (Home
+// Assistant and the native devices use either).
+func stateReport(s string, payload []byte, onOff func(string) (Report, bool)) (Report, bool) {
+	if !strings.HasPrefix(s, "{") {
+		return onOff(s)
+	}
+	var st struct {
+		State string `json:"state"`
+	}
+	if json.Unmarshal(payload, &st) != nil {
+		return Report{}, false
+	}
+	return onOff(st.State)
 }
