@@ -2,20 +2,15 @@ package hooks_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"crisisroom/hooks"
 	_ "crisisroom/migrations"
@@ -96,32 +91,20 @@ func call(t *testing.T, client *http.Client, method, url, token string, body any
 // that drew it.
 func decodeQR(t *testing.T, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := testkit.DecodeQR(img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("QR code does not decode: %v", err)
-	}
-	return res.GetText()
+	return text
 }
 
 func decodeQRDataURL(t *testing.T, dataURL string) string {
 	t.Helper()
-	b64, ok := strings.CutPrefix(dataURL, "data:image/png;base64,")
-	if !ok {
-		t.Fatalf("not a PNG data URL: %.40q", dataURL)
-	}
-	raw, err := base64.StdEncoding.DecodeString(b64)
+	text, err := testkit.DecodeQRDataURL(dataURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return decodeQR(t, img)
+	return text
 }
 
 // terminalQRImage turns the half-block characters of ToSmallString(false) back into

@@ -1,37 +1,23 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/base64"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"crisisroom/testkit"
 )
 
 func readQR(t *testing.T, dataURL string) string {
 	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(dataURL, "data:image/png;base64,"))
+	text, err := testkit.DecodeQRDataURL(dataURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("QR code does not decode: %v", err)
-	}
-	return res.GetText()
+	return text
 }
 
 // The police admin invites a colleague from the "Einladungen" screen: the QR code shown
