@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crisisroom/bridge"
+	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
 	_ "crisisroom/migrations"
@@ -25,7 +26,8 @@ import (
 )
 
 func main() {
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "./crisisroom_data", HideStartBanner: false})
+	// durability.Connect: data.db and auxiliary.db with synchronous=FULL (an answer 200 is on disk).
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "./crisisroom_data", HideStartBanner: false, DBConnect: durability.Connect})
 
 	var (
 		httpAddr   = "0.0.0.0:8090"

@@ -5,6 +5,8 @@ package hooks
 
 import (
 	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/durability"
 )
 
 // Config carries what the hooks need to know about the running appliance.
@@ -36,4 +38,5 @@ func Register(app core.App, cfg *Config) {
 	registerSetup(app, cfg)
 	registerEnrolment(app, cfg)
 	registerMessaging(app)
+	durability.Register(app) // stored files fsynced before their record commits
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
 	_ "crisisroom/migrations"
@@ -59,7 +60,8 @@ func StartServer(t testing.TB, opts Options) *Server {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	app, err := tests.NewTestApp(dir)
+	// The same database options as main (synchronous=FULL); the rest as tests.NewTestApp.
+	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env", DBConnect: durability.Connect})
 	if err != nil {
 		t.Fatalf("test app: %v", err)
 	}
