@@ -1,6 +1,11 @@
 package hooks
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 )
@@ -20,6 +25,12 @@ var errAuditAppendOnly = router.NewBadRequestError("Protokolleinträge können n
 
 // Audit writes one audit record. Failures are logged, never returned: the action that
 // is being audited has already happened.
+//
+// An audit row says who did what to which id and when, never what was written: it is
+// filed under one organisation and read by that organisation's admins, who may not be
+// allowed to read the conversation, fax or invitation it came from. Values under the
+// keys of contentKeys are therefore replaced by their Digest before the row is stored,
+// whatever the caller passed; callers pass ids, enumerations, counts and digests.
 func Audit(app core.App, e AuditEntry) {
 	coll, err := app.FindCachedCollectionByNameOrId("audit")
 	if err != nil {
@@ -47,7 +58,7 @@ func Audit(app core.App, e AuditEntry) {
 	r.Set("organisation", e.Organisation)
 	r.Set("target", e.Target)
 	if e.Data != nil {
-		r.Set("data", e.Data)
+		r.Set("data", scrubAuditData(e.Data))
 	}
 	if err := app.Save(r); err != nil {
 		app.Logger().Error("audit write failed", "action", e.Action, "error", err)
@@ -60,10 +71,72 @@ var auditedCollections = []string{
 	"devices", "siren_activations", "board_items", "users",
 }
 
+// AppendOnlyCollections are the collections whose records are never changed or removed,
+// nor their schema weakened: records are written once and kept (audit; a future
+// journal_entries is added here and nowhere else).
+var AppendOnlyCollections = []string{"audit"}
+
+// errSchemaAppendOnly answers an attempt to drop, change or open up an append-only
+// collection: deleting its fields or the collection itself would erase the records.
+var errSchemaAppendOnly = router.NewBadRequestError("Protokollsammlungen können nicht gelöscht, geleert oder in ihren Feldern und Schreibregeln geändert werden. / Append-only collections cannot be deleted, truncated, or have their fields or write rules changed.", nil)
+
+func isAppendOnly(name string) bool {
+	for _, n := range AppendOnlyCollections {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkAppendOnlySchema refuses an update of an append-only collection that renames it,
+// changes its type, removes or changes an existing field, or sets a create, update or
+// delete rule (every write goes through Go code, never the records API). Adding a field
+// and changing the list and view rules stay possible (migrations).
+func checkAppendOnlySchema(app core.App, updated *core.Collection) error {
+	old, err := app.FindCollectionByNameOrId(updated.Id)
+	if err != nil || !isAppendOnly(old.Name) {
+		return nil
+	}
+	if updated.Name != old.Name || updated.Type != old.Type ||
+		updated.CreateRule != nil || updated.UpdateRule != nil || updated.DeleteRule != nil {
+		return errSchemaAppendOnly
+	}
+	for _, f := range old.Fields {
+		nf := updated.Fields.GetById(f.GetId())
+		if nf == nil {
+			return errSchemaAppendOnly
+		}
+		a, _ := json.Marshal(f)
+		b, _ := json.Marshal(nf)
+		if string(a) != string(b) {
+			return errSchemaAppendOnly
+		}
+	}
+	return nil
+}
+
 func registerAudit(app core.App) {
 	// Model-level hooks also run for superusers and Go code: nobody rewrites history.
-	app.OnRecordUpdate("audit").BindFunc(func(e *core.RecordEvent) error { return errAuditAppendOnly })
-	app.OnRecordDelete("audit").BindFunc(func(e *core.RecordEvent) error { return errAuditAppendOnly })
+	// A truncate deletes record by record, so the record delete hook refuses it too.
+	for _, name := range AppendOnlyCollections {
+		app.OnRecordUpdate(name).BindFunc(func(e *core.RecordEvent) error { return errAuditAppendOnly })
+		app.OnRecordDelete(name).BindFunc(func(e *core.RecordEvent) error { return errAuditAppendOnly })
+	}
+	// The schema: untagged, so a rename cannot slip past a hook bound to the old name;
+	// collections import (also with deleteMissing) saves and deletes through these too.
+	app.OnCollectionUpdate().BindFunc(func(e *core.CollectionEvent) error {
+		if err := checkAppendOnlySchema(e.App, e.Collection); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	app.OnCollectionDelete().BindFunc(func(e *core.CollectionEvent) error {
+		if isAppendOnly(e.Collection.Name) {
+			return errSchemaAppendOnly
+		}
+		return e.Next()
+	})
 
 	app.OnRecordCreateRequest(auditedCollections...).BindFunc(func(e *core.RecordRequestEvent) error {
 		if err := e.Next(); err != nil {
@@ -110,7 +183,10 @@ func orgOf(app core.App, r *core.Record) string {
 	return r.GetString("organisation")
 }
 
-// auditData keeps the visible fields of a record; secrets are hidden fields and stay out.
+// auditData keeps the visible fields of a record that identify and classify it (ids,
+// relations, enumerations, names, dates, numbers); secrets are hidden fields and stay
+// out; content (free text such as a board item's body, JSON, e-mail addresses) is kept
+// as its Digest only.
 func auditData(r *core.Record) map[string]any {
 	out := map[string]any{}
 	for _, f := range r.Collection().Fields {
@@ -121,9 +197,74 @@ func auditData(r *core.Record) map[string]any {
 		case "tokenKey", "created", "updated":
 			continue
 		}
-		if v := r.Get(f.GetName()); v != nil && v != "" {
-			out[f.GetName()] = v
+		v := r.Get(f.GetName())
+		if v == nil || v == "" {
+			continue
 		}
+		switch f.Type() {
+		case core.FieldTypeJSON, core.FieldTypeEmail, core.FieldTypeEditor:
+			v = Digest(r.GetString(f.GetName()))
+		}
+		if contentKeys[f.GetName()] {
+			v = Digest(r.GetString(f.GetName()))
+		}
+		out[f.GetName()] = v
+	}
+	return out
+}
+
+// contentKeys name Data keys and record fields that carry what people wrote (messages,
+// board items, faxes, labels, topics) or secrets (tokens, passwords, e-mail addresses).
+// Audit stores only their Digest.
+var contentKeys = map[string]bool{
+	"body": true, "before": true, "after": true, "text": true, "title": true, "topic": true,
+	"label": true, "token": true, "token_hash": true, "password": true, "passwordConfirm": true,
+	"oldPassword": true, "secret": true, "email": true, "config": true, "content": true,
+	"url": true, "link": true, "device_spec": true,
+}
+
+// Digest stands in for a content value in the audit log: its length in bytes (of the
+// JSON encoding when v is not a string) and the hex SHA-256 (FIPS 180-4) of those bytes.
+// A change stays evident (the digest differs) without the words being readable.
+// An empty value gives {"len": 0}.
+func Digest(v any) map[string]any {
+	var b []byte
+	switch x := v.(type) {
+	case nil:
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		b, _ = json.Marshal(x)
+	}
+	if len(b) == 0 {
+		return map[string]any{"len": 0}
+	}
+	sum := sha256.Sum256(b)
+	return map[string]any{"len": len(b), "sha256": hex.EncodeToString(sum[:])}
+}
+
+// isDigest: v is already what Digest returns (callers may digest themselves).
+func isDigest(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) > 2 {
+		return false
+	}
+	_, hasLen := m["len"]
+	return hasLen
+}
+
+// scrubAuditData replaces content values by their Digest; the caller's map is not changed.
+func scrubAuditData(data map[string]any) map[string]any {
+	out := make(map[string]any, len(data))
+	for k, v := range data {
+		if contentKeys[k] || contentKeys[strings.TrimSuffix(strings.TrimSuffix(k, "_before"), "_after")] {
+			if !isDigest(v) {
+				v = Digest(v)
+			}
+		}
+		out[k] = v
 	}
 	return out
 }

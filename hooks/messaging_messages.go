@@ -188,15 +188,15 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 		org = ch.GetString("organisation")
 	}
 	if e.Record.GetBool("deleted") {
-		// The row stays so the conversation keeps its shape; the words go, except into
-		// the audit log, which has legal weight after the crisis.
+		// The row stays so the conversation keeps its shape; the words go. The audit log
+		// keeps a digest: it is read by admins who may not read the conversation.
 		e.Record.Set("body", "")
 		e.Record.Set("attachments", orig.GetStringSlice("attachments"))
 		if err := e.Next(); err != nil {
 			return err
 		}
 		Audit(e.App, AuditEntry{Actor: e.Auth, Action: "messages.delete", Organisation: org, Target: e.Record.Id, Data: map[string]any{
-			"channel": e.Record.GetString("channel"), "body": orig.GetString("body"), "attachments": orig.GetStringSlice("attachments"),
+			"channel": e.Record.GetString("channel"), "body": Digest(orig.GetString("body")), "attachments": len(orig.GetStringSlice("attachments")),
 			"priority": orig.GetString("priority"), "created": orig.GetString("created"),
 		}})
 		return nil
@@ -212,8 +212,8 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 		return err
 	}
 	Audit(e.App, AuditEntry{Actor: e.Auth, Action: "messages.edit", Organisation: org, Target: e.Record.Id, Data: map[string]any{
-		"channel": e.Record.GetString("channel"), "before": orig.GetString("body"), "after": e.Record.GetString("body"),
-		"attachments_before": orig.GetStringSlice("attachments"), "attachments_after": e.Record.GetStringSlice("attachments"),
+		"channel": e.Record.GetString("channel"), "before": Digest(orig.GetString("body")), "after": Digest(e.Record.GetString("body")),
+		"attachments_before": len(orig.GetStringSlice("attachments")), "attachments_after": len(e.Record.GetStringSlice("attachments")),
 	}})
 	return nil
 }
