@@ -4,6 +4,8 @@
 package hooks
 
 import (
+	"time"
+
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/durability"
@@ -27,11 +29,14 @@ type Config struct {
 	MQTTAddr, MQTTPrefix string
 	// MDNS announces crisisroom.local and the HTTPS service on the local network.
 	MDNS bool
+	// SignInWindow is how long failed sign-ins are remembered (0: SignInWindow, 15 min).
+	SignInWindow time.Duration
 }
 
 // Register binds every hook and route of crisisroom to app.
 func Register(app core.App, cfg *Config) {
 	registerAudit(app)
+	registerSignInThrottle(app, cfg)
 	registerInputChecks(app)
 	registerTenancy(app)
 	registerChannelMembers(app)
