@@ -38,11 +38,14 @@ func deviceFromRecord(r *core.Record) Device {
 	}
 }
 
-// Grant is one topic filter a device may use.
+// Grant is one topic filter a device may use. Retain marks the state topics under Filter
+// where a publish the device may make may also be retained (DESIGN §5: state is retained,
+// commands never are); a grant may carry Retain alone to narrow a wider write grant.
 type Grant struct {
 	Filter string
 	Read   bool
 	Write  bool
+	Retain bool
 }
 
 // DriverGrants returns the topics of a driver's own convention for a device. Drivers
@@ -64,47 +67,56 @@ func RegisterDriverACL(driver string, fn DriverGrants) {
 func init() {
 	// The third-party conventions of DESIGN §5. A device's topic is unique and never one
 	// of the reserved roots (validated on save), so grants never overlap between devices.
+	// Only the state and availability topics of each convention may be retained: a
+	// retained command would fire again on every reconnect of the device.
 	RegisterDriverACL("tasmota", func(_ string, d Device) []Grant {
-		return []Grant{{"cmnd/" + d.Topic + "/#", true, false}, {"stat/" + d.Topic + "/#", false, true}, {"tele/" + d.Topic + "/#", false, true}}
+		return []Grant{{Filter: "cmnd/" + d.Topic + "/#", Read: true},
+			{Filter: "stat/" + d.Topic + "/#", Write: true, Retain: true}, {Filter: "tele/" + d.Topic + "/#", Write: true, Retain: true}}
 	})
 	RegisterDriverACL("shelly1", func(_ string, d Device) []Grant {
-		return []Grant{{"shellies/" + d.Topic + "/#", true, true}}
+		t := "shellies/" + d.Topic
+		return []Grant{{Filter: t + "/#", Read: true, Write: true}, {Filter: t + "/online", Retain: true}, {Filter: t + "/relay/+", Retain: true}}
 	})
 	RegisterDriverACL("shelly2", func(_ string, d Device) []Grant {
-		return []Grant{{d.Topic + "/#", true, true}}
+		return []Grant{{Filter: d.Topic + "/#", Read: true, Write: true}, {Filter: d.Topic + "/online", Retain: true}, {Filter: d.Topic + "/status/#", Retain: true}}
 	})
 	RegisterDriverACL("homeassistant", func(_ string, d Device) []Grant {
-		return []Grant{{d.Topic + "/#", true, true}, {"homeassistant/status", true, false}}
+		return []Grant{{Filter: d.Topic + "/#", Read: true, Write: true}, {Filter: "homeassistant/status", Read: true},
+			{Filter: d.Topic + "/availability", Retain: true}, {Filter: d.Topic + "/state", Retain: true}}
 	})
 	RegisterDriverACL("awtrix", func(_ string, d Device) []Grant {
-		return []Grant{{d.Topic + "/#", true, true}}
+		return []Grant{{Filter: d.Topic + "/#", Read: true, Write: true}, {Filter: d.Topic + "/stats/#", Retain: true}}
 	})
 	RegisterDriverACL("wled", func(_ string, d Device) []Grant {
-		return []Grant{{"wled/" + d.Topic + "/#", true, true}, {"wled/" + d.Topic, true, true}}
+		t := "wled/" + d.Topic
+		return []Grant{{Filter: t + "/#", Read: true, Write: true}, {Filter: t, Read: true, Write: true},
+			{Filter: t + "/status", Retain: true}, {Filter: t + "/g", Retain: true}, {Filter: t + "/c", Retain: true}, {Filter: t + "/v", Retain: true}}
 	})
 }
 
 // grants lists every filter the device may use.
 func grants(prefix string, d Device) []Grant {
 	g := []Grant{
-		{prefix + "device/" + d.Username + "/#", true, true},
-		{prefix + "appliance/status", true, false},
+		{Filter: prefix + "device/" + d.Username + "/#", Read: true, Write: true, Retain: true},
+		{Filter: prefix + "appliance/status", Read: true},
 	}
 	if d.Channel != "" {
-		g = append(g, Grant{prefix + "channel/" + d.Channel + "/in", false, true}, Grant{prefix + "channel/" + d.Channel + "/out", true, false})
+		g = append(g, Grant{Filter: prefix + "channel/" + d.Channel + "/in", Write: true}, Grant{Filter: prefix + "channel/" + d.Channel + "/out", Read: true})
 	}
 	switch d.Kind {
 	case "fax":
-		g = append(g, Grant{prefix + "fax/" + d.Username + "/#", true, true})
+		g = append(g, Grant{Filter: prefix + "fax/" + d.Username + "/#", Read: true, Write: true}, Grant{Filter: prefix + "fax/" + d.Username + "/status", Retain: true})
 	case "siren", "relay":
 		if d.Zone != "" {
-			g = append(g, Grant{prefix + "siren/" + d.Zone + "/set", true, false}, Grant{prefix + "siren/" + d.Zone + "/state", true, true})
+			g = append(g, Grant{Filter: prefix + "siren/" + d.Zone + "/set", Read: true},
+				Grant{Filter: prefix + "siren/" + d.Zone + "/state", Read: true, Write: true, Retain: true})
 		}
 	case "board":
-		g = append(g, Grant{prefix + "board/" + d.Username + "/#", true, true})
+		g = append(g, Grant{Filter: prefix + "board/" + d.Username + "/#", Read: true, Write: true}, Grant{Filter: prefix + "board/" + d.Username + "/state", Retain: true})
 	case "bridge":
 		// A bridge carries one serial device; it acts with that device's topics.
-		g = append(g, Grant{prefix + "fax/" + d.Username + "/#", true, true}, Grant{prefix + "board/" + d.Username + "/#", true, true})
+		g = append(g, Grant{Filter: prefix + "fax/" + d.Username + "/#", Read: true, Write: true}, Grant{Filter: prefix + "board/" + d.Username + "/#", Read: true, Write: true},
+			Grant{Filter: prefix + "fax/" + d.Username + "/status", Retain: true}, Grant{Filter: prefix + "board/" + d.Username + "/state", Retain: true})
 	}
 	driverACLMu.RLock()
 	fn := driverACL[d.Driver]
@@ -126,6 +138,23 @@ func Allowed(prefix string, d Device, topic string, write bool) bool {
 			continue
 		}
 		if filterCovers(g.Filter, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// RetainAllowed reports whether device d may publish topic with the retain flag set: it
+// may write the topic, and a grant marks it as a state topic. Topic is a topic name
+// (MQTT 3.1.1 §4.7), never a filter. Commands (cmnd/…, …/set, …/send, …/rpc, channel
+// posts) are never retained, so one retained command cannot fire again on every
+// reconnect of the device that hears it.
+func RetainAllowed(prefix string, d Device, topic string) bool {
+	if !Allowed(prefix, d, topic, true) {
+		return false
+	}
+	for _, g := range grants(prefix, d) {
+		if g.Retain && filterCovers(g.Filter, topic) {
 			return true
 		}
 	}
@@ -171,10 +200,23 @@ func (c *deviceCache) get(u string) (Device, bool) {
 	d, ok := c.m[u]
 	return d, ok
 }
+func (c *deviceCache) all() []Device {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]Device, 0, len(c.m))
+	for _, d := range c.m {
+		out = append(out, d)
+	}
+	return out
+}
 func (c *deviceCache) put(d Device)  { c.mu.Lock(); c.m[d.Username] = d; c.mu.Unlock() }
 func (c *deviceCache) drop(u string) { c.mu.Lock(); delete(c.m, u); c.mu.Unlock() }
 
-// authHook authenticates devices against their auth records and enforces the ACL.
+// authHook authenticates devices against their auth records and enforces the ACL on
+// every path by which a client makes the broker publish or deliver: a direct publish
+// (OnACLCheck, and again in OnPublish after a topic alias is resolved), the retain flag
+// (OnPublish), the last will (checked at CONNECT and again when it is sent, OnWill) and a
+// resumed session (client ids are bound to the device that holds them).
 type authHook struct {
 	mqtt.HookBase
 	b      *Broker
@@ -184,12 +226,32 @@ type authHook struct {
 func (h *authHook) ID() string { return "crisisroom-devices" }
 
 func (h *authHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect}, []byte{b})
+	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
+		mqtt.OnPublish, mqtt.OnWill}, []byte{b})
 }
+
+// sessionSep joins a device's username and the client id it asked for into the id the
+// broker keys its session by. Usernames never hold a NUL, so no two devices can name the
+// same session, whatever client id they send: a device can neither take over nor resume
+// (clean start false) another device's session, nor occupy one in advance.
+const sessionSep = "\x00"
+
+// rawClientID is the client id the device sent, without the username the broker bound
+// it to.
+func rawClientID(id string) string {
+	if i := strings.Index(id, sessionSep); i >= 0 {
+		return id[i+len(sessionSep):]
+	}
+	return id
+}
+
+// reservedClientPrefixes name a device in the client id (the bridge and the siren
+// simulator); only that device may use them.
+var reservedClientPrefixes = []string{"crisisroom-bridge-", "sim-"}
 
 func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	username := string(pk.Connect.Username)
-	if username == "" || len(pk.Connect.Password) == 0 {
+	if username == "" || len(pk.Connect.Password) == 0 || strings.Contains(username, sessionSep) {
 		return false
 	}
 	rec, err := h.b.app.FindFirstRecordByData("devices", "username", username)
@@ -197,25 +259,97 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 		h.b.log.Info("MQTT login refused", "username", username, "remote", cl.Net.Remote)
 		return false
 	}
-	if org, err := h.b.app.FindRecordById("organisations", rec.GetString("organisation")); err != nil || org.GetString("status") == "suspended" {
+	d, ok := h.b.loadDevice(h.b.app, rec)
+	if !ok {
+		h.b.log.Info("MQTT login refused: organisation suspended or gone", "username", username)
 		return false
 	}
-	// A client id in use by another device would take over that device's session and
-	// with it subscriptions that were granted to the other device.
-	if other, ok := h.server.Clients.Get(string(pk.Connect.ClientIdentifier)); ok && string(other.Properties.Username) != username {
-		h.b.log.Warn("MQTT client id of another device refused", "username", username, "client", string(pk.Connect.ClientIdentifier))
+	raw := string(pk.Connect.ClientIdentifier)
+	for _, p := range reservedClientPrefixes {
+		if strings.HasPrefix(raw, p) && raw != p+username {
+			h.b.log.Warn("MQTT client id naming another device refused", "username", username, "client", raw)
+			return false
+		}
+	}
+	// A client id in use by another device is refused outright (the session itself is
+	// out of reach anyway, see sessionSep), so that device keeps its connection.
+	for _, other := range h.server.Clients.GetAll() {
+		if !other.Net.Inline && rawClientID(other.ID) == raw && string(other.Properties.Username) != username && !other.Closed() {
+			h.b.log.Warn("MQTT client id of another device refused", "username", username, "client", raw)
+			return false
+		}
+	}
+	// The last will is a publish the broker makes on the device's behalf: it must lie in
+	// the device's grants like any other publish, retained only where state may be.
+	if pk.Connect.WillFlag {
+		topic := pk.Connect.WillTopic
+		if !mqtt.IsValidFilter(topic, true) || !Allowed(h.b.cfg.Prefix, d, topic, true) ||
+			(pk.Connect.WillRetain && !RetainAllowed(h.b.cfg.Prefix, d, topic)) {
+			h.b.log.Warn("MQTT last will outside the device's grants refused", "username", username, "topic", topic, "retain", pk.Connect.WillRetain)
+			return false
+		}
+	}
+	cl.ID = username + sessionSep + raw
+	h.b.devices.put(d)
+	// An organisation suspended while this login read the database: its devices were
+	// dropped before this one was cached.
+	if h.b.orgSuspended(d.Organisation) {
+		h.b.devices.drop(username)
 		return false
 	}
-	h.b.devices.put(deviceFromRecord(rec))
 	return true
 }
 
 func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	d, ok := h.b.devices.get(string(cl.Properties.Username))
-	if !ok {
+	if !ok || h.b.orgSuspended(d.Organisation) {
 		return false
 	}
 	return Allowed(h.b.cfg.Prefix, d, topic, write)
+}
+
+// OnPublish checks what OnACLCheck cannot see: the topic an MQTT 5 topic alias stands
+// for (mochi resolves it after the ACL check) and the retain flag. A refused publish is
+// answered like mochi answers one outside the ACL: MQTT 5 gets "not authorized" on its
+// acknowledgement, MQTT 3 is disconnected (it has no negative acknowledgement).
+func (h *authHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline {
+		return pk, nil
+	}
+	d, ok := h.b.devices.get(string(cl.Properties.Username))
+	allowed := ok && !h.b.orgSuspended(d.Organisation) && Allowed(h.b.cfg.Prefix, d, pk.TopicName, true)
+	if allowed && pk.FixedHeader.Retain {
+		allowed = RetainAllowed(h.b.cfg.Prefix, d, pk.TopicName)
+	}
+	if allowed {
+		return pk, nil
+	}
+	h.b.log.Warn("MQTT publish outside the device's grants refused", "username", string(cl.Properties.Username), "topic", pk.TopicName, "retain", pk.FixedHeader.Retain)
+	if pk.FixedHeader.Qos == 0 {
+		return pk, packets.ErrRejectPacket
+	}
+	if cl.Properties.ProtocolVersion == 5 {
+		return pk, packets.ErrNotAuthorized
+	}
+	_ = h.server.DisconnectClient(cl, packets.ErrNotAuthorized)
+	return pk, packets.ErrRejectPacket
+}
+
+// OnWill checks the will again when it is sent: the device's grants may have narrowed
+// since it connected (its organisation left the channel, was suspended, the device was
+// removed). mochi sends whatever this returns and ignores errors, so a refused will
+// becomes one without a topic, which reaches no subscriber and is not retained.
+func (h *authHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
+	if cl.Net.Inline {
+		return will, nil
+	}
+	d, ok := h.b.devices.get(string(cl.Properties.Username))
+	if ok && !h.b.orgSuspended(d.Organisation) && Allowed(h.b.cfg.Prefix, d, will.TopicName, true) &&
+		(!will.Retain || RetainAllowed(h.b.cfg.Prefix, d, will.TopicName)) {
+		return will, nil
+	}
+	h.b.log.Info("MQTT last will dropped: outside the device's grants now", "username", string(cl.Properties.Username), "topic", will.TopicName)
+	return mqtt.Will{}, nil
 }
 
 func (h *authHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {

@@ -96,10 +96,19 @@ func RegisterBoards(app core.App, b *Broker) *Boards {
 		if e.Auth != nil && e.Auth.Collection().Name == "users" {
 			e.Record.Set("created_by", e.Auth.Id)
 		}
+		if err := checkBoards(e); err != nil {
+			return err
+		}
 		if e.Record.GetString("organisation") == "" {
 			if host := hooks.HostOrganisation(e.App); host != nil {
 				e.Record.Set("organisation", host.Id)
 			}
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdateRequest("board_items").BindFunc(func(e *core.RecordRequestEvent) error {
+		if err := checkBoards(e); err != nil {
+			return err
 		}
 		return e.Next()
 	})
@@ -386,4 +395,31 @@ func (bo *Boards) sweepKiosks() {
 			_ = bo.app.Save(r)
 		}
 	}
+}
+
+// checkBoards refuses a board item that names a board the requester may not use (see
+// MayUseDevice): an item is shown on another organisation's board only by its staff.
+// On update only boards added by the request are checked, so an edit of an item that
+// already shows on a shared board stays possible.
+func checkBoards(e *core.RecordRequestEvent) error {
+	if e.HasSuperuserAuth() {
+		return nil
+	}
+	var before []string
+	if !e.Record.IsNew() {
+		before = e.Record.Original().GetStringSlice("boards")
+	}
+	for _, id := range e.Record.GetStringSlice("boards") {
+		if slices.Contains(before, id) {
+			continue
+		}
+		dev, err := e.App.FindRecordById("devices", id)
+		if err != nil {
+			continue // the relation field refuses an unknown id itself
+		}
+		if e.Auth == nil || e.Auth.Collection().Name != "users" || !MayUseDevice(e.App, e.Auth.Id, dev) {
+			return deviceForbidden()
+		}
+	}
+	return nil
 }

@@ -50,6 +50,8 @@ type Broker struct {
 	presenceWG sync.WaitGroup
 	// postsDone ends the worker that stores device posts.
 	postsDone chan struct{}
+	// suspended holds the organisations suspended since start (see orgSuspended).
+	suspended map[string]bool
 }
 
 // Register creates the broker, starts it when the app serves and stops it when the app
@@ -79,6 +81,7 @@ func Register(app core.App, cfgp *Config) *Broker {
 		return e.Next()
 	})
 	b.registerRecordHooks()
+	b.registerGrantHooks()
 	return b
 }
 
@@ -105,6 +108,9 @@ func (b *Broker) start() error {
 	// mochi purges every retained message after this many seconds unless it is 0, and the
 	// retained device and appliance states must outlive a quiet weekend.
 	caps.MaximumMessageExpiryInterval = 0
+	// No packet may make the broker allocate more than a received fax needs (the
+	// CONNECT itself is held to far less, see connectLimitListener).
+	caps.MaximumPacketSize = MaxPacketSize
 	server := mqtt.New(&mqtt.Options{
 		InlineClient: true,
 		Capabilities: caps,
@@ -118,7 +124,7 @@ func (b *Broker) start() error {
 	if err != nil {
 		return err
 	}
-	if err := server.AddListener(listeners.NewNet("tcp", ln)); err != nil {
+	if err := server.AddListener(listeners.NewNet("tcp", connectLimitListener{ln})); err != nil {
 		ln.Close()
 		return err
 	}
@@ -232,6 +238,10 @@ func (b *Broker) SubscribeFrom(filter string, handler func(username, topic strin
 
 // Disconnect drops every connection of a device (deleted, password changed, suspended).
 func (b *Broker) Disconnect(username string) {
+	b.disconnect(username, errors.New("device credentials changed"))
+}
+
+func (b *Broker) disconnect(username string, why error) {
 	b.mu.Lock()
 	server := b.server
 	b.mu.Unlock()
@@ -240,7 +250,7 @@ func (b *Broker) Disconnect(username string) {
 	}
 	for _, cl := range server.Clients.GetAll() {
 		if string(cl.Properties.Username) == username && !cl.Net.Inline {
-			cl.Stop(errors.New("device credentials changed"))
+			cl.Stop(why)
 		}
 	}
 }

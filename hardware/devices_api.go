@@ -123,6 +123,10 @@ func handleDevicePassword(re *core.RequestEvent, b *Broker) error {
 	if err != nil {
 		return re.NotFoundError("Gerät nicht gefunden. / Device not found.", nil)
 	}
+	// New credentials are the device's identity: whoever holds them acts as the device.
+	if !MayUseDevice(re.App, re.Auth.Id, rec) {
+		return deviceForbidden()
+	}
 	password := newDevicePassword()
 	rec.SetPassword(password)
 	if err := re.App.Save(rec); err != nil {
@@ -159,8 +163,13 @@ func handleDeviceHistory(re *core.RequestEvent) error {
 		return err
 	}
 	id := re.Request.PathValue("id")
-	if _, err := re.App.FindRecordById("devices", id); err != nil {
+	dev, err := re.App.FindRecordById("devices", id)
+	if err != nil {
 		return re.NotFoundError("Gerät nicht gefunden. / Device not found.", nil)
+	}
+	// A device's history is its organisation's activity.
+	if !MayUseDevice(re.App, re.Auth.Id, dev) {
+		return deviceForbidden()
 	}
 	acts, err := re.App.FindRecordsByFilter("siren_activations", "device = {:d}", "-created", 50, 0, dbx.Params{"d": id})
 	if err != nil {

@@ -97,6 +97,9 @@ func (f *Faxes) handleTestRing(re *core.RequestEvent) error {
 	if err != nil {
 		return re.NotFoundError("Faxgerät nicht gefunden. / Fax device not found.", nil)
 	}
+	if !MayUseDevice(re.App, re.Auth.Id, dev) {
+		return deviceForbidden()
+	}
 	s := f.Simulator(dev.Id)
 	if s == nil {
 		return re.BadRequestError("Testfaxe gibt es nur mit dem simulierten Faxgerät der Demo. / Test faxes need the demo's simulated fax device.", nil)

@@ -153,6 +153,9 @@ func (f *Faxes) handleFaxDevices(re *core.RequestEvent) error {
 	}
 	list := []item{}
 	for _, d := range faxDevicesFor(re.App, ch) {
+		if !mayFaxThrough(re.App, re.Auth.Id, d, ch) {
+			continue
+		}
 		name := d.GetString("name")
 		if name == "" {
 			name = d.GetString("username")
@@ -206,8 +209,13 @@ func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Recor
 	devices := faxDevicesFor(app, ch)
 	var dev *core.Record
 	if want := rec.GetString("device"); want == "" {
-		if len(devices) > 0 {
-			dev = devices[0]
+		// The first device of the channel the caller may use: never another
+		// organisation's line just because that organisation takes part.
+		for _, d := range devices {
+			if mayFaxThrough(app, user.Id, d, ch) {
+				dev = d
+				break
+			}
 		}
 	} else {
 		for _, d := range devices {
@@ -217,6 +225,9 @@ func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Recor
 		}
 		if dev == nil {
 			return forbidden("Dieses Faxgerät gehört keiner Organisation dieses Kanals. / This fax device belongs to no organisation of this channel.")
+		}
+		if !mayFaxThrough(app, user.Id, dev, ch) {
+			return forbidden("Dieses Faxgerät gehört nicht Ihrer Organisation. / This fax device does not belong to your organisation.")
 		}
 	}
 	if dev == nil {

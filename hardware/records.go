@@ -19,19 +19,24 @@ func (b *Broker) registerRecordHooks() {
 		}
 		return e.Next()
 	})
-	// A removed device, or one whose password, organisation or name changed, loses its
-	// connections. Any other change replaces its cached grants in one step: a moment
-	// without an entry would refuse the connected device's packets (a presence write
-	// raced a subscription that way).
+	// A removed device, or one whose password, organisation, name or grants changed,
+	// loses its connections: the broker does not check an established subscription
+	// again, so narrower grants take effect only on a new connection. Any other change
+	// replaces its cached grants in one step: a moment without an entry would refuse the
+	// connected device's packets (a presence write raced a subscription that way).
 	drop := func(e *core.RecordEvent) error {
 		old := e.Record.Original()
 		u := old.GetString("username")
 		if e.Type == "delete" || old.GetString("password") != e.Record.GetString("password") ||
 			old.GetString("organisation") != e.Record.GetString("organisation") || u != e.Record.GetString("username") {
-			b.devices.drop(u)
-			b.Disconnect(u)
-		} else if _, connected := b.devices.get(u); connected {
-			b.devices.put(deviceFromRecord(e.Record))
+			b.revoke(u)
+		} else if cur, connected := b.devices.get(u); connected {
+			next, ok := b.loadDevice(e.App, e.Record)
+			if !ok || !sameGrants(cur, next) {
+				b.revoke(u)
+			} else {
+				b.devices.put(next)
+			}
 		}
 		return e.Next()
 	}
@@ -84,7 +89,10 @@ func validateDevice(app core.App, r *core.Record, prefix string) error {
 			return errors.New("this zone belongs to another organisation / Diese Zone gehört zu einer anderen Organisation")
 		}
 	}
-	if ch := r.GetString("channel"); ch != "" {
+	// The channel is checked when it is given: a device whose organisation later leaves
+	// the channel keeps the field (the broker withholds the channel's topics, see
+	// loadDevice), and its presence must still be saved.
+	if ch := r.GetString("channel"); ch != "" && (r.IsNew() || r.Original().GetString("channel") != ch || r.Original().GetString("organisation") != r.GetString("organisation")) {
 		c, err := app.FindRecordById("channels", ch)
 		if err != nil {
 			return errors.New("the device's channel does not exist / Der Kanal des Geräts existiert nicht")
@@ -99,6 +107,12 @@ func validateDevice(app core.App, r *core.Record, prefix string) error {
 		}
 	}
 	return nil
+}
+
+// sameGrants: a and b are granted the same topics.
+func sameGrants(a, b Device) bool {
+	return a.Username == b.Username && a.Organisation == b.Organisation && a.Kind == b.Kind && a.Driver == b.Driver &&
+		a.Topic == b.Topic && a.Zone == b.Zone && a.Channel == b.Channel
 }
 
 // ChannelOut is the payload on crisisroom/channel/<id>/out.

@@ -424,6 +424,11 @@ func (s *Sirens) onCreateRequest(e *core.RecordRequestEvent) error {
 	if err := checkSignal(e.Record); err != nil {
 		return e.BadRequestError(err.Error(), nil)
 	}
+	// Sounding uses the device: only its own organisation (the host's operators for the
+	// host's sirens) may, whatever device id the request names.
+	if dev, err := s.activationDevice(e.App, e.Record); err == nil && !MayUseDevice(e.App, e.Auth.Id, dev) {
+		return deviceForbidden()
+	}
 	return e.Next()
 }
 
@@ -701,6 +706,11 @@ func (s *Sirens) onUpdateRequest(e *core.RecordRequestEvent) error {
 	stopping := e.Record.GetString("state") != before.GetString("state")
 	switch {
 	case confirming && !stopping:
+		// A confirmation sounds the siren: the second operator must be allowed to use it
+		// too. Stopping stays open to every operator: silencing is never refused.
+		if dev, err := s.activationDevice(e.App, before); err == nil && isUser && !MayUseDevice(e.App, e.Auth.Id, dev) {
+			return deviceForbidden()
+		}
 		return s.confirmRequest(e, before)
 	case stopping && !confirming && e.Record.GetString("state") == stateStopped:
 		return s.stopRequest(e, before)

@@ -1,0 +1,141 @@
+package hardware
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Grants follow the records they come from. The broker caches each connected device's
+// grants (no query per packet), so a change that narrows them must reach the cache and
+// the live connection at once: an established subscription is not checked again by the
+// broker, so the device is disconnected and subscribes anew under the narrower grants.
+
+// loadDevice is what the broker may grant the device of record r: nothing (ok false)
+// while its organisation is suspended or gone, and no channel topics for a channel its
+// organisation does not take part in (any longer). The device record keeps its channel:
+// re-adding the organisation gives the device its channel back.
+func (b *Broker) loadDevice(app core.App, r *core.Record) (Device, bool) {
+	d := deviceFromRecord(r)
+	org, err := app.FindRecordById("organisations", d.Organisation)
+	if err != nil || org.GetString("status") == "suspended" {
+		return d, false
+	}
+	if d.Channel != "" {
+		ch, err := app.FindRecordById("channels", d.Channel)
+		if err != nil || !takesPart(ch, d.Organisation) {
+			d.Channel = ""
+		}
+	}
+	return d, true
+}
+
+// takesPart: org owns channel ch or is one of its participants.
+func takesPart(ch *core.Record, org string) bool {
+	return ch.GetString("organisation") == org || slices.Contains(ch.GetStringSlice("organisations"), org)
+}
+
+// orgSuspended reports whether the broker has been told that org is suspended.
+func (b *Broker) orgSuspended(org string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.suspended[org]
+}
+
+func (b *Broker) setSuspended(org string, on bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.suspended == nil {
+		b.suspended = map[string]bool{}
+	}
+	if on {
+		b.suspended[org] = true
+	} else {
+		delete(b.suspended, org)
+	}
+}
+
+var errGrantsRevoked = errors.New("device grants revoked")
+
+// revoke forgets a device's grants and drops its connections. Dropping the cached grants
+// first makes its last will fail the check in OnWill, so a revoked device publishes
+// nothing more; the broker announces it offline itself.
+func (b *Broker) revoke(username string) {
+	d, cached := b.devices.get(username)
+	b.devices.drop(username)
+	b.disconnect(username, errGrantsRevoked)
+	if cached {
+		b.markOffline(d)
+	}
+}
+
+// markOffline publishes the retained offline status of a device whose grants were
+// revoked and writes it to the record (the disconnect no longer finds it in the cache).
+func (b *Broker) markOffline(d Device) {
+	_ = b.Publish(b.cfg.Prefix+"device/"+d.Username+"/status", []byte("offline"), true, 1)
+	b.presenceWG.Add(1)
+	go func() {
+		defer b.presenceWG.Done()
+		if b.running() {
+			b.writePresence(d.Id, false)
+		}
+	}()
+}
+
+// registerGrantHooks keeps the cached grants in step with organisations and channels.
+func (b *Broker) registerGrantHooks() {
+	// A suspended organisation's devices lose every grant and their connections at once;
+	// CONNECT is refused while the suspension lasts (loadDevice). Its data stays.
+	b.app.OnRecordAfterUpdateSuccess("organisations").BindFunc(func(e *core.RecordEvent) error {
+		was := e.Record.Original().GetString("status") == "suspended"
+		is := e.Record.GetString("status") == "suspended"
+		b.setSuspended(e.Record.Id, is)
+		if is && !was {
+			b.revokeWhere(e.App, "organisation = {:o}", dbx.Params{"o": e.Record.Id})
+		}
+		return e.Next()
+	})
+	b.app.OnRecordAfterDeleteSuccess("organisations").BindFunc(func(e *core.RecordEvent) error {
+		b.revokeCached(func(d Device) bool { return d.Organisation == e.Record.Id })
+		return e.Next()
+	})
+	// A channel that loses an organisation (or is deleted) takes its topics away from
+	// that organisation's devices, including subscriptions already made.
+	b.app.OnRecordAfterUpdateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
+		ch := e.Record
+		b.revokeCached(func(d Device) bool { return d.Channel == ch.Id && !takesPart(ch, d.Organisation) })
+		return e.Next()
+	})
+	b.app.OnRecordAfterDeleteSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
+		b.revokeCached(func(d Device) bool { return d.Channel == e.Record.Id })
+		return e.Next()
+	})
+}
+
+// revokeWhere revokes the devices whose records match filter.
+func (b *Broker) revokeWhere(app core.App, filter string, params dbx.Params) {
+	recs, err := app.FindRecordsByFilter("devices", filter, "", 0, 0, params)
+	if err != nil {
+		b.logWarn("device lookup for revocation failed", "error", err)
+	}
+	for _, r := range recs {
+		b.revoke(r.GetString("username"))
+	}
+}
+
+// revokeCached revokes the connected devices for which match is true.
+func (b *Broker) revokeCached(match func(Device) bool) {
+	for _, d := range b.devices.all() {
+		if match(d) {
+			b.revoke(d.Username)
+		}
+	}
+}
+
+func (b *Broker) logWarn(msg string, args ...any) {
+	if b.log != nil {
+		b.log.Warn(msg, args...)
+	}
+}
