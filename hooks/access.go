@@ -11,13 +11,42 @@ import (
 // Access questions that rules cannot answer alone. Each one reads the database, so call
 // them at the edge of a request, not per message.
 
-// Membership returns the live membership of user in org, or nil.
+// OrgActive is the status of an organisation whose people may act through it. A live
+// membership is one that has not ended and whose organisation has this status; the same
+// definition is spelled three times, and TestLiveMembershipDefinitionsAgree holds them
+// together: LiveMembership (Go), liveMembershipSQL (SQL) and the rule pieces in
+// migrations/rules.go (PocketBase filter).
+const OrgActive = "active"
+
+// LiveMembership reports whether the memberships record m grants anything now: its
+// expires field is empty or in the future, and its organisation's status is OrgActive (a
+// suspended organisation's people reach nothing through it until the host lifts the
+// suspension; the data stays). A nil m is not live. Other packages (devices of suspended
+// organisations) ask this question through here, or through Membership, IsStaff and
+// IsHostOperator, which all apply it.
+func LiveMembership(app core.App, m *core.Record) bool {
+	if m == nil || expired(m) {
+		return false
+	}
+	return orgActive(app, m.GetString("organisation"))
+}
+
+// orgActive: the organisation with this id exists and is active.
+func orgActive(app core.App, orgId string) bool {
+	if orgId == "" {
+		return false
+	}
+	org, err := app.FindRecordById("organisations", orgId)
+	return err == nil && org.GetString("status") == OrgActive
+}
+
+// Membership returns the live membership (see LiveMembership) of user in org, or nil.
 func Membership(app core.App, userId, orgId string) *core.Record {
 	if userId == "" || orgId == "" {
 		return nil
 	}
 	m, err := app.FindFirstRecordByFilter("memberships", "user = {:u} && organisation = {:o}", dbx.Params{"u": userId, "o": orgId})
-	if err != nil || expired(m) {
+	if err != nil || !LiveMembership(app, m) {
 		return nil
 	}
 	return m
@@ -56,13 +85,60 @@ func IsStaff(app core.App, userId, orgId string) bool {
 	return role != "" && role != "guest"
 }
 
-// ChannelMember returns the live channel membership of user, or nil.
+// ChannelMember returns the live channel membership of user, or nil. A channel_members
+// row is live when it has not ended, the organisation that gave it (its organisation
+// field) still takes part in the channel (org and shared channels), and the user holds a
+// live membership of that organisation (LiveMembership: not ended, organisation active).
+// liveChannelMemberSQL and the rule piece inChannel say the same in SQL and filter syntax.
 func ChannelMember(app core.App, channelId, userId string) *core.Record {
+	if channelId == "" || userId == "" {
+		return nil
+	}
 	cm, err := app.FindFirstRecordByFilter("channel_members", "channel = {:c} && user = {:u}", dbx.Params{"c": channelId, "u": userId})
-	if err != nil || expired(cm) {
+	if err != nil || !liveChannelRow(app, cm) {
 		return nil
 	}
 	return cm
+}
+
+// liveChannelRow applies ChannelMember's definition to a channel_members record.
+func liveChannelRow(app core.App, cm *core.Record) bool {
+	if cm == nil || expired(cm) {
+		return false
+	}
+	org := cm.GetString("organisation")
+	if org == "" || Membership(app, cm.GetString("user"), org) == nil {
+		return false
+	}
+	ch, err := app.FindRecordById("channels", cm.GetString("channel"))
+	if err != nil {
+		return false
+	}
+	switch ch.GetString("kind") {
+	case "direct", "group":
+		return true
+	}
+	for _, o := range channelOrgs(ch) {
+		if o == org {
+			return true
+		}
+	}
+	return false
+}
+
+// IsGuestOnly: the user holds no live membership other than a guest's. Such a person
+// reaches only what an invitation gave: no direct or group conversations.
+func IsGuestOnly(app core.App, userId string) bool {
+	ms, err := app.FindRecordsByFilter("memberships", `user = {:u} && role != "guest"`, "", 0, 0, dbx.Params{"u": userId})
+	if err != nil {
+		return true
+	}
+	for _, m := range ms {
+		if LiveMembership(app, m) {
+			return false
+		}
+	}
+	return true
 }
 
 func expired(r *core.Record) bool {

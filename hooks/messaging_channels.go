@@ -82,8 +82,8 @@ func myChannels(app core.App, userId string) ([]myChannelRow, error) {
 	var rows []myChannelRow
 	err := app.DB().NewQuery(`SELECT c.id, c.name, c.kind, c.topic, c.organisation, c.organisations, c.archived, cm.role, cm.last_read
 		FROM channel_members cm JOIN channels c ON c.id = cm.channel
-		WHERE cm.user = {:u} AND (cm.expires = '' OR cm.expires > {:now})
-		ORDER BY c.archived, c.name`).Bind(dbx.Params{"u": userId, "now": dbNow()}).All(&rows)
+		WHERE cm.user = {:u} AND ` + liveChannelMemberSQL("cm") + `
+		ORDER BY c.archived, c.name`).Bind(dbx.Params{"u": userId}).All(&rows)
 	return rows, err
 }
 
@@ -97,8 +97,8 @@ func unreadCounts(app core.App, userId string) map[string]int {
 	var rows []channelCount
 	err := app.DB().NewQuery(`SELECT cm.channel AS channel, COUNT(m.id) AS n
 		FROM channel_members cm JOIN messages m ON m.channel = cm.channel AND m.created > cm.last_read AND m.author != {:u} AND m.deleted = FALSE
-		WHERE cm.user = {:u} AND (cm.expires = '' OR cm.expires > {:now})
-		GROUP BY cm.channel`).Bind(dbx.Params{"u": userId, "now": dbNow()}).All(&rows)
+		WHERE cm.user = {:u} AND ` + liveChannelMemberSQL("cm") + `
+		GROUP BY cm.channel`).Bind(dbx.Params{"u": userId}).All(&rows)
 	if err != nil {
 		app.Logger().Warn("unread counts failed", "error", err)
 	}
@@ -211,7 +211,7 @@ func (ms *messaging) handleUnread(e *core.RequestEvent) error {
 	out := map[string]int{}
 	ms2, _ := e.App.FindRecordsByFilter("memberships", "user = {:u}", "", 0, 0, dbx.Params{"u": e.Auth.Id})
 	for _, m := range ms2 {
-		if expired(m) {
+		if !LiveMembership(e.App, m) {
 			continue
 		}
 		org := m.GetString("organisation")

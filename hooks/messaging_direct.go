@@ -24,6 +24,10 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 		return e.BadRequestError("Choose another person. / Bitte eine andere Person wählen.", nil)
 	}
 	peer, err := e.App.FindRecordById("users", body.User)
+	// A guest reaches only its invitation's channels, and nobody pulls one out of them.
+	if err == nil && (IsGuestOnly(e.App, me.Id) || IsGuestOnly(e.App, peer.Id)) {
+		return errGuestOnly
+	}
 	if err != nil || !SharesSomething(e.App, me.Id, peer.Id) {
 		return e.ForbiddenError("You can only write to people you share an organisation or a channel with. / Sie können nur Personen schreiben, mit denen Sie eine Organisation oder einen Kanal teilen.", nil)
 	}
@@ -79,13 +83,13 @@ func findDirect(app core.App, a, b string) string {
 func sharedTenant(app core.App, me, peer string) string {
 	var org string
 	_ = app.DB().NewQuery(`SELECT ma.organisation FROM memberships ma JOIN memberships mb ON mb.organisation = ma.organisation
-		WHERE ma.user = {:a} AND mb.user = {:b} AND ma.role != 'guest' AND (ma.expires = '' OR ma.expires > {:now})
-		ORDER BY ma.created LIMIT 1`).Bind(dbx.Params{"a": me, "b": peer, "now": dbNow()}).Row(&org)
+		WHERE ma.user = {:a} AND mb.user = {:b} AND ma.role != 'guest' AND ` + liveMembershipSQL("ma") + `
+		ORDER BY ma.created LIMIT 1`).Bind(dbx.Params{"a": me, "b": peer}).Row(&org)
 	if org != "" {
 		return org
 	}
-	_ = app.DB().NewQuery(`SELECT organisation FROM memberships WHERE user = {:a} AND (expires = '' OR expires > {:now})
-		ORDER BY created LIMIT 1`).Bind(dbx.Params{"a": me, "now": dbNow()}).Row(&org)
+	_ = app.DB().NewQuery(`SELECT m.organisation FROM memberships m WHERE m.user = {:a} AND ` + liveMembershipSQL("m") + `
+		ORDER BY m.created LIMIT 1`).Bind(dbx.Params{"a": me}).Row(&org)
 	return org
 }
 
@@ -103,9 +107,9 @@ func (ms *messaging) handlePeople(e *core.RequestEvent) error {
 	var ids []string
 	err := e.App.DB().NewQuery(`SELECT u.id FROM users u WHERE u.id != {:me} AND (
 			u.id IN (SELECT mu.user FROM memberships mu JOIN memberships mme ON mme.organisation = mu.organisation
-				WHERE mme.user = {:me} AND mme.role != 'guest' AND (mme.expires = '' OR mme.expires > {:now}))
+				WHERE mme.user = {:me} AND mme.role != 'guest' AND ` + liveMembershipSQL("mme") + `)
 			OR u.id IN (SELECT cu.user FROM channel_members cu JOIN channel_members cme ON cme.channel = cu.channel
-				WHERE cme.user = {:me} AND (cme.expires = '' OR cme.expires > {:now})))
+				WHERE cme.user = {:me} AND ` + liveChannelMemberSQL("cme") + `))
 		AND (u.name LIKE {:q} ESCAPE '\' OR u.username LIKE {:q} ESCAPE '\')
 		ORDER BY u.name LIMIT 200`).Bind(params).Column(&ids)
 	if err != nil {

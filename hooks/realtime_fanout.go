@@ -232,6 +232,39 @@ func (f *fanout) revokeUser(userId string) {
 	}
 }
 
+// userChannels lists the channels (ids) any connection of a user follows.
+func (f *fanout) userChannels(userId string) []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for c := range f.users[userId] {
+		for topic := range c.topics {
+			id := strings.TrimPrefix(topic, topicChannelPre)
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// channelUsers lists the users whose connections follow a channel.
+func (f *fanout) channelUsers(channelId string) []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for c := range f.topics[topicChannelPre+channelId] {
+		if c.user != "" && !seen[c.user] {
+			seen[c.user] = true
+			out = append(out, c.user)
+		}
+	}
+	return out
+}
+
 // setExpiry follows a changed end date of a channel membership.
 func (f *fanout) setExpiry(userId, channelId string, exp time.Time) {
 	f.mu.Lock()

@@ -127,8 +127,38 @@ func (ms *messaging) bindRealtime(app core.App) {
 		return e.Next()
 	}
 	app.OnRecordAfterCreateSuccess("memberships").BindFunc(membershipChanged)
-	app.OnRecordAfterUpdateSuccess("memberships").BindFunc(membershipChanged)
-	app.OnRecordAfterDeleteSuccess("memberships").BindFunc(membershipChanged)
+	app.OnRecordAfterUpdateSuccess("memberships").BindFunc(func(e *core.RecordEvent) error {
+		recheckUser(e.App, f, e.Record.GetString("user"))
+		return membershipChanged(e)
+	})
+	app.OnRecordAfterDeleteSuccess("memberships").BindFunc(func(e *core.RecordEvent) error {
+		recheckUser(e.App, f, e.Record.GetString("user"))
+		return membershipChanged(e)
+	})
+	// A suspended organisation's people lose, at once, every channel they were in through
+	// it; those in a channel through another, active organisation keep it.
+	app.OnRecordAfterUpdateSuccess("organisations").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.Original().GetString("status") != e.Record.GetString("status") {
+			var users []string
+			_ = e.App.DB().Select("user").Distinct(true).From("memberships").
+				Where(dbx.HashExp{"organisation": e.Record.Id}).Column(&users)
+			for _, u := range users {
+				recheckUser(e.App, f, u)
+			}
+		}
+		return e.Next()
+	})
+	// An organisation taken out of a shared channel: its rows go (tenancy hooks), and
+	// every subscriber of the channel is checked again in case a row stayed behind.
+	app.OnRecordAfterUpdateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.Original().GetString("organisations") != e.Record.GetString("organisations") ||
+			e.Record.Original().GetString("organisation") != e.Record.GetString("organisation") {
+			for _, u := range f.channelUsers(e.Record.Id) {
+				recheckUser(e.App, f, u)
+			}
+		}
+		return e.Next()
+	})
 
 	// New token key (password change, sign-out everywhere): old tokens are void, and so
 	// is what was subscribed with them.
@@ -138,6 +168,25 @@ func (ms *messaging) bindRealtime(app core.App) {
 		}
 		return e.Next()
 	})
+}
+
+// recheckUser takes away every channel topic the user's connections follow that the
+// user is no longer a live member of (ChannelMember's definition). On a failed query it
+// takes all of them: delivering nothing is the safe side.
+func recheckUser(app core.App, f *fanout, userId string) {
+	channels := f.userChannels(userId)
+	if len(channels) == 0 {
+		return
+	}
+	live, err := liveChannelMemberships(app, userId, channels)
+	if err != nil {
+		live = nil
+	}
+	for _, c := range channels {
+		if _, ok := live[c]; !ok {
+			f.revokeChannel(userId, c)
+		}
+	}
 }
 
 func (f *fanout) known(clientId string) bool {
@@ -156,7 +205,8 @@ func (ms *messaging) memberEvent(app core.App, action string, cm *core.Record) [
 	return data
 }
 
-// liveChannelMemberships returns, for those of channels the user is a live member of,
+// liveChannelMemberships returns, for those of channels the user is a live member of
+// (ChannelMember's definition),
 // when that membership ends (zero: never). One query for all.
 func liveChannelMemberships(app core.App, userId string, channels []string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
@@ -173,7 +223,7 @@ func liveChannelMemberships(app core.App, userId string, channels []string) (map
 	}
 	err := app.DB().Select("channel", "expires").From("channel_members").
 		Where(dbx.HashExp{"user": userId}).AndWhere(dbx.In("channel", ids...)).
-		AndWhere(dbx.NewExp("(expires = '' OR expires > {:now})", dbx.Params{"now": dbNow()})).All(&rows)
+		AndWhere(dbx.NewExp(liveChannelMemberSQL("channel_members"))).All(&rows)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -12,10 +13,11 @@ import (
 // These are API errors even where model hooks return them, so that a refused request
 // tells the person why instead of PocketBase's bare "Failed to create record".
 var (
-	errOneHost      = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
-	errLastAdmin    = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
-	errGuestExpiry  = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
-	errSuspendedOrg = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
+	errOneHost         = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
+	errLastAdmin       = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
+	errGuestExpiry     = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
+	errSuspendedOrg    = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
+	errOtherOrgsPerson = router.NewForbiddenError("Diese Person gehört zu einer anderen Organisation und tritt nur über eine Einladung bei. / This person belongs to another organisation and joins only by accepting an invitation.", nil)
 )
 
 func registerTenancy(app core.App) {
@@ -44,6 +46,20 @@ func registerTenancy(app core.App) {
 	app.OnRecordValidate("memberships").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("role") == "guest" && e.Record.GetDateTime("expires").IsZero() {
 			return errGuestExpiry
+		}
+		return e.Next()
+	})
+	// People join a tenant by accepting an invitation. An admin may enrol directly only
+	// someone who belongs to no other organisation (a person made for its own tenant):
+	// otherwise an admin could pull another organisation's people under its authority.
+	app.OnRecordCreateRequest("memberships").BindFunc(func(e *core.RecordRequestEvent) error {
+		if isSuperuser(e.Auth) {
+			return e.Next()
+		}
+		n, err := e.App.CountRecords("memberships", dbx.HashExp{"user": e.Record.GetString("user")},
+			dbx.Not(dbx.HashExp{"organisation": e.Record.GetString("organisation")}))
+		if err != nil || n > 0 {
+			return errOtherOrgsPerson
 		}
 		return e.Next()
 	})
@@ -89,6 +105,18 @@ func registerTenancy(app core.App) {
 		addChannelMember(e.App, e.Record.Id, e.Auth.Id, "owner", nil)
 		return nil
 	})
+	// An organisation taken out of a channel takes its people with it: the rows it gave go
+	// (or pass to another participant the person belongs to), at once.
+	app.OnRecordAfterUpdateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
+		before := channelOrgs(e.Record.Original())
+		now := channelOrgs(e.Record)
+		for _, o := range before {
+			if !slices.Contains(now, o) {
+				dropRowsOf(e.App, e.Record, o)
+			}
+		}
+		return e.Next()
+	})
 	app.OnRecordAfterCreateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("kind") == "org" {
 			staff, _ := e.App.FindRecordsByFilter("memberships", `organisation = {:o} && role != "guest"`, "", 0, 0, dbx.Params{"o": e.Record.GetString("organisation")})
@@ -121,19 +149,44 @@ func joinOrgChannels(app core.App, userId, orgId string) {
 }
 
 func leaveOrgChannels(app core.App, userId, orgId string) {
-	cms, _ := app.FindRecordsByFilter("channel_members", `user = {:u} && (channel.organisation = {:o} || channel.organisations.id ?= {:o})`, "", 0, 0, dbx.Params{"u": userId, "o": orgId})
+	cms, _ := app.FindRecordsByFilter("channel_members", `user = {:u} && organisation = {:o}`, "", 0, 0, dbx.Params{"u": userId, "o": orgId})
 	for _, cm := range cms {
 		ch, err := app.FindRecordById("channels", cm.GetString("channel"))
 		if err != nil || ch.GetString("kind") == "direct" {
 			continue
 		}
-		// Someone in a shared channel through another of their organisations stays.
-		if ch.GetString("kind") == "shared" && liveMembershipIn(app, userId, channelOrgs(ch)) != nil {
-			continue
+		reassignOrDrop(app, ch, cm, orgId)
+	}
+}
+
+// dropRowsOf removes the channel_members rows of ch that orgId gave.
+func dropRowsOf(app core.App, ch *core.Record, orgId string) {
+	cms, _ := app.FindRecordsByFilter("channel_members", `channel = {:c} && organisation = {:o}`, "", 0, 0, dbx.Params{"c": ch.Id, "o": orgId})
+	for _, cm := range cms {
+		reassignOrDrop(app, ch, cm, orgId)
+	}
+}
+
+// reassignOrDrop: a row given by orgId, which no longer gives it. In a shared channel
+// someone who is there through another of their organisations stays, now given by that
+// one; everyone else's row is deleted (which ends their realtime subscription).
+func reassignOrDrop(app core.App, ch, cm *core.Record, orgId string) {
+	if ch.GetString("kind") == "shared" {
+		var others []string
+		for _, o := range channelOrgs(ch) {
+			if o != orgId {
+				others = append(others, o)
+			}
 		}
-		if err := app.Delete(cm); err != nil {
-			app.Logger().Warn("could not remove channel member", "channel", ch.Id, "error", err)
+		if m := liveMembershipIn(app, cm.GetString("user"), others); m != nil {
+			cm.Set("organisation", m.GetString("organisation"))
+			if err := app.Save(cm); err == nil {
+				return
+			}
 		}
+	}
+	if err := app.Delete(cm); err != nil {
+		app.Logger().Warn("could not remove channel member", "channel", ch.Id, "error", err)
 	}
 }
 

@@ -82,3 +82,92 @@ func anyOf(parts ...string) string { return "(" + strings.Join(parts, " || ") + 
 func allOf(parts ...string) string { return "(" + strings.Join(parts, " && ") + ")" }
 
 func ptr(s string) *string { return &s }
+
+// ---- Pieces of the attacker hardening (1796000100) ----
+//
+// The pieces above stay as the frozen migrations used them. Those below add three things
+// every rule now needs:
+//   - a live membership is one that has not ended and whose organisation is active
+//     (OrgActive): a suspended tenant's people reach nothing through it;
+//   - a channel_members row grants access only while it has not ended, the organisation
+//     that gave it (its organisation field) still takes part in the channel and the user
+//     holds a live membership of that organisation;
+//   - an empty relation never matches an empty relation: a missing joined row reads as
+//     "", so each piece requires the record's field and the user's row to be non-empty.
+// hooks.LiveMembership, hooks.ChannelMember and the SQL in hooks/channel_members.go say
+// the same; hooks/attack_tenancy_test.go checks that the three agree.
+
+// OrgActive is the organisation status that lets its people act (hooks.OrgActive).
+const OrgActive = "active"
+
+// present guards a record-side relation against matching a missing row: a plain field
+// must be set; a multi-valued path must hold at least one non-empty value.
+func present(field string) string {
+	if strings.Contains(field, ".") && strings.HasSuffix(field, ".id") {
+		return field + ` ?!= ""`
+	}
+	return field + ` != ""`
+}
+
+// liveMembership: the joined membership row (path) exists, has not ended, and its
+// organisation is active.
+func liveMembership(path string) string {
+	return `(` + path + `.id ?!= "" && ` + liveRow(path) + ` && ` + path + `.organisation.status ?= "` + OrgActive + `")`
+}
+
+// liveChannelRow: the joined channel_members row (path) exists and is live (see above).
+// The user's membership of the giving organisation is the auth membership join, so a
+// piece using this cannot also ask for a different membership with &&.
+func liveChannelRow(path string) string {
+	return `(` + path + `.id ?!= "" && ` + liveRow(path) + ` && ` + path + `.organisation ?!= "" && ` +
+		authMembership + `.organisation ?= ` + path + `.organisation && ` + liveMembership(authMembership) + ` && (` +
+		path + `.channel.kind ?= "direct" || ` + path + `.channel.kind ?= "group" || ` +
+		path + `.channel.organisation ?= ` + path + `.organisation || ` + path + `.channel.organisations.id ?= ` + path + `.organisation))`
+}
+
+// member: a live membership of org (any role).
+func member(org string) string {
+	return `(` + isUser + ` && ` + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + liveMembership(authMembership) + `)`
+}
+
+// staff: a live membership of org that is not a guest's.
+func staff(org string) string {
+	return `(` + isUser + ` && ` + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?!= "guest" && ` + liveMembership(authMembership) + `)`
+}
+
+// admin: a live admin of org (org may be a multi-valued path such as "organisations.id").
+func admin(org string) string {
+	return `(` + isUser + ` && ` + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?= "admin" && ` + liveMembership(authMembership) + `)`
+}
+
+// hostOp: a live admin or operator of the host organisation.
+func hostOp() string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation.kind ?= "host" && (` + authMembership + `.role ?= "admin" || ` + authMembership + `.role ?= "operator") && ` + liveMembership(authMembership) + `)`
+}
+
+// hostAdm: a live admin of the host organisation.
+func hostAdm() string {
+	return `(` + isUser + ` && ` + authMembership + `.organisation.kind ?= "host" && ` + authMembership + `.role ?= "admin" && ` + liveMembership(authMembership) + `)`
+}
+
+// inChannel: a live channel membership of channel.
+func inChannel(channel string) string {
+	return `(` + isUser + ` && ` + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + liveChannelRow(authChannelMember) + `)`
+}
+
+// writerIn: a live channel membership of channel that is not read-only.
+func writerIn(channel string) string {
+	return `(` + isUser + ` && ` + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + authChannelMember + `.role ?!= "readonly" && ` + liveChannelRow(authChannelMember) + `)`
+}
+
+// ownerIn: a live channel membership of channel with the role owner.
+func ownerIn(channel string) string {
+	return `(` + isUser + ` && ` + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + authChannelMember + `.role ?= "owner" && ` + liveChannelRow(authChannelMember) + `)`
+}
+
+// MemberRule is the rule piece "a live member of org" for tests that hold the filter,
+// SQL and Go definitions of a live membership together.
+func MemberRule(org string) string { return member(org) }
+
+// ChannelMemberRule is the rule piece "a live member of channel", for the same tests.
+func ChannelMemberRule(channel string) string { return inChannel(channel) }
