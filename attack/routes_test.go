@@ -1,0 +1,189 @@
+package attack_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// try is one request an attacker makes.
+type try struct {
+	method, path string
+	body         any
+}
+
+// expect says what a wrong person must get.
+type expect int
+
+const (
+	refused  expect = iota // a 4xx answer, and nothing of the victim's in it
+	harmless               // any answer (the route serves everyone something), but nothing of the victim's
+)
+
+// routeAttack is how the suite attacks one route: the requests each actor makes.
+type routeAttack struct {
+	expect expect
+	tries  func(w *world, a actor) []try
+}
+
+func one(method, path string, body any) []try { return []try{{method, path, body}} }
+
+// routeAttacks lists every route of the appliance outside PocketBase's own. A route that
+// is registered but missing here fails TestEveryRouteIsAttacked: say how a wrong person
+// is refused before it lands.
+func routeAttacks() map[string]routeAttack {
+	byChannel := func(suffix, method string) func(w *world, a actor) []try {
+		return func(w *world, a actor) []try {
+			return []try{{method, "/api/crisisroom/channels/" + w.chPOL.Id + suffix, nil},
+				{method, "/api/crisisroom/channels/" + w.chSpecial.Id + suffix, nil}}
+		}
+	}
+	byMessage := func(suffix, method string) func(w *world, a actor) []try {
+		return func(w *world, a actor) []try {
+			return []try{{method, "/api/crisisroom/messages/" + w.msgPOL + suffix, nil},
+				{method, "/api/crisisroom/messages/" + w.msgSpec + suffix, nil}}
+		}
+	}
+	static := func(path string) routeAttack {
+		return routeAttack{harmless, func(*world, actor) []try { return one("GET", path, nil) }}
+	}
+	return map[string]routeAttack{
+		// messaging
+		"GET /api/crisisroom/channels":               {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/channels", nil) }},
+		"GET /api/crisisroom/unread":                 {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/unread", nil) }},
+		"GET /api/crisisroom/channels/{id}/messages": {refused, byChannel("/messages", "GET")},
+		"POST /api/crisisroom/channels/{id}/read":    {refused, byChannel("/read", "POST")},
+		"GET /api/crisisroom/channels/{id}/files":    {refused, byChannel("/files", "GET")},
+		"POST /api/crisisroom/messages/{id}/ack":     {refused, byMessage("/ack", "POST")},
+		"GET /api/crisisroom/messages/{id}/receipts": {refused, byMessage("/receipts", "GET")},
+		"POST /api/crisisroom/direct": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/direct", map[string]any{"user": w.polInnen.Id})
+		}},
+		"GET /api/crisisroom/people":   {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/people", nil) }},
+		"GET /api/crisisroom/sessions": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/sessions", nil) }},
+		"POST /api/crisisroom/users/{id}/signout": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/users/"+w.s.Demo.Users["tkeller"].Id+"/signout", nil)
+		}},
+		"GET /api/crisisroom/me": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/me", nil) }},
+
+		// enrolment
+		"POST /api/crisisroom/invitations": {refused, func(w *world, a actor) []try {
+			return []try{
+				{"POST", "/api/crisisroom/invitations", map[string]any{"kind": "member", "organisation": w.polOrg.Id, "role": "admin"}},
+				{"POST", "/api/crisisroom/invitations", map[string]any{"kind": "guest", "organisation": w.polOrg.Id, "channel": w.chPOL.Id, "role": "guest"}},
+				{"POST", "/api/crisisroom/invitations", map[string]any{"kind": "device", "organisation": w.polOrg.Id}},
+			}
+		}},
+		"GET /api/crisisroom/join/info": {refused, func(*world, actor) []try {
+			return []try{{"GET", "/api/crisisroom/join/info?token=AAAAAAAAAAAAAAAAAAAAAA", nil}, {"GET", "/api/crisisroom/join/info", nil}}
+		}},
+		"POST /api/crisisroom/join": {refused, func(*world, actor) []try {
+			return one("POST", "/api/crisisroom/join", map[string]any{"token": "AAAAAAAAAAAAAAAAAAAAAA", "name": "X", "username": "eindringling", "password": "eindringling-2026"})
+		}},
+		"GET /api/crisisroom/trust": static("/api/crisisroom/trust"),
+		"GET /ca.crt":               static("/ca.crt"),
+		"GET /join":                 static("/join"),
+		"GET /api/crisisroom/setup": static("/api/crisisroom/setup"),
+		"POST /api/crisisroom/setup": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/setup", map[string]any{"token": "0000", "organisation": "Fremde Stadt", "name": "X", "username": "zweiterhost", "password": "zweiterhost-2026"})
+		}},
+
+		// devices and the room
+		"GET /api/crisisroom/board": static("/api/crisisroom/board"),
+		"GET /board/{name}":         static("/board/lage"),
+		"POST /api/crisisroom/devices": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/devices", map[string]any{"username": "fremd-sirene", "organisation": w.polOrg.Id, "kind": "siren", "driver": "native", "zone": "fremd"})
+		}},
+		"POST /api/crisisroom/devices/{id}/password": {refused, func(w *world, a actor) []try {
+			return []try{{"POST", "/api/crisisroom/devices/" + w.devPOL.Id + "/password", nil}, {"POST", "/api/crisisroom/devices/" + w.siren.Id + "/password", nil}}
+		}},
+		"GET /api/crisisroom/devices/{id}/history": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/devices/"+w.devPOL.Id+"/history", nil)
+		}},
+		"POST /api/crisisroom/messages/{id}/fax": {refused, func(w *world, a actor) []try {
+			return []try{
+				{"POST", "/api/crisisroom/messages/" + w.groupMsg + "/fax", map[string]any{"device": w.devPOL.Id, "number": "0221 123456"}},
+				{"POST", "/api/crisisroom/messages/" + w.msgPOL + "/fax", map[string]any{"device": w.devPOL.Id, "number": "0221 123456"}},
+			}
+		}},
+		"GET /api/crisisroom/fax/devices": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/fax/devices", nil) }},
+		"POST /api/crisisroom/fax/{device}/test-ring": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/fax/"+w.devPOL.Id+"/test-ring", nil)
+		}},
+	}
+}
+
+// appRoute tells the appliance's own routes from PocketBase's (which its own tests cover)
+// and from the static file server.
+func appRoute(r string) bool {
+	_, path, _ := strings.Cut(r, " ")
+	switch {
+	case strings.HasPrefix(path, "/api/crisisroom"):
+		return true
+	case strings.HasPrefix(path, "/api/"), strings.HasPrefix(path, "/_/"), path == "/{path...}", path == "/_":
+		return false
+	}
+	return true
+}
+
+func TestEveryRouteIsAttacked(t *testing.T) {
+	w := newWorld(t)
+	table := routeAttacks()
+	var missing, stale []string
+	seen := map[string]bool{}
+	for _, r := range w.routes {
+		if !appRoute(r) {
+			continue
+		}
+		seen[r] = true
+		if _, ok := table[r]; !ok {
+			missing = append(missing, r)
+		}
+	}
+	for r := range table {
+		if !seen[r] {
+			stale = append(stale, r)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(stale)
+	if len(missing) > 0 {
+		t.Errorf("routes without an entry in routeAttacks (add how a wrong person is refused):\n  %s", strings.Join(missing, "\n  "))
+	}
+	if len(stale) > 0 {
+		t.Errorf("routeAttacks names routes the appliance no longer has:\n  %s", strings.Join(stale, "\n  "))
+	}
+	if len(seen) < 20 {
+		t.Fatalf("found only %d routes of the appliance: the router walk is broken (%v)", len(seen), w.routes)
+	}
+}
+
+func TestRoutesRefuseTheWrongPerson(t *testing.T) {
+	w := newWorld(t)
+	before := w.snapshot(t)
+	secrets := w.secrets()
+	names := make([]string, 0)
+	table := routeAttacks()
+	for r := range table {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	for _, route := range names {
+		ra := table[route]
+		for _, a := range w.actors {
+			for _, tr := range ra.tries(w, a) {
+				t.Run(fmt.Sprintf("%s/%s/%s", route, a.name, tr.path), func(t *testing.T) {
+					rep := a.client.Do(t, tr.method, tr.path, tr.body)
+					if x := leaks(rep.Body, secrets); x != "" {
+						t.Errorf("%s %s as %s: the answer holds %q: %s", tr.method, tr.path, a.name, x, rep)
+					}
+					if ra.expect == refused && (rep.Status < 400 || rep.Status >= 500) {
+						t.Errorf("%s %s as %s: want a refusal (4xx), got %s", tr.method, tr.path, a.name, rep)
+					}
+				})
+			}
+		}
+	}
+	w.requireUnchanged(t, before)
+}
