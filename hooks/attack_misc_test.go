@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -149,4 +151,182 @@ func TestAttackAuditSchemaBackDoor(t *testing.T) {
 	if status, _, raw := su.call(t, "GET", "/api/collections/audit", nil); status != http.StatusOK {
 		t.Fatalf("audit collection: %d %s", status, raw)
 	}
+}
+
+// signIn posts one password sign-in and returns the status, Retry-After and message.
+func signIn(t *testing.T, base, coll, identity, password string) (int, string, string) {
+	t.Helper()
+	status, v, raw := mxClient{base: base}.call(t, "POST", "/api/collections/"+coll+"/auth-with-password",
+		map[string]any{"identity": identity, "password": password})
+	_ = v
+	ra := ""
+	if status == http.StatusTooManyRequests {
+		// call() drops headers; ask once more for the header (still locked).
+		req, _ := http.NewRequest("POST", base+"/api/collections/"+coll+"/auth-with-password",
+			strings.NewReader(`{"identity":"`+identity+`","password":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			ra = resp.Header.Get("Retry-After")
+			resp.Body.Close()
+		}
+	}
+	return status, ra, string(raw)
+}
+
+// Guessing a password costs: after SignInAccountLimit failures for one account (user,
+// superuser, device; identity in any case) the appliance answers 429 without checking,
+// also for the right password, until the window passes; a success resets the count.
+// One address spraying many accounts is stopped at SignInAddressLimit.
+func TestAttackSignInThrottle(t *testing.T) {
+	const window = 2 * time.Second
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, Hooks: hooks.Config{SignInWindow: window}})
+	superuserClient(t, s, "it@example.org", "superuser-passwort-2026")
+	devColl, err := s.App.FindCollectionByNameOrId("devices")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := core.NewRecord(devColl)
+	dev.Set("username", "tafel-test")
+	dev.Set("kind", "board")
+	dev.Set("organisation", s.Demo.Orgs["KS"].Id)
+	dev.SetPassword("geraete-passwort-2026")
+	if err := s.App.Save(dev); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, coll, identity, shout, password string
+	}{
+		{"member", "users", "lneumann", "LNeumann", hooks.DemoPassword},
+		{"superuser", core.CollectionNameSuperusers, "it@example.org", "IT@Example.org", "superuser-passwort-2026"},
+		{"device", "devices", "tafel-test", "Tafel-Test", "geraete-passwort-2026"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// A success resets: four wrong, one right, four wrong again are not locked.
+			for i := 0; i < hooks.SignInAccountLimit-1; i++ {
+				signIn(t, s.URL, c.coll, c.identity, "falsch")
+			}
+			if st, _, raw := signIn(t, s.URL, c.coll, c.identity, c.password); st != 200 {
+				t.Fatalf("right password before the limit: %d %s", st, raw)
+			}
+			locked := 0
+			for i := 0; i < 25; i++ {
+				id := c.identity
+				if i%2 == 1 {
+					id = c.shout // the same account in other case
+				}
+				st, ra, raw := signIn(t, s.URL, c.coll, id, "falsch-"+strconv.Itoa(i))
+				switch {
+				case i < hooks.SignInAccountLimit && st != 400:
+					t.Fatalf("attempt %d: %d %s", i+1, st, raw)
+				case i >= hooks.SignInAccountLimit && st != http.StatusTooManyRequests:
+					t.Fatalf("attempt %d after the limit: %d %s", i+1, st, raw)
+				case st == http.StatusTooManyRequests:
+					locked++
+					if n, err := strconv.Atoi(ra); err != nil || n < 1 || n > int(window/time.Second)+1 ||
+						!strings.Contains(raw, "Zu viele Fehlversuche") || !strings.Contains(raw, "Too many failed attempts") {
+						t.Fatalf("429 without Retry-After or message: %q %s", ra, raw)
+					}
+				}
+			}
+			if locked != 25-hooks.SignInAccountLimit {
+				t.Fatalf("%d locked answers", locked)
+			}
+			if st, _, raw := signIn(t, s.URL, c.coll, c.identity, c.password); st != http.StatusTooManyRequests {
+				t.Fatalf("right password while locked: %d %s", st, raw)
+			}
+			// After the window the right password works (bounded poll, no bare sleep).
+			deadline := time.Now().Add(window + 10*time.Second)
+			for {
+				st, _, raw := signIn(t, s.URL, c.coll, c.identity, c.password)
+				if st == 200 {
+					break
+				}
+				if st != http.StatusTooManyRequests || time.Now().After(deadline) {
+					t.Fatalf("right password after the window: %d %s", st, raw)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
+	}
+	t.Run("one address sprays many accounts", func(t *testing.T) {
+		// A window longer than the spray takes (each refusal costs a password hash).
+		s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, Hooks: hooks.Config{SignInWindow: time.Minute}})
+		got := 0
+		for i := 0; i < hooks.SignInAddressLimit+5; i++ {
+			st, _, _ := signIn(t, s.URL, "users", "niemand"+strconv.Itoa(i), "falsch")
+			if st == http.StatusTooManyRequests {
+				got = i + 1
+				break
+			}
+		}
+		if got != hooks.SignInAddressLimit+1 {
+			t.Fatalf("address locked at attempt %d, want %d", got, hooks.SignInAddressLimit+1)
+		}
+		if st, _, raw := signIn(t, s.URL, "users", "lneumann", hooks.DemoPassword); st != http.StatusTooManyRequests {
+			t.Fatalf("a locked address signs in: %d %s", st, raw)
+		}
+	})
+}
+
+// A police member cannot become "Anna Becker", the head of staff, by any spelling a
+// reader would take for hers, nor take a user name; it keeps changing its own display
+// name, locale and password. Accounts made by other paths (Go code, enrolment) are held
+// to the same names.
+func TestAttackNames(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true})
+	me := s.Demo.Users["lneumann"].Id
+	lneumann := mxAs(s, t, "lneumann")
+	cases := []struct {
+		name string
+		body map[string]any
+		want int
+	}{
+		{"exact name", map[string]any{"name": "Anna Becker"}, 400},
+		{"case and spaces", map[string]any{"name": "  anna   BECKER "}, 400},
+		{"cyrillic look-alike", map[string]any{"name": "Аnnа Bеckеr"}, 400},
+		{"diacritics", map[string]any{"name": "Ánna Bëcker"}, 400},
+		{"zero-width space", map[string]any{"name": "Anna\u200bBecker"}, 400},
+		{"a name of its own with an accent", map[string]any{"name": "Léna Neumann"}, 200},
+		{"another's name with 1 for l, 0 for o", map[string]any{"name": "Th0mas Ke11er"}, 400},
+		{"another's name with I for l", map[string]any{"name": "KATRIN VOGEI"}, 400},
+		{"someone's user name as name", map[string]any{"name": "abecker"}, 400},
+		{"own username", map[string]any{"username": "abecker2"}, 403},
+		{"look-alike username", map[string]any{"username": "a.becker"}, 403},
+		{"own display name", map[string]any{"name": "Lena Neumann-Schulte"}, 200},
+		{"locale", map[string]any{"locale": "en"}, 200},
+		{"password", map[string]any{"password": "neues-passwort-2026", "passwordConfirm": "neues-passwort-2026", "oldPassword": hooks.DemoPassword}, 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, _, raw := lneumann.call(t, "PATCH", "/api/collections/users/records/"+me, c.body)
+			if status != c.want {
+				t.Fatalf("PATCH %v: %d, want %d: %s", c.body, status, c.want, raw)
+			}
+			if c.want >= 400 && !strings.Contains(string(raw), " / ") {
+				t.Errorf("refusal without a German / English message: %s", raw)
+			}
+			u, _ := s.App.FindRecordById("users", me)
+			if c.want >= 400 && (hooks.NameKey(u.GetString("name")) == hooks.NameKey("Anna Becker") || u.GetString("username") != "lneumann") {
+				t.Fatalf("refused but stored: %q %q", u.GetString("name"), u.GetString("username"))
+			}
+		})
+	}
+	t.Run("other paths", func(t *testing.T) {
+		users, _ := s.App.FindCollectionByNameOrId("users")
+		for _, n := range [][2]string{{"ANNA BECKER", "neu1"}, {"Neue Person", "a.becker"}, {"Neue Person", "ABECKER"}, {"Neue Person", "tke11er"}} {
+			r := core.NewRecord(users)
+			r.Set("name", n[0])
+			r.Set("username", n[1])
+			r.SetPassword("irgendein-passwort-1")
+			if err := s.App.Save(r); err == nil {
+				t.Errorf("created %q / %q beside the demo people", n[0], n[1])
+			}
+		}
+		u, _ := s.App.FindRecordById("users", s.Demo.Users["kvogel"].Id)
+		u.Set("username", "lneumann")
+		if err := s.App.Save(u); err == nil {
+			t.Error("renamed kvogel to lneumann")
+		}
+	})
 }

@@ -37,6 +37,7 @@ type Config struct {
 func Register(app core.App, cfg *Config) {
 	registerAudit(app)
 	registerSignInThrottle(app, cfg)
+	registerUserNames(app)
 	registerInputChecks(app)
 	registerTenancy(app)
 	registerChannelMembers(app)

@@ -53,36 +53,44 @@ func registerSignInThrottle(app core.App, cfg *Config) {
 	})
 }
 
-// accountKey names the account being guessed: the record when the identity found one
-// (so user name and e-mail count together), otherwise the case-folded identity, so
-// guessing names that do not exist costs the same.
-func accountKey(e *core.RecordAuthWithPasswordRequestEvent) string {
+// accountKeys name the account being guessed: the case-folded identity as typed (so
+// guessing names that do not exist costs the same, and "LNeumann" is "lneumann"), and
+// the record when the identity found one (so user name and e-mail count together).
+func accountKeys(e *core.RecordAuthWithPasswordRequestEvent) []string {
+	keys := []string{e.Collection.Id + ":" + strings.ToLower(strings.TrimSpace(e.Identity))}
 	if e.Record != nil {
-		return e.Collection.Id + ":" + e.Record.Id
+		keys = append(keys, e.Collection.Id+"#"+e.Record.Id)
 	}
-	return e.Collection.Id + ":?" + strings.ToLower(strings.TrimSpace(e.Identity))
+	return keys
 }
 
 func (st *signInThrottle) handle(e *core.RecordAuthWithPasswordRequestEvent) error {
-	acct, ip := accountKey(e), e.RealIP()
-	if locked, wait := st.accounts.blocked(acct); locked {
-		return tooManySignIns(e.RequestEvent, wait)
+	keys, ip := accountKeys(e), e.RealIP()
+	for _, k := range keys {
+		if locked, wait := st.accounts.blocked(k); locked {
+			return tooManySignIns(e.RequestEvent, wait)
+		}
 	}
 	if locked, wait := st.addresses.blocked(ip); locked {
 		return tooManySignIns(e.RequestEvent, wait)
 	}
 	err := e.Next()
 	if err == nil {
-		st.accounts.reset(acct)
+		for _, k := range keys {
+			st.accounts.reset(k)
+		}
 		return nil
 	}
 	// A wrong identity or password is PocketBase's 400; other refusals (a suspended
 	// organisation) come after the password matched and are not guesses.
 	if apiErr, ok := err.(*router.ApiError); ok && apiErr.Status == http.StatusBadRequest {
-		accountReached := st.accounts.fail(acct)
+		accountReached := false
+		for _, k := range keys {
+			accountReached = st.accounts.fail(k) || accountReached
+		}
 		addressReached := st.addresses.fail(ip)
 		if accountReached || addressReached {
-			Audit(e.App, AuditEntry{Action: "signin.locked", Organisation: "", Target: e.Collection.Name,
+			Audit(e.App, AuditEntry{Action: "signin.locked", Target: e.Collection.Name,
 				Data: map[string]any{"account": e.Collection.Name, "record": recordId(e.Record), "ip": ip, "by_address": addressReached && !accountReached}})
 		}
 	}
