@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/spf13/cobra"
 
+	"crisisroom/backup"
 	"crisisroom/bridge"
 	"crisisroom/durability"
 	"crisisroom/hardware"
@@ -74,6 +75,7 @@ func main() {
 		return err
 	}
 	app.RootCmd.AddCommand(bridge.NewCommand(app))
+	app.RootCmd.AddCommand(backup.Commands(app)...)
 	app.RootCmd.AddCommand(
 		cmd.NewSuperuserCommand(app),
 		hooks.InviteCommand(app, hcfg),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/backup"
 	"crisisroom/durability"
 )
 
@@ -45,4 +46,5 @@ func Register(app core.App, cfg *Config) {
 	registerEnrolment(app, cfg)
 	registerMessaging(app)
 	durability.Register(app) // stored files fsynced before their record commits
+	backup.Register(app)     // scheduled backup, health page for the room's IT
 }
