@@ -264,7 +264,7 @@ func (f *fixture) newPerson(t testing.TB) *core.Record {
 		t.Fatal(err)
 	}
 	u := core.NewRecord(c)
-	u.Set("name", "Test Person")
+	u.Set("name", unique("Test Person ")) // display names are unique (look-alikes refused)
 	u.Set("username", unique("person"))
 	setPassword(t, u, personPassword)
 	if err := f.app.Save(u); err != nil {

@@ -83,7 +83,7 @@ func (f *fixture) newPersonIn(tb testing.TB, app core.App) *core.Record {
 		tb.Fatal(err)
 	}
 	u := core.NewRecord(c)
-	u.Set("name", "Person")
+	u.Set("name", unique("Person "))
 	u.Set("username", unique("scale"))
 	setPassword(tb, u, personPassword)
 	if err := app.Save(u); err != nil {
