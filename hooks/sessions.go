@@ -90,11 +90,11 @@ func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, map[string]any{"signed_out": target.Id, "sessions": len(sessions)})
 }
 
-// adminOrgOver: an organisation of target in which actor is a live admin ("" if none).
+// adminOrgOver: an organisation of target in which actor is a live admin (LiveMembership) ("" if none).
 func adminOrgOver(app core.App, actor, target string) string {
 	var org string
 	_ = app.DB().NewQuery(`SELECT ma.organisation FROM memberships ma JOIN memberships mt ON mt.organisation = ma.organisation
-		WHERE ma.user = {:a} AND mt.user = {:t} AND ma.role = 'admin' AND (ma.expires = '' OR ma.expires > {:now}) LIMIT 1`).
-		Bind(dbx.Params{"a": actor, "t": target, "now": dbNow()}).Row(&org)
+		WHERE ma.user = {:a} AND mt.user = {:t} AND ma.role = 'admin' AND `+liveMembershipSQL("ma")+` LIMIT 1`).
+		Bind(dbx.Params{"a": actor, "t": target}).Row(&org)
 	return org
 }
