@@ -94,7 +94,7 @@ func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 func adminOrgOver(app core.App, actor, target string) string {
 	var org string
 	_ = app.DB().NewQuery(`SELECT ma.organisation FROM memberships ma JOIN memberships mt ON mt.organisation = ma.organisation
-		WHERE ma.user = {:a} AND mt.user = {:t} AND ma.role = 'admin' AND `+liveMembershipSQL("ma")+` LIMIT 1`).
+		WHERE ma.user = {:a} AND mt.user = {:t} AND ma.role = 'admin' AND ` + liveMembershipSQL("ma") + ` LIMIT 1`).
 		Bind(dbx.Params{"a": actor, "t": target}).Row(&org)
 	return org
 }
