@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -31,10 +32,17 @@ var (
 	buildErr  error
 )
 
+// BinEnv names an environment variable with the path of an already built appliance binary to
+// use instead of building one.
+const BinEnv = "CRISISROOM_BIN"
+
 // Binary builds the appliance from the module root once per test process and returns the
-// path of the binary. Call Cleanup from TestMain to remove it.
+// path of the binary ($CRISISROOM_BIN instead, when set). Call Cleanup from TestMain to remove it.
 func Binary(t testing.TB) string {
 	t.Helper()
+	if p := os.Getenv(BinEnv); p != "" {
+		return p
+	}
 	buildOnce.Do(func() {
 		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 		if err != nil {
@@ -206,7 +214,7 @@ type Client struct {
 // Login signs a demo person in with the demo password.
 func Login(t testing.TB, base, username, password string) *Client {
 	t.Helper()
-	c := &Client{Base: base, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	c := &Client{Base: base, HTTP: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	var out struct {
 		Token string `json:"token"`
 	}
@@ -282,4 +290,30 @@ func (c *Client) Post(channel, author, key string) bool {
 	status, _ := c.Do("POST", "/api/collections/messages/records", map[string]any{
 		"channel": channel, "author": author, "body": "Lagemeldung " + key, "client_key": key}, nil)
 	return status == 200
+}
+
+// PostFile creates a message with one attachment (multipart form, as the web UI sends it);
+// true when the appliance answered 200.
+func (c *Client) PostFile(channel, author, key, filename string, data []byte) bool {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range map[string]string{"channel": channel, "author": author, "body": "Anlage " + key, "client_key": key} {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("attachments", filename)
+	fw.Write(data)
+	mw.Close()
+	req, err := http.NewRequest("POST", c.Base+"/api/collections/messages/records", &buf)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", c.Token)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == 200
 }
