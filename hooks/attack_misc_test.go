@@ -2,8 +2,15 @@ package hooks_test
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -328,5 +335,116 @@ func TestAttackNames(t *testing.T) {
 		if err := s.App.Save(u); err == nil {
 			t.Error("renamed kvogel to lneumann")
 		}
+	})
+}
+
+// A page of another site cannot use the API from a visitor's browser (CORS only for the
+// appliance's own origins), and the app's pages tell the browser to run nothing inline,
+// be framed by nobody, leak no referrer and, on HTTPS, to stay on HTTPS.
+func TestAttackBrowserPolicy(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true,
+		Hooks: hooks.Config{HTTPSAddr: "127.0.0.1:0", PublicURL: "https://krisenstab.stadt.example"}})
+	get := func(t *testing.T, client *http.Client, method, url, origin string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, nil)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	plain := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.URL, "http://"))
+	cors := []struct {
+		origin string
+		ok     bool
+	}{
+		{"https://evil.example", false},
+		{"http://127.0.0.1.evil.example:" + port, false},
+		{"http://localhost:1", false}, // another program on the same machine
+		{"null", false},
+		{s.URL, true},
+		{"http://localhost:" + port, true},
+		{"https://krisenstab.stadt.example", true},
+	}
+	for _, c := range cors {
+		t.Run("CORS "+c.origin, func(t *testing.T) {
+			for _, m := range []string{"OPTIONS", "GET"} {
+				resp := get(t, plain, m, s.URL+"/api/collections/users/auth-with-password", c.origin)
+				got := resp.Header.Get("Access-Control-Allow-Origin")
+				if c.ok != (got == c.origin) || (!c.ok && got != "") {
+					t.Errorf("%s from %s: Access-Control-Allow-Origin %q", m, c.origin, got)
+				}
+			}
+		})
+	}
+	pages := []string{"/", "/index.html", "/join.html", "/setup.html", "/trust.html", "/board.html", "/invite-print.html", "/api/health"}
+	for _, p := range pages {
+		t.Run("headers "+p, func(t *testing.T) {
+			resp := get(t, plain, "GET", s.URL+p, "")
+			h := resp.Header
+			if h.Get("Content-Security-Policy") != hooks.AppCSP || h.Get("X-Content-Type-Options") != "nosniff" ||
+				h.Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("%s: %d CSP %q nosniff %q referrer %q", p, resp.StatusCode, h.Get("Content-Security-Policy"), h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+			}
+			if h.Get("Strict-Transport-Security") != "" {
+				t.Errorf("%s: HSTS over plain HTTP", p)
+			}
+		})
+	}
+	t.Run("the admin UI keeps its own policy", func(t *testing.T) {
+		resp := get(t, plain, "GET", s.URL+"/_/", "")
+		if csp := resp.Header.Get("Content-Security-Policy"); csp == hooks.AppCSP || csp == "" {
+			t.Errorf("/_/ CSP %q", csp)
+		}
+	})
+	t.Run("HSTS on HTTPS", func(t *testing.T) {
+		var tr struct {
+			Port string `json:"https_port"`
+		}
+		_, v, raw := mxClient{base: s.URL}.call(t, "GET", "/api/crisisroom/trust", nil)
+		_ = v
+		if err := json.Unmarshal(raw, &tr); err != nil || tr.Port == "" {
+			t.Fatalf("trust: %s", raw)
+		}
+		tlsClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+		for _, p := range []string{"/", "/api/health"} {
+			resp := get(t, tlsClient, "GET", "https://127.0.0.1:"+tr.Port+p, "")
+			if resp.Header.Get("Strict-Transport-Security") != hooks.HSTS || resp.Header.Get("Content-Security-Policy") != hooks.AppCSP {
+				t.Errorf("https %s: HSTS %q CSP %q", p, resp.Header.Get("Strict-Transport-Security"), resp.Header.Get("Content-Security-Policy"))
+			}
+		}
+		// The HTTPS port is the appliance's own origin too.
+		resp := get(t, tlsClient, "OPTIONS", "https://127.0.0.1:"+tr.Port+"/api/health", "https://localhost:"+tr.Port)
+		if resp.Header.Get("Access-Control-Allow-Origin") != "https://localhost:"+tr.Port {
+			t.Errorf("own HTTPS origin refused")
+		}
+	})
+	t.Run("no inline script or style in the UI's files", func(t *testing.T) {
+		dir := filepath.Join("..", "pb_public")
+		inline := regexp.MustCompile(`(?i)<style|<script(?:\s[^>]*)?>\s*[^<\s]|<script(?:\s(?:[^s>]|s[^r]|sr[^c])*)?>|\sstyle=|\son[a-z]+=`)
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".html") || strings.HasSuffix(path, ".js")) {
+				return err
+			}
+			b, _ := os.ReadFile(path)
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasSuffix(path, ".js") && !strings.Contains(line, "'style#") && !strings.Contains(line, "<style") {
+					continue // in scripts only injected <style> elements matter
+				}
+				if strings.HasPrefix(strings.TrimSpace(line), "//") {
+					continue
+				}
+				if inline.MatchString(line) {
+					t.Errorf("%s: inline script or style: %s", path, strings.TrimSpace(line))
+				}
+			}
+			return nil
+		})
 	})
 }

@@ -39,6 +39,7 @@ func Register(app core.App, cfg *Config) {
 	registerAudit(app)
 	registerSignInThrottle(app, cfg)
 	registerUserNames(app)
+	registerSecurityHeaders(app, cfg)
 	registerInputChecks(app)
 	registerTenancy(app)
 	registerChannelMembers(app)

@@ -5,9 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 )
 
@@ -16,6 +19,21 @@ import (
 // another desk.
 type Browser struct {
 	path string
+	// AllowCSPViolations keeps a Content-Security-Policy violation from failing the
+	// test (for a test that provokes one on purpose); CSPViolations still lists them.
+	AllowCSPViolations bool
+
+	mu  sync.Mutex
+	csp []string
+}
+
+// CSPViolations returns chromium's reports of Content-Security-Policy violations (the
+// console's "Refused to … because it violates the following Content Security Policy
+// directive" lines) in every context of b so far.
+func (b *Browser) CSPViolations() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.csp...)
 }
 
 // chromiumPath finds Debian's chromium. Outside CI a missing browser skips the test;
@@ -64,9 +82,26 @@ func (b *Browser) NewContext(t testing.TB, timeout time.Duration) context.Contex
 	ctx, cancel := chromedp.NewContext(alloc)
 	ctx, cancelT := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelT(); cancel(); cancelAlloc() })
+	// The UI has no inline script or style: the appliance's CSP would refuse it, and
+	// the person would see a page that does not work. Any violation fails the test.
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && strings.Contains(e.Entry.Text, "Content Security Policy") {
+			b.mu.Lock()
+			b.csp = append(b.csp, e.Entry.URL+": "+e.Entry.Text)
+			b.mu.Unlock()
+		}
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("chromium did not start: %v", err)
 	}
+	t.Cleanup(func() { // runs before the cleanups above (last in, first out)
+		if b.AllowCSPViolations {
+			return
+		}
+		for _, v := range b.CSPViolations() {
+			t.Errorf("Content-Security-Policy violation: %s", v)
+		}
+	})
 	return ctx
 }
 

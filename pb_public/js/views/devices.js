@@ -52,16 +52,7 @@ export function presence(d) {
 }
 
 export function injectDeviceStyles() {
-  if (document.getElementById('dev-styles')) return;
-  document.head.append(h('style#dev-styles', `
-.dev-presence { font-weight: 700; color: #a00; white-space: nowrap; }
-.dev-presence::before { content: "● "; }
-.dev-presence.on { color: #1b5e20; }
-.creds { display: grid; grid-template-columns: auto 1fr; gap: .4rem .8rem; align-items: center; }
-.creds code { font-size: 1.05rem; background: #f3f4f7; padding: .2rem .4rem; border-radius: 6px; overflow-wrap: anywhere; }
-.creds-qr { display: block; margin: .8rem auto 0; width: 240px; height: 240px; image-rendering: pixelated; }
-.outdoor { background: #ffe0b2; color: #6a3b00; font-weight: 700; font-size: .78rem; padding: 0 .4rem; border-radius: 5px; }
-`));
+  // Its styles are in app.css: the CSP refuses injected <style> elements.
 }
 
 export default {

@@ -46,25 +46,7 @@ const q = s => encodeURIComponent(s);
 const who = (a, key) => (a.expand && a.expand[key] && (a.expand[key].name || a.expand[key].username)) || '';
 
 function injectStyles() {
-  if (document.getElementById('sir-styles')) return;
-  document.head.append(h('style#sir-styles', `
-.sig-opts { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: .5rem; }
-.sig-opt { display: flex; gap: .5rem; align-items: flex-start; border: 2px solid var(--line); border-radius: 10px; padding: .6rem .7rem; cursor: pointer; }
-.sig-opt:has(input:checked) { border-color: var(--flash); background: var(--flash-bg); }
-.sig-opt b { display: block; }
-.act { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; border-left: 8px solid var(--flash); background: var(--flash-bg); border-radius: 10px; padding: .8rem 1rem; margin: .5rem 0; }
-.act.pending { border-left-color: var(--imm); background: var(--imm-bg); }
-.act .what { flex: 1; min-width: 14rem; }
-.act .what b { font-size: 1.25rem; }
-.btn.stop { background: var(--flash); border-color: var(--flash); color: #fff; font-size: 1.5rem; font-weight: 900; min-height: 64px; min-width: 10rem; justify-content: center; letter-spacing: .06em; }
-.btn.stop.all { width: 100%; }
-.hold { position: relative; overflow: hidden; background: var(--flash); border-color: var(--flash); color: #fff; font-weight: 800; min-height: 56px; width: 100%; justify-content: center; }
-.hold .fill { position: absolute; inset: 0 auto 0 0; width: 0; background: #0005; }
-.hold span { position: relative; }
-.state-badge { font-weight: 700; padding: 0 .45rem; border-radius: 5px; background: #e0e0e0; }
-.state-badge.on { background: var(--flash); color: #fff; }
-.state-badge.pending { background: #ffe082; }
-`));
+  // Its styles are in app.css: the CSP refuses injected <style> elements.
 }
 
 export default {

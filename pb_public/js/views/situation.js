@@ -31,16 +31,7 @@ const toLocalInput = iso => { if (!iso) return ''; const d = new Date(iso.replac
 const fromLocalInput = v => v ? new Date(v).toISOString().replace('T', ' ') : '';
 
 function injectStyles() {
-  if (document.getElementById('sit-styles')) return;
-  document.head.append(h('style#sit-styles', `
-.sit-item { border-left: 8px solid #4f8fe8; background: #fff; border-radius: 8px; padding: .6rem .8rem; margin: .5rem 0; box-shadow: 0 1px 2px #0002; }
-.sit-item.warning { border-left-color: #ffa000; }
-.sit-item.critical { border-left-color: var(--flash); background: var(--flash-bg); }
-.sit-item h3 { margin: 0 0 .2rem; }
-.sit-item .body { margin: 0; }
-.sit-item.expired { opacity: .6; }
-.sit-edit { display: grid; gap: .4rem; }
-`));
+  // Its styles are in app.css: the CSP refuses injected <style> elements.
 }
 
 export default {
