@@ -3,6 +3,7 @@ package durability
 import (
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 
@@ -10,7 +11,9 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
-// Register binds the hooks that make a record's stored files durable before the record is:
+// Register binds the hooks that make a record's stored files durable before the record is,
+// and those that answer a write refused by a full or read-only disk clearly (see
+// registerDiskErrors). Files:
 // after PocketBase has written the files of a create or update (FileField uploads them just
 // before the row is written) and before the transaction commits, every file of the record and
 // the folders that name it are fsynced. Without this a power cut could leave a committed
@@ -29,6 +32,7 @@ func Register(app core.App) {
 	}
 	app.OnRecordCreateExecute().Bind(h)
 	app.OnRecordUpdateExecute().Bind(h)
+	registerDiskErrors(app)
 }
 
 // SyncRecordFiles fsyncs the files of record's file fields in the local storage
@@ -79,3 +83,6 @@ func syncPath(path string) error {
 	}
 	return err
 }
+
+// stdLog writes a line to stderr with a timestamp (journald keeps it when auxiliary.db cannot).
+func stdLog(msg string) { log.Println("crisisroom:", msg) }

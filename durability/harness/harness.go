@@ -113,7 +113,8 @@ func Start(t testing.TB, bin, dir string, o Options) *Proc {
 	args := append([]string{}, o.Wrap...)
 	args = append(args, bin, o.Command, "--dir", dir, "--http", addr, "--https", "off", "--mqtt", "off", "--mdns=false")
 	args = append(args, o.Args...)
-	logf, err := os.CreateTemp(filepath.Dir(dir), "appliance-*.log")
+	// The log lives apart from the data folder, which a test may fill up or make read-only.
+	logf, err := os.CreateTemp(t.TempDir(), "appliance-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,14 +288,25 @@ func (c *Client) ChannelID(t testing.TB, name string) string {
 
 // Post creates a message with this client key; true when the appliance answered 200.
 func (c *Client) Post(channel, author, key string) bool {
-	status, _ := c.Do("POST", "/api/collections/messages/records", map[string]any{
-		"channel": channel, "author": author, "body": "Lagemeldung " + key, "client_key": key}, nil)
+	status, _ := c.PostBody(channel, author, key, "Lagemeldung "+key)
 	return status == 200
+}
+
+// PostBody creates a message with this client key and body; it returns the status and answer.
+func (c *Client) PostBody(channel, author, key, body string) (int, string) {
+	return c.Do("POST", "/api/collections/messages/records", map[string]any{
+		"channel": channel, "author": author, "body": body, "client_key": key}, nil)
 }
 
 // PostFile creates a message with one attachment (multipart form, as the web UI sends it);
 // true when the appliance answered 200.
 func (c *Client) PostFile(channel, author, key, filename string, data []byte) bool {
+	status, _ := c.PostFileStatus(channel, author, key, filename, data)
+	return status == 200
+}
+
+// PostFileStatus is PostFile returning the status (0: no answer) and the answer.
+func (c *Client) PostFileStatus(channel, author, key, filename string, data []byte) (int, string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range map[string]string{"channel": channel, "author": author, "body": "Anlage " + key, "client_key": key} {
@@ -305,15 +317,15 @@ func (c *Client) PostFile(channel, author, key, filename string, data []byte) bo
 	mw.Close()
 	req, err := http.NewRequest("POST", c.Base+"/api/collections/messages/records", &buf)
 	if err != nil {
-		return false
+		return 0, err.Error()
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", c.Token)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return false
+		return 0, err.Error()
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode == 200
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
 }
