@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"crisisroom/durability"
 )
 
 // Health is what the room's IT sees at GET /api/crisisroom/health (superusers only).
@@ -24,6 +26,8 @@ type Health struct {
 		Path  string `json:"path"`
 		Free  uint64 `json:"free"`  // available to the appliance
 		Total uint64 `json:"total"` // of the file system holding the data folder
+		// Problem is the last write a full, read-only or failing disk refused since the start.
+		Problem durability.DiskState `json:"problem"`
 	} `json:"disk"`
 	Database struct {
 		Data      int64 `json:"data"`      // data.db
@@ -132,6 +136,7 @@ func (r *Runner) Health() Health {
 		}
 		return 0
 	}
+	h.Disk.Problem = durability.LastDiskProblem()
 	h.Database.Data = size("data.db")
 	h.Database.DataWAL = size("data.db-wal")
 	h.Database.Auxiliary = size("auxiliary.db") + size("auxiliary.db-wal")
