@@ -349,7 +349,7 @@ func TestMQTTAttacks(t *testing.T) {
 	})
 
 	t.Run("a CONNECT declaring a huge remaining length is closed before allocation", func(t *testing.T) {
-		for _, size := range []int{256 << 20, hardware.MaxConnectSize + 1} {
+		for _, size := range []int{maxRemaining, hardware.MaxConnectSize + 1} {
 			c, err := net.DialTimeout("tcp", s.MQTTAddr, 5*time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -368,7 +368,7 @@ func TestMQTTAttacks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.Write(append([]byte{0x10}, remainingLength(256<<20)...))
+			c.Write(append([]byte{0x10}, remainingLength(maxRemaining)...))
 			c.Write([]byte{0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60})
 			conns = append(conns, c)
 		}
@@ -508,6 +508,10 @@ func subCode(t *testing.T, c paho.Client, filter string) byte {
 	t.Fatalf("SUBACK for %s without a code", filter)
 	return 0
 }
+
+// maxRemaining is the largest remaining length MQTT can declare (four length bytes,
+// 256 MiB - 1); one more is malformed and refused by mochi anyway.
+const maxRemaining = 268435455
 
 func remainingLength(n int) []byte {
 	var out []byte
