@@ -17,14 +17,15 @@ import (
 //     the giving organisation of a row cannot be changed through the API.
 //
 // Every collection rule that reads memberships or channel rows is set again here from
-// the pieces in rules.go; sessions keep theirs (own rows only).
+// the pieces in rules.go. Rules that compare a field with @request.auth.id also require a
+// signed-in person: for nobody @request.auth.id is "", which equals an empty field.
 func init() {
 	m.Register(upAttackerHardening, downAttackerHardening, "1796000100_attacker_hardening.go")
 }
 
 func attackerRules() map[string][5]*string {
 	channelMembersView := anyOf(
-		`(user = @request.auth.id && (expires = "" || expires > @now))`,
+		allOf(isUser, `user = @request.auth.id`, `(expires = "" || expires > @now)`),
 		inChannel("channel"),
 		allOf(`channel.kind != "direct"`, admin("channel.organisation")),
 		allOf(`channel.kind = "shared"`, anyOf(hostOp(), admin("channel.organisations.id"))),
@@ -35,7 +36,9 @@ func attackerRules() map[string][5]*string {
 		allOf(`kind = "org"`, staff("organisation")),
 		allOf(`kind = "shared"`, anyOf(hostOp(), admin("organisations.id"))),
 	)
-	membershipsView := anyOf(`user = @request.auth.id`, staff("organisation"), hostOp())
+	membershipsView := anyOf(allOf(isUser, `user = @request.auth.id`), staff("organisation"), hostOp())
+	// a signed-in person's own rows; "@request.auth.id" is "" for nobody, like an empty user
+	own := allOf(isUser, `user = @request.auth.id`)
 	devicesView := anyOf(`id = @request.auth.id`, staff("organisation"), hostOp())
 	invitationsView := anyOf(admin("organisation"), hostOp())
 	sirensView := anyOf(hostOp(), staff("device.organisation"))
@@ -128,6 +131,7 @@ func attackerRules() map[string][5]*string {
 		},
 		"board_items": {ptr(boardView), ptr(boardView), ptr(boardWrite), ptr(boardWrite), ptr(boardWrite)},
 		"audit":       {ptr(auditView), ptr(auditView), nil, nil, nil},
+		"sessions":    {ptr(own), ptr(own), nil, nil, nil},
 	}
 }
 
