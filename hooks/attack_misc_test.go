@@ -448,3 +448,37 @@ func TestAttackBrowserPolicy(t *testing.T) {
 		})
 	})
 }
+
+// A name is never shown alone: message views, the quoted message of a reply and the
+// files list name the organisation the author speaks for (FW for the FW member in a
+// conversation the police member started), so a look-alike name cannot pass for another
+// organisation's person.
+func TestAttackNamesShowTheOrganisation(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true})
+	lneumann, kvogel := mxAs(s, t, "lneumann"), mxAs(s, t, "kvogel")
+	ch := mxStr(lneumann.obj(t, 200, "POST", "/api/crisisroom/direct", map[string]any{"user": s.Demo.Users["kvogel"].Id}), "id")
+	form := newMxForm(t, map[string]string{"channel": ch, "author": s.Demo.Users["kvogel"].Id, "body": "Lageplan anbei"}, "lageplan.txt", []byte("Lageplan"))
+	first := kvogel.obj(t, 200, "POST", "/api/collections/messages/records", form)
+	lneumann.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": ch, "author": s.Demo.Users["lneumann"].Id, "body": "Danke", "reply_to": mxStr(first, "id")})
+	items := mxItems(lneumann.obj(t, 200, "GET", "/api/crisisroom/channels/"+ch+"/messages?limit=50", nil))
+	var sawReply bool
+	for _, it := range items {
+		want := map[string]string{"Lageplan anbei": "FW", "Danke": "POL"}[mxStr(it, "body")]
+		if got := mxStr(it, "org", "short"); want != "" && got != want {
+			t.Errorf("%q shown with organisation %q, want %q", mxStr(it, "body"), got, want)
+		}
+		if mxStr(it, "body") == "Danke" {
+			sawReply = true
+			if got := mxStr(it, "expand", "reply_to", "org", "short"); got != "FW" {
+				t.Errorf("quoted author shown with organisation %q, want FW: %v", got, it)
+			}
+		}
+	}
+	if !sawReply {
+		t.Fatalf("reply not listed: %v", items)
+	}
+	files := mxItems(lneumann.obj(t, 200, "GET", "/api/crisisroom/channels/"+ch+"/files", nil))
+	if len(files) != 1 || mxStr(files[0], "org", "short") != "FW" {
+		t.Errorf("files list without the author's organisation: %v", files)
+	}
+}

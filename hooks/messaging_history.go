@@ -113,6 +113,9 @@ type FileItem struct {
 	Mime    string  `json:"mime"`
 	Created string  `json:"created"`
 	Author  *Person `json:"author"`
+	// Org is the organisation the author speaks for in this channel: a name is always
+	// shown with it, so a look-alike from another organisation is told apart.
+	Org *OrgLabel `json:"org"`
 }
 
 // GET /api/crisisroom/channels/{id}/files → every attachment of the channel, newest first.
@@ -133,10 +136,11 @@ func (ms *messaging) handleFiles(e *core.RequestEvent) error {
 	}
 	defer fsys.Close()
 	items := []FileItem{}
+	ch := ms.dir.channel(e.App, channelId)
 	for _, m := range msgs {
 		for _, name := range m.GetStringSlice("attachments") {
 			it := FileItem{Message: m.Id, Name: name, URLPath: "/api/files/messages/" + m.Id + "/" + name,
-				Created: m.GetString("created"), Author: ms.dir.person(e.App, m.GetString("author"))}
+				Created: m.GetString("created"), Author: ms.dir.person(e.App, m.GetString("author")), Org: ms.dir.userOrg(e.App, ch, m.GetString("author"))}
 			if attrs, err := fsys.Attributes(m.BaseFilesPath() + "/" + name); err == nil {
 				it.Size, it.Mime = attrs.Size, attrs.ContentType
 			}

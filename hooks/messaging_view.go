@@ -69,6 +69,7 @@ func replyPreview(app core.App, dir *directory, orig *core.Record) map[string]an
 	p := map[string]any{"id": orig.Id, "body": string(body), "deleted": orig.GetBool("deleted"), "created": orig.GetString("created")}
 	if a := dir.person(app, orig.GetString("author")); a != nil {
 		p["author"] = a
+		p["org"] = dir.userOrg(app, dir.channel(app, orig.GetString("channel")), orig.GetString("author"))
 	} else if d := dir.device(app, orig.GetString("device")); d != nil {
 		p["device_name"] = d.Name
 	}

@@ -325,7 +325,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
       rec.edited && !rec.deleted ? h('span.muted', t('edited')) : null));
     if (rec.reply_to) {
       const orig = msgs.get(rec.reply_to);
-      el.append(h('button.replyref', { type: 'button', onclick: () => jumpTo(rec.reply_to) }, '↪ ', orig ? `${author(orig)}: ${(orig.deleted ? t('deletedMessage') : orig.body || '').slice(0, 120)}` : t('replyToEarlier')));
+      el.append(h('button.replyref', { type: 'button', onclick: () => jumpTo(rec.reply_to) }, '↪ ', orig ? [orgChip(orig.org), ' ', `${author(orig)}: ${(orig.deleted ? t('deletedMessage') : orig.body || '').slice(0, 120)}`] : t('replyToEarlier')));
     }
     if (rec.deleted) { el.append(h('p.body.muted', t('deletedMessage'))); return el; }
     el.append(h('div.body', rec.body || ''));
@@ -539,7 +539,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   function startReply(rec) { replyTo = rec; renderReply(); ui.text.focus(); }
   function renderReply() {
     if (!ui) return;
-    clear(ui.replyBox, replyTo ? [h('span', '↪ ', t('replyingTo', { name: author(replyTo) }), ': ', (replyTo.body || '').slice(0, 80)), h('button.icon', { type: 'button', 'aria-label': t('cancelReply'), onclick: () => { replyTo = null; renderReply(); } }, '✕')] : []);
+    clear(ui.replyBox, replyTo ? [h('span', '↪ ', orgChip(replyTo.org), ' ', t('replyingTo', { name: author(replyTo) }), ': ', (replyTo.body || '').slice(0, 80)), h('button.icon', { type: 'button', 'aria-label': t('cancelReply'), onclick: () => { replyTo = null; renderReply(); } }, '✕')] : []);
     ui.replyBox.hidden = !replyTo;
   }
 
@@ -573,7 +573,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
         return h('li.file', h('a', { href: url, target: '_blank', rel: 'noopener' },
           img ? h('img.preview', { src: url, alt: '', loading: 'lazy' }) : h('span.preview.fileicon', { 'aria-hidden': 'true' }, fileIcon(f.name, f.mime)),
           h('span.fname', displayName(f.name))),
-        h('span.muted.small', [fmtSize(f.size || 0), fmtTime(f.created), f.author && (f.author.name || f.author)].filter(Boolean).join(' · ')),
+        h('span.muted.small', f.org ? [orgChip(f.org), ' '] : null, [fmtSize(f.size || 0), fmtTime(f.created), f.author && (f.author.name || f.author)].filter(Boolean).join(' · ')),
         f.message ? h('button.link', { type: 'button', onclick: () => { document.querySelector('dialog[open]')?.close(); jumpTo(f.message); } }, t('showMessage')) : null);
       })) : h('p', t('noFiles')));
     } catch (e) { clear(body, h('p.error', e.message)); }
