@@ -109,7 +109,7 @@ func (b *Broker) start() error {
 	// retained device and appliance states must outlive a quiet weekend.
 	caps.MaximumMessageExpiryInterval = 0
 	// No packet may make the broker allocate more than a received fax needs (the
-	// CONNECT itself is held to far less, see connectLimitListener).
+	// CONNECT itself is held to far less, see connectLimit).
 	caps.MaximumPacketSize = MaxPacketSize
 	server := mqtt.New(&mqtt.Options{
 		InlineClient: true,
@@ -124,12 +124,12 @@ func (b *Broker) start() error {
 	if err != nil {
 		return err
 	}
-	if err := server.AddListener(listeners.NewNet("tcp", connectLimitListener{ln})); err != nil {
+	if err := server.AddListener(connectLimit{listeners.NewNet("tcp", ln)}); err != nil {
 		ln.Close()
 		return err
 	}
 	if b.cfg.WSAddr != "" && b.cfg.WSAddr != "off" {
-		if err := server.AddListener(listeners.NewWebsocket(listeners.Config{ID: "ws", Address: b.cfg.WSAddr})); err != nil {
+		if err := server.AddListener(connectLimit{listeners.NewWebsocket(listeners.Config{ID: "ws", Address: b.cfg.WSAddr})}); err != nil {
 			return err
 		}
 	}

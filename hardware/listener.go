@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mochi-mqtt/server/v2/listeners"
 )
 
 // Limits on what a client may make the broker hold before it has authenticated.
@@ -22,23 +24,22 @@ const (
 	connectTimeout = 10 * time.Second
 )
 
-// connectLimitListener refuses, before mochi reads it, a first packet whose fixed header
-// declares more than MaxConnectSize: mochi allocates a packet's whole declared remaining
-// length in one make() before reading it, and Capabilities.MaximumPacketSize is one
-// limit for every packet, which the fax inbox needs to be large. Without this, a client
-// declaring 256 MiB and then stalling makes the broker hold 256 MiB before any password
-// is checked.
-type connectLimitListener struct {
-	net.Listener
+// connectLimit wraps a mochi listener (TCP or WebSocket) so that a first packet whose
+// fixed header declares more than MaxConnectSize is refused before mochi reads it: mochi
+// allocates a packet's whole declared remaining length in one make() before reading it,
+// and Capabilities.MaximumPacketSize is one limit for every packet, which the fax inbox
+// needs to be large. Without this, a client declaring 256 MiB and then stalling makes
+// the broker hold 256 MiB before any password is checked.
+type connectLimit struct {
+	listeners.Listener
 }
 
-func (l connectLimitListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	_ = c.SetReadDeadline(time.Now().Add(connectTimeout))
-	return &connectLimitConn{Conn: c}, nil
+// Serve hands mochi each new connection wrapped, with a deadline for its CONNECT.
+func (l connectLimit) Serve(establish listeners.EstablishFn) {
+	l.Listener.Serve(func(id string, c net.Conn) error {
+		_ = c.SetReadDeadline(time.Now().Add(connectTimeout))
+		return establish(id, &connectLimitConn{Conn: c})
+	})
 }
 
 var errConnectTooLarge = errors.New("MQTT CONNECT larger than allowed before authentication")

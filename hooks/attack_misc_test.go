@@ -85,6 +85,14 @@ func TestAttackAuditShowsNoContent(t *testing.T) {
 	if !strings.Contains(list, mxSHA256(first)) || !strings.Contains(list, mxSHA256(second)) {
 		t.Errorf("the edit is not evident by digests: %s", list)
 	}
+
+	// A group conversation's name is the members' business, not the audit readers'.
+	sbraun := mxAs(s, t, "sbraun")
+	g := kvogel.obj(t, 200, "POST", "/api/collections/channels/records", map[string]any{"organisation": s.Demo.Orgs["FW"].Id, "kind": "group", "name": "Geheimgruppe Nordtor"})
+	_, _, raw = sbraun.call(t, "GET", "/api/collections/audit/records?perPage=500&filter=(target='"+mxStr(g, "id")+"')", nil)
+	if !strings.Contains(string(raw), `"channels.create"`) || strings.Contains(string(raw), "Geheimgruppe") {
+		t.Errorf("the FW admin's audit of the group: %s", raw)
+	}
 }
 
 // Nobody, superusers included, empties an append-only collection through its schema:
@@ -344,9 +352,12 @@ func TestAttackNames(t *testing.T) {
 func TestAttackBrowserPolicy(t *testing.T) {
 	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true,
 		Hooks: hooks.Config{HTTPSAddr: "127.0.0.1:0", PublicURL: "https://krisenstab.stadt.example"}})
-	get := func(t *testing.T, client *http.Client, method, url, origin string) *http.Response {
+	get := func(t *testing.T, client *http.Client, method, url, origin string, host ...string) *http.Response {
 		t.Helper()
 		req, _ := http.NewRequest(method, url, nil)
+		if len(host) > 0 {
+			req.Host = host[0] // as a phone asks for it by name
+		}
 		if origin != "" {
 			req.Header.Set("Origin", origin)
 			req.Header.Set("Access-Control-Request-Method", "POST")
@@ -414,10 +425,14 @@ func TestAttackBrowserPolicy(t *testing.T) {
 		}
 		tlsClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 		for _, p := range []string{"/", "/api/health"} {
-			resp := get(t, tlsClient, "GET", "https://127.0.0.1:"+tr.Port+p, "")
+			resp := get(t, tlsClient, "GET", "https://127.0.0.1:"+tr.Port+p, "", "crisisroom.local:"+tr.Port)
 			if resp.Header.Get("Strict-Transport-Security") != hooks.HSTS || resp.Header.Get("Content-Security-Policy") != hooks.AppCSP {
 				t.Errorf("https %s: HSTS %q CSP %q", p, resp.Header.Get("Strict-Transport-Security"), resp.Header.Get("Content-Security-Policy"))
 			}
+		}
+		// Not for the appliance itself: localhost stays usable over plain HTTP.
+		if resp := get(t, tlsClient, "GET", "https://127.0.0.1:"+tr.Port+"/", "", "localhost:"+tr.Port); resp.Header.Get("Strict-Transport-Security") != "" {
+			t.Error("HSTS pinned localhost")
 		}
 		// The HTTPS port is the appliance's own origin too.
 		resp := get(t, tlsClient, "OPTIONS", "https://127.0.0.1:"+tr.Port+"/api/health", "https://localhost:"+tr.Port)

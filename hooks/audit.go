@@ -208,6 +208,11 @@ func auditData(r *core.Record) map[string]any {
 		if contentKeys[f.GetName()] {
 			v = Digest(r.GetString(f.GetName()))
 		}
+		// A direct or group conversation is private to its members, its name included;
+		// the audit row is read by the admins of the organisation it is filed under.
+		if r.Collection().Name == "channels" && f.GetName() == "name" && r.GetString("kind") != "org" && r.GetString("kind") != "shared" {
+			v = Digest(r.GetString("name"))
+		}
 		out[f.GetName()] = v
 	}
 	return out

@@ -22,7 +22,11 @@ const AppCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src
 
 // HSTS is sent on HTTPS responses only (RFC 6797 §7.2: a host must not send it over
 // plain HTTP); one year, without includeSubDomains (crisisroom.local has no subdomains
-// of ours, and a city domain's other hosts are not ours to pin).
+// of ours, and a city domain's other hosts are not ours to pin). Not for loopback
+// names: on the appliance itself plain HTTP stays usable (it is a secure context
+// already), and a pinned localhost would break every other local service's HTTP port.
+// Note: a browser upgrades http://name:PORT to https://name:PORT with the same port
+// (RFC 6797 §8.3), so once pinned it reaches the appliance by name only over HTTPS.
 const HSTS = "max-age=31536000"
 
 // registerSecurityHeaders tells browsers what to refuse: the CSP on every response but
@@ -60,7 +64,7 @@ func registerSecurityHeaders(app core.App, cfg *Config) {
 						h.Set("Content-Security-Policy", AppCSP)
 						h.Set("X-Frame-Options", "DENY")
 					}
-					if e.Request.TLS != nil {
+					if host, _ := splitHost(e.Request.Host); e.Request.TLS != nil && !isLoopbackHost(host) {
 						h.Set("Strict-Transport-Security", HSTS)
 					}
 					return e.Next()
