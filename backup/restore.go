@@ -39,7 +39,7 @@ func Restore(archive, dataDir string, force bool, progress func(Progress)) (m *M
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, "", err
 	}
-	if hasData(filepath.Join(dataDir, "data.db")) {
+	if HasData(filepath.Join(dataDir, "data.db")) {
 		if !force {
 			return nil, "", ErrDataPresent
 		}
@@ -116,9 +116,9 @@ func Restore(archive, dataDir string, force bool, progress func(Progress)) (m *M
 	return m, aside, nil
 }
 
-// hasData tells whether the SQLite file at p holds an appliance's data (an organisation, a
+// HasData tells whether the SQLite file at p holds an appliance's data (an organisation, a
 // message or a superuser), as opposed to being absent or the empty database a start creates.
-func hasData(p string) bool {
+func HasData(p string) bool {
 	if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 
 	"crisisroom/backup"
 	"crisisroom/durability"
+	"crisisroom/standby"
 )
 
 // Config carries what the hooks need to know about the running appliance.
@@ -48,4 +49,5 @@ func Register(app core.App, cfg *Config) {
 	registerMessaging(app)
 	durability.Register(app) // stored files fsynced before their record commits
 	backup.Register(app)     // scheduled backup, health page for the room's IT
+	standby.Register(app)    // Litestream replication to a standby, when set up
 }
