@@ -69,7 +69,9 @@ func main() {
 	pbpublic.Register(app, &publicDir)
 
 	serve := func(c *cobra.Command, _ []string) error {
-		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: true, AllowedOrigins: []string{"*"}})
+		// No AllowedOrigins: hooks (security_headers.go) replace PocketBase's CORS and
+		// allow only the appliance's own origins (its names and ports, --public-url).
+		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: true})
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
