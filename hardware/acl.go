@@ -288,6 +288,10 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 			h.b.log.Warn("MQTT last will outside the device's grants refused", "username", username, "topic", topic, "retain", pk.Connect.WillRetain)
 			return false
 		}
+		// An MQTT 5 will delay would send the will later, from mochi's queue, after
+		// OnWill has checked it: grants revoked in between would not stop it. The will
+		// goes out when the connection drops.
+		cl.Properties.Will.WillDelayInterval = 0
 	}
 	cl.ID = username + sessionSep + raw
 	h.b.devices.put(d)
