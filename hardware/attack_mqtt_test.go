@@ -1,6 +1,8 @@
 package hardware_test
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -249,6 +252,29 @@ func TestMQTTAttacks(t *testing.T) {
 		noOn(t)
 	})
 
+	t.Run("MQTT 5: refused publishes answered not authorized, topic aliases checked", func(t *testing.T) {
+		c := dialV5(t, s.MQTTAddr, "fw-relais", "fw-relais-v5")
+		// A retained command on the device's own command topic.
+		c.publish(t, "shellies/fw_relais/relay/0/command", 0, 1, true, 1, "on")
+		if code := c.puback(t, 1); code != 0x87 {
+			t.Errorf("retained command: PUBACK reason %x, want 0x87", code)
+		}
+		// An alias set by a refused publish, then used without a topic name.
+		c.publish(t, sirenCmd, 2, 1, false, 2, "ON")
+		if code := c.puback(t, 2); code != 0x87 {
+			t.Errorf("host siren command: PUBACK reason %x, want 0x87", code)
+		}
+		c.publish(t, "", 2, 1, false, 3, "ON")
+		c.publish(t, "shellies/fw_relais/status", 0, 1, false, 4, "ok")
+		if code := c.puback(t, 4); code != 0 {
+			t.Errorf("own status: PUBACK reason %x, want 0", code)
+		}
+		if c.acks[3] == 0 && c.seenAck[3] {
+			t.Error("the publish through the alias of a refused topic was accepted")
+		}
+		noOn(t)
+	})
+
 	t.Run("subscriptions outside the grants are refused", func(t *testing.T) {
 		cl := r.mustDial("fw-melder", dialOpts{clientID: "fw-melder-sub"})
 		for _, f := range []string{"#", "+/#", "+/sirene_rathaus/#", "+/+/POWER", "cmnd/sirene_rathaus/POWER", "$SYS/#", "$share/g/#",
@@ -480,6 +506,94 @@ func TestMQTTAttacks(t *testing.T) {
 			t.Errorf("after the suspension the device cannot subscribe to its channel: %x", code)
 		}
 	})
+}
+
+// v5conn is a raw MQTT 5 client: paho's Go client speaks 3.1.1 only, and MQTT 5 is
+// where topic aliases and negative acknowledgements live.
+type v5conn struct {
+	c       net.Conn
+	r       *bufio.Reader
+	acks    map[uint16]byte
+	seenAck map[uint16]bool
+}
+
+func dialV5(t *testing.T, addr, user, clientID string) *v5conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Connect}, ProtocolVersion: 5,
+		Connect: packets.ConnectParams{ProtocolName: []byte("MQTT"), Clean: true, Keepalive: 30, ClientIdentifier: clientID,
+			UsernameFlag: true, Username: []byte(user), PasswordFlag: true, Password: []byte(attackPassword)}}
+	var buf bytes.Buffer
+	if err := pk.ConnectEncode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c.Write(buf.Bytes())
+	v := &v5conn{c: c, r: bufio.NewReader(c), acks: map[uint16]byte{}, seenAck: map[uint16]bool{}}
+	typ, body := v.next(t)
+	if typ != packets.Connack || len(body) < 2 || body[1] != 0 {
+		t.Fatalf("MQTT 5 CONNECT as %s: packet %d %x", user, typ, body)
+	}
+	return v
+}
+
+func (v *v5conn) publish(t *testing.T, topic string, alias uint16, qos byte, retain bool, id uint16, payload string) {
+	t.Helper()
+	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: qos, Retain: retain}, ProtocolVersion: 5,
+		TopicName: topic, PacketID: id, Payload: []byte(payload)}
+	if alias > 0 {
+		pk.Properties.TopicAlias, pk.Properties.TopicAliasFlag = alias, true
+	}
+	var buf bytes.Buffer
+	if err := pk.PublishEncode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.c.Write(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// next reads one packet: its type and its body after the fixed header (5 s at most).
+func (v *v5conn) next(t *testing.T) (byte, []byte) {
+	t.Helper()
+	v.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	h, err := v.r.ReadByte()
+	if err != nil {
+		t.Fatalf("MQTT 5 read: %v", err)
+	}
+	n, _, err := packets.DecodeLength(v.r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(v.r, body); err != nil {
+		t.Fatal(err)
+	}
+	return h >> 4, body
+}
+
+// puback reads packets until the PUBACK of id and returns its reason code; the PUBACKs
+// read on the way are kept in acks.
+func (v *v5conn) puback(t *testing.T, id uint16) byte {
+	t.Helper()
+	for {
+		typ, body := v.next(t)
+		if typ != packets.Puback || len(body) < 2 {
+			continue
+		}
+		got := uint16(body[0])<<8 | uint16(body[1])
+		code := byte(0)
+		if len(body) > 2 {
+			code = body[2]
+		}
+		v.acks[got], v.seenAck[got] = code, true
+		if got == id {
+			return code
+		}
+	}
 }
 
 // closedByBroker waits (at most 5 s, less than the broker's 10 s CONNECT timeout) for
