@@ -85,6 +85,11 @@ type Config struct {
 	// Reopen bounds the waits between attempts to reopen a vanished port.
 	Reopen serialport.Backoff
 	Logger *slog.Logger
+	// Class is the fax class to use: "" asks the modem (AT+FCLASS=?) and
+	// takes 2.0 where offered, else Class 1; "1" or "2.0" insists.
+	Class string
+	// T30 are the T.30 timers of the Class 1 driver; zero means standard.
+	T30 T30Timers
 }
 
 // Events are the driver's reports. Callbacks run on the driver's goroutine:
@@ -93,6 +98,8 @@ type Events struct {
 	Status   func(s Status, err error)
 	Received func(f *Received)
 	Result   func(r SendResult)
+	// Class reports the fax class chosen after AT+FCLASS=? ("1" or "2.0").
+	Class func(class string)
 }
 
 // Received is an incoming fax. It is delivered even if the call broke off:
@@ -162,11 +169,14 @@ type Driver struct {
 	flow      serialport.FlowControl // what the modem agreed to while sending
 	idles     int                    // sessions that got as far as idle; Run's goroutine only
 	wake      chan struct{}
+	class     string       // fax class in use, "" before the first set-up
+	codes     map[int]bool // Class 1 modulations (AT+FTM=?)
 }
 
 // New builds a driver for a modem on cfg.Port.Name. Call Run to start it.
 func New(cfg Config) *Driver {
 	cfg.Timeouts = cfg.Timeouts.withDefaults()
+	cfg.T30 = cfg.T30.withDefaults()
 	if cfg.Open == nil {
 		cfg.Open = serialport.Open
 	}
@@ -352,9 +362,18 @@ func (d *Driver) Run(ctx context.Context) error {
 // session runs one open port until it fails.
 func (d *Driver) session(ctx context.Context, port serialport.Port) error {
 	m := &modem{ctx: ctx, port: port, log: d.log}
+	// A modem plugged in anew may be of another class: ask again.
+	d.mu.Lock()
+	d.class = ""
+	d.mu.Unlock()
 	if err := d.initModem(m); err != nil {
 		return fmt.Errorf("failed to initialise fax modem: %w", err)
 	}
+	d.each(func(e Events) {
+		if e.Class != nil {
+			e.Class(d.Class())
+		}
+	})
 	d.idles++
 	d.setStatus(StatusIdle, nil)
 	nextHealth := time.Now().Add(d.cfg.HealthEvery)
@@ -380,7 +399,11 @@ func (d *Driver) session(ctx context.Context, port serialport.Port) error {
 		case err != nil:
 			return err
 		case line == "RING":
-			if err := d.receive(m); err != nil {
+			receive := d.receive
+			if d.Class() == Class1 {
+				receive = d.receive1
+			}
+			if err := receive(m); err != nil {
 				return err
 			}
 			d.setStatus(StatusIdle, nil)
@@ -406,6 +429,9 @@ func (d *Driver) initModem(m *modem) error {
 	}
 	if err := d.healthCheck(m); err != nil {
 		return err
+	}
+	if d.Class() == Class1 {
+		return d.initClass1(m)
 	}
 	if _, err := m.command("AT+FCLASS=2.0", t.Command); err != nil {
 		return err
@@ -435,7 +461,8 @@ func (d *Driver) initModem(m *modem) error {
 	return nil
 }
 
-// healthCheck asks whether the modem is alive and still a Class 2.0 modem.
+// healthCheck asks whether the modem is alive and still offers the fax
+// class in use; on the first set-up it chooses the class (ChooseClass).
 func (d *Driver) healthCheck(m *modem) error {
 	if _, err := m.command("AT", d.cfg.Timeouts.Command); err != nil {
 		return err
@@ -444,14 +471,26 @@ func (d *Driver) healthCheck(m *modem) error {
 	if err != nil {
 		return err
 	}
-	for _, l := range r.lines {
-		for _, c := range strings.Split(strings.TrimPrefix(l, "+FCLASS:"), ",") {
-			if strings.TrimSpace(c) == "2.0" {
-				return nil
-			}
-		}
+	want := d.cfg.Class
+	if cur := d.Class(); cur != "" {
+		want = cur
 	}
-	return fmt.Errorf("modem does not offer fax class 2.0 (AT+FCLASS=? said %q)", r.lines)
+	class, err := ChooseClass(r.lines, want)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.class = class
+	d.mu.Unlock()
+	return nil
+}
+
+// Class is the fax class the driver uses ("1" or "2.0"); "" until the
+// modem has answered AT+FCLASS=?.
+func (d *Driver) Class() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.class
 }
 
 // abandonQueue reports every job still waiting when the driver stops, so

@@ -13,7 +13,11 @@ import (
 func (d *Driver) sendJob(m *modem, j *queuedJob) error {
 	j.attempt++
 	d.setStatus(StatusSending, nil)
-	sent, err := d.sendPages(m, j.SendJob)
+	send := d.sendPages
+	if d.Class() == Class1 {
+		send = d.sendPages1
+	}
+	sent, err := send(m, j.SendJob)
 	res := SendResult{ID: j.ID, Number: j.Number, Pages: sent, Attempt: j.attempt}
 	if err == nil {
 		res.Status = ResultSent
