@@ -192,7 +192,7 @@ func parseFTM(lines []string) map[int]bool {
 
 // Capabilities are what a DIS offers or a DCS chooses (T.30 Table 2).
 type Capabilities struct {
-	CanReceive bool
+	CanReceive    bool
 	V27, V29, V17 bool // DIS: families offered
 	Rate          Modulation
 	Fine          bool // 7.7 lines/mm (196 lpi)
