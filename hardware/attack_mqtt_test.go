@@ -467,6 +467,15 @@ func TestMQTTAttacks(t *testing.T) {
 		if n := countRecords(t, s.App, "messages", "channel = {:c} && body = 'noch da'", dbx.Params{"c": power.Id}); n != 0 {
 			t.Fatal("the removed organisation's device posted into the channel")
 		}
+		// Taken back into the channel, a device connected meanwhile hears it again.
+		third := r.mustDial("sw-tafel", dialOpts{clientID: "sw-tafel-3"})
+		all := power.GetStringSlice("organisations")
+		if code, body := attackAPI(t, s, "PATCH", "/api/collections/channels/records/"+power.Id, "mschulz", map[string]any{"organisations": all}); code != 200 {
+			t.Fatalf("host operator re-adds SW: %d %v", code, body)
+		}
+		if code := subscribeResult(t, third, "crisisroom/channel/"+power.Id+"/out", nil); code >= 0x80 {
+			t.Errorf("the re-added organisation's device cannot subscribe: %x", code)
+		}
 	})
 
 	t.Run("a suspended organisation's devices are cut off until the suspension ends", func(t *testing.T) {

@@ -103,9 +103,24 @@ func (b *Broker) registerGrantHooks() {
 	})
 	// A channel that loses an organisation (or is deleted) takes its topics away from
 	// that organisation's devices, including subscriptions already made.
+	// One that gains an organisation back gives the connected devices their channel
+	// topics again without a reconnect (wider grants need no new subscription check).
 	b.app.OnRecordAfterUpdateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
 		ch := e.Record
 		b.revokeCached(func(d Device) bool { return d.Channel == ch.Id && !takesPart(ch, d.Organisation) })
+		recs, err := e.App.FindRecordsByFilter("devices", "channel = {:c}", "", 0, 0, dbx.Params{"c": ch.Id})
+		if err != nil {
+			return e.Next()
+		}
+		for _, r := range recs {
+			cur, connected := b.devices.get(r.GetString("username"))
+			if !connected {
+				continue
+			}
+			if next, ok := b.loadDevice(e.App, r); ok && next.Channel != "" && cur.Channel == "" {
+				b.devices.put(next)
+			}
+		}
 		return e.Next()
 	})
 	b.app.OnRecordAfterDeleteSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
