@@ -100,19 +100,21 @@ func ptr(s string) *string { return &s }
 // OrgActive is the organisation status that lets its people act (hooks.OrgActive).
 const OrgActive = "active"
 
-// present guards a record-side relation against matching a missing row: a plain field
-// must be set; a multi-valued path must hold at least one non-empty value.
+// present guards a record-side relation against matching a missing row: the field must
+// be set (the piece to append after a condition, or ""). A multi-valued relation (a
+// shared channel's "organisations.id") needs none here: an empty list yields no value to
+// compare, and the user's side is guarded (liveMembership: organisation ?!= "").
 func present(field string) string {
-	if strings.Contains(field, ".") && strings.HasSuffix(field, ".id") {
-		return field + ` ?!= ""`
+	if strings.HasSuffix(field, ".id") {
+		return ""
 	}
-	return field + ` != ""`
+	return ` && ` + field + ` != ""`
 }
 
 // liveMembership: the joined membership row (path) exists, has not ended, and its
 // organisation is active.
 func liveMembership(path string) string {
-	return `(` + path + `.id ?!= "" && ` + liveRow(path) + ` && ` + path + `.organisation.status ?= "` + OrgActive + `")`
+	return `(` + path + `.id ?!= "" && ` + path + `.organisation ?!= "" && ` + liveRow(path) + ` && ` + path + `.organisation.status ?= "` + OrgActive + `")`
 }
 
 // liveChannelRow: the joined channel_members row (path) exists and is live (see above).
@@ -127,17 +129,17 @@ func liveChannelRow(path string) string {
 
 // member: a live membership of org (any role).
 func member(org string) string {
-	return `(` + isUser + ` && ` + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + liveMembership(authMembership) + `)`
+	return `(` + isUser + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + liveMembership(authMembership) + `)`
 }
 
 // staff: a live membership of org that is not a guest's.
 func staff(org string) string {
-	return `(` + isUser + ` && ` + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?!= "guest" && ` + liveMembership(authMembership) + `)`
+	return `(` + isUser + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?!= "guest" && ` + liveMembership(authMembership) + `)`
 }
 
 // admin: a live admin of org (org may be a multi-valued path such as "organisations.id").
 func admin(org string) string {
-	return `(` + isUser + ` && ` + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?= "admin" && ` + liveMembership(authMembership) + `)`
+	return `(` + isUser + present(org) + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?= "admin" && ` + liveMembership(authMembership) + `)`
 }
 
 // hostOp: a live admin or operator of the host organisation.
@@ -152,17 +154,17 @@ func hostAdm() string {
 
 // inChannel: a live channel membership of channel.
 func inChannel(channel string) string {
-	return `(` + isUser + ` && ` + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + liveChannelRow(authChannelMember) + `)`
+	return `(` + isUser + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + liveChannelRow(authChannelMember) + `)`
 }
 
 // writerIn: a live channel membership of channel that is not read-only.
 func writerIn(channel string) string {
-	return `(` + isUser + ` && ` + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + authChannelMember + `.role ?!= "readonly" && ` + liveChannelRow(authChannelMember) + `)`
+	return `(` + isUser + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + authChannelMember + `.role ?!= "readonly" && ` + liveChannelRow(authChannelMember) + `)`
 }
 
 // ownerIn: a live channel membership of channel with the role owner.
 func ownerIn(channel string) string {
-	return `(` + isUser + ` && ` + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + authChannelMember + `.role ?= "owner" && ` + liveChannelRow(authChannelMember) + `)`
+	return `(` + isUser + present(channel) + ` && ` + authChannelMember + `.channel ?= ` + channel + ` && ` + authChannelMember + `.role ?= "owner" && ` + liveChannelRow(authChannelMember) + `)`
 }
 
 // MemberRule is the rule piece "a live member of org" for tests that hold the filter,
