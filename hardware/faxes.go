@@ -85,6 +85,7 @@ func (f *Faxes) start(b *Broker) {
 		{base + "inbox", f.onInbox},
 		{base + "send/result", f.onResult},
 		{base + "status", f.onStatus},
+		{base + "class", f.onClass},
 	}
 	for _, s := range subs {
 		if err := b.SubscribeFrom(s.filter, s.fn); err != nil {

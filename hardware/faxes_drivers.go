@@ -19,7 +19,8 @@ import (
 	"crisisroom/hardware/serialport"
 )
 
-// faxDeviceConfig is the config of a fax-class2 device driven by the appliance itself:
+// faxDeviceConfig is the config of a fax-class2 or fax-class1 device driven by the
+// appliance itself:
 // {"port": "/dev/ttyUSB0", "baud": 19200}. A device without a port is driven elsewhere
 // (`crisisroom bridge`) and only talks MQTT.
 type faxDeviceConfig struct {
@@ -36,7 +37,7 @@ type faxDeviceConfig struct {
 
 func parseFaxConfig(dev *core.Record) (faxDeviceConfig, bool) {
 	var cfg faxDeviceConfig
-	if dev.GetString("kind") != "fax" || dev.GetString("driver") != "fax-class2" {
+	if dev.GetString("kind") != "fax" || faxClassOf(dev) == "-" {
 		return cfg, false
 	}
 	if err := json.Unmarshal([]byte(dev.GetString("config")), &cfg); err != nil {
@@ -46,10 +47,22 @@ func parseFaxConfig(dev *core.Record) (faxDeviceConfig, bool) {
 	return cfg, cfg.Port != "" || cfg.Simulator
 }
 
+// faxClassOf is the fax class a device's driver asks for: "" (fax-class2: ask the
+// modem, 2.0 where offered, else Class 1), "1" (fax-class1), "-" (not a fax driver).
+func faxClassOf(dev *core.Record) string {
+	switch dev.GetString("driver") {
+	case "fax-class2":
+		return ""
+	case "fax-class1":
+		return fax.Class1
+	}
+	return "-"
+}
+
 // runKey changes exactly when the driver must restart.
 func runKey(dev *core.Record, cfg faxDeviceConfig) string {
 	b, _ := json.Marshal(cfg)
-	return dev.GetString("username") + "|" + string(b)
+	return dev.GetString("username") + "|" + dev.GetString("driver") + "|" + string(b)
 }
 
 // faxRun is one in-process driver.
@@ -100,7 +113,7 @@ func (f *Faxes) Simulator(deviceId string) *sim.Sim {
 // requeueInProcess: faxes handed to an in-process driver of an earlier run of the
 // appliance died with it; hand them over again.
 func (f *Faxes) requeueInProcess() {
-	devs, err := f.app.FindRecordsByFilter("devices", `kind = "fax" && driver = "fax-class2"`, "", 0, 0)
+	devs, err := f.app.FindRecordsByFilter("devices", `kind = "fax" && (driver = "fax-class2" || driver = "fax-class1")`, "", 0, 0)
 	if err != nil {
 		return
 	}
@@ -200,6 +213,7 @@ func (f *Faxes) startRun(dev *core.Record, cfg faxDeviceConfig) error {
 		LocalID:     localID,
 		RetryDelays: delays,
 		Logger:      log,
+		Class:       faxClassOf(dev),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -236,6 +250,33 @@ func (f *Faxes) startRun(dev *core.Record, cfg faxDeviceConfig) error {
 	}
 	f.log.Info("fax driver started", "device", username, "port", port, "simulator", cfg.Simulator)
 	return nil
+}
+
+// onClass takes the fax class a bridge's modem speaks (crisisroom/fax/<device>/class,
+// "1" or "2.0") into the device record.
+func (f *Faxes) onClass(username, topic string, payload []byte) {
+	device, ok := f.faxDeviceOf(username, topic, "class")
+	if !ok {
+		return
+	}
+	if class := string(payload); class == fax.Class1 || class == fax.Class20 {
+		go f.setClass(device, class)
+	}
+}
+
+// setClass records the fax class for the device view.
+func (f *Faxes) setClass(username, class string) {
+	err := f.app.RunInTransaction(func(tx core.App) error {
+		dev, err := tx.FindFirstRecordByData("devices", "username", username)
+		if err != nil || dev.GetString("fax_class") == class {
+			return nil
+		}
+		dev.Set("fax_class", class)
+		return tx.Save(dev)
+	})
+	if err != nil {
+		f.log.Warn("fax class not saved", "device", username, "error", err)
+	}
 }
 
 func (f *Faxes) stopRun(deviceId string, r *faxRun) {

@@ -108,7 +108,7 @@ func Attach(ctx context.Context, d *Driver, bus Bus, o MQTTOptions) error {
 		d: d, bus: bus, o: o, base: o.Prefix + "fax/" + o.Device + "/",
 		log: o.Logger.With("component", "fax-mqtt", "device", o.Device), pending: make(chan []byte, 64),
 	}
-	d.Listen(Events{Status: l.status, Received: l.inbox, Result: l.result})
+	d.Listen(Events{Status: l.status, Received: l.inbox, Result: l.result, Class: l.class})
 	if s := d.Status(); s != "" {
 		l.status(s, nil)
 	}
@@ -223,6 +223,14 @@ func (l *busLink) status(s Status, _ error) {
 	// Plain text, retained: the contract is idle|ringing|receiving|sending|error.
 	if err := l.bus.Publish(l.base+"status", []byte(s), true, 1); err != nil {
 		l.log.Error("failed to publish status", "error", err)
+	}
+}
+
+// class tells the appliance which fax class the modem speaks ("1" or "2.0") on
+// …/class, QoS 1, not retained (devices may retain only their status).
+func (l *busLink) class(c string) {
+	if err := l.bus.Publish(l.base+"class", []byte(c), false, 1); err != nil {
+		l.log.Error("failed to publish fax class", "error", err)
 	}
 }
 
