@@ -118,13 +118,16 @@ func liveMembership(path string) string {
 }
 
 // liveChannelRow: the joined channel_members row (path) exists and is live (see above).
+// "Takes part" reads the participants as stored (ids of 15 letters and digits, so a
+// contains-match is an equal id; the organisation is non-empty) instead of joining the
+// organisations table for "organisations.id".
 // The user's membership of the giving organisation is the auth membership join, so a
 // piece using this cannot also ask for a different membership with &&.
 func liveChannelRow(path string) string {
 	return `(` + path + `.id ?!= "" && ` + liveRow(path) + ` && ` + path + `.organisation ?!= "" && ` +
 		authMembership + `.organisation ?= ` + path + `.organisation && ` + liveMembership(authMembership) + ` && (` +
 		path + `.channel.kind ?= "direct" || ` + path + `.channel.kind ?= "group" || ` +
-		path + `.channel.organisation ?= ` + path + `.organisation || ` + path + `.channel.organisations.id ?= ` + path + `.organisation))`
+		path + `.channel.organisation ?= ` + path + `.organisation || ` + path + `.channel.organisations ?~ ` + path + `.organisation))`
 }
 
 // member: a live membership of org (any role).
