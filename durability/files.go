@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
@@ -43,12 +44,7 @@ func SyncRecordFiles(app core.App, record *core.Record) error {
 	if app.Settings().S3.Enabled {
 		return nil
 	}
-	var names []string
-	for _, f := range record.Collection().Fields {
-		if f.Type() == core.FieldTypeFile {
-			names = append(names, record.GetStringSlice(f.GetName())...)
-		}
-	}
+	names := RecordFileNames(record)
 	if len(names) == 0 {
 		return nil
 	}
@@ -69,6 +65,41 @@ func SyncRecordFiles(app core.App, record *core.Record) error {
 		}
 	}
 	return nil
+}
+
+// RecordFileNames returns the stored file names of record's file fields. While a save runs,
+// a field holds the names of kept files and *filesystem.File values for new uploads (named
+// by then); GetStringSlice would drop the latter.
+func RecordFileNames(record *core.Record) []string {
+	var names []string
+	for _, f := range record.Collection().Fields {
+		if f.Type() != core.FieldTypeFile {
+			continue
+		}
+		var vals []any
+		switch v := record.GetRaw(f.GetName()).(type) {
+		case []any:
+			vals = v
+		case []string:
+			for _, s := range v {
+				vals = append(vals, s)
+			}
+		case nil:
+		default:
+			vals = []any{v}
+		}
+		for _, v := range vals {
+			switch x := v.(type) {
+			case string:
+				if x != "" {
+					names = append(names, x)
+				}
+			case *filesystem.File:
+				names = append(names, x.Name)
+			}
+		}
+	}
+	return names
 }
 
 // syncPath opens path read-only and fsyncs it (a file's data or a folder's entries).

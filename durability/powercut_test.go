@@ -389,3 +389,34 @@ func TestPowerCutLosesWithSynchronousNormal(t *testing.T) {
 		t.Errorf("NORMAL: the WAL had unsynced writes but no acknowledged message was lost: the power-cut model drops nothing")
 	}
 }
+
+// An attachment is fsynced (file and folders) before the answer 200, so that a committed
+// message never names a file a power cut emptied. The trace of the appliance must show an
+// fsync of the uploaded file.
+func TestAttachmentIsSyncedBeforeTheAnswer(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace is not installed (test.sh installs it)")
+	}
+	bin := harness.Binary(t)
+	root := t.TempDir()
+	dir := filepath.Join(root, "data")
+	seed := harness.Start(t, bin, dir, harness.Options{Command: "demo"})
+	c := harness.Login(t, seed.URL, "abecker", hooks.DemoPassword)
+	author, channel := c.UserID(t), c.ChannelID(t, "KS intern")
+	seed.Stop(t)
+	tracePath := filepath.Join(root, "trace.log")
+	p := harness.Start(t, bin, dir, harness.Options{Wrap: []string{"strace", "-f", "-qq", "--seccomp-bpf", "-y", "-e", "trace=fsync,fdatasync", "-o", tracePath}})
+	c.Base = p.URL
+	if st, raw := c.PostFileStatus(channel, author, "sync-anlage", "lagekarte.pdf", []byte("%PDF-1.4 Lagekarte")); st != 200 {
+		t.Fatalf("upload: %d %s", st, raw)
+	}
+	p.Stop(t)
+	b, err := os.ReadFile(tracePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`f(data)?sync\(\d+</[^>]*/storage/[^>]*/lagekarte[^>]*\.pdf>\) = 0`)
+	if !re.Match(b) {
+		t.Fatalf("no fsync of the uploaded file in the trace:\n%s", b)
+	}
+}

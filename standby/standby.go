@@ -33,6 +33,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/backup"
+	"crisisroom/durability"
 )
 
 // MonitorInterval is how often the primary looks for new WAL frames to ship; with the file
@@ -161,6 +162,7 @@ func (p *primary) start(folder string) error {
 	db.MonitorInterval = MonitorInterval
 	client := lsfile.NewReplicaClient(filepath.Join(folder, "data.db"))
 	r := litestream.NewReplicaWithClient(db, client)
+	r.SyncInterval = MonitorInterval // Litestream's default (1 s) would add to the lag
 	db.Replica = r
 	client.Replica = r
 	store := litestream.NewStore([]*litestream.DB{db}, litestream.CompactionLevels{
@@ -211,22 +213,17 @@ func (p *primary) copyRecordFiles(rec *core.Record) {
 	if files == nil || p.app.Settings().S3.Enabled {
 		return
 	}
-	for _, f := range rec.Collection().Fields {
-		if f.Type() != core.FieldTypeFile {
+	for _, n := range durability.RecordFileNames(rec) {
+		rel := filepath.Join(core.LocalStorageDirName, filepath.FromSlash(rec.BaseFilesPath()), n)
+		if err := copyIfMissing(filepath.Join(p.app.DataDir(), rel), filepath.Join(folder, rel)); err == nil {
 			continue
 		}
-		for _, n := range rec.GetStringSlice(f.GetName()) {
-			rel := filepath.Join(core.LocalStorageDirName, filepath.FromSlash(rec.BaseFilesPath()), n)
-			if err := copyIfMissing(filepath.Join(p.app.DataDir(), rel), filepath.Join(folder, rel)); err == nil {
-				continue
-			}
-			select {
-			case files <- rel:
-				p.mu.Lock()
-				p.pending++
-				p.mu.Unlock()
-			default: // a full queue: the next sweep copies it
-			}
+		select {
+		case files <- rel:
+			p.mu.Lock()
+			p.pending++
+			p.mu.Unlock()
+		default: // a full queue: the next start's sweep copies it
 		}
 	}
 }
