@@ -23,14 +23,16 @@ import (
 )
 
 // Drivers the bridge can run.
-var Drivers = []string{"fax-class2", "alpha"}
+// fax-class2 asks the modem (AT+FCLASS=?) and uses Class 2.0 where offered, else
+// Class 1; fax-class1 insists on Class 1 (the appliance runs T.30 itself).
+var Drivers = []string{"fax-class2", "fax-class1", "alpha"}
 
 // Options of one bridge.
 type Options struct {
 	Broker   string // tcp://host:1883
 	User     string // the device's username (its MQTT credentials)
 	Password string
-	Driver   string // fax-class2 or alpha
+	Driver   string // fax-class2, fax-class1 or alpha
 	Port     string // /dev/ttyUSB0, better a /dev/serial/by-id/ link
 	Baud     int    // 0: the driver's default (fax 19200, Alpha 9600)
 	LocalID  string // fax station ID (AT+FLI), at most 20 characters
@@ -131,7 +133,7 @@ func Run(ctx context.Context, o Options) error {
 
 	var err error
 	switch o.Driver {
-	case "fax-class2":
+	case "fax-class2", "fax-class1":
 		err = runFax(ctx, o, bus, log)
 	case "alpha":
 		err = runAlpha(ctx, o, bus, log)
@@ -151,6 +153,7 @@ func runFax(ctx context.Context, o Options, bus fax.Bus, log *slog.Logger) error
 		LocalID:     o.LocalID,
 		RetryDelays: o.RetryDelays,
 		Logger:      log,
+		Class:       map[string]string{"fax-class1": fax.Class1}[o.Driver],
 	})
 	if err := fax.Attach(ctx, d, bus, fax.MQTTOptions{Prefix: o.Prefix, Device: o.User, Logger: log}); err != nil {
 		return err

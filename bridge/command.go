@@ -24,6 +24,9 @@ func NewCommand(app core.App) *cobra.Command {
   crisisroom bridge --broker tcp://appliance:1883 --user fax2 --password … \
       --driver fax-class2 --port /dev/serial/by-id/usb-…-if00 --local-id "+49 221 1234567"
 
+fax-class2 uses Class 2.0 where the modem offers it, else Class 1 (AT+FCLASS=?);
+fax-class1 always runs T.30 here (Class 1, ITU T.31; most USB fax modems).
+
 --user and --password are the device's MQTT credentials from the appliance (Geräte).
 The password may also come from the environment variable CRISISROOM_BRIDGE_PASSWORD,
 which keeps it out of the process list.`,
