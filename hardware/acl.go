@@ -246,7 +246,7 @@ func rawClientID(id string) string {
 }
 
 // reservedClientPrefixes name a device in the client id (the bridge and the siren
-// simulator); only that device may use them.
+// simulator); only the device named may use such an id.
 var reservedClientPrefixes = []string{"crisisroom-bridge-", "sim-"}
 
 func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
@@ -266,7 +266,11 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	}
 	raw := string(pk.Connect.ClientIdentifier)
 	for _, p := range reservedClientPrefixes {
-		if strings.HasPrefix(raw, p) && raw != p+username {
+		named, ok := strings.CutPrefix(raw, p)
+		if !ok || named == username {
+			continue
+		}
+		if _, err := h.b.app.FindFirstRecordByData("devices", "username", named); err == nil {
 			h.b.log.Warn("MQTT client id naming another device refused", "username", username, "client", raw)
 			return false
 		}
