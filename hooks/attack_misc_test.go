@@ -86,6 +86,22 @@ func TestAttackAuditShowsNoContent(t *testing.T) {
 		t.Errorf("the edit is not evident by digests: %s", list)
 	}
 
+	// Rows written before the audit scrubbed its data keep it (append-only), but are
+	// answered with digests too.
+	auditColl, _ := s.App.FindCollectionByNameOrId("audit")
+	old := core.NewRecord(auditColl)
+	old.Set("action", "messages.edit")
+	old.Set("organisation", s.Demo.Orgs["POL"].Id)
+	old.Set("target", id)
+	old.Set("data", map[string]any{"before": "Altbestand Kennwort Tor 3", "attachments_before": []string{"plan_geheim.pdf"}})
+	if err := s.App.Save(old); err != nil {
+		t.Fatal(err)
+	}
+	_, _, raw = tkeller.call(t, "GET", "/api/collections/audit/records/"+old.Id, nil)
+	if !strings.Contains(string(raw), mxSHA256("Altbestand Kennwort Tor 3")) || strings.Contains(string(raw), "Altbestand") || strings.Contains(string(raw), "plan_geheim") {
+		t.Errorf("an earlier row as the police admin reads it: %s", raw)
+	}
+
 	// A group conversation's name is the members' business, not the audit readers'.
 	sbraun := mxAs(s, t, "sbraun")
 	g := kvogel.obj(t, 200, "POST", "/api/collections/channels/records", map[string]any{"organisation": s.Demo.Orgs["FW"].Id, "kind": "group", "name": "Geheimgruppe Nordtor"})

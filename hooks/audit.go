@@ -123,6 +123,7 @@ func registerAudit(app core.App) {
 		app.OnRecordUpdate(name).BindFunc(func(e *core.RecordEvent) error { return errAuditAppendOnly })
 		app.OnRecordDelete(name).BindFunc(func(e *core.RecordEvent) error { return errAuditAppendOnly })
 	}
+	app.OnRecordEnrich("audit").BindFunc(scrubStoredAudit)
 	// The schema: untagged, so a rename cannot slip past a hook bound to the old name;
 	// collections import (also with deleteMissing) saves and deletes through these too.
 	app.OnCollectionUpdate().BindFunc(func(e *core.CollectionEvent) error {
@@ -264,14 +265,29 @@ func isDigest(v any) bool {
 func scrubAuditData(data map[string]any) map[string]any {
 	out := make(map[string]any, len(data))
 	for k, v := range data {
-		if contentKeys[k] || contentKeys[strings.TrimSuffix(strings.TrimSuffix(k, "_before"), "_after")] {
+		base := strings.TrimSuffix(strings.TrimSuffix(k, "_before"), "_after")
+		if contentKeys[k] || contentKeys[base] {
 			if !isDigest(v) {
 				v = Digest(v)
 			}
 		}
+		if list, ok := v.([]any); ok && base == "attachments" {
+			v = len(list) // file names say what is in them
+		}
 		out[k] = v
 	}
 	return out
+}
+
+// scrubStoredAudit shows rows written before Audit scrubbed its data (they are append-
+// only, so they keep what they hold) the way new rows are: API answers and realtime
+// events carry the digests only.
+func scrubStoredAudit(e *core.RecordEnrichEvent) error {
+	var data map[string]any
+	if raw := e.Record.GetString("data"); raw != "" && json.Unmarshal([]byte(raw), &data) == nil && data != nil {
+		e.Record.Set("data", scrubAuditData(data))
+	}
+	return e.Next()
 }
 
 func changes(before, after *core.Record) map[string]any {
