@@ -10,11 +10,13 @@
 package main
 
 import (
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,6 +31,18 @@ import (
 type tb struct {
 	testing.TB
 	cleanups []func()
+	root     string
+	n        int
+}
+
+// TempDir returns a new folder under the bench's temporary root.
+func (b *tb) TempDir() string {
+	b.n++
+	d := filepath.Join(b.root, fmt.Sprintf("tmp%d", b.n))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		panic(err)
+	}
+	return d
 }
 
 func (b *tb) Helper()                   {}
@@ -71,9 +85,14 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
+	b.root = root
 	b.Cleanup(func() { os.RemoveAll(root) })
 	b.Cleanup(harness.Cleanup)
 	bin := harness.Binary(b)
+	raw := map[string][3]float64{}
+	for _, level := range []string{"NORMAL", "FULL"} {
+		raw[level] = rawSQLite(filepath.Join(root, "raw-"+level+".db"), level, *duration/2)
+	}
 	var results []result
 	for _, level := range []string{"NORMAL", "FULL"} {
 		results = append(results, runLevel(b, bin, filepath.Join(root, level), level, *writers, *duration, *rate))
@@ -83,6 +102,12 @@ func main() {
 	for _, r := range results {
 		fmt.Printf("%-8s | %12.0f %10v %10v | %12.0f %10v %10v\n", r.level, r.closedRate, r.closedP50.Round(100*time.Microsecond), r.closedP99.Round(100*time.Microsecond),
 			r.openRate, r.openP50.Round(100*time.Microsecond), r.openP99.Round(100*time.Microsecond))
+	}
+	fmt.Printf("\nraw SQLite (same driver and pragmas, one INSERT per transaction, one connection, %v each)\n", *duration/2)
+	fmt.Printf("%-8s | %12s %10s %10s\n", "sync", "commits/s", "p50", "p99")
+	for _, level := range []string{"NORMAL", "FULL"} {
+		r := raw[level]
+		fmt.Printf("%-8s | %12.0f %10v %10v\n", level, r[0], time.Duration(r[1]).Round(time.Microsecond), time.Duration(r[2]).Round(time.Microsecond))
 	}
 	if len(results) == 2 && results[0].closedRate > 0 {
 		fmt.Printf("FULL/NORMAL: throughput x%.2f, closed-loop p99 x%.2f, open-loop p99 x%.2f\n",
@@ -179,4 +204,30 @@ func pct(ds []time.Duration, q float64) time.Duration {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	i := int(q*float64(len(s))+0.5) - 1
 	return s[max(0, min(i, len(s)-1))]
+}
+
+// rawSQLite measures commits/s and the p50/p99 commit time (ns) of single-row transactions on
+// a fresh database opened as the appliance opens its own (durability.Pragmas).
+func rawSQLite(path, level string, d time.Duration) [3]float64 {
+	db, err := sql.Open("sqlite", path+durability.Pragmas(level))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE m (id INTEGER PRIMARY KEY, body TEXT)"); err != nil {
+		panic(err)
+	}
+	body := strings.Repeat("Lagemeldung ", 20)
+	var lat []time.Duration
+	end := time.Now().Add(d)
+	start := time.Now()
+	for time.Now().Before(end) {
+		t0 := time.Now()
+		if _, err := db.Exec("INSERT INTO m (body) VALUES (?)", body); err != nil {
+			panic(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return [3]float64{float64(len(lat)) / time.Since(start).Seconds(), float64(pct(lat, 0.5)), float64(pct(lat, 0.99))}
 }
