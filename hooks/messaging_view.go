@@ -151,8 +151,8 @@ func plainReceiptSummary(app core.App, channelId string, m *core.Record) Receipt
 	err := app.DB().NewQuery(`SELECT COUNT(*) AS total,
 		COALESCE(SUM(CASE WHEN last_read != '' AND last_read >= {:created} THEN 1 ELSE 0 END), 0) AS nread
 		FROM channel_members
-		WHERE channel = {:c} AND (expires = '' OR expires > {:now}) AND user != {:author}`).
-		Bind(dbx.Params{"c": channelId, "now": dbNow(), "created": m.GetString("created"), "author": m.GetString("author")}).One(&row)
+		WHERE channel = {:c} AND ` + liveChannelMemberSQL("channel_members") + ` AND user != {:author}`).
+		Bind(dbx.Params{"c": channelId, "created": m.GetString("created"), "author": m.GetString("author")}).One(&row)
 	if err != nil {
 		app.Logger().Warn("channel members query failed", "error", err)
 		return ReceiptSummary{}
@@ -167,11 +167,13 @@ type memberRow struct {
 	Expires  string `db:"expires"`
 }
 
+// liveChannelMembers: the channel's rows that are live (ChannelMember's definition): a
+// suspended or removed organisation's people are no recipients.
 func liveChannelMembers(app core.App, channelId string) []memberRow {
 	var rows []memberRow
 	err := app.DB().NewQuery(`SELECT user, role, last_read, expires FROM channel_members
-		WHERE channel = {:c} AND (expires = '' OR expires > {:now})`).
-		Bind(dbx.Params{"c": channelId, "now": dbNow()}).All(&rows)
+		WHERE channel = {:c} AND ` + liveChannelMemberSQL("channel_members")).
+		Bind(dbx.Params{"c": channelId}).All(&rows)
 	if err != nil {
 		app.Logger().Warn("channel members query failed", "error", err)
 	}
