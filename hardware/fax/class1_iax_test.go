@@ -109,8 +109,8 @@ func efaxText(t *testing.T, dir, text string, fine bool) (tiffs []string, pages 
 			t.Fatalf("efix %v: %v\n%s", args, err, out)
 		}
 	}
-	run("-i", "text", "-o", "tiffg3", "-l", "40", "-r", res, "-n", filepath.Join(dir, "p%02d.tif"), src)
-	run("-i", "text", "-o", "pbm", "-l", "40", "-r", res, "-n", filepath.Join(dir, "p%02d.pbm"), src)
+	run("-i", "text", "-o", "tiffg3", "-r", res, "-n", filepath.Join(dir, "p%02d.tif"), src)
+	run("-i", "text", "-o", "pbm", "-r", res, "-n", filepath.Join(dir, "p%02d.pbm"), src)
 	for i := 1; ; i++ {
 		tif := filepath.Join(dir, fmt.Sprintf("p%02d.tif", i))
 		if _, err := os.Stat(tif); err != nil {
