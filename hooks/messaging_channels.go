@@ -144,7 +144,7 @@ func (ms *messaging) channelItems(app core.App, userId string, rows []myChannelR
 
 	var members []channelCount
 	_ = app.DB().Select("channel", "COUNT(*) AS n").From("channel_members").Where(dbx.In("channel", ids...)).
-		AndWhere(dbx.NewExp("(expires = '' OR expires > {:now})", dbx.Params{"now": dbNow()})).GroupBy("channel").All(&members)
+		AndWhere(dbx.NewExp(liveChannelMemberSQL("channel_members"))).GroupBy("channel").All(&members)
 	membersN := map[string]int{}
 	for _, m := range members {
 		membersN[m.Channel] = m.N
