@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v efix >/dev/null 2>&1 || need+=(efax)
+command -v iaxmodem >/dev/null 2>&1 || need+=(iaxmodem)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 if ((${#need[@]})); then
