@@ -22,6 +22,7 @@ import (
 	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
+	"crisisroom/hooks/journal"
 	_ "crisisroom/migrations"
 	pbpublic "crisisroom/pb_public"
 	"crisisroom/standby"
@@ -63,6 +64,7 @@ func main() {
 		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
 	}
 	hooks.Register(app, hcfg)
+	journal.Register(app)
 	broker := hardware.Register(app, bcfg)
 	hardware.RegisterRoom(app, broker)
 	hardware.RegisterFaxes(app, broker)
@@ -83,6 +85,7 @@ func main() {
 	app.RootCmd.AddCommand(
 		cmd.NewSuperuserCommand(app),
 		hooks.InviteCommand(app, hcfg),
+		journal.Command(app),
 		&cobra.Command{Use: "serve", Short: "Runs the appliance: web UI, API and MQTT broker", SilenceUsage: true, RunE: serve},
 		&cobra.Command{Use: "demo", Short: "Like serve, but first seeds a demo crisis staff with simulated hardware", SilenceUsage: true,
 			RunE: func(c *cobra.Command, args []string) error {

@@ -59,6 +59,9 @@ type world struct {
 	flood     *core.Record // "Hochwasser Rhein"
 	floodRow  string       // lneumann's (POL) row in it: no other organisation may change it
 	siren     *core.Record // the host's outdoor siren
+	incident  string       // the open operation ("Hochwasser Rhein")
+	etbPOL    string       // POL's journal entry of msgPOL, marked "ins ETB" (canaryOrg)
+	etbSpec   string       // the host's journal entry of the Blitz in the special channel
 
 	actors []actor
 }
@@ -122,6 +125,13 @@ func newWorld(t *testing.T) *world {
 	w.msgSpec = ok(t, w.victim.Do(t, "POST", "/api/collections/messages/records", map[string]any{
 		"channel": w.chSpecial.Id, "author": d.Users["tkeller"].Id, "body": "Brücke Süd gesperrt " + canaryShared,
 		"priority": "flash", "ack_required": true}))["id"].(string)
+
+	// The victim puts its Blitz into POL's Einsatztagebuch; the special channel's Blitz is
+	// in the host's journal by itself.
+	w.etbPOL = ok(t, w.victim.Do(t, "POST", "/api/crisisroom/journal/mark", map[string]any{
+		"message": w.msgPOL, "organisation": w.polOrg.Id}))["id"].(string)
+	w.etbSpec = find(t, app, "journal_entries", "source_id", w.msgSpec).Id
+	w.incident = find(t, app, "incidents", "status", "open").Id
 
 	// FW's group channel that lists the police: the way to reach POL's fax.
 	group := ok(t, s.As(t, "kvogel").Do(t, "POST", "/api/collections/channels/records", map[string]any{
@@ -214,7 +224,7 @@ func newWorld(t *testing.T) *world {
 // that no attacker may see.
 func (w *world) secrets() []string {
 	return []string{canaryOrg, canaryShared, w.chPOL.Id, w.chSpecial.Id, w.msgPOL, w.msgSpec,
-		w.devPOL.Id, w.devPOLx.Id, w.faxPOL, w.faxPOLx, w.invite, w.auditPOL, w.polInnen.Id}
+		w.devPOL.Id, w.devPOLx.Id, w.faxPOL, w.faxPOLx, w.invite, w.auditPOL, w.polInnen.Id, w.etbPOL, w.etbSpec}
 }
 
 // leaks returns the first secret found in body, or "".

@@ -107,6 +107,34 @@ func routeAttacks() map[string]routeAttack {
 				{"POST", "/api/crisisroom/messages/" + w.msgPOL + "/fax", map[string]any{"device": w.devPOL.Id, "number": "0221 123456"}},
 			}
 		}},
+		// the Einsatztagebuch
+		"POST /api/crisisroom/journal/entries": {refused, func(w *world, a actor) []try {
+			return []try{
+				{"POST", "/api/crisisroom/journal/entries", map[string]any{"organisation": w.polOrg.Id, "text": "eingeschleust", "mark": "W"}},
+				{"POST", "/api/crisisroom/journal/entries", map[string]any{"organisation": w.polOrg.Id, "text": "berichtigt", "corrects": w.etbPOL}},
+			}
+		}},
+		"POST /api/crisisroom/journal/mark": {refused, func(w *world, a actor) []try {
+			return []try{
+				{"POST", "/api/crisisroom/journal/mark", map[string]any{"message": w.msgPOL, "organisation": w.polOrg.Id}},
+				{"POST", "/api/crisisroom/journal/mark", map[string]any{"message": w.msgSpec, "organisation": w.s.Demo.Orgs["KS"].Id}},
+			}
+		}},
+		"GET /api/crisisroom/journal/head": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/journal/head?organisation="+w.polOrg.Id, nil)
+		}},
+		"GET /api/crisisroom/journal/export": {refused, func(w *world, a actor) []try {
+			return []try{
+				{"GET", "/api/crisisroom/journal/export?format=json&organisation=" + w.polOrg.Id, nil},
+				{"GET", "/api/crisisroom/journal/export?format=pdf&organisation=" + w.polOrg.Id, nil},
+				{"GET", "/api/crisisroom/journal/export?format=json&organisation=" + w.s.Demo.Orgs["KS"].Id, nil},
+			}
+		}},
+		"GET /api/crisisroom/journal/key": static("/api/crisisroom/journal/key"),
+		"GET /api/crisisroom/journal/me":  static("/api/crisisroom/journal/me"),
+		"POST /api/crisisroom/incidents/{id}/close": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/incidents/"+w.incident+"/close", nil)
+		}},
 		"GET /api/crisisroom/fax/devices": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/fax/devices", nil) }},
 		"POST /api/crisisroom/fax/{device}/test-ring": {refused, func(w *world, a actor) []try {
 			return one("POST", "/api/crisisroom/fax/"+w.devPOL.Id+"/test-ring", nil)

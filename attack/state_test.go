@@ -49,6 +49,9 @@ func (w *world) snapshot(t *testing.T) snapshot {
 	rows("users", "users", "id != ''", nil, "name", "username", "tokenKey")
 	rows("siren activations", "siren_activations", "id != ''", nil, "device", "state")
 	rows("devices", "devices", "id != ''", nil, "username", "organisation")
+	rows("journals", "journal_entries", "id != ''", nil, "organisation", "seq", "hash")
+	rows("journal heads", "journal_heads", "id != ''", nil, "organisation", "seq")
+	rows("incidents", "incidents", "id != ''", nil, "name", "status", "close_requested_by")
 	return s
 }
 
@@ -200,6 +203,27 @@ func collectionAttacks() map[string]collectionAttack {
 				return []any{map[string]any{"action": "gefälscht", "organisation": w.polOrg.Id}}
 			},
 			update: map[string]any{"action": "verwischt"},
+		},
+		"incidents": {
+			// Every member of the staff sees the operation's name; only host operators open
+			// one, and nobody changes or removes one through the records API.
+			creates: func(w *world, a actor) []any { return []any{map[string]any{"name": "Falscher Einsatz"}} },
+			update:  map[string]any{"status": "closed", "name": "Gekapert"},
+			extra:   func(w *world) []string { return []string{w.incident} },
+		},
+		"journal_entries": {
+			target: func(w *world) string { return w.etbPOL },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"incident": w.incident, "organisation": w.polOrg.Id, "seq": 99, "recorded_at": "2026-01-01 00:00:00.000Z",
+					"kind": "manual", "source": "manual", "text": "eingeschleust", "author": w.userId("tkeller"), "prev_hash": "0", "hash": "0"}}
+			},
+			update: map[string]any{"text": "verfälscht", "seq": 1},
+			extra:  func(w *world) []string { return []string{w.etbSpec} },
+		},
+		"journal_heads": {
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"incident": w.incident, "organisation": w.polOrg.Id, "seq": 1, "hash": "0", "signed_at": "2026-01-01 00:00:00.000Z"}}
+			},
 		},
 		"sessions": {
 			target: func(w *world) string { return sessionOf(w, w.userId("tkeller")) },

@@ -105,6 +105,10 @@ func SeedDemo(app core.App) (*Demo, error) {
 			}
 		}
 
+		if err := openDemoIncident(tx, d.Users["abecker"].Id); err != nil {
+			return err
+		}
+
 		channel := func(org, kind, name, topic string, participants []string, creator string) (*core.Record, error) {
 			if ch, err := tx.FindFirstRecordByData("channels", "name", name); err == nil {
 				d.Channels[name] = ch
@@ -219,6 +223,22 @@ func SeedDemo(app core.App) (*Demo, error) {
 		}
 	}
 	return d, nil
+}
+
+// openDemoIncident opens the demo operation "Hochwasser Rhein" on a fresh appliance, so
+// its channels and messages belong to it and its Einsatztagebuch fills as the demo runs.
+func openDemoIncident(tx core.App, by string) error {
+	if n, err := tx.CountRecords("incidents"); err != nil || n > 0 {
+		return err
+	}
+	coll, err := tx.FindCachedCollectionByNameOrId("incidents")
+	if err != nil {
+		return err
+	}
+	r := core.NewRecord(coll)
+	r.Set("name", "Hochwasser Rhein")
+	r.Set("opened_by", by)
+	return tx.Save(r)
 }
 
 func orgOfDemo(username string) string {

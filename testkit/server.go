@@ -18,6 +18,7 @@ import (
 	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
+	"crisisroom/hooks/journal"
 	_ "crisisroom/migrations"
 	pbpublic "crisisroom/pb_public"
 )
@@ -68,6 +69,7 @@ func StartServer(t testing.TB, opts Options) *Server {
 	hcfg := opts.Hooks
 	hcfg.Quiet = true
 	hooks.Register(app, &hcfg)
+	journal.Register(app)
 	mqttAddr := "127.0.0.1:0"
 	if opts.NoMQTT {
 		mqttAddr = "off"

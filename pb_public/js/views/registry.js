@@ -5,6 +5,7 @@ export default [
   './fax.js',
   './invitations.js',
   './situation.js',
+  './journal.js',
   './sirens.js',
   './devices.js',
 ];

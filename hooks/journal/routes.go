@@ -1,0 +1,423 @@
+package journal
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"crisisroom/hooks"
+)
+
+// Retention is how long a closed operation's journals are kept (THW handbook 2022).
+const Retention = 10 * 365 * 24 * time.Hour
+
+// SignInterval is how often the heads of growing journals are signed.
+var SignInterval = time.Hour
+
+// Register binds the journal's hooks and routes to app: the automatic entries, the
+// operations, the routes under /api/crisisroom/journal and the hourly signature.
+func Register(app core.App) {
+	bindSources(app)
+	bindIncidents(app)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		g := se.Router.Group("/api/crisisroom")
+		g.Bind(apis.RequireAuth("users"))
+		g.POST("/journal/entries", handleManual)
+		g.POST("/journal/mark", handleMark)
+		g.GET("/journal/head", handleHead)
+		g.GET("/journal/export", handleExport)
+		g.GET("/journal/key", handleKey)
+		g.GET("/journal/me", handleMe)
+		g.POST("/incidents/{id}/close", handleClose)
+		stop := make(chan struct{})
+		go signEveryHour(se.App, SignInterval, stop)
+		se.App.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
+			select {
+			case <-stop:
+			default:
+				close(stop)
+			}
+			return te.Next()
+		})
+		return se.Next()
+	})
+}
+
+var (
+	errNoIncident  = router.NewBadRequestError("Es ist kein Einsatz eröffnet. / No operation is open.", nil)
+	errNotKeeper   = router.NewForbiddenError("Nur die ETB-Führung und S2 der Organisation schreiben in ihr Einsatztagebuch. / Only the ETB keeper and S2 of the organisation write in its journal.", nil)
+	errNotReader   = router.NewForbiddenError("Dieses Einsatztagebuch ist nicht für Sie. / This journal is not yours to read.", nil)
+	errNoMessage   = router.NewForbiddenError("Diese Nachricht können Sie nicht ins ETB übernehmen. / You cannot put this message into the journal.", nil)
+	errCorrection  = router.NewBadRequestError("Berichtigt werden nur ursprüngliche Einträge desselben Tagebuchs. / Only original entries of the same journal can be corrected.", nil)
+	errDuplicate   = router.NewBadRequestError("Diese Nachricht steht schon im ETB. / This message is already in the journal.", nil)
+	errText        = router.NewBadRequestError("Der Eintrag braucht einen Text. / The entry needs a text.", nil)
+	errMark        = router.NewBadRequestError("Suchzeichen: A, B, E, K oder W. / Search mark: A, B, E, K or W.", nil)
+	errClosed      = router.NewBadRequestError("Der Einsatz ist bereits geschlossen. / The operation is already closed.", nil)
+	errCloser      = router.NewForbiddenError("Den Einsatz schließen die ETB-Führung (oder S2) und die Leitung des Stabes gemeinsam. / The ETB keeper (or S2) and the head of staff close the operation together.", nil)
+	errSecondClose = router.NewBadRequestError("Die zweite Bestätigung muss von der jeweils anderen Funktion kommen. / The second confirmation must come from the other function.", nil)
+)
+
+// CanWrite: user is the ETB keeper or S2 of org (a live, non-guest membership whose
+// function names ETB or S2).
+func CanWrite(app core.App, userId, org string) bool {
+	m := hooks.Membership(app, userId, org)
+	if m == nil || m.GetString("role") == "guest" {
+		return false
+	}
+	f := m.GetString("function")
+	return IsKeeperFunction(f) || IsS2Function(f)
+}
+
+// CanRead: user may read the whole journal of org: live non-guest staff of org, except
+// that the host's journal (whose shared-channel entries follow the channels' visibility)
+// is read whole only by the host's operators and its ETB keeper and S2.
+func CanRead(app core.App, userId, org string) bool {
+	if org != "" && org == hostId(app) {
+		return hooks.IsHostOperator(app, userId) || CanWrite(app, userId, org)
+	}
+	return hooks.IsStaff(app, userId, org)
+}
+
+// IsHeadOfStaff: a live admin of the host organisation.
+func IsHeadOfStaff(app core.App, userId string) bool {
+	host := hooks.HostOrganisation(app)
+	return host != nil && hooks.RoleIn(app, userId, host.Id) == "admin"
+}
+
+type manualBody struct {
+	Organisation string `json:"organisation"`
+	Text         string `json:"text"`
+	Mark         string `json:"mark"`
+	OccurredAt   string `json:"occurred_at"`
+	Corrects     string `json:"corrects"`
+}
+
+// handleManual: POST /api/crisisroom/journal/entries {organisation, text, mark?,
+// occurred_at?, corrects?} writes a manual entry or a correction into the organisation's
+// journal of the open operation, as the signed-in person (no author can be given).
+func handleManual(e *core.RequestEvent) error {
+	var b manualBody
+	if err := e.BindBody(&b); err != nil {
+		return e.BadRequestError("", err)
+	}
+	if !CanWrite(e.App, e.Auth.Id, b.Organisation) {
+		return errNotKeeper
+	}
+	inc := OpenIncident(e.App)
+	if inc == nil {
+		return errNoIncident
+	}
+	b.Text = strings.TrimSpace(b.Text)
+	if b.Text == "" {
+		return errText
+	}
+	if b.Mark != "" && !strings.Contains("ABEKW", b.Mark) || len(b.Mark) > 1 {
+		return errMark
+	}
+	en := Entry{Incident: inc.Id, Organisation: b.Organisation, Kind: "manual", Source: "manual", Author: e.Auth,
+		AuthorOrg: b.Organisation, Text: b.Text, Mark: b.Mark}
+	if b.OccurredAt != "" {
+		t, err := types.ParseDateTime(b.OccurredAt)
+		if err != nil || t.IsZero() || t.Time().After(time.Now().Add(time.Minute)) {
+			return e.BadRequestError("Zeitpunkt des Ereignisses ungültig. / Invalid time of event.", err)
+		}
+		en.OccurredAt = t.Time()
+	}
+	var rec *core.Record
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		if b.Corrects != "" {
+			orig, err := tx.FindRecordById("journal_entries", b.Corrects)
+			if err != nil || orig.GetString("incident") != inc.Id || orig.GetString("organisation") != b.Organisation || orig.GetString("corrects") != "" {
+				return errCorrection
+			}
+			en.Corrects = orig.Id
+			en.SourceID = orig.Id
+			en.Text = fmt.Sprintf("Berichtigung zu Nr. %d: %s", orig.GetInt("seq"), b.Text)
+		}
+		var err error
+		rec, err = write(tx, en)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, rec)
+}
+
+// handleMark: POST /api/crisisroom/journal/mark {message, organisation} puts a message
+// the signed-in person can read ("ins ETB") into the journal of organisation, which must
+// be one of theirs (staff) and, for an org or shared channel, take part in it. A shared
+// channel's message marked into the host's journal is readable by its organisations.
+func handleMark(e *core.RequestEvent) error {
+	var b struct {
+		Message      string `json:"message"`
+		Organisation string `json:"organisation"`
+	}
+	if err := e.BindBody(&b); err != nil {
+		return e.BadRequestError("", err)
+	}
+	msg, err := e.App.FindRecordById("messages", b.Message)
+	if err != nil || msg.GetBool("deleted") || hooks.ChannelMember(e.App, msg.GetString("channel"), e.Auth.Id) == nil {
+		return errNoMessage
+	}
+	if !hooks.IsStaff(e.App, e.Auth.Id, b.Organisation) {
+		return errNotReader
+	}
+	ch, err := e.App.FindRecordById("channels", msg.GetString("channel"))
+	if err != nil {
+		return errNoMessage
+	}
+	kind := ch.GetString("kind")
+	if kind == "org" || kind == "shared" {
+		in := false
+		for _, o := range channelOrgs(ch) {
+			in = in || o == b.Organisation
+		}
+		if !in {
+			return errNoMessage
+		}
+	}
+	inc := OpenIncident(e.App)
+	if inc == nil {
+		return errNoIncident
+	}
+	en := Entry{Incident: inc.Id, Organisation: b.Organisation, Kind: "auto", Source: "message", SourceID: msg.Id, Channel: ch.Id,
+		Author: e.Auth, AuthorOrg: b.Organisation}
+	if kind == "shared" && b.Organisation == hostId(e.App) {
+		en.Readers = channelOrgs(ch)
+	}
+	who := ""
+	if a := userOrDevice(e.App, msg.GetString("author"), msg.GetString("device")); a != nil {
+		_, who, _, _ = snapshot(e.App, a, channelOrgs(ch)...)
+	}
+	name := ch.GetString("name")
+	if kind == "direct" || kind == "group" {
+		name = "Unterhaltung"
+	}
+	en.Text = fmt.Sprintf("Ins ETB übernommen: %s-Nachricht von %s in „%s“ (%s): %s", PriorityLabel(msg.GetString("priority")), who, name,
+		msg.GetDateTime("created").Time().Local().Format("02.01.2006 15:04"), msg.GetString("body"))
+	en.OccurredAt = msg.GetDateTime("created").Time()
+	var rec *core.Record
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		n := 0
+		_ = tx.DB().NewQuery(`SELECT COUNT(*) FROM journal_entries WHERE incident = {:i} AND organisation = {:o} AND source = 'message' AND source_id = {:m}`).
+			Bind(dbx.Params{"i": inc.Id, "o": b.Organisation, "m": msg.Id}).Row(&n)
+		if n > 0 {
+			return errDuplicate
+		}
+		var err error
+		rec, err = write(tx, en)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, rec)
+}
+
+// journalParams reads ?incident= (default: the open one, else the newest) and
+// ?organisation= and checks that the signed-in person may read the whole journal (whole)
+// or is at least live staff of its organisation (the chain head: a number and a hash).
+func journalParams(e *core.RequestEvent, whole bool) (*core.Record, string, error) {
+	org := e.Request.URL.Query().Get("organisation")
+	if whole && !CanRead(e.App, e.Auth.Id, org) || !whole && !hooks.IsStaff(e.App, e.Auth.Id, org) {
+		return nil, "", errNotReader
+	}
+	id := e.Request.URL.Query().Get("incident")
+	var inc *core.Record
+	var err error
+	if id != "" {
+		inc, err = e.App.FindRecordById("incidents", id)
+	} else if inc = OpenIncident(e.App); inc == nil {
+		var list []*core.Record
+		list, err = e.App.FindRecordsByFilter("incidents", "", "-opened", 1, 0)
+		if err == nil && len(list) > 0 {
+			inc = list[0]
+		} else {
+			err = errNoIncident
+		}
+	}
+	if err != nil || inc == nil {
+		return nil, "", errNoIncident
+	}
+	return inc, org, nil
+}
+
+// handleHead: GET /api/crisisroom/journal/head?organisation=&incident= answers the chain
+// head {incident, organisation, seq, hash, recorded_at, signed} (signed: the last signed
+// head or null).
+func handleHead(e *core.RequestEvent) error {
+	inc, org, err := journalParams(e, false)
+	if err != nil {
+		return err
+	}
+	last, err := lastOf(e.App, inc.Id, org)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"incident": inc.Id, "incident_name": inc.GetString("name"), "status": inc.GetString("status"),
+		"organisation": org, "seq": last.Seq, "hash": last.Hash, "recorded_at": last.RecordedAt, "signed": nil}
+	if hs := heads(e.App, inc.Id, org); len(hs) > 0 {
+		out["signed"] = hs[len(hs)-1]
+	}
+	return e.JSON(http.StatusOK, out)
+}
+
+// handleKey: GET /api/crisisroom/journal/key answers the appliance's public key (hex).
+func handleKey(e *core.RequestEvent) error {
+	priv, err := SigningKey(e.App.DataDir())
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, map[string]string{"public_key": hex.EncodeToString(priv.Public().(ed25519.PublicKey))})
+}
+
+// handleMe: GET /api/crisisroom/journal/me answers the open operation and, per
+// organisation of the signed-in person, whether they read and write its journal and
+// whether they take part in closing ({incident, journals:[{organisation, name, short,
+// write}], keeper, head}).
+func handleMe(e *core.RequestEvent) error {
+	ms, err := e.App.FindRecordsByFilter("memberships", `user = {:u} && role != "guest"`, "", 0, 0, dbx.Params{"u": e.Auth.Id})
+	if err != nil {
+		return err
+	}
+	journals := []map[string]any{}
+	host := hostId(e.App)
+	keeper := false
+	for _, m := range ms {
+		if !hooks.LiveMembership(e.App, m) {
+			continue
+		}
+		o, err := e.App.FindRecordById("organisations", m.GetString("organisation"))
+		if err != nil {
+			continue
+		}
+		w := CanWrite(e.App, e.Auth.Id, o.Id)
+		keeper = keeper || (w && o.Id == host)
+		journals = append(journals, map[string]any{"organisation": o.Id, "name": o.GetString("name"), "short": o.GetString("short"),
+			"write": w, "whole": CanRead(e.App, e.Auth.Id, o.Id), "host": o.Id == host})
+	}
+	var inc any
+	if r := OpenIncident(e.App); r != nil {
+		inc = r
+	} else if list, err := e.App.FindRecordsByFilter("incidents", "", "-opened", 1, 0); err == nil && len(list) > 0 {
+		inc = list[0]
+	}
+	return e.JSON(http.StatusOK, map[string]any{"incident": inc, "journals": journals, "keeper": keeper,
+		"head": IsHeadOfStaff(e.App, e.Auth.Id), "host": host, "operator": hooks.IsHostOperator(e.App, e.Auth.Id)})
+}
+
+// handleClose: POST /api/crisisroom/incidents/{id}/close. Closing needs two people: the
+// host's ETB keeper (or S2) and the head of staff (a host admin), in either order. The
+// second confirmation closes the operation: every journal gets a closing entry, its head
+// is signed, and retain_until is set to closed + 10 years.
+func handleClose(e *core.RequestEvent) error {
+	inc, err := e.App.FindRecordById("incidents", e.Request.PathValue("id"))
+	if err != nil {
+		return router.NewNotFoundError("", nil)
+	}
+	host := hostId(e.App)
+	isKeeper := CanWrite(e.App, e.Auth.Id, host)
+	isHead := IsHeadOfStaff(e.App, e.Auth.Id)
+	if !isKeeper && !isHead {
+		return errCloser
+	}
+	if inc.GetString("status") != "open" {
+		return errClosed
+	}
+	first := inc.GetString("close_requested_by")
+	if first == "" || first == e.Auth.Id {
+		inc.Set("close_requested_by", e.Auth.Id)
+		inc.Set("close_requested_at", types.NowDateTime())
+		if err := e.App.Save(inc); err != nil {
+			return err
+		}
+		return e.JSON(http.StatusOK, map[string]any{"status": "open", "close_requested_by": e.Auth.Id})
+	}
+	// The pair must be one keeper (or S2) and one head of staff, two people.
+	firstKeeper, firstHead := CanWrite(e.App, first, host), IsHeadOfStaff(e.App, first)
+	if !((isKeeper && firstHead) || (isHead && firstKeeper)) {
+		return errSecondClose
+	}
+	if err := Close(e.App, inc, e.Auth); err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, inc)
+}
+
+// Close closes an operation in one transaction: a closing entry in every journal of it,
+// each head signed (reason "close"), status closed, closed and retain_until set.
+func Close(app core.App, inc *core.Record, by *core.Record) error {
+	return app.RunInTransaction(func(tx core.App) error {
+		orgs, err := journalsOf(tx, inc.Id)
+		if err != nil {
+			return err
+		}
+		for _, org := range orgs {
+			if _, err := write(tx, Entry{Incident: inc.Id, Organisation: org, Kind: "auto", Source: "incident", SourceID: inc.Id, Author: by, AuthorOrg: hostId(tx),
+				Text: fmt.Sprintf("Einsatz „%s“ geschlossen; Einsatztagebuch abgeschlossen.", inc.GetString("name"))}); err != nil {
+				return err
+			}
+			if _, err := signHead(tx, tx.DataDir(), inc.Id, org, "close"); err != nil {
+				return err
+			}
+		}
+		now := types.NowDateTime()
+		inc.Set("status", "closed")
+		inc.Set("closed", now)
+		if by != nil {
+			inc.Set("closed_by", by.Id)
+		}
+		inc.Set("retain_until", now.Add(Retention))
+		return tx.Save(inc)
+	})
+}
+
+// bindIncidents: one operation open at a time; opened and status are the server's; an
+// operation is never deleted once it has a journal (or before its retention ends).
+func bindIncidents(app core.App) {
+	app.OnRecordCreateRequest("incidents").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Auth != nil && e.Auth.Collection().Name == "users" {
+			e.Record.Set("opened_by", e.Auth.Id)
+		} else {
+			e.Record.Set("opened_by", "")
+		}
+		e.Record.Set("close_requested_by", "")
+		e.Record.Set("closed_by", "")
+		return e.Next()
+	})
+	app.OnRecordCreate("incidents").BindFunc(func(e *core.RecordEvent) error {
+		if OpenIncident(e.App) != nil {
+			return router.NewBadRequestError("Es ist bereits ein Einsatz eröffnet. / An operation is already open.", nil)
+		}
+		e.Record.Set("status", "open")
+		e.Record.Set("opened", types.NowDateTime())
+		e.Record.Set("closed", "")
+		e.Record.Set("retain_until", "")
+		return e.Next()
+	})
+	app.OnRecordDelete("incidents").BindFunc(func(e *core.RecordEvent) error {
+		n := 0
+		_ = e.App.DB().NewQuery(`SELECT COUNT(*) FROM journal_entries WHERE incident = {:i}`).Bind(dbx.Params{"i": e.Record.Id}).Row(&n)
+		if n > 0 || e.Record.GetDateTime("retain_until").Time().After(time.Now()) {
+			return router.NewBadRequestError("Ein Einsatz mit Einsatztagebuch wird aufbewahrt. / An operation with a journal is kept.", nil)
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdate("incidents").BindFunc(func(e *core.RecordEvent) error {
+		old := e.Record.Original()
+		if old.GetString("status") == "closed" {
+			return router.NewBadRequestError("Ein geschlossener Einsatz bleibt unverändert. / A closed operation stays as it is.", nil)
+		}
+		return e.Next()
+	})
+}
