@@ -430,6 +430,20 @@ func TestAttackBrowserPolicy(t *testing.T) {
 			t.Errorf("/_/ CSP %q", csp)
 		}
 	})
+	t.Run("stored files keep the sandbox", func(t *testing.T) {
+		lneumann := mxAs(s, t, "lneumann")
+		form := newMxForm(t, map[string]string{"channel": s.Demo.Channels["POL intern"].Id, "author": s.Demo.Users["lneumann"].Id, "body": "Datei"}, "notiz.txt", []byte("Notiz"))
+		m := lneumann.obj(t, 200, "POST", "/api/collections/messages/records", form)
+		tok := mxStr(lneumann.obj(t, 200, "POST", "/api/files/token", nil), "token")
+		atts, _ := m["attachments"].([]any)
+		if len(atts) != 1 {
+			t.Fatalf("attachment: %v", m)
+		}
+		resp := get(t, plain, "GET", s.URL+"/api/files/messages/"+mxStr(m, "id")+"/"+atts[0].(string)+"?token="+tok, "")
+		if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode != 200 || !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("file: %d CSP %q", resp.StatusCode, csp)
+		}
+	})
 	t.Run("HSTS on HTTPS", func(t *testing.T) {
 		var tr struct {
 			Port string `json:"https_port"`

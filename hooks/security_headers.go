@@ -31,7 +31,7 @@ const HSTS = "max-age=31536000"
 
 // registerSecurityHeaders tells browsers what to refuse: the CSP on every response but
 // the PocketBase admin UI at /_/ (which needs inline scripts and styles and gets
-// PocketBase's own policy there), no MIME sniffing, no referrer to other sites, HSTS on
+// PocketBase's own policy there) and stored files (PocketBase's sandbox policy), no MIME sniffing, no referrer to other sites, HSTS on
 // HTTPS, and CORS only for the appliance's own origins instead of PocketBase's "*".
 func registerSecurityHeaders(app core.App, cfg *Config) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
@@ -60,7 +60,9 @@ func registerSecurityHeaders(app core.App, cfg *Config) {
 					h := e.Response.Header()
 					h.Set("X-Content-Type-Options", "nosniff")
 					h.Set("Referrer-Policy", "no-referrer")
-					if p := e.Request.URL.Path; p != "/_" && !strings.HasPrefix(p, "/_/") {
+					// Stored files keep PocketBase's own, stricter policy (sandbox, no
+					// scripts at all): an uploaded file is never a page of the app.
+					if p := e.Request.URL.Path; p != "/_" && !strings.HasPrefix(p, "/_/") && !strings.HasPrefix(p, "/api/files/") {
 						h.Set("Content-Security-Policy", AppCSP)
 						h.Set("X-Frame-Options", "DENY")
 					}
