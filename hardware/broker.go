@@ -50,6 +50,8 @@ type Broker struct {
 	presenceWG sync.WaitGroup
 	// postsDone ends the worker that stores device posts.
 	postsDone chan struct{}
+	// acked are the handlers that run before a publisher's PUBACK (SubscribeBeforeAck).
+	acked []ackedHandler
 	// suspended holds the organisations suspended since start (see orgSuspended).
 	suspended map[string]bool
 }
@@ -119,6 +121,9 @@ func (b *Broker) start() error {
 	if err := server.AddHook(&authHook{b: b, server: server}, nil); err != nil {
 		return err
 	}
+	if err := server.AddHook(&ackHook{b: b}, nil); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", b.cfg.Addr)
 	if err != nil {
@@ -179,6 +184,9 @@ func (b *Broker) Stop() {
 	if b.postsDone != nil {
 		close(b.postsDone)
 	}
+	b.mu.Lock()
+	b.acked = nil // the next start subscribes again
+	b.mu.Unlock()
 	if !within(5*time.Second, b.presenceWG.Wait) {
 		b.log.Warn("device presence writes still pending at stop")
 	}

@@ -87,7 +87,13 @@ func (f *Faxes) start(b *Broker) {
 		{base + "status", f.onStatus},
 		{base + "class", f.onClass},
 	}
-	for _, s := range subs {
+	// A received fax is stored before the modem's bridge gets its PUBACK: an acknowledged
+	// fax is on disk (see SubscribeBeforeAck).
+	b.SubscribeBeforeAck(subs[0].filter, func(username, topic string, payload []byte) error {
+		f.onInbox(username, topic, payload)
+		return nil
+	})
+	for _, s := range subs[1:] {
 		if err := b.SubscribeFrom(s.filter, s.fn); err != nil {
 			f.log.Error("fax subscription failed", "filter", s.filter, "error", err)
 		}

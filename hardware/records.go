@@ -152,44 +152,20 @@ type ChannelIn struct {
 	ClientKey string `json:"client_key"`
 }
 
-// devicePost is one device message waiting to be stored.
-type devicePost struct {
-	username, channel string
-	payload           []byte
-}
-
 // subscribeChannelsIn turns device posts into messages. The ACL has already limited each
-// device to its own channel; the handler checks again because the inline client skips it.
-// One worker stores the posts in the order they arrived, so a device's messages keep their
-// order and a retried publish finds the first one saved; the broker never waits on SQLite.
+// device to its own channel; the handler checks again. The post is stored before the device
+// gets its PUBACK (SubscribeBeforeAck): an acknowledged post is on disk. One device's posts
+// are stored in the order they arrived (its read loop waits), so a retried publish finds the
+// first one saved; a post that could not be stored (a full disk) is not acknowledged and the
+// device sends it again.
 func (b *Broker) subscribeChannelsIn() {
-	posts := make(chan devicePost, 1024)
-	done := make(chan struct{})
-	b.postsDone = done
-	go func() {
-		for {
-			select {
-			case p := <-posts:
-				b.postFromDevice(p.username, p.channel, p.payload)
-			case <-done:
-				return
-			}
-		}
-	}()
-	err := b.SubscribeFrom(b.cfg.Prefix+"channel/+/in", func(username, topic string, payload []byte) {
+	b.SubscribeBeforeAck(b.cfg.Prefix+"channel/+/in", func(username, topic string, payload []byte) error {
 		if username == "" {
-			return
+			return nil
 		}
 		channel := strings.TrimSuffix(strings.TrimPrefix(topic, b.cfg.Prefix+"channel/"), "/in")
-		select {
-		case posts <- devicePost{username, channel, payload}:
-		default:
-			b.reportError(username, topic, "the appliance is busy, message not saved / Das Gerät ist überlastet, Nachricht nicht gespeichert")
-		}
+		return b.postFromDevice(username, channel, payload)
 	})
-	if err != nil {
-		b.log.Error("channel subscription failed", "error", err)
-	}
 }
 
 func (b *Broker) reportError(username, topic, msg string) {
@@ -197,24 +173,27 @@ func (b *Broker) reportError(username, topic, msg string) {
 	_ = b.Publish(b.cfg.Prefix+"device/"+username+"/error", payload, false, 1)
 }
 
-func (b *Broker) postFromDevice(username, channel string, payload []byte) {
+// postFromDevice stores a device's post as a message. It returns an error only when the
+// message could not be stored (the device should send it again); a post that can never make
+// a message is reported to the device and not retried.
+func (b *Broker) postFromDevice(username, channel string, payload []byte) error {
 	topic := b.cfg.Prefix + "channel/" + channel + "/in"
 	d, ok := b.devices.get(username)
 	if !ok || d.Channel != channel {
-		return
+		return nil
 	}
 	in, err := ParseChannelIn(payload)
 	if err != nil {
 		b.reportError(username, topic, err.Error())
-		return
+		return nil
 	}
 	coll, err := b.app.FindCachedCollectionByNameOrId("messages")
 	if err != nil {
-		return
+		return err
 	}
 	if in.ClientKey != "" {
 		if _, err := b.app.FindFirstRecordByFilter("messages", "device = {:d} && client_key = {:k}", dbx.Params{"d": d.Id, "k": in.ClientKey}); err == nil {
-			return // a retried publish (QoS 1 redelivery): already posted
+			return nil // a retried publish (QoS 1 redelivery): already posted
 		}
 	}
 	m := core.NewRecord(coll)
@@ -226,7 +205,9 @@ func (b *Broker) postFromDevice(username, channel string, payload []byte) {
 	m.Set("client_key", in.ClientKey)
 	if err := b.app.Save(m); err != nil {
 		b.reportError(username, topic, "message not saved: "+err.Error())
+		return err
 	}
+	return nil
 }
 
 // ParseChannelIn reads a device's post; it refuses what would not make a message.
