@@ -33,8 +33,20 @@ const (
 )
 
 type signInThrottle struct {
-	accounts  *failLimiter
+	accounts  *failLimiter // typed identities (capped: anyone can type new ones)
+	records   *failLimiter // existing accounts: never left uncounted, see countAlways
 	addresses *failLimiter
+}
+
+// countAlways makes l count every key: the number of existing accounts bounds the table,
+// so a flood of made-up identities that fills the capped tables cannot switch off the
+// count of a real account.
+func countAlways(l *failLimiter, key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := append(l.prune(key), l.now())
+	l.failures[key] = recent
+	return len(recent) == l.limit
 }
 
 func registerSignInThrottle(app core.App, cfg *Config) {
@@ -44,6 +56,7 @@ func registerSignInThrottle(app core.App, cfg *Config) {
 	}
 	st := &signInThrottle{
 		accounts:  newFailLimiter(SignInAccountLimit, window),
+		records:   newFailLimiter(SignInAccountLimit, window),
 		addresses: newFailLimiter(SignInAddressLimit, window),
 	}
 	// Untagged: every auth collection, including _superusers and devices. First in line
@@ -53,21 +66,27 @@ func registerSignInThrottle(app core.App, cfg *Config) {
 	})
 }
 
-// accountKeys name the account being guessed: the case-folded identity as typed (so
-// guessing names that do not exist costs the same, and "LNeumann" is "lneumann"), and
-// the record when the identity found one (so user name and e-mail count together).
-func accountKeys(e *core.RecordAuthWithPasswordRequestEvent) []string {
-	keys := []string{e.Collection.Id + ":" + strings.ToLower(strings.TrimSpace(e.Identity))}
-	if e.Record != nil {
-		keys = append(keys, e.Collection.Id+"#"+e.Record.Id)
+// identityKey is the case-folded identity as typed (so guessing names that do not exist
+// costs the same, and "LNeumann" is "lneumann"); recordKey is the account the identity
+// found, if any (so user name and e-mail count together).
+func identityKey(e *core.RecordAuthWithPasswordRequestEvent) string {
+	return e.Collection.Id + ":" + strings.ToLower(strings.TrimSpace(e.Identity))
+}
+
+func recordKey(e *core.RecordAuthWithPasswordRequestEvent) string {
+	if e.Record == nil {
+		return ""
 	}
-	return keys
+	return e.Collection.Id + "#" + e.Record.Id
 }
 
 func (st *signInThrottle) handle(e *core.RecordAuthWithPasswordRequestEvent) error {
-	keys, ip := accountKeys(e), e.RealIP()
-	for _, k := range keys {
-		if locked, wait := st.accounts.blocked(k); locked {
+	idKey, recKey, ip := identityKey(e), recordKey(e), e.RealIP()
+	if locked, wait := st.accounts.blocked(idKey); locked {
+		return tooManySignIns(e.RequestEvent, wait)
+	}
+	if recKey != "" {
+		if locked, wait := st.records.blocked(recKey); locked {
 			return tooManySignIns(e.RequestEvent, wait)
 		}
 	}
@@ -76,17 +95,18 @@ func (st *signInThrottle) handle(e *core.RecordAuthWithPasswordRequestEvent) err
 	}
 	err := e.Next()
 	if err == nil {
-		for _, k := range keys {
-			st.accounts.reset(k)
+		st.accounts.reset(idKey)
+		if recKey != "" {
+			st.records.reset(recKey)
 		}
 		return nil
 	}
 	// A wrong identity or password is PocketBase's 400; other refusals (a suspended
 	// organisation) come after the password matched and are not guesses.
 	if apiErr, ok := err.(*router.ApiError); ok && apiErr.Status == http.StatusBadRequest {
-		accountReached := false
-		for _, k := range keys {
-			accountReached = st.accounts.fail(k) || accountReached
+		accountReached := st.accounts.fail(idKey)
+		if recKey != "" {
+			accountReached = countAlways(st.records, recKey) || accountReached
 		}
 		addressReached := st.addresses.fail(ip)
 		if accountReached || addressReached {
