@@ -726,3 +726,27 @@ func TestJournalCloseSignExport(t *testing.T) {
 		t.Error("more page numbers than pages")
 	}
 }
+
+// The heads of growing journals are signed every SignInterval (an hour in service).
+func TestJournalHeadsSignedPeriodically(t *testing.T) {
+	journal.SignInterval = 100 * time.Millisecond
+	defer func() { journal.SignInterval = time.Hour }()
+	s := start(t)
+	ks := s.Demo.Orgs["KS"].Id
+	inc := incidentOf(t, s)
+	signedAt := func(seq int) bool {
+		r, err := s.App.FindFirstRecordByFilter("journal_heads", "incident = {:i} && organisation = {:o} && seq = {:s} && reason = 'hourly'",
+			dbx.Params{"i": inc.Id, "o": ks, "s": seq})
+		return err == nil && r != nil
+	}
+	n := len(entries(t, s, "KS"))
+	testkit.Eventually(t, 10*time.Second, "the head signed", func() bool { return signedAt(n) })
+	if _, err := journal.Write(s.App, journal.Entry{Organisation: ks, Kind: "manual", Source: "manual", Text: "noch ein Eintrag"}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, "the new head signed", func() bool { return signedAt(n + 1) })
+	pub, _ := os.ReadFile(filepath.Join(s.App.DataDir(), journal.PubFile))
+	if out, failed := verifyOrg(t, s, "--org", "KS", "--pubkey", strings.TrimSpace(string(pub))); failed || !strings.Contains(out, "Kette in Ordnung") {
+		t.Fatalf("verify with signed heads: %s", out)
+	}
+}

@@ -150,6 +150,8 @@ func handleManual(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "journal.entry", Organisation: b.Organisation, Target: rec.Id,
+		Data: map[string]any{"incident": inc.Id, "seq": rec.GetInt("seq"), "corrects": rec.GetString("corrects"), "mark": rec.GetString("mark")}})
 	return e.JSON(http.StatusOK, rec)
 }
 
@@ -341,6 +343,7 @@ func handleClose(e *core.RequestEvent) error {
 		if err := e.App.Save(inc); err != nil {
 			return err
 		}
+		hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "incident.close_requested", Organisation: host, Target: inc.Id})
 		return e.JSON(http.StatusOK, map[string]any{"status": "open", "close_requested_by": e.Auth.Id})
 	}
 	// The pair must be one keeper (or S2) and one head of staff, two people.
@@ -351,6 +354,8 @@ func handleClose(e *core.RequestEvent) error {
 	if err := Close(e.App, inc, e.Auth); err != nil {
 		return err
 	}
+	hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "incident.closed", Organisation: host, Target: inc.Id,
+		Data: map[string]any{"requested_by": first}})
 	return e.JSON(http.StatusOK, inc)
 }
 
@@ -393,7 +398,11 @@ func bindIncidents(app core.App) {
 		}
 		e.Record.Set("close_requested_by", "")
 		e.Record.Set("closed_by", "")
-		return e.Next()
+		if err := e.Next(); err != nil {
+			return err
+		}
+		hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "incident.opened", Organisation: hostId(e.App), Target: e.Record.Id})
+		return nil
 	})
 	app.OnRecordCreate("incidents").BindFunc(func(e *core.RecordEvent) error {
 		if OpenIncident(e.App) != nil {
