@@ -254,7 +254,9 @@ func (c *class1) sendFrames(frames ...Frame) error {
 // readFrame reads one frame after CONNECT and the modem's verdict on its
 // FCS.
 func (c *class1) readFrame() (Frame, error) {
-	data, err := c.readDLE(c.t.T4+2*time.Second, maxFrame+2)
+	// V.21 brings a byte every 27 ms; a pause as long as a command's
+	// timeout means the frame is lost.
+	data, err := c.readDLE(c.d.cfg.Timeouts.Command, maxFrame+2)
 	if err != nil {
 		return Frame{}, err
 	}

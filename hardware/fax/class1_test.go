@@ -366,14 +366,14 @@ func FuzzClass1Reader(f *testing.F) {
 	f.Add([]byte("\x10"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		port := &bytesPort{data: in}
-		d := New(Config{Timeouts: Timeouts{Command: 20 * time.Millisecond, DataSilence: 20 * time.Millisecond}, T30: T30Timers{T4: 20 * time.Millisecond}})
+		d := New(Config{Timeouts: Timeouts{Command: 3 * time.Millisecond, DataSilence: 3 * time.Millisecond}, T30: T30Timers{T4: 3 * time.Millisecond}})
 		m := &modem{ctx: context.Background(), port: port, log: d.log}
 		c := &class1{d: d, m: m, t: d.cfg.T30}
 		start := time.Now()
-		c.recvFrames(20*time.Millisecond, true)
+		c.recvFrames(3*time.Millisecond, true)
 		port.data, port.pos = in, 0
 		m.buf = nil
-		c.recvData(146, 20*time.Millisecond, 1<<16)
+		c.recvData(146, 3*time.Millisecond, 1<<16)
 		if time.Since(start) > 5*time.Second {
 			t.Fatalf("reader took %v", time.Since(start))
 		}
@@ -388,6 +388,7 @@ type bytesPort struct {
 
 func (p *bytesPort) Read(b []byte) (int, error) {
 	if p.pos >= len(p.data) {
+		time.Sleep(time.Millisecond) // a read timeout, shortened
 		return 0, serialport.ErrTimeout
 	}
 	n := copy(b, p.data[p.pos:])
