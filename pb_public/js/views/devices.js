@@ -18,6 +18,7 @@ addStrings({
     dev_activations: 'Sirenen-Auslösungen', dev_audit: 'Protokoll', dev_noHistory: 'Keine Einträge.', dev_kiosk: 'Tafel öffnen',
     dev_channelNone: '– keiner –', dev_kind_fax: 'Fax', dev_kind_siren: 'Sirene', dev_kind_board: 'Lagetafel', dev_kind_relay: 'Relais / Leuchte',
     dev_kind_bridge: 'Brücke', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Geräte verwalten Bedienpersonen des Krisenstabs.',
+    dev_faxClass: 'Faxklasse {c}',
   },
   en: {
     dev_title: 'Devices', dev_add: 'Add device', dev_name: 'Label', dev_username: 'Device name (MQTT user)',
@@ -31,6 +32,7 @@ addStrings({
     dev_activations: 'Siren activations', dev_audit: 'Audit log', dev_noHistory: 'No entries.', dev_kiosk: 'Open board',
     dev_channelNone: '– none –', dev_kind_fax: 'Fax', dev_kind_siren: 'Siren', dev_kind_board: 'Status board', dev_kind_relay: 'Relay / light',
     dev_kind_bridge: 'Bridge', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Devices are managed by the crisis staff\'s operators.',
+    dev_faxClass: 'fax class {c}',
   },
 });
 
@@ -38,8 +40,8 @@ const drivers = {
   siren: ['tasmota', 'shelly1', 'shelly2', 'homeassistant', 'native'],
   relay: ['shelly1', 'shelly2', 'tasmota', 'homeassistant', 'native'],
   board: ['kiosk', 'awtrix', 'wled', 'alpha'],
-  fax: ['fax-class2'],
-  bridge: ['fax-class2', 'alpha'],
+  fax: ['fax-class2', 'fax-class1'],
+  bridge: ['fax-class2', 'fax-class1', 'alpha'],
   sensor: ['native'],
 };
 const items = r => (r && r.items) || [];
@@ -75,7 +77,9 @@ export default {
     function row(d) {
       const tr = h('tr', { dataset: { device: d.id, username: d.username } },
         h('td', h('b', d.name || d.username), h('div.muted.small', d.username), d.outdoor ? h('span.outdoor', 'Außen / outdoor') : null),
-        h('td', t('dev_kind_' + d.kind), h('div.muted.small', d.driver || '')),
+        h('td', t('dev_kind_' + d.kind), h('div.muted.small', d.driver || ''),
+          // The class the modem answered AT+FCLASS=? with: fax-class2 falls back to Class 1.
+          d.fax_class ? h('div.muted.small.fax-class', t('dev_faxClass', { c: d.fax_class })) : null),
         h('td', d.topic || '–', d.zone ? h('div.muted.small', t('dev_zone') + ': ' + d.zone) : null),
         h('td', orgChip(orgOf(d.organisation))),
         h('td.state', presence(d)),
