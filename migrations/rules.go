@@ -103,7 +103,7 @@ const OrgActive = "active"
 // present guards a record-side relation against matching a missing row: the field must
 // be set (the piece to append after a condition, or ""). A multi-valued relation (a
 // shared channel's "organisations.id") needs none here: an empty list yields no value to
-// compare, and the user's side is guarded (liveMembership: organisation ?!= "").
+// compare, and the user's side is guarded (liveMembership).
 func present(field string) string {
 	if strings.HasSuffix(field, ".id") {
 		return ""
@@ -112,22 +112,21 @@ func present(field string) string {
 }
 
 // liveMembership: the joined membership row (path) exists, has not ended, and its
-// organisation is active.
+// organisation is active. The status test is also the guard against empty relations: a
+// missing membership or organisation row reads as "", never as OrgActive, so a matched
+// row always has a real organisation.
 func liveMembership(path string) string {
-	return `(` + path + `.id ?!= "" && ` + path + `.organisation ?!= "" && ` + liveRow(path) + ` && ` + path + `.organisation.status ?= "` + OrgActive + `")`
+	return `(` + path + `.organisation.status ?= "` + OrgActive + `" && ` + liveRow(path) + `)`
 }
 
 // liveChannelRow: the joined channel_members row (path) exists and is live (see above).
-// "Takes part" reads the participants as stored (ids of 15 letters and digits, so a
-// contains-match is an equal id; the organisation is non-empty) instead of joining the
-// organisations table for "organisations.id".
+// Its organisation equals that of a live membership, so it is real and non-empty.
 // The user's membership of the giving organisation is the auth membership join, so a
 // piece using this cannot also ask for a different membership with &&.
 func liveChannelRow(path string) string {
-	return `(` + path + `.id ?!= "" && ` + liveRow(path) + ` && ` + path + `.organisation ?!= "" && ` +
-		authMembership + `.organisation ?= ` + path + `.organisation && ` + liveMembership(authMembership) + ` && (` +
+	return `(` + authMembership + `.organisation ?= ` + path + `.organisation && ` + liveMembership(authMembership) + ` && ` + liveRow(path) + ` && (` +
 		path + `.channel.kind ?= "direct" || ` + path + `.channel.kind ?= "group" || ` +
-		path + `.channel.organisation ?= ` + path + `.organisation || ` + path + `.channel.organisations ?~ ` + path + `.organisation))`
+		path + `.channel.organisation ?= ` + path + `.organisation || ` + path + `.channel.organisations.id ?= ` + path + `.organisation))`
 }
 
 // member: a live membership of org (any role).
