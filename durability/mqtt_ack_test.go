@@ -1,6 +1,8 @@
 package durability_test
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,18 +14,32 @@ import (
 	"crisisroom/testkit"
 )
 
-// A device's channel post (QoS 1) is acknowledged (PUBACK) only once the message is stored:
-// while the store is held back the device gets no PUBACK; once it is let go, the PUBACK
-// comes and the message is there. Before, mochi sent the PUBACK first and the appliance
-// stored the post afterwards from a queue, so a crash right after the PUBACK lost it.
+// A device's channel post and a fax bridge's received fax (QoS 1) are acknowledged (PUBACK)
+// only once stored: while the store is held back the device gets no PUBACK; once it is let
+// go, the PUBACK comes and the record is there. Before, mochi sent the PUBACK first and the
+// appliance stored the post afterwards from a queue (the fax from a goroutine), so a crash
+// right after the PUBACK lost it.
 func TestChannelPostIsAcknowledgedOnlyOnceStored(t *testing.T) {
+	for _, c := range []struct {
+		name, kind, collection, topic, payload, filter, key string
+	}{
+		{"channel post", "board", "messages", "crisisroom/channel/%s/in", `{"body":"Pegel 4,20 m","client_key":"ack-1"}`, "client_key = {:k}", "ack-1"},
+		{"received fax", "fax", "faxes", "crisisroom/fax/ks-geraet-ack/inbox", `{"id":"ack-fax-1","remote_id":"+49 221 1","pages":1,"document":"JVBERi0xLjQK"}`, "fax_id = {:k}", "ack-fax-1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			testAckedOnlyOnceStored(t, c.kind, c.collection, c.topic, c.payload, c.filter, c.key)
+		})
+	}
+}
+
+func testAckedOnlyOnceStored(t *testing.T, kind, collection, topic, payload, filter, key string) {
 	release := make(chan struct{})
 	var once sync.Once
 	let := func() { once.Do(func() { close(release) }) }
 	defer let()
 	s := testkit.StartServer(t, testkit.Options{Demo: true, Before: func(app core.App) {
-		app.OnRecordCreateExecute("messages").BindFunc(func(e *core.RecordEvent) error {
-			if e.Record.GetString("source") == "mqtt" {
+		app.OnRecordCreateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
+			if e.Record.GetString("source") == "mqtt" || e.Record.GetString("fax_id") != "" {
 				<-release // the disk is slow
 			}
 			return e.Next()
@@ -35,23 +51,26 @@ func TestChannelPostIsAcknowledgedOnlyOnceStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := core.NewRecord(coll)
-	d.Set("username", "ks-tafel-ack")
-	d.Set("name", "Tafel")
+	d.Set("username", "ks-geraet-ack")
+	d.Set("name", "Gerät")
 	d.Set("organisation", s.Demo.Orgs["KS"].Id)
-	d.Set("kind", "board")
+	d.Set("kind", kind)
 	d.Set("channel", channel.Id)
 	d.SetPassword("mqtt-passwort-2026")
 	if err := s.App.Save(d); err != nil {
 		t.Fatal(err)
 	}
 	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + s.MQTTAddr).SetClientID("ack-test").
-		SetUsername("ks-tafel-ack").SetPassword("mqtt-passwort-2026").SetAutoReconnect(false).SetConnectTimeout(5 * time.Second))
+		SetUsername("ks-geraet-ack").SetPassword("mqtt-passwort-2026").SetAutoReconnect(false).SetConnectTimeout(5 * time.Second))
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect: %v", tok.Error())
 	}
 	defer c.Disconnect(100)
 
-	tok := c.Publish("crisisroom/channel/"+channel.Id+"/in", 1, false, `{"body":"Pegel 4,20 m","client_key":"ack-1"}`)
+	if strings.Contains(topic, "%s") {
+		topic = fmt.Sprintf(topic, channel.Id)
+	}
+	tok := c.Publish(topic, 1, false, payload)
 	if tok.WaitTimeout(1500 * time.Millisecond) {
 		t.Fatal("PUBACK before the message was stored")
 	}
@@ -60,7 +79,7 @@ func TestChannelPostIsAcknowledgedOnlyOnceStored(t *testing.T) {
 		t.Fatalf("no PUBACK after the store: %v", tok.Error())
 	}
 	// The PUBACK means it is stored: no waiting here.
-	if _, err := s.App.FindFirstRecordByFilter("messages", "client_key = {:k}", dbx.Params{"k": "ack-1"}); err != nil {
+	if _, err := s.App.FindFirstRecordByFilter(collection, filter, dbx.Params{"k": key}); err != nil {
 		t.Fatalf("acknowledged post not stored: %v", err)
 	}
 }

@@ -3,9 +3,11 @@ package durability_test
 import (
 	"bufio"
 	"database/sql"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"crisisroom/durability"
 	"crisisroom/durability/harness"
@@ -226,7 +230,8 @@ func storedKeys(t *testing.T, bin, dir, prefix string) map[string]int {
 	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
 		t.Fatalf("integrity_check of %s: %q %v", dir, ok, err)
 	}
-	rows, err := db.Query("SELECT client_key, count(*) FROM messages WHERE client_key LIKE ? GROUP BY client_key", prefix+"%")
+	rows, err := db.Query("SELECT client_key, count(*) FROM messages WHERE client_key != '' AND client_key LIKE ? GROUP BY client_key "+
+		"UNION ALL SELECT fax_id, count(*) FROM faxes WHERE fax_id != '' AND fax_id LIKE ? GROUP BY fax_id", prefix+"%", prefix+"%")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,8 +257,9 @@ type cutResult struct {
 }
 
 // runAndCut seeds the demo, restarts the appliance under strace with this synchronous level,
-// creates messages from six people in parallel and kills the appliance with SIGKILL at a
-// random moment after at least 120 answers 200.
+// creates messages from six people in parallel (REST), a sensor's channel posts and a fax
+// bridge's received faxes (MQTT QoS 1, acknowledged by PUBACK), and kills the appliance with
+// SIGKILL at a random moment after at least 120 REST answers 200.
 func runAndCut(t *testing.T, level string) cutResult {
 	t.Helper()
 	if _, err := exec.LookPath("strace"); err != nil {
@@ -278,6 +284,9 @@ func runAndCut(t *testing.T, level string) cutResult {
 		writers = append(writers, writer{c, c.UserID(t), c.ChannelID(t, w.channel)})
 	}
 	seed.Stop(t)
+	if out, err := exec.Command(bin, "superuser", "upsert", "it@krisenstab.example", "it-passwort-2026", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("superuser: %v %s", err, out)
+	}
 	initial := map[string]int64{}
 	for _, n := range []string{"data.db", "data.db-wal", "auxiliary.db", "auxiliary.db-wal"} {
 		if st, err := os.Stat(filepath.Join(dir, n)); err == nil {
@@ -286,8 +295,9 @@ func runAndCut(t *testing.T, level string) cutResult {
 	}
 
 	tracePath := filepath.Join(root, "trace.log")
-	p := harness.Start(t, bin, dir, harness.Options{Env: env, Wrap: []string{"strace", "-f", "-qq", "--seccomp-bpf", "-y", "-s", "0",
+	p := harness.Start(t, bin, dir, harness.Options{Env: env, MQTT: true, Wrap: []string{"strace", "-f", "-qq", "--seccomp-bpf", "-y", "-s", "0",
 		"-e", "trace=pwrite64,fsync,fdatasync,ftruncate", "-o", tracePath}})
+	sensor, faxBridge := mqttDevices(t, p, writers[0].channel)
 	var (
 		mu    sync.Mutex
 		acked []string
@@ -313,6 +323,29 @@ func runAndCut(t *testing.T, level string) cutResult {
 			}
 		}()
 	}
+	// The devices: each publishes (QoS 1) and counts what got its PUBACK.
+	mqttLoop := func(c paho.Client, topic func(n int) string, payload func(n int) string, key func(n int) string) {
+		defer wg.Done()
+		for n := 0; !stop.Load(); n++ {
+			tok := c.Publish(topic(n), 1, false, payload(n))
+			if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+				return
+			}
+			mu.Lock()
+			acked = append(acked, key(n))
+			mu.Unlock()
+		}
+	}
+	wg.Add(2)
+	go mqttLoop(sensor, func(int) string { return "crisisroom/channel/" + writers[0].channel + "/in" },
+		func(n int) string { return fmt.Sprintf(`{"body":"Pegel %d","client_key":"mq-%d"}`, n, n) },
+		func(n int) string { return fmt.Sprintf("mq-%d", n) })
+	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% Fax\n"))
+	go mqttLoop(faxBridge, func(int) string { return "crisisroom/fax/ks-fax-pc/inbox" },
+		func(n int) string {
+			return fmt.Sprintf(`{"id":"fx-%d","remote_id":"+49 221 %d","pages":1,"document":%q,"complete":true}`, n, n, pdf)
+		},
+		func(n int) string { return fmt.Sprintf("fx-%d", n) })
 	deadline := time.Now().Add(90 * time.Second)
 	for count.Load() < killAt && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -335,9 +368,42 @@ func runAndCut(t *testing.T, level string) cutResult {
 			res.unsyncedWALEnd = res.unsyncedWALEnd || !w.synced
 		}
 	}
-	res.crash = storedKeys(t, bin, crashImg, "pc-")
-	res.power = storedKeys(t, bin, powerImg, "pc-")
+	res.crash = storedKeys(t, bin, crashImg, "")
+	res.power = storedKeys(t, bin, powerImg, "")
 	return res
+}
+
+// mqttDevices creates (as superuser, through REST) a sensor that posts into channel and a
+// fax bridge whose faxes land there, and connects both to the appliance's broker.
+func mqttDevices(t *testing.T, p *harness.Proc, channel string) (sensor, fax paho.Client) {
+	t.Helper()
+	su := harness.LoginSuperuser(t, p.URL, "it@krisenstab.example", "it-passwort-2026")
+	var orgs struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if st, raw := su.Do("GET", "/api/collections/organisations/records?filter="+url.QueryEscape("short='KS'"), nil, &orgs); st != 200 || len(orgs.Items) == 0 {
+		t.Fatalf("organisations: %d %s", st, raw)
+	}
+	connect := func(username, kind, driver string) paho.Client {
+		body := map[string]any{"username": username, "name": username, "organisation": orgs.Items[0].ID, "kind": kind,
+			"channel": channel, "password": "mqtt-passwort-2026", "passwordConfirm": "mqtt-passwort-2026"}
+		if driver != "" {
+			body["driver"] = driver
+		}
+		if st, raw := su.Do("POST", "/api/collections/devices/records", body, nil); st != 200 {
+			t.Fatalf("device %s: %d %s", username, st, raw)
+		}
+		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + p.MQTTAddr).SetClientID(username).
+			SetUsername(username).SetPassword("mqtt-passwort-2026").SetAutoReconnect(false).SetConnectTimeout(5 * time.Second))
+		if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("connect %s: %v", username, tok.Error())
+		}
+		t.Cleanup(func() { c.Disconnect(0) })
+		return c
+	}
+	return connect("ks-pegel-pc", "sensor", ""), connect("ks-fax-pc", "fax", "fax-class2")
 }
 
 func missing(acked []string, stored map[string]int) (lost int, twice []string) {
@@ -360,7 +426,7 @@ func TestPowerCutKeepsAcknowledgedMessages(t *testing.T) {
 	r := runAndCut(t, "FULL")
 	lostCrash, twiceCrash := missing(r.acked, r.crash)
 	lostPower, twicePower := missing(r.acked, r.power)
-	t.Logf("FULL: %d acknowledged; kill -9: %d lost; power cut: %d lost (unsynced bytes dropped: %v)", len(r.acked), lostCrash, lostPower, r.dropped)
+	t.Logf("FULL: %d acknowledged (REST posts, MQTT posts, faxes); kill -9: %d lost; power cut: %d lost (unsynced bytes dropped: %v)", len(r.acked), lostCrash, lostPower, r.dropped)
 	if lostCrash > 0 || len(twiceCrash) > 0 {
 		t.Errorf("kill -9: %d acknowledged messages lost, stored twice: %v", lostCrash, twiceCrash)
 	}
@@ -376,7 +442,7 @@ func TestPowerCutLosesWithSynchronousNormal(t *testing.T) {
 	r := runAndCut(t, "NORMAL")
 	lostCrash, twiceCrash := missing(r.acked, r.crash)
 	lostPower, _ := missing(r.acked, r.power)
-	t.Logf("NORMAL: %d acknowledged; kill -9: %d lost; power cut: %d lost (unsynced bytes dropped: %v)", len(r.acked), lostCrash, lostPower, r.dropped)
+	t.Logf("NORMAL: %d acknowledged (REST posts, MQTT posts, faxes); kill -9: %d lost; power cut: %d lost (unsynced bytes dropped: %v)", len(r.acked), lostCrash, lostPower, r.dropped)
 	if lostCrash > 0 || len(twiceCrash) > 0 {
 		t.Errorf("kill -9: %d acknowledged messages lost, stored twice: %v", lostCrash, twiceCrash)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"crisisroom/durability"
 )
 
 // Faxes is the appliance's side of the fax gateway: received faxes become faxes records
@@ -82,18 +84,29 @@ func (f *Faxes) start(b *Broker) {
 		filter string
 		fn     func(username, topic string, payload []byte)
 	}{
-		{base + "inbox", f.onInbox},
 		{base + "send/result", f.onResult},
 		{base + "status", f.onStatus},
 		{base + "class", f.onClass},
 	}
-	// A received fax is stored before the modem's bridge gets its PUBACK: an acknowledged
-	// fax is on disk (see SubscribeBeforeAck).
-	b.SubscribeBeforeAck(subs[0].filter, func(username, topic string, payload []byte) error {
-		f.onInbox(username, topic, payload)
+	// A received fax is stored before the modem's bridge gets its PUBACK (an in-process
+	// driver's publish returns once it is stored): an acknowledged fax is on disk, see
+	// SubscribeBeforeAck. A fax the disk could not take is not acknowledged, so the bridge
+	// sends it again; a refused payload is reported and dropped.
+	b.SubscribeBeforeAck(base+"inbox", func(username, topic string, payload []byte) error {
+		device, ok := f.faxDeviceOf(username, topic, "inbox")
+		if !ok {
+			return nil
+		}
+		if err := f.receive(device, payload); err != nil {
+			f.log.Warn("received fax refused", "device", device, "error", err)
+			f.b.reportError(device, topic, err.Error())
+			if durability.DiskProblem(err) != "" {
+				return err
+			}
+		}
 		return nil
 	})
-	for _, s := range subs[1:] {
+	for _, s := range subs {
 		if err := b.SubscribeFrom(s.filter, s.fn); err != nil {
 			f.log.Error("fax subscription failed", "filter", s.filter, "error", err)
 		}

@@ -20,21 +20,6 @@ import (
 
 var faxIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
 
-// onInbox runs on the publisher's goroutine: copy and leave.
-func (f *Faxes) onInbox(username, topic string, payload []byte) {
-	device, ok := f.faxDeviceOf(username, topic, "inbox")
-	if !ok {
-		return
-	}
-	p := append([]byte(nil), payload...)
-	go func() {
-		if err := f.receive(device, p); err != nil {
-			f.log.Warn("received fax refused", "device", device, "error", err)
-			f.b.reportError(device, topic, err.Error())
-		}
-	}()
-}
-
 // receivedFax is an inbox message checked and decoded.
 type receivedFax struct {
 	fax.InboxMessage

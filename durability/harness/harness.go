@@ -74,13 +74,14 @@ func Cleanup() {
 
 // Proc is a running appliance.
 type Proc struct {
-	URL     string // http://127.0.0.1:PORT
-	Dir     string // its data dir
-	Log     string // path of its combined output
-	cmd     *exec.Cmd
-	done    chan error
-	appPid  int // the appliance's own pid (differs from cmd's when it runs under a wrapper)
-	stopped bool
+	URL      string // http://127.0.0.1:PORT
+	MQTTAddr string // 127.0.0.1:PORT with Options.MQTT, else empty
+	Dir      string // its data dir
+	Log      string // path of its combined output
+	cmd      *exec.Cmd
+	done     chan error
+	appPid   int // the appliance's own pid (differs from cmd's when it runs under a wrapper)
+	stopped  bool
 }
 
 // Options of Start.
@@ -89,6 +90,7 @@ type Options struct {
 	Env     []string // added to the environment, e.g. CRISISROOM_SQLITE_SYNCHRONOUS=NORMAL
 	Wrap    []string // a wrapper the appliance runs under, e.g. strace …; the appliance is its child
 	Args    []string // more arguments after the command
+	MQTT    bool     // run the MQTT broker on a free loopback port (else --mqtt off)
 }
 
 // FreeAddr returns a loopback address with a free port.
@@ -110,8 +112,12 @@ func Start(t testing.TB, bin, dir string, o Options) *Proc {
 		o.Command = "serve"
 	}
 	addr := FreeAddr(t)
+	mqttAddr := "off"
+	if o.MQTT {
+		mqttAddr = FreeAddr(t)
+	}
 	args := append([]string{}, o.Wrap...)
-	args = append(args, bin, o.Command, "--dir", dir, "--http", addr, "--https", "off", "--mqtt", "off", "--mdns=false")
+	args = append(args, bin, o.Command, "--dir", dir, "--http", addr, "--https", "off", "--mqtt", mqttAddr, "--mdns=false")
 	args = append(args, o.Args...)
 	// The log lives apart from the data folder, which a test may fill up or make read-only.
 	logf, err := os.CreateTemp(t.TempDir(), "appliance-*.log")
@@ -154,6 +160,9 @@ func Start(t testing.TB, bin, dir string, o Options) *Proc {
 	}
 	if len(o.Wrap) > 0 {
 		p.appPid = childOf(cmd.Process.Pid)
+	}
+	if o.MQTT {
+		p.MQTTAddr = mqttAddr
 	}
 	return p
 }
@@ -210,6 +219,20 @@ func (p *Proc) signal(t testing.TB, sig syscall.Signal) {
 type Client struct {
 	Base, Token string
 	HTTP        *http.Client
+}
+
+// LoginSuperuser signs a PocketBase superuser in (made with `crisisroom superuser upsert`).
+func LoginSuperuser(t testing.TB, base, email, password string) *Client {
+	t.Helper()
+	c := &Client{Base: base, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	var out struct {
+		Token string `json:"token"`
+	}
+	if status, raw := c.Do("POST", "/api/collections/_superusers/auth-with-password", map[string]any{"identity": email, "password": password}, &out); status != 200 {
+		t.Fatalf("superuser login: %d %s", status, raw)
+	}
+	c.Token = out.Token
+	return c
 }
 
 // Login signs a demo person in with the demo password.
