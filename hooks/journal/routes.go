@@ -17,8 +17,9 @@ import (
 	"crisisroom/hooks"
 )
 
-// Retention is how long a closed operation's journals are kept (THW handbook 2022).
-const Retention = 10 * 365 * 24 * time.Hour
+// RetentionYears is how long a closed operation's journals are kept, in calendar years
+// after closing (THW handbook 2022).
+const RetentionYears = 10
 
 // SignInterval is how often the heads of growing journals are signed.
 var SignInterval = time.Hour
@@ -382,7 +383,8 @@ func Close(app core.App, inc *core.Record, by *core.Record) error {
 		if by != nil {
 			inc.Set("closed_by", by.Id)
 		}
-		inc.Set("retain_until", now.Add(Retention))
+		retain, _ := types.ParseDateTime(now.Time().AddDate(RetentionYears, 0, 0))
+		inc.Set("retain_until", retain)
 		return tx.Save(inc)
 	})
 }
