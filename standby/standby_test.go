@@ -107,6 +107,9 @@ func TestStandbyTakesOverAfterThePrimaryDies(t *testing.T) {
 	if out, err := exec.Command(bin, "standby", "replicate", "--dir", pdir, replica).CombinedOutput(); err != nil {
 		t.Fatalf("standby replicate: %v %s", err, out)
 	}
+	if out, err := exec.Command(bin, "superuser", "upsert", "it@krisenstab.example", "it-passwort-2026", "--dir", pdir).CombinedOutput(); err != nil {
+		t.Fatalf("superuser: %v %s", err, out)
+	}
 	p := harness.Start(t, bin, pdir, harness.Options{})
 	for _, w := range ws {
 		w.c.Base = p.URL
@@ -159,6 +162,27 @@ func TestStandbyTakesOverAfterThePrimaryDies(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the replica did not catch up within 60 s: %v %s", err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The health page of the room's IT shows the replication (bounded wait for the figures).
+	su := harness.LoginSuperuser(t, p.URL, "it@krisenstab.example", "it-passwort-2026")
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		var h struct {
+			Replication map[string]any `json:"replication"`
+		}
+		st, raw := su.Do("GET", "/api/crisisroom/health", nil, &h)
+		if st != 200 {
+			t.Fatalf("health: %d %s", st, raw)
+		}
+		if h.Replication["folder"] == replica && h.Replication["in_sync"] == true {
+			t.Logf("health page, replication: %v", h.Replication)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the health page shows no replication in sync: %s", raw)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
