@@ -416,6 +416,7 @@ func TestMQTTAttacks(t *testing.T) {
 
 	t.Run("an organisation removed from a channel: its device hears and posts nothing more", func(t *testing.T) {
 		r.device(devSpec{username: "sw-tafel", org: "SW", kind: "board", channel: power.Id})
+		in := newTap(t, s.Broker, "crisisroom/channel/"+power.Id+"/in")
 		lost, onLost := lostSignal()
 		got := make(chan paho.Message, 16)
 		cl := r.mustDial("sw-tafel", dialOpts{clientID: "sw-tafel-1", onLost: onLost,
@@ -447,7 +448,11 @@ func TestMQTTAttacks(t *testing.T) {
 		eventually(t, "the post after removal stored", 5*time.Second, func() bool {
 			return countRecords(t, s.App, "messages", "channel = {:c} && body = 'nach der Entfernung'", dbx.Params{"c": power.Id}) == 1
 		})
-		// The dropped connection's will was not posted into the channel.
+		// The dropped connection's will did not go out, nor was it posted into the channel.
+		marker(t, s.Broker, in, "crisisroom/channel/"+power.Id+"/in")
+		if in.seen(func(m tapped) bool { return m.payload == "Verbindung verloren" }) {
+			t.Fatal("the removed organisation's device's will went out on the channel")
+		}
 		if n := countRecords(t, s.App, "messages", "channel = {:c} && body = 'Verbindung verloren'", dbx.Params{"c": power.Id}); n != 0 {
 			t.Fatal("the removed organisation's device's will was posted into the channel")
 		}
