@@ -130,7 +130,7 @@ func run(writers int, duration time.Duration, n int) error {
 	}
 	fmt.Printf("fill: %d entries in %.1f s (plain INSERTs, not the write path)\n", n, time.Since(start).Seconds())
 	start = time.Now()
-	rs, err := journal.VerifyDB(app, inc.Id, "POL")
+	rs, err := journal.VerifyDB(app, inc.Id, "POL", nil)
 	if err != nil {
 		return err
 	}

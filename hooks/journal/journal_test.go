@@ -49,7 +49,7 @@ func entries(t *testing.T, s *testkit.Server, org string) []journal.Sealed {
 // holds fails the test unless every journal in the database verifies.
 func holds(t *testing.T, s *testkit.Server) {
 	t.Helper()
-	rs, err := journal.VerifyDB(s.App, "", "")
+	rs, err := journal.VerifyDB(s.App, "", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -748,5 +748,9 @@ func TestJournalHeadsSignedPeriodically(t *testing.T) {
 	pub, _ := os.ReadFile(filepath.Join(s.App.DataDir(), journal.PubFile))
 	if out, failed := verifyOrg(t, s, "--org", "KS", "--pubkey", strings.TrimSpace(string(pub))); failed || !strings.Contains(out, "Kette in Ordnung") {
 		t.Fatalf("verify with signed heads: %s", out)
+	}
+	other, _, _ := ed25519.GenerateKey(nil)
+	if out, failed := verifyOrg(t, s, "--org", "KS", "--pubkey", hex.EncodeToString(other)); !failed || !strings.Contains(out, "Signatur") {
+		t.Fatalf("the heads verify with another key: %s", out)
 	}
 }

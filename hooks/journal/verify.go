@@ -45,8 +45,10 @@ func VerifyHeads(entries []Sealed, hs []SignedHead, pub ed25519.PublicKey) (int,
 }
 
 // VerifyDB verifies every journal in the database, or those of incident and the
-// organisation with short name (or id) org when given.
-func VerifyDB(app core.App, incident, org string) ([]Result, error) {
+// organisation with short name (or id) org when given. Signed heads are checked with
+// pub, or with the appliance's own public key (PubFile in the data directory) when pub
+// is nil.
+func VerifyDB(app core.App, incident, org string, pub ed25519.PublicKey) ([]Result, error) {
 	type pair struct {
 		Incident     string `db:"incident"`
 		Organisation string `db:"organisation"`
@@ -69,9 +71,10 @@ func VerifyDB(app core.App, incident, org string) ([]Result, error) {
 	if err := app.DB().NewQuery(q + ` ORDER BY incident, organisation`).Bind(params).All(&pairs); err != nil {
 		return nil, err
 	}
-	var pub ed25519.PublicKey
-	if b, err := os.ReadFile(app.DataDir() + "/" + PubFile); err == nil {
-		pub, _ = hex.DecodeString(strings.TrimSpace(string(b)))
+	if pub == nil {
+		if b, err := os.ReadFile(app.DataDir() + "/" + PubFile); err == nil {
+			pub, _ = hex.DecodeString(strings.TrimSpace(string(b)))
+		}
 	}
 	var out []Result
 	for _, p := range pairs {
@@ -189,7 +192,7 @@ func Command(app core.App) *cobra.Command {
 			if err := app.RunAllMigrations(); err != nil {
 				return err
 			}
-			rs, err := VerifyDB(app, incident, org)
+			rs, err := VerifyDB(app, incident, org, pub)
 			if err != nil {
 				return err
 			}
