@@ -100,14 +100,15 @@ func Follow(ctx context.Context, folder, dataDir string, once, force bool, out i
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return err
 	}
-	resume := false
-	if !once {
-		if t, err := litestream.ReadTXIDFile(dbPath); err == nil && t > 0 {
-			resume = true
-		}
+	// A data folder a follow filled (it has Litestream's -txid file) is the standby's own
+	// copy: a follow resumes it, a --once (the failover step) replaces it with the latest state.
+	followed := false
+	if t, err := litestream.ReadTXIDFile(dbPath); err == nil && t > 0 {
+		followed = true
 	}
+	resume := followed && !once
 	if !resume {
-		if backup.HasData(dbPath) && !force {
+		if backup.HasData(dbPath) && !force && !followed {
 			return fmt.Errorf("Der Datenordner %s enthält schon Daten; mit --force werden sie ersetzt. / The data folder %s already holds data; --force replaces it.", dataDir, dataDir)
 		}
 		for _, n := range []string{"data.db", "data.db-wal", "data.db-shm", "data.db-txid"} {
