@@ -139,6 +139,14 @@ func routeAttacks() map[string]routeAttack {
 		"POST /api/crisisroom/fax/{device}/test-ring": {refused, func(w *world, a actor) []try {
 			return one("POST", "/api/crisisroom/fax/"+w.devPOL.Id+"/test-ring", nil)
 		}},
+
+		// the room's IT (superusers) only
+		"GET /api/crisisroom/health":  {refused, func(*world, actor) []try { return one("GET", "/api/crisisroom/health", nil) }},
+		"GET /api/crisisroom/backup":  {refused, func(*world, actor) []try { return one("GET", "/api/crisisroom/backup", nil) }},
+		"POST /api/crisisroom/backup": {refused, func(*world, actor) []try { return one("POST", "/api/crisisroom/backup", nil) }},
+		"PUT /api/crisisroom/backup/settings": {refused, func(*world, actor) []try {
+			return one("PUT", "/api/crisisroom/backup/settings", map[string]any{"dir": "/tmp", "interval_minutes": 1, "keep": 1})
+		}},
 	}
 }
 
