@@ -1,7 +1,8 @@
-// Package fax drives Class 2.0 fax modems over a serial line, turns text and
-// pictures into fax pages and received pages into PDF and PNG, and connects
-// the driver to MQTT topics through the small Bus interface, so the same
-// driver runs in the appliance or in `crisisroom bridge`.
+// Package fax drives fax modems over a serial line — Class 2.0 (ITU T.32, the
+// modem runs T.30) and Class 1 (ITU T.31, this package runs T.30: class1*.go,
+// t30.go) — turns text and pictures into fax pages and received pages into
+// PDF and PNG, and connects the driver to MQTT topics through the small Bus
+// interface, so the same driver runs in the appliance or in `crisisroom bridge`.
 package fax
 
 import "image"
