@@ -343,12 +343,13 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
     else if (!own && (rec.ack_required || prio === 'flash')) foot.append(h('span.acked', '✔ ', t('youAcked')));
     const actions = h('span.actions');
     if (mayWrite()) actions.append(h('button.link', { type: 'button', onclick: () => startReply(rec) }, t('reply')));
-    // "Ins ETB": the message into the Einsatztagebuch of the organisation in view (server checks who may).
-    if (getTenant() && getTenant().role !== 'guest') actions.append(h('button.link.into-etb', { type: 'button', onclick: () => api.post('/api/crisisroom/journal/mark', { message: rec.id, organisation: getTenant().id }).then(() => toast(t('intoEtbDone')), e => toast(e.message, 'error')) }, t('intoEtb')));
     if (own && rec.source !== 'fax') {
       actions.append(h('button.link', { type: 'button', onclick: () => startEdit(rec, el) }, t('edit')));
       actions.append(h('button.link', { type: 'button', onclick: () => removeMessage(rec) }, t('delete')));
     }
+    // "Ins ETB": the message into the Einsatztagebuch of the organisation in view (server checks who may);
+    // last, so the buttons before it keep their places.
+    if (getTenant() && getTenant().role !== 'guest') actions.append(h('button.link.into-etb', { type: 'button', onclick: () => api.post('/api/crisisroom/journal/mark', { message: rec.id, organisation: getTenant().id }).then(() => toast(t('intoEtbDone')), e => toast(e.message, 'error')) }, t('intoEtb')));
     foot.append(actions);
     el.append(foot);
     return el;
