@@ -205,6 +205,18 @@ func TestJournalEachSourceOnce(t *testing.T) {
 	}
 	expectOne(t, added(t, s, "POL", pol), "fax", "Fax gesendet")
 
+	// The utility leaves the flood channel: the host's journal says so.
+	orgs := []string{}
+	for _, o := range flood.GetStringSlice("organisations") {
+		if o != s.Demo.Orgs["SW"].Id {
+			orgs = append(orgs, o)
+		}
+	}
+	if r := s.As(t, "jwagner").Do(t, "PATCH", "/api/collections/channels/records/"+flood.Id, map[string]any{"organisations": orgs}); r.Status != 200 {
+		t.Fatalf("channel: %v", r)
+	}
+	expectOne(t, added(t, s, "KS", ks), "organisation", "Stadtwerke aus dem Lagekanal „Hochwasser Rhein“ entfernt")
+
 	holds(t, s)
 }
 
@@ -619,6 +631,20 @@ func TestJournalCloseSignExport(t *testing.T) {
 	}
 	if r := s.As(t, "jwagner").Do(t, "POST", "/api/crisisroom/journal/entries", map[string]any{"organisation": ks, "text": "nachträglich"}); r.Status/100 == 2 {
 		t.Errorf("an entry after closing: %v", r)
+	}
+	// The next operation starts its own journals at 1; only one is open at a time.
+	if r := s.As(t, "jwagner").Do(t, "POST", "/api/collections/incidents/records", map[string]any{"name": "Stromausfall Süd"}); r.Status != 200 {
+		t.Fatalf("a host operator opens the next operation: %v", r)
+	}
+	if r := s.As(t, "mschulz").Do(t, "POST", "/api/collections/incidents/records", map[string]any{"name": "Zweiter Einsatz"}); r.Status/100 == 2 {
+		t.Fatalf("a second operation opened while one is open: %v", r)
+	}
+	if r := s.As(t, "phoffmann").Do(t, "POST", "/api/collections/incidents/records", map[string]any{"name": "Fremder Einsatz"}); r.Status/100 == 2 {
+		t.Fatalf("a plain host member opened an operation: %v", r)
+	}
+	next := journal.OpenIncident(s.App)
+	if es, _ := journal.Entries(s.App, next.Id, ks); len(es) != 1 || es[0].Seq != 1 || es[0].PrevHash != journal.Genesis {
+		t.Fatalf("the next operation's journal: %+v", es)
 	}
 
 	// JSON export, checked with the public key alone.
