@@ -17,7 +17,7 @@ func TestRealtimeCarriesNothingToTheWrongPerson(t *testing.T) {
 		"messages", "messages/*", "messages/" + w.msgPOL, "receipts", "receipts/*",
 		"channels", "channel_members", "memberships", "faxes", "faxes/" + w.faxPOL,
 		"devices", "devices/" + w.devPOL.Id, "invitations", "audit", "users/" + w.polInnen.Id,
-		"crisisroom/me",
+		"crisisroom/me", "journal_entries", "journal_entries/*", "journal_entries/" + w.etbPOL, "journal_heads", "incidents",
 	}
 	type listener struct {
 		a   actor
@@ -30,7 +30,7 @@ func TestRealtimeCarriesNothingToTheWrongPerson(t *testing.T) {
 		ls = append(ls, listener{a, c})
 	}
 	own := testkit.OpenSSE(t, w.s.URL)
-	if st, body := own.Subscribe(t, w.victim.Token, "channels/"+w.chPOL.Id, "channels/"+w.chSpecial.Id); st != 204 {
+	if st, body := own.Subscribe(t, w.victim.Token, "channels/"+w.chPOL.Id, "channels/"+w.chSpecial.Id, "journal_entries/*"); st != 204 {
 		t.Fatalf("the victim cannot subscribe to its own channels: %d %s", st, body)
 	}
 
@@ -52,6 +52,16 @@ func TestRealtimeCarriesNothingToTheWrongPerson(t *testing.T) {
 			}
 		}
 		return n >= 2
+	})
+	// The special channel's Blitz is in the host's journal: the victim, a member of the
+	// channel, hears that entry (so the journal's events did go out).
+	testkit.Eventually(t, 10*time.Second, "the victim's connection got the journal entry of the new Blitz", func() bool {
+		for _, ev := range own.All() {
+			if ev.Name == "journal_entries/*" && strings.Contains(ev.Raw, fresh) {
+				return true
+			}
+		}
+		return false
 	})
 	time.Sleep(500 * time.Millisecond)
 	secrets := append(w.secrets(), fresh)
