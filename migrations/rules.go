@@ -123,10 +123,16 @@ func liveMembership(path string) string {
 // Its organisation equals that of a live membership, so it is real and non-empty.
 // The user's membership of the giving organisation is the auth membership join, so a
 // piece using this cannot also ask for a different membership with &&.
+// "Takes part" matches the participants as stored (the JSON text of ids): without ".id"
+// PocketBase joins neither json_each nor the organisations table for every row of the
+// user's channels, which made the users and channel_members lists about twice as slow.
+// The contains-match is exact here: ids are 15 lowercase letters and digits (no LIKE
+// wildcards), so one id inside the list text is that id, and the organisation is
+// non-empty (it equals a live membership's).
 func liveChannelRow(path string) string {
 	return `(` + authMembership + `.organisation ?= ` + path + `.organisation && ` + liveMembership(authMembership) + ` && ` + liveRow(path) + ` && (` +
 		path + `.channel.kind ?= "direct" || ` + path + `.channel.kind ?= "group" || ` +
-		path + `.channel.organisation ?= ` + path + `.organisation || ` + path + `.channel.organisations.id ?= ` + path + `.organisation))`
+		path + `.channel.organisation ?= ` + path + `.organisation || ` + path + `.channel.organisations ?~ ` + path + `.organisation))`
 }
 
 // member: a live membership of org (any role).
