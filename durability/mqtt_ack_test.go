@@ -2,6 +2,8 @@ package durability_test
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -81,5 +83,50 @@ func testAckedOnlyOnceStored(t *testing.T, kind, collection, topic, payload, fil
 	// The PUBACK means it is stored: no waiting here.
 	if _, err := s.App.FindFirstRecordByFilter(collection, filter, dbx.Params{"k": key}); err != nil {
 		t.Fatalf("acknowledged post not stored: %v", err)
+	}
+}
+
+// A device's last will on its channel's in topic still becomes a message: wills pass mochi's
+// OnWillSent, not OnPublish, so the store-before-PUBACK path has to take them there too.
+func TestLastWillOnTheChannelBecomesAMessage(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	channel := s.Demo.Channels["KS intern"]
+	coll, err := s.App.FindCollectionByNameOrId("devices")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := core.NewRecord(coll)
+	d.Set("username", "ks-sonde-will")
+	d.Set("name", "Pegelsonde")
+	d.Set("organisation", s.Demo.Orgs["KS"].Id)
+	d.Set("kind", "sensor")
+	d.Set("channel", channel.Id)
+	d.SetPassword("mqtt-passwort-2026")
+	if err := s.App.Save(d); err != nil {
+		t.Fatal(err)
+	}
+	var conn net.Conn
+	opts := paho.NewClientOptions().AddBroker("tcp://"+s.MQTTAddr).SetClientID("will-test").
+		SetUsername("ks-sonde-will").SetPassword("mqtt-passwort-2026").SetAutoReconnect(false).SetConnectTimeout(5*time.Second).
+		SetWill("crisisroom/channel/"+channel.Id+"/in", `{"body":"Pegelsonde ausgefallen","client_key":"will-1"}`, 1, false)
+	opts.SetCustomOpenConnectionFn(func(uri *url.URL, _ paho.ClientOptions) (net.Conn, error) {
+		c, err := net.DialTimeout("tcp", uri.Host, 5*time.Second)
+		conn = c
+		return c, err
+	})
+	c := paho.NewClient(opts)
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	conn.Close() // the sensor loses power: no DISCONNECT, the will goes out
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := s.App.FindFirstRecordByFilter("messages", "client_key = 'will-1' && source = 'mqtt'"); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the last will did not become a message within 15 s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

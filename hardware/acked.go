@@ -38,7 +38,29 @@ type ackHook struct {
 
 func (h *ackHook) ID() string { return "crisisroom-store-before-ack" }
 
-func (h *ackHook) Provides(b byte) bool { return b == mqtt.OnPublish }
+func (h *ackHook) Provides(b byte) bool { return b == mqtt.OnPublish || b == mqtt.OnWillSent }
+
+// OnWillSent hands a device's last will (already checked by authHook.OnWill) to the same
+// handlers: mochi sends wills past OnPublish, and a will on channel/<id>/in has always
+// become a message. There is no acknowledgement to hold back; an error is the handler's to
+// report.
+func (h *ackHook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
+	if pk.TopicName == "" {
+		return
+	}
+	h.b.mu.Lock()
+	handlers := h.b.acked
+	h.b.mu.Unlock()
+	user := ""
+	if !cl.Net.Inline {
+		user = string(cl.Properties.Username)
+	}
+	for _, a := range handlers {
+		if topicMatches(a.filter, pk.TopicName) {
+			_ = a.handler(user, pk.TopicName, pk.Payload)
+		}
+	}
+}
 
 func (h *ackHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	h.b.mu.Lock()
