@@ -76,6 +76,7 @@ func TestJournalViewLive(t *testing.T) {
 	q := SignIn(t, s, b, "lneumann")
 	q.OpenChannel("POL intern")
 	q.Click(`[...document.querySelectorAll('.msg')].find(m => m.textContent.includes('Kräfteplanung Nachtschicht'))?.querySelector('button.into-etb')`, "the Ins-ETB button")
+	q.Wait(`[...document.querySelectorAll('.toast')].some(e => e.textContent.includes('Ins Einsatztagebuch übernommen'))`, "the notice that it is in the ETB")
 	q.Click(`document.querySelector('button.navbtn[data-view=journal]')`, "the Einsatztagebuch entry")
 	q.Wait(`document.querySelectorAll('#etb-table tbody tr').length === 1 && document.querySelector('#etb-table').textContent.includes('Kräfteplanung Nachtschicht')`, "the police's journal")
 	var text string
@@ -83,6 +84,21 @@ func TestJournalViewLive(t *testing.T) {
 	if strings.Contains(text, "Pumpenzüge") || strings.Contains(text, "eröffnet") {
 		t.Errorf("the police member sees the host's entries: %q", text)
 	}
+	// S2 asks to close, the head of staff confirms: the view says closed; S2 opens the
+	// next operation from the view, and the closed one stays selectable.
+	p.Click(`document.querySelector('#etb-close')`, "the close button")
+	p.Click(`document.querySelector('dialog[open] footer button.primary')`, "confirm")
+	p.Wait(`document.querySelector('#etb-head .notice') !== null`, "closing requested")
+	boss := SignIn(t, s, b, "abecker")
+	boss.Click(`document.querySelector('button.navbtn[data-view=journal]')`, "the Einsatztagebuch entry")
+	boss.Click(`document.querySelector('#etb-close')`, "the close button")
+	boss.Click(`document.querySelector('dialog[open] footer button.primary')`, "confirm")
+	boss.Wait(`!!document.querySelector('#etb-head .etb-closed') && !document.querySelector('#etb-form')`, "closed, read-only")
+	p.Wait(`!!document.querySelector('#etb-head .etb-closed')`, "closed, live in S2's view")
+	p.Run(chromedp.SendKeys(`#etb-open-name`, "Stromausfall Süd", chromedp.ByQuery), chromedp.Click(`#etb-open button[type=submit]`, chromedp.ByQuery))
+	p.Wait(`document.querySelector('#etb-head h2')?.textContent.includes('Stromausfall Süd') && document.querySelectorAll('#etb-table tbody tr').length === 1`, "the next operation with its first entry")
+	p.Eval(`(() => { const s = document.querySelector('#etb-incident'); s.value = [...s.options].find(o => o.textContent.startsWith('Hochwasser Rhein')).value; s.dispatchEvent(new Event('change')); return 0; })()`, &n)
+	p.Wait(`document.querySelector('#etb-head h2')?.textContent.includes('Hochwasser Rhein') && document.querySelectorAll('#etb-table tbody tr').length > 8`, "the closed operation again")
 	if v := b.CSPViolations(); len(v) > 0 {
 		t.Errorf("CSP violations: %v", v)
 	}

@@ -286,8 +286,9 @@ func handleKey(e *core.RequestEvent) error {
 
 // handleMe: GET /api/crisisroom/journal/me answers the open operation and, per
 // organisation of the signed-in person, whether they read and write its journal and
-// whether they take part in closing ({incident, journals:[{organisation, name, short,
-// write}], keeper, head}).
+// whether they take part in closing ({incident, incidents:[{id, name, status, opened}]
+// (newest 50), journals:[{organisation, name, short, write, whole, host}], keeper, head,
+// operator}).
 func handleMe(e *core.RequestEvent) error {
 	ms, err := e.App.FindRecordsByFilter("memberships", `user = {:u} && role != "guest"`, "", 0, 0, dbx.Params{"u": e.Auth.Id})
 	if err != nil {
@@ -315,7 +316,12 @@ func handleMe(e *core.RequestEvent) error {
 	} else if list, err := e.App.FindRecordsByFilter("incidents", "", "-opened", 1, 0); err == nil && len(list) > 0 {
 		inc = list[0]
 	}
-	return e.JSON(http.StatusOK, map[string]any{"incident": inc, "journals": journals, "keeper": keeper,
+	all, _ := e.App.FindRecordsByFilter("incidents", "", "-opened", 50, 0)
+	list := make([]map[string]any, 0, len(all))
+	for _, r := range all {
+		list = append(list, map[string]any{"id": r.Id, "name": r.GetString("name"), "status": r.GetString("status"), "opened": r.GetString("opened")})
+	}
+	return e.JSON(http.StatusOK, map[string]any{"incident": inc, "incidents": list, "journals": journals, "keeper": keeper,
 		"head": IsHeadOfStaff(e.App, e.Auth.Id), "host": host, "operator": hooks.IsHostOperator(e.App, e.Auth.Id)})
 }
 

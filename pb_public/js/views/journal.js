@@ -25,7 +25,7 @@ addStrings({
     etb_exportJson: 'JSON mit Kette', etb_close: 'Einsatz schließen', etb_closeQ: 'Einsatz „{name}“ schließen? Dazu bestätigen ETB-Führung (oder S2) und die Leitung des Stabes.',
     etb_closeRequested: 'Schließung beantragt; die zweite Bestätigung fehlt noch.', etb_closed: 'Geschlossen {time}; aufzubewahren bis {until}.',
     etb_readonly: 'Einträge schreiben die ETB-Führung und S2.', etb_saved: 'Eingetragen.', etb_journalOf: 'Tagebuch: {org}', etb_status_open: 'läuft',
-    etb_status_closed: 'geschlossen',
+    etb_status_closed: 'geschlossen', etb_operation: 'Einsatz',
   },
   en: {
     etb_title: 'Operations log', etb_none: 'No operation is open.', etb_open: 'Open an operation', etb_openName: 'Name of the operation',
@@ -42,7 +42,7 @@ addStrings({
     etb_exportJson: 'JSON with chain', etb_close: 'Close the operation', etb_closeQ: 'Close the operation “{name}”? The log keeper (or S2) and the head of staff both confirm.',
     etb_closeRequested: 'Closing requested; the second confirmation is missing.', etb_closed: 'Closed {time}; kept until {until}.',
     etb_readonly: 'Entries are written by the log keeper and S2.', etb_saved: 'Recorded.', etb_journalOf: 'Log: {org}', etb_status_open: 'running',
-    etb_status_closed: 'closed',
+    etb_status_closed: 'closed', etb_operation: 'Operation',
   },
 });
 
@@ -77,15 +77,21 @@ export default {
     el.append(page);
     const head = h('section.panel#etb-head'), addBox = h('section.panel#etb-add'), listBox = h('section.panel#etb-list');
     page.append(head, addBox, listBox);
-    let alive = true, me = null, entries = [], headInfo = null, timer = 0;
+    let alive = true, me = null, entries = [], headInfo = null, timer = 0, chosen = '';
     const filter = { source: '', mark: '', from: '', to: '' };
     const org = () => ctx.tenant && ctx.tenant.id;
     const journal = () => (me && me.journals.find(j => j.organisation === org())) || null;
-    const incident = () => me && me.incident;
+    let shown = null; // the operation in view: the open one, or one chosen from the list
+    const incident = () => shown;
 
     async function load() {
       me = await ctx.api.get('/api/crisisroom/journal/me');
       if (!alive) return;
+      shown = me.incident;
+      if (chosen && me.incident && chosen !== me.incident.id) {
+        shown = await ctx.api.get(`/api/collections/incidents/records/${q(chosen)}`).catch(() => me.incident);
+        if (!alive) return;
+      }
       const inc = incident();
       if (!inc) { renderNone(); return; }
       const parts = [`incident = "${inc.id}"`, `organisation = "${org()}"`];
@@ -103,19 +109,21 @@ export default {
       renderHead(); renderAdd(); renderList();
     }
 
+    // openForm: host operators open the next operation when none is open.
+    function openForm() {
+      if (!me || !me.operator || (me.incidents || []).some(x => x.status === 'open')) return [];
+      const name = h('input#etb-open-name', { required: true, maxlength: 200, placeholder: 'Hochwasser Rhein' });
+      const form = h('form.grid-form#etb-open', h('label', t('etb_openName'), name), h('button.btn.primary', { type: 'submit' }, t('etb_openBtn')));
+      form.onsubmit = async ev => {
+        ev.preventDefault();
+        try { await ctx.api.post('/api/collections/incidents/records', { name: name.value.trim() }); chosen = ''; await load(); }
+        catch (e) { ctx.toast(e.message, 'error'); }
+      };
+      return [h('h3', t('etb_open')), form];
+    }
+
     function renderNone() {
-      const nodes = [h('h2', t('etb_title')), h('p.muted', t('etb_none'))];
-      if (me && me.operator) {
-        const name = h('input#etb-open-name', { required: true, maxlength: 200, placeholder: 'Hochwasser Rhein' });
-        const form = h('form.grid-form#etb-open', h('label', t('etb_openName'), name), h('button.btn.primary', { type: 'submit' }, t('etb_openBtn')));
-        form.onsubmit = async ev => {
-          ev.preventDefault();
-          try { await ctx.api.post('/api/collections/incidents/records', { name: name.value.trim() }); await load(); }
-          catch (e) { ctx.toast(e.message, 'error'); }
-        };
-        nodes.push(h('h3', t('etb_open')), form);
-      }
-      clear(head, ...nodes); clear(addBox); clear(listBox);
+      clear(head, h('h2', t('etb_title')), h('p.muted', t('etb_none')), ...openForm()); clear(addBox); clear(listBox);
       addBox.hidden = true; listBox.hidden = true;
     }
 
@@ -138,8 +146,15 @@ export default {
       if (inc.status === 'open' && (me.keeper || me.head)) {
         actions.append(h('button.btn.danger#etb-close', { type: 'button', onclick: () => closeIncident(inc) }, t('etb_close')));
       }
+      let picker = null;
+      if (me.incidents && me.incidents.length > 1) {
+        picker = h('select#etb-incident', { 'aria-label': t('etb_operation') }, me.incidents.map(x => h('option', { value: x.id, selected: x.id === inc.id },
+          `${x.name} (${t('etb_status_' + x.status)})`)));
+        picker.onchange = () => { chosen = picker.value; load().catch(e => ctx.toast(e.message, 'error')); };
+      }
       clear(head, h('h2', t('etb_title'), ' – ', inc.name, ' ', h('span.state-badge.' + inc.status, t('etb_status_' + inc.status))),
-        h('p.muted', t('etb_journalOf', { org: ctx.tenant.name })), status, chain, actions);
+        picker ? h('label.etb-picker', t('etb_operation'), ' ', picker) : null,
+        h('p.muted', t('etb_journalOf', { org: ctx.tenant.name })), status, chain, actions, ...openForm());
     }
 
     async function closeIncident(inc) {
