@@ -246,9 +246,12 @@ func twoPageText() string {
 // the driver (Class 1, chosen by AT+FCLASS=?) receives it and the pages match
 // what efax sent, at fine and at normal resolution.
 func TestClass1ReceiveFromEfax(t *testing.T) {
+	t.Parallel()
 	for _, fine := range []bool{true, false} {
 		name := map[bool]string{true: "fine", false: "normal"}[fine]
 		t.Run(name, func(t *testing.T) {
+			// Each case has its own line; they mostly wait for the line.
+			t.Parallel()
 			line := startLine(t)
 			dir := t.TempDir()
 			tiffs, want := efaxText(t, dir, twoPageText(), fine)
@@ -310,12 +313,15 @@ func TestClass1ReceiveFromEfax(t *testing.T) {
 // TestClass1SendToEfax: the driver sends a 2-page fax; efax receives it and
 // its pages match, at fine and at normal resolution.
 func TestClass1SendToEfax(t *testing.T) {
+	t.Parallel()
 	for _, fine := range []bool{true, false} {
 		name := map[bool]string{true: "fine", false: "normal"}[fine]
 		t.Run(name, func(t *testing.T) {
+			// Each case has its own line; they mostly wait for the line.
+			t.Parallel()
 			line := startLine(t)
 			dir := t.TempDir()
-			pages, err := RenderText(twoPageText()+strings.Repeat("Weitere Zeile.\n", 60), RenderOptions{SenderID: "Krisenstab"})
+			pages, err := RenderText(twoPageText(), RenderOptions{SenderID: "Krisenstab"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -377,6 +383,7 @@ func TestClass1SendToEfax(t *testing.T) {
 // driver gives up dialling, retries once and then fails with the T.30 reason
 // in words, German first.
 func TestClass1NoAnswerRetriesThenFails(t *testing.T) {
+	t.Parallel()
 	line := startLine(t)
 	d, _, res := class1Driver(t, line.A, Config{
 		Timeouts:    Timeouts{Dial: 6 * time.Second},

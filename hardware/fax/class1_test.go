@@ -256,7 +256,9 @@ func TestClass1StepDownAfterFTTAndResendAfterRTN(t *testing.T) {
 // then the call ends with T.32 code 25 in words, German first.
 func TestClass1NoResponseToDCS(t *testing.T) {
 	s := newScripted1(t, &scripted1{silent: true})
-	r := runScripted(t, s, Config{T30: T30Timers{T4: 300 * time.Millisecond}}, 1)
+	// The scripted modem reads whole lines: the CAN that aborts a pending
+	// AT+FRH is answered late, so the command timeout is short here.
+	r := runScripted(t, s, Config{T30: T30Timers{T4: 300 * time.Millisecond}, Timeouts: Timeouts{Command: 300 * time.Millisecond}}, 1)
 	if r.Status != ResultFailed || r.Err == nil || r.Err.Code != "25" {
 		t.Fatalf("result %+v (%v)", r, r.Err)
 	}
