@@ -154,7 +154,7 @@ func collectionAttacks() map[string]collectionAttack {
 			extra:  func(w *world) []string { return []string{w.msgSpec} },
 		},
 		"receipts": {
-			target: func(w *world) string { return receiptOf(w, w.msgPOL, w.userId("tkeller")) },
+			target: func(w *world) string { return receiptOf(w, w.msgPOL, w.userId("lneumann")) },
 			creates: func(w *world, a actor) []any {
 				return []any{map[string]any{"message": w.msgPOL, "user": self(a), "acked_at": "2026-01-01 00:00:00.000Z"},
 					map[string]any{"message": w.msgSpec, "user": self(a), "acked_at": "2026-01-01 00:00:00.000Z"}}

@@ -2,12 +2,15 @@ package hardware
 
 import (
 	"bytes"
+	"net"
 	"strings"
 	"sync"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks"
 )
 
 // Device is what the broker knows about a connected device: enough to decide its ACL
@@ -255,7 +258,24 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 		return false
 	}
 	rec, err := h.b.app.FindFirstRecordByData("devices", "username", username)
-	if err != nil || !rec.ValidatePassword(string(pk.Connect.Password)) {
+	deviceId := ""
+	if err == nil {
+		deviceId = rec.Id
+	}
+	// Password guesses over MQTT count with those over REST (hooks.DeviceSignIn): a
+	// device locked on one path is locked on the other.
+	host, _, splitErr := net.SplitHostPort(cl.Net.Remote)
+	if splitErr != nil {
+		host = cl.Net.Remote
+	}
+	done, allowed := hooks.DeviceSignIn(h.b.app, username, deviceId, host)
+	if !allowed {
+		h.b.log.Warn("MQTT login refused: too many failed attempts", "username", username, "remote", cl.Net.Remote)
+		return false
+	}
+	matched := err == nil && rec.ValidatePassword(string(pk.Connect.Password))
+	done(matched)
+	if !matched {
 		h.b.log.Info("MQTT login refused", "username", username, "remote", cl.Net.Remote)
 		return false
 	}

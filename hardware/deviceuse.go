@@ -31,16 +31,12 @@ func MayUseDevice(app core.App, userId string, dev *core.Record) bool {
 	return org.GetString("kind") == "host" && hooks.IsHostOperator(app, userId)
 }
 
-// mayFaxThrough: MayUseDevice, and the room's own fax for its crisis channels: a writer
-// in a channel the host owns may send through a fax device of the host, as the host
-// offers its room's fax line to the organisations it invites into its channels.
-func mayFaxThrough(app core.App, userId string, dev, ch *core.Record) bool {
-	if MayUseDevice(app, userId, dev) {
-		return true
-	}
-	host := hooks.HostOrganisation(app)
-	return host != nil && dev.GetString("organisation") == host.Id && ch.GetString("organisation") == host.Id &&
-		host.GetString("status") != "suspended"
+// mayFaxThrough: MayUseDevice. The room's fax line is the host's device like any other:
+// the organisations it invites into its channels read the faxes that arrive there, and
+// send out through their own lines or through the staff's signals desk, never by dialling
+// the host's line themselves (DESIGN §11: a device is used only by its own organisation).
+func mayFaxThrough(app core.App, userId string, dev, _ *core.Record) bool {
+	return MayUseDevice(app, userId, dev)
 }
 
 func deviceForbidden() error {

@@ -349,9 +349,17 @@ func testSendRefusesTheWrongPerson(t *testing.T, s *testkit.Server) {
 	if n := countRecords(t, s.App, "faxes", `direction = "out"`, nil); n != 0 {
 		t.Fatalf("%d faxes created by refused requests", n)
 	}
-	// The right person through the room's fax is accepted.
-	if code, body := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+inFlood.Id+"/fax", s.Token(t, "lneumann"), map[string]any{"number": "0221 4711"}); code != 201 {
-		t.Fatalf("police member faxes a flood message: %d %v", code, body)
+	// The room's fax is the host's line: a police member in the flood channel cannot
+	// dial it, the host's staff can.
+	if code, body := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+inFlood.Id+"/fax", s.Token(t, "lneumann"), map[string]any{"number": "0221 4711", "device": "fax1"}); code != 403 {
+		t.Fatalf("police member faxes through the host's line: %d %v", code, body)
+	}
+	// Its own organisation's line, which takes part in the channel, it may use.
+	if code, body := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+inFlood.Id+"/fax", s.Token(t, "lneumann"), map[string]any{"number": "0221 4711"}); code != 201 || body["device"] == nil {
+		t.Fatalf("police member faxes a flood message through the police line: %d %v", code, body)
+	}
+	if code, body := faxAPI(t, s, "POST", "/api/crisisroom/messages/"+inFlood.Id+"/fax", s.Token(t, "phoffmann"), map[string]any{"number": "0221 4711", "device": "fax1"}); code != 201 {
+		t.Fatalf("host staff member faxes a flood message: %d %v", code, body)
 	}
 }
 

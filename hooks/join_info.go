@@ -31,6 +31,11 @@ func (en *enrolment) lookupInvitation(e *core.RequestEvent, raw string) (*core.R
 	if reason, apiErr := invitationUnusable(inv); apiErr != nil {
 		return nil, en.refuse(e, inv, reason, apiErr)
 	}
+	// A suspended organisation enrols nobody: neither people nor devices join it until
+	// the host lifts the suspension (the invitation stays valid for then).
+	if org, err := e.App.FindRecordById("organisations", inv.GetString("organisation")); err == nil && org.GetString("status") == "suspended" {
+		return nil, en.refuse(e, inv, "suspended", errSuspendedOrg)
+	}
 	return inv, nil
 }
 

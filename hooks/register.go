@@ -43,6 +43,7 @@ func Register(app core.App, cfg *Config) {
 	registerSecurityHeaders(app, cfg)
 	registerInputChecks(app)
 	registerTenancy(app)
+	registerSuspension(app)
 	registerChannelMembers(app)
 	registerSetup(app, cfg)
 	registerEnrolment(app, cfg)

@@ -34,19 +34,64 @@ const (
 
 type signInThrottle struct {
 	accounts  *failLimiter // typed identities (capped: anyone can type new ones)
-	records   *failLimiter // existing accounts: never left uncounted, see countAlways
+	records   *failLimiter // existing accounts: never left uncounted, see reserve
 	addresses *failLimiter
 }
 
-// countAlways makes l count every key: the number of existing accounts bounds the table,
-// so a flood of made-up identities that fills the capped tables cannot switch off the
-// count of a real account.
-func countAlways(l *failLimiter, key string) bool {
+// reserve counts an attempt for key now; it refuses (false, with the wait) when key is
+// already at the limit. A full table (a spray of made-up identities or addresses) lets a
+// new key through uncounted unless always is set: the number of existing accounts bounds
+// the records table, so such a flood cannot switch off the count of a real account.
+func (l *failLimiter) reserve(key string, always bool) (time.Time, time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recent := append(l.prune(key), l.now())
-	l.failures[key] = recent
-	return len(recent) == l.limit
+	recent := l.prune(key)
+	if len(recent) >= l.limit {
+		wait := recent[0].Add(l.window).Sub(l.now())
+		if wait < time.Second {
+			wait = time.Second
+		}
+		return time.Time{}, wait, false
+	}
+	if !always && recent == nil && len(l.failures) >= limiterMaxClients {
+		for k := range l.failures {
+			l.prune(k)
+		}
+		if len(l.failures) >= limiterMaxClients {
+			return time.Time{}, 0, true
+		}
+	}
+	at := l.now()
+	l.failures[key] = append(recent, at)
+	return at, 0, true
+}
+
+// release takes back the attempt reserved at at (the zero time: none was counted).
+func (l *failLimiter) release(key string, at time.Time) {
+	if at.IsZero() || key == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.failures[key]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			ts = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(l.failures, key)
+	} else {
+		l.failures[key] = ts
+	}
+}
+
+// reached reports whether key holds exactly the limit now (the guess that locked it).
+func (l *failLimiter) reached(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.prune(key)) == l.limit
 }
 
 func registerSignInThrottle(app core.App, cfg *Config) {
@@ -59,6 +104,7 @@ func registerSignInThrottle(app core.App, cfg *Config) {
 		records:   newFailLimiter(SignInAccountLimit, window),
 		addresses: newFailLimiter(SignInAddressLimit, window),
 	}
+	app.Store().Set(signInStoreKey, st)
 	// Untagged: every auth collection, including _superusers and devices. First in line
 	// (low priority number), so nothing else runs for a locked account.
 	app.OnRecordAuthWithPasswordRequest().Bind(&hook.Handler[*core.RecordAuthWithPasswordRequestEvent]{
@@ -81,41 +127,110 @@ func recordKey(e *core.RecordAuthWithPasswordRequestEvent) string {
 }
 
 func (st *signInThrottle) handle(e *core.RecordAuthWithPasswordRequestEvent) error {
-	idKey, recKey, ip := identityKey(e), recordKey(e), e.RealIP()
-	if locked, wait := st.accounts.blocked(idKey); locked {
-		return tooManySignIns(e.RequestEvent, wait)
-	}
-	if recKey != "" {
-		if locked, wait := st.records.blocked(recKey); locked {
-			return tooManySignIns(e.RequestEvent, wait)
-		}
-	}
-	if locked, wait := st.addresses.blocked(ip); locked {
+	at, wait, ok := st.begin(identityKey(e), recordKey(e), e.RealIP())
+	if !ok {
 		return tooManySignIns(e.RequestEvent, wait)
 	}
 	err := e.Next()
-	if err == nil {
-		st.accounts.reset(idKey)
-		if recKey != "" {
-			st.records.reset(recKey)
-		}
-		return nil
-	}
 	// A wrong identity or password is PocketBase's 400; other refusals (a suspended
 	// organisation) come after the password matched and are not guesses.
-	if apiErr, ok := err.(*router.ApiError); ok && apiErr.Status == http.StatusBadRequest {
-		accountReached := st.accounts.fail(idKey)
-		if recKey != "" {
-			accountReached = countAlways(st.records, recKey) || accountReached
-		}
-		addressReached := st.addresses.fail(ip)
-		if accountReached || addressReached {
-			Audit(e.App, AuditEntry{Action: "signin.locked", Target: e.Collection.Name,
-				Data: map[string]any{"account": e.Collection.Name, "record": recordId(e.Record), "ip": ip, "by_address": addressReached && !accountReached}})
-		}
+	apiErr, isApi := err.(*router.ApiError)
+	guess := err != nil && isApi && apiErr.Status == http.StatusBadRequest
+	if at.finish(err == nil, guess) {
+		Audit(e.App, AuditEntry{Action: "signin.locked", Target: e.Collection.Name,
+			Data: map[string]any{"account": e.Collection.Name, "record": recordId(e.Record), "ip": at.ip}})
 	}
 	return err
 }
+
+// signInAttempt is one password check in flight. Its attempt is counted before the
+// password is checked (begin), so that a burst of parallel guesses cannot all pass the
+// limit while the slow hash of each one runs; finish keeps the count for a wrong password
+// and takes it back for a success or a refusal that was no guess.
+type signInAttempt struct {
+	st                *signInThrottle
+	idKey, recKey, ip string
+	idAt, recAt, ipAt time.Time
+}
+
+// begin reserves an attempt for the typed identity, the account it found (recKey, ""
+// when none) and the client address; ok is false with the wait when any of them is at
+// its limit.
+func (st *signInThrottle) begin(idKey, recKey, ip string) (*signInAttempt, time.Duration, bool) {
+	a := &signInAttempt{st: st, idKey: idKey, recKey: recKey, ip: ip}
+	var ok bool
+	var wait time.Duration
+	if a.idAt, wait, ok = st.accounts.reserve(idKey, false); !ok {
+		return nil, wait, false
+	}
+	if recKey != "" {
+		if a.recAt, wait, ok = st.records.reserve(recKey, true); !ok {
+			st.accounts.release(idKey, a.idAt)
+			return nil, wait, false
+		}
+	}
+	if a.ipAt, wait, ok = st.addresses.reserve(ip, false); !ok {
+		st.accounts.release(idKey, a.idAt)
+		st.records.release(recKey, a.recAt)
+		return nil, wait, false
+	}
+	return a, 0, true
+}
+
+// finish ends the attempt: a success clears the account's failures, a guess stays
+// counted, anything else is taken back. It reports whether this guess locked the
+// account or the address (to be audited once).
+func (a *signInAttempt) finish(success, guess bool) (locked bool) {
+	st := a.st
+	switch {
+	case success:
+		st.accounts.reset(a.idKey)
+		if a.recKey != "" {
+			st.records.reset(a.recKey)
+		}
+		st.addresses.release(a.ip, a.ipAt)
+		return false
+	case guess:
+		return st.accounts.reached(a.idKey) || (a.recKey != "" && st.records.reached(a.recKey)) || st.addresses.reached(a.ip)
+	default:
+		st.accounts.release(a.idKey, a.idAt)
+		st.records.release(a.recKey, a.recAt)
+		st.addresses.release(a.ip, a.ipAt)
+		return false
+	}
+}
+
+// DeviceSignIn counts an MQTT CONNECT's password check of the device username from the
+// client address ip against the same limits as the REST sign-in of devices (5 failures
+// per device and 30 per address in the window), so that neither path is a way around the
+// other. It returns false while locked; otherwise call done with whether the password
+// matched. Without the throttle registered (tools, tests of parts) it always allows.
+func DeviceSignIn(app core.App, username, deviceId, ip string) (done func(matched bool), allowed bool) {
+	st, _ := app.Store().Get(signInStoreKey).(*signInThrottle)
+	if st == nil {
+		return func(bool) {}, true
+	}
+	coll, err := app.FindCachedCollectionByNameOrId("devices")
+	if err != nil {
+		return func(bool) {}, true
+	}
+	recKey := ""
+	if deviceId != "" {
+		recKey = coll.Id + "#" + deviceId
+	}
+	a, _, ok := st.begin(coll.Id+":"+strings.ToLower(strings.TrimSpace(username)), recKey, ip)
+	if !ok {
+		return nil, false
+	}
+	return func(matched bool) {
+		if a.finish(matched, !matched) {
+			Audit(app, AuditEntry{Action: "signin.locked", Target: "devices",
+				Data: map[string]any{"account": "devices", "record": deviceId, "ip": ip, "path": "mqtt"}})
+		}
+	}, true
+}
+
+const signInStoreKey = "crisisroom.signInThrottle"
 
 func recordId(r *core.Record) string {
 	if r == nil {

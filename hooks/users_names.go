@@ -36,17 +36,23 @@ var confusables = map[rune]rune{
 	'χ': 'x', 'β': 'b', 'η': 'n', 'μ': 'u', 'ω': 'w',
 	'i': 'l', '1': 'l', '|': 'l', '!': 'l', '0': 'o', '5': 's', '$': 's', '@': 'a',
 	'ß': 's', 'ı': 'l', 'ł': 'l', 'ø': 'o', 'đ': 'd', 'ð': 'd', 'æ': 'a', 'œ': 'o',
+	// small capitals (IPA and phonetic extensions) read as their letters
+	'ᴀ': 'a', 'ʙ': 'b', 'ᴄ': 'c', 'ᴅ': 'd', 'ᴇ': 'e', 'ꜰ': 'f', 'ɢ': 'g', 'ʜ': 'h', 'ɪ': 'l',
+	'ᴊ': 'j', 'ᴋ': 'k', 'ʟ': 'l', 'ᴍ': 'm', 'ɴ': 'n', 'ᴏ': 'o', 'ᴘ': 'p', 'ʀ': 'r', 'ꜱ': 's',
+	'ᴛ': 't', 'ᴜ': 'u', 'ᴠ': 'v', 'ᴡ': 'w', 'ʏ': 'y', 'ᴢ': 'z',
 }
 
 // NameKey reduces a name or user name to what a reader sees: Unicode NFKD (compatibility
 // decomposition, UAX #15) with combining marks dropped (diacritics), lower case,
 // confusable letters mapped (see confusables), "rn" read as "m" and "vv" as "w", and
 // everything that is not a letter or digit (spaces, dots, dashes, invisible
-// characters) removed. Two names with the same key are too similar to tell apart.
+// characters, default-ignorable code points) removed. Two names with the same key are too similar to tell apart.
 func NameKey(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFKD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
+		// Marks, and characters that render as nothing although some are letters (the
+		// Hangul fillers U+115F, U+1160, U+3164, U+FFA0 are Lo), are not seen.
+		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
 			continue
 		}
 		r = unicode.ToLower(r)

@@ -25,7 +25,8 @@ func init() {
 
 func attackerRules() map[string][5]*string {
 	channelMembersView := anyOf(
-		allOf(isUser, `user = @request.auth.id`, `(expires = "" || expires > @now)`),
+		// one's own rows, while the organisation that gave them is not suspended
+		allOf(isUser, `user = @request.auth.id`, `(expires = "" || expires > @now)`, `organisation.status != "suspended"`),
 		inChannel("channel"),
 		allOf(`channel.kind != "direct"`, admin("channel.organisation")),
 		allOf(`channel.kind = "shared"`, anyOf(hostOp(), admin("channel.organisations.id"))),
