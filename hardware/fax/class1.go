@@ -413,3 +413,14 @@ func tcfGood(data []byte, bps int) (good bool, errs int) {
 	}
 	return best >= want/2 && errs*20 <= len(data), errs
 }
+
+// respond answers a command after the 75 ms of silence T.30 5.3.2.4 puts
+// between the end of one signal and the next: answering at once can start
+// our flags before the sender's modem listens again, and the sender then
+// repeats its command.
+func (c *class1) respond(frames ...Frame) error {
+	if err := c.silence(75); err != nil {
+		return err
+	}
+	return c.sendFrames(frames...)
+}

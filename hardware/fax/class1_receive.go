@@ -113,7 +113,7 @@ func (c *class1) receiveCall(fax *Received) *CallError {
 			}
 			return gone("71", err)
 		case errors.Is(err, errBadFCS):
-			if err := c.sendFrames(Frame{FCF: fcfCRP}); err != nil {
+			if err := c.respond(Frame{FCF: fcfCRP}); err != nil {
 				return gone("70", err)
 			}
 			frames, err = c.recvFrames(c.t.T2, false)
@@ -165,7 +165,7 @@ func (c *class1) receiveCall(fax *Received) *CallError {
 			if !good {
 				reply = fcfFTT
 			}
-			if err := c.sendFrames(Frame{FCF: byte(reply)}); err != nil {
+			if err := c.respond(Frame{FCF: byte(reply)}); err != nil {
 				return gone("70", err)
 			}
 			if !good {
@@ -179,7 +179,7 @@ func (c *class1) receiveCall(fax *Received) *CallError {
 		ppm, ok := find(frames, fcfMPS, fcfEOP, fcfEOM, fcfMPS|fcfPRI, fcfEOP|fcfPRI, fcfEOM|fcfPRI)
 		if ok && lastResp != nil {
 			// Our MCF was lost: the sender repeats its post-page message.
-			if err := c.sendFrames(lastResp...); err != nil {
+			if err := c.respond(lastResp...); err != nil {
 				return gone("A0", err)
 			}
 			frames, err = c.afterPPM(ppm, fax, dcs, &rejected, &pages, &lastResp, lastResp[0].Kind() == fcfMCF)
@@ -234,7 +234,7 @@ func (c *class1) receivePage(fax *Received, dcs Capabilities, rejected **Page, p
 			*rejected = &p
 			c.d.log.Warn("t30 page damaged, asking for it again", "bad_lines", page.BadLines)
 		}
-		if err := c.sendFrames(resp...); err != nil {
+		if err := c.respond(resp...); err != nil {
 			return nil, err
 		}
 		*lastResp = resp
@@ -261,7 +261,7 @@ func (c *class1) afterPPM(ppm Frame, fax *Received, dcs Capabilities, rejected *
 			if _, ok := find(frames, fcfEOP, fcfEOP|fcfPRI); !ok {
 				break
 			}
-			if err := c.sendFrames(Frame{FCF: fcfMCF}); err != nil {
+			if err := c.respond(Frame{FCF: fcfMCF}); err != nil {
 				break
 			}
 		}
