@@ -116,21 +116,29 @@ func handleDeviceCreate(re *core.RequestEvent, b *Broker) error {
 }
 
 func handleDevicePassword(re *core.RequestEvent, b *Broker) error {
-	if err := requireHostOperator(re); err != nil {
-		return err
+	if re.Auth == nil || re.Auth.Collection().Name != "users" {
+		return re.UnauthorizedError("Bitte anmelden. / Please sign in.", nil)
 	}
 	rec, err := re.App.FindRecordById("devices", re.Request.PathValue("id"))
 	if err != nil {
 		return re.NotFoundError("Gerät nicht gefunden. / Device not found.", nil)
 	}
 	// New credentials are the device's identity: whoever holds them acts as the device.
-	if !MayUseDevice(re.App, re.Auth.Id, rec) {
+	// So they go to the host's operators for the host's devices, and to the admins of the
+	// organisation that owns any other device (a leaked password is theirs to revoke).
+	hostOwn := hooks.IsHostOperator(re.App, re.Auth.Id) && MayUseDevice(re.App, re.Auth.Id, rec)
+	if !hostOwn && hooks.RoleIn(re.App, re.Auth.Id, rec.GetString("organisation")) != "admin" {
 		return deviceForbidden()
 	}
 	password := newDevicePassword()
 	rec.SetPassword(password)
 	if err := re.App.Save(rec); err != nil {
 		return re.BadRequestError("Passwort nicht geändert. / Password not changed.", err)
+	}
+	// A reset answers a leaked password: connections opened with the old one end now
+	// (the device reconnects with the new one).
+	if b != nil {
+		b.revoke(rec.GetString("username"))
 	}
 	hooks.Audit(re.App, hooks.AuditEntry{Actor: re.Auth, Action: "devices.password", Organisation: rec.GetString("organisation"), Target: rec.Id,
 		Data: map[string]any{"device": rec.Id, "username": rec.GetString("username")}})

@@ -65,17 +65,43 @@ func testDeviceCredentialsOnce(t *testing.T, r *room) {
 	if code != 200 || !strings.Contains(toJSON(hist["audit"]), "devices.create") {
 		t.Fatalf("history %d %v", code, hist)
 	}
-	// A new password: the old one stops working.
+	// A new password: the old one stops working, and a connection made with it ends.
+	lost := make(chan struct{})
+	live := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + r.MQTTAddr).SetClientID("hafen-live").
+		SetUsername("sirene-hafen").SetPassword(pw).SetAutoReconnect(false).
+		SetConnectionLostHandler(func(paho.Client, error) { close(lost) }))
+	if tok := live.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect with the first password: %v", tok.Error())
+	}
 	code, again := r.api("POST", "/api/crisisroom/devices/"+id+"/password", "jwagner", nil)
 	if code != 200 || again["password"] == pw {
 		t.Fatalf("new password %d %v", code, again)
 	}
+	select {
+	case <-lost:
+	case <-time.After(10 * time.Second):
+		t.Error("the connection made with the old password outlived the reset")
+	}
 	if code, _ := r.api("POST", "/api/crisisroom/devices/"+id+"/password", "tkeller", nil); code != 403 {
-		t.Errorf("the police admin reset a device password: %d", code)
+		t.Errorf("the police admin reset a host device's password: %d", code)
 	}
 	c = paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + r.MQTTAddr).SetClientID("hafen2").SetUsername("sirene-hafen").SetPassword(pw).SetConnectRetry(false))
 	if tok := c.Connect(); tok.WaitTimeout(5*time.Second) && tok.Error() == nil {
 		c.Disconnect(0)
 		t.Fatal("the old password still works")
+	}
+
+	// A police device's credentials are the police's to renew, not the host operator's
+	// (who would then hold the police device's identity).
+	polBody := map[string]any{"username": "pol-tafel", "kind": "board", "driver": "kiosk", "organisation": r.Demo.Orgs["POL"].Id}
+	code, pol := r.api("POST", "/api/crisisroom/devices", "jwagner", polBody)
+	if code != 200 {
+		t.Fatalf("create a police device: %d %v", code, pol)
+	}
+	polId := pol["record"].(map[string]any)["id"].(string)
+	for who, want := range map[string]int{"jwagner": 403, "lneumann": 403, "sbraun": 403, "tkeller": 200} {
+		if code, out := r.api("POST", "/api/crisisroom/devices/"+polId+"/password", who, nil); code != want {
+			t.Errorf("%s renews the police device's password: %d, want %d (%v)", who, code, want, out)
+		}
 	}
 }

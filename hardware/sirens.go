@@ -804,6 +804,11 @@ func (s *Sirens) blitz(m *core.Record) {
 	if !(ch.GetString("kind") == "shared" || (ch.GetString("kind") == "org" && ch.GetString("organisation") == host.Id)) {
 		return
 	}
+	// The room's hardware answers the staff of the organisations in the channel, not a
+	// guest whose invitation lets it write there.
+	if author := m.GetString("author"); author != "" && !staffOfChannel(s.app, author, ch) {
+		return
+	}
 	devs, err := s.app.FindAllRecords("devices", dbx.HashExp{"organisation": host.Id, "zone": host.GetString("room_alarm_zone"), "outdoor": false}, dbx.In("kind", "siren", "relay"))
 	if err != nil || len(devs) == 0 {
 		return
@@ -896,4 +901,16 @@ func (b *Broker) running() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.server != nil
+}
+
+// staffOfChannel reports whether user is live staff (a live membership that is not a
+// guest's, hooks.IsStaff) of the channel's owner or of one of its participants.
+func staffOfChannel(app core.App, userId string, ch *core.Record) bool {
+	orgs := append([]string{ch.GetString("organisation")}, ch.GetStringSlice("organisations")...)
+	for _, o := range orgs {
+		if o != "" && hooks.IsStaff(app, userId, o) {
+			return true
+		}
+	}
+	return false
 }

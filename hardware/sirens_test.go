@@ -446,12 +446,13 @@ func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 	dev := r.sim(d)
 	dev.WaitFor("/command", "off", 5*time.Second)
 
+	author := "tkeller"
 	post := func(channel, priority string) {
 		t.Helper()
 		coll, _ := r.App.FindCollectionByNameOrId("messages")
 		m := core.NewRecord(coll)
 		m.Set("channel", r.Demo.Channels[channel].Id)
-		m.Set("author", r.Demo.Users["tkeller"].Id)
+		m.Set("author", r.Demo.Users[author].Id)
 		m.Set("body", "Deichbruch Abschnitt 3")
 		m.Set("priority", priority)
 		m.Set("source", "web")
@@ -482,6 +483,12 @@ func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 	if count() != 0 {
 		t.Fatal("room alarm for a message that is no Blitz in a room channel")
 	}
+	author = "gast.gutachter" // a guest's Blitz in the channel of its invitation
+	post("Hochwasser Rhein", "flash")
+	if count() != 0 {
+		t.Fatal("a guest's Blitz set off the room alarm")
+	}
+	author = "tkeller"
 	post("Hochwasser Rhein", "flash")
 	if _, ok := dev.WaitFor("/command", "on", 5*time.Second); !ok {
 		t.Fatal("Blitz did not set off the room alarm")

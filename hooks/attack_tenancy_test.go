@@ -75,12 +75,15 @@ func TestAttackAdminReachesOtherOrganisationsPeople(t *testing.T) {
 		{"adminA", "enrols FW's admin into POL", "POST", coll + "memberships/records", map[string]any{"user": sbraun.Id, "organisation": f.pol.Id, "role": "member"}, 403},
 		{"adminA", "enrols FW's member into POL as admin", "POST", coll + "memberships/records", map[string]any{"user": kvogel.Id, "organisation": f.pol.Id, "role": "admin"}, 403},
 		{"adminA", "enrols the host's guest into POL", "POST", coll + "memberships/records", map[string]any{"user": f.authId(t, "guest"), "organisation": f.pol.Id, "role": "member"}, 403},
-		{"adminA", "enrols a person of no organisation into POL", "POST", coll + "memberships/records", map[string]any{"user": fresh.Id, "organisation": f.pol.Id, "role": "member"}, 200},
+		{"adminA", "enrols a person of no organisation into POL", "POST", coll + "memberships/records", map[string]any{"user": fresh.Id, "organisation": f.pol.Id, "role": "member"}, 403},
 	})
 
 	// The liaison case: sbraun joined POL too (as by an invitation). POL's admin still
-	// manages only what POL gave.
+	// manages only what POL gave. The fresh person joins POL by an invitation too.
 	if _, err := hooks.NewMembership(f.app, sbraun.Id, f.pol.Id, "member", "Verbindungsperson", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hooks.NewMembership(f.app, fresh.Id, f.pol.Id, "member", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	sRow := rowOf(t, f.app, f.flood.Id, sbraun.Id)

@@ -1,9 +1,13 @@
 package hooks
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -58,7 +62,7 @@ func Audit(app core.App, e AuditEntry) {
 	r.Set("organisation", e.Organisation)
 	r.Set("target", e.Target)
 	if e.Data != nil {
-		r.Set("data", scrubAuditData(e.Data))
+		r.Set("data", scrubAuditData(app, e.Data))
 	}
 	if err := app.Save(r); err != nil {
 		app.Logger().Error("audit write failed", "action", e.Action, "error", err)
@@ -143,7 +147,7 @@ func registerAudit(app core.App) {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		Audit(e.App, AuditEntry{Actor: e.Auth, Action: e.Collection.Name + ".create", Organisation: orgOf(e.App, e.Record), Target: e.Record.Id, Data: auditData(e.Record)})
+		Audit(e.App, AuditEntry{Actor: e.Auth, Action: e.Collection.Name + ".create", Organisation: orgOf(e.App, e.Record), Target: e.Record.Id, Data: auditData(e.App, e.Record)})
 		return nil
 	})
 	app.OnRecordUpdateRequest(auditedCollections...).BindFunc(func(e *core.RecordRequestEvent) error {
@@ -151,12 +155,12 @@ func registerAudit(app core.App) {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		Audit(e.App, AuditEntry{Actor: e.Auth, Action: e.Collection.Name + ".update", Organisation: orgOf(e.App, e.Record), Target: e.Record.Id, Data: changes(before, e.Record)})
+		Audit(e.App, AuditEntry{Actor: e.Auth, Action: e.Collection.Name + ".update", Organisation: orgOf(e.App, e.Record), Target: e.Record.Id, Data: changes(e.App, before, e.Record)})
 		return nil
 	})
 	app.OnRecordDeleteRequest(auditedCollections...).BindFunc(func(e *core.RecordRequestEvent) error {
 		org := orgOf(e.App, e.Record)
-		data := auditData(e.Record)
+		data := auditData(e.App, e.Record)
 		if err := e.Next(); err != nil {
 			return err
 		}
@@ -188,7 +192,7 @@ func orgOf(app core.App, r *core.Record) string {
 // relations, enumerations, names, dates, numbers); secrets are hidden fields and stay
 // out; content (free text such as a board item's body, JSON, e-mail addresses) is kept
 // as its Digest only.
-func auditData(r *core.Record) map[string]any {
+func auditData(app core.App, r *core.Record) map[string]any {
 	out := map[string]any{}
 	for _, f := range r.Collection().Fields {
 		if f.GetHidden() || f.Type() == core.FieldTypePassword || f.GetName() == "id" {
@@ -204,15 +208,15 @@ func auditData(r *core.Record) map[string]any {
 		}
 		switch f.Type() {
 		case core.FieldTypeJSON, core.FieldTypeEmail, core.FieldTypeEditor:
-			v = Digest(r.GetString(f.GetName()))
+			v = Digest(app, r.GetString(f.GetName()))
 		}
 		if contentKeys[f.GetName()] {
-			v = Digest(r.GetString(f.GetName()))
+			v = Digest(app, r.GetString(f.GetName()))
 		}
 		// A direct or group conversation is private to its members, its name included;
 		// the audit row is read by the admins of the organisation it is filed under.
 		if r.Collection().Name == "channels" && f.GetName() == "name" && r.GetString("kind") != "org" && r.GetString("kind") != "shared" {
-			v = Digest(r.GetString("name"))
+			v = Digest(app, r.GetString("name"))
 		}
 		out[f.GetName()] = v
 	}
@@ -230,10 +234,12 @@ var contentKeys = map[string]bool{
 }
 
 // Digest stands in for a content value in the audit log: its length in bytes (of the
-// JSON encoding when v is not a string) and the hex SHA-256 (FIPS 180-4) of those bytes.
-// A change stays evident (the digest differs) without the words being readable.
+// JSON encoding when v is not a string) and its HMAC-SHA256 (RFC 2104, FIPS 180-4) under
+// the appliance's audit key. A change stays evident (the digest differs) without the
+// words being readable, and, unlike a plain hash, a reader of the audit log cannot try
+// guesses ("Ja", a door code) against it without the key, which stays in the data folder.
 // An empty value gives {"len": 0}.
-func Digest(v any) map[string]any {
+func Digest(app core.App, v any) map[string]any {
 	var b []byte
 	switch x := v.(type) {
 	case nil:
@@ -247,8 +253,32 @@ func Digest(v any) map[string]any {
 	if len(b) == 0 {
 		return map[string]any{"len": 0}
 	}
-	sum := sha256.Sum256(b)
-	return map[string]any{"len": len(b), "sha256": hex.EncodeToString(sum[:])}
+	mac := hmac.New(sha256.New, auditKey(app))
+	mac.Write(b)
+	return map[string]any{"len": len(b), "hmac": hex.EncodeToString(mac.Sum(nil))}
+}
+
+const auditKeyStore = "crisisroom.auditKey"
+
+// auditKey is the appliance's secret for Digest: 32 random bytes in <data dir>/audit.key
+// (mode 0600), made on first use and kept, so that digests of the same text stay equal
+// across restarts. Without a data folder (tools) the key lives for the process only.
+func auditKey(app core.App) []byte {
+	if k, ok := app.Store().Get(auditKeyStore).([]byte); ok {
+		return k
+	}
+	return app.Store().GetOrSet(auditKeyStore, func() any {
+		path := filepath.Join(app.DataDir(), "audit.key")
+		if k, err := os.ReadFile(path); err == nil && len(k) == 32 {
+			return k
+		}
+		k := make([]byte, 32)
+		_, _ = rand.Read(k)
+		if err := os.WriteFile(path, k, 0o600); err != nil {
+			app.Logger().Error("audit key not stored; digests change at the next start", "error", err)
+		}
+		return k
+	}).([]byte)
 }
 
 // isDigest: v is already what Digest returns (callers may digest themselves).
@@ -262,13 +292,13 @@ func isDigest(v any) bool {
 }
 
 // scrubAuditData replaces content values by their Digest; the caller's map is not changed.
-func scrubAuditData(data map[string]any) map[string]any {
+func scrubAuditData(app core.App, data map[string]any) map[string]any {
 	out := make(map[string]any, len(data))
 	for k, v := range data {
 		base := strings.TrimSuffix(strings.TrimSuffix(k, "_before"), "_after")
 		if contentKeys[k] || contentKeys[base] {
 			if !isDigest(v) {
-				v = Digest(v)
+				v = Digest(app, v)
 			}
 		}
 		if list, ok := v.([]any); ok && base == "attachments" {
@@ -285,14 +315,14 @@ func scrubAuditData(data map[string]any) map[string]any {
 func scrubStoredAudit(e *core.RecordEnrichEvent) error {
 	var data map[string]any
 	if raw := e.Record.GetString("data"); raw != "" && json.Unmarshal([]byte(raw), &data) == nil && data != nil {
-		e.Record.Set("data", scrubAuditData(data))
+		e.Record.Set("data", scrubAuditData(e.App, data))
 	}
 	return e.Next()
 }
 
-func changes(before, after *core.Record) map[string]any {
+func changes(app core.App, before, after *core.Record) map[string]any {
 	out := map[string]any{}
-	for k, v := range auditData(after) {
+	for k, v := range auditData(app, after) {
 		if before == nil || before.GetString(k) != after.GetString(k) {
 			out[k] = v
 		}

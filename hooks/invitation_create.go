@@ -106,7 +106,7 @@ func IssueInvitation(app core.App, actor *core.Record, req InvitationRequest, ba
 	if org, err := app.FindRecordById("organisations", inv.GetString("organisation")); err == nil {
 		inviter, short, color = org.GetString("name"), org.GetString("short"), org.GetString("color")
 	}
-	data := auditData(inv)
+	data := auditData(app, inv)
 	if actor == nil {
 		data["via"] = "terminal"
 	}

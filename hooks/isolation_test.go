@@ -394,8 +394,9 @@ func matrixRows() []matrixRow {
 			update: map[string]any{"function": "S4"},
 			expect: with(all("- 404 400 404 404"), map[string]string{
 				"memberA": "+ 200 400 404 404",
-				"adminA":  "+ 200 200 200 204",
-				"hostOp":  "+ 200 400 404 404",
+				// people join by accepting an invitation: no admin creates a membership
+				"adminA": "+ 200 403 200 204",
+				"hostOp": "+ 200 400 404 404",
 			}),
 		},
 		{

@@ -196,7 +196,7 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 			return err
 		}
 		Audit(e.App, AuditEntry{Actor: e.Auth, Action: "messages.delete", Organisation: org, Target: e.Record.Id, Data: map[string]any{
-			"channel": e.Record.GetString("channel"), "body": Digest(orig.GetString("body")), "attachments": len(orig.GetStringSlice("attachments")),
+			"channel": e.Record.GetString("channel"), "body": Digest(e.App, orig.GetString("body")), "attachments": len(orig.GetStringSlice("attachments")),
 			"priority": orig.GetString("priority"), "created": orig.GetString("created"),
 		}})
 		return nil
@@ -212,7 +212,7 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 		return err
 	}
 	Audit(e.App, AuditEntry{Actor: e.Auth, Action: "messages.edit", Organisation: org, Target: e.Record.Id, Data: map[string]any{
-		"channel": e.Record.GetString("channel"), "before": Digest(orig.GetString("body")), "after": Digest(e.Record.GetString("body")),
+		"channel": e.Record.GetString("channel"), "before": Digest(e.App, orig.GetString("body")), "after": Digest(e.App, e.Record.GetString("body")),
 		"attachments_before": len(orig.GetStringSlice("attachments")), "attachments_after": len(e.Record.GetStringSlice("attachments")),
 	}})
 	return nil

@@ -17,7 +17,7 @@ var (
 	errLastAdmin       = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
 	errGuestExpiry     = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
 	errSuspendedOrg    = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
-	errOtherOrgsPerson = router.NewForbiddenError("Diese Person gehört zu einer anderen Organisation und tritt nur über eine Einladung bei. / This person belongs to another organisation and joins only by accepting an invitation.", nil)
+	errJoinByInvitation = router.NewForbiddenError("Personen treten einer Organisation bei, indem sie eine Einladung annehmen. / People join an organisation by accepting an invitation.", nil)
 )
 
 func registerTenancy(app core.App) {
@@ -56,12 +56,10 @@ func registerTenancy(app core.App) {
 		if isSuperuser(e.Auth) {
 			return e.Next()
 		}
-		n, err := e.App.CountRecords("memberships", dbx.HashExp{"user": e.Record.GetString("user")},
-			dbx.Not(dbx.HashExp{"organisation": e.Record.GetString("organisation")}))
-		if err != nil || n > 0 {
-			return errOtherOrgsPerson
-		}
-		return e.Next()
+		// People join an organisation by accepting an invitation (POST
+		// /api/crisisroom/join), never by an admin's write: a person without any
+		// membership (left everywhere, or made by the room's IT) is nobody's to take.
+		return errJoinByInvitation
 	})
 	app.OnRecordUpdateRequest("memberships").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.Record.Original().GetString("role") == "admin" && e.Record.GetString("role") != "admin" && adminCount(e.App, e.Record.GetString("organisation")) <= 1 {
