@@ -13,10 +13,10 @@ import (
 // These are API errors even where model hooks return them, so that a refused request
 // tells the person why instead of PocketBase's bare "Failed to create record".
 var (
-	errOneHost         = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
-	errLastAdmin       = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
-	errGuestExpiry     = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
-	errSuspendedOrg    = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
+	errOneHost          = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
+	errLastAdmin        = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
+	errGuestExpiry      = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
+	errSuspendedOrg     = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
 	errJoinByInvitation = router.NewForbiddenError("Personen treten einer Organisation bei, indem sie eine Einladung annehmen. / People join an organisation by accepting an invitation.", nil)
 )
 
