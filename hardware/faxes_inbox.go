@@ -149,11 +149,20 @@ func (f *Faxes) receive(username string, payload []byte) error {
 		}
 		fx.Set("previews", previews)
 
+		var ch *core.Record
 		if channel != "" {
-			ch, err := tx.FindRecordById("channels", channel)
-			if err != nil {
+			if ch, err = tx.FindRecordById("channels", channel); err != nil {
 				return fmt.Errorf("der Kanal des Faxgeräts fehlt / the fax device's channel is missing: %w", err)
 			}
+			// An organisation taken out of the channel no longer writes into it, on
+			// this path either: the fax is kept (nothing received is lost), outside
+			// the channel, for the host's operators to see and pass on.
+			if !takesPart(ch, dev.GetString("organisation")) {
+				f.log.Warn("fax kept outside the channel its device's organisation left", "device", dev.GetString("username"), "channel", ch.Id)
+				ch = nil
+			}
+		}
+		if ch != nil {
 			messages, err := tx.FindCachedCollectionByNameOrId("messages")
 			if err != nil {
 				return err

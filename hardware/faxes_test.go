@@ -622,6 +622,38 @@ func TestFaxGateway(t *testing.T) {
 	t.Run("send refuses the wrong person", func(t *testing.T) { testSendRefusesTheWrongPerson(t, s) })
 	t.Run("inbox refuses bad payloads and duplicates", func(t *testing.T) { testInboxRefusesBadPayloadsAndDuplicates(t, s) })
 	t.Run("queued until the device is online", func(t *testing.T) { testQueuedUntilDeviceOnline(t, s) })
+	t.Run("inbox of a device whose organisation left the channel", func(t *testing.T) { testInboxAfterRemoval(t, s) })
+}
+
+// An organisation taken out of a shared channel no longer writes into it through its fax
+// line either: a fax its device receives afterwards is kept, outside the channel.
+func testInboxAfterRemoval(t *testing.T, s *testkit.Server) {
+	ks, fw := s.Demo.Orgs["KS"].Id, s.Demo.Orgs["FW"].Id
+	ch, err := hooks.NewChannel(s.App, ks, "shared", "Fax nach Austritt", "", []string{ks, fw}, s.Demo.Users["jwagner"].Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, pw := addFaxDevice(t, s, "faxfw-austritt", fw, ch.Id, map[string]any{})
+	if code, body := faxAPI(t, s, "PATCH", "/api/collections/channels/records/"+ch.Id, s.Token(t, "jwagner"), map[string]any{"organisations": []string{ks}}); code != 200 {
+		t.Fatalf("remove FW from the channel: %d %v", code, body)
+	}
+	c := mqttDevice(t, s, "faxfw-austritt", pw)
+	pages, _ := fax.RenderText("Nach dem Austritt", fax.RenderOptions{})
+	msg, err := fax.NewInboxMessage(&fax.Received{ID: "nach-austritt", RemoteID: "+49 221 9", Pages: pages, ReceivedAt: time.Now(), Complete: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(msg)
+	c.Publish("crisisroom/fax/faxfw-austritt/inbox", 1, false, payload).WaitTimeout(5 * time.Second)
+	eventually(t, "the fax kept", 20*time.Second, func() bool {
+		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) == 1
+	})
+	if n := countRecords(t, s.App, "faxes", "device = {:d} && channel = ''", dbx.Params{"d": dev.Id}); n != 1 {
+		t.Errorf("the fax was filed into the channel its organisation left")
+	}
+	if n := countRecords(t, s.App, "messages", "channel = {:c}", dbx.Params{"c": ch.Id}); n != 0 {
+		t.Errorf("%d messages in the channel from a device of an organisation that left it", n)
+	}
 }
 
 // One appliance with a modem on a serial port, driven in-process.

@@ -20,6 +20,14 @@ import (
 const AppCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
+// AdminCSP is the policy of PocketBase's admin UI at /_/ (the room's IT): its scripts
+// from the appliance only, and the inline styles its components set. PocketBase's own
+// policy there also allows scripts from any loopback port and map tiles and place names
+// from openstreetmap.org, which an appliance without internet neither needs nor should
+// name.
+const AdminCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+
 // HSTS is sent on HTTPS responses only (RFC 6797 §7.2: a host must not send it over
 // plain HTTP); one year, without includeSubDomains (crisisroom.local has no subdomains
 // of ours, and a city domain's other hosts are not ours to pin). Not for loopback
@@ -29,9 +37,9 @@ const AppCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src
 // (RFC 6797 §8.3), so once pinned it reaches the appliance by name only over HTTPS.
 const HSTS = "max-age=31536000"
 
-// registerSecurityHeaders tells browsers what to refuse: the CSP on every response but
-// the PocketBase admin UI at /_/ (which needs inline scripts and styles and gets
-// PocketBase's own policy there) and stored files (PocketBase's sandbox policy), no MIME sniffing, no referrer to other sites, HSTS on
+// registerSecurityHeaders tells browsers what to refuse: AppCSP on every response but
+// the PocketBase admin UI at /_/ (AdminCSP: it needs inline styles) and stored files
+// (PocketBase's sandbox policy), no MIME sniffing, no referrer to other sites, HSTS on
 // HTTPS, and CORS only for the appliance's own origins instead of PocketBase's "*".
 func registerSecurityHeaders(app core.App, cfg *Config) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
@@ -62,7 +70,11 @@ func registerSecurityHeaders(app core.App, cfg *Config) {
 					h.Set("Referrer-Policy", "no-referrer")
 					// Stored files keep PocketBase's own, stricter policy (sandbox, no
 					// scripts at all): an uploaded file is never a page of the app.
-					if p := e.Request.URL.Path; p != "/_" && !strings.HasPrefix(p, "/_/") && !strings.HasPrefix(p, "/api/files/") {
+					switch p := e.Request.URL.Path; {
+					case p == "/_" || strings.HasPrefix(p, "/_/"):
+						h.Set("Content-Security-Policy", AdminCSP) // PocketBase keeps one already set
+						h.Set("X-Frame-Options", "DENY")
+					case !strings.HasPrefix(p, "/api/files/"):
 						h.Set("Content-Security-Policy", AppCSP)
 						h.Set("X-Frame-Options", "DENY")
 					}
