@@ -61,7 +61,7 @@ func (t Timeouts) withDefaults() Timeouts {
 	return t
 }
 
-// Config of a Class 2.0 fax driver. Only Port.Name is required.
+// Config of a fax driver (Class 2.0 or Class 1). Only Port.Name is required.
 type Config struct {
 	// Port names the serial device; use a stable udev name so a modem that
 	// is unplugged and plugged back in is found again.
@@ -156,7 +156,8 @@ type queuedJob struct {
 	due     time.Time
 }
 
-// Driver runs one Class 2.0 fax modem: it answers calls, sends queued jobs
+// Driver runs one fax modem (Class 2.0, or Class 1 with T.30 in class1*.go):
+// it answers calls, sends queued jobs
 // and reopens the port when the modem comes back after vanishing.
 type Driver struct {
 	cfg Config
