@@ -59,6 +59,7 @@ type world struct {
 	flood     *core.Record // "Hochwasser Rhein"
 	floodRow  string       // lneumann's (POL) row in it: no other organisation may change it
 	siren     *core.Record // the host's outdoor siren
+	expGuest  string       // the expired guest: the appliance's own clean-up removes its rows
 	incident  string       // the open operation ("Hochwasser Rhein")
 	etbPOL    string       // POL's journal entry of msgPOL, marked "ins ETB" (canaryOrg)
 	etbSpec   string       // the host's journal entry of the Blitz in the special channel
@@ -82,6 +83,9 @@ func newWorld(t *testing.T) *world {
 	}})
 	s, app, d := w.s, w.s.App, w.s.Demo
 	w.victim = s.As(t, "tkeller")
+	// a real sign-in, so that the victim has a device session to attack
+	ok(t, testkit.Client{Base: s.URL}.Do(t, "POST", "/api/collections/users/auth-with-password",
+		map[string]any{"identity": "tkeller", "password": hooks.DemoPassword}))
 	w.polOrg = d.Orgs["POL"]
 	w.flood = d.Channels["Hochwasser Rhein"]
 
@@ -167,6 +171,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.expGuest = expGuest.Id
 	past := types.NowDateTime().Add(-time.Hour)
 	newMembership(t, app, expGuest.Id, w.polOrg.Id, "guest", "Gast", past)
 	cmColl, _ := app.FindCollectionByNameOrId("channel_members")

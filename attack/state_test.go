@@ -34,12 +34,14 @@ func (w *world) snapshot(t *testing.T) snapshot {
 		sort.Strings(lines)
 		s[key] = strings.Join(lines, "\n")
 	}
-	pol := dbx.Params{"o": w.polOrg.Id}
-	chans := dbx.Params{"a": w.chPOL.Id, "b": w.chSpecial.Id, "f": w.flood.Id}
-	rows("POL memberships", "memberships", "organisation = {:o}", pol, "user", "role", "function", "expires")
+	// The expired guest's rows are left out: the appliance's minutely clean-up removes
+	// them whenever it runs, which is no attack.
+	pol := dbx.Params{"o": w.polOrg.Id, "x": w.expGuest}
+	chans := dbx.Params{"a": w.chPOL.Id, "b": w.chSpecial.Id, "f": w.flood.Id, "x": w.expGuest}
+	rows("POL memberships", "memberships", "organisation = {:o} && user != {:x}", pol, "user", "role", "function", "expires")
 	rows("memberships of pol.innen", "memberships", "user = {:u}", dbx.Params{"u": w.polInnen.Id}, "organisation", "role")
 	rows("victim channels", "channels", "id = {:a} || id = {:b}", chans, "name", "organisations", "archived", "topic")
-	rows("channel members", "channel_members", "channel = {:a} || channel = {:b} || channel = {:f}", chans, "user", "role", "expires")
+	rows("channel members", "channel_members", "(channel = {:a} || channel = {:b} || channel = {:f}) && user != {:x}", chans, "user", "role", "expires")
 	rows("victim messages", "messages", "channel = {:a} || channel = {:b}", chans, "body", "deleted", "attachments")
 	rows("receipts of the victim's Blitz", "receipts", "message = {:m} || message = {:n}", dbx.Params{"m": w.msgPOL, "n": w.msgSpec}, "user", "acked_at", "read_at")
 	rows("POL devices", "devices", "organisation = {:o}", pol, "username", "password", "tokenKey", "channel", "config")
@@ -61,7 +63,8 @@ func (w *world) requireUnchanged(t *testing.T, before snapshot) {
 	after := w.snapshot(t)
 	for k, v := range before {
 		if after[k] != v {
-			t.Errorf("the attacks changed %s:\nbefore:\n%s\nafter:\n%s", k, v, after[k])
+			gone, added := lineDiff(v, after[k])
+			t.Errorf("the attacks changed %s:\nno longer there:\n%s\nnew:\n%s", k, gone, added)
 		}
 	}
 	// The victim's session survives every sign-out attempt.
@@ -148,6 +151,8 @@ func collectionAttacks() map[string]collectionAttack {
 					map[string]any{"channel": w.chPOL.Id, "author": self(a), "body": "eingeschleust", "priority": "flash"},
 					map[string]any{"channel": w.chSpecial.Id, "author": self(a), "body": "eingeschleust", "priority": "flash"},
 					map[string]any{"channel": w.chPOL.Id, "author": w.userId("tkeller"), "body": "im Namen des Opfers"},
+					// a reply in the attacker's own channel to the victim's message
+					map[string]any{"channel": w.group.Id, "author": self(a), "body": "Antwort", "reply_to": w.msgPOL},
 				}
 			},
 			update: map[string]any{"body": "verfälscht", "deleted": true},
@@ -274,4 +279,24 @@ func appCollections(t *testing.T, app core.App) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// lineDiff returns the lines only in a and those only in b.
+func lineDiff(a, b string) (onlyA, onlyB string) {
+	inA, inB := map[string]bool{}, map[string]bool{}
+	for _, l := range strings.Split(a, "\n") {
+		inA[l] = true
+	}
+	for _, l := range strings.Split(b, "\n") {
+		inB[l] = true
+		if !inA[l] {
+			onlyB += l + "\n"
+		}
+	}
+	for _, l := range strings.Split(a, "\n") {
+		if !inB[l] {
+			onlyA += l + "\n"
+		}
+	}
+	return onlyA, onlyB
 }

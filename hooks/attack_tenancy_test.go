@@ -124,6 +124,7 @@ func TestAttackGuestLeavesInvitation(t *testing.T) {
 		{"hostOp", "starts a direct conversation with the guest", "POST", "/api/crisisroom/direct", map[string]any{"user": guest}, 403},
 		{"guest", "creates a group conversation", "POST", coll + "channels/records", map[string]any{"organisation": f.ks.Id, "kind": "group", "name": unique("Gastgruppe ")}, 400},
 		{"hostOp", "adds the guest to a group conversation", "POST", coll + "channel_members/records", map[string]any{"channel": groupId, "user": guest, "role": "member"}, 403},
+		{"hostAdmin", "places the guest in another host channel", "POST", coll + "channel_members/records", map[string]any{"channel": f.hostIntern(t), "user": guest, "role": "readonly"}, 403},
 		{"guest", "posts (Blitz) where its invitation gives read-only", "POST", coll + "messages/records", map[string]any{"channel": f.flood.Id, "author": guest, "body": "Blitz vom Gast", "priority": "flash"}, 400},
 		{"guest", "makes itself a writer", "PATCH", coll + "channel_members/records/" + rowOf(t, f.app, f.flood.Id, guest).Id, map[string]any{"role": "member"}, 403},
 		{"hostMember", "starts a direct conversation with a colleague (still works)", "POST", "/api/crisisroom/direct", map[string]any{"user": jwagner}, 200},
@@ -489,4 +490,14 @@ func checkChannelRow(t *testing.T, app core.App, ch, u, cm *core.Record, rule st
 	if goLive != want || (n == 1) != want || ruleLive != want {
 		t.Errorf("%s: Go %v, SQL %v, rule %v; want %v", what, goLive, n == 1, ruleLive, want)
 	}
+}
+
+// hostIntern is the host's own org channel ("KS intern").
+func (f *fixture) hostIntern(t testing.TB) string {
+	t.Helper()
+	ch, err := f.app.FindFirstRecordByData("channels", "name", "KS intern")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch.Id
 }

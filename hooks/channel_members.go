@@ -13,6 +13,8 @@ import (
 // Every row records the organisation that gave it (organisation): the row grants access
 // only while that organisation takes part in the channel and is active, and an admin
 // manages only the rows its own organisation gave.
+var errGuestOnlyInvitation = router.NewForbiddenError("Gäste erreichen nur den Kanal ihrer Einladung. / Guests reach only the channel of their invitation.", nil)
+
 func registerChannelMembers(app core.App) {
 	// Every save passes here (invitations, seeding, the org-channel hooks): a row without
 	// a giving organisation would grant nothing.
@@ -43,8 +45,10 @@ func registerChannelMembers(app core.App) {
 		if e.Record.GetString("role") == "owner" && !(ch.GetString("kind") == "shared" && IsHostOperator(e.App, e.Auth.Id)) && !isChannelOwner(e.App, ch.Id, e.Auth.Id) {
 			return router.NewForbiddenError("Only the channel's owner may appoint owners. / Nur Kanalverantwortliche dürfen Verantwortliche ernennen.", nil)
 		}
+		// A guest reaches only the channel of its invitation (its row comes with the
+		// redemption, in Go): nobody places it in another channel afterwards.
 		if m != nil && m.GetString("role") == "guest" {
-			e.Record.Set("expires", m.Get("expires"))
+			return errGuestOnlyInvitation
 		}
 		e.Record.Set("organisation", "")
 		if m != nil {

@@ -79,8 +79,7 @@ func (en *enrolment) handleJoin(e *core.RequestEvent) error {
 		orgId := inv.GetString("organisation")
 		switch kind {
 		case "organisation":
-			n, _ := tx.CountRecords("organisations")
-			org, err := NewOrganisation(tx, req.Organisation, strings.TrimSpace(req.Short), req.Kind, orgColours[int(n)%len(orgColours)])
+			org, err := NewOrganisation(tx, req.Organisation, strings.TrimSpace(req.Short), req.Kind, freeColour(tx))
 			if err != nil {
 				return err
 			}
@@ -174,10 +173,16 @@ func checkNewOrganisation(app core.App, req *joinRequest) error {
 	if !slices.Contains(joinableKinds, req.Kind) {
 		return badRequest("Unknown kind of organisation. / Unbekannte Art von Organisation.")
 	}
-	var n int
-	_ = app.DB().Select("count(*)").From("organisations").Where(dbx.NewExp("LOWER(name) = LOWER({:n})", dbx.Params{"n": req.Organisation})).Row(&n)
-	if n > 0 {
-		return badRequest("An organisation named \"" + req.Organisation + "\" exists already. / Eine Organisation „" + req.Organisation + "“ gibt es bereits.")
+	orgs, _ := app.FindAllRecords("organisations")
+	for _, o := range orgs {
+		if NameKey(o.GetString("name")) == NameKey(req.Organisation) || NameKey(o.GetString("short")) == NameKey(req.Organisation) {
+			return badRequest("Eine Organisation „" + o.GetString("name") + "“ gibt es bereits; dieser Name ist zum Verwechseln ähnlich. / An organisation \"" + o.GetString("name") + "\" exists already; this name is too similar.")
+		}
+	}
+	if req.Short != "" {
+		if shortTaken(app, strings.TrimSpace(req.Short)) {
+			return errOrgShortTaken
+		}
 	}
 	return nil
 }

@@ -46,6 +46,16 @@ func (ms *messaging) bindMessages(app core.App) {
 				return validation.Errors{"attachments": validation.NewError("validation_attachment_refused", err.Error())}
 			}
 		}
+		// A reply answers a message of its own channel. Checked before PocketBase's own
+		// relation check, so that a message of another channel and one that does not
+		// exist get the same answer: the reply tells nothing of other channels.
+		if to := e.Record.GetString("reply_to"); to != "" {
+			orig, err := e.App.FindRecordById("messages", to)
+			if err != nil || orig.GetString("channel") != e.Record.GetString("channel") {
+				return validation.Errors{"reply_to": validation.NewError("validation_reply_elsewhere",
+					"Die Antwort bezieht sich auf keine Nachricht dieses Kanals. / The reply refers to no message of this channel.")}
+			}
+		}
 		return e.Next()
 	})
 	// Go-side saves (the seed, the fax gateway, MQTT) pass here too.

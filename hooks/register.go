@@ -40,6 +40,7 @@ func Register(app core.App, cfg *Config) {
 	registerAudit(app)
 	registerSignInThrottle(app, cfg)
 	registerUserNames(app)
+	registerOrganisationNames(app)
 	registerSecurityHeaders(app, cfg)
 	registerInputChecks(app)
 	registerTenancy(app)

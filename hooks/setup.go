@@ -124,7 +124,13 @@ func NewOrganisation(app core.App, name, short, kind, color string) (*core.Recor
 	r := core.NewRecord(coll)
 	r.Set("name", strings.TrimSpace(name))
 	if short == "" {
-		short = abbreviate(name)
+		// A short name nobody chose must not make the organisation fail to exist:
+		// when the abbreviation reads like another's, number it.
+		base := abbreviate(name)
+		short = base
+		for i := 2; i < 100 && shortTaken(app, short); i++ {
+			short = fmt.Sprintf("%s%d", base, i)
+		}
 	}
 	r.Set("short", short)
 	r.Set("kind", kind)
@@ -253,4 +259,16 @@ func LANAddresses() []net.IP {
 		}
 	}
 	return out
+}
+
+// shortTaken reports whether short reads like another organisation's short or name.
+func shortTaken(app core.App, short string) bool {
+	k := NameKey(short)
+	orgs, _ := app.FindAllRecords("organisations")
+	for _, o := range orgs {
+		if k == NameKey(o.GetString("short")) || k == NameKey(o.GetString("name")) {
+			return true
+		}
+	}
+	return false
 }

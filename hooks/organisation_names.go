@@ -1,0 +1,118 @@
+package hooks
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// An organisation's name, short name and colour are its badge beside every name and
+// message in the shared channels: a second "Polizeipräsidium" with the short "POL" in
+// the police's blue would speak for the police. So no organisation takes a name or short
+// name that reads like another's (NameKey, as for people), wherever it is created or
+// changed; a new organisation gets a colour nobody has; and a colour changed through the
+// API keeps clear of every other organisation's (colourTaken).
+
+var (
+	errOrgNameTaken  = router.NewBadRequestError("Eine Organisation mit diesem oder einem zum Verwechseln ähnlichen Namen gibt es bereits. / An organisation with this or a confusingly similar name exists already.", nil)
+	errOrgShortTaken = router.NewBadRequestError("Dieses Kürzel oder ein zum Verwechseln ähnliches hat schon eine andere Organisation. / Another organisation has this or a confusingly similar short name.", nil)
+	errOrgColorTaken = router.NewBadRequestError("Diese Farbe ist der einer anderen Organisation zu ähnlich. / This colour is too close to another organisation's.", nil)
+)
+
+func registerOrganisationNames(app core.App) {
+	app.OnRecordValidate("organisations").BindFunc(func(e *core.RecordEvent) error {
+		if err := checkOrganisationBadge(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdateRequest("organisations").BindFunc(func(e *core.RecordRequestEvent) error {
+		if isSuperuser(e.Auth) || e.Auth == nil {
+			return e.Next()
+		}
+		if !strings.EqualFold(e.Record.Original().GetString("color"), e.Record.GetString("color")) && colourTaken(e.App, e.Record) {
+			return errOrgColorTaken
+		}
+		return e.Next()
+	})
+}
+
+// checkOrganisationBadge refuses r when its name or short name reads like another
+// organisation's (NameKey).
+func checkOrganisationBadge(app core.App, r *core.Record) error {
+	others, err := app.FindAllRecords("organisations")
+	if err != nil {
+		return err
+	}
+	name, short := NameKey(r.GetString("name")), NameKey(r.GetString("short"))
+	for _, o := range others {
+		if o.Id == r.Id {
+			continue
+		}
+		switch {
+		case name != "" && (name == NameKey(o.GetString("name")) || name == NameKey(o.GetString("short"))):
+			return errOrgNameTaken
+		case short != "" && (short == NameKey(o.GetString("short")) || short == NameKey(o.GetString("name"))):
+			return errOrgShortTaken
+		}
+	}
+	return nil
+}
+
+// colourTaken reports whether r's colour ("#rrggbb") is within sight of another
+// organisation's: a Euclidean RGB distance under 48 (of 441) reads as the same badge.
+func colourTaken(app core.App, r *core.Record) bool {
+	mine, ok := parseColour(r.GetString("color"))
+	if !ok {
+		return false
+	}
+	others, _ := app.FindAllRecords("organisations")
+	for _, o := range others {
+		theirs, ok := parseColour(o.GetString("color"))
+		if o.Id == r.Id || !ok {
+			continue
+		}
+		d := 0
+		for i := range mine {
+			d += (mine[i] - theirs[i]) * (mine[i] - theirs[i])
+		}
+		if d < 48*48 {
+			return true
+		}
+	}
+	return false
+}
+
+func parseColour(s string) ([3]int, bool) {
+	var c [3]int
+	if len(s) != 7 || s[0] != '#' {
+		return c, false
+	}
+	for i := range c {
+		v, err := strconv.ParseUint(s[1+2*i:3+2*i], 16, 8)
+		if err != nil {
+			return c, false
+		}
+		c[i] = int(v)
+	}
+	return c, true
+}
+
+// freeColour is the first of orgColours no organisation has nor comes close to ("" when
+// none is left: the badge then goes without a colour until the host's admins give one).
+func freeColour(app core.App) string {
+	coll, err := app.FindCachedCollectionByNameOrId("organisations")
+	if err != nil {
+		return ""
+	}
+	probe := core.NewRecord(coll)
+	for _, c := range orgColours {
+		probe.Set("color", c)
+		if !colourTaken(app, probe) {
+			return c
+		}
+	}
+	return ""
+}
