@@ -1,15 +1,12 @@
 package hooks_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
-	"strings"
 	"testing"
-	"time"
 
 	"crisisroom/testkit"
 )
@@ -143,101 +140,28 @@ func mxNum(m map[string]any, path ...string) int {
 	return int(f)
 }
 
-// sseEvent is one server-sent event.
-type sseEvent struct {
-	Name string
-	Data map[string]any
-	Raw  string
-}
+// sseEvent and sseConn are testkit's realtime client under the names these tests use.
+type sseEvent = testkit.SSEEvent
 
-// sseConn is a realtime connection as a browser holds it: GET /api/realtime, read
-// text/event-stream, subscribe with POST /api/realtime.
 type sseConn struct {
-	base   string
-	id     string
-	events chan sseEvent
-	closed chan struct{}
-	body   io.Closer
+	*testkit.SSE
+	id string
 }
 
 func openSSE(t testing.TB, base string) *sseConn {
 	t.Helper()
-	resp, err := http.Get(base + "/api/realtime")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
-		t.Fatalf("realtime answered %q", ct)
-	}
-	c := &sseConn{base: base, events: make(chan sseEvent, 1000), closed: make(chan struct{}), body: resp.Body}
-	t.Cleanup(func() { resp.Body.Close() })
-	go func() {
-		defer close(c.closed)
-		r := bufio.NewReader(resp.Body)
-		var ev sseEvent
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			line = strings.TrimRight(line, "\n")
-			switch {
-			case strings.HasPrefix(line, "event:"):
-				ev.Name = strings.TrimPrefix(line, "event:")
-			case strings.HasPrefix(line, "data:"):
-				ev.Raw = strings.TrimPrefix(line, "data:")
-				_ = json.Unmarshal([]byte(ev.Raw), &ev.Data)
-			case line == "":
-				if ev.Name != "" {
-					c.events <- ev
-				}
-				ev = sseEvent{}
-			}
-		}
-	}()
-	first := c.next(t)
-	if first.Name != "PB_CONNECT" {
-		t.Fatalf("first event %q, want PB_CONNECT", first.Name)
-	}
-	c.id = mxStr(first.Data, "clientId")
-	return c
+	c := testkit.OpenSSE(t, base)
+	return &sseConn{SSE: c, id: c.ID}
 }
 
-// subscribe sets the connection's subscriptions with token's authority; returns the status.
 func (c *sseConn) subscribe(t testing.TB, token string, topics ...string) (int, string) {
 	t.Helper()
-	raw, _ := json.Marshal(map[string]any{"clientId": c.id, "subscriptions": topics})
-	req, _ := http.NewRequest("POST", c.base+"/api/realtime", bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return c.Subscribe(t, token, topics...)
 }
 
-// next waits for the next event. The timeout only stops a broken test from hanging.
 func (c *sseConn) next(t testing.TB) sseEvent {
 	t.Helper()
-	select {
-	case ev := <-c.events:
-		return ev
-	case <-c.closed:
-		select {
-		case ev := <-c.events:
-			return ev
-		default:
-		}
-		t.Fatal("the realtime connection ended")
-	case <-time.After(10 * time.Second):
-		t.Fatal("no realtime event within 10 s")
-	}
-	return sseEvent{}
+	return c.Next(t)
 }
 
 // until reads events until one matches, and returns the ones before it too.

@@ -477,8 +477,8 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 	mxAs(s, t, "sbraun").obj(t, 200, "POST", "/api/crisisroom/users/"+s.Demo.Users["kvogel"].Id+"/signout", nil)
 	c.until(t, func(ev sseEvent) bool { return ev.Name == "crisisroom/me" && mxStr(ev.Data, "action") == "signout" })
 	select {
-	case <-c.closed:
-	case ev := <-c.events:
+	case <-c.Closed():
+	case ev := <-c.Events():
 		t.Fatalf("after signout: %s %s", ev.Name, ev.Raw)
 	case <-time.After(10 * time.Second):
 		t.Fatal("the realtime connection stayed open after sign-out")

@@ -124,3 +124,9 @@ func (c *SSE) All() []SSEEvent {
 	defer c.mu.Unlock()
 	return append([]SSEEvent(nil), c.all...)
 }
+
+// Events is the stream of events not yet taken by Next.
+func (c *SSE) Events() <-chan SSEEvent { return c.events }
+
+// Closed is closed when the server ends the connection.
+func (c *SSE) Closed() <-chan struct{} { return c.closed }
