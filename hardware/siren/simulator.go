@@ -31,6 +31,20 @@ type SimConfig struct {
 	Reconnect bool
 	// Silent devices do not echo their state (a relay whose state topic is broken).
 	Silent bool
+	// Relay is the relay the siren hangs on, 1-based (Tasmota POWER1; Shelly relay/0 and
+	// switch:0); 0 means 1. Relays is how many the module has (Tasmota echoes POWER1
+	// instead of POWER when it has more than one), and SetOption26 makes a single-relay
+	// Tasmota echo POWER1 as well.
+	Relay       int
+	Relays      int
+	SetOption26 bool
+}
+
+func (c SimConfig) relay() int {
+	if c.Relay < 1 {
+		return 1
+	}
+	return c.Relay
 }
 
 // Received is one command as the device got it.
@@ -122,7 +136,7 @@ func (s *Simulator) commandFilter() string {
 	case "tasmota":
 		return "cmnd/" + t + "/#"
 	case "shelly1":
-		return "shellies/" + t + "/relay/0/command"
+		return "shellies/" + t + "/relay/+/command"
 	case "shelly2":
 		return t + "/rpc"
 	case "homeassistant":
@@ -187,17 +201,34 @@ func (s *Simulator) onCommand(_ paho.Client, m paho.Message) {
 	payload := strings.TrimSpace(r.Payload)
 	switch s.cfg.Driver {
 	case "tasmota":
-		switch {
-		case strings.HasSuffix(r.Topic, "/PulseTime"):
-			if n, err := strconv.Atoi(payload); err == nil {
+		// cmnd/<t>/POWER<n> and PulseTime<n>; no index is index 1. Another relay's
+		// command is answered for that relay and leaves the siren's alone.
+		last := r.Topic[strings.LastIndex(r.Topic, "/")+1:]
+		name := strings.TrimRight(last, "0123456789")
+		idx := 1
+		if n, err := strconv.Atoi(last[len(name):]); err == nil {
+			idx = n
+		}
+		switch strings.ToLower(name) {
+		case "pulsetime":
+			if n, err := strconv.Atoi(payload); err == nil && idx == s.cfg.relay() {
 				s.mu.Lock()
 				s.pulse = pulseDuration(n)
 				s.mu.Unlock()
 			}
-		case strings.HasSuffix(r.Topic, "/POWER"):
-			s.switchTo(strings.EqualFold(payload, "ON"), true)
+		case "power":
+			on := strings.EqualFold(payload, "ON")
+			if idx != s.cfg.relay() {
+				s.tasmotaEcho(idx, on)
+				return
+			}
+			s.switchTo(on, true)
 		}
 	case "shelly1":
+		parts := strings.Split(r.Topic, "/")
+		if len(parts) < 2 || parts[len(parts)-2] != strconv.Itoa(s.cfg.relay()-1) {
+			return
+		}
 		s.switchTo(strings.EqualFold(payload, "on"), false)
 	case "shelly2":
 		var req struct {
@@ -205,11 +236,12 @@ func (s *Simulator) onCommand(_ paho.Client, m paho.Message) {
 			Src    string `json:"src"`
 			Method string `json:"method"`
 			Params struct {
+				ID          int     `json:"id"`
 				On          bool    `json:"on"`
 				ToggleAfter float64 `json:"toggle_after"`
 			} `json:"params"`
 		}
-		if json.Unmarshal(m.Payload(), &req) != nil || req.Method != "Switch.Set" {
+		if json.Unmarshal(m.Payload(), &req) != nil || req.Method != "Switch.Set" || req.Params.ID != s.cfg.relay()-1 {
 			return
 		}
 		s.mu.Lock()
@@ -270,18 +302,33 @@ func (s *Simulator) echo(on bool) {
 	word := map[bool]string{true: "ON", false: "OFF"}[on]
 	switch s.cfg.Driver {
 	case "tasmota":
-		s.client.Publish("stat/"+t+"/POWER", 1, false, word)
-		s.client.Publish("stat/"+t+"/RESULT", 1, false, `{"POWER":"`+word+`"}`)
+		s.tasmotaEcho(s.cfg.relay(), on)
 	case "shelly1":
-		s.client.Publish("shellies/"+t+"/relay/0", 1, false, strings.ToLower(word))
+		s.client.Publish(fmt.Sprintf("shellies/%s/relay/%d", t, s.cfg.relay()-1), 1, false, strings.ToLower(word))
 	case "shelly2":
-		st, _ := json.Marshal(map[string]any{"id": 0, "output": on, "source": "MQTT"})
-		s.client.Publish(t+"/status/switch:0", 1, false, st)
+		id := s.cfg.relay() - 1
+		st, _ := json.Marshal(map[string]any{"id": id, "output": on, "source": "MQTT"})
+		s.client.Publish(fmt.Sprintf("%s/status/switch:%d", t, id), 1, false, st)
 	case "homeassistant":
 		s.client.Publish(t+"/state", 1, true, `{"state":"`+word+`"}`)
 	case "native":
 		s.client.Publish(s.cfg.Prefix+"device/"+s.cfg.Username+"/state", 1, false, word)
 	}
+}
+
+// tasmotaEcho answers as Tasmota does: RESULT first, then stat/<t>/POWER<n>. The index
+// is left out only for relay 1 of a single-relay module without SetOption26.
+func (s *Simulator) tasmotaEcho(idx int, on bool) {
+	if s.cfg.Silent {
+		return
+	}
+	word := map[bool]string{true: "ON", false: "OFF"}[on]
+	key := "POWER" + strconv.Itoa(idx)
+	if idx == 1 && s.cfg.Relays <= 1 && !s.cfg.SetOption26 {
+		key = "POWER"
+	}
+	s.client.Publish("stat/"+s.cfg.Topic+"/RESULT", 1, false, `{"`+key+`":"`+word+`"}`)
+	s.client.Publish("stat/"+s.cfg.Topic+"/"+key, 1, false, word)
 }
 
 // On reports the relay's state.

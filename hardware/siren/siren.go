@@ -69,6 +69,31 @@ type Device struct {
 	Topic    string // the device's own topic (Tasmota topic, Shelly id or prefix, HA base)
 	Zone     string // zone the siren belongs to (native topics)
 	Name     string
+	// Relay is the relay the siren is wired to, counted from 1 as Tasmota does (POWER1);
+	// 0 means 1. Shelly counts its channels from 0: relay 2 is Shelly's relay/1 and
+	// switch:1.
+	Relay int
+}
+
+// RelayIndex is d's relay, 1-based (Tasmota's POWER<n>).
+func (d Device) RelayIndex() int {
+	if d.Relay < 1 {
+		return 1
+	}
+	return d.Relay
+}
+
+// shellyIndex is d's channel as Shelly numbers it (0-based).
+func (d Device) shellyIndex() int { return d.RelayIndex() - 1 }
+
+// tasmotaSuffix is the index Tasmota commands carry: none for the first relay (Tasmota
+// reads POWER and PulseTime as POWER1 and PulseTime1, on single- and multi-relay modules
+// alike), "<n>" for any other.
+func (d Device) tasmotaSuffix() string {
+	if d.RelayIndex() == 1 {
+		return ""
+	}
+	return fmt.Sprint(d.RelayIndex())
 }
 
 // Command switches one device.
@@ -142,22 +167,23 @@ func (t Translator) Commands(d Device, c Command) ([]Message, error) {
 	secs := int((autoOff(c) + time.Second - 1) / time.Second)
 	switch d.Driver {
 	case "tasmota":
+		n := d.tasmotaSuffix()
 		if !c.On {
-			return []Message{cmd("cmnd/"+d.Topic+"/POWER", []byte("OFF"))}, nil
+			return []Message{cmd("cmnd/"+d.Topic+"/POWER"+n, []byte("OFF"))}, nil
 		}
 		// PulseTime first: the relay must already know when to stop when it starts.
 		return []Message{
-			cmd("cmnd/"+d.Topic+"/PulseTime", []byte(fmt.Sprint(PulseTime(autoOff(c))))),
-			cmd("cmnd/"+d.Topic+"/POWER", []byte("ON")),
+			cmd("cmnd/"+d.Topic+"/PulseTime"+n, []byte(fmt.Sprint(PulseTime(autoOff(c))))),
+			cmd("cmnd/"+d.Topic+"/POWER"+n, []byte("ON")),
 		}, nil
 	case "shelly1":
 		v := "off"
 		if c.On {
 			v = "on"
 		}
-		return []Message{cmd("shellies/"+d.Topic+"/relay/0/command", []byte(v))}, nil
+		return []Message{cmd(fmt.Sprintf("shellies/%s/relay/%d/command", d.Topic, d.shellyIndex()), []byte(v))}, nil
 	case "shelly2":
-		params := map[string]any{"id": 0, "on": c.On}
+		params := map[string]any{"id": d.shellyIndex(), "on": c.On}
 		if c.On {
 			params["toggle_after"] = secs
 		}
@@ -195,11 +221,17 @@ func ShellyReplySource(d Device) string { return d.Topic + "/crisisroom" }
 func (t Translator) Filters(d Device) []string {
 	switch d.Driver {
 	case "tasmota":
-		return []string{"stat/" + d.Topic + "/POWER", "stat/" + d.Topic + "/RESULT", "tele/" + d.Topic + "/LWT"}
+		// The first relay echoes as POWER (single relay) or POWER1 (several relays, or
+		// SetOption26 on); any other only as POWER<n>.
+		f := []string{fmt.Sprintf("stat/%s/POWER%d", d.Topic, d.RelayIndex()), "stat/" + d.Topic + "/RESULT", "tele/" + d.Topic + "/LWT"}
+		if d.RelayIndex() == 1 {
+			f = append(f, "stat/"+d.Topic+"/POWER")
+		}
+		return f
 	case "shelly1":
-		return []string{"shellies/" + d.Topic + "/relay/0", "shellies/" + d.Topic + "/online"}
+		return []string{fmt.Sprintf("shellies/%s/relay/%d", d.Topic, d.shellyIndex()), "shellies/" + d.Topic + "/online"}
 	case "shelly2":
-		return []string{d.Topic + "/status/switch:0", d.Topic + "/online", d.Topic + "/events/rpc"}
+		return []string{fmt.Sprintf("%s/status/switch:%d", d.Topic, d.shellyIndex()), d.Topic + "/online", d.Topic + "/events/rpc"}
 	case "homeassistant":
 		return []string{d.Topic + "/state", d.Topic + "/availability"}
 	case "native":
@@ -233,27 +265,45 @@ func (t Translator) Parse(d Device, topic string, payload []byte) (Report, bool)
 	}
 	switch d.Driver {
 	case "tasmota":
+		n := d.RelayIndex()
 		switch topic {
-		case "stat/" + d.Topic + "/POWER":
+		case fmt.Sprintf("stat/%s/POWER%d", d.Topic, n):
 			return onOff(s)
+		case "stat/" + d.Topic + "/POWER":
+			if n == 1 {
+				return onOff(s)
+			}
 		case "stat/" + d.Topic + "/RESULT":
-			var r struct{ POWER string }
-			if json.Unmarshal(payload, &r) == nil && r.POWER != "" {
-				return onOff(r.POWER)
+			// {"POWER":"ON"}, {"POWER1":"ON"} or {"POWER2":"OFF"}; answers to other
+			// commands ({"PulseTime1":{…}}) and other relays' keys are not ours.
+			var r map[string]json.RawMessage
+			if json.Unmarshal(payload, &r) != nil {
+				return Report{}, false
+			}
+			keys := []string{fmt.Sprintf("POWER%d", n)}
+			if n == 1 {
+				keys = append(keys, "POWER")
+			}
+			for _, k := range keys {
+				var v string
+				if raw, ok := r[k]; ok && json.Unmarshal(raw, &v) == nil {
+					return onOff(v)
+				}
 			}
 		case "tele/" + d.Topic + "/LWT":
 			return online(s)
 		}
 	case "shelly1":
 		switch topic {
-		case "shellies/" + d.Topic + "/relay/0":
+		case fmt.Sprintf("shellies/%s/relay/%d", d.Topic, d.shellyIndex()):
 			return onOff(s)
 		case "shellies/" + d.Topic + "/online":
 			return online(s)
 		}
 	case "shelly2":
+		key := fmt.Sprintf("switch:%d", d.shellyIndex())
 		switch topic {
-		case d.Topic + "/status/switch:0":
+		case d.Topic + "/status/" + key:
 			var st struct {
 				Output *bool `json:"output"`
 			}
@@ -261,7 +311,8 @@ func (t Translator) Parse(d Device, topic string, payload []byte) (Report, bool)
 				return Report{On: st.Output}, true
 			}
 		case d.Topic + "/events/rpc":
-			// NotifyStatus {"method":"NotifyStatus","params":{"switch:0":{"output":true}}}
+			// NotifyStatus {"method":"NotifyStatus","params":{"switch:0":{"output":true}}};
+			// another channel's switch:<n> is not ours.
 			var ev struct {
 				Params map[string]json.RawMessage `json:"params"`
 			}
@@ -269,7 +320,7 @@ func (t Translator) Parse(d Device, topic string, payload []byte) (Report, bool)
 				var st struct {
 					Output *bool `json:"output"`
 				}
-				if raw, ok := ev.Params["switch:0"]; ok && json.Unmarshal(raw, &st) == nil && st.Output != nil {
+				if raw, ok := ev.Params[key]; ok && json.Unmarshal(raw, &st) == nil && st.Output != nil {
 					return Report{On: st.Output}, true
 				}
 			}
@@ -291,38 +342,131 @@ func (t Translator) Parse(d Device, topic string, payload []byte) (Report, bool)
 	return Report{}, false
 }
 
-// Discovery is the retained Home Assistant discovery config for an HA siren, so that the
-// siren appears in Home Assistant with its state. The appliance re-publishes it whenever
-// Home Assistant announces itself online on homeassistant/status.
-func (t Translator) Discovery(d Device) (Message, bool) {
-	if d.Driver != "homeassistant" {
-		return Message{}, false
-	}
+// Home Assistant sees a siren through the appliance, never at the device: its entity
+// reads the state the appliance publishes (HAStateTopic, retained {"state":"ON"|"OFF"})
+// and the device's presence (crisisroom/device/<username>/status), and a command it
+// sends goes to HACommandTopic, where the appliance turns it into an activation under
+// the same rules as an operator's (or refuses it). A siren whose remote activation is
+// off is a binary_sensor in Home Assistant: it has nothing to switch.
+
+// HAStateTopic is where the appliance publishes d's state for Home Assistant.
+func (t Translator) HAStateTopic(d Device) string { return t.Prefix + "ha/" + d.Username + "/state" }
+
+// HACommandTopic is where Home Assistant sends commands for d.
+func (t Translator) HACommandTopic(d Device) string { return t.Prefix + "ha/" + d.Username + "/set" }
+
+// HAAvailabilityTopic is d's retained presence (online|offline), the broker's own.
+func (t Translator) HAAvailabilityTopic(d Device) string {
+	return t.Prefix + "device/" + d.Username + "/status"
+}
+
+// DiscoveryTopics are the two config topics d may have in Home Assistant: as a siren
+// (remote activation on) and as a binary_sensor (read-only).
+func (t Translator) DiscoveryTopics(d Device) (sirenTopic, sensorTopic string) {
 	zone := d.Zone
 	if zone == "" {
 		zone = "default"
 	}
+	node := "crisisroom_" + zone + "/" + d.Username + "/config"
+	return "homeassistant/siren/" + node, "homeassistant/binary_sensor/" + node
+}
+
+// Discovery returns the retained Home Assistant discovery config for d and a retained
+// empty payload for its other topic, which removes the entity d had before its remote
+// activation was switched (Home Assistant MQTT discovery: an empty config deletes).
+// Home Assistant 2026.4 no longer reads object_id; the entity id is default_entity_id.
+func (t Translator) Discovery(d Device, remote bool) (config, clear Message) {
 	name := d.Name
 	if name == "" {
 		name = d.Username
 	}
+	sirenTopic, sensorTopic := t.DiscoveryTopics(d)
 	cfg := map[string]any{
-		"name":                 name,
-		"unique_id":            "crisisroom_" + d.Username,
-		"object_id":            "crisisroom_" + d.Username,
-		"command_topic":        d.Topic + "/set",
-		"state_topic":          d.Topic + "/state",
-		"availability_topic":   d.Topic + "/availability",
-		"command_template":     `{"state":"{{ value }}"{% if tone is defined %},"tone":"{{ tone }}"{% endif %}{% if duration is defined %},"duration":{{ duration }}{% endif %}}`,
-		"state_value_template": "{{ value_json.state }}",
-		"available_tones":      Signals,
-		"support_duration":     true,
-		"support_volume_set":   false,
-		"optimistic":           false,
-		"device":               map[string]any{"identifiers": []string{"crisisroom_" + d.Username}, "name": name, "manufacturer": "crisisroom"},
+		"name":                  name,
+		"unique_id":             "crisisroom_" + d.Username,
+		"state_topic":           t.HAStateTopic(d),
+		"value_template":        "{{ value_json.state }}",
+		"availability_topic":    t.HAAvailabilityTopic(d),
+		"payload_available":     "online",
+		"payload_not_available": "offline",
+		"device":                map[string]any{"identifiers": []string{"crisisroom_" + d.Username}, "name": name, "manufacturer": "crisisroom"},
+	}
+	topic, other := sensorTopic, sirenTopic
+	if remote {
+		topic, other = sirenTopic, sensorTopic
+		delete(cfg, "value_template")
+		cfg["default_entity_id"] = "siren.crisisroom_" + d.Username
+		cfg["command_topic"] = t.HACommandTopic(d)
+		cfg["command_template"] = `{"state":"{{ value }}"{% if tone is defined %},"tone":"{{ tone }}"{% endif %}{% if duration is defined %},"duration":{{ duration }}{% endif %}}`
+		cfg["state_value_template"] = "{{ value_json.state }}"
+		cfg["available_tones"] = Signals
+		cfg["support_duration"] = true
+		cfg["support_volume_set"] = false
+		cfg["optimistic"] = false
+	} else {
+		cfg["default_entity_id"] = "binary_sensor.crisisroom_" + d.Username
+		cfg["payload_on"] = "ON"
+		cfg["payload_off"] = "OFF"
 	}
 	body, _ := json.Marshal(cfg)
-	return Message{Topic: "homeassistant/siren/crisisroom_" + zone + "/" + d.Username + "/config", Payload: body, Retain: true, QoS: 1}, true
+	return Message{Topic: topic, Payload: body, Retain: true, QoS: 1}, Message{Topic: other, Payload: nil, Retain: true, QoS: 1}
+}
+
+// HAState is the retained payload on HAStateTopic.
+func (t Translator) HAState(d Device, on bool) Message {
+	st := "OFF"
+	if on {
+		st = "ON"
+	}
+	return Message{Topic: t.HAStateTopic(d), Payload: []byte(`{"state":"` + st + `"}`), Retain: true, QoS: 1}
+}
+
+// HACommand is a command Home Assistant sent on HACommandTopic (the discovery's
+// command_template): {"state":"ON","tone":"warning","duration":60} or {"state":"OFF"}.
+// Plain ON/OFF is read too. Duration is in seconds, 0 when not given.
+type HACommand struct {
+	On       bool
+	Signal   string
+	Duration int
+}
+
+// ParseHACommand reads a Home Assistant siren command; ok is false for anything else.
+// An ON without a known tone asks for the warning signal: a siren switched on from Home
+// Assistant warns unless told otherwise.
+func ParseHACommand(payload []byte) (HACommand, bool) {
+	var c struct {
+		State    string  `json:"state"`
+		Tone     string  `json:"tone"`
+		Duration float64 `json:"duration"`
+	}
+	s := strings.TrimSpace(string(payload))
+	if strings.HasPrefix(s, "{") {
+		if json.Unmarshal(payload, &c) != nil {
+			return HACommand{}, false
+		}
+	} else {
+		c.State = s
+	}
+	switch strings.ToUpper(c.State) {
+	case "OFF":
+		return HACommand{}, true
+	case "ON":
+	default:
+		return HACommand{}, false
+	}
+	sig := c.Tone
+	found := false
+	for _, x := range Signals {
+		found = found || x == sig
+	}
+	if !found {
+		sig = Warning
+	}
+	d := int(c.Duration)
+	if d < 0 || time.Duration(d)*time.Second > MaxDuration {
+		d = 0
+	}
+	return HACommand{On: true, Signal: sig, Duration: d}, true
 }
 
 // ZoneState is the retained payload on crisisroom/siren/<zone>/state.

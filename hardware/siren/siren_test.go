@@ -120,13 +120,27 @@ func TestParseReports(t *testing.T) {
 	}
 }
 
+// Home Assistant's entity points at the appliance's topics, never at the device's own
+// command topic (which would let Home Assistant sound it around the two-person rule).
 func TestDiscoveryIsRetainedAndNamesTopics(t *testing.T) {
-	m, ok := Translator{}.Discovery(Device{Username: "ha-sirene", Driver: "homeassistant", Topic: "sirenen/nord", Zone: "nord"})
-	if !ok || !m.Retain || m.Topic != "homeassistant/siren/crisisroom_nord/ha-sirene/config" {
+	tr := Translator{Prefix: "crisisroom/"}
+	d := Device{Username: "ha-sirene", Driver: "homeassistant", Topic: "sirenen/nord", Zone: "nord"}
+	m, clear := tr.Discovery(d, true)
+	if !m.Retain || m.Topic != "homeassistant/siren/crisisroom_nord/ha-sirene/config" {
 		t.Fatalf("%+v", m)
 	}
+	if !clear.Retain || len(clear.Payload) != 0 || clear.Topic != "homeassistant/binary_sensor/crisisroom_nord/ha-sirene/config" {
+		t.Fatalf("clear %+v", clear)
+	}
 	var cfg map[string]any
-	if err := json.Unmarshal(m.Payload, &cfg); err != nil || cfg["command_topic"] != "sirenen/nord/set" || cfg["state_topic"] != "sirenen/nord/state" {
+	if err := json.Unmarshal(m.Payload, &cfg); err != nil || cfg["command_topic"] != "crisisroom/ha/ha-sirene/set" || cfg["state_topic"] != "crisisroom/ha/ha-sirene/state" {
 		t.Fatalf("%s", m.Payload)
+	}
+	if _, old := cfg["object_id"]; old || cfg["default_entity_id"] != "siren.crisisroom_ha-sirene" {
+		t.Fatalf("entity id: %s", m.Payload)
+	}
+	ro, _ := tr.Discovery(d, false)
+	if ro.Topic != "homeassistant/binary_sensor/crisisroom_nord/ha-sirene/config" || strings.Contains(string(ro.Payload), "command_topic") {
+		t.Fatalf("read-only: %s %s", ro.Topic, ro.Payload)
 	}
 }
