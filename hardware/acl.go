@@ -25,6 +25,17 @@ type Device struct {
 	Zone         string
 	Channel      string
 	Outdoor      bool
+	// Sees lists, for a Home Assistant server (kind "homeassistant"), the sirens and
+	// relays of its organisation it is shown: their discovery configs, state and
+	// presence, and the command topic of those with remote activation on.
+	Sees []SeenSiren
+}
+
+// SeenSiren is one siren as a Home Assistant server sees it.
+type SeenSiren struct {
+	Username string
+	Zone     string
+	Remote   bool // ha_remote: Home Assistant may ask the appliance to sound it
 }
 
 func deviceFromRecord(r *core.Record) Device {
@@ -49,6 +60,12 @@ type Grant struct {
 	Read   bool
 	Write  bool
 	Retain bool
+	// Narrow read grants let a client subscribe to Filter, but deliver only the topics
+	// another read grant covers. Home Assistant subscribes to its whole discovery prefix
+	// (homeassistant/#, or homeassistant/+/+/config): the subscription is allowed, and
+	// the broker checks every message it would deliver (mochi asks OnACLCheck with the
+	// topic name), so it hears its own organisation's configs and nobody else's.
+	Narrow bool
 }
 
 // DriverGrants returns the topics of a driver's own convention for a device. Drivers
@@ -114,6 +131,8 @@ func grants(prefix string, d Device) []Grant {
 			g = append(g, Grant{Filter: prefix + "siren/" + d.Zone + "/set", Read: true},
 				Grant{Filter: prefix + "siren/" + d.Zone + "/state", Read: true, Write: true, Retain: true})
 		}
+	case "homeassistant":
+		g = append(g, homeAssistantGrants(prefix, d)...)
 	case "board":
 		g = append(g, Grant{Filter: prefix + "board/" + d.Username + "/#", Read: true, Write: true}, Grant{Filter: prefix + "board/" + d.Username + "/state", Retain: true})
 	case "bridge":
@@ -130,14 +149,47 @@ func grants(prefix string, d Device) []Grant {
 	return g
 }
 
-// Allowed reports whether device d may read (subscribe) or write (publish) topic.
-// A subscription filter with wildcards must lie inside a granted filter.
+// homeAssistantGrants are a Home Assistant server's: its birth and last will on
+// homeassistant/status (never retained: the topic is shared by the Home Assistant
+// servers of every organisation, and Home Assistant's defaults retain neither), a
+// subscription to its discovery prefix that delivers only the configs of the sirens it
+// sees, their state and presence, and the command topic of each siren whose remote
+// activation is on. Nothing of a device's own topics: every command goes through the
+// appliance, which applies the two-person rule.
+func homeAssistantGrants(prefix string, d Device) []Grant {
+	g := []Grant{
+		{Filter: "homeassistant/status", Read: true, Write: true},
+		{Filter: "homeassistant/#", Read: true, Narrow: true},
+	}
+	for _, s := range d.Sees {
+		zone := s.Zone
+		if zone == "" {
+			zone = "default"
+		}
+		node := "crisisroom_" + zone + "/" + s.Username + "/config"
+		g = append(g,
+			Grant{Filter: "homeassistant/siren/" + node, Read: true},
+			Grant{Filter: "homeassistant/binary_sensor/" + node, Read: true},
+			Grant{Filter: prefix + "ha/" + s.Username + "/state", Read: true},
+			Grant{Filter: prefix + "device/" + s.Username + "/status", Read: true})
+		if s.Remote {
+			g = append(g, Grant{Filter: prefix + "ha/" + s.Username + "/set", Write: true})
+		}
+	}
+	return g
+}
+
+// Allowed reports whether device d may read (subscribe to, or be delivered) or write
+// (publish) topic. A subscription filter with wildcards must lie inside a granted
+// filter; a topic name (no wildcards: a delivery, or a subscription to one topic) must
+// lie inside a grant that is not Narrow.
 func Allowed(prefix string, d Device, topic string, write bool) bool {
 	if strings.HasPrefix(topic, "$") {
 		return false
 	}
+	isFilter := strings.ContainsAny(topic, "+#")
 	for _, g := range grants(prefix, d) {
-		if (write && !g.Write) || (!write && !g.Read) {
+		if (write && !g.Write) || (!write && !g.Read) || (g.Narrow && (write || !isFilter)) {
 			continue
 		}
 		if filterCovers(g.Filter, topic) {
@@ -229,7 +281,7 @@ type authHook struct {
 func (h *authHook) ID() string { return "crisisroom-devices" }
 
 func (h *authHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
+	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
 		mqtt.OnPublish, mqtt.OnWill}, []byte{b})
 }
 
@@ -333,7 +385,34 @@ func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if !ok || h.b.orgSuspended(d.Organisation) {
 		return false
 	}
-	return Allowed(h.b.cfg.Prefix, d, topic, write)
+	if Allowed(h.b.cfg.Prefix, d, topic, write) {
+		return true
+	}
+	// A Home Assistant command for a siren it sees read-only goes on to OnPublish, which
+	// has the payload: it refuses the publish there and has the refusal recorded.
+	return write && haReadOnlyCommand(h.b.cfg.Prefix, d, topic)
+}
+
+// haReadOnlyCommand: topic is the command topic of a siren d (a Home Assistant server)
+// sees without remote activation.
+func haReadOnlyCommand(prefix string, d Device, topic string) bool {
+	if d.Kind != "homeassistant" {
+		return false
+	}
+	rest, ok := strings.CutPrefix(topic, prefix+"ha/")
+	if !ok {
+		return false
+	}
+	u, ok := strings.CutSuffix(rest, "/set")
+	if !ok {
+		return false
+	}
+	for _, s := range d.Sees {
+		if s.Username == u && !s.Remote {
+			return true
+		}
+	}
+	return false
 }
 
 // OnPublish checks what OnACLCheck cannot see: the topic an MQTT 5 topic alias stands
@@ -353,6 +432,12 @@ func (h *authHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, nil
 	}
 	h.b.log.Warn("MQTT publish outside the device's grants refused", "username", string(cl.Properties.Username), "topic", pk.TopicName, "retain", pk.FixedHeader.Retain)
+	h.b.mu.Lock()
+	refused := h.b.haRefused
+	h.b.mu.Unlock()
+	if ok && d.Kind == "homeassistant" && refused != nil {
+		refused(d, pk.TopicName, pk.Payload)
+	}
 	if pk.FixedHeader.Qos == 0 {
 		return pk, packets.ErrRejectPacket
 	}
@@ -384,13 +469,24 @@ func (h *authHook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	h.b.setPresence(string(cl.Properties.Username), true)
 }
 
+// OnSessionEstablish counts the connection before mochi takes over an older session
+// with the same client id, so the older one's disconnect already finds the newer.
+func (h *authHook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
+	if cl.Net.Inline {
+		return
+	}
+	h.b.connOpened(string(cl.Properties.Username), cl)
+}
+
+// OnDisconnect announces a device offline when its last connection ends: a second,
+// short connection with the same credentials (another client id: a configuration tool,
+// a test publish from the device's web page) leaving says nothing about the first.
 func (h *authHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if cl.Net.Inline {
 		return
 	}
 	username := string(cl.Properties.Username)
-	// A newer connection of the same device (a takeover) keeps it online.
-	if other, ok := h.server.Clients.Get(cl.ID); ok && other != cl && !other.Closed() {
+	if h.b.connClosed(username, cl) {
 		return
 	}
 	h.b.setPresence(username, false)

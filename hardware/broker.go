@@ -54,6 +54,16 @@ type Broker struct {
 	acked []ackedHandler
 	// suspended holds the organisations suspended since start (see orgSuspended).
 	suspended map[string]bool
+	// haRefused hears of Home Assistant commands the ACL refused (Sirens records them).
+	haRefused func(d Device, topic string, payload []byte)
+	// conns holds each device's open connections: it is online while any is.
+	conns map[string]map[*mqtt.Client]struct{}
+}
+
+func (b *Broker) setHARefused(fn func(d Device, topic string, payload []byte)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.haRefused = fn
 }
 
 // Register creates the broker, starts it when the app serves and stops it when the app

@@ -1,6 +1,7 @@
 package hardware
 
 import (
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
@@ -26,6 +27,51 @@ func (b *Broker) Online(username string) bool {
 	}
 	for _, cl := range server.Clients.GetAll() {
 		if string(cl.Properties.Username) == username && !cl.Closed() && !cl.Net.Inline {
+			return true
+		}
+	}
+	return false
+}
+
+// connOpened counts an open connection of a device.
+func (b *Broker) connOpened(username string, cl *mqtt.Client) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conns == nil {
+		b.conns = map[string]map[*mqtt.Client]struct{}{}
+	}
+	if b.conns[username] == nil {
+		b.conns[username] = map[*mqtt.Client]struct{}{}
+	}
+	b.conns[username][cl] = struct{}{}
+}
+
+// connClosed forgets cl and reports whether the device has another open connection.
+// Connections closed without reaching OnDisconnect (a CONNACK that could not be sent)
+// are forgotten on the way.
+func (b *Broker) connClosed(username string, cl *mqtt.Client) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	set := b.conns[username]
+	delete(set, cl)
+	for other := range set {
+		if other.Closed() {
+			delete(set, other)
+		}
+	}
+	if len(set) == 0 {
+		delete(b.conns, username)
+		return false
+	}
+	return true
+}
+
+// otherConn reports whether the device has an open connection besides cl.
+func (b *Broker) otherConn(username string, cl *mqtt.Client) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for other := range b.conns[username] {
+		if other != cl && !other.Closed() {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package hardware
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -23,6 +24,9 @@ func (b *Broker) loadDevice(app core.App, r *core.Record) (Device, bool) {
 	if err != nil || org.GetString("status") == "suspended" {
 		return d, false
 	}
+	if d.Kind == "homeassistant" {
+		d.Sees = seenSirens(app, d.Organisation)
+	}
 	if d.Channel != "" {
 		ch, err := app.FindRecordById("channels", d.Channel)
 		if err != nil || !takesPart(ch, d.Organisation) {
@@ -30,6 +34,50 @@ func (b *Broker) loadDevice(app core.App, r *core.Record) (Device, bool) {
 		}
 	}
 	return d, true
+}
+
+// seenSirens are the sirens and relays of org, as its Home Assistant servers see them.
+func seenSirens(app core.App, org string) []SeenSiren {
+	recs, err := app.FindAllRecords("devices", dbx.HashExp{"organisation": org}, dbx.In("kind", "siren", "relay"))
+	if err != nil {
+		return nil
+	}
+	out := make([]SeenSiren, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, SeenSiren{Username: r.GetString("username"), Zone: r.GetString("zone"), Remote: r.GetBool("ha_remote")})
+	}
+	slices.SortFunc(out, func(a, b SeenSiren) int { return strings.Compare(a.Username, b.Username) })
+	return out
+}
+
+// narrower: b takes away something a granted (a siren gone, moved, or its remote
+// activation switched off).
+func narrower(a, b []SeenSiren) bool {
+	for _, x := range a {
+		i := slices.IndexFunc(b, func(y SeenSiren) bool { return y.Username == x.Username })
+		if i < 0 || b[i].Zone != x.Zone || (x.Remote && !b[i].Remote) {
+			return true
+		}
+	}
+	return false
+}
+
+// refreshHomeAssistant brings the cached grants of org's connected Home Assistant
+// servers in step with its sirens. A narrower set is revoked like any narrowed grant
+// (the server reconnects and subscribes anew); a wider one is simply cached.
+func (b *Broker) refreshHomeAssistant(app core.App, org string) {
+	for _, d := range b.devices.all() {
+		if d.Kind != "homeassistant" || d.Organisation != org {
+			continue
+		}
+		next := seenSirens(app, org)
+		if narrower(d.Sees, next) {
+			b.revoke(d.Username)
+			continue
+		}
+		d.Sees = next
+		b.devices.put(d)
+	}
 }
 
 // takesPart: org owns channel ch or is one of its participants.
@@ -123,6 +171,34 @@ func (b *Broker) registerGrantHooks() {
 		}
 		return e.Next()
 	})
+	// A siren added, changed or removed changes what its organisation's Home Assistant
+	// servers see (and may command); a siren moved to another organisation, both.
+	sirenChanged := func(e *core.RecordEvent) error {
+		r := e.Record
+		kinds := []string{r.GetString("kind")}
+		orgs := []string{r.GetString("organisation")}
+		if o := r.Original(); o != nil && e.Type == "update" {
+			// Presence writes (online, last_seen) change nothing a server sees.
+			same := true
+			for _, f := range []string{"kind", "organisation", "username", "zone", "ha_remote"} {
+				same = same && o.GetString(f) == r.GetString(f)
+			}
+			if same {
+				return e.Next()
+			}
+			kinds = append(kinds, o.GetString("kind"))
+			orgs = append(orgs, o.GetString("organisation"))
+		}
+		if slices.ContainsFunc(kinds, isSirenKind) {
+			for _, o := range slices.Compact(orgs) {
+				b.refreshHomeAssistant(e.App, o)
+			}
+		}
+		return e.Next()
+	}
+	b.app.OnRecordAfterCreateSuccess("devices").BindFunc(sirenChanged)
+	b.app.OnRecordAfterUpdateSuccess("devices").BindFunc(sirenChanged)
+	b.app.OnRecordAfterDeleteSuccess("devices").BindFunc(sirenChanged)
 	b.app.OnRecordAfterDeleteSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
 		b.revokeCached(func(d Device) bool { return d.Channel == e.Record.Id })
 		return e.Next()

@@ -44,12 +44,16 @@ type Sirens struct {
 	avail   map[string]bool        // username → last availability the device reported
 	devices map[string]siren.Device
 	devOrg  map[string]string // username → organisation
+	remote  map[string]bool   // username → ha_remote: Home Assistant may sound it
 	watched map[string]bool   // subscribed filters
 	arrived map[string]time.Time
 	// sendLocks keep a device's commands in order (see sendOffIfIdle).
 	sendLocks map[string]*sync.Mutex
-	inbox     chan func()
-	quit      chan struct{}
+	// haRefusedAt: when a refused Home Assistant command was last recorded, per server
+	// and siren (see haRefuse).
+	haRefusedAt map[string]time.Time
+	inbox       chan func()
+	quit        chan struct{}
 	// life is held for reading by every background change (queue, timers) and for
 	// writing by shutdown, so none runs while the database closes.
 	life    sync.RWMutex
@@ -89,7 +93,7 @@ func RegisterRoom(app core.App, b *Broker) *Room {
 func RegisterSirens(app core.App, b *Broker) *Sirens {
 	s := &Sirens{app: app, b: b, ConfirmWindow: DefaultConfirmWindow,
 		timers: map[string]*time.Timer{}, avail: map[string]bool{}, devices: map[string]siren.Device{},
-		devOrg: map[string]string{}, watched: map[string]bool{}, arrived: map[string]time.Time{},
+		devOrg: map[string]string{}, remote: map[string]bool{}, watched: map[string]bool{}, arrived: map[string]time.Time{},
 		sendLocks: map[string]*sync.Mutex{}, inbox: make(chan func(), 4096), quit: make(chan struct{})}
 	s.log = app.Logger().With("component", "sirens")
 
@@ -116,11 +120,7 @@ func RegisterSirens(app core.App, b *Broker) *Sirens {
 		}
 		if s.b.running() {
 			s.loadDevices()
-			if e.Type != "delete" && e.Record.GetString("driver") == "homeassistant" && isSirenKind(e.Record.GetString("kind")) {
-				if m, ok := s.tr().Discovery(sirenDevice(e.Record)); ok {
-					_ = s.b.Publish(m.Topic, m.Payload, true, m.QoS)
-				}
-			}
+			s.discoveryChanged(e)
 		}
 		return nil
 	}
@@ -140,7 +140,7 @@ func RegisterSirens(app core.App, b *Broker) *Sirens {
 func (s *Sirens) tr() siren.Translator { return siren.Translator{Prefix: s.b.Prefix()} }
 
 func sirenDevice(r *core.Record) siren.Device {
-	return siren.Device{Username: r.GetString("username"), Driver: r.GetString("driver"), Topic: r.GetString("topic"), Zone: r.GetString("zone"), Name: r.GetString("name")}
+	return siren.Device{Username: r.GetString("username"), Driver: r.GetString("driver"), Topic: r.GetString("topic"), Zone: r.GetString("zone"), Name: r.GetString("name"), Relay: r.GetInt("relay")}
 }
 
 func isSirenKind(kind string) bool { return kind == "siren" || kind == "relay" }
@@ -204,6 +204,10 @@ func (s *Sirens) start(b *Broker) {
 			s.enqueue(s.publishDiscovery)
 		}
 	})
+	if err := b.SubscribeFrom(b.Prefix()+"ha/+/set", s.onHACommand); err != nil {
+		s.log.Error("Home Assistant command subscription failed", "error", err)
+	}
+	b.setHARefused(s.haRefused)
 	s.publishDiscovery()
 	s.endAfterRestart()
 	s.mu.Lock()
@@ -215,6 +219,7 @@ func (s *Sirens) start(b *Broker) {
 	zones := map[string]bool{}
 	for _, d := range devs {
 		s.sendOff(d, "start")
+		s.publishHAState(d)
 		if d.Zone != "" {
 			zones[d.Zone] = true
 		}
@@ -233,13 +238,15 @@ func (s *Sirens) loadDevices() {
 	}
 	devs := map[string]siren.Device{}
 	orgs := map[string]string{}
+	remote := map[string]bool{}
 	for _, r := range recs {
 		d := sirenDevice(r)
 		devs[d.Username] = d
 		orgs[d.Username] = r.GetString("organisation")
+		remote[d.Username] = r.GetBool("ha_remote")
 	}
 	s.mu.Lock()
-	s.devices, s.devOrg = devs, orgs
+	s.devices, s.devOrg, s.remote = devs, orgs, remote
 	var todo []string
 	for _, d := range devs {
 		for _, f := range s.tr().Filters(d) {
@@ -257,18 +264,65 @@ func (s *Sirens) loadDevices() {
 	}
 }
 
+// publishDiscovery publishes every siren's Home Assistant config (retained), as a
+// siren where remote activation is on and as a binary_sensor where it is off.
 func (s *Sirens) publishDiscovery() {
 	s.mu.Lock()
 	devs := make([]siren.Device, 0, len(s.devices))
+	remote := make([]bool, 0, len(s.devices))
 	for _, d := range s.devices {
 		devs = append(devs, d)
+		remote = append(remote, s.remote[d.Username])
 	}
 	s.mu.Unlock()
-	for _, d := range devs {
-		if m, ok := s.tr().Discovery(d); ok {
-			_ = s.b.Publish(m.Topic, m.Payload, true, m.QoS)
+	for i, d := range devs {
+		s.publishConfig(d, remote[i])
+	}
+}
+
+func (s *Sirens) publishConfig(d siren.Device, remote bool) {
+	cfg, clear := s.tr().Discovery(d, remote)
+	_ = s.b.Publish(clear.Topic, clear.Payload, true, clear.QoS)
+	_ = s.b.Publish(cfg.Topic, cfg.Payload, true, cfg.QoS)
+}
+
+// discoveryChanged follows a device record: a siren's config is published again, and
+// the configs of what it was before (another zone or name, no siren any more, deleted)
+// are cleared, so Home Assistant keeps no entity the appliance no longer answers for.
+func (s *Sirens) discoveryChanged(e *core.RecordEvent) {
+	r := e.Record
+	if e.Type != "create" {
+		if o := r.Original(); o != nil && isSirenKind(o.GetString("kind")) &&
+			(e.Type == "delete" || o.GetString("zone") != r.GetString("zone") || o.GetString("username") != r.GetString("username") || !isSirenKind(r.GetString("kind"))) {
+			a, b := s.tr().DiscoveryTopics(sirenDevice(o))
+			_ = s.b.Publish(a, nil, true, 1)
+			_ = s.b.Publish(b, nil, true, 1)
 		}
 	}
+	if e.Type != "delete" && isSirenKind(r.GetString("kind")) {
+		d := sirenDevice(r)
+		s.publishConfig(d, r.GetBool("ha_remote"))
+		s.publishHAState(d)
+	}
+}
+
+// publishHAState sets the retained state Home Assistant reads for d: ON while an
+// activation of d is on.
+func (s *Sirens) publishHAState(d siren.Device) {
+	on := false
+	if dev, err := s.app.FindFirstRecordByData("devices", "username", d.Username); err == nil {
+		_, err := s.app.FindFirstRecordByFilter("siren_activations", "device = {:d} && state = 'on'", dbx.Params{"d": dev.Id})
+		on = err == nil
+	}
+	m := s.tr().HAState(d, on)
+	_ = s.b.Publish(m.Topic, m.Payload, true, m.QoS)
+}
+
+// publishState publishes what changed with an activation of d: its zone's state and its
+// own state for Home Assistant.
+func (s *Sirens) publishState(d siren.Device) {
+	s.publishZone(d.Zone)
+	s.publishHAState(d)
 }
 
 // onDeviceMessage runs on the broker's goroutine: availability is noted at once, the
@@ -418,6 +472,9 @@ func (s *Sirens) onCreateRequest(e *core.RecordRequestEvent) error {
 	if e.Record.GetString("requested_by") != e.Auth.Id {
 		return e.BadRequestError("requested_by muss die angemeldete Person sein. / requested_by must be the signed-in person.", nil)
 	}
+	if e.Record.GetString("requested_via") != "" {
+		return e.BadRequestError("requested_via setzt nur die Anlage. / requested_via is set by the appliance only.", nil)
+	}
 	if e.Record.GetString("confirmed_by") != "" || e.Record.GetString("stopped_by") != "" || e.Record.GetBool("confirmed") {
 		return e.BadRequestError("Bestätigung und Stopp werden nicht beim Auslösen gesetzt. / Confirmation and stop are not set when sounding.", nil)
 	}
@@ -461,6 +518,9 @@ func (s *Sirens) onCreate(e *core.RecordEvent) error {
 	r.Set("stopped_by", "")
 	r.Set("ends", "")
 	switch {
+	case r.GetString("requested_via") != "" && r.GetString("state") == stateRefused:
+		// A Home Assistant command the appliance refused, recorded as such (haRefuse).
+		r.Set("confirm_by", "")
 	case dev.GetBool("outdoor") && r.GetString("confirmed_by") == "":
 		by := time.Now().Add(s.ConfirmWindow)
 		r.Set("state", statePending)
@@ -555,7 +615,7 @@ func (s *Sirens) fire(r *core.Record, actor *core.Record) {
 		return
 	}
 	hooks.Audit(s.app, hooks.AuditEntry{Actor: actor, Action: "siren.on", Organisation: devRec.GetString("organisation"), Target: r.Id, Data: s.auditData(r, devRec)})
-	s.publishZone(d.Zone)
+	s.publishState(d)
 }
 
 func (s *Sirens) arm(id string, after time.Duration, fn func()) {
@@ -615,7 +675,7 @@ func (s *Sirens) finish(id, state string, actor *core.Record, reason, action str
 	}
 	hooks.Audit(s.app, hooks.AuditEntry{Actor: actor, Action: action, Organisation: org, Target: id, Data: s.auditData(r, devRec)})
 	if devRec != nil {
-		s.publishZone(devRec.GetString("zone"))
+		s.publishState(sirenDevice(devRec))
 	}
 }
 
@@ -666,7 +726,7 @@ func (s *Sirens) echo(d siren.Device, on bool) {
 	}
 	devRec, _ := s.activationDevice(s.app, r)
 	hooks.Audit(s.app, hooks.AuditEntry{Action: "siren.device_confirmed", Organisation: s.orgOf(d.Username), Target: r.Id, Data: s.auditData(r, devRec)})
-	s.publishZone(d.Zone)
+	s.publishState(d)
 }
 
 func (s *Sirens) orgOf(username string) string {
@@ -780,7 +840,7 @@ func (s *Sirens) stopRequest(e *core.RecordRequestEvent, before *core.Record) er
 		s.sendOff(sirenDevice(dev), "stopped")
 	}
 	hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "siren.stopped", Organisation: dev.GetString("organisation"), Target: e.Record.Id, Data: s.auditData(e.Record, dev)})
-	s.publishZone(dev.GetString("zone"))
+	s.publishState(sirenDevice(dev))
 	return nil
 }
 
@@ -875,11 +935,10 @@ func (h *sirenListenHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 	if !ok {
 		return
 	}
-	// A takeover by a newer connection of the same device keeps it available.
-	if srv := h.s.b.server; srv != nil {
-		if other, found := srv.Clients.Get(cl.ID); found && other != cl && !other.Closed() {
-			return
-		}
+	// Another open connection of the same device (a takeover by a newer one, or the
+	// first of two) keeps it available.
+	if h.s.b.otherConn(username, cl) {
+		return
 	}
 	h.s.setAvailable(d, false)
 }

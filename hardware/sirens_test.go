@@ -502,7 +502,11 @@ func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 // Home Assistant finds the siren through a retained discovery config, again whenever
 // it announces itself.
 func testHomeAssistantDiscovery(t *testing.T, r *room) {
-	r.device("ha-sirene", "siren", "homeassistant", "ha/sirene1", "hof", "KS", false)
+	d := r.device("ha-sirene", "siren", "homeassistant", "ha/sirene1", "hof", "KS", false)
+	d.Set("ha_remote", true)
+	if err := r.App.Save(d); err != nil {
+		t.Fatal(err)
+	}
 	got := make(chan string, 4)
 	if err := r.Broker.Subscribe("homeassistant/siren/crisisroom_hof/ha-sirene/config", func(_ string, p []byte) {
 		select {
@@ -516,7 +520,9 @@ func testHomeAssistantDiscovery(t *testing.T, r *room) {
 	for i := 0; i < 2; i++ { // the retained copy, then the re-publish
 		select {
 		case p := <-got:
-			if !strings.Contains(p, `"command_topic":"ha/sirene1/set"`) {
+			// The appliance's topic, not the device's: Home Assistant's commands become
+			// activations (formerly ha/sirene1/set, which bypassed the two-person rule).
+			if !strings.Contains(p, `"command_topic":"crisisroom/ha/ha-sirene/set"`) {
 				t.Fatalf("config %s", p)
 			}
 		case <-time.After(5 * time.Second):
