@@ -31,6 +31,11 @@ type DeviceRequest struct {
 	Channel      string         `json:"channel"`
 	Outdoor      bool           `json:"outdoor"`
 	Config       map[string]any `json:"config"`
+	// Relay is the relay a siren hangs on, 1-based (Tasmota POWER<n>; Shelly relay/<n-1>);
+	// 0 or absent means 1.
+	Relay int `json:"relay"`
+	// HARemote lets Home Assistant ask for activations of this siren (see sirens_ha.go).
+	HARemote bool `json:"ha_remote"`
 }
 
 // DeviceCredentials is the one-time answer with the new credentials.
@@ -102,6 +107,8 @@ func handleDeviceCreate(re *core.RequestEvent, b *Broker) error {
 	rec.Set("zone", strings.TrimSpace(in.Zone))
 	rec.Set("channel", in.Channel)
 	rec.Set("outdoor", in.Outdoor)
+	rec.Set("relay", in.Relay)
+	rec.Set("ha_remote", in.HARemote && isSirenKind(in.Kind))
 	if in.Config != nil {
 		rec.Set("config", in.Config)
 	}
@@ -111,7 +118,7 @@ func handleDeviceCreate(re *core.RequestEvent, b *Broker) error {
 		return re.BadRequestError("Gerät nicht angelegt: "+err.Error(), err)
 	}
 	hooks.Audit(re.App, hooks.AuditEntry{Actor: re.Auth, Action: "devices.create", Organisation: in.Organisation, Target: rec.Id,
-		Data: map[string]any{"device": rec.Id, "name": rec.GetString("name"), "username": in.Username, "kind": in.Kind, "driver": in.Driver, "topic": in.Topic, "zone": in.Zone, "outdoor": in.Outdoor}})
+		Data: map[string]any{"device": rec.Id, "name": rec.GetString("name"), "username": in.Username, "kind": in.Kind, "driver": in.Driver, "topic": in.Topic, "zone": in.Zone, "outdoor": in.Outdoor, "relay": in.Relay, "ha_remote": in.HARemote && isSirenKind(in.Kind)}})
 	return re.JSON(http.StatusOK, credentials(re, b, rec, password))
 }
 

@@ -331,6 +331,10 @@ func (s *Simulator) tasmotaEcho(idx int, on bool) {
 	s.client.Publish("stat/"+s.cfg.Topic+"/"+key, 1, false, word)
 }
 
+// Switch turns the relay at the device itself (its button or web page), without a
+// command: the device reports it as it reports any switch.
+func (s *Simulator) Switch(on bool) { s.switchTo(on, false) }
+
 // On reports the relay's state.
 func (s *Simulator) On() bool {
 	s.mu.Lock()
