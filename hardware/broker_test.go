@@ -250,6 +250,9 @@ func TestBroker(t *testing.T) {
 		if n := countMessagesBy(t, s.App, polDev.Id); n != 0 {
 			t.Errorf("%d messages created from forbidden posts", n)
 		}
+		// A device is online while any of its connections is: end this one, so the
+		// presence test below sees its own connection as the last.
+		a.Disconnect(100)
 
 		// QoS 1 into a foreign topic: an MQTT 3.1.1 client is disconnected for it.
 		lost := make(chan struct{})
@@ -298,6 +301,9 @@ func TestBroker(t *testing.T) {
 			return m.topic == "crisisroom/device/pol-melder/state" && m.user == "pol-melder" && m.payload == `{"battery":87}`
 		})
 
+		eventually(t, "no other connection of pol-melder open", 5*time.Second, func() bool {
+			return hardware.Connections(s.Broker, "pol-melder") == 1
+		})
 		conn.Close() // no DISCONNECT: the broker must send the will
 		status.await(t, "the last will", func(m tapped) bool {
 			return m.topic == "crisisroom/device/pol-melder/status" && m.payload == "offline" && m.user == "pol-melder"
