@@ -19,6 +19,10 @@ addStrings({
     dev_channelNone: '– keiner –', dev_kind_fax: 'Fax', dev_kind_siren: 'Sirene', dev_kind_board: 'Lagetafel', dev_kind_relay: 'Relais / Leuchte',
     dev_kind_bridge: 'Brücke', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Geräte verwalten Bedienpersonen des Krisenstabs.',
     dev_faxClass: 'Faxklasse {c}',
+    dev_kind_homeassistant: 'Home-Assistant-Server', dev_relay: 'Relais Nr. (1 = erstes; Tasmota POWER<n>, Shelly relay/<n−1>)',
+    dev_haRemote: 'Fernauslösung aus Home Assistant (sonst sieht Home Assistant nur den Zustand)',
+    dev_relayShown: 'Relais {n}', dev_haRemoteOn: 'HA: auslösbar', dev_haReadOnly: 'HA: nur Zustand',
+    dev_haToggleOn: 'HA-Fernauslösung erlauben', dev_haToggleOff: 'HA-Fernauslösung sperren',
   },
   en: {
     dev_title: 'Devices', dev_add: 'Add device', dev_name: 'Label', dev_username: 'Device name (MQTT user)',
@@ -33,6 +37,10 @@ addStrings({
     dev_channelNone: '– none –', dev_kind_fax: 'Fax', dev_kind_siren: 'Siren', dev_kind_board: 'Status board', dev_kind_relay: 'Relay / light',
     dev_kind_bridge: 'Bridge', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Devices are managed by the crisis staff\'s operators.',
     dev_faxClass: 'fax class {c}',
+    dev_kind_homeassistant: 'Home Assistant server', dev_relay: 'Relay no. (1 = first; Tasmota POWER<n>, Shelly relay/<n−1>)',
+    dev_haRemote: 'Remote activation from Home Assistant (otherwise Home Assistant only sees the state)',
+    dev_relayShown: 'relay {n}', dev_haRemoteOn: 'HA: can sound', dev_haReadOnly: 'HA: state only',
+    dev_haToggleOn: 'Allow HA remote activation', dev_haToggleOff: 'Block HA remote activation',
   },
 });
 
@@ -43,7 +51,10 @@ const drivers = {
   fax: ['fax-class2', 'fax-class1'],
   bridge: ['fax-class2', 'fax-class1', 'alpha'],
   sensor: ['native'],
+  homeassistant: [''],
 };
+const isSiren = kind => kind === 'siren' || kind === 'relay';
+const hasRelay = driver => driver === 'tasmota' || driver === 'shelly1' || driver === 'shelly2';
 const items = r => (r && r.items) || [];
 const q = s => encodeURIComponent(s);
 
@@ -79,15 +90,25 @@ export default {
         h('td', h('b', d.name || d.username), h('div.muted.small', d.username), d.outdoor ? h('span.outdoor', 'Außen / outdoor') : null),
         h('td', t('dev_kind_' + d.kind), h('div.muted.small', d.driver || ''),
           // The class the modem answered AT+FCLASS=? with: fax-class2 falls back to Class 1.
-          d.fax_class ? h('div.muted.small.fax-class', t('dev_faxClass', { c: d.fax_class })) : null),
+          d.fax_class ? h('div.muted.small.fax-class', t('dev_faxClass', { c: d.fax_class })) : null,
+          // The relay the siren hangs on and what Home Assistant may do with it.
+          isSiren(d.kind) && hasRelay(d.driver) ? h('div.muted.small.dev-relay', t('dev_relayShown', { n: d.relay || 1 })) : null,
+          isSiren(d.kind) ? h('span.dev-ha' + (d.ha_remote ? '.remote' : ''), t(d.ha_remote ? 'dev_haRemoteOn' : 'dev_haReadOnly')) : null),
         h('td', d.topic || '–', d.zone ? h('div.muted.small', t('dev_zone') + ': ' + d.zone) : null),
         h('td', orgChip(orgOf(d.organisation))),
         h('td.state', presence(d)),
         h('td',
           h('button.btn', { type: 'button', onclick: () => history(d) }, t('dev_history')), ' ',
           h('button.btn', { type: 'button', onclick: () => newPassword(d) }, t('dev_newPassword')), ' ',
+          isSiren(d.kind) ? h('button.btn.dev-ha-toggle', { type: 'button', onclick: () => toggleRemote(d) }, t(d.ha_remote ? 'dev_haToggleOff' : 'dev_haToggleOn')) : null, ' ',
           d.kind === 'board' && d.driver === 'kiosk' ? h('a.btn', { href: '/board/' + encodeURIComponent(d.username), target: '_blank', rel: 'noopener' }, t('dev_kiosk')) : null));
       return tr;
+    }
+    async function toggleRemote(d) {
+      try {
+        await ctx.api.patch('/api/collections/devices/records/' + q(d.id), { ha_remote: !d.ha_remote });
+        await load();
+      } catch (e) { ctx.toast(e.message, 'error'); }
     }
     function renderList() {
       rows.clear();
@@ -121,17 +142,25 @@ export default {
         org: h('select', orgs.map(o => h('option', { value: o.id, selected: o.kind === 'host' }, o.name))),
         channel: h('select', h('option', { value: '' }, t('dev_channelNone')), channels.map(c => h('option', { value: c.id }, c.name))),
         outdoor: h('input', { type: 'checkbox' }),
+        relay: h('input', { type: 'number', min: 1, max: 32, value: 1 }),
+        haRemote: h('input', { type: 'checkbox' }),
       };
       const boardChans = channels.filter(c => c.kind === 'shared').map(c => ({ c, cb: h('input', { type: 'checkbox', value: c.id }) }));
       const boardBox = h('div.orgpick', { role: 'group', 'aria-label': t('dev_boardChannels') }, boardChans.map(({ c, cb }) => h('label', cb, ' ', c.name)));
       const boardField = h('div', h('p.field', t('dev_boardChannels')), boardBox);
       const outdoorField = h('label', f.outdoor, ' ', t('dev_outdoor'));
+      const relayField = h('label', t('dev_relay'), f.relay);
+      const haField = h('label', f.haRemote, ' ', t('dev_haRemote'));
+      const syncDriver = () => { relayField.hidden = !isSiren(f.kind.value) || !hasRelay(f.driver.value); };
       const syncKind = () => {
         clear(f.driver, drivers[f.kind.value].map(x => h('option', { value: x }, x)));
         boardField.hidden = f.kind.value !== 'board';
         outdoorField.hidden = f.kind.value !== 'siren';
+        haField.hidden = !isSiren(f.kind.value);
+        syncDriver();
       };
       f.kind.onchange = syncKind;
+      f.driver.onchange = syncDriver;
       syncKind();
       f.name.oninput = () => {
         if (f.username.dataset.touched) return;
@@ -142,7 +171,7 @@ export default {
       const form = h('form#device-form',
         h('div.grid-form', lbl('dev_name', f.name), lbl('dev_username', f.username), lbl('dev_kind', f.kind), lbl('dev_driver', f.driver),
           lbl('dev_topic', f.topic), lbl('dev_zone', f.zone), lbl('dev_org', f.org), lbl('dev_channel', f.channel)),
-        h('p', outdoorField), boardField,
+        h('p', outdoorField), h('p', relayField), h('p', haField), boardField,
         h('button.btn.primary', { type: 'submit' }, t('dev_create')));
       form.onsubmit = async ev => {
         ev.preventDefault();
@@ -150,6 +179,8 @@ export default {
           name: f.name.value.trim(), username: f.username.value.trim(), kind: f.kind.value, driver: f.driver.value,
           topic: f.topic.value.trim(), zone: f.zone.value.trim(), organisation: f.org.value, channel: f.channel.value,
           outdoor: f.kind.value === 'siren' && f.outdoor.checked,
+          relay: isSiren(f.kind.value) && hasRelay(f.driver.value) ? Number(f.relay.value) || 1 : 0,
+          ha_remote: isSiren(f.kind.value) && f.haRemote.checked,
         };
         if (body.kind === 'board') body.config = { channels: boardChans.filter(b => b.cb.checked).map(b => b.c.id) };
         try {
