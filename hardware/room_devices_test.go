@@ -215,6 +215,11 @@ func TestHomeAssistantServer(t *testing.T) {
 	r.setDevice(outdoor, map[string]any{"ha_remote": true})
 	pol := r.device("pol-wache", "siren", "tasmota", "pol_wache", "pol-wache", "POL", false)
 	r.setDevice(pol, map[string]any{"ha_remote": true})
+	// Nobody signs an activation in Home Assistant's name over REST.
+	if code, a := r.api("POST", "/api/collections/siren_activations/records", "jwagner", map[string]any{
+		"device": remote.Id, "signal": siren.Test, "duration": 5, "requested_by": r.Demo.Users["jwagner"].Id, "requested_via": "ha-ks"}); code != 400 {
+		t.Fatalf("activation with requested_via over REST: %d %v", code, a)
+	}
 	simRO, simRemote, simOutdoor := r.sim(readOnly), r.sim(remote), r.sim(outdoor)
 	r.sim(pol)
 	_ = ha

@@ -291,6 +291,16 @@ func (s *Sirens) publishConfig(d siren.Device, remote bool) {
 // are cleared, so Home Assistant keeps no entity the appliance no longer answers for.
 func (s *Sirens) discoveryChanged(e *core.RecordEvent) {
 	r := e.Record
+	if o := r.Original(); e.Type == "update" && o != nil {
+		// Presence writes (online, last_seen) change nothing Home Assistant is told.
+		same := true
+		for _, f := range []string{"kind", "username", "zone", "name", "ha_remote"} {
+			same = same && o.GetString(f) == r.GetString(f)
+		}
+		if same {
+			return
+		}
+	}
 	if e.Type != "create" {
 		if o := r.Original(); o != nil && isSirenKind(o.GetString("kind")) &&
 			(e.Type == "delete" || o.GetString("zone") != r.GetString("zone") || o.GetString("username") != r.GetString("username") || !isSirenKind(r.GetString("kind"))) {
