@@ -292,6 +292,25 @@ func TestJournalSirenActivationConfirmationStop(t *testing.T) {
 	holds(t, s)
 }
 
+// An activation refused at once (the relay is offline) is journaled as refused, with
+// the reason, not as an order that went out.
+func TestJournalRefusedSirenActivation(t *testing.T) {
+	s := start(t)
+	d := newDevice(t, s, "sirene-hafen", "siren", "KS", false) // never connected: offline
+	ks := len(entries(t, s, "KS"))
+	r := s.As(t, "jwagner").Do(t, "POST", "/api/collections/siren_activations/records",
+		map[string]any{"device": d.Id, "signal": "warning", "duration": 60, "requested_by": s.Demo.Users["jwagner"].Id})
+	if r.Status != 200 || r.JSON(t)["state"] != "refused" {
+		t.Fatalf("an activation of an offline siren: %v", r)
+	}
+	got := added(t, s, "KS", ks)
+	expectOne(t, got, "siren", "abgelehnt")
+	if strings.Contains(got[0].Text, "ausgelöst") || got[0].Mark == "B" {
+		t.Errorf("a refused activation journaled as an order: %+v", got[0])
+	}
+	holds(t, s)
+}
+
 // A cause that fails writes no entry: the second message with the same client key of the
 // same author fails at the unique index, inside the transaction its entry would share.
 func TestJournalFailedCauseWritesNoEntry(t *testing.T) {

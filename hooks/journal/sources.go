@@ -255,8 +255,21 @@ func sirenEntries(app core.App, r, old *core.Record, deleted bool) []Entry {
 	if old == nil {
 		e := base
 		e.Author = user(app, r.GetString("requested_by"))
+		via := ""
+		if r.GetString("requested_via") != "" {
+			via = " über " + r.GetString("requested_via")
+		}
+		// An activation refused at once (offline relay, a remote system without the
+		// right to sound it) is no order: the journal says so, with the reason.
+		if r.GetString("state") == "refused" {
+			e.Text = fmt.Sprintf("Auslösung der Sirene %s%s abgelehnt: %s, %d s.", name, via, signalLabel[r.GetString("signal")], r.GetInt("duration"))
+			if reason := r.GetString("reason"); reason != "" {
+				e.Text += " Grund: " + reason
+			}
+			return append(out, e)
+		}
 		e.Mark = "B"
-		e.Text = fmt.Sprintf("Sirene %s ausgelöst: %s, %d s.", name, signalLabel[r.GetString("signal")], r.GetInt("duration"))
+		e.Text = fmt.Sprintf("Sirene %s%s ausgelöst: %s, %d s.", name, via, signalLabel[r.GetString("signal")], r.GetInt("duration"))
 		if r.GetString("state") == "pending" {
 			e.Text += " Wartet auf Bestätigung durch einen zweiten Bediener."
 		}
