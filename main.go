@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/spf13/cobra"
 
+	"crisisroom/appliance"
 	"crisisroom/backup"
 	"crisisroom/bridge"
 	"crisisroom/durability"
@@ -24,7 +25,6 @@ import (
 	"crisisroom/hooks"
 	"crisisroom/hooks/journal"
 	_ "crisisroom/migrations"
-	pbpublic "crisisroom/pb_public"
 	"crisisroom/standby"
 )
 
@@ -63,12 +63,7 @@ func main() {
 		*hcfg = hooks.Config{PublicURL: publicURL, HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, TLSCert: tlsCert, TLSKey: tlsKey, MQTTAddr: mqttAddr, MQTTPrefix: mqttPrefix, MDNS: mdns}
 		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
 	}
-	hooks.Register(app, hcfg)
-	journal.Register(app)
-	broker := hardware.Register(app, bcfg)
-	hardware.RegisterRoom(app, broker)
-	hardware.RegisterFaxes(app, broker)
-	pbpublic.Register(app, &publicDir)
+	appliance.Register(app, appliance.Config{Hooks: hcfg, Broker: bcfg, PublicDir: &publicDir})
 
 	serve := func(c *cobra.Command, _ []string) error {
 		// No AllowedOrigins: hooks (security_headers.go) replace PocketBase's CORS and

@@ -15,12 +15,11 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"crisisroom/appliance"
 	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
-	"crisisroom/hooks/journal"
 	_ "crisisroom/migrations"
-	pbpublic "crisisroom/pb_public"
 )
 
 // Options choose what the test appliance runs.
@@ -68,17 +67,12 @@ func StartServer(t testing.TB, opts Options) *Server {
 	}
 	hcfg := opts.Hooks
 	hcfg.Quiet = true
-	hooks.Register(app, &hcfg)
-	journal.Register(app)
 	mqttAddr := "127.0.0.1:0"
 	if opts.NoMQTT {
 		mqttAddr = "off"
 	}
-	broker := hardware.Register(app, &hardware.Config{Addr: mqttAddr})
+	broker := appliance.Register(app, appliance.Config{Hooks: &hcfg, Broker: &hardware.Config{Addr: mqttAddr}, PublicDir: &opts.PublicDir})
 	broker.OnStart(func(b *hardware.Broker) { hcfg.MQTTAddr = b.Addr().String() })
-	hardware.RegisterRoom(app, broker)
-	hardware.RegisterFaxes(app, broker)
-	pbpublic.Register(app, &opts.PublicDir)
 	if opts.Before != nil {
 		opts.Before(app)
 	}
