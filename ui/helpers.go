@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -233,3 +234,22 @@ func API(t testing.TB, s *testkit.Server, username, method, path string, body an
 }
 
 func evalJS(js string) chromedp.Action { return chromedp.Evaluate(js, nil) }
+
+// Contrast returns the WCAG 2.x contrast ratio (1 to 21) between the text colour of the
+// element matching selector and the first opaque background behind it, walking up the
+// ancestors; 0 when there is no such element.
+func (p *Person) Contrast(selector string) float64 {
+	var ratio float64
+	p.Eval(`(() => {
+		const el = document.querySelector(`+strconv.Quote(selector)+`);
+		if (!el) return 0;
+		const rgb = s => (s.match(/[0-9.]+/g) || []).map(Number);
+		const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+		let bg = null;
+		for (let n = el; n && !bg; n = n.parentElement) { const c = rgb(getComputedStyle(n).backgroundColor); if (c.length === 3 || (c.length >= 4 && c[3] > 0.5)) bg = c; }
+		bg = bg || [255, 255, 255];
+		const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg);
+		return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+	})()`, &ratio)
+	return ratio
+}

@@ -39,6 +39,11 @@ func TestSirensAndDevicesViews(t *testing.T) {
 	if !strings.Contains(text, "Raumalarm") || !strings.Contains(text, "stabsraum") {
 		t.Fatalf("the dialog does not name signal and zone: %q", text)
 	}
+	// The hold button is visible before it is touched: its label stands out from its
+	// background (WCAG 2.x contrast ratio of at least 4.5:1).
+	if ratio := p.Contrast(`#siren-hold span`); ratio < 4.5 {
+		t.Fatalf("the hold button's label has a contrast of %.2f:1 against its background", ratio)
+	}
 	// A click is not enough: nothing is sounded.
 	p.Run(chromedp.Click(`#siren-hold`, chromedp.ByQuery))
 	var n int
