@@ -17,6 +17,12 @@ func TestGuestReadsOnly(t *testing.T) {
 	if len(names) != 1 || names[0] != "Hochwasser Rhein" {
 		t.Fatalf("the guest's channel list: %v", names)
 	}
+	// No conversation to start: the server would refuse it anyway.
+	var offered bool
+	g.Eval(`(() => { const b = document.querySelector('#new-direct'); return !!b && b.offsetParent !== null; })()`, &offered)
+	if offered {
+		t.Fatal("the guest is offered to start a direct conversation")
+	}
 	if code := API(t, s, "gast.gutachter", "POST", "/api/collections/messages/records", map[string]any{
 		"channel": s.Demo.Channels["Hochwasser Rhein"].Id, "author": s.Demo.Users["gast.gutachter"].Id, "body": "Gast schreibt",
 	}, nil); code < 400 {

@@ -740,7 +740,8 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
     const pane = h('section.channel', { 'aria-label': t('conversation') }, head, list, drop, form);
     const layout = h('div.msg-layout',
       h('aside.sidebar', { 'aria-label': t('channels') },
-        h('div.sidebar-actions',
+        // A guest reaches only the channel of its invitation: no conversations to start.
+        h('div.sidebar-actions', { hidden: !!getTenant() && getTenant().role === 'guest' },
           h('button.btn', { type: 'button', onclick: newDirect, id: 'new-direct' }, icon('user'), t('newDirect')),
           h('button.btn', { type: 'button', onclick: newGroup, id: 'new-group' }, icon('users'), t('newGroup'))),
         chanList),

@@ -134,11 +134,11 @@ export default {
     function renderForm() {
       const f = {
         name: h('input', { maxlength: 120, required: true }),
-        username: h('input', { maxlength: 48, required: true, pattern: '[a-z0-9][a-z0-9_-]*', autocapitalize: 'off', spellcheck: false }),
+        username: h('input', { maxlength: 48, required: true, pattern: '[a-z0-9][a-z0-9_\\-]*', autocapitalize: 'off', spellcheck: false }),
         kind: h('select', Object.keys(drivers).map(k => h('option', { value: k }, t('dev_kind_' + k)))),
         driver: h('select'),
         topic: h('input', { maxlength: 120 }),
-        zone: h('input', { maxlength: 60, pattern: '[a-z0-9_-]*' }),
+        zone: h('input', { maxlength: 60, pattern: '[a-z0-9_\\-]*' }),
         org: h('select', orgs.map(o => h('option', { value: o.id, selected: o.kind === 'host' }, o.name))),
         channel: h('select', h('option', { value: '' }, t('dev_channelNone')), channels.map(c => h('option', { value: c.id }, c.name))),
         outdoor: h('input', { type: 'checkbox' }),

@@ -83,7 +83,7 @@ export default {
       const devKind = h('select#inv-devkind', DEVICE_KINDS.map(k => h('option', { value: k }, k)));
       const driver = h('select#inv-driver', DRIVERS.map(k => h('option', { value: k }, k || '–')));
       const topic = h('input#inv-topic', { maxlength: 120 });
-      const zone = h('input#inv-zone', { maxlength: 60, pattern: '[a-z0-9_-]*' });
+      const zone = h('input#inv-zone', { maxlength: 60, pattern: '[a-z0-9_\\-]*' });
       const groups = {
         member: [field(t('inv_role'), role), field(t('inv_function'), fn)],
         guest: [field(t('inv_channel'), channel), field(t('inv_channelRole'), chRole), field(t('inv_guestUntil'), until), field(t('inv_function'), guestFn)],

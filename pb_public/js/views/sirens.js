@@ -181,7 +181,7 @@ export default {
       try { host = await ctx.api.get(`/api/collections/organisations/records/${ctx.host.id}`); } catch { return; }
       if (!alive) return;
       const on = h('input#blitz-on', { type: 'checkbox', checked: !!host.blitz_room_alarm });
-      const zone = h('input#blitz-zone', { value: host.room_alarm_zone || '', pattern: '[a-z0-9_-]*', maxlength: 60 });
+      const zone = h('input#blitz-zone', { value: host.room_alarm_zone || '', pattern: '[a-z0-9_\\-]*', maxlength: 60 });
       const secs = h('input#blitz-seconds', { type: 'number', min: 0, max: 600, value: host.room_alarm_seconds || 30 });
       const form = h('form.grid-form', h('label', h('span', on, ' ', t('sir_blitz'))), h('label', t('sir_blitzZone'), zone), h('label', t('sir_blitzSeconds'), secs),
         h('button.btn.primary', { type: 'submit' }, t('save')));
