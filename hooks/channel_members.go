@@ -35,7 +35,7 @@ func registerChannelMembers(app core.App) {
 			return router.NewBadRequestError("Unknown channel. / Unbekannter Kanal.", nil)
 		}
 		if ch.GetBool("archived") {
-			return router.NewBadRequestError("The channel is archived. / Der Kanal ist archiviert.", nil)
+			return router.NewBadRequestError("Der Kanal ist archiviert. / The channel is archived.", nil)
 		}
 		target := e.Record.GetString("user")
 		m, err := mayManageMember(e.App, e.Auth.Id, ch, target)
@@ -43,7 +43,7 @@ func registerChannelMembers(app core.App) {
 			return err
 		}
 		if e.Record.GetString("role") == "owner" && !(ch.GetString("kind") == "shared" && IsHostOperator(e.App, e.Auth.Id)) && !isChannelOwner(e.App, ch.Id, e.Auth.Id) {
-			return router.NewForbiddenError("Only the channel's owner may appoint owners. / Nur Kanalverantwortliche dürfen Verantwortliche ernennen.", nil)
+			return router.NewForbiddenError("Nur Kanalverantwortliche dürfen Verantwortliche ernennen. / Only the channel's owner may appoint owners.", nil)
 		}
 		// A guest reaches only the channel of its invitation (its row comes with the
 		// redemption, in Go): nobody places it in another channel afterwards.
@@ -69,10 +69,10 @@ func registerChannelMembers(app core.App) {
 			return router.NewForbiddenError("Die vergebende Organisation bleibt. / The organisation that gave a channel membership stays.", nil)
 		}
 		if expiresChanged {
-			return router.NewForbiddenError("The end of a guest's access follows the guest membership. / Das Ende eines Gastzugangs folgt der Gastmitgliedschaft.", nil)
+			return router.NewForbiddenError("Das Ende eines Gastzugangs folgt der Gastmitgliedschaft. / The end of a guest's access follows the guest membership.", nil)
 		}
 		if lastReadChanged && e.Record.GetString("user") != e.Auth.Id {
-			return router.NewForbiddenError("Only you mark what you have read. / Nur Sie selbst markieren Gelesenes.", nil)
+			return router.NewForbiddenError("Nur Sie selbst markieren Gelesenes. / Only you mark what you have read.", nil)
 		}
 		if roleChanged {
 			ch, err := e.App.FindRecordById("channels", e.Record.GetString("channel"))
@@ -83,7 +83,7 @@ func registerChannelMembers(app core.App) {
 				return err
 			}
 			if e.Record.GetString("user") == e.Auth.Id && !isChannelOwner(e.App, ch.Id, e.Auth.Id) && !IsHostOperator(e.App, e.Auth.Id) && RoleIn(e.App, e.Auth.Id, ch.GetString("organisation")) != "admin" {
-				return router.NewForbiddenError("You cannot change your own role. / Sie können Ihre eigene Rolle nicht ändern.", nil)
+				return router.NewForbiddenError("Sie können Ihre eigene Rolle nicht ändern. / You cannot change your own role.", nil)
 			}
 		}
 		return e.Next()
@@ -98,7 +98,7 @@ func registerChannelMembers(app core.App) {
 			return e.Next()
 		}
 		if ch.GetString("kind") == "direct" {
-			return router.NewForbiddenError("A direct conversation keeps both people. / Ein Direktgespräch behält beide Personen.", nil)
+			return router.NewForbiddenError("Ein Direktgespräch behält beide Personen. / A direct conversation keeps both people.", nil)
 		}
 		if e.Record.GetString("user") == e.Auth.Id {
 			return e.Next() // anyone may leave
@@ -159,8 +159,8 @@ func givingOrg(app core.App, ch *core.Record, userId string) string {
 // mayManageMember decides whether actor may add target to ch (or change or remove them),
 // and returns the membership through which target may be there.
 func mayManageMember(app core.App, actor string, ch *core.Record, target string) (*core.Record, error) {
-	forbidden := router.NewForbiddenError("You may not manage the members of this channel. / Sie dürfen die Mitglieder dieses Kanals nicht verwalten.", nil)
-	notEligible := router.NewBadRequestError("This person does not belong to an organisation of this channel. / Diese Person gehört zu keiner Organisation dieses Kanals.", nil)
+	forbidden := router.NewForbiddenError("Sie dürfen die Mitglieder dieses Kanals nicht verwalten. / You may not manage the members of this channel.", nil)
+	notEligible := router.NewBadRequestError("Diese Person gehört zu keiner Organisation dieses Kanals. / This person does not belong to an organisation of this channel.", nil)
 	owner := ch.GetString("organisation")
 	switch ch.GetString("kind") {
 	case "org":

@@ -64,11 +64,11 @@ const (
 
 func (en *enrolment) handleCreateInvitation(e *core.RequestEvent) error {
 	if e.Auth == nil || e.Auth.Collection().Name != "users" {
-		return e.UnauthorizedError("Please sign in. / Bitte anmelden.", nil)
+		return e.UnauthorizedError("Bitte anmelden. / Please sign in.", nil)
 	}
 	var req InvitationRequest
 	if err := e.BindBody(&req); err != nil {
-		return e.BadRequestError("The request could not be read. / Die Anfrage ist unlesbar.", err)
+		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
 	}
 	auth, err := en.authority(e.App)
 	if err != nil {
@@ -95,7 +95,7 @@ func IssueInvitation(app core.App, actor *core.Record, req InvitationRequest, ba
 	token := newInvitationToken()
 	inv.Set("token_hash", hashInvitationToken(token))
 	if err := app.Save(inv); err != nil {
-		return nil, router.NewBadRequestError("The invitation could not be saved. / Die Einladung konnte nicht gespeichert werden.", err)
+		return nil, router.NewBadRequestError("Die Einladung konnte nicht gespeichert werden. / The invitation could not be saved.", err)
 	}
 	link := FormatJoinLink(base, token, shortFP)
 	qr, err := QRDataURL(link)
@@ -138,7 +138,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 	}
 	host := HostOrganisation(app)
 	if host == nil {
-		return nil, "", badRequest("The appliance is not set up yet. / Die Anlage ist noch nicht eingerichtet.")
+		return nil, "", badRequest("Die Anlage ist noch nicht eingerichtet. / The appliance is not set up yet.")
 	}
 	hostOp := actor == nil || IsHostOperator(app, actor.Id)
 
@@ -147,14 +147,14 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 		hours = 24
 	}
 	if hours < 0 || hours > maxInvitationHours {
-		return nil, "", badRequest("An invitation is valid for 1 to 720 hours. / Eine Einladung gilt 1 bis 720 Stunden.")
+		return nil, "", badRequest("Eine Einladung gilt 1 bis 720 Stunden. / An invitation is valid for 1 to 720 hours.")
 	}
 	uses := req.MaxUses
 	if uses == 0 {
 		uses = 1
 	}
 	if uses < 0 || uses > maxInvitationUses {
-		return nil, "", badRequest("An invitation can be used 1 to 500 times. / Eine Einladung kann 1- bis 500-mal verwendet werden.")
+		return nil, "", badRequest("Eine Einladung kann 1- bis 500-mal verwendet werden. / An invitation can be used 1 to 500 times.")
 	}
 
 	inv := core.NewRecord(coll)
@@ -172,7 +172,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 	switch req.Kind {
 	case "organisation":
 		if !hostOp {
-			return nil, "", forbidden("Only the crisis staff's admins and operators may invite new organisations. / Nur Admins und Operatoren des Krisenstabs dürfen neue Organisationen einladen.")
+			return nil, "", forbidden("Nur Admins und Operatoren des Krisenstabs dürfen neue Organisationen einladen. / Only the crisis staff's admins and operators may invite new organisations.")
 		}
 		inv.Set("organisation", host.Id)
 		inv.Set("role", "admin")
@@ -188,7 +188,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 			role = "member"
 		}
 		if role != "member" && role != "operator" && role != "admin" {
-			return nil, "", badRequest("The role must be member, operator or admin. / Die Rolle muss member, operator oder admin sein.")
+			return nil, "", badRequest("Die Rolle muss member, operator oder admin sein. / The role must be member, operator or admin.")
 		}
 		actorRole := "admin" // the appliance itself
 		if actor != nil {
@@ -218,24 +218,24 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 		kind := ch.GetString("kind")
 		allowed := kind != "direct" && ((actor == nil) || RoleIn(app, actor.Id, owner) == "admin" || (kind == "shared" && hostOp))
 		if !allowed {
-			return nil, "", forbidden("Only admins of the channel's organisation (or the crisis staff's operators, for shared channels) may invite guests to it. / Gäste in diesen Kanal laden nur Admins seiner Organisation (bei gemeinsamen Kanälen auch Operatoren des Krisenstabs).")
+			return nil, "", forbidden("Gäste in diesen Kanal laden nur Admins seiner Organisation (bei gemeinsamen Kanälen auch Operatoren des Krisenstabs). / Only admins of the channel's organisation (or the crisis staff's operators, for shared channels) may invite guests to it.")
 		}
 		if ch.GetBool("archived") {
-			return nil, "", badRequest("The channel is archived. / Der Kanal ist archiviert.")
+			return nil, "", badRequest("Der Kanal ist archiviert. / The channel is archived.")
 		}
 		chRole := req.Role
 		if chRole == "" || chRole == "guest" {
 			chRole = "readonly"
 		}
 		if chRole != "readonly" && chRole != "member" {
-			return nil, "", badRequest("A guest reads only (readonly) or may also write (member). / Ein Gast liest nur (readonly) oder darf auch schreiben (member).")
+			return nil, "", badRequest("Ein Gast liest nur (readonly) oder darf auch schreiben (member). / A guest reads only (readonly) or may also write (member).")
 		}
 		until, err := types.ParseDateTime(req.MemberExpires)
 		if err != nil || until.IsZero() {
-			return nil, "", badRequest("A guest invitation needs the end of the guest's access (member_expires). / Eine Gasteinladung braucht das Ende des Gastzugangs (member_expires).")
+			return nil, "", badRequest("Eine Gasteinladung braucht das Ende des Gastzugangs (member_expires). / A guest invitation needs the end of the guest's access (member_expires).")
 		}
 		if !until.Time().After(time.Now()) {
-			return nil, "", badRequest("The end of the guest's access is in the past. / Das Ende des Gastzugangs liegt in der Vergangenheit.")
+			return nil, "", badRequest("Das Ende des Gastzugangs liegt in der Vergangenheit. / The end of the guest's access is in the past.")
 		}
 		inv.Set("organisation", owner)
 		inv.Set("channel", ch.Id)
@@ -246,10 +246,10 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 
 	case "device":
 		if !hostOp {
-			return nil, "", forbidden("Only the crisis staff's admins and operators may enrol devices. / Nur Admins und Operatoren des Krisenstabs dürfen Geräte anmelden.")
+			return nil, "", forbidden("Nur Admins und Operatoren des Krisenstabs dürfen Geräte anmelden. / Only the crisis staff's admins and operators may enrol devices.")
 		}
 		if req.Device == nil {
-			return nil, "", badRequest("A device invitation needs the device (name, kind, …). / Eine Geräteeinladung braucht die Gerätedaten (Name, Art, …).")
+			return nil, "", badRequest("Eine Geräteeinladung braucht die Gerätedaten (Name, Art, …). / A device invitation needs the device (name, kind, …).")
 		}
 		orgId := host.Id
 		if req.Organisation != "" {
@@ -270,11 +270,11 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 			return nil, "", router.NewBadRequestError("The device is not valid: "+err.Error()+" / Die Gerätedaten sind ungültig.", err)
 		}
 		if (spec.Username != "" || spec.Topic != "") && uses > 1 {
-			return nil, "", badRequest("A device with its own user name or topic can be enrolled only once: set uses to 1. / Ein Gerät mit eigenem Benutzernamen oder Thema kann nur einmal angemeldet werden: Anzahl auf 1 setzen.")
+			return nil, "", badRequest("Ein Gerät mit eigenem Benutzernamen oder Thema kann nur einmal angemeldet werden: Anzahl auf 1 setzen. / A device with its own user name or topic can be enrolled only once: set uses to 1.")
 		}
 		if spec.Username != "" {
 			if _, err := app.FindFirstRecordByData("devices", "username", spec.Username); err == nil {
-				return nil, "", badRequest("A device with this user name exists already. / Ein Gerät mit diesem Benutzernamen gibt es schon.")
+				return nil, "", badRequest("Ein Gerät mit diesem Benutzernamen gibt es schon. / A device with this user name exists already.")
 			}
 		}
 		inv.Set("organisation", orgId)
@@ -282,7 +282,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 		grants = "Gerät „" + spec.Name + "“ (" + spec.Kind + ") / Device \"" + spec.Name + "\" (" + spec.Kind + ")"
 
 	default:
-		return nil, "", badRequest("The kind must be organisation, member, guest or device. / Die Art muss organisation, member, guest oder device sein.")
+		return nil, "", badRequest("Die Art muss organisation, member, guest oder device sein. / The kind must be organisation, member, guest or device.")
 	}
 	return inv, grants, nil
 }

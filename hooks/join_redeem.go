@@ -36,7 +36,7 @@ var (
 func (en *enrolment) handleJoin(e *core.RequestEvent) error {
 	var req joinRequest
 	if err := e.BindBody(&req); err != nil {
-		return e.BadRequestError("The request could not be read. / Die Anfrage ist unlesbar.", err)
+		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
 	}
 	inv, err := en.lookupInvitation(e, req.Token)
 	if err != nil {
@@ -149,10 +149,10 @@ func checkNewAccount(app core.App, req *joinRequest) error {
 		return badRequest("Name, user name and password are required. / Name, Benutzername und Passwort sind Pflichtfelder.")
 	}
 	if !usernamePattern.MatchString(req.Username) {
-		return badRequest("The user name needs 3 to 48 letters, digits, dots, dashes or underscores, starting with a letter or digit. / Der Benutzername braucht 3 bis 48 Buchstaben, Ziffern, Punkte, Binde- oder Unterstriche und beginnt mit Buchstabe oder Ziffer.")
+		return badRequest("Der Benutzername braucht 3 bis 48 Buchstaben, Ziffern, Punkte, Binde- oder Unterstriche und beginnt mit Buchstabe oder Ziffer. / The user name needs 3 to 48 letters, digits, dots, dashes or underscores, starting with a letter or digit.")
 	}
 	if len(req.Password) < 10 {
-		return badRequest("The password needs at least 10 characters. / Das Passwort braucht mindestens 10 Zeichen.")
+		return badRequest("Das Passwort braucht mindestens 10 Zeichen. / The password needs at least 10 characters.")
 	}
 	var n int
 	_ = app.DB().Select("count(*)").From("users").Where(dbx.NewExp("LOWER(username) = LOWER({:u})", dbx.Params{"u": req.Username})).Row(&n)
@@ -165,7 +165,7 @@ func checkNewAccount(app core.App, req *joinRequest) error {
 func checkNewOrganisation(app core.App, req *joinRequest) error {
 	req.Organisation = strings.TrimSpace(req.Organisation)
 	if req.Organisation == "" {
-		return badRequest("The name of your organisation is required. / Der Name Ihrer Organisation ist ein Pflichtfeld.")
+		return badRequest("Der Name Ihrer Organisation ist ein Pflichtfeld. / The name of your organisation is required.")
 	}
 	if req.Kind == "" {
 		req.Kind = "other"
@@ -189,7 +189,7 @@ func checkNewOrganisation(app core.App, req *joinRequest) error {
 
 func notMemberYet(app core.App, userId, orgId string) error {
 	if _, err := app.FindFirstRecordByFilter("memberships", "user = {:u} && organisation = {:o}", dbx.Params{"u": userId, "o": orgId}); err == nil {
-		return badRequest("You already belong to this organisation. / Sie gehören dieser Organisation bereits an.")
+		return badRequest("Sie gehören dieser Organisation bereits an. / You already belong to this organisation.")
 	}
 	return nil
 }

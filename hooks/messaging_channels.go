@@ -184,7 +184,7 @@ func (ms *messaging) channelItems(app core.App, userId string, rows []myChannelR
 func (ms *messaging) handleChannels(e *core.RequestEvent) error {
 	org := e.Request.URL.Query().Get("org")
 	if org != "" && Membership(e.App, e.Auth.Id, org) == nil {
-		return e.ForbiddenError("You do not belong to this organisation. / Sie gehören nicht zu dieser Organisation.", nil)
+		return e.ForbiddenError("Sie gehören nicht zu dieser Organisation. / You do not belong to this organisation.", nil)
 	}
 	rows, err := myChannels(e.App, e.Auth.Id)
 	if err != nil {

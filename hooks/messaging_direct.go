@@ -17,11 +17,11 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 		User string `json:"user"`
 	}
 	if err := e.BindBody(&body); err != nil {
-		return e.BadRequestError("The request could not be read. / Die Anfrage ist unlesbar.", err)
+		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
 	}
 	me := e.Auth
 	if body.User == "" || body.User == me.Id {
-		return e.BadRequestError("Choose another person. / Bitte eine andere Person wählen.", nil)
+		return e.BadRequestError("Bitte eine andere Person wählen. / Choose another person.", nil)
 	}
 	peer, err := e.App.FindRecordById("users", body.User)
 	// A guest reaches only its invitation's channels, and nobody pulls one out of them.
@@ -29,7 +29,7 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 		return errGuestOnly
 	}
 	if err != nil || !SharesSomething(e.App, me.Id, peer.Id) {
-		return e.ForbiddenError("You can only write to people you share an organisation or a channel with. / Sie können nur Personen schreiben, mit denen Sie eine Organisation oder einen Kanal teilen.", nil)
+		return e.ForbiddenError("Sie können nur Personen schreiben, mit denen Sie eine Organisation oder einen Kanal teilen. / You can only write to people you share an organisation or a channel with.", nil)
 	}
 
 	ms.directMu.Lock()
@@ -38,7 +38,7 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 	if id == "" {
 		org := sharedTenant(e.App, me.Id, peer.Id)
 		if org == "" {
-			return e.ForbiddenError("You belong to no organisation. / Sie gehören zu keiner Organisation.", nil)
+			return e.ForbiddenError("Sie gehören zu keiner Organisation. / You belong to no organisation.", nil)
 		}
 		err := e.App.RunInTransaction(func(tx core.App) error {
 			ch, err := NewChannel(tx, org, "direct", "direct:"+me.GetString("username")+":"+peer.GetString("username"), "", nil, me.Id)
@@ -52,7 +52,7 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 			return nil
 		})
 		if err != nil {
-			return e.InternalServerError("The conversation could not be started. / Das Gespräch konnte nicht begonnen werden.", err)
+			return e.InternalServerError("Das Gespräch konnte nicht begonnen werden. / The conversation could not be started.", err)
 		}
 	}
 	rows, err := myChannels(e.App, me.Id)

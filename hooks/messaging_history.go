@@ -11,7 +11,7 @@ import (
 )
 
 func notMember(e *core.RequestEvent) error {
-	return e.ForbiddenError("You are not a member of this channel. / Sie sind nicht Mitglied dieses Kanals.", nil)
+	return e.ForbiddenError("Sie sind nicht Mitglied dieses Kanals. / You are not a member of this channel.", nil)
 }
 
 // GET /api/crisisroom/channels/{id}/messages?before=<datetime or message id>&limit=50&q=<text>

@@ -106,7 +106,7 @@ func (ms *messaging) bindMessages(app core.App) {
 	// The files of a deleted message stay on disk as evidence, for the room's IT only.
 	app.OnFileDownloadRequest("messages").BindFunc(func(e *core.FileDownloadRequestEvent) error {
 		if e.Record.GetBool("deleted") && !isSuperuser(e.Auth) {
-			return e.NotFoundError("The message was deleted. / Die Nachricht wurde gelöscht.", nil)
+			return e.NotFoundError("Die Nachricht wurde gelöscht. / The message was deleted.", nil)
 		}
 		return e.Next()
 	})
@@ -182,7 +182,7 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 	}
 	orig := e.Record.Original()
 	if orig.GetBool("deleted") {
-		return router.NewBadRequestError("A deleted message cannot be changed. / Eine gelöschte Nachricht kann nicht geändert werden.", nil)
+		return router.NewBadRequestError("Eine gelöschte Nachricht kann nicht geändert werden. / A deleted message cannot be changed.", nil)
 	}
 	if orig.GetBool("ack_required") != e.Record.GetBool("ack_required") {
 		return router.NewBadRequestError("Whether a message must be acknowledged is fixed when it is sent. / Ob eine Nachricht bestätigt werden muss, steht beim Senden fest.", nil)

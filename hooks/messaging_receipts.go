@@ -97,7 +97,7 @@ func (ms *messaging) handleRead(e *core.RequestEvent) error {
 		Until string `json:"until"`
 	}
 	if err := e.BindBody(&body); err != nil {
-		return e.BadRequestError("The request could not be read. / Die Anfrage ist unlesbar.", err)
+		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
 	}
 	until, err := e.App.FindRecordById("messages", body.Until)
 	if err != nil || until.GetString("channel") != channelId {
@@ -136,15 +136,15 @@ func (ms *messaging) handleRead(e *core.RequestEvent) error {
 func (ms *messaging) handleAck(e *core.RequestEvent) error {
 	m, err := e.App.FindRecordById("messages", e.Request.PathValue("id"))
 	if err != nil || ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
-		return e.NotFoundError("No such message in your channels. / Keine solche Nachricht in Ihren Kanälen.", nil)
+		return e.NotFoundError("Keine solche Nachricht in Ihren Kanälen. / No such message in your channels.", nil)
 	}
 	switch {
 	case !needsReceipts(m):
-		return e.BadRequestError("This message does not ask for acknowledgement. / Diese Nachricht verlangt keine Bestätigung.", nil)
+		return e.BadRequestError("Diese Nachricht verlangt keine Bestätigung. / This message does not ask for acknowledgement.", nil)
 	case m.GetString("author") == e.Auth.Id:
-		return e.BadRequestError("You wrote this message. / Sie haben diese Nachricht selbst geschrieben.", nil)
+		return e.BadRequestError("Sie haben diese Nachricht selbst geschrieben. / You wrote this message.", nil)
 	case m.GetBool("deleted"):
-		return e.BadRequestError("The message was deleted. / Die Nachricht wurde gelöscht.", nil)
+		return e.BadRequestError("Die Nachricht wurde gelöscht. / The message was deleted.", nil)
 	}
 	r, err := e.App.FindFirstRecordByFilter("receipts", "message = {:m} && user = {:u}", dbx.Params{"m": m.Id, "u": e.Auth.Id})
 	if err != nil {
@@ -187,7 +187,7 @@ type ReceiptItem struct {
 func (ms *messaging) handleReceipts(e *core.RequestEvent) error {
 	m, err := e.App.FindRecordById("messages", e.Request.PathValue("id"))
 	if err != nil || ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
-		return e.NotFoundError("No such message in your channels. / Keine solche Nachricht in Ihren Kanälen.", nil)
+		return e.NotFoundError("Keine solche Nachricht in Ihren Kanälen. / No such message in your channels.", nil)
 	}
 	ch := ms.dir.channel(e.App, m.GetString("channel"))
 	type state struct{ user, read, acked string }

@@ -51,7 +51,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 			}
 		}
 		if ours && userId == "" {
-			return router.NewForbiddenError("Please sign in to follow channels. / Bitte anmelden, um Kanälen zu folgen.", nil)
+			return router.NewForbiddenError("Bitte anmelden, um Kanälen zu folgen. / Please sign in to follow channels.", nil)
 		}
 		gen := f.generation(userId)
 		expiry, err := liveChannelMemberships(e.App, userId, channels)

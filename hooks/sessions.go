@@ -64,13 +64,13 @@ func (ms *messaging) handleSessions(e *core.RequestEvent) error {
 func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 	target, err := e.App.FindRecordById("users", e.Request.PathValue("id"))
 	if err != nil {
-		return e.NotFoundError("No such person. / Diese Person gibt es nicht.", nil)
+		return e.NotFoundError("Diese Person gibt es nicht. / No such person.", nil)
 	}
 	org := ""
 	if target.Id != e.Auth.Id {
 		org = adminOrgOver(e.App, e.Auth.Id, target.Id)
 		if org == "" {
-			return e.ForbiddenError("Only the person or an admin of their organisation may sign them out. / Nur die Person selbst oder ein Admin ihrer Organisation darf sie abmelden.", nil)
+			return e.ForbiddenError("Nur die Person selbst oder ein Admin ihrer Organisation darf sie abmelden. / Only the person or an admin of their organisation may sign them out.", nil)
 		}
 	}
 	target.RefreshTokenKey() // every token issued so far stops working

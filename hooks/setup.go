@@ -80,13 +80,13 @@ func handleSetup(e *core.RequestEvent, st *setupState) error {
 	}
 	if subtle.ConstantTimeCompare([]byte(req.Token), []byte(st.token)) != 1 {
 		Audit(e.App, AuditEntry{Action: "setup.refused", Data: map[string]any{"ip": e.RealIP()}})
-		return e.ForbiddenError("The setup link is not valid. Use the link printed in the terminal. / Der Einrichtungslink ist ungültig. Bitte den im Terminal angezeigten Link verwenden.", nil)
+		return e.ForbiddenError("Der Einrichtungslink ist ungültig. Bitte den im Terminal angezeigten Link verwenden. / The setup link is not valid. Use the link printed in the terminal.", nil)
 	}
 	if strings.TrimSpace(req.Organisation) == "" || strings.TrimSpace(req.Name) == "" {
-		return e.BadRequestError("Organisation and name are required. / Organisation und Name sind Pflichtfelder.", nil)
+		return e.BadRequestError("Organisation und Name sind Pflichtfelder. / Organisation and name are required.", nil)
 	}
 	if len(req.Password) < 10 {
-		return e.BadRequestError("The password needs at least 10 characters. / Das Passwort braucht mindestens 10 Zeichen.", nil)
+		return e.BadRequestError("Das Passwort braucht mindestens 10 Zeichen. / The password needs at least 10 characters.", nil)
 	}
 
 	var user *core.Record

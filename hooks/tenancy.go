@@ -94,7 +94,7 @@ func registerTenancy(app core.App) {
 			return errSuspendedOrg
 		}
 		if e.Record.GetString("kind") == "direct" {
-			return router.NewBadRequestError("Direct conversations are started with POST /api/crisisroom/direct. / Direktgespräche über /api/crisisroom/direct beginnen.", nil)
+			return router.NewBadRequestError("Direktgespräche über /api/crisisroom/direct beginnen. / Direct conversations are started with POST /api/crisisroom/direct.", nil)
 		}
 		e.Record.Set("created_by", e.Auth.Id)
 		if err := e.Next(); err != nil {
@@ -230,7 +230,7 @@ func expireGuests(app core.App) {
 // handleMe answers the UI's first question: who am I, and in which tenants.
 func handleMe(e *core.RequestEvent) error {
 	if e.Auth == nil || e.Auth.Collection().Name != "users" {
-		return e.UnauthorizedError("Please sign in. / Bitte anmelden.", nil)
+		return e.UnauthorizedError("Bitte anmelden. / Please sign in.", nil)
 	}
 	ms, err := e.App.FindRecordsByFilter("memberships", "user = {:u}", "created", 0, 0, dbx.Params{"u": e.Auth.Id})
 	if err != nil {
