@@ -87,6 +87,15 @@ export function fmtTime(iso) {
   return d.toLocaleDateString(loc, { day: '2-digit', month: '2-digit' }) + ' ' + time;
 }
 
+// fmtDateTime always gives date and time ("30.11.2026, 16:05"): a record such as the
+// Einsatztagebuch is read days later, when "today" means something else.
+export function fmtDateTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso.replace(' ', 'T'));
+  const loc = lang() === 'de' ? 'de-DE' : 'en-GB';
+  return d.toLocaleDateString(loc, { day: '2-digit', month: '2-digit', year: 'numeric' }) + ', ' + d.toLocaleTimeString(loc, { hour: '2-digit', minute: '2-digit' });
+}
+
 export function fmtDate(iso) {
   if (!iso) return '';
   return new Date(iso.replace(' ', 'T')).toLocaleDateString(lang() === 'de' ? 'de-DE' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric' });

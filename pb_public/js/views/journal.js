@@ -6,7 +6,7 @@
 // close the operation together; the journal is exported as PDF (form Fb Fü 2) or JSON.
 
 import { addStrings, t } from '../i18n.js';
-import { h, clear, fmtTime } from '../ui.js';
+import { h, clear, fmtTime, fmtDateTime } from '../ui.js';
 import { auth } from '../api.js';
 
 addStrings({
@@ -223,8 +223,8 @@ export default {
         if (e.corrects) remarks.push(h('div', t('etb_corrects', { n: bySeq[e.corrects] || '?' })));
         if (struck) remarks.push(h('div', t('etb_correctedBy', { n: correctedBy[e.id].join(', ') })));
         if (e.clock_back) remarks.push(h('div.error', t('etb_clockBack')));
-        const when = [h('div', fmtTime(e.recorded_at))];
-        if (e.occurred_at && e.occurred_at !== e.recorded_at) when.push(h('div.small.muted', t('etb_occurredAt', { time: fmtTime(e.occurred_at) })));
+        const when = [h('div', fmtDateTime(e.recorded_at))];
+        if (e.occurred_at && e.occurred_at !== e.recorded_at) when.push(h('div.small.muted', t('etb_occurredAt', { time: fmtDateTime(e.occurred_at) })));
         return h('tr', { dataset: { seq: e.seq, source: e.source } },
           h('td.etb-nr', String(e.seq)), h('td.etb-when', when),
           h('td.etb-text' + (struck ? '.etb-struck' : ''), e.text),
