@@ -34,6 +34,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   const subs = new Map();              // channel id -> unsubscribe
   const msgs = new Map();              // message id -> record (open channel)
   const flashes = new Map();           // message id -> record waiting for my acknowledgement
+  let flashesExpanded = false;         // all Blitz banners shown, or only the newest under a summary bar
   const acked = new Set();             // acknowledged here (before the server echoes it)
   let ui = null;                       // elements of the rendered view, null when not shown
   let oldest = null, hasMore = false, searchQ = '', replyTo = null, stagedFiles = [];
@@ -479,7 +480,15 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   function renderBanners(sound) {
     const box = document.getElementById('banners');
     if (!box) return;
-    clear(box, [...flashes.values()].map(rec => {
+    // Several open Blitz messages must not push the channel off the screen: the newest is
+    // shown in full, the others behind one summary bar that expands (and then scrolls).
+    if (flashes.size < 2) flashesExpanded = false;
+    box.classList.toggle('collapsed', flashes.size > 1 && !flashesExpanded);
+    const summary = flashes.size > 1 ? h('div.flash-summary', { role: 'status' },
+      h('span.flash-tag', icon('bolt', 16), ' ', t('flashOpen', { n: flashes.size })),
+      h('button.btn.ghost#flash-toggle', { type: 'button', 'aria-expanded': String(flashesExpanded),
+        onclick: () => { flashesExpanded = !flashesExpanded; renderBanners(false); } }, t(flashesExpanded ? 'flashCollapse' : 'flashShowAll'))) : null;
+    clear(box, summary, [...flashes.values()].reverse().map(rec => {
       const c = findChannel(rec.channel);
       const here = channels.some(x => x.id === rec.channel);
       return h('div.flash-banner', { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
