@@ -360,7 +360,7 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	if pk.Connect.WillFlag {
 		topic := pk.Connect.WillTopic
 		if !mqtt.IsValidFilter(topic, true) || !Allowed(h.b.cfg.Prefix, d, topic, true) ||
-			(pk.Connect.WillRetain && !RetainAllowed(h.b.cfg.Prefix, d, topic)) {
+			(pk.Connect.WillRetain && !RetainAllowed(h.b.cfg.Prefix, d, topic)) || isCommandTopic(topic) {
 			h.b.log.Warn("MQTT last will outside the device's grants refused", "username", username, "topic", topic, "retain", pk.Connect.WillRetain)
 			return false
 		}
@@ -456,9 +456,16 @@ func (h *authHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 	if cl.Net.Inline {
 		return will, nil
 	}
+	// A device still connected by another connection has not gone: its will ("offline",
+	// retained) would mark it offline while it is online (a reconnect that took over an
+	// old connection, a second client of the same device).
+	if h.b.otherConn(string(cl.Properties.Username), cl) {
+		h.b.log.Info("MQTT last will dropped: the device is still connected", "username", string(cl.Properties.Username), "topic", will.TopicName)
+		return mqtt.Will{}, nil
+	}
 	d, ok := h.b.devices.get(string(cl.Properties.Username))
 	if ok && !h.b.orgSuspended(d.Organisation) && Allowed(h.b.cfg.Prefix, d, will.TopicName, true) &&
-		(!will.Retain || RetainAllowed(h.b.cfg.Prefix, d, will.TopicName)) {
+		(!will.Retain || RetainAllowed(h.b.cfg.Prefix, d, will.TopicName)) && !isCommandTopic(will.TopicName) {
 		return will, nil
 	}
 	h.b.log.Info("MQTT last will dropped: outside the device's grants now", "username", string(cl.Properties.Username), "topic", will.TopicName)
@@ -490,4 +497,21 @@ func (h *authHook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 		return
 	}
 	h.b.setPresence(username, false)
+}
+
+// isCommandTopic reports whether topic commands something: a siren or relay (our own
+// ".../set", Tasmota "cmnd/...", Shelly ".../command" and ".../rpc"), a board or a fax
+// line (".../send"). A last will is what a device says about itself when it drops: it
+// may announce a state or post into its channel, but it never sounds a siren nobody
+// commanded (a Home Assistant credential may write .../ha/<siren>/set, not will it).
+func isCommandTopic(topic string) bool {
+	if strings.HasPrefix(topic, "cmnd/") {
+		return true
+	}
+	for _, suffix := range []string{"/set", "/send", "/command", "/rpc"} {
+		if strings.HasSuffix(topic, suffix) {
+			return true
+		}
+	}
+	return false
 }

@@ -129,6 +129,26 @@ func TestHomeAssistantCredentialAttacks(t *testing.T) {
 				t.Errorf("CONNECT with will on %s (retain %v) accepted", c.topic, c.retain)
 			}
 		}
+		// Even for a siren it may sound, a command is never its will: dropping the
+		// connection must not sound anything.
+		rec, err := s.App.FindRecordById("devices", relay.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Set("ha_remote", true)
+		if err := s.App.Save(rec); err != nil {
+			t.Fatal(err)
+		}
+		var conn net.Conn
+		if cl, err := r.dial("ha-fw", dialOpts{clientID: "ha-fw-will-cmd", willTopic: "crisisroom/ha/fw-relais/set", willBody: `{"state":"ON"}`, conn: &conn}); err == nil {
+			conn.Close()
+			cl.Disconnect(0)
+			t.Error("CONNECT with a will that commands a siren it may sound accepted")
+		}
+		rec.Set("ha_remote", false)
+		if err := s.App.Save(rec); err != nil {
+			t.Fatal(err)
+		}
 		// Home Assistant's own will (not retained) is accepted.
 		r.mustDial("ha-fw", dialOpts{clientID: "ha-fw-birth", willTopic: "homeassistant/status", willBody: "offline"})
 		// A retained birth or a forged config is refused.
@@ -140,4 +160,47 @@ func TestHomeAssistantCredentialAttacks(t *testing.T) {
 		}
 		noHostOn(t)
 	})
+}
+
+// A device moved to another organisation (or otherwise narrowed) loses its saved session
+// too, also while it is offline: a reconnect with clean session false finds none, so no
+// subscription or queued message granted under the old organisation survives.
+func TestMovedDeviceStartsWithoutItsOldSession(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	r := attackRig{t, s}
+	ha := r.device(devSpec{username: "ha-pol-umzug", org: "POL", kind: "homeassistant"})
+	connect := func() (paho.Client, bool) {
+		t.Helper()
+		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + s.MQTTAddr).SetClientID("ha-pol-umzug-s").
+			SetUsername("ha-pol-umzug").SetPassword(attackPassword).SetCleanSession(false).SetAutoReconnect(false).
+			SetConnectRetry(false).SetProtocolVersion(4))
+		tok := c.Connect()
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("connect: %v", tok.Error())
+		}
+		return c, tok.(*paho.ConnectToken).SessionPresent()
+	}
+	c, _ := connect()
+	if tok := c.Subscribe("homeassistant/#", 1, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	c.Disconnect(100)
+	if c, present := connect(); !present {
+		t.Fatal("the broker keeps no session for clean session false: the test proves nothing")
+	} else {
+		c.Disconnect(100)
+	}
+	rec, err := s.App.FindRecordById("devices", ha.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Set("organisation", s.Demo.Orgs["SW"].Id)
+	if err := s.App.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	c, present := connect()
+	defer c.Disconnect(0)
+	if present {
+		t.Fatal("the moved credential resumed the session it had as a police device")
+	}
 }

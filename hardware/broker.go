@@ -269,6 +269,13 @@ func (b *Broker) disconnect(username string, why error) {
 	for _, cl := range server.Clients.GetAll() {
 		if string(cl.Properties.Username) == username && !cl.Net.Inline {
 			cl.Stop(why)
+			// The saved session goes too, also one whose connection had already ended
+			// (clean start false): its subscriptions and queued messages were granted
+			// under what no longer holds (another organisation, a revoked channel, an
+			// old password), and a reconnect must start from the grants of now.
+			cl.ClearInflights()
+			server.UnsubscribeClient(cl)
+			server.Clients.Delete(cl.ID)
 		}
 	}
 }

@@ -125,6 +125,7 @@ func TestAttackGuestLeavesInvitation(t *testing.T) {
 		{"guest", "creates a group conversation", "POST", coll + "channels/records", map[string]any{"organisation": f.ks.Id, "kind": "group", "name": unique("Gastgruppe ")}, 400},
 		{"hostOp", "adds the guest to a group conversation", "POST", coll + "channel_members/records", map[string]any{"channel": groupId, "user": guest, "role": "member"}, 403},
 		{"hostAdmin", "places the guest in another host channel", "POST", coll + "channel_members/records", map[string]any{"channel": f.hostIntern(t), "user": guest, "role": "readonly"}, 403},
+		{"hostAdmin", "turns a host member into a guest (who would keep its channels)", "PATCH", coll + "memberships/records/" + hooks.Membership(f.app, f.authId(t, "hostMember"), f.ks.Id).Id, map[string]any{"role": "guest", "expires": "2099-01-01 00:00:00.000Z"}, 403},
 		{"guest", "posts (Blitz) where its invitation gives read-only", "POST", coll + "messages/records", map[string]any{"channel": f.flood.Id, "author": guest, "body": "Blitz vom Gast", "priority": "flash"}, 400},
 		{"guest", "makes itself a writer", "PATCH", coll + "channel_members/records/" + rowOf(t, f.app, f.flood.Id, guest).Id, map[string]any{"role": "member"}, 403},
 		{"hostMember", "starts a direct conversation with a colleague (still works)", "POST", "/api/crisisroom/direct", map[string]any{"user": jwagner}, 200},

@@ -13,11 +13,12 @@ import (
 // These are API errors even where model hooks return them, so that a refused request
 // tells the person why instead of PocketBase's bare "Failed to create record".
 var (
-	errOneHost          = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
-	errLastAdmin        = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
-	errGuestExpiry      = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
-	errSuspendedOrg     = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
-	errJoinByInvitation = router.NewForbiddenError("Personen treten einer Organisation bei, indem sie eine Einladung annehmen. / People join an organisation by accepting an invitation.", nil)
+	errOneHost               = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
+	errLastAdmin             = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
+	errGuestExpiry           = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
+	errSuspendedOrg          = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
+	errGuestOnlyByInvitation = router.NewForbiddenError("Ein Gastzugang entsteht nur durch eine Gasteinladung. / Guest access comes only from a guest invitation.", nil)
+	errJoinByInvitation      = router.NewForbiddenError("Personen treten einer Organisation bei, indem sie eine Einladung annehmen. / People join an organisation by accepting an invitation.", nil)
 )
 
 func registerTenancy(app core.App) {
@@ -62,6 +63,11 @@ func registerTenancy(app core.App) {
 		return errJoinByInvitation
 	})
 	app.OnRecordUpdateRequest("memberships").BindFunc(func(e *core.RecordRequestEvent) error {
+		// A guest's reach derives from its invitation alone: nobody turns a member into a
+		// guest (who would keep the channels the member had, or was given meanwhile).
+		if e.Record.GetString("role") == "guest" && e.Record.Original().GetString("role") != "guest" && !isSuperuser(e.Auth) {
+			return errGuestOnlyByInvitation
+		}
 		if e.Record.Original().GetString("role") == "admin" && e.Record.GetString("role") != "admin" && adminCount(e.App, e.Record.GetString("organisation")) <= 1 {
 			return errLastAdmin
 		}
