@@ -33,6 +33,7 @@ func TestAttackOrganisationBadges(t *testing.T) {
 	}{
 		{own, "name with a zero-width space", map[string]any{"name": "Polizeipräsidium\u200b"}, http.StatusBadRequest},
 		{own, "name without the umlaut", map[string]any{"name": "Polizeiprasidium"}, http.StatusBadRequest},
+		{own, "name with ae for the umlaut", map[string]any{"name": "Polizeipraesidium"}, http.StatusBadRequest},
 		{own, "name in decomposed form", map[string]any{"name": "Polizeipra\u0308sidium"}, http.StatusBadRequest},
 		{own, "name with a Cyrillic o", map[string]any{"name": "Pоlizeipräsidium"}, http.StatusBadRequest},
 		{own, "name with a soft hyphen", map[string]any{"name": "Polizei\u00adpräsidium"}, http.StatusBadRequest},

@@ -44,7 +44,8 @@ var confusables = map[rune]rune{
 
 // NameKey reduces a name or user name to what a reader sees: Unicode NFKD (compatibility
 // decomposition, UAX #15) with combining marks dropped (diacritics), lower case,
-// confusable letters mapped (see confusables), "rn" read as "m" and "vv" as "w", and
+// confusable letters mapped (see confusables), "rn" read as "m" and "vv" as "w", the
+// German transcriptions ae, oe, ue read as a, o, u, and
 // everything that is not a letter or digit (spaces, dots, dashes, invisible
 // characters, default-ignorable code points) removed. Two names with the same key are too similar to tell apart.
 func NameKey(s string) string {
@@ -64,7 +65,10 @@ func NameKey(s string) string {
 		}
 	}
 	k := strings.ReplaceAll(b.String(), "rn", "m")
-	return strings.ReplaceAll(k, "vv", "w")
+	k = strings.ReplaceAll(k, "vv", "w")
+	// German spells ä, ö, ü as ae, oe, ue where umlauts are missing: "Polizeipraesidium"
+	// is the police's name too (the umlauts themselves were folded to a, o, u above).
+	return strings.NewReplacer("ae", "a", "oe", "o", "ue", "u").Replace(k)
 }
 
 var errNameTaken = router.NewBadRequestError("Dieser Name ist schon vergeben oder einem vorhandenen zum Verwechseln ähnlich; bitte einen anderen wählen. / This name is taken or too similar to an existing one; please choose another.", nil)
