@@ -58,9 +58,10 @@ export function dialog(title, body, { actions = [], wide = false, onclose } = {}
 export function confirmDialog(question, yes) {
   return new Promise(resolve => {
     let ok = false;
-    const b = h('button.primary', { type: 'button' }, yes || t('yes'));
-    const n = h('button', { type: 'button' }, t('cancel'));
-    const d = dialog(question, h('p', question), { actions: [n, b], onclose: () => resolve(ok) });
+    // The question once, in the body; buttons as large as every other button.
+    const b = h('button.btn.primary', { type: 'button' }, yes || t('yes'));
+    const n = h('button.btn', { type: 'button' }, t('cancel'));
+    const d = dialog(t('pleaseConfirm'), h('p', question), { actions: [n, b], onclose: () => resolve(ok) });
     b.onclick = () => { ok = true; d.close(); };
     n.onclick = () => d.close();
   });
