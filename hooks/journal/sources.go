@@ -269,7 +269,7 @@ func sirenEntries(app core.App, r, old *core.Record, deleted bool) []Entry {
 			return append(out, e)
 		}
 		e.Mark = "B"
-		e.Text = fmt.Sprintf("Sirene %s%s ausgelöst: %s, %d s.", name, via, signalLabel[r.GetString("signal")], r.GetInt("duration"))
+		e.Text = fmt.Sprintf("%s%s ausgelöst: %s, %d s.", sirenLabel(name), via, signalLabel[r.GetString("signal")], r.GetInt("duration"))
 		if r.GetString("state") == "pending" {
 			e.Text += " Wartet auf Bestätigung durch einen zweiten Bediener."
 		}
@@ -283,13 +283,13 @@ func sirenEntries(app core.App, r, old *core.Record, deleted bool) []Entry {
 	}
 	if r.GetBool("confirmed") && !old.GetBool("confirmed") {
 		e := base
-		e.Text = fmt.Sprintf("Sirene %s meldet EIN.", name)
+		e.Text = fmt.Sprintf("%s meldet EIN.", sirenLabel(name))
 		out = append(out, e)
 	}
 	if st := r.GetString("state"); st != old.GetString("state") && endLabel[st] != "" {
 		e := base
 		e.Author = user(app, r.GetString("stopped_by"))
-		e.Text = fmt.Sprintf("Sirene %s %s.", name, endLabel[st])
+		e.Text = fmt.Sprintf("%s %s.", sirenLabel(name), endLabel[st])
 		if reason := r.GetString("reason"); reason != "" {
 			e.Text += " Grund: " + reason
 		}
@@ -450,4 +450,13 @@ func incidentEntries(app core.App, r, old *core.Record, deleted bool) []Entry {
 	}
 	return []Entry{{Organisation: host, Kind: "auto", Source: "incident", Author: user(app, r.GetString("opened_by")),
 		Text: fmt.Sprintf("Einsatz „%s“ eröffnet.", r.GetString("name"))}}
+}
+
+// sirenLabel names a siren in a sentence: "Sirene Hafen (Zone hafen)", but a device
+// already called "Sirene Rathaus" is not made a "Sirene Sirene Rathaus".
+func sirenLabel(name string) string {
+	if strings.HasPrefix(strings.ToLower(name), "sirene") {
+		return name
+	}
+	return "Sirene " + name
 }
