@@ -171,13 +171,10 @@ func checkNewOrganisation(app core.App, req *joinRequest) error {
 		req.Kind = "other"
 	}
 	if !slices.Contains(joinableKinds, req.Kind) {
-		return badRequest("Unknown kind of organisation. / Unbekannte Art von Organisation.")
+		return badRequest("Unbekannte Art von Organisation. / Unknown kind of organisation.")
 	}
-	orgs, _ := app.FindAllRecords("organisations")
-	for _, o := range orgs {
-		if NameKey(o.GetString("name")) == NameKey(req.Organisation) || NameKey(o.GetString("short")) == NameKey(req.Organisation) {
-			return badRequest("Eine Organisation „" + o.GetString("name") + "“ gibt es bereits; dieser Name ist zum Verwechseln ähnlich. / An organisation \"" + o.GetString("name") + "\" exists already; this name is too similar.")
-		}
+	if o, _ := orgLike(app, req.Organisation, ""); o != nil {
+		return badRequest("Eine Organisation „" + o.GetString("name") + "“ gibt es bereits; dieser Name ist zum Verwechseln ähnlich. / An organisation \"" + o.GetString("name") + "\" exists already; this name is too similar.")
 	}
 	if req.Short != "" {
 		if shortTaken(app, strings.TrimSpace(req.Short)) {

@@ -42,23 +42,36 @@ func registerOrganisationNames(app core.App) {
 // checkOrganisationBadge refuses r when its name or short name reads like another
 // organisation's (NameKey).
 func checkOrganisationBadge(app core.App, r *core.Record) error {
-	others, err := app.FindAllRecords("organisations")
-	if err != nil {
+	if o, err := orgLike(app, r.GetString("name"), r.Id); err != nil {
 		return err
+	} else if o != nil {
+		return errOrgNameTaken
 	}
-	name, short := NameKey(r.GetString("name")), NameKey(r.GetString("short"))
-	for _, o := range others {
-		if o.Id == r.Id {
-			continue
-		}
-		switch {
-		case name != "" && (name == NameKey(o.GetString("name")) || name == NameKey(o.GetString("short"))):
-			return errOrgNameTaken
-		case short != "" && (short == NameKey(o.GetString("short")) || short == NameKey(o.GetString("name"))):
-			return errOrgShortTaken
-		}
+	if o, err := orgLike(app, r.GetString("short"), r.Id); err != nil {
+		return err
+	} else if o != nil {
+		return errOrgShortTaken
 	}
 	return nil
+}
+
+// orgLike returns the first organisation other than exceptId whose name or short name
+// reads like text (the same NameKey), or nil; an empty text matches nothing.
+func orgLike(app core.App, text, exceptId string) (*core.Record, error) {
+	k := NameKey(text)
+	if k == "" {
+		return nil, nil
+	}
+	orgs, err := app.FindAllRecords("organisations")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		if o.Id != exceptId && (k == NameKey(o.GetString("name")) || k == NameKey(o.GetString("short"))) {
+			return o, nil
+		}
+	}
+	return nil, nil
 }
 
 // colourTaken reports whether r's colour ("#rrggbb") is within sight of another

@@ -263,12 +263,6 @@ func LANAddresses() []net.IP {
 
 // shortTaken reports whether short reads like another organisation's short or name.
 func shortTaken(app core.App, short string) bool {
-	k := NameKey(short)
-	orgs, _ := app.FindAllRecords("organisations")
-	for _, o := range orgs {
-		if k == NameKey(o.GetString("short")) || k == NameKey(o.GetString("name")) {
-			return true
-		}
-	}
-	return false
+	o, _ := orgLike(app, short, "")
+	return o != nil
 }
