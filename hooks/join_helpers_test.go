@@ -116,7 +116,9 @@ func terminalQRImage(s string) (image.Image, error) {
 	}
 	const scale, quiet = 4, 8
 	w := len([]rune(lines[0]))
-	h := 2 * len(lines)
+	// A QR code with its quiet zone is square: the bottom half of the last line is
+	// padding when the side is odd, not a dark row (which misleads the detector).
+	h := min(2*len(lines), w)
 	img := image.NewGray(image.Rect(0, 0, (w+2*quiet)*scale, (h+2*quiet)*scale))
 	for i := range img.Pix {
 		img.Pix[i] = 255
@@ -147,7 +149,9 @@ func terminalQRImage(s string) (image.Image, error) {
 				return nil, errors.New("unexpected character " + string(r))
 			}
 			set(x, 2*row, top)
-			set(x, 2*row+1, bottom)
+			if 2*row+1 < h {
+				set(x, 2*row+1, bottom)
+			}
 		}
 	}
 	return img, nil
