@@ -31,14 +31,32 @@ type Line struct {
 	logs  []*bytes.Buffer
 }
 
-// FreeUDPPort asks the kernel for a loopback UDP port nobody uses now.
+// handedOut are the ports FreeUDPPort gave this process: the kernel may offer a port
+// again once it is closed, before the iaxmodem it was meant for has bound it, and two
+// pairs started side by side would then dial into each other.
+var (
+	handedMu  sync.Mutex
+	handedOut = map[int]bool{}
+)
+
+// FreeUDPPort asks the kernel for a loopback UDP port nobody uses now and that this
+// process has not handed out before.
 func FreeUDPPort() (int, error) {
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		return 0, err
+	handedMu.Lock()
+	defer handedMu.Unlock()
+	for range 100 {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return 0, err
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		c.Close()
+		if !handedOut[port] {
+			handedOut[port] = true
+			return port, nil
+		}
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
+	return 0, errors.New("iaxline: no fresh loopback UDP port")
 }
 
 // Start writes two configurations into dir and starts the pair on free
