@@ -4,13 +4,17 @@
 package testkit
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
@@ -33,6 +37,9 @@ type Options struct {
 	// Before runs after the appliance's own hooks are registered and before it serves,
 	// for tests that add hooks of their own.
 	Before func(app core.App)
+	// CountQueries counts every SQL statement of the app's databases (Server.Queries),
+	// for tests that bound what a request costs by a count instead of a time.
+	CountQueries bool
 	// Hooks is the hooks' configuration (HTTPS, links); Quiet is always set, and MQTTAddr
 	// is filled in with the broker's address once it listens.
 	Hooks hooks.Config
@@ -47,7 +54,38 @@ type Server struct {
 	Demo     *hooks.Demo
 	Cfg      *hooks.Config // what the hooks run with
 
-	stop func()
+	stop    func()
+	queries atomic.Int64
+}
+
+// Queries is the number of SQL statements (queries and executions, data.db and
+// auxiliary.db) the appliance has run since it started; it stays 0 without
+// Options.CountQueries. A test reads it before and after a request it makes alone.
+func (s *Server) Queries() int64 { return s.queries.Load() }
+
+// countQueries adds a counter to the log hooks of every database handle of app. dbx calls
+// them after each statement; they are set before the appliance serves, so no request
+// races with the assignment.
+func (s *Server) countQueries(app core.App) {
+	for _, b := range []dbx.Builder{app.ConcurrentDB(), app.NonconcurrentDB(), app.AuxConcurrentDB(), app.AuxNonconcurrentDB()} {
+		db, ok := b.(*dbx.DB)
+		if !ok {
+			continue
+		}
+		q, e := db.QueryLogFunc, db.ExecLogFunc
+		db.QueryLogFunc = func(ctx context.Context, d time.Duration, sql string, rows *sql.Rows, err error) {
+			s.queries.Add(1)
+			if q != nil {
+				q(ctx, d, sql, rows, err)
+			}
+		}
+		db.ExecLogFunc = func(ctx context.Context, d time.Duration, sql string, res sql.Result, err error) {
+			s.queries.Add(1)
+			if e != nil {
+				e(ctx, d, sql, res, err)
+			}
+		}
+	}
 }
 
 // Stop ends the appliance before the test does (a restart); it is also run at cleanup.
@@ -77,6 +115,9 @@ func StartServer(t testing.TB, opts Options) *Server {
 		opts.Before(app)
 	}
 	s := &Server{App: app, Broker: broker, Cfg: &hcfg}
+	if opts.CountQueries {
+		s.countQueries(app)
+	}
 	if opts.Demo {
 		d, err := hooks.SeedDemo(app)
 		if err != nil {

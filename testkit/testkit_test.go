@@ -55,3 +55,28 @@ func TestBrowserReportsCSPViolations(t *testing.T) {
 		t.Fatalf("violations reported: %q", v)
 	}
 }
+
+// The client sends JSON and multipart bodies and returns headers; the query counter
+// sees the statements a request runs.
+func TestClientFormsHeadersAndQueryCount(t *testing.T) {
+	s := StartServer(t, Options{Demo: true, NoMQTT: true, CountQueries: true})
+	before := s.Queries()
+	r := s.As(t, "abecker").Do(t, "GET", "/api/crisisroom/me", nil)
+	if r.Status != 200 || r.Map() == nil || r.Header.Get("Content-Type") == "" {
+		t.Fatalf("/me: %s %v", r, r.Header)
+	}
+	if s.Queries() <= before {
+		t.Fatalf("no SQL statement counted for /me (%d before, %d after)", before, s.Queries())
+	}
+	form := NewForm(t, map[string]string{"title": "Lagekarte"}, "file", "karte.txt", []byte("x"))
+	if !strings.HasPrefix(form.ContentType(), "multipart/form-data; boundary=") || len(form.Bytes()) == 0 {
+		t.Fatalf("form: %q", form.ContentType())
+	}
+	// A multipart body reaches the API as a form: nobody may create a board item.
+	if r := (Client{Base: s.URL}).Do(t, "POST", "/api/collections/board_items/records", form); r.Status/100 == 2 {
+		t.Fatalf("anonymous create: %s", r)
+	}
+	if _, err := (Client{Base: "http://127.0.0.1:1"}).Try("GET", "/", nil); err == nil {
+		t.Fatal("Try to a closed port: no error")
+	}
+}
