@@ -9,6 +9,7 @@ import (
 	"crisisroom/hardware"
 	"crisisroom/hooks"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/staffroom"
 	pbpublic "crisisroom/pb_public"
 )
 
@@ -29,6 +30,7 @@ type Config struct {
 func Register(app core.App, cfg Config) *hardware.Broker {
 	hooks.Register(app, cfg.Hooks)
 	journal.Register(app)
+	staffroom.Register(app, staffroom.Config{})
 	broker := hardware.Register(app, cfg.Broker)
 	hardware.RegisterRoom(app, broker)
 	hardware.RegisterFaxes(app, broker)

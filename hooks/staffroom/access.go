@@ -1,0 +1,94 @@
+package staffroom
+
+import (
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks"
+)
+
+// Every question "may this person read or write here" goes through hooks.ChannelMember,
+// the one Go spelling of a live channel membership (see hooks/access.go).
+
+func notMember(e *core.RequestEvent) error {
+	return e.ForbiddenError("Sie sind nicht Mitglied dieses Kanals. / You are not a member of this channel.", nil)
+}
+
+func noMessage(e *core.RequestEvent) error {
+	// The same answer for a message that does not exist and one of a channel the person
+	// cannot read: the answer tells nothing of other channels.
+	return e.NotFoundError("Diese Nachricht gibt es nicht oder Sie dürfen sie nicht lesen. / This message does not exist or you may not read it.", nil)
+}
+
+// readableMessage returns the message with this id when userId holds a live row of its
+// channel, and the row; nil, nil otherwise. A deleted message is not readable.
+func readableMessage(app core.App, userId, id string) (*core.Record, *core.Record) {
+	if id == "" || userId == "" {
+		return nil, nil
+	}
+	m, err := app.FindRecordById("messages", id)
+	if err != nil || m.GetBool("deleted") {
+		return nil, nil
+	}
+	cm := hooks.ChannelMember(app, m.GetString("channel"), userId)
+	if cm == nil {
+		return nil, nil
+	}
+	return m, cm
+}
+
+// writable: the live row lets its holder write (not read-only) in a channel that is not
+// archived; the same as the messages create rule (writerIn) says for the stock REST.
+func writable(app core.App, cm *core.Record) bool {
+	if cm == nil || cm.GetString("role") == "readonly" {
+		return false
+	}
+	ch, err := app.FindRecordById("channels", cm.GetString("channel"))
+	return err == nil && !ch.GetBool("archived")
+}
+
+// readableChannels lists the channels userId holds a live row of.
+func readableChannels(app core.App, userId string) []string {
+	var ids []string
+	_ = app.DB().NewQuery("SELECT channel FROM channel_members WHERE user = {:u}").Bind(dbx.Params{"u": userId}).Column(&ids)
+	out := ids[:0]
+	for _, c := range ids {
+		if hooks.ChannelMember(app, c, userId) != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// person is how the staff room's answers name someone.
+type person struct {
+	Id       string `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	Function string `json:"function,omitempty"`
+}
+
+func personOf(app core.App, userId string) *person {
+	u, err := app.FindRecordById("users", userId)
+	if err != nil {
+		return nil
+	}
+	return &person{Id: u.Id, Name: u.GetString("name"), Username: u.GetString("username")}
+}
+
+// functionIn is the staff function (e.g. "S2") the user holds in org, "" for none.
+func functionIn(app core.App, userId, orgId string) string {
+	if m := hooks.Membership(app, userId, orgId); m != nil {
+		return m.GetString("function")
+	}
+	return ""
+}
+
+// channelName is the channel's name as lists show it ("" for direct conversations).
+func channelName(app core.App, id string) string {
+	ch, err := app.FindRecordById("channels", id)
+	if err != nil {
+		return ""
+	}
+	return ch.GetString("name")
+}

@@ -1,0 +1,69 @@
+package staffroom
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks"
+)
+
+// POST /api/crisisroom/messages/{id}/forward {"channel": id, "note": text?} → the new
+// message {id, channel}. The person must read the message (a live row of its channel)
+// and write in the target channel (a live, writable row of a channel that is not
+// archived). The copy names who wrote the original and when, but not the channel it came
+// from: that name may be private to the people of the source channel. Attachments are not
+// copied (a file goes where its channel's members can open it; forward a message with a
+// file by attaching it again). To forward to a person, the UI opens the direct
+// conversation first (POST /api/crisisroom/direct) and forwards into it.
+func (s *staffroom) handleForward(e *core.RequestEvent) error {
+	var body struct {
+		Channel string `json:"channel"`
+		Note    string `json:"note"`
+	}
+	if err := e.BindBody(&body); err != nil {
+		return e.BadRequestError("Die Anfrage ist unvollständig. / The request is incomplete.", err)
+	}
+	m, _ := readableMessage(e.App, e.Auth.Id, e.Request.PathValue("id"))
+	if m == nil {
+		return noMessage(e)
+	}
+	target := hooks.ChannelMember(e.App, body.Channel, e.Auth.Id)
+	if target == nil || !writable(e.App, target) {
+		return e.ForbiddenError("Sie dürfen in den gewählten Kanal nicht schreiben. / You may not write in the chosen channel.", nil)
+	}
+	if len([]rune(body.Note)) > 2000 {
+		return e.BadRequestError("Die Notiz ist zu lang (höchstens 2000 Zeichen). / The note is too long (2000 characters at most).", nil)
+	}
+	from := "?"
+	if p := personOf(e.App, m.GetString("author")); p != nil {
+		from = p.Name
+	}
+	when := m.GetDateTime("created").Time().In(time.Local).Format("02.01.2006 15:04")
+	var b strings.Builder
+	if n := strings.TrimSpace(body.Note); n != "" {
+		b.WriteString(n + "\n\n")
+	}
+	b.WriteString("↪ " + from + ", " + when + ":\n")
+	b.WriteString(m.GetString("body"))
+	text := b.String()
+	if r := []rune(text); len(r) > 10000 {
+		text = string(r[:10000]) + "…"
+	}
+	coll, err := e.App.FindCachedCollectionByNameOrId("messages")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	out := core.NewRecord(coll)
+	out.Set("channel", body.Channel)
+	out.Set("author", e.Auth.Id)
+	out.Set("body", text)
+	out.Set("priority", "normal")
+	out.Set("source", "web")
+	if err := e.App.Save(out); err != nil {
+		return e.BadRequestError("Die Nachricht konnte nicht weitergeleitet werden. / The message could not be forwarded.", err)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"id": out.Id, "channel": out.GetString("channel")})
+}

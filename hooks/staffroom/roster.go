@@ -1,0 +1,175 @@
+package staffroom
+
+import (
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks"
+)
+
+// Presence: "online" while a realtime connection of the person is open and their app
+// last said it is in use, "away" while connected but the app said it is hidden or idle,
+// "offline" without a connection. Kept in memory: it describes this moment only.
+type presence struct {
+	mu   sync.Mutex
+	away map[string]time.Time // user → when the app said "away"
+}
+
+func newPresence() *presence { return &presence{away: map[string]time.Time{}} }
+
+func (p *presence) set(user string, away bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if away {
+		p.away[user] = time.Now()
+	} else {
+		delete(p.away, user)
+	}
+}
+
+func (p *presence) isAway(user string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.away[user]
+	return ok
+}
+
+// connected: the users with an open realtime connection.
+func connected(app core.App) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range app.SubscriptionsBroker().Clients() {
+		if r, _ := c.Get(apis.RealtimeClientAuthKey).(*core.Record); r != nil && r.Collection().Name == "users" {
+			out[r.Id] = true
+		}
+	}
+	return out
+}
+
+// POST /api/crisisroom/presence {"state": "online"|"away"} → 204. The app says "away"
+// when its page is hidden or untouched for five minutes, "online" when used again.
+func (s *staffroom) handlePresence(e *core.RequestEvent) error {
+	var body struct {
+		State string `json:"state"`
+	}
+	if err := e.BindBody(&body); err != nil || (body.State != "online" && body.State != "away") {
+		return e.BadRequestError("state muss online oder away sein. / state must be online or away.", err)
+	}
+	s.presence.set(e.Auth.Id, body.State == "away")
+	return e.NoContent(http.StatusNoContent)
+}
+
+// rosterEntry is one person on duty for one organisation.
+type rosterEntry struct {
+	person
+	Role     string `json:"role,omitempty"` // only for the viewer's own organisations
+	Presence string `json:"presence"`       // online, away, offline
+}
+
+// rosterOrg is one organisation's people, by function (those with one first).
+type rosterOrg struct {
+	Id     string        `json:"id"`
+	Name   string        `json:"name"`
+	Short  string        `json:"short"`
+	Kind   string        `json:"kind"`
+	People []rosterEntry `json:"people"`
+}
+
+// GET /api/crisisroom/roster → [rosterOrg]: who is on duty, by organisation and function,
+// with presence. Staff only (a guest sees no roster). The viewer sees every live member
+// of their own organisations, and of other organisations only the people they share a
+// live channel with, as the shared channel shows them (name, username, function): never
+// an organisation's other members, roles, expiry dates or further memberships.
+func (s *staffroom) handleRoster(e *core.RequestEvent) error {
+	me := e.Auth.Id
+	mine, err := e.App.FindRecordsByFilter("memberships", "user = {:u} && role != 'guest'", "", 0, 0, dbx.Params{"u": me})
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	own := map[string]bool{}
+	for _, m := range mine {
+		if hooks.LiveMembership(e.App, m) {
+			own[m.GetString("organisation")] = true
+		}
+	}
+	if len(own) == 0 {
+		return e.ForbiddenError("Der Dienstplan ist für den Stab. / The duty roster is for the staff.", nil)
+	}
+	online := connected(e.App)
+	orgs := map[string]*rosterOrg{}
+	seen := map[string]bool{} // org/user
+	add := func(orgId, userId, role string) {
+		if seen[orgId+"/"+userId] {
+			return
+		}
+		o, ok := orgs[orgId]
+		if !ok {
+			rec, err := e.App.FindRecordById("organisations", orgId)
+			if err != nil {
+				return
+			}
+			o = &rosterOrg{Id: rec.Id, Name: rec.GetString("name"), Short: rec.GetString("short"), Kind: rec.GetString("kind"), People: []rosterEntry{}}
+			orgs[orgId] = o
+		}
+		p := personOf(e.App, userId)
+		if p == nil {
+			return
+		}
+		seen[orgId+"/"+userId] = true
+		p.Function = functionIn(e.App, userId, orgId)
+		st := "offline"
+		if online[userId] {
+			st = "online"
+			if s.presence.isAway(userId) {
+				st = "away"
+			}
+		}
+		o.People = append(o.People, rosterEntry{person: *p, Role: role, Presence: st})
+	}
+	for org := range own {
+		ms, _ := e.App.FindRecordsByFilter("memberships", "organisation = {:o}", "", 0, 0, dbx.Params{"o": org})
+		for _, m := range ms {
+			if hooks.LiveMembership(e.App, m) {
+				add(org, m.GetString("user"), m.GetString("role"))
+			}
+		}
+	}
+	// People of other organisations: through the shared channels the viewer is in.
+	for _, ch := range readableChannels(e.App, me) {
+		c, err := e.App.FindRecordById("channels", ch)
+		if err != nil || c.GetString("kind") != "shared" {
+			continue
+		}
+		for _, p := range channelPeople(e.App, ch) {
+			if !own[p.Org] {
+				add(p.Org, p.Id, "")
+			}
+		}
+	}
+	out := make([]rosterOrg, 0, len(orgs))
+	for _, o := range orgs {
+		sort.Slice(o.People, func(i, j int) bool {
+			a, b := o.People[i], o.People[j]
+			if (a.Function == "") != (b.Function == "") {
+				return a.Function != ""
+			}
+			if a.Function != b.Function {
+				return a.Function < b.Function
+			}
+			return a.Name < b.Name
+		})
+		out = append(out, *o)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Kind == "host") != (out[j].Kind == "host") {
+			return out[i].Kind == "host"
+		}
+		return out[i].Name < out[j].Name
+	})
+	return e.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,151 @@
+package staffroom
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// SearchLimit is the most hits one search answers with; total counts them all.
+const SearchLimit = 500
+
+// Snippet markers: the hit's words are framed by these control characters, which a
+// message body cannot hold as text a person typed; the UI turns them into <mark>
+// elements without ever reading the body as HTML.
+const (
+	markOpen  = "\x02"
+	markClose = "\x03"
+)
+
+// searchHit is one message found.
+type searchHit struct {
+	Id      string  `json:"id"`
+	Channel string  `json:"channel"`
+	Snippet string  `json:"snippet"`
+	Author  *person `json:"author,omitempty"`
+	Created string  `json:"created"`
+}
+
+// FTSQuery turns what a person typed into an FTS5 query: each word (letters and digits)
+// becomes a quoted prefix term, all of them must match. Quotes, operators (AND, OR, NOT,
+// NEAR), column filters and parentheses are read as plain text, so no input is a syntax
+// error and none reaches another column. Returns "" when the input holds no word.
+func FTSQuery(s string) string {
+	var terms []string
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(terms) == 16 {
+			break // enough to find a message; a longer query only costs time
+		}
+		terms = append(terms, `"`+w+`"*`)
+	}
+	return strings.Join(terms, " ")
+}
+
+// GET /api/crisisroom/search?q=<words> → {items: [searchHit, newest first], total, limit}.
+// Searches the bodies of every message in the channels the person holds a live row of
+// now, and nothing else: the channel list is decided before the index is asked.
+func (s *staffroom) handleSearch(e *core.RequestEvent) error {
+	q := FTSQuery(e.Request.URL.Query().Get("q"))
+	out := map[string]any{"items": []searchHit{}, "total": 0, "limit": SearchLimit}
+	if q == "" {
+		return e.JSON(http.StatusOK, out)
+	}
+	chans := readableChannels(e.App, e.Auth.Id)
+	if len(chans) == 0 {
+		return e.JSON(http.StatusOK, out)
+	}
+	params := dbx.Params{"q": q}
+	in := make([]string, len(chans))
+	for i, c := range chans {
+		k := "c" + strconv.Itoa(i)
+		params[k] = c
+		in[i] = "{:" + k + "}"
+	}
+	where := "messages_fts MATCH {:q} AND channel IN (" + strings.Join(in, ",") + ")"
+	var total int
+	if err := e.App.DB().NewQuery("SELECT COUNT(*) FROM messages_fts WHERE " + where).Bind(params).Row(&total); err != nil {
+		return e.BadRequestError("Die Suche konnte nicht ausgeführt werden. / The search could not be run.", err)
+	}
+	var rows []struct {
+		Message string `db:"message"`
+		Channel string `db:"channel"`
+		Snippet string `db:"snip"`
+		Author  string `db:"author"`
+		Created string `db:"created"`
+	}
+	// The index's rowid grows with every write, so it orders newest first without
+	// sorting all hits by date.
+	err := e.App.DB().NewQuery(`SELECT f.message AS message, f.channel AS channel,
+			snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 24) AS snip,
+			m.author AS author, m.created AS created
+		FROM messages_fts f JOIN messages m ON m.id = f.message
+		WHERE ` + strings.ReplaceAll(where, "channel IN", "f.channel IN") + `
+		ORDER BY f.rowid DESC LIMIT ` + strconv.Itoa(SearchLimit)).Bind(params).All(&rows)
+	if err != nil {
+		return e.BadRequestError("Die Suche konnte nicht ausgeführt werden. / The search could not be run.", err)
+	}
+	people := map[string]*person{}
+	items := make([]searchHit, 0, len(rows))
+	for _, r := range rows {
+		p, ok := people[r.Author]
+		if !ok && r.Author != "" {
+			p = personOf(e.App, r.Author)
+			people[r.Author] = p
+		}
+		items = append(items, searchHit{Id: r.Message, Channel: r.Channel, Snippet: r.Snippet, Author: p, Created: r.Created})
+	}
+	out["items"], out["total"] = items, total
+	return e.JSON(http.StatusOK, out)
+}
+
+// GET /api/crisisroom/messages/{id}/context?n=20 → {channel, message, items}: the message
+// with up to n messages before and after it in its channel, oldest first, for a jump from
+// a search hit, a pin or a notice. Same answer for unknown and unreadable messages.
+func (s *staffroom) handleContext(e *core.RequestEvent) error {
+	m, _ := readableMessage(e.App, e.Auth.Id, e.Request.PathValue("id"))
+	if m == nil {
+		return noMessage(e)
+	}
+	n := 20
+	ch := m.GetString("channel")
+	var before, after []*core.Record
+	err := e.App.RecordQuery("messages").
+		AndWhere(dbx.NewExp("channel = {:c} AND (created < {:t} OR (created = {:t} AND id < {:id}))", dbx.Params{"c": ch, "t": m.GetString("created"), "id": m.Id})).
+		OrderBy("created DESC", "id DESC").Limit(int64(n)).All(&before)
+	if err == nil {
+		err = e.App.RecordQuery("messages").
+			AndWhere(dbx.NewExp("channel = {:c} AND (created > {:t} OR (created = {:t} AND id > {:id}))", dbx.Params{"c": ch, "t": m.GetString("created"), "id": m.Id})).
+			OrderBy("created ASC", "id ASC").Limit(int64(n)).All(&after)
+	}
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	items := []map[string]any{}
+	people := map[string]*person{}
+	add := func(r *core.Record) {
+		a := r.GetString("author")
+		p, ok := people[a]
+		if !ok && a != "" {
+			p = personOf(e.App, a)
+			people[a] = p
+		}
+		body := r.GetString("body")
+		if r.GetBool("deleted") {
+			body = ""
+		}
+		items = append(items, map[string]any{"id": r.Id, "body": body, "author": p, "created": r.GetString("created"),
+			"priority": r.GetString("priority"), "deleted": r.GetBool("deleted")})
+	}
+	for i := len(before) - 1; i >= 0; i-- {
+		add(before[i])
+	}
+	add(m)
+	for _, r := range after {
+		add(r)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"channel": ch, "message": m.Id, "items": items})
+}

@@ -1,0 +1,38 @@
+package staffroom
+
+import (
+	"encoding/json"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// settingKeys are the display settings a person keeps in users.settings (their own
+// record; the users update rule lets nobody else change it):
+//   - sound: bool, a tone with notifications;
+//   - notify: bool, browser notifications wanted;
+//   - text_size: "normal", "large" or "xlarge";
+//   - theme: "light", "dark" or "auto";
+//   - muted: list of channel ids whose messages give neither notification nor tone.
+var settingKeys = map[string]bool{"sound": true, "notify": true, "text_size": true, "theme": true, "muted": true}
+
+func (s *staffroom) bindSettings(app core.App) {
+	app.OnRecordValidate("users").BindFunc(func(e *core.RecordEvent) error {
+		raw := e.Record.GetString("settings")
+		if raw == "" || raw == "null" {
+			return e.Next()
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return validation.Errors{"settings": validation.NewError("validation_settings_shape",
+				"Die Einstellungen müssen ein Objekt sein. / Settings must be an object.")}
+		}
+		for k := range m {
+			if !settingKeys[k] {
+				return validation.Errors{"settings": validation.NewError("validation_settings_key",
+					"Unbekannte Einstellung "+k+". / Unknown setting "+k+".")}
+			}
+		}
+		return e.Next()
+	})
+}
