@@ -8,7 +8,9 @@ import (
 )
 
 // The benchmark at toy scale: it must build and start the appliance, seed it, and get
-// every message to every member of its channel and to nobody else, on both paths.
+// every message to every member of its channel and to nobody else, on every path (the
+// appliance's own, PocketBase's stock, the bare ceiling), and REST creates must succeed
+// against the appliance and plain PocketBase.
 // Timings are printed, never asserted.
 func TestFanoutBenchDeliversEverything(t *testing.T) {
 	if testing.Short() {
@@ -20,15 +22,23 @@ func TestFanoutBenchDeliversEverything(t *testing.T) {
 	cfg := config{
 		Clients: 20, Orgs: 4, Channels: 2, Idle: 50,
 		Duration: time.Second, Rates: []float64{20}, Inflight: 8, Bound: time.Hour,
-		Paths: []string{"fanout", "stock"}, IdleSubs: []string{"none", "stock", "fanout"}, Dir: t.TempDir(), Out: &out,
+		Paths: []string{"fanout", "rest", "stock", "bare"}, RestParallel: 4, RestDuration: time.Second, IdleSubs: []string{"none", "stock", "fanout"}, Dir: t.TempDir(), Out: &out,
 	}
 	rep, err := run(ctx, cfg)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Paths) != 2 {
-		t.Fatalf("want 2 paths, got %d", len(rep.Paths))
+	if len(rep.Paths) != 3 {
+		t.Fatalf("want 3 paths (fanout, stock, bare), got %d", len(rep.Paths))
+	}
+	if len(rep.Rest) != 2 {
+		t.Fatalf("want REST create figures of crisisroom and plain PocketBase, got %d", len(rep.Rest))
+	}
+	for _, r := range rep.Rest {
+		if r.Created == 0 || r.Failed != 0 {
+			t.Errorf("rest %s: %d created, %d failed: %s", r.Server, r.Created, r.Failed, r.FirstError)
+		}
 	}
 	for _, p := range rep.Paths {
 		if !p.Available {

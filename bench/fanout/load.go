@@ -103,8 +103,8 @@ func (tr *tracker) deliverTo(u *benchUser) deliverFunc {
 	channelField := []byte(`"channel":"` + u.Channel + `"`)
 	return func(name string, data []byte, at time.Time) {
 		key, err := clientKeyOf(data)
-		if err == nil && len(key) > 0 && key[0] == 'w' {
-			return // a warm-up message still on its way when the subscriptions began
+		if err == nil && len(key) > 0 && (key[0] == 'w' || key[0] == 'r') {
+			return // a warm-up message still on its way when the subscriptions began, or one of the rest path's
 		}
 		if err != nil || len(key) < 2 || key[0] != 'b' {
 			tr.unknown.Add(1)

@@ -48,6 +48,9 @@ type config struct {
 	IdleSettle              time.Duration // quiet time before the idle memory is read
 	Busy                    float64       // other programs' CPU share (of one core) above which a missed rate is measured again
 	Retries                 int           // how many such repeats a run may spend
+	RestParallel            int           // closed-loop clients of the REST create path
+	RestDuration            time.Duration // how long the REST create path runs per server
+	MemProfile              string        // with CPUProfile: also an allocation profile
 	Out                     io.Writer
 }
 
@@ -71,6 +74,7 @@ type idleReport struct {
 type report struct {
 	Paths   []*pathReport
 	Idle    []*idleReport
+	Rest    []restReport
 	Unknown int64 // events without a key of this run
 	Dropped int64 // realtime connections the server closed during the load
 }
@@ -83,10 +87,13 @@ func main() {
 	flag.IntVar(&cfg.Channels, "channels", 10, "shared channels; each person is in one")
 	flag.IntVar(&cfg.Idle, "idle", 5000, "idle connections for the memory figure (0 skips it)")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long each offered rate is held")
-	flag.StringVar(&rates, "rates", "1,2,5,10,20,50,100,150,200,300,400,600,800,1200", "offered messages/s, tried in order (see README for when the climb stops)")
+	flag.StringVar(&rates, "rates", "1,2,5,10,20,50,100,150,200,300,400,500,600,800,1200,1600", "offered messages/s, tried in order (see README for when the climb stops)")
 	flag.IntVar(&cfg.Inflight, "inflight", 32, "most create requests open at once")
 	flag.DurationVar(&cfg.Bound, "p99", 100*time.Millisecond, "p99 delivery bound a rate must keep to count as sustained")
-	flag.StringVar(&paths, "paths", "fanout,stock", "which paths to measure, in order")
+	flag.StringVar(&paths, "paths", "fanout,rest,stock,bare", "which paths to measure, in order: fanout, rest (REST creates against plain PocketBase), stock, bare (a minimal Go SSE server: the ceiling)")
+	flag.IntVar(&cfg.RestParallel, "rest-parallel", 32, "closed-loop clients of the rest path")
+	flag.DurationVar(&cfg.RestDuration, "rest-duration", 10*time.Second, "how long the rest path runs against each server")
+	flag.StringVar(&cfg.MemProfile, "memprofile", "", "with -cpuprofile: also write an allocation profile of the load to this file")
 	flag.StringVar(&cfg.Bin, "bin", "", "appliance binary to run (default: build the repository's)")
 	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "serve in-process and write a CPU profile of the load to this file (figures then mix server and load generator)")
@@ -207,6 +214,14 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			f.Close()
 			logf(cfg, "CPU profile written to %s", cfg.CPUProfile)
 		}()
+		if cfg.MemProfile != "" {
+			runtime.MemProfileRate = 64 << 10
+			defer func() {
+				if err := writeProfile("allocs", cfg.MemProfile); err != nil {
+					logf(cfg, "allocation profile: %v", err)
+				}
+			}()
+		}
 		if cfg.BlockProfile != "" {
 			runtime.SetBlockProfileRate(int(10 * time.Microsecond))
 			defer func() {
@@ -217,7 +232,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			}()
 		}
 	}
-	if len(cfg.Paths) > 0 {
+	if hasAppliancePath(cfg.Paths) {
 		t := time.Now()
 		if err := warmUp(ctx, e); err != nil {
 			srv.stop()
@@ -226,7 +241,14 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		logf(cfg, "warm-up: every person sent one message, in %.1f s", time.Since(t).Seconds())
 	}
 	for _, p := range cfg.Paths {
-		pr := runPath(ctx, cfg, e, conns, strings.TrimSpace(p))
+		switch p {
+		case "bare":
+			continue // after the appliance has stopped: below
+		case "rest":
+			rep.Rest = append(rep.Rest, runRest(ctx, cfg, e, work)...)
+			continue
+		}
+		pr := runPath(ctx, cfg, e, conns, p)
 		rep.Paths = append(rep.Paths, pr)
 		if ctx.Err() != nil {
 			break
@@ -235,10 +257,15 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	for _, c := range conns {
 		c.close()
 	}
-	rep.Unknown = tr.unknown.Load()
-	rep.Dropped = dropped.Load()
 	srv.stop()
 	sendTransport.CloseIdleConnections()
+	for _, p := range cfg.Paths {
+		if p == "bare" && ctx.Err() == nil && cfg.CPUProfile == "" {
+			rep.Paths = append(rep.Paths, runBare(ctx, cfg, e, work, &dropped))
+		}
+	}
+	rep.Unknown = tr.unknown.Load()
+	rep.Dropped = dropped.Load()
 
 	for _, sub := range cfg.IdleSubs {
 		if cfg.Idle <= 0 || ctx.Err() != nil || cfg.CPUProfile != "" {
@@ -290,6 +317,38 @@ func openConns(ctx context.Context, hc *http.Client, base string, users []benchU
 	return conns, nil
 }
 
+func hasAppliancePath(paths []string) bool {
+	for _, p := range paths {
+		if p != "bare" {
+			return true
+		}
+	}
+	return false
+}
+
+// runBare climbs the same ladder against the bare SSE server (bare.go) with as many fresh
+// connections of the same people.
+func runBare(ctx context.Context, cfg config, e *env, work string, dropped *atomic.Int64) *pathReport {
+	srv, err := startChild(ctx, []string{"bare"}, filepath.Join(work, "bare.log"))
+	if err != nil {
+		return &pathReport{Path: "bare", Note: err.Error()}
+	}
+	defer srv.stop()
+	hc := &http.Client{Transport: newTransport(0)}
+	conns, err := openConns(ctx, hc, srv.URL, e.users, len(e.users), e.tr, dropped)
+	if err != nil {
+		return &pathReport{Path: "bare", Note: err.Error()}
+	}
+	defer func() {
+		for _, c := range conns {
+			c.close()
+		}
+	}()
+	be := *e
+	be.base, be.serverPID = srv.URL, srv.pid()
+	return runPath(ctx, cfg, &be, conns, "bare")
+}
+
 func subscriptionOf(path string, u *benchUser) []string {
 	if path == "stock" {
 		return []string{"messages"}
@@ -317,7 +376,7 @@ func subscribeAll(ctx context.Context, hc *http.Client, base string, conns []*ss
 // channel that deliveries arrive at all, then climbs the rate ladder.
 func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path string) *pathReport {
 	pr := &pathReport{Path: path}
-	if path != "fanout" && path != "stock" {
+	if path != "fanout" && path != "stock" && path != "bare" {
 		pr.Note = "unknown path"
 		return pr
 	}
@@ -462,7 +521,7 @@ func printReport(cfg config, rep *report) {
 	if len(rep.Paths) > 0 {
 		printTable(w, rep)
 	}
-	var fan, stock *pathReport
+	var fan, stock, bare *pathReport
 	for _, p := range rep.Paths {
 		if !p.Available {
 			fmt.Fprintf(w, "%s: not measured: %s\n", p.Path, p.Note)
@@ -472,6 +531,8 @@ func printReport(cfg config, rep *report) {
 			fan = p
 		case "stock":
 			stock = p
+		case "bare":
+			bare = p
 		}
 	}
 	for _, p := range rep.Paths {
@@ -506,6 +567,32 @@ func printReport(cfg config, rep *report) {
 				fan.Most.Offered, b.CreatedPerSec, fan.Most.Offered/b.CreatedPerSec)
 		}
 	}
+	if fan != nil && bare != nil && fan.Available && bare.Available {
+		fb, bb := 0.0, 0.0
+		if fan.Best != nil {
+			fb = fan.Best.Offered
+		}
+		if bare.Best != nil {
+			bb = bare.Best.Offered
+		}
+		if bb > 0 {
+			fmt.Fprintf(w, "share of the bare ceiling at p99 <= %s: crisisroom %.0f/s of bare %.0f/s = %.2f", ms(cfg.Bound), fb, bb, fb/bb)
+			if bare.Best.Offered >= cfg.Rates[len(cfg.Rates)-1] {
+				fmt.Fprintf(w, " (bare passed the highest rate offered: its ceiling is higher, the share lower)")
+			}
+			fmt.Fprintln(w)
+		}
+		if fan.Most != nil && bare.Most != nil {
+			fmt.Fprintf(w, "share of the bare ceiling, the most each kept up with: %.0f/s of %.0f/s = %.2f\n", fan.Most.Offered, bare.Most.Offered, fan.Most.Offered/bare.Most.Offered)
+		}
+	}
+	for _, r := range rep.Rest {
+		fmt.Fprintf(w, "rest creates, %d clients closed-loop: %s (%s): %.0f/s, p50 %s p99 %s, server CPU %.0f%%, bench CPU %.0f%%, other CPU %.0f%%, %d failed %s\n",
+			r.Parallel, r.Server, r.What, r.PerSec, ms(r.P50), ms(r.P99), 100*r.ServerCPU, 100*r.BenchCPU, 100*r.OtherCPU, r.Failed, firstLine(r.FirstError))
+	}
+	if len(rep.Rest) == 2 && rep.Rest[1].PerSec > 0 {
+		fmt.Fprintf(w, "ratio rest creates crisisroom/plain PocketBase: %.2f\n", rep.Rest[0].PerSec/rep.Rest[1].PerSec)
+	}
 	if last := lastRSS(rep); last > 0 {
 		fmt.Fprintf(w, "server RSS after the load: %s\n", mb(last))
 	}
@@ -535,6 +622,9 @@ func bestEffort(p *pathReport) stepResult {
 func lastRSS(rep *report) int64 {
 	var v int64
 	for _, p := range rep.Paths {
+		if p.Path == "bare" {
+			continue
+		}
 		for _, s := range p.Steps {
 			v = s.ServerRSS
 		}
