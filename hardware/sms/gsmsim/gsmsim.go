@@ -467,7 +467,8 @@ func (s *Sim) command(f *os.File, line string) (int, bool) {
 		s.vanishNext = false
 		s.mu.Unlock()
 		if vanish {
-			go func() { time.Sleep(20 * time.Millisecond); s.Unplug() }()
+			s.Unplug()
+			return 0, false
 		}
 		return n, true
 	default:
