@@ -304,7 +304,9 @@ func TestDriverFaultsEndInClearStates(t *testing.T) {
 		if r2.d.Status().Queue != 3 {
 			t.Fatalf("queue after restart %d, want 3", r2.d.Status().Queue)
 		}
-		r2.wait("all sent", func() bool { return r2.has("r1", sms.ResultSent) && r2.has("r2", sms.ResultSent) && r2.has("r3", sms.ResultSent) })
+		r2.wait("all sent", func() bool {
+			return r2.has("r1", sms.ResultSent) && r2.has("r2", sms.ResultSent) && r2.has("r3", sms.ResultSent)
+		})
 		// The same id again (a repeated request) is not sent twice.
 		r2.d.Send("r1", "+491701110001", "bleibt r1", true)
 		time.Sleep(100 * time.Millisecond)
