@@ -1,11 +1,13 @@
 // Service worker: keeps the app shell (HTML, CSS, JS, icons) so the app opens without a
 // connection. API calls, realtime and files are never cached: they may be private to
 // the signed-in person, and the outbox (IndexedDB) is what bridges a cut connection.
-const SHELL = 'crisisroom-shell-v1';
+const SHELL = 'crisisroom-shell-v2';
 const FILES = [
   '/', '/index.html', '/app.css', '/manifest.webmanifest',
   '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/ui.js', '/js/realtime.js', '/js/outbox.js',
-  '/js/messaging.js', '/js/tone.js', '/js/views/registry.js', '/js/views/admin.js',
+  '/js/messaging.js', '/js/messaging/state.js', '/js/messaging/channels.js', '/js/messaging/timeline.js',
+  '/js/messaging/composer.js', '/js/messaging/blitz.js', '/js/shell.js', '/js/extensions.js', '/js/release-banner.js',
+  '/js/tone.js', '/js/views/registry.js', '/js/views/admin.js',
   '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
 ];
 

@@ -20,6 +20,8 @@ var (
 func TestEveryStringInBothLanguages(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(PublicDir(), "js", "*.js"))
 	views, _ := filepath.Glob(filepath.Join(PublicDir(), "js", "views", "*.js"))
+	parts, _ := filepath.Glob(filepath.Join(PublicDir(), "js", "messaging", "*.js"))
+	views = append(views, parts...)
 	files = append(files, views...)
 	de, en := map[string]bool{}, map[string]bool{}
 	used := map[string]string{}

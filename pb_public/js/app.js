@@ -44,12 +44,14 @@ import { createRealtime } from './realtime.js';
 import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime, icon, iconOrText } from './ui.js';
 import { createMessaging } from './messaging.js';
 import viewPaths from './views/registry.js';
+import extensionPaths from './extensions.js';
+import { topBarSlots, userMenuItems, onSignIn } from './shell.js';
 
 const root = document.getElementById('app');
 const realtime = createRealtime();
 let me = null, tenants = [], tenant = null, hostOperator = false;
 let views = [], currentView = 'messages', cleanup = null, unread = {}, messaging = null;
-let meUnsub = null, connUnsub = null;
+let meUnsub = null, connUnsub = null, extensionsLoaded = null, signInCleanups = [];
 
 if ('serviceWorker' in navigator && window.isSecureContext) {
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(e => console.warn('service worker', e));
@@ -57,6 +59,8 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
 document.documentElement.lang = lang();
 
 onSignedOut(() => {
+  for (const f of signInCleanups) { try { f(); } catch (e) { console.error(e); } }
+  signInCleanups = [];
   realtime.stop();
   if (messaging) messaging.stop();
   messaging = null; me = null;
@@ -72,6 +76,20 @@ async function loadViews() {
     } catch (e) { console.error('view', p, e); }
   }
   return out;
+}
+
+// loadExtensions imports the modules of extensions.js once (they register with shell.js
+// and messaging/state.js at load).
+function loadExtensions() {
+  if (!extensionsLoaded) {
+    extensionsLoaded = Promise.all(extensionPaths.map(p => import(new URL(p, import.meta.url).href).catch(e => console.error('extension', p, e))));
+  }
+  return extensionsLoaded;
+}
+
+function slots(list) {
+  const c = ctxFor();
+  return list.map(f => { try { return f(c); } catch (e) { console.error(e); return null; } }).filter(Boolean);
 }
 
 function langButton() {
@@ -163,7 +181,7 @@ function renderShell() {
       h('a.brand', { href: '#messages', 'aria-label': t('appName') }, h('img', { src: '/icons/icon.svg', alt: '', width: 28, height: 28 }), h('span', 'crisisroom')),
       h('nav.tenants#tenants', { 'aria-label': t('organisations') }),
       h('nav.views#views', { 'aria-label': t('areas') }),
-      h('div.tools', conn, langButton(), menu)),
+      h('div.tools', conn, slots(topBarSlots), langButton(), menu)),
     h('div#banners', { 'aria-live': 'assertive' }),
     h('main#view', { tabindex: '-1' }));
   renderTenants();
@@ -178,6 +196,7 @@ function userMenu() {
   const d = dialog(me.name || me.username, [
     h('p', h('b', me.name), ' · ', me.username),
     h('ul.plain', tenants.map(x => h('li', orgChip(x), ' ', x.name, ' – ', t('role_' + x.role), x.function ? ' · ' + x.function : '', x.expires ? ' · ' + t('until', { date: fmtTime(x.expires) }) : ''))),
+    slots(userMenuItems),
     sessionsBtn, outBtn, allBtn,
   ]);
 }
@@ -279,6 +298,7 @@ async function start() {
   tenant = tenants.find(x => x.id === last) || tenants.find(x => x.kind !== 'host' && x.role !== 'guest') || tenants[0] || null;
   if (tenant) document.documentElement.style.setProperty('--org', tenant.color || '#1f4e8c');
   views = await loadViews();
+  await loadExtensions();
   const hashView = location.hash.slice(1);
   currentView = views.some(v => v.id === hashView) ? hashView : 'messages';
   messaging = createMessaging({ api, me, realtime, toast, refreshUnread, getTenant: () => tenant });
@@ -292,6 +312,10 @@ async function start() {
   });
   renderShell();
   refreshUnread();
+  for (const f of signInCleanups) { try { f(); } catch (e) { console.error(e); } }
+  signInCleanups = [];
+  const c = ctxFor();
+  for (const f of onSignIn) { try { const r = f(c); if (typeof r === 'function') signInCleanups.push(r); } catch (e) { console.error('onSignIn', e); } }
 }
 
 // reloadTenants follows a change of the person's organisations or roles without a reload:

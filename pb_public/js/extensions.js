@@ -1,0 +1,5 @@
+// Modules that extend the shell or the messenger (see shell.js and messaging/state.js),
+// imported once after sign-in, in this order. Paths are relative to this folder.
+export default [
+  './release-banner.js',
+];

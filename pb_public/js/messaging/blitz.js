@@ -1,0 +1,92 @@
+// Blitz and acknowledgements: which messages wait for my acknowledgement, the compact
+// Blitz bar above every view ("3 Blitz offen") and its repeating tone.
+
+import { t } from '../i18n.js';
+import { h, clear, fmtTime, orgChip, icon } from '../ui.js';
+import { alertTone } from '../tone.js';
+import { S, list, author, channelTitle, findChannel, myAck, events } from './state.js';
+import { upsert, jumpTo } from './timeline.js';
+import { openChannel } from './channels.js';
+
+// Messages do not say whether I acknowledged them: ask for the receipts of those that
+// wait for my acknowledgement, so the button and the Blitz banner show only when due.
+export async function learnMyAcks(page) {
+  const { api, me } = S.deps;
+  const relevant = page.filter(r => !r.deleted && r.author !== me.id && (r.priority === 'flash' || r.ack_required));
+  const unknown = relevant.filter(r => r.my_receipt === undefined && !S.acked.has(r.id)).slice(-20);
+  await Promise.all(unknown.map(async r => {
+    try {
+      const s = await api.get(`/api/crisisroom/messages/${r.id}/receipts`);
+      r.my_receipt = (s.items || []).find(i => i.user && i.user.id === me.id) || null;
+    } catch { /* the button stays; acknowledging twice is harmless */ }
+  }));
+  for (const r of relevant) {
+    if (myAck(r)) { S.acked.add(r.id); S.flashes.delete(r.id); }
+    else if (r.priority === 'flash' && r.my_receipt) S.flashes.set(r.id, r);
+    if (unknown.includes(r) && S.msgs.get(r.id) === r) upsert(r);
+  }
+  renderBanners(false);
+}
+
+// A Blitz may wait in a channel that is not open: look at channels that report one.
+export async function checkFlashes() {
+  for (const c of S.allChannels.filter(c => c.flash_unacked > 0)) {
+    try {
+      const r = await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`);
+      await learnMyAcks(list(r).map(m => ({ ...m, channel: m.channel || c.id })));
+    } catch { /* next time */ }
+  }
+}
+
+// flashArrived: a realtime Blitz for me (sound: it is new, not a reload).
+export function flashArrived(rec, sound) {
+  S.flashes.set(rec.id, rec);
+  renderBanners(sound);
+  if (sound) events.emit('flash', rec);
+}
+export function flashGone(id) { if (S.flashes.delete(id)) renderBanners(false); }
+
+export async function ack(rec) {
+  try {
+    await S.deps.api.post(`/api/crisisroom/messages/${rec.id}/ack`);
+    S.acked.add(rec.id);
+    S.flashes.delete(rec.id);
+    renderBanners(false);
+    if (S.msgs.has(rec.id)) upsert(S.msgs.get(rec.id));
+  } catch (e) { S.deps.toast(e.status === 0 ? t('offlineAck') : e.message, 'error'); }
+}
+
+export function renderBanners(sound) {
+  const box = document.getElementById('banners');
+  if (!box) return;
+  const { flashes } = S;
+  // Several open Blitz messages must not push the channel off the screen: the newest is
+  // shown in full, the others behind one summary bar that expands (and then scrolls).
+  if (flashes.size < 2) S.flashesExpanded = false;
+  box.classList.toggle('collapsed', flashes.size > 1 && !S.flashesExpanded);
+  const summary = flashes.size > 1 ? h('div.flash-summary', { role: 'status' },
+    h('span.flash-tag', icon('bolt', 16), ' ', t('flashOpen', { n: flashes.size })),
+    h('button.btn.ghost#flash-toggle', { type: 'button', 'aria-expanded': String(S.flashesExpanded),
+      onclick: () => { S.flashesExpanded = !S.flashesExpanded; renderBanners(false); } }, t(S.flashesExpanded ? 'flashCollapse' : 'flashShowAll'))) : null;
+  // Only the Blitz part of the banner area: other banners (siren release) live beside it.
+  let mine = box.querySelector(':scope > .flash-area');
+  if (!mine) { mine = h('div.flash-area'); box.prepend(mine); }
+  clear(mine, summary, [...flashes.values()].reverse().map(rec => {
+    const c = findChannel(rec.channel);
+    const here = S.channels.some(x => x.id === rec.channel);
+    return h('div.flash-banner', { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
+      h('div.flash-head', h('span.flash-tag', icon('bolt', 16), ' ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span', '· ', channelTitle(c)) : null),
+      h('div.flash-body', rec.body || ''),
+      h('div.flash-actions',
+        h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('ackFlash')),
+        c && here && S.ui ? h('button.btn.ghost', { type: 'button', onclick: () => { openChannel(c.id); setTimeout(() => jumpTo(rec.id), 300); } }, t('showInChannel')) : null));
+  }));
+  clearInterval(S.toneTimer);
+  if (flashes.size) {
+    if (sound) alertTone();
+    // Repeat until acknowledged: a Blitz must not be missed by someone who looked away.
+    S.toneTimer = setInterval(() => { if (S.flashes.size) alertTone(); }, 20000);
+    const b = box.querySelector('.ack-big');
+    if (b && sound && !document.querySelector('dialog[open]')) b.focus();
+  }
+}

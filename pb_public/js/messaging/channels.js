@@ -1,0 +1,222 @@
+// Channels: the list of the tenant in view (own, shared, conversations), subscriptions
+// to every channel of the person, opening a channel with its history, the channel
+// header, and starting direct messages and groups.
+
+import { t } from '../i18n.js';
+import { h, clear, dialog, orgChip, initials, icon } from '../ui.js';
+import { S, list, channelTitle, channelOrgs, channelHeaderTools, extCtx, events } from './state.js';
+import { addPage, placeUnreadMarker, renderPending, scrollToEnd, markReadSoon, onEvent, search, showFiles, upsert } from './timeline.js';
+import { checkFlashes } from './blitz.js';
+import { updateComposerRights, renderReply } from './composer.js';
+
+export async function loadChannels(keepCurrent) {
+  const { api, toast, getTenant } = S.deps;
+  const tenant = getTenant();
+  if (!tenant) return;
+  try {
+    S.channels = list(await api.get('/api/crisisroom/channels?org=' + encodeURIComponent(tenant.id)));
+    S.channelsFor = tenant.id;
+    localStorage.setItem('crisisroom_channels_' + tenant.id, JSON.stringify(S.channels));
+  } catch (e) {
+    if (e.status !== 0) { toast(e.message, 'error'); return; }
+    S.staleView = true;
+    S.channels = JSON.parse(localStorage.getItem('crisisroom_channels_' + tenant.id) || '[]');
+    S.channelsFor = tenant.id;
+  }
+  subscribeAll();
+  renderChannelList();
+  if (keepCurrent && S.current) {
+    const fresh = S.channels.find(c => c.id === S.current.id);
+    if (fresh) { S.current = fresh; renderHeader(); updateComposerRights(); }
+  }
+}
+
+export async function loadAll() {
+  try { S.allChannels = list(await S.deps.api.get('/api/crisisroom/channels')); } catch { return; }
+  subscribeAll();
+  checkFlashes();
+}
+
+function subscribeAll() {
+  if (S.ended) return;
+  const want = new Set([...S.channels, ...S.allChannels].map(c => c.id));
+  for (const [id, un] of S.subs) if (!want.has(id)) { un(); S.subs.delete(id); }
+  for (const id of want) if (!S.subs.has(id)) S.subs.set(id, S.deps.realtime.subscribe('channels/' + id, ev => onEvent(id, ev)));
+}
+
+export function renderChannelList() {
+  const { ui, channels, current } = S;
+  if (!ui) return;
+  const groups = [
+    ['org', t('orgChannels')], ['shared', t('sharedChannels')], ['conv', t('conversations')],
+  ];
+  const items = kind => channels.filter(c => kind === 'conv' ? (c.kind === 'direct' || c.kind === 'group') : c.kind === kind).filter(c => !c.archived);
+  clear(ui.chanList, groups.map(([k, label]) => {
+    const cs = items(k);
+    return h('section.chgroup', { 'aria-label': label },
+      h('h3', label),
+      cs.length ? h('ul', cs.map(c => h('li', h('button.chan', {
+        type: 'button', dataset: { channel: c.id, kind: c.kind }, 'aria-current': current && current.id === c.id ? 'true' : 'false',
+        onclick: () => openChannel(c.id),
+      },
+        h('span.chan-icon', icon(c.kind === 'shared' ? 'share' : c.kind === 'direct' ? 'user' : c.kind === 'group' ? 'users' : 'hash', 18)),
+        h('span.chan-name', channelTitle(c)),
+        c.unread ? h('span.badge', { 'aria-label': t('unreadN', { n: c.unread }) }, c.unread > 99 ? '99+' : String(c.unread)) : null,
+        c.kind === 'shared' ? h('span.chips', channelOrgs(c).map(orgChip)) : c.kind === 'direct' && c.peer && c.peer.org ? h('span.chips', orgChip(c.peer.org)) : null)))) :
+        h('p.muted.small', k === 'conv' ? t('noConversations') : t('noChannels')));
+  }));
+}
+
+// openChannel shows a channel and its newest page. Offline, what was loaded of it before
+// stays on screen under an "offline" mark.
+export async function openChannel(id, { focus = true, force = false } = {}) {
+  const c = S.channels.find(x => x.id === id);
+  const ui = S.ui;
+  if (!c || !ui) return;
+  if (!force && S.current && S.current.id === id && !S.searchQ) {
+    // Already open: keep the view (and its unread line), just bring it forward.
+    ui.layout.classList.add('show-channel');
+    if (focus) ui.text.focus();
+    return;
+  }
+  S.current = c;
+  sessionStorage.setItem('crisisroom_channel_' + S.channelsFor, id);
+  S.msgs.clear(); S.oldest = null; S.hasMore = false; S.searchQ = ''; S.replyTo = null;
+  ui.layout.classList.add('show-channel');
+  renderChannelList();
+  renderHeader();
+  renderReply();
+  clear(ui.list, h('p.muted.center', t('loading')));
+  ui.composer.hidden = false;
+  const unreadBefore = c.unread || 0;
+  const lastRead = c.last_read || '';
+  events.emit('channelOpened', c);
+  try {
+    const r = await S.deps.api.get(`/api/crisisroom/channels/${id}/messages?limit=50`);
+    if (!S.current || S.current.id !== c.id) return;
+    clear(ui.list);
+    addPage(list(r), r.has_more);
+    placeUnreadMarker(unreadBefore, lastRead);
+  } catch (e) {
+    if (!S.current || S.current.id !== c.id) return;
+    if (e.status === 0) S.staleView = true;
+    const kept = e.status === 0 ? [...(S.history.get(c.id) || new Map()).values()] : [];
+    if (kept.length) {
+      clear(ui.list, h('p.notice.offline-mark', { role: 'status' }, t('offlineKept')));
+      kept.sort((a, b) => ((a.created || '') + a.id < (b.created || '') + b.id ? -1 : 1));
+      for (const r of kept) upsert(r, { quiet: true });
+    } else clear(ui.list, e.status === 0 ? h('p.notice', t('offlineHistory')) : h('p.error', e.message));
+  }
+  renderPending();
+  updateComposerRights();
+  scrollToEnd();
+  if (focus && window.matchMedia('(min-width: 761px)').matches) ui.text.focus();
+  markReadSoon();
+}
+
+export function renderHeader() {
+  const { ui, current } = S;
+  if (!ui) return;
+  if (!current) { clear(ui.head, h('p.muted', t('chooseChannel'))); return; }
+  const orgs = channelOrgs(current);
+  const tools = [];
+  for (const f of channelHeaderTools) { try { const n = f(current, extCtx); if (n) tools.push(n); } catch (e) { console.error('header tool', e); } }
+  clear(ui.head,
+    h('button.btn.back', { type: 'button', 'aria-label': t('backToChannels'), onclick: () => { ui.layout.classList.remove('show-channel'); ui.chanList.querySelector('[aria-current=true]')?.focus(); } }, '←'),
+    h('div.chead-title',
+      h('h2#channel-title', channelTitle(current)),
+      h('div.chead-sub', current.kind === 'shared' ? [h('span.muted', t('sharedWith')), ' ', orgs.map(orgChip)] : null, current.topic ? h('span.muted.topic', current.topic) : null)),
+    h('form.search', { role: 'search', onsubmit: ev => { ev.preventDefault(); search(ui.search.value); } },
+      ui.search = h('input', { type: 'search', placeholder: t('searchPlaceholder'), 'aria-label': t('searchInChannel'), value: S.searchQ })),
+    tools,
+    h('button.btn', { type: 'button', onclick: showFiles, id: 'files-button', 'aria-label': t('files') }, icon('clip'), h('span.lbl', t('files'))));
+}
+
+// peopleSearch: a search field and the people it finds; multi keeps a set of chosen
+// people that stays visible while the search changes.
+function peopleSearch(onPick, { multi = false } = {}) {
+  const { api, me } = S.deps;
+  const results = h('ul.people', { role: 'listbox', 'aria-label': t('people') });
+  const chosen = new Map();
+  const chosenBox = multi ? h('div.chosen', { 'aria-live': 'polite' }) : null;
+  const renderChosen = () => {
+    if (!chosenBox) return;
+    clear(chosenBox, [...chosen.values()].map(p => h('span.chip.person-chip', p.name || p.username, ' ',
+      h('button.icon', { type: 'button', 'aria-label': t('removePerson', { name: p.name || p.username }), onclick: () => { chosen.delete(p.id); renderChosen(); run(); } }, '✕'))));
+  };
+  const q = h('input', { type: 'search', placeholder: t('searchPeople'), 'aria-label': t('searchPeople') });
+  let timer = 0;
+  const run = async () => {
+    try {
+      const r = list(await api.get('/api/crisisroom/people?q=' + encodeURIComponent(q.value.trim())));
+      clear(results, r.filter(p => p.id !== me.id).map(p => {
+        const orgs = p.orgs || p.organisations || [];
+        const label = [p.name || p.username, ...(Array.isArray(orgs) ? orgs.map(o => o.short || '') : [])].join(' ');
+        if (multi) {
+          const cb = h('input', { type: 'checkbox', checked: chosen.has(p.id), onchange: () => { cb.checked ? chosen.set(p.id, p) : chosen.delete(p.id); renderChosen(); } });
+          return h('li', h('label.person', cb, h('span.avatar', initials(p.name || p.username)), h('span', p.name || p.username), h('span.chips', Array.isArray(orgs) ? orgs.map(orgChip) : null)));
+        }
+        return h('li', h('button.person', { type: 'button', 'aria-label': label, onclick: () => onPick(p) }, h('span.avatar', initials(p.name || p.username)), h('span', p.name || p.username, ' ', h('span.muted', p.username || '')), h('span.chips', Array.isArray(orgs) ? orgs.map(orgChip) : null)));
+      }));
+      if (!results.children.length) results.append(h('li.muted', t('nobodyFound')));
+    } catch (e) { clear(results, h('li.error', e.message)); }
+  };
+  q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 200); });
+  run();
+  return { el: h('div.peoplesearch', chosenBox, q, results), chosen };
+}
+
+export function newDirect() {
+  let d;
+  const ps = peopleSearch(async p => {
+    try {
+      const ch = await S.deps.api.post('/api/crisisroom/direct', { user: p.id });
+      d.close();
+      await loadChannels();
+      const id = (ch && (ch.id || (ch.channel && ch.channel.id) || ch.channel)) || '';
+      if (id) openChannel(id);
+    } catch (e) { S.deps.toast(e.message, 'error'); }
+  });
+  d = dialog(t('newDirect'), [h('p.muted', t('newDirectHelp')), ps.el]);
+}
+
+export function newGroup() {
+  const { api, toast, getTenant } = S.deps;
+  const name = h('input', { id: 'group-name', required: true, maxlength: 80 });
+  const ps = peopleSearch(null, { multi: true });
+  const err = h('p.error', { role: 'alert' });
+  const ok = h('button.btn.primary', { type: 'button' }, t('createGroup'));
+  const d = dialog(t('newGroup'), [h('label.field', { for: 'group-name' }, t('groupName')), name, h('p.field', t('groupMembers')), ps.el, err], { actions: [ok] });
+  ok.onclick = async () => {
+    const tenant = getTenant();
+    if (!name.value.trim()) { err.textContent = t('nameNeeded'); name.focus(); return; }
+    ok.disabled = true;
+    try {
+      const ch = await api.post('/api/collections/channels/records', { organisation: tenant.id, kind: 'group', name: name.value.trim() });
+      const failed = [];
+      for (const p of ps.chosen.values()) {
+        try { await api.post('/api/collections/channel_members/records', { channel: ch.id, user: p.id, role: 'member' }); }
+        catch (e) { failed.push(`${p.name}: ${e.message}`); }
+      }
+      d.close();
+      if (failed.length) toast(t('someNotAdded') + ' ' + failed.join('; '), 'error');
+      await loadChannels();
+      openChannel(ch.id);
+    } catch (e) { err.textContent = e.message; ok.disabled = false; }
+  };
+}
+
+// crisisroom/me told us this person was added to or removed from a channel.
+export function channelsChanged(ev) {
+  const { ui, current } = S;
+  const chId = ev.record && ev.record.channel;
+  if (ev.action === 'channel_removed' && ui && current && current.id === chId) {
+    S.current = null;
+    S.msgs.clear();
+    clear(ui.list, h('p.muted.center', t('removedFromChannel')));
+    ui.composer.hidden = true;
+    renderHeader();
+  }
+  loadChannels(true);
+  loadAll();
+}

@@ -1,0 +1,128 @@
+// The composer: text, priority (Normal, Sofort, Blitz), acknowledgement request, reply,
+// attachments (picked, pasted or dropped) and sending through the outbox.
+
+import { t } from '../i18n.js';
+import { newClientKey } from '../api.js';
+import { h, clear, fmtSize, orgChip, icon } from '../ui.js';
+import { S, author, mayWrite, fileIcon, composerHooks, extCtx } from './state.js';
+
+export const MAX_FILE = 25 * 1024 * 1024;
+// Refused at once in the browser for a quick answer; the server checks again.
+const FORBIDDEN_EXT = /\.(exe|com|bat|cmd|scr|pif|msi|msp|vbs|vbe|js|jse|wsf|wsh|ps1|psm1|jar|apk|app|dll|sys|cpl|lnk|reg|hta|sh|bash|dmg|iso)$/i;
+const FORBIDDEN_MIME = /^(application\/(x-msdownload|x-msdos-program|x-ms-installer|x-sh|java-archive|vnd\.android\.package-archive|x-executable)|text\/javascript)$/i;
+
+export function fileProblem(f) {
+  if (f.size > MAX_FILE) return t('fileTooBig', { name: f.name, size: fmtSize(f.size) });
+  if (FORBIDDEN_EXT.test(f.name) || FORBIDDEN_MIME.test(f.type || '')) return t('fileForbidden', { name: f.name });
+  if (f.size === 0) return t('fileEmpty', { name: f.name });
+  return '';
+}
+
+export function updateComposerRights() {
+  const { ui } = S;
+  if (!ui) return;
+  const w = mayWrite() && !S.current.archived;
+  ui.composerInner.hidden = !w;
+  ui.readonlyNote.hidden = w;
+}
+
+function stageFiles(files) {
+  for (const f of files) {
+    const why = fileProblem(f);
+    if (why) { S.deps.toast(why, 'error'); continue; }
+    S.stagedFiles.push(f);
+  }
+  renderStaged();
+}
+function renderStaged() {
+  const { ui } = S;
+  clear(ui.staged, S.stagedFiles.map((f, i) => h('span.staged-file', h('span.fileicon', { 'aria-hidden': 'true' }, fileIcon(f.name, f.type)), f.name, ' ', h('span.muted', fmtSize(f.size)),
+    h('button.icon', { type: 'button', 'aria-label': t('removeFile', { name: f.name }), onclick: () => { S.stagedFiles.splice(i, 1); renderStaged(); } }, '✕'))));
+  ui.staged.hidden = !S.stagedFiles.length;
+}
+
+async function send() {
+  const { ui, current } = S;
+  if (!current || !ui) return;
+  const body = ui.text.value.trim();
+  if (!body && !S.stagedFiles.length) { ui.text.focus(); return; }
+  const prio = ui.form.querySelector('input[name=prio]:checked').value;
+  let fields = { channel: current.id, author: S.deps.me.id, body, priority: prio, ack_required: ui.ackBox.checked ? 'true' : 'false', source: 'web' };
+  for (const hk of composerHooks) {
+    if (!hk.beforeSend) continue;
+    const r = hk.beforeSend(fields, extCtx);
+    if (r === false) return;
+    if (r) fields = r;
+  }
+  const key = newClientKey();
+  fields.client_key = key;
+  if (S.replyTo) fields.reply_to = S.replyTo.id;
+  const item = { client_key: key, fields, files: S.stagedFiles.slice(), queued: Date.now() };
+  ui.text.value = '';
+  S.stagedFiles = []; renderStaged();
+  S.replyTo = null; renderReply();
+  ui.form.querySelector('input[name=prio][value=normal]').checked = true;
+  ui.ackBox.checked = false;
+  updatePrioStyle();
+  await S.sender.send(item);
+}
+
+function updatePrioStyle() {
+  const { ui } = S;
+  if (!ui) return;
+  const p = ui.form.querySelector('input[name=prio]:checked').value;
+  ui.form.dataset.prio = p;
+  // A Blitz is always confirmed by everyone; the box shows it.
+  if (p === 'flash') { ui.ackBox.checked = true; ui.ackBox.disabled = true; } else ui.ackBox.disabled = false;
+}
+
+export function startReply(rec) { S.replyTo = rec; renderReply(); S.ui.text.focus(); }
+export function renderReply() {
+  const { ui, replyTo } = S;
+  if (!ui) return;
+  clear(ui.replyBox, replyTo ? [h('span', '↪ ', orgChip(replyTo.org), ' ', t('replyingTo', { name: author(replyTo) }), ': ', (replyTo.body || '').slice(0, 80)), h('button.icon', { type: 'button', 'aria-label': t('cancelReply'), onclick: () => { S.replyTo = null; renderReply(); } }, '✕')] : []);
+  ui.replyBox.hidden = !replyTo;
+}
+
+// buildComposer returns the composer's form and its parts; wireComposer(pane) adds the
+// keyboard, paste and drag-and-drop handling once the form is in the page.
+export function buildComposer() {
+  const text = h('textarea#composer-text', { rows: 2, placeholder: t('writePlaceholder'), 'aria-label': t('message'), enterkeyhint: 'send' });
+  const fileInput = h('input', { type: 'file', multiple: true, hidden: true, id: 'file-input' });
+  const ackBox = h('input', { type: 'checkbox', id: 'ack-required' });
+  const prio = (v, label) => h('label.prio-opt.prio-' + v, h('input', { type: 'radio', name: 'prio', value: v, checked: v === 'normal' }), h('span', label));
+  const composerInner = h('div.composer-inner',
+    h('div.replybox', { hidden: true }),
+    h('div.staged', { hidden: true, 'aria-live': 'polite' }),
+    text,
+    h('div.composer-row',
+      h('fieldset.prio-group', h('legend.sr', t('priority')), prio('normal', t('prioNormal')), prio('immediate', t('prioImmediate')), prio('flash', t('prioFlash'))),
+      h('label.ackopt', ackBox, ' ', t('requestAck')),
+      h('button.btn.attach', { type: 'button', onclick: () => fileInput.click(), 'aria-label': t('attachFiles') }, icon('clip'), h('span.lbl', t('attach'))),
+      fileInput,
+      h('button.btn.primary.send', { type: 'submit' }, t('send'))));
+  const readonlyNote = h('p.muted.readonly', { hidden: true }, t('readOnlyChannel'));
+  const form = h('form.composer', { hidden: true, 'aria-label': t('composer') }, composerInner, readonlyNote);
+  return { form, composerInner, readonlyNote, text, ackBox, fileInput };
+}
+
+export function wireComposer({ form, text, fileInput, composerInner }, pane, drop) {
+  form.addEventListener('submit', ev => { ev.preventDefault(); send(); });
+  form.addEventListener('change', ev => { if (ev.target.name === 'prio') updatePrioStyle(); });
+  text.addEventListener('keydown', ev => {
+    for (const hk of composerHooks) { if (hk.keydown && hk.keydown(ev, text, extCtx)) return; }
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
+    if (ev.key === 'Escape' && S.replyTo) { S.replyTo = null; renderReply(); }
+  });
+  text.addEventListener('paste', ev => {
+    const files = [...(ev.clipboardData?.files || [])];
+    if (files.length) { ev.preventDefault(); stageFiles(files); }
+  });
+  fileInput.addEventListener('change', () => { stageFiles([...fileInput.files]); fileInput.value = ''; });
+  let depth = 0;
+  pane.addEventListener('dragenter', ev => { if (ev.dataTransfer?.types.includes('Files')) { depth++; drop.hidden = false; } });
+  pane.addEventListener('dragleave', () => { if (--depth <= 0) { depth = 0; drop.hidden = true; } });
+  pane.addEventListener('dragover', ev => { if (ev.dataTransfer?.types.includes('Files')) ev.preventDefault(); });
+  pane.addEventListener('drop', ev => { ev.preventDefault(); depth = 0; drop.hidden = true; stageFiles([...(ev.dataTransfer?.files || [])]); });
+  for (const hk of composerHooks) { if (hk.mount) { try { hk.mount(composerInner, extCtx); } catch (e) { console.error('composer hook', e); } } }
+}

@@ -1,0 +1,349 @@
+// The timeline of the open channel: pages of history, live messages in time order, the
+// unread line, receipts, edit/delete/reply actions, search in the channel and its files.
+
+import { t } from '../i18n.js';
+import { fileToken } from '../api.js';
+import { h, clear, dialog, confirmDialog, fmtTime, fmtSize, orgChip, initials, icon } from '../ui.js';
+import {
+  S, list, isImage, fileUrl, sortKey, author, prioLabel, myAck, mayWrite, displayName, fileIcon,
+  channelTitle, messageActions, messageDecorators, extCtx, events,
+} from './state.js';
+import { learnMyAcks, ack, flashArrived, flashGone } from './blitz.js';
+import { openChannel, loadChannels, renderChannelList } from './channels.js';
+import { startReply } from './composer.js';
+
+export function addPage(page, more) {
+  page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
+  S.hasMore = more === undefined ? page.length >= 50 : !!more;
+  if (page.length) S.oldest = page[0];
+  for (const r of page) upsert(r, { quiet: true });
+  renderMoreButton();
+  learnMyAcks(page);
+}
+
+function renderMoreButton() {
+  const { ui } = S;
+  if (!ui) return;
+  const old = ui.list.querySelector('.more');
+  if (old) old.remove();
+  if (S.hasMore && !S.searchQ) ui.list.prepend(h('button.btn.more', { type: 'button', onclick: loadOlder }, t('olderMessages')));
+}
+
+async function loadOlder() {
+  if (!S.current || !S.oldest) return;
+  const c = S.current, ui = S.ui;
+  const top = ui.list.scrollHeight - ui.list.scrollTop;
+  try {
+    const r = await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&before=${encodeURIComponent(S.oldest.id)}`);
+    if (!S.current || S.current.id !== c.id) return;
+    addPage(list(r), r.has_more);
+    ui.list.scrollTop = ui.list.scrollHeight - top;
+  } catch (e) { S.deps.toast(e.message, 'error'); }
+}
+
+// After a reconnect: fetch the newest page and merge; what arrived while the
+// connection was down appears in order.
+export async function loadNewer() {
+  const c = S.current;
+  if (!c || S.searchQ) return;
+  try {
+    const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`));
+    if (!S.current || S.current.id !== c.id) return;
+    for (const r of page) upsert(r);
+    markReadSoon();
+  } catch { /* next reconnect tries again */ }
+}
+
+export function placeUnreadMarker(n, lastRead) {
+  const { ui } = S;
+  if (!ui || (!n && !lastRead)) return;
+  const els = [...ui.list.querySelectorAll('article.msg:not(.own)')];
+  let first = null;
+  if (lastRead) first = els.find(el => (S.msgs.get(el.dataset.id) || {}).created > lastRead);
+  else if (n) first = els[Math.max(0, els.length - n)];
+  if (!first || !n) return;
+  first.before(h('div.unread-line', { role: 'separator' }, h('span', t('newMessages'))));
+}
+
+// ---- rendering messages ----
+export function upsert(rec, { quiet = false } = {}) {
+  const { ui, current } = S;
+  if (!ui || !current || rec.channel !== current.id) return;
+  const prev = S.msgs.get(rec.id);
+  if (prev && prev.expand && !rec.expand) rec.expand = prev.expand;
+  if (prev && prev.org && !rec.org) rec.org = prev.org;
+  if (prev && prev.receipts && !rec.receipts) rec.receipts = prev.receipts;
+  if (prev && prev.my_receipt && !rec.my_receipt) rec.my_receipt = prev.my_receipt;
+  S.msgs.set(rec.id, rec);
+  rememberHistory(rec);
+  if (rec.client_key) {
+    const pend = ui.list.querySelector(`[data-key="${rec.client_key}"]`);
+    if (pend) pend.remove();
+  }
+  const el = renderMessage(rec);
+  const old = ui.list.querySelector(`article.msg[data-id="${rec.id}"]`);
+  if (old) { old.replaceWith(el); return; }
+  // Insert in time order (live events may overtake a page load).
+  const key = sortKey(rec);
+  const after = [...ui.list.querySelectorAll('article.msg[data-id]')].find(x => sortKey(S.msgs.get(x.dataset.id) || {}) > key);
+  const stick = nearBottom();
+  if (after) after.before(el);
+  else {
+    const firstPending = ui.list.querySelector('article.pending');
+    firstPending ? firstPending.before(el) : ui.list.append(el);
+  }
+  if (!quiet && stick) scrollToEnd();
+}
+
+// rememberHistory keeps what was shown of each channel (the newest 200), so that a
+// channel read before the connection dropped still shows its history offline.
+function rememberHistory(rec) {
+  if (S.searchQ) return;
+  let m = S.history.get(rec.channel);
+  if (!m) { m = new Map(); S.history.set(rec.channel, m); }
+  m.set(rec.id, rec);
+  if (m.size > 200) m.delete(m.keys().next().value);
+}
+
+function renderMessage(rec) {
+  const { me, api, toast, getTenant } = S.deps;
+  const own = rec.author === me.id;
+  const prio = rec.priority || 'normal';
+  const el = h('article.msg.prio-' + prio + (own ? '.own' : '') + (rec.deleted ? '.deleted' : ''), { dataset: { id: rec.id }, tabindex: '-1', 'aria-label': `${author(rec)}, ${fmtTime(rec.created)}` });
+  const src = rec.source && rec.source !== 'web' ? h('span.src', { title: t('source_' + rec.source) }, rec.source === 'fax' ? icon('fax', 14) : rec.source === 'mqtt' ? icon('antenna', 14) : null, ' ', t('source_' + rec.source), rec.device_name ? ': ' + rec.device_name : '') : null;
+  el.append(h('div.meta',
+    h('span.avatar', { 'aria-hidden': 'true', style: { '--c': (rec.org && rec.org.color) || '#666' } }, initials(author(rec))),
+    orgChip(rec.org), h('b.author', author(rec)), h('time', { datetime: rec.created }, fmtTime(rec.created)), src,
+    prio !== 'normal' ? h('span.prio.prio-' + prio, prioLabel(prio)) : null,
+    rec.edited && !rec.deleted ? h('span.muted', t('edited')) : null));
+  if (rec.reply_to) {
+    const orig = S.msgs.get(rec.reply_to);
+    el.append(h('button.replyref', { type: 'button', onclick: () => jumpTo(rec.reply_to) }, '↪ ', orig ? [orgChip(orig.org), ' ', `${author(orig)}: ${(orig.deleted ? t('deletedMessage') : orig.body || '').slice(0, 120)}`] : t('replyToEarlier')));
+  }
+  if (rec.deleted) { el.append(h('p.body.muted', t('deletedMessage'))); decorate(el, rec); return el; }
+  el.append(h('div.body', rec.body || ''));
+  const atts = rec.attachments || [];
+  if (atts.length) el.append(h('div.atts', atts.map(name => attachmentLink(rec.id, name))));
+  const foot = h('div.foot');
+  const r = rec.receipts;
+  if (r && r.total && (own || prio === 'flash' || rec.ack_required)) {
+    foot.append(h('button.receipts', { type: 'button', onclick: () => showReceipts(rec) },
+      t('readBy', { n: r.read || 0, total: r.total }),
+      rec.ack_required || prio === 'flash' ? ' · ' + t('ackedBy', { n: r.acked || 0, total: r.total }) : ''));
+  }
+  const needsAck = !own && (rec.ack_required || prio === 'flash') && !myAck(rec);
+  if (needsAck) foot.append(h('button.btn.ack', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('acknowledge')));
+  else if (!own && (rec.ack_required || prio === 'flash')) foot.append(h('span.acked', '✔ ', t('youAcked')));
+  const actions = h('span.actions');
+  if (mayWrite()) actions.append(h('button.link', { type: 'button', onclick: () => startReply(rec) }, t('reply')));
+  if (own && rec.source !== 'fax') {
+    actions.append(h('button.link', { type: 'button', onclick: () => startEdit(rec, el) }, t('edit')));
+    actions.append(h('button.link', { type: 'button', onclick: () => removeMessage(rec) }, t('delete')));
+  }
+  // "Ins ETB": the message into the Einsatztagebuch of the organisation in view (server checks who may);
+  // last of the built-in actions, so the buttons before it keep their places.
+  if (getTenant() && getTenant().role !== 'guest') actions.append(h('button.link.into-etb', { type: 'button', onclick: () => api.post('/api/crisisroom/journal/mark', { message: rec.id, organisation: getTenant().id }).then(() => toast(t('intoEtbDone')), e => toast(e.message, 'error')) }, t('intoEtb')));
+  for (const a of messageActions) {
+    try {
+      if (a.visible && !a.visible(rec, extCtx)) continue;
+      actions.append(h('button.link', { type: 'button', dataset: { action: a.id }, onclick: () => a.run(rec, extCtx) }, a.label(rec, extCtx)));
+    } catch (e) { console.error('message action', a.id, e); }
+  }
+  foot.append(actions);
+  el.append(foot);
+  decorate(el, rec);
+  return el;
+}
+
+function decorate(el, rec) {
+  for (const d of messageDecorators) { try { d(el, rec, extCtx); } catch (e) { console.error('message decorator', e); } }
+}
+
+function attachmentLink(msgId, name) {
+  const a = h('a.att', { href: '#', target: '_blank', rel: 'noopener', title: name }, isImage(name) ? null : h('span.fileicon', { 'aria-hidden': 'true' }, fileIcon(name)), h('span.fname', displayName(name)));
+  fileToken().then(tok => {
+    a.href = fileUrl(msgId, name) + '?token=' + encodeURIComponent(tok);
+    if (isImage(name)) a.prepend(h('img.thumb', { src: a.href, alt: '', loading: 'lazy' }));
+  }).catch(() => {});
+  return a;
+}
+
+export function renderPending() {
+  const { ui, current, sender } = S;
+  if (!ui || !current) return;
+  const c = current;
+  const { me, realtime } = S.deps;
+  sender.pending().then(items => {
+    const ui = S.ui;
+    if (!ui || !S.current || S.current.id !== c.id) return;
+    const keys = new Set();
+    for (const item of items.filter(i => i.fields.channel === c.id)) {
+      keys.add(item.client_key);
+      if (ui.list.querySelector(`[data-key="${item.client_key}"]`)) continue;
+      ui.list.append(h('article.msg.own.pending.prio-' + (item.fields.priority || 'normal'), { dataset: { key: item.client_key } },
+        h('div.meta', h('b.author', me.name || me.username), h('span.pending-state', navigator.onLine ? t('sending') : t('waitingForConnection'))),
+        h('div.body', item.fields.body || ''),
+        (item.files || []).length ? h('div.atts', item.files.map(f => h('span.att', h('span.fileicon', fileIcon(f.name)), h('span.fname', f.name), ' ', h('span.muted', fmtSize(f.size))))) : null,
+        h('progress', { max: 100, value: 0, hidden: !(item.files || []).length, 'aria-label': t('uploadProgress') })));
+      scrollToEnd();
+    }
+    for (const el of ui.list.querySelectorAll('article.pending')) {
+      if (!keys.has(el.dataset.key)) el.remove();
+      else {
+        const st = el.querySelector('.pending-state');
+        if (st && !st.textContent.includes('%')) st.textContent = realtime.state === 'online' && navigator.onLine ? t('sending') : t('waitingForConnection');
+      }
+    }
+  });
+}
+
+function nearBottom() { const ui = S.ui; return !ui || S.atBottom || ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 120; }
+export function scrollToEnd() { S.atBottom = true; if (S.ui) requestAnimationFrame(() => { if (S.ui) S.ui.list.scrollTop = S.ui.list.scrollHeight; }); }
+
+export function jumpTo(id) {
+  const el = S.ui && S.ui.list.querySelector(`article.msg[data-id="${id}"]`);
+  if (el) { el.scrollIntoView({ block: 'center' }); el.focus(); el.classList.add('flashy'); setTimeout(() => el.classList.remove('flashy'), 1500); }
+}
+
+// ---- realtime ----
+export function onEvent(channelId, ev) {
+  if (!ev || !ev.record) return;
+  const { me, refreshUnread } = S.deps;
+  if (ev.collection === 'receipts') { onReceipt(channelId, ev.record); return; }
+  if (ev.collection !== 'messages') {
+    // The channel itself changed (renamed, archived, participants): refresh the list.
+    if (ev.record.kind) loadChannels(true);
+    return;
+  }
+  const rec = ev.record;
+  if (!rec.channel) rec.channel = channelId;
+  const isOpen = S.current && S.current.id === channelId && S.ui;
+  if (rec.priority === 'flash' && rec.author !== me.id && !rec.deleted && !myAck(rec)) flashArrived(rec, ev.action === 'create');
+  if (rec.deleted) flashGone(rec.id);
+  if (isOpen) {
+    upsert(rec);
+    if (ev.action === 'create') markReadSoon();
+  }
+  events.emit('message', rec, ev.action);
+  if (ev.action === 'create' && rec.author !== me.id && !(isOpen && document.visibilityState === 'visible')) {
+    const c = S.channels.find(x => x.id === channelId);
+    if (c) { c.unread = (c.unread || 0) + 1; renderChannelList(); }
+    refreshUnread();
+  }
+}
+
+// A receipts event names who read (up to "until") or acknowledged ("message"), and
+// carries the new counts of the messages concerned.
+function onReceipt(channelId, r) {
+  const uid = r.user && (r.user.id || r.user);
+  if (uid === S.deps.me.id && r.acked_at && r.message) {
+    S.acked.add(r.message);
+    flashGone(r.message);
+  }
+  if (!S.current || S.current.id !== channelId) return;
+  for (const m of r.messages || []) {
+    const rec = S.msgs.get(m.id);
+    if (!rec) continue;
+    rec.receipts = { read: m.read, acked: m.acked, total: m.total };
+    upsert(rec);
+  }
+  if (uid === S.deps.me.id && r.message && S.msgs.has(r.message)) upsert(S.msgs.get(r.message));
+}
+
+// ---- read state ----
+export function markReadSoon() {
+  clearTimeout(S.readTimer);
+  S.readTimer = setTimeout(markRead, 400);
+}
+async function markRead() {
+  const { ui, current } = S;
+  if (!ui || !current || S.searchQ || document.visibilityState !== 'visible') return;
+  const els = ui.list.querySelectorAll('article.msg[data-id]');
+  const last = els[els.length - 1];
+  if (!last) return;
+  const c = current;
+  try {
+    await S.deps.api.post(`/api/crisisroom/channels/${c.id}/read`, { until: last.dataset.id });
+    if (c.unread) { c.unread = 0; renderChannelList(); }
+    S.deps.refreshUnread();
+  } catch { /* read state follows next time */ }
+}
+
+// ---- receipts dialog ----
+export async function showReceipts(rec) {
+  const body = h('div', h('p', t('loading')));
+  dialog(t('receiptsTitle'), body, { wide: true });
+  try {
+    const r = await S.deps.api.get(`/api/crisisroom/messages/${rec.id}/receipts`);
+    const items = r.items || [];
+    clear(body,
+      h('p.summary', t('readBy', { n: r.read, total: r.total }), rec.ack_required || rec.priority === 'flash' ? ' · ' + t('ackedBy', { n: r.acked, total: r.total }) : ''),
+      h('table.list', h('thead', h('tr', h('th', t('person')), h('th', t('readAt')), h('th', t('ackedAt')))),
+        h('tbody', items.map(i => h('tr.' + (i.acked_at ? 'is-acked' : i.read_at ? 'is-read' : 'is-unread'),
+          h('td', orgChip(i.org), ' ', (i.user && (i.user.name || i.user.username)) || '?'),
+          h('td', i.read_at ? fmtTime(i.read_at) : h('span.muted', t('notYet'))),
+          h('td', i.acked_at ? fmtTime(i.acked_at) : h('span.muted', rec.ack_required || rec.priority === 'flash' ? t('notYet') : '–')))))));
+  } catch (e) { clear(body, h('p.error', e.message)); }
+}
+
+// ---- edit, delete, search, files ----
+function startEdit(rec, el) {
+  const { api, toast } = S.deps;
+  const body = el.querySelector('.body');
+  const area = h('textarea.edit', { 'aria-label': t('editMessage'), rows: 3 }, rec.body || '');
+  const save = async () => {
+    const text = area.value.trim();
+    if (!text || text === rec.body) { upsert(rec); return; }
+    try { upsert(await api.patch(`/api/collections/messages/records/${rec.id}`, { body: text })); }
+    catch (e) { toast(e.message, 'error'); }
+  };
+  area.addEventListener('keydown', ev => {
+    if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); save(); }
+    if (ev.key === 'Escape') { ev.preventDefault(); upsert(rec); }
+  });
+  body.replaceWith(h('div.editbox', area, h('div', h('button.btn.primary', { type: 'button', onclick: save }, t('save')), ' ', h('button.btn', { type: 'button', onclick: () => upsert(rec) }, t('cancel')), h('span.muted.small', ' ', t('editHint')))));
+  area.focus();
+}
+
+async function removeMessage(rec) {
+  if (!(await confirmDialog(t('deleteQuestion'), t('delete')))) return;
+  try { upsert(await S.deps.api.patch(`/api/collections/messages/records/${rec.id}`, { deleted: true })); }
+  catch (e) { S.deps.toast(e.message, 'error'); }
+}
+
+export async function search(q) {
+  if (!S.current) return;
+  S.searchQ = q.trim();
+  if (!S.searchQ) { openChannel(S.current.id, { force: true }); return; }
+  const c = S.current, ui = S.ui;
+  clear(ui.list, h('p.muted.center', t('searching')));
+  try {
+    const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&q=${encodeURIComponent(S.searchQ)}`));
+    if (!S.current || S.current.id !== c.id) return;
+    S.msgs.clear();
+    clear(ui.list, h('div.searchinfo', t('searchResults', { n: page.length, q: S.searchQ }), ' ', h('button.btn', { type: 'button', onclick: () => { ui.search.value = ''; search(''); } }, t('endSearch'))));
+    page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
+    for (const r of page) upsert(r, { quiet: true });
+  } catch (e) { clear(ui.list, h('p.error', e.message)); }
+}
+
+export async function showFiles() {
+  const { current } = S;
+  if (!current) return;
+  const body = h('div', h('p', t('loading')));
+  dialog(t('filesOf', { name: channelTitle(current) }), body, { wide: true });
+  try {
+    const r = await S.deps.api.get(`/api/crisisroom/channels/${current.id}/files`);
+    const items = list(r);
+    const tok = items.length ? await fileToken() : '';
+    clear(body, items.length ? h('ul.files', items.map(f => {
+      const url = (f.url_path || fileUrl(f.message, f.name)) + (tok ? '?token=' + encodeURIComponent(tok) : '');
+      const img = (f.mime || '').startsWith('image/') || isImage(f.name);
+      return h('li.file', h('a', { href: url, target: '_blank', rel: 'noopener' },
+        img ? h('img.preview', { src: url, alt: '', loading: 'lazy' }) : h('span.preview.fileicon', { 'aria-hidden': 'true' }, fileIcon(f.name, f.mime)),
+        h('span.fname', displayName(f.name))),
+      h('span.muted.small', f.org ? [orgChip(f.org), ' '] : null, [fmtSize(f.size || 0), fmtTime(f.created), f.author && (f.author.name || f.author)].filter(Boolean).join(' · ')),
+      f.message ? h('button.link', { type: 'button', onclick: () => { document.querySelector('dialog[open]')?.close(); jumpTo(f.message); } }, t('showMessage')) : null);
+    })) : h('p', t('noFiles')));
+  } catch (e) { clear(body, h('p.error', e.message)); }
+}

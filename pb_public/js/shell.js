@@ -1,0 +1,25 @@
+// Extension points of the app shell (app.js) for features that are not a view of their
+// own: something in the top bar, in the user menu, or code that runs once per sign-in.
+//
+//   topBarSlots.push(ctx => Node|null)        drawn in the top bar's tools, before the language button
+//   userMenuItems.push(ctx => Node|null)      a button in the user menu (e.g. "Profil")
+//   onSignIn.push(ctx => cleanup|void)        runs after sign-in (and again after a reload); the
+//                                             cleanup runs at sign-out
+//   banner(id, node|null)                     shows (or with null removes) a banner above every view,
+//                                             below the Blitz bar: e.g. a siren waiting for release
+//
+// Modules that use them are listed in ./extensions.js; app.js imports each once after
+// sign-in, before the shell is drawn. ctx is the same object views get (see app.js).
+
+export const topBarSlots = [];
+export const userMenuItems = [];
+export const onSignIn = [];
+
+export function banner(id, node) {
+  const box = document.getElementById('banners');
+  if (!box) return;
+  const old = box.querySelector(`:scope > [data-banner="${CSS.escape(id)}"]`);
+  if (!node) { if (old) old.remove(); return; }
+  node.dataset.banner = id;
+  if (old) old.replaceWith(node); else box.append(node);
+}
