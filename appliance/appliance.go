@@ -8,6 +8,7 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hooks"
+	"crisisroom/hooks/citystaff"
 	"crisisroom/hooks/journal"
 	"crisisroom/hooks/staffroom"
 	pbpublic "crisisroom/pb_public"
@@ -30,6 +31,7 @@ type Config struct {
 func Register(app core.App, cfg Config) *hardware.Broker {
 	hooks.Register(app, cfg.Hooks)
 	journal.Register(app)
+	citystaff.Register(app, nil) // ZeMAG and complaint procedure of a city administration
 	staffroom.Register(app, staffroom.Config{})
 	broker := hardware.Register(app, cfg.Broker)
 	hardware.RegisterRoom(app, broker)
