@@ -25,7 +25,8 @@ import (
 // Drivers the bridge can run.
 // fax-class2 asks the modem (AT+FCLASS=?) and uses Class 2.0 where offered, else
 // Class 1; fax-class1 insists on Class 1 (the appliance runs T.30 itself).
-var Drivers = []string{"fax-class2", "fax-class1", "alpha"}
+// sms-gsm drives a GSM/LTE modem as SMS gateway (AT commands, PDU mode).
+var Drivers = []string{"fax-class2", "fax-class1", "alpha", "sms-gsm"}
 
 // Options of one bridge.
 type Options struct {
@@ -37,6 +38,8 @@ type Options struct {
 	Baud     int    // 0: the driver's default (fax 19200, Alpha 9600)
 	LocalID  string // fax station ID (AT+FLI), at most 20 characters
 	Prefix   string // topic prefix; "" means "crisisroom/"
+	SIMPIN   string // sms-gsm: the SIM's PIN (tried once)
+	Queue    string // sms-gsm: file of the persistent send queue ("" sms-<user>.queue.json)
 
 	// RetryDelays of busy or unanswered fax calls; nil: the driver's default.
 	RetryDelays []time.Duration
@@ -137,6 +140,8 @@ func Run(ctx context.Context, o Options) error {
 		err = runFax(ctx, o, bus, log)
 	case "alpha":
 		err = runAlpha(ctx, o, bus, log)
+	case "sms-gsm":
+		err = runSMS(ctx, o, bus, log)
 	}
 	// The driver has said its last words (jobs it could not send); now leave cleanly.
 	client.Publish(statusTopic, 1, true, "offline").WaitTimeout(2 * time.Second)

@@ -26,6 +26,7 @@ func NewCommand(app core.App) *cobra.Command {
 
 fax-class2 uses Class 2.0 where the modem offers it, else Class 1 (AT+FCLASS=?);
 fax-class1 always runs T.30 here (Class 1, ITU T.31; most USB fax modems).
+sms-gsm sends and receives SMS through a GSM/LTE modem (SIM PIN from CRISISROOM_SIM_PIN).
 
 --user and --password are the device's MQTT credentials from the appliance (Geräte).
 The password may also come from the environment variable CRISISROOM_BRIDGE_PASSWORD,
@@ -35,6 +36,7 @@ which keeps it out of the process list.`,
 			if o.Password == "" {
 				o.Password = os.Getenv("CRISISROOM_BRIDGE_PASSWORD")
 			}
+			o.SIMPIN = os.Getenv("CRISISROOM_SIM_PIN")
 			if f := c.Flag("mqtt-prefix"); f != nil {
 				o.Prefix = f.Value.String()
 			}
@@ -67,5 +69,6 @@ which keeps it out of the process list.`,
 	f.StringVar(&o.Port, "port", "", "the serial device, e.g. /dev/ttyUSB0 or a /dev/serial/by-id/ link")
 	f.IntVar(&o.Baud, "baud", 0, "baud rate (default: fax 19200, Alpha 9600)")
 	f.StringVar(&o.LocalID, "local-id", "", `fax station ID sent to the other side, at most 20 characters, e.g. "+49 221 1234567"`)
+	f.StringVar(&o.Queue, "queue", "", "sms-gsm: file of the persistent send queue (default sms-<user>.queue.json; the SIM PIN comes from CRISISROOM_SIM_PIN)")
 	return cmd
 }
