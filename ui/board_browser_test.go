@@ -59,15 +59,12 @@ func TestBoardKiosk(t *testing.T) {
 	item("Notstrom Klinikum Mitte", "Diesel reicht 36 Stunden. Nachschub angefordert.", "info")
 
 	// The demo's alarm light (a simulated Shelly) sounds the room alarm: the board shows it.
-	deadline := time.Now().Add(20 * time.Second)
-	light, err := s.App.FindFirstRecordByData("devices", "username", "alarmleuchte-stab")
-	for err != nil || !light.GetBool("online") {
-		if time.Now().After(deadline) {
-			t.Fatal("the demo alarm light never came online")
-		}
-		time.Sleep(50 * time.Millisecond)
+	var light *core.Record
+	testkit.Eventually(t, 20*time.Second, "the demo alarm light never came online", func() bool {
+		var err error
 		light, err = s.App.FindFirstRecordByData("devices", "username", "alarmleuchte-stab")
-	}
+		return err == nil && light.GetBool("online")
+	})
 	acts, _ := s.App.FindCollectionByNameOrId("siren_activations")
 	alarm := core.NewRecord(acts)
 	alarm.Set("device", light.Id)

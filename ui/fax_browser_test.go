@@ -19,17 +19,10 @@ func TestFaxArrivesLiveAndGoesOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	testkit.Eventually(t, 15*time.Second, "the demo fax line never became idle", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
-		if d.GetString("state") == "idle" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the demo fax line never became idle")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return d != nil && d.GetString("state") == "idle"
+	})
 
 	b := testkit.NewBrowser(t)
 	p := SignIn(t, s, b, "jwagner")

@@ -3,6 +3,8 @@ package ui
 import (
 	"net/http"
 	"testing"
+
+	"crisisroom/testkit"
 )
 
 // The external expert reads the shared channel and nothing else, cannot write, and sees
@@ -38,14 +40,8 @@ func TestGuestReadsOnly(t *testing.T) {
 	g.Click(`[...document.querySelectorAll('dialog[open] footer button')].find(b => b.textContent === 'Auf allen Geräten abmelden')`, "Auf allen Geräten abmelden")
 	g.Click(`document.querySelector('dialog[open] footer button.primary')`, "confirm")
 	g.Wait(`!!document.querySelector('#identity') && localStorage.getItem('pocketbase_auth') === null`, "signed out, nothing stored")
-	req, _ := http.NewRequest("GET", s.URL+"/api/crisisroom/me", nil)
-	req.Header.Set("Authorization", token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("the old token still works: HTTP %d", res.StatusCode)
+	res := testkit.Client{Base: s.URL, Token: token}.Do(t, "GET", "/api/crisisroom/me", nil)
+	if res.Status != http.StatusUnauthorized {
+		t.Fatalf("the old token still works: HTTP %d", res.Status)
 	}
 }

@@ -3,12 +3,9 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -205,32 +202,15 @@ func (p *Person) Click(expr, what string) {
 	p.Wait(fmt.Sprintf(`(() => { const el = %s; if (el) el.click(); return !!el; })()`, expr), what)
 }
 
-// API calls the appliance from Go as username and decodes the JSON answer into out
-// (when not nil); it returns the HTTP status.
+// API calls the appliance from Go as username through testkit's client and decodes the
+// JSON answer into out (when not nil); it returns the HTTP status.
 func API(t testing.TB, s *testkit.Server, username, method, path string, body any, out any) int {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", s.Token(t, username))
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	r := s.As(t, username).Do(t, method, path, body)
 	if out != nil {
-		_ = json.NewDecoder(res.Body).Decode(out)
+		_ = json.Unmarshal(r.Body, out)
 	}
-	return res.StatusCode
+	return r.Status
 }
 
 func evalJS(js string) chromedp.Action { return chromedp.Evaluate(js, nil) }
