@@ -68,7 +68,7 @@ func channelPeople(app core.App, channelId string) []mentionable {
 }
 
 // mentioned: the channel's live members a body names by username or function (not the
-// author). A function names everyone who holds it in the channel.
+// author). A function names everyone who holds it in the channel (functionNamed).
 func mentioned(app core.App, channelId, author, body string) []string {
 	toks := MentionTokens(body)
 	if len(toks) == 0 {
@@ -83,11 +83,22 @@ func mentioned(app core.App, channelId, author, body string) []string {
 		if p.Id == author {
 			continue
 		}
-		if want[strings.ToLower(p.Username)] || (p.Function != "" && want[strings.ToLower(p.Function)]) {
+		if want[strings.ToLower(p.Username)] || functionNamed(want, p.Function) {
 			out = append(out, p.Id)
 		}
 	}
 	return out
+}
+
+// functionNamed: one of the tokens names the function: the whole of it, its first word
+// ("@S2" for "S2 Lage") or the whole without spaces ("@LeiterinStab").
+func functionNamed(want map[string]bool, function string) bool {
+	f := strings.ToLower(strings.TrimSpace(function))
+	if f == "" {
+		return false
+	}
+	first, _, _ := strings.Cut(f, " ")
+	return want[f] || want[first] || want[strings.ReplaceAll(f, " ", "")]
 }
 
 func (s *staffroom) bindMentions(app core.App) {

@@ -2,6 +2,7 @@ package staffroom
 
 import (
 	"encoding/json"
+	"net/http"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
@@ -35,4 +36,25 @@ func (s *staffroom) bindSettings(app core.App) {
 		}
 		return e.Next()
 	})
+}
+
+// POST /api/crisisroom/profile/settings {"settings": {...}} → the settings as stored. One's
+// own record only (the signed-in person; there is no id to name anyone else). The stock
+// users update keeps its list of fields a person may change; this route adds the one.
+func (s *staffroom) handleSettings(e *core.RequestEvent) error {
+	var body struct {
+		Settings json.RawMessage `json:"settings"`
+	}
+	if err := e.BindBody(&body); err != nil || len(body.Settings) == 0 {
+		return e.BadRequestError("Die Einstellungen fehlen. / The settings are missing.", err)
+	}
+	u, err := e.App.FindRecordById("users", e.Auth.Id)
+	if err != nil {
+		return e.NotFoundError("", err)
+	}
+	u.Set("settings", body.Settings)
+	if err := e.App.Save(u); err != nil {
+		return e.BadRequestError("Die Einstellungen wurden nicht gespeichert. / The settings were not saved.", err)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"settings": u.Get("settings")})
 }

@@ -1,0 +1,179 @@
+// Browser notifications for direct messages, mentions and Blitz, shown by the open app
+// (through its service worker where there is one, else by the page): no push service and
+// no outside server, so they work with the uplink cut. A tone goes with them (unless the
+// person turned sound off); a muted channel gives neither, except a Blitz, which always
+// does. Also: presence ("away" when the page is hidden or untouched for five minutes)
+// and the notices of the server (mentions, Blitz reminders, the follow-up to a sender).
+
+import { t, addStrings } from '../i18n.js';
+import { api } from '../api.js';
+import { h } from '../ui.js';
+import { alertTone } from '../tone.js';
+import { S, events, extCtx, channelTitle, findChannel, author } from '../messaging/state.js';
+import { topBarSlots, onSignIn } from '../shell.js';
+import { settings, saveSettings, isMuted, loadSettings, onSettings } from './settings.js';
+
+addStrings({
+  de: {
+    sr_notifications: 'Benachrichtigungen', sr_notifyOn: 'Benachrichtigungen sind an', sr_notifyOff: 'Benachrichtigungen einschalten',
+    sr_notifyBlocked: 'Benachrichtigungen sind im Browser gesperrt. Bitte in den Website-Einstellungen erlauben.',
+    sr_notifyEnabled: 'Benachrichtigungen eingeschaltet.', sr_notifyUnsupported: 'Dieser Browser kann keine Benachrichtigungen zeigen.',
+    sr_mentionTitle: '{name} erwähnt Sie in {channel}', sr_directTitle: 'Nachricht von {name}', sr_flashTitle: 'BLITZ in {channel}',
+    sr_reminderTitle: 'Erinnerung: Blitz bitte bestätigen', sr_pendingTitle: 'Noch nicht bestätigt ({n})', sr_pendingNone: 'Alle haben bestätigt.',
+  },
+  en: {
+    sr_notifications: 'Notifications', sr_notifyOn: 'Notifications are on', sr_notifyOff: 'Turn notifications on',
+    sr_notifyBlocked: 'Notifications are blocked in the browser. Please allow them in the site settings.',
+    sr_notifyEnabled: 'Notifications turned on.', sr_notifyUnsupported: 'This browser cannot show notifications.',
+    sr_mentionTitle: '{name} mentions you in {channel}', sr_directTitle: 'Message from {name}', sr_flashTitle: 'FLASH in {channel}',
+    sr_reminderTitle: 'Reminder: please acknowledge the flash message', sr_pendingTitle: 'Not yet acknowledged ({n})', sr_pendingNone: 'Everybody acknowledged.',
+  },
+});
+
+const supported = () => typeof Notification !== 'undefined';
+export const permission = () => supported() ? Notification.permission : 'unsupported';
+
+// A short chime for mentions and direct messages (the Blitz keeps its own alert tone).
+let audio = null;
+export function chime() {
+  try {
+    audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+    if (audio.state === 'suspended') audio.resume();
+    const now = audio.currentTime, g = audio.createGain();
+    g.connect(audio.destination);
+    g.gain.setValueAtTime(0.0001, now);
+    g.gain.exponentialRampToValueAtTime(0.15, now + 0.02);
+    g.gain.exponentialRampToValueAtTime(0.0001, now + 0.5);
+    for (const [i, f] of [880, 1318].entries()) {
+      const o = audio.createOscillator();
+      o.frequency.setValueAtTime(f, now + i * 0.12);
+      o.connect(g); o.start(now + i * 0.12); o.stop(now + 0.5);
+    }
+    document.dispatchEvent(new CustomEvent('crisisroom:chime'));
+  } catch { /* no audio */ }
+}
+
+// requestPermission asks the browser once, from a click (browsers refuse it otherwise).
+export async function requestPermission() {
+  if (!supported()) { extCtx.toast && extCtx.toast(t('sr_notifyUnsupported'), 'error'); return 'unsupported'; }
+  let p = Notification.permission;
+  if (p === 'default') p = await Notification.requestPermission();
+  if (p === 'granted') { await saveSettings({ notify: true }).catch(() => {}); extCtx.toast && extCtx.toast(t('sr_notifyEnabled')); }
+  else if (p === 'denied') extCtx.toast && extCtx.toast(t('sr_notifyBlocked'), 'error');
+  document.dispatchEvent(new CustomEvent('crisisroom:notify-permission', { detail: p }));
+  return p;
+}
+
+// The last notifications shown, for tests and for a person who asks "what was that?".
+export const shown = [];
+
+// show puts up one notification; a click opens the channel at the message.
+export async function show(title, body, { channel, message, tag, urgent } = {}) {
+  shown.push({ title, body, channel, message });
+  if (shown.length > 50) shown.shift();
+  document.dispatchEvent(new CustomEvent('crisisroom:notification', { detail: { title, body, channel, message } }));
+  if (!supported() || Notification.permission !== 'granted' || !settings().notify) return;
+  const opts = { body: (body || '').slice(0, 200), tag: tag || message || undefined, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png',
+    requireInteraction: !!urgent, data: { channel, message } };
+  try {
+    const reg = navigator.serviceWorker && await Promise.race([navigator.serviceWorker.getRegistration(), new Promise(r => setTimeout(r, 500))]);
+    if (reg && reg.showNotification) { await reg.showNotification(title, opts); return; }
+  } catch { /* fall back to the page */ }
+  try {
+    const n = new Notification(title, opts);
+    n.onclick = () => { window.focus(); open(channel, message); n.close(); };
+  } catch { /* some browsers allow notifications only through a service worker */ }
+}
+
+function open(channel, message) {
+  if (!channel) return;
+  if (location.hash !== '#messages') location.hash = '#messages';
+  setTimeout(() => {
+    if (extCtx.openChannel) extCtx.openChannel(channel);
+    if (message && extCtx.jumpTo) setTimeout(() => extCtx.jumpTo(message), 400);
+  }, 50);
+}
+
+const inView = channel => document.visibilityState === 'visible' && S.current && S.current.id === channel && S.ui;
+
+function onMessage(rec, action) {
+  if (action !== 'create' || !rec || rec.deleted || rec.author === S.deps?.me?.id) return;
+  const c = findChannel(rec.channel);
+  if (rec.priority === 'flash') return; // the 'flash' event below
+  if (!c || (c.kind !== 'direct' && c.kind !== 'group')) return; // channels: only mentions (a notice)
+  if (isMuted(rec.channel) || inView(rec.channel)) return;
+  if (settings().sound) chime();
+  show(t('sr_directTitle', { name: author(rec) }), rec.body, { channel: rec.channel, message: rec.id });
+}
+
+function onFlash(rec) {
+  // The Blitz banner and its alert tone come from the messenger; the notification is for
+  // a person looking at another window. A Blitz ignores the mute.
+  if (document.visibilityState === 'visible' && document.hasFocus()) return;
+  const c = findChannel(rec.channel);
+  show(t('sr_flashTitle', { channel: c ? channelTitle(c) : '' }), rec.body, { channel: rec.channel, message: rec.id, urgent: true });
+}
+
+function onNotice(ev) {
+  if (!ev || ev.action !== 'create' || !ev.record) return;
+  const n = ev.record, d = n.data || {};
+  const c = findChannel(n.channel);
+  const channel = c ? channelTitle(c) : '';
+  if (n.kind === 'mention') {
+    document.dispatchEvent(new CustomEvent('crisisroom:mention', { detail: n }));
+    if (isMuted(n.channel) || inView(n.channel)) return;
+    if (settings().sound) chime();
+    show(t('sr_mentionTitle', { name: (d.author && d.author.name) || '', channel }), d.body, { channel: n.channel, message: n.message });
+  } else if (n.kind === 'blitz_reminder') {
+    if (settings().sound) alertTone();
+    show(t('sr_reminderTitle'), d.body, { channel: n.channel, message: n.message, urgent: true });
+  } else if (n.kind === 'blitz_pending') {
+    const names = (d.pending || []).map(p => p.name + (p.function ? ` (${p.function})` : ''));
+    const title = names.length ? t('sr_pendingTitle', { n: names.length }) : t('sr_pendingNone');
+    if (extCtx.toast) extCtx.toast(title + (names.length ? ': ' + names.join(', ') : ''), names.length ? 'error' : 'info');
+    show(title, names.join(', '), { channel: n.channel, message: n.message });
+  }
+}
+
+// Presence: "away" while the page is hidden or untouched for five minutes.
+function watchPresence() {
+  let state = '', idle = 0;
+  const say = s => { if (s === state) return; state = s; api.post('/api/crisisroom/presence', { state: s }).catch(() => { state = ''; }); };
+  const active = () => { clearTimeout(idle); idle = setTimeout(() => say('away'), 5 * 60 * 1000); if (document.visibilityState === 'visible') say('online'); };
+  const vis = () => document.visibilityState === 'visible' ? active() : say('away');
+  const evs = ['pointerdown', 'keydown'];
+  for (const e of evs) window.addEventListener(e, active, { passive: true });
+  document.addEventListener('visibilitychange', vis);
+  active();
+  return () => { clearTimeout(idle); for (const e of evs) window.removeEventListener(e, active); document.removeEventListener('visibilitychange', vis); };
+}
+
+// The bell in the top bar: shows whether notifications are on and asks for them.
+topBarSlots.push(() => {
+  const b = h('button.btn.bell', { type: 'button', id: 'notify-toggle' });
+  const draw = () => {
+    const on = permission() === 'granted' && settings().notify;
+    b.textContent = on ? '🔔' : '🔕';
+    b.title = on ? t('sr_notifyOn') : t('sr_notifyOff');
+    b.setAttribute('aria-label', b.title);
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+  };
+  b.onclick = async () => {
+    if (permission() === 'granted' && settings().notify) await saveSettings({ notify: false }).catch(() => {});
+    else await requestPermission();
+    draw();
+  };
+  document.addEventListener('crisisroom:notify-permission', draw);
+  onSettings(draw);
+  draw();
+  return b;
+});
+
+onSignIn.push(ctx => {
+  loadSettings(ctx.me.id);
+  const offs = [events.on('message', onMessage), events.on('flash', onFlash), ctx.realtime.subscribe('notices/*', onNotice), watchPresence()];
+  // A click on a notification the service worker showed comes back as a message.
+  const fromSW = ev => { if (ev.data && ev.data.type === 'crisisroom:open') open(ev.data.channel, ev.data.message); };
+  if (navigator.serviceWorker) navigator.serviceWorker.addEventListener('message', fromSW);
+  return () => { for (const f of offs) { try { f(); } catch { /* gone */ } } if (navigator.serviceWorker) navigator.serviceWorker.removeEventListener('message', fromSW); };
+});
