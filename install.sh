@@ -121,7 +121,7 @@ fi
 if [[ -z $BINARY ]]; then
   command -v go >/dev/null 2>&1 || die "no --binary given and no Go toolchain to build one"
   src="$(cd "$(dirname "$0")" && pwd)"
-  build=(env CGO_ENABLED=0 go build -ldflags '-s -w' -o)
+  build=(env CGO_ENABLED=0 go build -ldflags '-s -w' -trimpath -o)
   if ((WRITE)); then
     BINARY="$(mktemp -d)/crisisroom"
     trap 'rm -rf "$(dirname "$BINARY")"' EXIT

@@ -1,0 +1,417 @@
+// Command footprint measures what the installed appliance costs at rest and how fast a busy
+// channel opens: the size of the binary install.sh builds, the cold start to a healthy
+// /api/health over an existing data folder (median of -starts), the idle memory, and the
+// server time of a channel's first page (50,000 messages, 2,000 with attachments) and of a
+// search in a channel of 200,000 messages. It prints figures; it never passes or fails on
+// a time. See bench/README.md.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/durability"
+)
+
+type config struct {
+	Bin, Dir                      string
+	Starts                        int
+	Messages, Attachments, Search int
+	Requests                      int
+	BuildFlags                    string
+	Out                           io.Writer
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.Bin, "bin", "", "appliance binary (default: build one the way install.sh does)")
+	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
+	flag.IntVar(&cfg.Starts, "starts", 10, "cold starts to time (median printed)")
+	flag.IntVar(&cfg.Messages, "messages", 50000, "messages in the channel whose first page is timed")
+	flag.IntVar(&cfg.Attachments, "attachments", 2000, "of those, messages with an attachment")
+	flag.IntVar(&cfg.Search, "search", 200000, "messages in the channel searched (0 skips)")
+	flag.IntVar(&cfg.Requests, "requests", 20, "timed requests per figure (after one untimed first)")
+	flag.Parse()
+	cfg.Out = os.Stdout
+	if err := run(context.Background(), cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "footprint:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(cfg config, format string, args ...any) { fmt.Fprintf(cfg.Out, "# "+format+"\n", args...) }
+
+// installBuild is the build command of install.sh (kept in step with it by hand).
+var installBuild = []string{"go", "build", "-ldflags", "-s -w", "-trimpath", "-o"}
+
+func run(ctx context.Context, cfg config) error {
+	began := time.Now()
+	work := cfg.Dir
+	if work == "" {
+		d, err := os.MkdirTemp("", "crisisroom-footprint-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	bin := cfg.Bin
+	if bin == "" {
+		bin = filepath.Join(work, "crisisroom")
+		var modDir bytes.Buffer
+		c := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}")
+		c.Stdout = &modDir
+		if err := c.Run(); err != nil {
+			return fmt.Errorf("run from inside the repository: %w", err)
+		}
+		b := exec.CommandContext(ctx, installBuild[0], append(installBuild[1:], bin, ".")...)
+		b.Dir = strings.TrimSpace(modDir.String())
+		b.Env = append(os.Environ(), "CGO_ENABLED=0")
+		b.Stdout, b.Stderr = os.Stderr, os.Stderr
+		t := time.Now()
+		if err := b.Run(); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+		logf(cfg, "built with CGO_ENABLED=0 %s in %.0f s", strings.Join(installBuild, " "), time.Since(t).Seconds())
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(work, "data")
+	os.RemoveAll(data)
+	logPath := filepath.Join(work, "server.log")
+
+	// The demo seeds a fresh data folder once (the first start also makes the CA); every
+	// timed start after it finds an existing folder.
+	srv, err := start(ctx, bin, data, logPath, true)
+	if err != nil {
+		return err
+	}
+	srv.stop()
+
+	var starts []time.Duration
+	var idle []int64
+	for range cfg.Starts {
+		srv, err := start(ctx, bin, data, logPath, false)
+		if err != nil {
+			return err
+		}
+		starts = append(starts, srv.took)
+		time.Sleep(time.Second)
+		rss, _ := procRSS(srv.cmd.Process.Pid)
+		idle = append(idle, rss)
+		srv.stop()
+	}
+
+	var page, pageFirst, rare, common, rareFirst time.Duration
+	var pageItems, rareItems, commonItems int
+	if cfg.Messages > 0 {
+		ch, searchCh, user, err := fill(data, cfg)
+		if err != nil {
+			return err
+		}
+		srv, err := start(ctx, bin, data, logPath, false)
+		if err != nil {
+			return err
+		}
+		tok, err := signIn(srv.url, user)
+		if err != nil {
+			srv.stop()
+			return err
+		}
+		path := "/api/crisisroom/channels/" + ch + "/messages"
+		pageFirst, page, pageItems, err = timeGet(srv.url+path, tok, cfg.Requests)
+		if err == nil && searchCh != "" {
+			spath := "/api/crisisroom/channels/" + searchCh + "/messages?q="
+			rareFirst, rare, rareItems, err = timeGet(srv.url+spath+url.QueryEscape("Deichbruch"), tok, cfg.Requests)
+			if err == nil {
+				_, common, commonItems, err = timeGet(srv.url+spath+url.QueryEscape("pegel"), tok, cfg.Requests)
+			}
+		}
+		srv.stop()
+		if err != nil {
+			return err
+		}
+	}
+
+	w := cfg.Out
+	fmt.Fprintf(w, "\nFootprint of the appliance as install.sh builds it\n\n")
+	fmt.Fprintf(w, "binary: %.1f MB (%d bytes)\n", float64(st.Size())/(1<<20), st.Size())
+	fmt.Fprintf(w, "cold start to a healthy /api/health over an existing data folder, %d starts: median %s, min %s, max %s\n",
+		len(starts), msf(median(starts)), msf(slices.Min(starts)), msf(slices.Max(starts)))
+	fmt.Fprintf(w, "idle RSS 1 s after start: median %.1f MB, min %.1f, max %.1f\n", mbf(medianInt(idle)), mbf(slices.Min(idle)), mbf(slices.Max(idle)))
+	if cfg.Messages > 0 {
+		fmt.Fprintf(w, "first page of a channel of %d messages (%d with attachments), %d items: median %s over %d requests (the first after start %s)\n",
+			cfg.Messages, cfg.Attachments, pageItems, msf(page), cfg.Requests, msf(pageFirst))
+		if cfg.Search > 0 {
+			fmt.Fprintf(w, "search in a channel of %d messages, rare word (%d hits on the page): median %s (first %s); common word (%d hits on the page): median %s\n",
+				cfg.Search, rareItems, msf(rare), msf(rareFirst), commonItems, msf(common))
+		}
+	}
+	logf(cfg, "whole run %.0f s", time.Since(began).Seconds())
+	return nil
+}
+
+type server struct {
+	url  string
+	cmd  *exec.Cmd
+	out  chan error
+	took time.Duration
+	log  *os.File
+}
+
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs the appliance as installed (HTTP, HTTPS with its own CA, the MQTT broker; on
+// loopback ports) and returns once /api/health answers 200, with the time that took.
+func start(ctx context.Context, bin, data, logPath string, demo bool) (*server, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	httpAddr := freePort()
+	cmdName := "serve"
+	if demo {
+		cmdName = "demo"
+	}
+	cmd := exec.Command(bin, cmdName, "--dir", data, "--http", httpAddr, "--https", freePort(), "--mqtt", freePort(), "--mdns=false")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	hc := &http.Client{Timeout: time.Second}
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{url: "http://" + httpAddr, cmd: cmd, out: make(chan error, 1), log: logf}
+	go func() { s.out <- cmd.Wait() }()
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		resp, err := hc.Get(s.url + "/api/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				s.took = time.Since(t0)
+				return s, nil
+			}
+		}
+		select {
+		case err := <-s.out:
+			return nil, fmt.Errorf("the appliance ended (%v); see %s", err, logPath)
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, errors.New("no healthy answer within 60 s")
+		}
+	}
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.out:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.out
+	}
+	s.log.Close()
+}
+
+func procRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			return v << 10, nil
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+var words = []string{"Lagemeldung", "Pegel", "steigend", "Sandsäcke", "Abschnitt", "Einsatzabschnitt", "Bereitstellungsraum",
+	"Evakuierung", "Straße", "gesperrt", "Kräfte", "angefordert", "Rückmeldung", "Stromausfall", "Notstrom", "Krankenhaus",
+	"Pumpen", "Feuerwehr", "Polizei", "THW", "Lagebesprechung", "um", "Uhr", "bitte", "bestätigen", "verfügbar"}
+
+// fill writes the messages straight into SQLite (the appliance is stopped): one channel of
+// cfg.Messages with cfg.Attachments attachments, one of cfg.Search for the search. Both are
+// channels the demo's abecker is a member of. It returns both ids and the user name.
+func fill(data string, cfg config) (page, search, user string, err error) {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: data, DBConnect: durability.Connect})
+	if err := app.Bootstrap(); err != nil {
+		return "", "", "", err
+	}
+	defer app.ResetBootstrapState()
+	user = "abecker"
+	var rows []struct {
+		Channel string `db:"channel"`
+		User    string `db:"user"`
+	}
+	err = app.DB().NewQuery(`SELECT cm.channel AS channel, u.id AS user FROM channel_members cm JOIN users u ON u.id = cm.user
+		WHERE u.username = {:u} ORDER BY cm.channel`).Bind(dbx.Params{"u": user}).All(&rows)
+	if err != nil || len(rows) == 0 {
+		return "", "", "", fmt.Errorf("no channel of %s in the demo: %v", user, err)
+	}
+	page = rows[0].Channel
+	if cfg.Search > 0 {
+		search = rows[len(rows)-1].Channel
+		if len(rows) < 2 {
+			return "", "", "", errors.New("the demo's abecker has only one channel")
+		}
+	}
+	uid := rows[0].User
+	t := time.Now()
+	base := time.Now().UTC().Add(-30 * 24 * time.Hour)
+	insert := func(tx *dbx.Tx, ch string, n, withFiles int, salt int) error {
+		stmt := tx.NewQuery(`INSERT INTO messages (id, channel, author, body, attachments, priority, source, created, updated)
+			VALUES ({:id}, {:ch}, {:a}, {:b}, {:f}, 'normal', 'web', {:c}, {:c})`)
+		stmt.Prepare()
+		defer stmt.Close()
+		every := 0
+		if withFiles > 0 {
+			every = n / withFiles
+		}
+		for i := range n {
+			var sb strings.Builder
+			for j := range 12 {
+				sb.WriteString(words[(i*7+j*13+salt)%len(words)])
+				sb.WriteByte(' ')
+			}
+			if i%1000 == 17 {
+				sb.WriteString("Deichbruch bei Kilometer " + strconv.Itoa(i%90))
+			}
+			files := "[]"
+			if every > 0 && i%every == 0 {
+				files = `["lagekarte_` + strconv.Itoa(i) + `_ab12cd34ef.pdf"]`
+			}
+			created := base.Add(time.Duration(i) * 10 * time.Millisecond).Format("2006-01-02 15:04:05.000Z")
+			_, err := stmt.Bind(dbx.Params{"id": randomID(), "ch": ch, "a": uid, "b": sb.String(), "f": files, "c": created}).Execute()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = app.NonconcurrentDB().(*dbx.DB).Transactional(func(tx *dbx.Tx) error {
+		if err := insert(tx, page, cfg.Messages, cfg.Attachments, 0); err != nil {
+			return err
+		}
+		if search != "" {
+			return insert(tx, search, cfg.Search, 0, 5)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", "", "", fmt.Errorf("filling: %w", err)
+	}
+	logf(cfg, "wrote %d + %d messages in %.1f s", cfg.Messages, cfg.Search, time.Since(t).Seconds())
+	return page, search, user, nil
+}
+
+func randomID() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 15)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func signIn(base, user string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"identity": user, "password": "krisenstab2026"})
+	resp, err := http.Post(base+"/api/collections/users/auth-with-password", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		return "", fmt.Errorf("sign-in as %s: HTTP %d", user, resp.StatusCode)
+	}
+	return out.Token, nil
+}
+
+// timeGet requests url once untimed-as-first, then n times; it returns the first one's
+// time, the median of the others and the number of items of the answer.
+func timeGet(u, token string, n int) (first, med time.Duration, items int, err error) {
+	var ds []time.Duration
+	for i := 0; i <= n; i++ {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", token)
+		t := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		var out struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := time.Since(t)
+		if resp.StatusCode != http.StatusOK {
+			return 0, 0, 0, fmt.Errorf("GET %s: HTTP %d %s", u, resp.StatusCode, b)
+		}
+		json.Unmarshal(b, &out)
+		items = len(out.Items)
+		if i == 0 {
+			first = d
+		} else {
+			ds = append(ds, d)
+		}
+	}
+	return first, median(ds), items, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func medianInt(v []int64) int64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func msf(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+func mbf(b int64) float64        { return float64(b) / (1 << 20) }
