@@ -9,6 +9,7 @@ import (
 	"crisisroom/hardware"
 	"crisisroom/hooks"
 	"crisisroom/hooks/citystaff"
+	"crisisroom/hooks/forms"
 	"crisisroom/hooks/journal"
 	"crisisroom/hooks/staffroom"
 	pbpublic "crisisroom/pb_public"
@@ -31,6 +32,7 @@ type Config struct {
 func Register(app core.App, cfg Config) *hardware.Broker {
 	hooks.Register(app, cfg.Hooks)
 	journal.Register(app)
+	forms.Register(app)          // message forms, triage, orders, Lagebesprechung (staff functions as data)
 	citystaff.Register(app, nil) // ZeMAG and complaint procedure of a city administration
 	staffroom.Register(app, staffroom.Config{})
 	broker := hardware.Register(app, cfg.Broker)

@@ -1,0 +1,103 @@
+package forms
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks"
+)
+
+// faxIntake makes a received fax of a host device an incoming form at intake: numbered,
+// medium Fax, the remote station as counterpart, the fax attached (its id; the PDF stays
+// on the fax record). Idempotent: a fax is taken in once. Faxes of other organisations'
+// devices are theirs and never become the host's forms.
+func faxIntake(app core.App, fx *core.Record) error {
+	if fx.GetString("direction") != "in" || fx.GetString("status") != "received" {
+		return nil
+	}
+	host := hooks.HostOrganisation(app)
+	dev, err := app.FindRecordById("devices", fx.GetString("device"))
+	if host == nil || err != nil || dev.GetString("organisation") != host.Id {
+		return nil
+	}
+	if _, err := app.FindFirstRecordByFilter("forms", "fax = {:f}", dbx.Params{"f": fx.Id}); err == nil {
+		return nil
+	}
+	if err := EnsureFunctions(app); err != nil {
+		return err
+	}
+	medium, kind := "fax", "spruch"
+	text := strings.TrimSpace(fx.GetString("text"))
+	if text == "" {
+		text = fmt.Sprintf("Fax mit %d Seite(n), siehe Anlage.", fx.GetInt("pages"))
+	}
+	b := FormBody{Direction: "in", Medium: &medium, Kind: &kind, Counterpart: ptr(fx.GetString("remote_id")), Text: &text,
+		Subject: ptr(fmt.Sprintf("Fax von %s", orDash(fx.GetString("remote_id"))))}
+	_, err = create(app, &access{host: host.Id, fns: map[string]*core.Record{}, ids: map[string]bool{}}, b, fx.Id, "")
+	return err
+}
+
+func ptr(s string) *string { return &s }
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "unbekannt"
+	}
+	return s
+}
+
+// handleCapture: POST /api/crisisroom/forms/capture {message}: "als Vordruck erfassen":
+// the communications post takes a message of a channel it is in as an incoming form
+// (medium Messenger; sender: author and organisation; the message named).
+func handleCapture(e *core.RequestEvent) error {
+	var b struct {
+		Message string `json:"message"`
+	}
+	if err := e.BindBody(&b); err != nil {
+		return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+	}
+	a := accessOf(e.App, e.Auth)
+	m, err := e.App.FindRecordById("messages", b.Message)
+	if err != nil || m.GetBool("deleted") || hooks.ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
+		return e.NotFoundError("Nachricht nicht gefunden. / Message not found.", nil)
+	}
+	if !a.mayIntake() {
+		return e.ForbiddenError("Eingänge nimmt der Fernmeldebetrieb auf (Funktion Fernmelder). / Incoming messages are taken in by the communications post (function Fernmelder).", nil)
+	}
+	if f, err := e.App.FindFirstRecordByFilter("forms", "message = {:m}", dbx.Params{"m": m.Id}); err == nil {
+		return e.JSON(200, a.view(e.App, f, true))
+	}
+	sender := userName(e.App, m.GetString("author"))
+	if mem := firstOrgOf(e.App, m.GetString("author")); mem != "" {
+		sender += " (" + mem + ")"
+	}
+	prio := map[string]string{"flash": "blitz", "immediate": "sofort"}[m.GetString("priority")]
+	if prio == "" {
+		prio = "einfach"
+	}
+	medium, kind, text := "messenger", "spruch", m.GetString("body")
+	if text == "" {
+		text = "(Anlage)"
+	}
+	body := FormBody{Direction: "in", Medium: &medium, Kind: &kind, Priority: &prio, Sender: &sender, Counterpart: &sender,
+		Subject: ptr(firstLine(text, 120)), Text: &text}
+	f, err := create(e.App, a, body, "", m.Id)
+	if err != nil {
+		return err
+	}
+	return e.JSON(201, a.view(e.App, f, true))
+}
+
+func firstOrgOf(app core.App, userId string) string {
+	ms, err := app.FindRecordsByFilter("memberships", "user = {:u}", "", 1, 0, dbx.Params{"u": userId})
+	if err != nil || len(ms) == 0 {
+		return ""
+	}
+	if o, err := app.FindRecordById("organisations", ms[0].GetString("organisation")); err == nil {
+		return o.GetString("short")
+	}
+	return ""
+}
