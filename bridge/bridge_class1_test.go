@@ -1,12 +1,9 @@
 package bridge_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,7 +72,7 @@ func TestBridgeClass1WithIAXModemAndEfax(t *testing.T) {
 			t.Error("bridge did not stop")
 		}
 	}()
-	eventually(t, "the device online, idle, class 1", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the device online, idle, class 1", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetBool("online") && d.GetString("state") == "idle" && d.GetString("fax_class") == "1"
 	})
@@ -95,7 +92,7 @@ func TestBridgeClass1WithIAXModemAndEfax(t *testing.T) {
 	}
 	publish("crisisroom/fax/faxusb/class", "2.0")
 	publish("crisisroom/fax/faxnachbar/class", "2.0")
-	eventually(t, "faxnachbar's own class", 10*time.Second, func() bool {
+	testkit.Eventually(t, 10*time.Second, "faxnachbar's own class", func() bool {
 		d, _ := s.App.FindRecordById("devices", other.Id)
 		return d.GetString("fax_class") == "2.0"
 	})
@@ -121,7 +118,7 @@ func TestBridgeClass1WithIAXModemAndEfax(t *testing.T) {
 		t.Fatalf("efax send: %v\n%s\n%s", err, out, line.Logs())
 	}
 	var in *core.Record
-	eventually(t, "the received fax", 30*time.Second, func() bool {
+	testkit.Eventually(t, 30*time.Second, "the received fax", func() bool {
 		in, _ = s.App.FindFirstRecordByFilter("faxes", `device = {:d} && direction = "in"`, dbx.Params{"d": dev.Id})
 		return in != nil
 	})
@@ -136,22 +133,13 @@ func TestBridgeClass1WithIAXModemAndEfax(t *testing.T) {
 		out, err := efax(ectx, "-d", line.B, "-o1", "-r", rx, "-w", "-iS0=1")
 		efaxDone <- fmt.Sprintf("%v\n%s", err, out)
 	}()
-	body, _ := json.Marshal(map[string]any{"direction": "out", "channel": flood.Id, "device": dev.Id, "number": "0221 555", "text": "Pumpen: 12 im Einsatz\n\nBitte bestätigen.", "requested_by": s.Demo.Users["kvogel"].Id})
-	req, _ := http.NewRequest("POST", s.URL+"/api/collections/faxes/records", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", s.Token(t, "kvogel"))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("queue fax: %d %s", resp.StatusCode, data)
+	resp := s.As(t, "kvogel").Do(t, "POST", "/api/collections/faxes/records", map[string]any{"direction": "out", "channel": flood.Id, "device": dev.Id, "number": "0221 555", "text": "Pumpen: 12 im Einsatz\n\nBitte bestätigen.", "requested_by": s.Demo.Users["kvogel"].Id})
+	if resp.Status != 200 {
+		t.Fatalf("queue fax: %d %s", resp.Status, resp.Body)
 	}
 	var rec struct{ Id string }
-	json.Unmarshal(data, &rec)
-	eventually(t, "the fax to be sent", 120*time.Second, func() bool {
+	json.Unmarshal(resp.Body, &rec)
+	testkit.Eventually(t, 120*time.Second, "the fax to be sent", func() bool {
 		r, _ := s.App.FindRecordById("faxes", rec.Id)
 		return r.GetString("status") == "sent"
 	})

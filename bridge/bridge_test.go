@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,17 +17,6 @@ import (
 	"crisisroom/hardware/serialport"
 	"crisisroom/testkit"
 )
-
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // A fax modem on another machine: the bridge drives it and talks MQTT to the appliance.
 // A fax queued while the bridge is away goes out once it connects; a call it receives
@@ -56,21 +43,12 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 	defer modem.Close()
 
 	// Queued while nobody drives the modem.
-	body, _ := json.Marshal(map[string]any{"direction": "out", "channel": flood.Id, "device": dev.Id, "number": "0221 555", "text": "Pumpen: 12 im Einsatz", "requested_by": s.Demo.Users["kvogel"].Id})
-	req, _ := http.NewRequest("POST", s.URL+"/api/collections/faxes/records", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", s.Token(t, "kvogel"))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("queue fax: %d %s", resp.StatusCode, data)
+	resp := s.As(t, "kvogel").Do(t, "POST", "/api/collections/faxes/records", map[string]any{"direction": "out", "channel": flood.Id, "device": dev.Id, "number": "0221 555", "text": "Pumpen: 12 im Einsatz", "requested_by": s.Demo.Users["kvogel"].Id})
+	if resp.Status != 200 {
+		t.Fatalf("queue fax: %d %s", resp.Status, resp.Body)
 	}
 	var rec struct{ Id string }
-	json.Unmarshal(data, &rec)
+	json.Unmarshal(resp.Body, &rec)
 
 	// A wrong password is final, not retried forever.
 	ctxBad, cancelBad := context.WithTimeout(context.Background(), 10*time.Second)
@@ -102,11 +80,11 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the queued fax did not reach the modem")
 	}
-	eventually(t, "the fax to be sent", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the fax to be sent", func() bool {
 		r, _ := s.App.FindRecordById("faxes", rec.Id)
 		return r.GetString("status") == "sent"
 	})
-	eventually(t, "the device online with an idle line", 15*time.Second, func() bool {
+	testkit.Eventually(t, 15*time.Second, "the device online with an idle line", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetBool("online") && d.GetString("state") == "idle"
 	})
@@ -119,7 +97,7 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 		t.Fatalf("call: %v", err)
 	}
 	var in *core.Record
-	eventually(t, "the received fax", 15*time.Second, func() bool {
+	testkit.Eventually(t, 15*time.Second, "the received fax", func() bool {
 		in, _ = s.App.FindFirstRecordByFilter("faxes", `device = {:d} && direction = "in"`, dbx.Params{"d": dev.Id})
 		return in != nil
 	})
@@ -133,7 +111,7 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 		t.Fatalf("bridge ended with %v", err)
 	}
 	done <- nil
-	eventually(t, "the device offline", 15*time.Second, func() bool {
+	testkit.Eventually(t, 15*time.Second, "the device offline", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return !d.GetBool("online")
 	})
