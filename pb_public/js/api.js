@@ -2,6 +2,8 @@
 // refusal into an Error with the server's words, multipart uploads with real progress,
 // and the one place that forgets everything when the session ends.
 
+import { lang } from './i18n.js';
+
 const AUTH_KEY = 'pocketbase_auth';
 const signedOutListeners = new Set();
 
@@ -54,11 +56,38 @@ export class ApiError extends Error {
   }
 }
 
+// The catalogue of error codes (errors.js, generated from the server's catalogue) is
+// loaded when it exists: an error that carries a code is shown in the user's language.
+let errorText = null;
+import('./errors.js').then(m => { if (typeof m.errorText === 'function') errorText = m.errorText; }).catch(() => { /* no catalogue yet */ });
+
+const userLang = () => lang();
+
+// inLanguage picks the user's half of a server text written "Deutscher Satz. / English
+// sentence." (German first, English second), so nobody reads both languages in one line.
+export function inLanguage(text, lang = userLang()) {
+  if (typeof text !== 'string') return text;
+  const parts = text.split(' / ');
+  if (parts.length !== 2 || parts[0].length < 8 || parts[1].length < 8) return text;
+  return lang === 'en' ? parts[1].trim() : parts[0].trim();
+}
+
+// codeOf finds an error code in a PocketBase answer: {data:{code:"…"}} or {code:"…"}.
+function codeOf(body) {
+  if (!body || typeof body !== 'object') return '';
+  const d = body.data;
+  if (d && typeof d === 'object' && typeof d.code === 'string') return d.code;
+  return typeof body.code === 'string' ? body.code : '';
+}
+
 export function serverMessage(body, status) {
   if (!body || typeof body !== 'object') return `HTTP ${status}`;
-  let msg = body.message || `HTTP ${status}`;
+  const lang = userLang();
+  const code = codeOf(body);
+  const known = code && errorText ? errorText(code, lang) : '';
+  let msg = known || inLanguage(body.message || `HTTP ${status}`, lang);
   const fields = body.data && typeof body.data === 'object' ? Object.entries(body.data) : [];
-  const details = fields.map(([k, v]) => v && v.message ? `${k}: ${v.message}` : '').filter(Boolean);
+  const details = fields.map(([k, v]) => v && v.message ? `${k}: ${(v.code && errorText && errorText(v.code, lang)) || inLanguage(v.message, lang)}` : '').filter(Boolean);
   if (details.length) msg += ' (' + details.join('; ') + ')';
   return msg;
 }
@@ -121,8 +150,9 @@ export function upload(method, path, form, onProgress) {
 // fileToken: protected attachments need a short-lived token in the URL, because an
 // <img> cannot send the Authorization header.
 let fileTok = null;
-export async function fileToken() {
-  if (fileTok && fileTok.until > Date.now()) return fileTok.token;
+// fresh: a token for a click, at least a minute younger than the last one.
+export async function fileToken(fresh = false) {
+  if (fileTok && fileTok.until > Date.now() + (fresh ? 60 * 1000 : 0)) return fileTok.token;
   const r = await api.post('/api/files/token');
   fileTok = { token: r.token, until: Date.now() + 90 * 1000 };
   return r.token;

@@ -41,7 +41,7 @@
 import { t, lang, setLang } from './i18n.js';
 import { api, upload, auth, saveAuth, onSignedOut, signOut } from './api.js';
 import { createRealtime } from './realtime.js';
-import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime, icon, iconOrText } from './ui.js';
+import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime, icon, iconOrText, labelTables } from './ui.js';
 import { createMessaging } from './messaging.js';
 import viewPaths from './views/registry.js';
 import extensionPaths from './extensions.js';
@@ -93,7 +93,7 @@ function slots(list) {
 }
 
 function langButton() {
-  return h('button.btn.lang', {
+  return h('button.btn.lang', { lang: lang() === 'de' ? 'en' : 'de',
     type: 'button', title: t('switchLanguage'), 'aria-label': t('switchLanguage'),
     onclick: () => { setLang(lang() === 'de' ? 'en' : 'de'); document.documentElement.lang = lang(); me ? renderShell() : showSignIn(); },
   }, lang() === 'de' ? 'English' : 'Deutsch');
@@ -165,7 +165,8 @@ function renderNav() {
   clear(nav, entries.map(v => h('button.navbtn', {
     type: 'button', 'aria-current': v.id === currentView ? 'page' : 'false', dataset: { view: v.id },
     onclick: () => openView(v.id),
-  }, iconOrText(v.icon), ' ', v.title[lang()] || v.title.de)));
+    title: v.title[lang()] || v.title.de,
+  }, iconOrText(v.icon), ' ', h('span.navlbl', v.title[lang()] || v.title.de))));
 }
 
 function renderShell() {
@@ -187,17 +188,20 @@ function renderShell() {
   renderTenants();
   renderNav();
   renderView();
+  labelTables(document.body);
 }
 
 function userMenu() {
   const sessionsBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); showSessions(); } }, icon('phone'), ' ', t('signedInDevices'));
   const outBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); signOut('user'); } }, t('signOut'));
+  // The language switch here too: on a phone the top bar has no room for it.
+  const langBtn = h('button.btn.wide#menu-lang', { type: 'button', lang: lang() === 'de' ? 'en' : 'de', onclick: () => { d.close(); setLang(lang() === 'de' ? 'en' : 'de'); document.documentElement.lang = lang(); renderShell(); } }, lang() === 'de' ? 'English' : 'Deutsch');
   const allBtn = h('button.btn.wide.danger', { type: 'button', onclick: () => { d.close(); signOutEverywhere(); } }, t('signOutEverywhere'));
   const d = dialog(me.name || me.username, [
     h('p', h('b', me.name), ' · ', me.username),
     h('ul.plain', tenants.map(x => h('li', orgChip(x), ' ', x.name, ' – ', t('role_' + x.role), x.function ? ' · ' + x.function : '', x.expires ? ' · ' + t('until', { date: fmtTime(x.expires) }) : ''))),
     slots(userMenuItems),
-    sessionsBtn, outBtn, allBtn,
+    langBtn, sessionsBtn, outBtn, allBtn,
   ]);
 }
 

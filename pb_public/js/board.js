@@ -2,6 +2,34 @@
 // GET /api/crisisroom/board every few seconds and shows the situation in large type.
 // Its sign-in is kept under its own key, apart from a person's sign-in in the main app.
 
+import { t, lang, setLang, addStrings } from '/js/i18n.js';
+import { api } from '/js/api.js';
+
+addStrings({
+  de: {
+    brd_signinTitle: 'Lagetafel anmelden', brd_signinHelp: 'Melden Sie die Lagetafel mit den Zugangsdaten an, die beim Anlegen des Geräts gezeigt wurden.',
+    brd_user: 'Gerätename', brd_pass: 'Passwort', brd_signIn: 'Anmelden', brd_wrong: 'Gerätename oder Passwort stimmt nicht.',
+    brd_notBoard: 'Dieses Gerät ist keine Lagetafel.', brd_offline: 'Keine Verbindung zum Server.', brd_expired: 'Die Anmeldung der Tafel gilt nicht mehr.',
+    brd_noItems: 'Keine Lagemeldungen.',
+  },
+  en: {
+    brd_signinTitle: 'Sign in the status board', brd_signinHelp: 'Sign in the status board with the device credentials shown when it was added.',
+    brd_user: 'Device name', brd_pass: 'Password', brd_signIn: 'Sign in', brd_wrong: 'Wrong device name or password.',
+    brd_notBoard: 'This device is not a status board.', brd_offline: 'No connection to the server.', brd_expired: 'The board\'s sign-in is no longer valid.',
+    brd_noItems: 'No situation items.',
+  },
+});
+
+// The sign-in form speaks the language picked with its button (German first).
+function paintSignIn() {
+  for (const e of document.querySelectorAll('#signin [data-t]')) e.textContent = t(e.dataset.t);
+  const b = document.getElementById('b-lang');
+  b.textContent = lang() === 'de' ? 'English' : 'Deutsch';
+  b.lang = lang() === 'de' ? 'en' : 'de';
+}
+document.getElementById('b-lang').onclick = () => { setLang(lang() === 'de' ? 'en' : 'de'); paintSignIn(); };
+paintSignIn();
+
 const KEY = 'crisisroom_board_auth';
 const POLL_MS = 3000;
 const $ = id => document.getElementById(id);
@@ -43,18 +71,15 @@ $('signin').querySelector('form').addEventListener('submit', async ev => {
   ev.preventDefault();
   const identity = $('b-user').value.trim().toLowerCase();
   try {
-    const r = await fetch('/api/collections/devices/auth-with-password', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ identity, password: $('b-pass').value }),
-    });
-    const body = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error('Gerätename oder Passwort stimmt nicht. / Wrong device name or password.');
-    if (body.record.kind !== 'board') throw new Error('Dieses Gerät ist keine Lagetafel. / This device is not a status board.');
+    let body;
+    try { body = await api.post('/api/collections/devices/auth-with-password', { identity, password: $('b-pass').value }, { noSignout: true }); }
+    catch (e) { throw new Error(e.status === 0 ? t('brd_offline') : t('brd_wrong')); }
+    if (body.record.kind !== 'board') throw new Error(t('brd_notBoard'));
     localStorage.setItem(KEY, JSON.stringify({ token: body.token, record: body.record, at: Date.now() }));
     $('b-pass').value = '';
     start();
   } catch (e) {
-    showSignIn(e.message.startsWith('Failed') ? 'Keine Verbindung zum Server. / No connection to the server.' : e.message);
+    showSignIn(e.message);
   }
 });
 
@@ -82,7 +107,7 @@ function render(v) {
   }));
 
   const items = $('items');
-  if (!v.items.length) items.replaceChildren(el('p', 'empty', 'Keine Lagemeldungen. / No situation items.'));
+  if (!v.items.length) items.replaceChildren(el('p', 'empty', t('brd_noItems')));
   else items.replaceChildren(...v.items.map(it => {
     const c = el('article', 'card ' + (it.severity || 'info'));
     c.dataset.id = it.id;
@@ -117,7 +142,7 @@ async function poll() {
     const r = await fetch('/api/crisisroom/board', { headers: { Authorization: a.token }, cache: 'no-store' });
     if (r.status === 401 || r.status === 403) {
       localStorage.removeItem(KEY);
-      showSignIn('Die Anmeldung der Tafel gilt nicht mehr. / The board\'s sign-in is no longer valid.');
+      showSignIn(t('brd_expired'));
       return;
     }
     if (!r.ok) throw new Error('HTTP ' + r.status);

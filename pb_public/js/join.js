@@ -1,7 +1,60 @@
-// join.html: its script (a file, not inline: the CSP allows no inline scripts).
+// join.html: its script (a file, not inline: the CSP allows no inline scripts). The
+// page speaks the language the person picks (German first), through the shared i18n
+// table; the server's refusals come in that language too (api.js).
+import { t, lang, setLang, addStrings } from '/js/i18n.js';
+import { api, saveAuth, auth as storedAuthRecord } from '/js/api.js';
+
+addStrings({
+  de: {
+    join_title: 'Einladung', join_pasteHelp: 'Bitte den QR-Code der Einladung mit der Kamera scannen oder den Link hier einfügen.',
+    join_link: 'Einladungslink', join_continue: 'Weiter', join_invitesYou: 'lädt Sie ein',
+    join_orgName: 'Name Ihrer Organisation', join_orgShort: 'Kurzname (z. B. THW)', join_orgKind: 'Art',
+    join_kind_police: 'Polizei', join_kind_fire: 'Feuerwehr', join_kind_ems: 'Rettungsdienst', join_kind_clinic: 'Klinik', join_kind_administration: 'Verwaltung',
+    join_kind_utility: 'Versorger', join_kind_military: 'Bundeswehr', join_kind_ngo: 'Hilfsorganisation', join_kind_other: 'Andere',
+    join_name: 'Ihr Name', join_username: 'Benutzername (mindestens 3 Buchstaben oder Ziffern)', join_password: 'Passwort, mindestens 10 Zeichen', join_submit: 'Beitreten',
+    join_deviceOnce: 'Zugangsdaten des Geräts – sie werden nur dieses eine Mal angezeigt.', join_deviceHelp: 'Tragen Sie die Daten am Gerät ein oder scannen Sie den Code.',
+    join_deviceQr: 'QR-Code mit Broker-Adresse und Zugangsdaten',
+    join_role_admin: 'Admin', join_role_operator: 'Bediener/in', join_role_member: 'Mitglied', join_role_guest: 'Gast', join_role_readonly: 'nur lesen',
+    join_fpOk: '✓ Das Zertifikat stimmt mit dem QR-Code überein.', join_fpBad: '✗ Das Zertifikat stimmt NICHT mit dem QR-Code überein. Bitte nicht fortfahren und die Einladenden fragen.',
+    join_fpQr: 'QR-Code:', join_fpServer: 'Server (SHA-256):', join_setupCert: 'Zertifikat einrichten',
+    join_noCode: 'Dieser Link enthält keinen gültigen Einladungscode.', join_checking: 'Einladung wird geprüft …',
+    join_grantOrg: 'Ihre Organisation bekommt einen eigenen Bereich im Krisenstab; Sie werden ihre erste Admin-Person.',
+    join_grantMember: 'Sie werden Mitglied von {org}.', join_grantGuest: 'Gastzugang zum Kanal „{channel}“.', join_grantDevice: 'Ein Gerät wird angemeldet: „{device}“.',
+    join_role: 'Rolle: {role}', join_rights: 'Rechte: {rights}', join_guestUntil: 'Zugang bis: {date}', join_function: 'Funktion: {fn}', join_validUntil: 'Einladung gültig bis: {date}',
+    join_createCreds: 'Zugangsdaten erzeugen', join_asMe: 'Als {name} beitreten',
+    join_needName: 'Bitte Name und Benutzername angeben.', join_needPassword: 'Das Passwort braucht mindestens 10 Zeichen.', join_needOrg: 'Bitte den Namen Ihrer Organisation angeben.',
+    join_wait: 'Bitte warten …', join_welcome: 'Willkommen! Sie werden angemeldet …', join_enrolled: 'Gerät angemeldet.',
+    join_broker: 'Broker', join_user: 'Benutzername', join_pass: 'Passwort', join_prefix: 'Themen-Präfix', join_offline: 'Keine Verbindung zum Server.',
+  },
+  en: {
+    join_title: 'Invitation', join_pasteHelp: 'Scan the invitation\'s QR code with the camera, or paste its link here.',
+    join_link: 'Invitation link', join_continue: 'Continue', join_invitesYou: 'invites you',
+    join_orgName: 'Your organisation\'s name', join_orgShort: 'Short name (e.g. THW)', join_orgKind: 'Kind',
+    join_kind_police: 'Police', join_kind_fire: 'Fire brigade', join_kind_ems: 'Ambulance service', join_kind_clinic: 'Hospital', join_kind_administration: 'Administration',
+    join_kind_utility: 'Utility', join_kind_military: 'Armed forces', join_kind_ngo: 'Aid organisation', join_kind_other: 'Other',
+    join_name: 'Your name', join_username: 'User name (3 or more letters or digits)', join_password: 'Password, at least 10 characters', join_submit: 'Join',
+    join_deviceOnce: 'The device\'s credentials – shown this one time only.', join_deviceHelp: 'Enter the data on the device or scan the code.',
+    join_deviceQr: 'QR code with broker address and credentials',
+    join_role_admin: 'Admin', join_role_operator: 'Operator', join_role_member: 'Member', join_role_guest: 'Guest', join_role_readonly: 'read only',
+    join_fpOk: '✓ The certificate matches the QR code.', join_fpBad: '✗ The certificate does NOT match the QR code. Do not continue; ask the inviter.',
+    join_fpQr: 'QR code:', join_fpServer: 'Server (SHA-256):', join_setupCert: 'Set up the certificate',
+    join_noCode: 'This link holds no valid invitation code.', join_checking: 'Checking the invitation …',
+    join_grantOrg: 'Your organisation gets its own area in the crisis staff; you become its first admin.',
+    join_grantMember: 'You become a member of {org}.', join_grantGuest: 'Guest access to the channel “{channel}”.', join_grantDevice: 'A device is enrolled: “{device}”.',
+    join_role: 'Role: {role}', join_rights: 'Rights: {rights}', join_guestUntil: 'Access until: {date}', join_function: 'Function: {fn}', join_validUntil: 'Invitation valid until: {date}',
+    join_createCreds: 'Create credentials', join_asMe: 'Join as {name}',
+    join_needName: 'Please enter name and user name.', join_needPassword: 'The password needs at least 10 characters.', join_needOrg: 'Please enter your organisation\'s name.',
+    join_wait: 'Please wait …', join_welcome: 'Welcome! Signing you in …', join_enrolled: 'Device enrolled.',
+    join_broker: 'Broker', join_user: 'User name', join_pass: 'Password', join_prefix: 'Topic prefix', join_offline: 'No connection to the server.',
+  },
+});
+
 const $ = id => document.getElementById(id);
 const msg = $('msg');
-const say = (text, cls = '') => { msg.className = cls; msg.textContent = text; };
+// say keeps the key (and values) of what it shows, so a language switch repaints it.
+let said = null;
+const say = (text, cls = '') => { said = null; msg.className = cls; msg.textContent = text; };
+const sayT = (key, cls = '', vars) => { say(t(key, vars), cls); said = { key, cls, vars }; };
 
 // The fragment holds "<token>&fp=<first 16 hex digits of the certificate fingerprint>";
 // it never reaches a server log. Same rules as hooks.ParseJoinLink.
@@ -23,22 +76,15 @@ if (!/^[0-9a-f]{0,64}$/.test(fp)) fp = '';
 return { token, fp };
 }
 
-const roleWords = {
-admin: 'Admin', operator: 'Bediener/in / operator', member: 'Mitglied / member', guest: 'Gast / guest',
-readonly: 'nur lesen / read only',
-};
-const fmt = iso => { const d = new Date((iso || '').replace(' ', 'T')); return isNaN(d) ? '' : d.toLocaleString('de-DE', { dateStyle: 'medium', timeStyle: 'short' }); };
+const roleWord = r => { const k = 'join_role_' + r; const w = t(k); return w === k ? r : w; };
+const fmt = iso => { const d = new Date((iso || '').replace(' ', 'T')); return isNaN(d) ? '' : d.toLocaleString(lang() === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium', timeStyle: 'short' }); };
 
-async function getJSON(url, opts) {
-const r = await fetch(url, opts);
-const data = await r.json().catch(() => ({}));
-if (!r.ok) { const e = new Error(data.message || ('Fehler / error ' + r.status)); e.status = r.status; throw e; }
-return data;
+async function getJSON(path, opts = {}) {
+  if (opts.method === 'POST') return api.post(path, opts.body, { headers: opts.headers, noSignout: true });
+  return api.get(path, { noSignout: true });
 }
 
-function storedAuth() {
-try { const a = JSON.parse(localStorage.getItem('pocketbase_auth') || 'null'); return a && a.token ? a : null; } catch { return null; }
-}
+function storedAuth() { return storedAuthRecord(); }
 
 async function showTrust(fp) {
 const box = $('trust');
@@ -51,15 +97,14 @@ try {
   if (fp) {
     const ok = fp.length >= 16 && server.startsWith(fp);
     box.classList.add(ok ? 'match' : 'mismatch');
-    add('p', ok ? '✓ Das Zertifikat stimmt mit dem QR-Code überein. / The certificate matches the QR code.'
-                : '✗ Das Zertifikat stimmt NICHT mit dem QR-Code überein. Bitte nicht fortfahren und die Einladenden fragen. / The certificate does NOT match the QR code. Do not continue; ask the inviter.', 'fp-verdict');
-    add('div', 'QR-Code:');
+    add('p', ok ? t('join_fpOk') : t('join_fpBad'), 'fp-verdict');
+    add('div', t('join_fpQr'));
     add('code', fp.match(/../g).join(':').toUpperCase() + ' …', 'fp-url');
   }
-  add('div', 'Server (SHA-256):');
+  add('div', t('join_fpServer'));
   add('code', tr.fingerprint, 'fp-server');
   if (location.protocol !== 'https:') {
-    const a = document.createElement('a'); a.href = '/trust.html'; a.textContent = 'Zertifikat einrichten / set up the certificate';
+    const a = document.createElement('a'); a.href = '/trust.html'; a.textContent = t('join_setupCert');
     box.append(document.createElement('br'), a);
   }
 } catch { /* the invitation still works; the comparison is a help, not a gate */ }
@@ -69,13 +114,13 @@ let current = null;
 
 async function load(link) {
 const parsed = parseLink(link);
-if (!parsed) { $('paste').hidden = false; if (link) say('Dieser Link enthält keinen gültigen Einladungscode. / This link holds no valid invitation code.', 'error'); return; }
+if (!parsed) { $('paste').hidden = false; if (link) sayT('join_noCode', 'error'); return; }
 $('paste').hidden = true;
 showTrust(parsed.fp);
-say('Einladung wird geprüft … / Checking the invitation …');
+sayT('join_checking');
 let info;
 try { info = await getJSON('/api/crisisroom/join/info?token=' + encodeURIComponent(parsed.token)); }
-catch (e) { say(e.message, 'error'); return; }
+catch (e) { say(e.status === 0 ? t('join_offline') : e.message, 'error'); return; }
 current = { token: parsed.token, info };
 say('');
 const org = info.organisation || {};
@@ -86,24 +131,24 @@ const facts = [];
 let grants = '';
 switch (info.kind) {
   case 'organisation':
-    grants = 'Ihre Organisation bekommt einen eigenen Bereich im Krisenstab; Sie werden ihre erste Admin-Person. / Your organisation gets its own area in the crisis staff; you become its first admin.';
+    grants = t('join_grantOrg');
     break;
   case 'member':
-    grants = 'Sie werden Mitglied von ' + org.name + '. / You become a member of ' + org.name + '.';
-    facts.push('Rolle / role: ' + (roleWords[info.role] || info.role));
+    grants = t('join_grantMember', { org: org.name });
+    facts.push(t('join_role', { role: roleWord(info.role) }));
     break;
   case 'guest':
-    grants = 'Gastzugang zum Kanal „' + ((info.channel || {}).name || '') + '“. / Guest access to the channel “' + ((info.channel || {}).name || '') + '”.';
-    facts.push('Rechte / rights: ' + (roleWords[info.channel_role] || info.channel_role));
-    facts.push('Zugang bis / access until: ' + fmt(info.member_expires));
+    grants = t('join_grantGuest', { channel: (info.channel || {}).name || '' });
+    facts.push(t('join_rights', { rights: roleWord(info.channel_role) }));
+    facts.push(t('join_guestUntil', { date: fmt(info.member_expires) }));
     break;
   case 'device':
-    grants = 'Ein Gerät wird angemeldet: „' + ((info.device || {}).name || '') + '“. / A device is enrolled: “' + ((info.device || {}).name || '') + '”.';
+    grants = t('join_grantDevice', { device: (info.device || {}).name || '' });
     break;
 }
-if (info.function) facts.push('Funktion / function: ' + info.function);
+if (info.function) facts.push(t('join_function', { fn: info.function }));
 if (info.label) facts.push(info.label);
-facts.push('Einladung gültig bis / invitation valid until: ' + fmt(info.expires));
+facts.push(t('join_validUntil', { date: fmt(info.expires) }));
 $('grants').textContent = grants;
 $('facts').replaceChildren(...facts.map(f => { const li = document.createElement('li'); li.textContent = f; return li; }));
 $('invite').hidden = false;
@@ -111,7 +156,8 @@ $('invite').hidden = false;
 if (info.kind === 'device') {
   $('form').hidden = false;
   $('person-fields').hidden = true;
-  $('join-submit').textContent = 'Zugangsdaten erzeugen / Create credentials';
+  $('join-submit').dataset.t = 'join_createCreds';
+  $('join-submit').textContent = t('join_createCreds');
   return;
 }
 $('form').hidden = false;
@@ -120,7 +166,7 @@ const me = storedAuth();
 if (me && me.record && info.kind !== 'organisation') {
   const b = $('as-me');
   b.hidden = false;
-  b.textContent = 'Als ' + (me.record.name || me.record.username) + ' beitreten / Join as ' + (me.record.name || me.record.username);
+  b.textContent = t('join_asMe', { name: me.record.name || me.record.username });
   b.onclick = () => submit(me.token);
 }
 (info.kind === 'organisation' ? $('org-name-input') : $('name')).focus();
@@ -132,27 +178,27 @@ const body = { token: current.token };
 const kind = current.info.kind;
 if (kind !== 'device' && !existingToken) {
   for (const k of ['name', 'username', 'password']) body[k] = f.elements[k].value;
-  if (!body.name.trim() || !body.username.trim()) return say('Bitte Name und Benutzername angeben. / Please enter name and user name.', 'error');
-  if (body.password.length < 10) return say('Das Passwort braucht mindestens 10 Zeichen. / The password needs at least 10 characters.', 'error');
+  if (!body.name.trim() || !body.username.trim()) return sayT('join_needName', 'error');
+  if (body.password.length < 10) return sayT('join_needPassword', 'error');
 }
 if (kind === 'organisation') {
   body.organisation = f.elements.organisation.value;
   body.short = f.elements.short.value;
   body.kind = f.elements.kind.value;
-  if (!body.organisation.trim()) return say('Bitte den Namen Ihrer Organisation angeben. / Please enter your organisation\'s name.', 'error');
+  if (!body.organisation.trim()) return sayT('join_needOrg', 'error');
 }
 $('join-submit').disabled = true;
-say('Bitte warten … / Please wait …');
+sayT('join_wait');
 try {
-  const headers = { 'Content-Type': 'application/json' };
+  const headers = {};
   if (existingToken) headers.Authorization = existingToken;
-  const data = await getJSON('/api/crisisroom/join', { method: 'POST', headers, body: JSON.stringify(body) });
+  const data = await getJSON('/api/crisisroom/join', { method: 'POST', headers, body });
   if (kind === 'device') return showDevice(data);
-  localStorage.setItem('pocketbase_auth', JSON.stringify({ token: data.token, record: data.record }));
-  say('Willkommen! Sie werden angemeldet … / Welcome! Signing you in …', 'ok');
+  saveAuth(data.token, data.record);
+  sayT('join_welcome', 'ok');
   location.replace('/');
 } catch (e) {
-  say(e.message, 'error');
+  say(e.status === 0 ? t('join_offline') : e.message, 'error');
   $('join-submit').disabled = false;
 }
 }
@@ -162,13 +208,28 @@ const d = data.device;
 $('form').hidden = true;
 $('device').hidden = false;
 $('creds').replaceChildren(...[
-  ['Broker', d.broker], ['Benutzername / user name', d.username], ['Passwort / password', d.password], ['Themen-Präfix / topic prefix', d.topic_prefix],
+  [t('join_broker'), d.broker], [t('join_user'), d.username], [t('join_pass'), d.password], [t('join_prefix'), d.topic_prefix],
 ].map(([k, v]) => { const p = document.createElement('div'); p.textContent = k + ': ' + (v || '–'); return p; }));
 if (data.qr) $('device-qr').src = data.qr; else $('device-qr').hidden = true;
-say('Gerät angemeldet. / Device enrolled.', 'ok');
+sayT('join_enrolled', 'ok');
 // Not in history: going back must not show the password to the next person.
 history.replaceState(null, '', location.pathname);
 }
+
+// paint puts every data-t text of the page into the language in use; a language switch
+// reloads the invitation so that its sentences follow.
+function paint() {
+  document.documentElement.lang = lang();
+  document.title = 'crisisroom – ' + t('join_title');
+  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  $('device-qr').alt = t('join_deviceQr');
+  const lb = $('lang');
+  lb.textContent = lang() === 'de' ? 'English' : 'Deutsch';
+  lb.lang = lang() === 'de' ? 'en' : 'de';
+  if (said) sayT(said.key, said.cls, said.vars);
+}
+$('lang').onclick = () => { setLang(lang() === 'de' ? 'en' : 'de'); paint(); if (current) load(location.hash || $('link').value); };
+paint();
 
 $('form').addEventListener('submit', ev => { ev.preventDefault(); submit(); });
 $('use-link').onclick = () => load($('link').value);

@@ -165,3 +165,24 @@ export function icon(name, size = 20) {
 
 // iconOrText: a view's icon may name one of the icons above or be a short text.
 export function iconOrText(v) { return ICONS[v] ? icon(v) : h('span', { 'aria-hidden': 'true' }, v || ''); }
+
+// labelTables gives every cell of a table.list the heading of its column (data-label), so
+// that on a phone, where the stylesheet shows each row as a card, no column is cut off.
+// It watches root for tables drawn later (views, dialogs).
+let tableWatch = null;
+export function labelTables(root) {
+  const label = () => {
+    for (const tb of root.querySelectorAll('table.list')) {
+      const heads = [...tb.querySelectorAll('thead th')].map(th => th.textContent.trim());
+      if (!heads.length) continue;
+      for (const tr of tb.querySelectorAll('tbody tr')) {
+        [...tr.children].forEach((td, i) => { if (heads[i] && td.dataset.label !== heads[i]) td.dataset.label = heads[i]; });
+      }
+    }
+  };
+  label();
+  if (tableWatch) return;
+  let queued = false;
+  tableWatch = new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; label(); }); } });
+  tableWatch.observe(root, { childList: true, subtree: true });
+}

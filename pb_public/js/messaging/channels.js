@@ -25,10 +25,33 @@ export async function loadChannels(keepCurrent) {
   }
   subscribeAll();
   renderChannelList();
+  loadOffered(tenant);
   if (keepCurrent && S.current) {
     const fresh = S.channels.find(c => c.id === S.current.id);
     if (fresh) { S.current = fresh; renderHeader(); updateComposerRights(); }
   }
+}
+
+// loadOffered finds the shared channels the organisation takes part in but this person is
+// not in yet: a new organisation's admin is led to them ("Beitreten") instead of an empty
+// list; a member learns that the admins add people.
+async function loadOffered(tenant) {
+  if (!tenant || tenant.role === 'guest') { S.offered = []; return; }
+  const q = encodeURIComponent(`kind='shared' && archived=false && organisations~'${tenant.id}'`);
+  try {
+    const r = list(await S.deps.api.get(`/api/collections/channels/records?perPage=200&sort=name&filter=${q}`));
+    if (S.deps.getTenant() !== tenant) return;
+    S.offered = r.filter(c => !S.channels.some(x => x.id === c.id));
+  } catch { S.offered = []; }
+  renderChannelList();
+}
+
+async function joinShared(c) {
+  try {
+    await S.deps.api.post('/api/collections/channel_members/records', { channel: c.id, user: S.deps.me.id, role: 'member' });
+    await loadChannels();
+    openChannel(c.id);
+  } catch (e) { S.deps.toast(e.message, 'error'); }
 }
 
 export async function loadAll() {
@@ -51,10 +74,16 @@ export function renderChannelList() {
     ['org', t('orgChannels')], ['shared', t('sharedChannels')], ['conv', t('conversations')],
   ];
   const items = kind => channels.filter(c => kind === 'conv' ? (c.kind === 'direct' || c.kind === 'group') : c.kind === kind).filter(c => !c.archived);
+  const tenant = S.deps.getTenant();
+  const isAdmin = tenant && tenant.role === 'admin';
+  const offered = k => k !== 'shared' || !(S.offered || []).length ? null : h('ul.offered', S.offered.map(c => h('li.offer', { dataset: { channel: c.id } },
+    h('span', icon('share', 18), ' ', h('b', c.name || t('unnamed')), ' – ', t(isAdmin ? 'offerAdmin' : 'offerMember')),
+    isAdmin ? h('button.btn.primary.join-shared', { type: 'button', onclick: () => joinShared(c) }, t('joinShared')) : null)));
   clear(ui.chanList, groups.map(([k, label]) => {
     const cs = items(k);
+    if (k === 'shared' && !cs.length && (S.offered || []).length) return h('section.chgroup', { 'aria-label': label }, h('h3', label), offered(k));
     return h('section.chgroup', { 'aria-label': label },
-      h('h3', label),
+      h('h3', label), offered(k),
       cs.length ? h('ul', cs.map(c => h('li', h('button.chan', {
         type: 'button', dataset: { channel: c.id, kind: c.kind }, 'aria-current': current && current.id === c.id ? 'true' : 'false',
         onclick: () => openChannel(c.id),

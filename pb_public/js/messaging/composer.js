@@ -87,7 +87,7 @@ export function renderReply() {
 // buildComposer returns the composer's form and its parts; wireComposer(pane) adds the
 // keyboard, paste and drag-and-drop handling once the form is in the page.
 export function buildComposer() {
-  const text = h('textarea#composer-text', { rows: 2, placeholder: t('writePlaceholder'), 'aria-label': t('message'), enterkeyhint: 'send' });
+  const text = h('textarea#composer-text', { rows: 2, placeholder: t(window.matchMedia('(pointer: coarse), (max-width: 760px)').matches ? 'writePlaceholderTouch' : 'writePlaceholder'), 'aria-label': t('message'), enterkeyhint: 'send' });
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true, id: 'file-input' });
   const ackBox = h('input', { type: 'checkbox', id: 'ack-required' });
   const prio = (v, label) => h('label.prio-opt.prio-' + v, h('input', { type: 'radio', name: 'prio', value: v, checked: v === 'normal' }), h('span', label));

@@ -36,6 +36,7 @@ export const S = {
   // Offline: the pages already loaded per channel id, so that switching channels without
   // a connection shows what was read (marked "offline"), not an empty list.
   history: new Map(),
+  offered: [],             // shared channels of the organisation this person is not in yet
 };
 
 export function resetState(deps) {
@@ -43,7 +44,7 @@ export function resetState(deps) {
     deps, channels: [], allChannels: [], channelsFor: '', current: null, subs: new Map(), msgs: new Map(),
     flashes: new Map(), flashesExpanded: false, acked: new Set(), ui: null, oldest: null, hasMore: false,
     searchQ: '', replyTo: null, stagedFiles: [], readTimer: 0, toneTimer: 0, ended: false, staleView: false,
-    atBottom: true, sender: null, history: new Map(),
+    atBottom: true, sender: null, history: new Map(), offered: [],
   });
 }
 

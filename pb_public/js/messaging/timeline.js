@@ -160,12 +160,37 @@ function decorate(el, rec) {
 }
 
 function attachmentLink(msgId, name) {
-  const a = h('a.att', { href: '#', target: '_blank', rel: 'noopener', title: name }, isImage(name) ? null : h('span.fileicon', { 'aria-hidden': 'true' }, fileIcon(name)), h('span.fname', displayName(name)));
-  fileToken().then(tok => {
-    a.href = fileUrl(msgId, name) + '?token=' + encodeURIComponent(tok);
-    if (isImage(name)) a.prepend(h('img.thumb', { src: a.href, alt: '', loading: 'lazy' }));
-  }).catch(() => {});
+  const a = h('a.att', { href: fileUrl(msgId, name), target: '_blank', rel: 'noopener', title: name, onclick: ev => { ev.preventDefault(); openFile(fileUrl(msgId, name)); } },
+    isImage(name) ? null : h('span.fileicon', { 'aria-hidden': 'true' }, fileIcon(name)), h('span.fname', displayName(name)));
+  if (isImage(name)) fileToken().then(tok => a.prepend(h('img.thumb', { src: fileUrl(msgId, name) + '?token=' + encodeURIComponent(tok), alt: '', loading: 'lazy' }))).catch(() => {});
   return a;
+}
+
+// openFile opens an attachment with a file token fetched on the click (a token lives a
+// few minutes, a message for days). It asks first whether the file is there, so that a
+// refusal is a sentence in the user's language, not the server's raw JSON in a new tab.
+export async function openFile(path) {
+  const tab = window.open('', '_blank');
+  try {
+    const tok = await fileToken(true);
+    const url = path + '?token=' + encodeURIComponent(tok);
+    let status = 0;
+    try { status = (await fetch(url, { method: 'HEAD' })).status; } catch { status = 0; }
+    if (status >= 200 && status < 300) {
+      if (tab) { tab.opener = null; tab.location.href = url; } else window.open(url, '_blank', 'noopener');
+      return;
+    }
+    if (tab) tab.close();
+    fileError(status);
+  } catch (e) {
+    if (tab) tab.close();
+    fileError(e.status || 0);
+  }
+}
+
+function fileError(status) {
+  const key = status === 0 ? 'fileOffline' : status === 404 ? 'fileGone' : status === 403 || status === 401 ? 'fileNotAllowed' : 'fileFailed';
+  dialog(t('fileOpenTitle'), h('p.file-error', { role: 'alert' }, t(key)));
 }
 
 export function renderPending() {
@@ -270,19 +295,44 @@ async function markRead() {
 }
 
 // ---- receipts dialog ----
+// Who has read and acknowledged: those still missing first (not read, then read but not
+// acknowledged), then by organisation and name; a filter shows only those missing, and the
+// author reminds them (POST /api/crisisroom/messages/{id}/remind, the Blitz follow-up).
+const receiptRank = (i, needsAck) => i.acked_at ? 2 : i.read_at ? (needsAck ? 1 : 2) : 0;
 export async function showReceipts(rec) {
   const body = h('div', h('p', t('loading')));
-  dialog(t('receiptsTitle'), body, { wide: true });
+  const needsAck = !!(rec.ack_required || rec.priority === 'flash');
+  const own = rec.author === S.deps.me.id;
+  const remind = h('button.btn#remind', { type: 'button', hidden: true }, t('remindMissing'));
+  dialog(t('receiptsTitle'), body, { wide: true, actions: own && needsAck ? [remind] : [] });
   try {
     const r = await S.deps.api.get(`/api/crisisroom/messages/${rec.id}/receipts`);
-    const items = r.items || [];
+    const name = i => (i.user && (i.user.name || i.user.username)) || '?';
+    const items = (r.items || []).slice().sort((a, b) => receiptRank(a, needsAck) - receiptRank(b, needsAck) ||
+      ((a.org && a.org.short) || '').localeCompare((b.org && b.org.short) || '') || name(a).localeCompare(name(b)));
+    const missing = items.filter(i => needsAck ? !i.acked_at : !i.read_at);
+    const onlyMissing = h('input#receipts-missing', { type: 'checkbox' });
+    const fn = i => i.function || (i.user && i.user.function) || '';
+    const rows = items.map(i => h('tr.' + (i.acked_at ? 'is-acked' : i.read_at ? 'is-read' : 'is-unread'), { dataset: { missing: missing.includes(i) ? '1' : '0' } },
+      h('td', orgChip(i.org), ' ', name(i), fn(i) ? h('span.muted.small.fn', ' · ', fn(i)) : null),
+      h('td', i.read_at ? fmtTime(i.read_at) : h('span.muted', t('notYet'))),
+      h('td', i.acked_at ? fmtTime(i.acked_at) : h('span.muted', needsAck ? t('notYet') : '–'))));
+    const apply = () => { for (const tr of rows) tr.hidden = onlyMissing.checked && tr.dataset.missing !== '1'; };
+    onlyMissing.addEventListener('change', apply);
     clear(body,
-      h('p.summary', t('readBy', { n: r.read, total: r.total }), rec.ack_required || rec.priority === 'flash' ? ' · ' + t('ackedBy', { n: r.acked, total: r.total }) : ''),
-      h('table.list', h('thead', h('tr', h('th', t('person')), h('th', t('readAt')), h('th', t('ackedAt')))),
-        h('tbody', items.map(i => h('tr.' + (i.acked_at ? 'is-acked' : i.read_at ? 'is-read' : 'is-unread'),
-          h('td', orgChip(i.org), ' ', (i.user && (i.user.name || i.user.username)) || '?'),
-          h('td', i.read_at ? fmtTime(i.read_at) : h('span.muted', t('notYet'))),
-          h('td', i.acked_at ? fmtTime(i.acked_at) : h('span.muted', rec.ack_required || rec.priority === 'flash' ? t('notYet') : '–')))))));
+      h('p.summary', t('readBy', { n: r.read, total: r.total }), needsAck ? ' · ' + t('ackedBy', { n: r.acked, total: r.total }) : ''),
+      h('label.ackopt.receipts-filter', onlyMissing, ' ', t(needsAck ? 'onlyNotAcked' : 'onlyNotRead', { n: missing.length })),
+      h('table.list.receipts', h('thead', h('tr', h('th', t('person')), h('th', t('readAt')), h('th', t('ackedAt')))), h('tbody', rows)));
+    if (own && needsAck && missing.length) {
+      remind.hidden = false;
+      remind.onclick = async () => {
+        remind.disabled = true;
+        try {
+          const res = await S.deps.api.post(`/api/crisisroom/messages/${rec.id}/remind`);
+          S.deps.toast(t('remindDone', { n: ((res && res.pending) || []).length }));
+        } catch (e) { S.deps.toast(e.message, 'error'); remind.disabled = false; }
+      };
+    }
   } catch (e) { clear(body, h('p.error', e.message)); }
 }
 
@@ -339,7 +389,8 @@ export async function showFiles() {
     clear(body, items.length ? h('ul.files', items.map(f => {
       const url = (f.url_path || fileUrl(f.message, f.name)) + (tok ? '?token=' + encodeURIComponent(tok) : '');
       const img = (f.mime || '').startsWith('image/') || isImage(f.name);
-      return h('li.file', h('a', { href: url, target: '_blank', rel: 'noopener' },
+      const path = f.url_path || fileUrl(f.message, f.name);
+      return h('li.file', h('a', { href: url, target: '_blank', rel: 'noopener', onclick: ev => { ev.preventDefault(); openFile(path); } },
         img ? h('img.preview', { src: url, alt: '', loading: 'lazy' }) : h('span.preview.fileicon', { 'aria-hidden': 'true' }, fileIcon(f.name, f.mime)),
         h('span.fname', displayName(f.name))),
       h('span.muted.small', f.org ? [orgChip(f.org), ' '] : null, [fmtSize(f.size || 0), fmtTime(f.created), f.author && (f.author.name || f.author)].filter(Boolean).join(' · ')),

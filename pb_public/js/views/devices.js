@@ -3,6 +3,7 @@
 // The server makes the password and checks every right; this screen shows its answers.
 
 import { addStrings, t } from '../i18n.js';
+import { inLanguage } from '../api.js';
 import { h, clear, dialog, fmtTime, orgChip } from '../ui.js';
 
 addStrings({
@@ -14,6 +15,12 @@ addStrings({
     dev_lastSeen: 'zuletzt {time}', dev_never: 'nie gesehen', dev_state: 'Zustand', dev_actions: 'Aktionen', dev_history: 'Verlauf',
     dev_newPassword: 'Neues Passwort', dev_newPasswordQ: 'Neues Passwort für {name}? Das alte gilt dann nicht mehr, das Gerät wird getrennt.',
     dev_credentials: 'Zugangsdaten für {name}', dev_once: 'Nur jetzt sichtbar: notieren oder den QR-Code mit dem Gerät scannen. Gespeichert wird nur ein Hash.',
+    dev_outdoor: 'Außen', dev_signal_warning: 'Warnung', dev_signal_all_clear: 'Entwarnung', dev_signal_test: 'Probealarm', dev_signal_room_alarm: 'Raumalarm', dev_signal_other: 'anderes Signal',
+    dev_act_pending: 'wartet auf Freigabe', dev_act_on: 'läuft', dev_act_stopped: 'gestoppt', dev_act_expired: 'beendet', dev_act_refused: 'abgelehnt', dev_act_failed: 'Fehler', dev_act_other: 'anderer Zustand',
+    dev_audit_devices_create: 'Gerät angelegt', dev_audit_devices_password: 'Neues Passwort', dev_audit_update: 'Geändert', dev_audit_siren_on: 'Sirene ein', dev_audit_siren_stopped: 'Sirene gestoppt',
+    dev_audit_siren_confirmed: 'Sirene freigegeben', dev_audit_siren_device_confirmed: 'Vom Gerät bestätigt', dev_audit_siren_refused: 'Auslösung abgelehnt', dev_audit_siren_awaiting_confirmation: 'Wartet auf Freigabe',
+    dev_audit_siren_blitz_room_alarm: 'Raumalarm bei Blitz', dev_audit_siren_remote_request: 'Fernauslösung angefragt', dev_audit_siren_remote_refused: 'Fernauslösung abgelehnt',
+    dev_audit_fax_queued: 'Fax in Warteschlange', dev_audit_fax_received: 'Fax empfangen', dev_audit_fax_test_ring: 'Testfax', dev_audit_other: 'Sonstiges',
     dev_password: 'Passwort', dev_url: 'MQTT-Adresse', dev_copy: 'Kopieren', dev_copied: 'Kopiert.', dev_historyOf: 'Verlauf von {name}',
     dev_activations: 'Sirenen-Auslösungen', dev_audit: 'Protokoll', dev_noHistory: 'Keine Einträge.', dev_kiosk: 'Tafel öffnen',
     dev_channelNone: '– keiner –', dev_kind_fax: 'Fax', dev_kind_siren: 'Sirene', dev_kind_board: 'Lagetafel', dev_kind_relay: 'Relais / Leuchte',
@@ -32,6 +39,12 @@ addStrings({
     dev_lastSeen: 'last {time}', dev_never: 'never seen', dev_state: 'State', dev_actions: 'Actions', dev_history: 'History',
     dev_newPassword: 'New password', dev_newPasswordQ: 'New password for {name}? The old one stops working and the device is disconnected.',
     dev_credentials: 'Credentials for {name}', dev_once: 'Shown only now: write them down or scan the QR code with the device. Only a hash is stored.',
+    dev_outdoor: 'Outdoor', dev_signal_warning: 'Warning', dev_signal_all_clear: 'All clear', dev_signal_test: 'Test', dev_signal_room_alarm: 'Room alarm', dev_signal_other: 'other signal',
+    dev_act_pending: 'waiting for confirmation', dev_act_on: 'sounding', dev_act_stopped: 'stopped', dev_act_expired: 'ended', dev_act_refused: 'refused', dev_act_failed: 'failed', dev_act_other: 'other state',
+    dev_audit_devices_create: 'Device added', dev_audit_devices_password: 'New password', dev_audit_update: 'Changed', dev_audit_siren_on: 'Siren on', dev_audit_siren_stopped: 'Siren stopped',
+    dev_audit_siren_confirmed: 'Siren confirmed', dev_audit_siren_device_confirmed: 'Confirmed by the device', dev_audit_siren_refused: 'Sounding refused', dev_audit_siren_awaiting_confirmation: 'Waiting for confirmation',
+    dev_audit_siren_blitz_room_alarm: 'Room alarm on Blitz', dev_audit_siren_remote_request: 'Remote sounding requested', dev_audit_siren_remote_refused: 'Remote sounding refused',
+    dev_audit_fax_queued: 'Fax queued', dev_audit_fax_received: 'Fax received', dev_audit_fax_test_ring: 'Test fax', dev_audit_other: 'Other',
     dev_password: 'Password', dev_url: 'MQTT address', dev_copy: 'Copy', dev_copied: 'Copied.', dev_historyOf: 'History of {name}',
     dev_activations: 'Siren activations', dev_audit: 'Audit log', dev_noHistory: 'No entries.', dev_kiosk: 'Open board',
     dev_channelNone: '– none –', dev_kind_fax: 'Fax', dev_kind_siren: 'Siren', dev_kind_board: 'Status board', dev_kind_relay: 'Relay / light',
@@ -58,10 +71,19 @@ const hasRelay = driver => driver === 'tasmota' || driver === 'shelly1' || drive
 const items = r => (r && r.items) || [];
 const q = s => encodeURIComponent(s);
 
+// word shows a stored code (signal, state, audit action) in words; an unknown code shows
+// a general word, never the raw code.
+function word(prefix, code) {
+  const k = prefix + String(code || '').replace(/[^a-z0-9]+/gi, '_');
+  const w = t(k);
+  return w === k ? t(prefix + 'other') : w;
+}
+
 export function presence(d) {
   return h('span.dev-presence' + (d.online ? '.on' : ''), { dataset: { online: d.online ? '1' : '0' } },
     d.online ? t('dev_online') : t('dev_offline'),
-    h('span.muted.small', ' · ', d.last_seen ? t('dev_lastSeen', { time: fmtTime(d.last_seen) }) : t('dev_never')));
+    // Online without a recorded time says nothing more ("online · nie gesehen" contradicted itself).
+    d.last_seen ? h('span.muted.small', ' · ', t('dev_lastSeen', { time: fmtTime(d.last_seen) })) : d.online ? null : h('span.muted.small', ' · ', t('dev_never')));
 }
 
 export function injectDeviceStyles() {
@@ -87,7 +109,7 @@ export default {
     const orgOf = id => orgs.find(o => o.id === id);
     function row(d) {
       const tr = h('tr', { dataset: { device: d.id, username: d.username } },
-        h('td', h('b', d.name || d.username), h('div.muted.small', d.username), d.outdoor ? h('span.outdoor', 'Außen / outdoor') : null),
+        h('td', h('b', d.name || d.username), h('div.muted.small', d.username), d.outdoor ? h('span.outdoor', t('dev_outdoor')) : null),
         h('td', t('dev_kind_' + d.kind), h('div.muted.small', d.driver || ''),
           // The class the modem answered AT+FCLASS=? with: fax-class2 falls back to Class 1.
           d.fax_class ? h('div.muted.small.fax-class', t('dev_faxClass', { c: d.fax_class })) : null,
@@ -220,10 +242,10 @@ export default {
         dialog(t('dev_historyOf', { name: d.name || d.username }), [
           h('h3', t('dev_activations')),
           acts.length ? h('table.list', h('tbody', acts.map(a => h('tr',
-            h('td', fmtTime(a.created)), h('td', a.signal), h('td', h('b', a.state)), h('td.small', a.reason || ''))))) : h('p.muted', t('dev_noHistory')),
+            h('td', fmtTime(a.created)), h('td', word('dev_signal_', a.signal)), h('td', h('b', word('dev_act_', a.state))), h('td.small', inLanguage(a.reason || '')))))) : h('p.muted', t('dev_noHistory')),
           h('h3', t('dev_audit')),
           audit.length ? h('table.list', h('tbody', audit.map(x => h('tr',
-            h('td', fmtTime(x.created)), h('td', x.action), h('td', x.actor_name || '–'))))) : h('p.muted', t('dev_noHistory')),
+            h('td', fmtTime(x.created)), h('td', word('dev_audit_', x.action)), h('td', x.actor_name || '–'))))) : h('p.muted', t('dev_noHistory')),
         ], { wide: true });
       } catch (e) { ctx.toast(e.message, 'error'); }
     }

@@ -5,6 +5,7 @@
 // may invite whom; this screen offers what the role suggests and shows the server's answer.
 
 import { addStrings, t } from '../i18n.js';
+import { inLanguage } from '../api.js';
 import { h, clear, confirmDialog, orgChip } from '../ui.js';
 
 addStrings({
@@ -42,6 +43,12 @@ const DEVICE_KINDS = ['siren', 'relay', 'board', 'fax', 'bridge', 'sensor'];
 const DRIVERS = ['', 'tasmota', 'shelly1', 'shelly2', 'homeassistant', 'native', 'fax-class2', 'kiosk', 'awtrix', 'wled', 'alpha'];
 const when = iso => { const d = new Date(String(iso || '').replace(' ', 'T')); return isNaN(d) ? '' : d.toLocaleString('de-DE', { dateStyle: 'short', timeStyle: 'short' }); };
 const localInput = d => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+
+// grantsText shows the server's "what it grants" in the user's language, with a role
+// key such as "(member)" as the word for it.
+function grantsText(g) {
+  return inLanguage(g || '').replace(/\((admin|operator|member|guest|readonly)\)/g, (m, r) => '(' + (r === 'readonly' ? t('inv_readonly') : t('role_' + r)) + ')');
+}
 
 export default {
   id: 'invitations',
@@ -132,7 +139,7 @@ export default {
       sessionStorage.setItem('crisisroom_invite_' + inv.id, JSON.stringify(inv));
       const link = h('code#inv-url', { style: { wordBreak: 'break-all' } }, inv.url);
       const body = h('div.inv-created',
-        h('p', h('strong', inv.grants)),
+        h('p', h('strong', grantsText(inv.grants))),
         h('img#inv-qr', { src: inv.qr, alt: 'QR', style: { width: 'min(70vw, 22rem)', height: 'auto', display: 'block', margin: '.5rem auto', imageRendering: 'pixelated' } }),
         h('p.muted', t('inv_onceHint')),
         h('p', link),

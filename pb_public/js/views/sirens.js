@@ -4,6 +4,7 @@
 // server decides who may do what and refuses a siren whose relay is offline.
 
 import { addStrings, t } from '../i18n.js';
+import { inLanguage } from '../api.js';
 import { h, clear, fmtTime } from '../ui.js';
 
 addStrings({
@@ -160,9 +161,11 @@ export default {
       async function fire() {
         try {
           const a = await ctx.api.post('/api/collections/siren_activations/records', { device: d.id, signal, duration: n, requested_by: ctx.me.id });
-          if (a.state === 'refused') ctx.toast(a.reason, 'error');
+          if (a.state === 'refused') ctx.toast(inLanguage(a.reason), 'error');
           dlg.close();
           await loadActs(); if (alive) { renderRunning(); renderHistory(); }
+          // What now sounds, with its STOPP, must be in sight: the page was scrolled to the form.
+          if (alive) { runBox.scrollIntoView({ block: 'start' }); runBox.querySelector('button.stop')?.focus({ preventScroll: true }); }
         } catch (e) { ctx.toast(e.message, 'error'); dlg.close(); }
       }
     }
@@ -170,7 +173,7 @@ export default {
     function renderHistory() {
       clear(histBox, h('h2', t('sir_history')), h('table.list#siren-history', h('tbody', acts.slice(0, 20).map(a => h('tr', { dataset: { activation: a.id } },
         h('td', fmtTime(a.created)), h('td', devName(a), h('div.small.muted', devZone(a))), h('td', t('sir_' + a.signal)),
-        h('td', h('span.state-badge.' + a.state, t('sir_state_' + a.state)), a.reason ? h('div.small.muted', a.reason) : null),
+        h('td', h('span.state-badge.' + a.state, t('sir_state_' + a.state)), a.reason ? h('div.small.muted', inLanguage(a.reason)) : null),
         h('td.small', t('sir_requestedBy', { name: who(a, 'requested_by') || '–' }),
           a.confirmed_by ? h('div', t('sir_confirmedBy', { name: who(a, 'confirmed_by') })) : null,
           a.stopped_by ? h('div', t('sir_stoppedBy', { name: who(a, 'stopped_by') })) : null))))));
