@@ -13,6 +13,7 @@ import (
 	"crisisroom/hooks"
 )
 
+// jsonDecoder reads a body that must hold only known fields.
 func jsonDecoder(e *core.RequestEvent) *json.Decoder {
 	d := json.NewDecoder(e.Request.Body)
 	d.DisallowUnknownFields()

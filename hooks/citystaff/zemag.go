@@ -1,7 +1,10 @@
 package citystaff
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -567,8 +570,19 @@ func (m *module) handleLookup(e *core.RequestEvent) error {
 		DOB          string `json:"dob"`
 		Reason       string `json:"reason"`
 	}
-	dec := jsonDecoder(e)
-	if err := dec.Decode(&b); err != nil || dec.More() {
+	// One question per request: unknown fields (a list of names) and anything after the
+	// object are refused. The body is read whole first, because PocketBase's reader
+	// starts over at its end.
+	raw, err := io.ReadAll(io.LimitReader(e.Request.Body, 4096))
+	if err != nil {
+		return errBody
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return errBody
+	}
+	if _, err := dec.Token(); err != io.EOF {
 		return errBody
 	}
 	a, err := accessTo(e, b.Organisation, ModuleZeMAG)
