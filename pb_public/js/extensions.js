@@ -2,4 +2,5 @@
 // imported once after sign-in, in this order. Paths are relative to this folder.
 export default [
   './release-banner.js',
+  './features/notify.js', './features/mentions.js', './features/pins.js', './features/forward.js',
 ];

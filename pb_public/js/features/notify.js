@@ -9,9 +9,10 @@ import { t, addStrings } from '../i18n.js';
 import { api } from '../api.js';
 import { h } from '../ui.js';
 import { alertTone } from '../tone.js';
-import { S, events, extCtx, channelTitle, findChannel, author } from '../messaging/state.js';
+import { S, events, extCtx, channelTitle, findChannel, author, channelHeaderTools } from '../messaging/state.js';
 import { topBarSlots, onSignIn } from '../shell.js';
-import { settings, saveSettings, isMuted, loadSettings, onSettings } from './settings.js';
+import { settings, saveSettings, isMuted, loadSettings, onSettings, toggleMute } from './settings.js';
+import './style.js';
 
 addStrings({
   de: {
@@ -19,6 +20,7 @@ addStrings({
     sr_notifyBlocked: 'Benachrichtigungen sind im Browser gesperrt. Bitte in den Website-Einstellungen erlauben.',
     sr_notifyEnabled: 'Benachrichtigungen eingeschaltet.', sr_notifyUnsupported: 'Dieser Browser kann keine Benachrichtigungen zeigen.',
     sr_mentionTitle: '{name} erwähnt Sie in {channel}', sr_directTitle: 'Nachricht von {name}', sr_flashTitle: 'BLITZ in {channel}',
+    sr_mute: 'Kanal stumm schalten', sr_unmuteChannel: 'Kanal ist stumm – wieder einschalten', sr_mutedNow: 'Kanal stumm: keine Benachrichtigung und kein Ton (außer Blitz).', sr_unmutedNow: 'Kanal wieder laut.',
     sr_reminderTitle: 'Erinnerung: Blitz bitte bestätigen', sr_pendingTitle: 'Noch nicht bestätigt ({n})', sr_pendingNone: 'Alle haben bestätigt.',
   },
   en: {
@@ -26,6 +28,7 @@ addStrings({
     sr_notifyBlocked: 'Notifications are blocked in the browser. Please allow them in the site settings.',
     sr_notifyEnabled: 'Notifications turned on.', sr_notifyUnsupported: 'This browser cannot show notifications.',
     sr_mentionTitle: '{name} mentions you in {channel}', sr_directTitle: 'Message from {name}', sr_flashTitle: 'FLASH in {channel}',
+    sr_mute: 'Mute channel', sr_unmuteChannel: 'Channel is muted – unmute', sr_mutedNow: 'Channel muted: no notification and no sound (except flash).', sr_unmutedNow: 'Channel unmuted.',
     sr_reminderTitle: 'Reminder: please acknowledge the flash message', sr_pendingTitle: 'Not yet acknowledged ({n})', sr_pendingNone: 'Everybody acknowledged.',
   },
 });
@@ -165,6 +168,24 @@ topBarSlots.push(() => {
   };
   document.addEventListener('crisisroom:notify-permission', draw);
   onSettings(draw);
+  draw();
+  return b;
+});
+
+// Mute per channel: the bell in the channel header.
+channelHeaderTools.push(c => {
+  const b = h('button.btn.ghost.mute#mute-channel', { type: 'button' });
+  const draw = () => {
+    const m = isMuted(c.id);
+    b.textContent = m ? '🔕' : '🔔';
+    b.title = m ? t('sr_unmuteChannel') : t('sr_mute');
+    b.setAttribute('aria-label', b.title);
+    b.setAttribute('aria-pressed', m ? 'true' : 'false');
+  };
+  b.onclick = async () => {
+    try { await toggleMute(c.id); extCtx.toast(isMuted(c.id) ? t('sr_mutedNow') : t('sr_unmutedNow')); } catch (e) { extCtx.toast(e.message, 'error'); }
+    draw();
+  };
   draw();
   return b;
 });

@@ -8,4 +8,5 @@ export default [
   './journal.js',
   './sirens.js',
   './devices.js',
+  './search.js', './roster.js', './profile.js',
 ];

@@ -1,0 +1,85 @@
+// "Suche": search every channel the person may read (the server decides which: GET
+// /api/crisisroom/search, SQLite FTS5). Every hit is listed, newest first, with its
+// channel, author and time; a hit opens its channel at the message, or, when the message
+// is not in the channel's loaded page, shows it in context (GET …/messages/{id}/context).
+
+import { t, addStrings } from '../i18n.js';
+import { h, clear, dialog, fmtTime } from '../ui.js';
+import { S, extCtx, findChannel, channelTitle } from '../messaging/state.js';
+import '../features/style.js';
+
+addStrings({
+  de: { sr_search: 'Suche', sr_searchAll: 'Alle Kanäle durchsuchen', sr_searchLabel: 'Suchbegriffe', sr_searchGo: 'Suchen', sr_searchHits: '{n} Treffer', sr_searchMore: '{n} Treffer, die neuesten {limit} gezeigt', sr_searchNone: 'Nichts gefunden.', sr_context: 'Nachricht im Zusammenhang', sr_openChannel: 'Im Kanal öffnen', sr_searchHelp: 'Gesucht wird in allen Kanälen, die Sie lesen dürfen. Alle Wörter müssen vorkommen; Wortanfänge genügen.', sr_otherChannel: 'Kanal einer anderen Organisation' },
+  en: { sr_search: 'Search', sr_searchAll: 'Search all channels', sr_searchLabel: 'Search terms', sr_searchGo: 'Search', sr_searchHits: '{n} hits', sr_searchMore: '{n} hits, the newest {limit} shown', sr_searchNone: 'Nothing found.', sr_context: 'Message in context', sr_openChannel: 'Open in channel', sr_searchHelp: 'Searches every channel you may read. All words must occur; the beginning of a word is enough.', sr_otherChannel: 'channel of another organisation' },
+});
+
+// marked turns a snippet with \x02…\x03 around the hits into text and <mark> nodes
+// (never HTML from the server).
+export function marked(s) {
+  const out = [];
+  for (const [i, part] of (s || '').split(/[\x02\x03]/).entries()) if (part) out.push(i % 2 ? h('mark', part) : part);
+  return out;
+}
+
+async function showContext(api, hit) {
+  const body = h('div', h('p', t('loading')));
+  const open = h('button.btn.primary', { type: 'button' }, t('sr_openChannel'));
+  const d = dialog(t('sr_context'), body, { wide: true, actions: findChannel(hit.channel) ? [open] : [] });
+  open.onclick = () => { d.close(); jump(api, hit, false); };
+  try {
+    const r = await api.get(`/api/crisisroom/messages/${hit.id}/context?n=10`);
+    clear(body, h('ul.ctx-list', r.items.map(m => h('li' + (m.id === hit.id ? '.target' : ''), { dataset: { id: m.id } },
+      h('div.muted.small', (m.author ? m.author.name : ''), ' · ', fmtTime(m.created)), m.body))));
+    body.querySelector('li.target')?.scrollIntoView({ block: 'center' });
+  } catch (e) { clear(body, h('p.error', e.message)); }
+}
+
+// jump opens the hit's channel in the messenger and scrolls to the message; when the
+// message is not in the loaded page (or the channel is not in this organisation's list),
+// it shows the message in context instead.
+async function jump(api, hit, contextIfMissing = true) {
+  const c = S.channels.find(x => x.id === hit.channel);
+  if (!c) { if (contextIfMissing) showContext(api, hit); return; }
+  extCtx.navigate ? extCtx.navigate('messages') : (location.hash = '#messages');
+  for (let i = 0; i < 50 && !(S.ui && S.ui.list); i++) await new Promise(r => setTimeout(r, 40));
+  await extCtx.openChannel(hit.channel);
+  for (let i = 0; i < 50; i++) {
+    if (document.querySelector(`article.msg[data-id="${CSS.escape(hit.id)}"]`)) { extCtx.jumpTo(hit.id); return; }
+    await new Promise(r => setTimeout(r, 60));
+  }
+  if (contextIfMissing) showContext(api, hit);
+}
+
+export default {
+  id: 'search',
+  title: { de: 'Suche', en: 'Search' },
+  icon: 'search',
+  visible: () => true,
+  render(el, ctx) {
+    extCtx.navigate = ctx.navigate;
+    const q = h('input#search-all', { type: 'search', name: 'q', autocomplete: 'off', 'aria-label': t('sr_searchLabel'), placeholder: t('sr_searchAll') });
+    const status = h('p.muted', { role: 'status' }, t('sr_searchHelp'));
+    const list = h('ul.hits');
+    const form = h('form.search-form', { role: 'search' }, q, h('button.btn.primary', { type: 'submit' }, t('sr_searchGo')));
+    let seq = 0;
+    form.onsubmit = async ev => {
+      ev.preventDefault();
+      const n = ++seq, v = q.value.trim();
+      if (!v) return;
+      status.textContent = t('searching');
+      try {
+        const r = await ctx.api.get('/api/crisisroom/search?q=' + encodeURIComponent(v));
+        if (n !== seq) return;
+        status.textContent = !r.total ? t('sr_searchNone') : r.total > r.items.length ? t('sr_searchMore', { n: r.total, limit: r.items.length }) : t('sr_searchHits', { n: r.total });
+        clear(list, r.items.map(hit => {
+          const c = findChannel(hit.channel);
+          return h('li.hit', h('button', { type: 'button', dataset: { id: hit.id, channel: hit.channel }, onclick: () => jump(ctx.api, hit) },
+            h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), h('span', hit.author ? hit.author.name : ''), h('time', { datetime: hit.created }, fmtTime(hit.created))),
+            h('span.snip', marked(hit.snippet))));
+        }));
+      } catch (e) { status.textContent = e.message; }
+    };
+    clear(el, h('section.search-view', h('h1', t('sr_search')), form, status, list));
+    q.focus();
+  },
+};
