@@ -129,6 +129,7 @@ func run(ctx context.Context, cfg config) error {
 
 	var page, pageFirst, rare, common, rareFirst time.Duration
 	var pageItems, rareItems, commonItems int
+	var sq []sqlTiming
 	if cfg.Messages > 0 {
 		ch, searchCh, user, err := fill(data, cfg)
 		if err != nil {
@@ -156,6 +157,11 @@ func run(ctx context.Context, cfg config) error {
 		if err != nil {
 			return err
 		}
+		if searchCh != "" {
+			if sq, err = searchSQL(data, searchCh, cfg.Requests); err != nil {
+				return err
+			}
+		}
 	}
 
 	w := cfg.Out
@@ -172,8 +178,70 @@ func run(ctx context.Context, cfg config) error {
 				cfg.Search, rareItems, msf(rare), msf(rareFirst), commonItems, msf(common))
 		}
 	}
+	for _, t := range sq {
+		fmt.Fprintf(w, "search query in SQLite alone, %s: median %s, %d rows\n", t.what, msf(t.med), t.rows)
+	}
 	logf(cfg, "whole run %.0f s", time.Since(began).Seconds())
 	return nil
+}
+
+type sqlTiming struct {
+	what string
+	med  time.Duration
+	rows int
+}
+
+// searchSQL times the query the search route runs (LIKE over the channel, newest first)
+// against SQLite's full-text index FTS5, once with whole words (unicode61, diacritics
+// folded) and once with trigrams (which answers the same LIKE '%…%' as the route).
+func searchSQL(data, channel string, n int) ([]sqlTiming, error) {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: data, DBConnect: durability.Connect})
+	if err := app.Bootstrap(); err != nil {
+		return nil, err
+	}
+	defer app.ResetBootstrapState()
+	db := app.NonconcurrentDB()
+	timeQ := func(what, q string) (sqlTiming, error) {
+		var ds []time.Duration
+		var rows []struct {
+			ID string `db:"id"`
+		}
+		for range n {
+			t := time.Now()
+			rows = rows[:0]
+			if err := db.NewQuery(q).Bind(dbx.Params{"c": channel}).All(&rows); err != nil {
+				return sqlTiming{}, fmt.Errorf("%s: %w", what, err)
+			}
+			ds = append(ds, time.Since(t))
+		}
+		return sqlTiming{what: what, med: median(ds), rows: len(rows)}, nil
+	}
+	var out []sqlTiming
+	like, err := timeQ("LIKE '%deichbruch%' (as the route)", `SELECT id FROM messages WHERE channel = {:c} AND body LIKE '%deichbruch%' AND deleted = FALSE ORDER BY created DESC, rowid DESC LIMIT 200`)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, like)
+	for _, fts := range []struct{ name, tokenizer, match string }{
+		{"messages_fts_words", "unicode61 remove_diacritics 2", `messages_fts_words MATCH 'deichbruch'`},
+		{"messages_fts_tri", "trigram", `messages_fts_tri.body LIKE '%deichbruch%'`},
+	} {
+		t := time.Now()
+		if _, err := db.NewQuery("CREATE VIRTUAL TABLE " + fts.name + " USING fts5(body, content='messages', content_rowid='rowid', tokenize='" + fts.tokenizer + "')").Execute(); err != nil {
+			return out, fmt.Errorf("FTS5 %s: %w", fts.tokenizer, err)
+		}
+		if _, err := db.NewQuery("INSERT INTO " + fts.name + "(rowid, body) SELECT rowid, body FROM messages").Execute(); err != nil {
+			return out, err
+		}
+		built := time.Since(t)
+		r, err := timeQ(fmt.Sprintf("FTS5 %s (index of every message built in %.1f s)", fts.tokenizer, built.Seconds()),
+			`SELECT m.id AS id FROM `+fts.name+` JOIN messages m ON m.rowid = `+fts.name+`.rowid WHERE `+fts.match+` AND m.channel = {:c} AND m.deleted = FALSE ORDER BY m.created DESC, m.rowid DESC LIMIT 200`)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 type server struct {
