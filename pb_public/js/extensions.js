@@ -2,5 +2,6 @@
 // imported once after sign-in, in this order. Paths are relative to this folder.
 export default [
   './release-banner.js',
+  './citystaff.js',
   './features/notify.js', './features/mentions.js', './features/pins.js', './features/forward.js',
 ];

@@ -9,4 +9,5 @@ export default [
   './sirens.js',
   './devices.js',
   './search.js', './roster.js', './profile.js',
+  './zemag.js', './complaints.js',
 ];
