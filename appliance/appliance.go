@@ -7,7 +7,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hardware"
+	"crisisroom/hardware/smsgateway"
 	"crisisroom/hooks"
+	"crisisroom/hooks/callout"
 	"crisisroom/hooks/citystaff"
 	"crisisroom/hooks/forms"
 	"crisisroom/hooks/journal"
@@ -38,6 +40,7 @@ func Register(app core.App, cfg Config) *hardware.Broker {
 	broker := hardware.Register(app, cfg.Broker)
 	hardware.RegisterRoom(app, broker)
 	hardware.RegisterFaxes(app, broker)
+	callout.Register(app, smsgateway.Register(app, broker)) // SMS gateway, staff call-out, Blitz by SMS
 	pbpublic.Register(app, cfg.PublicDir)
 	return broker
 }

@@ -1,0 +1,132 @@
+package smsgateway
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hardware/sms/gsmsim"
+	"crisisroom/hooks"
+)
+
+// The demo's SMS device: the GSM modem simulator on a pseudo-terminal, driven by the
+// same in-process driver a real modem gets, and mobile numbers for the demo people
+// (+49 170 0000 001 …, known only to the simulator's pretend network: nothing leaves
+// the machine).
+func init() {
+	hooks.DemoExtras = append(hooks.DemoExtras, seedDemoSMS)
+}
+
+// DemoUsername is the demo SMS device.
+const DemoUsername = "sms1"
+
+// DemoNumber is the demo person's mobile number by username.
+func DemoNumber(i int) string { return fmt.Sprintf("+4917000000%02d", i) }
+
+// demoBehaviour: how the pretend phone of demo number i answers a call-out: minutes
+// until arrival, -1 declines, 0 never answers.
+func demoBehaviour(i int) int {
+	switch i % 4 {
+	case 0:
+		return 0
+	case 1:
+		return 10 + i
+	case 2:
+		return 25 + i
+	}
+	return -1
+}
+
+func seedDemoSMS(app core.App, d *hooks.Demo) error {
+	if _, err := app.FindFirstRecordByData("devices", "username", DemoUsername); err != nil {
+		ks, ch := d.Orgs["KS"], d.Channels["Hochwasser Rhein"]
+		if ks == nil {
+			return fmt.Errorf("demo SMS: the demo has no KS")
+		}
+		coll, err := app.FindCollectionByNameOrId("devices")
+		if err != nil {
+			return err
+		}
+		pw := make([]byte, 18)
+		rand.Read(pw)
+		dev := core.NewRecord(coll)
+		dev.Set("username", DemoUsername)
+		dev.Set("name", "SMS-Modem Stabsraum")
+		dev.Set("organisation", ks.Id)
+		dev.Set("kind", Kind)
+		dev.Set("driver", Driver)
+		if ch != nil {
+			dev.Set("channel", ch.Id)
+		}
+		dev.Set("config", map[string]any{"simulator": true, "pin": "1234", "min_interval_ms": 300, "demo_peers": true})
+		dev.SetPassword(hex.EncodeToString(pw))
+		if err := app.Save(dev); err != nil {
+			return fmt.Errorf("demo SMS device: %w", err)
+		}
+	}
+	phones, err := app.FindCollectionByNameOrId("user_phones")
+	if err != nil {
+		return err
+	}
+	for i, username := range demoUsernames {
+		u := d.Users[username]
+		if u == nil {
+			continue
+		}
+		if _, err := app.FindFirstRecordByData("user_phones", "user", u.Id); err == nil {
+			continue
+		}
+		r := core.NewRecord(phones)
+		r.Set("user", u.Id)
+		r.Set("number", DemoNumber(i+1))
+		r.Set("blitz_sms", username == "tkeller" || username == "sbraun")
+		if err := app.Save(r); err != nil {
+			return fmt.Errorf("demo phone of %s: %w", username, err)
+		}
+	}
+	return nil
+}
+
+// demoUsernames in the order of their demo numbers (+49 170 0000 001 …).
+var demoUsernames = []string{"abecker", "jwagner", "mschulz", "phoffmann", "tkeller", "lneumann", "sbraun", "kvogel", "sroth", "lfischer", "mschneider", "jweber"}
+
+// startDemoPeers lets the simulator's pretend phones answer: a call-out with "1 <min>"
+// or "2" (or not at all), a Blitz with "OK", after a few seconds.
+func (g *Gateway) startDemoPeers(s *gsmsim.Sim) {
+	s.OnSubmit(func(sub gsmsim.Submission) {
+		if sub.Part != sub.Parts {
+			return // answer once, after the last part
+		}
+		i := 0
+		if strings.HasPrefix(sub.To, "+4917000000") {
+			i, _ = strconv.Atoi(strings.TrimPrefix(sub.To, "+4917000000"))
+		}
+		if i == 0 {
+			return
+		}
+		var answer string
+		switch {
+		case strings.Contains(sub.Text, "BLITZ"):
+			answer = "OK"
+		case strings.Contains(sub.Text, "1 <Minuten>") || strings.Contains(sub.Text, "1 <minutes>"):
+			switch b := demoBehaviour(i); {
+			case b > 0:
+				answer = "1 " + strconv.Itoa(b)
+			case b < 0:
+				answer = "2"
+			}
+		}
+		if answer == "" {
+			return
+		}
+		go func() {
+			time.Sleep(time.Duration(3+i%5) * time.Second)
+			s.Receive(sub.To, answer)
+		}()
+	})
+}

@@ -1,0 +1,114 @@
+package callout
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hardware/smsgateway"
+	"crisisroom/hooks"
+	"crisisroom/hooks/journal"
+)
+
+// Blitz by SMS: a person who chose it (user_phones.blitz_sms) gets a Blitz message of
+// their channels by SMS when, BlitzDelay after it was written, they have neither
+// acknowledged it in the app nor a live connection. An answer "OK" from their number
+// acknowledges every Blitz sent to them by SMS in the last day that they have not yet
+// acknowledged. A number nobody has (or two share) acknowledges nothing.
+
+func (p *part) bindBlitz(app core.App) {
+	app.OnRecordAfterCreateSuccess("messages").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("priority") == "flash" && !e.Record.GetBool("deleted") {
+			id := e.Record.Id
+			time.AfterFunc(BlitzDelay, func() {
+				select {
+				case <-p.stop:
+				default:
+					p.blitzBySMS(id)
+				}
+			})
+		}
+		return e.Next()
+	})
+}
+
+// BlitzSMSText is what a Blitz SMS says.
+func BlitzSMSText(channel, author, body string) string {
+	return "BLITZ " + channel + " (" + author + "): " + clip(body, 300) + " -- Antwort OK = gelesen."
+}
+
+func (p *part) blitzBySMS(messageId string) {
+	m, err := p.app.FindRecordById("messages", messageId)
+	if err != nil || m.GetBool("deleted") {
+		return
+	}
+	rs, err := p.app.FindRecordsByFilter("receipts", "message = {:m} && acked_at = ''", "", 0, 0, dbx.Params{"m": messageId})
+	if err != nil {
+		return
+	}
+	ch, _ := p.app.FindRecordById("channels", m.GetString("channel"))
+	chName, author := "", "Gerät"
+	if ch != nil {
+		chName = ch.GetString("name")
+	}
+	if a, err := p.app.FindRecordById("users", m.GetString("author")); err == nil {
+		author = a.GetString("name")
+	}
+	n := 0
+	for _, r := range rs {
+		uid := r.GetString("user")
+		phone := PhoneOf(p.app, uid)
+		if phone == nil || !phone.GetBool("blitz_sms") || phone.GetString("number") == "" || Connected(p.app, uid) {
+			continue
+		}
+		// Still a live member of the channel: a person removed in the last minute gets nothing.
+		if hooks.ChannelMember(p.app, m.GetString("channel"), uid) == nil {
+			continue
+		}
+		u, _ := p.app.FindRecordById("users", uid)
+		if _, err := p.gw.Send(smsgateway.SendOptions{Number: phone.GetString("number"), Text: BlitzSMSText(chName, author, m.GetString("body")),
+			Person: u, Purpose: "blitz", Ref: messageId}); err == nil {
+			n++
+		}
+	}
+	if n > 0 {
+		if host := hooks.HostOrganisation(p.app); host != nil {
+			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "sms", SourceID: messageId, Channel: m.GetString("channel"),
+				Text: fmt.Sprintf("Blitz in %q ohne Bestätigung nach %d s: per SMS an %d Personen ohne Verbindung.", chName, int(BlitzDelay/time.Second), n)})
+		}
+	}
+}
+
+// ackBlitz acknowledges the Blitz messages sent to in.Person by SMS in the last day.
+func (p *part) ackBlitz(in smsgateway.Inbound) bool {
+	since := time.Now().Add(-AnswerWindow).UTC().Format("2006-01-02 15:04:05.000Z")
+	sent, err := p.app.FindRecordsByFilter("sms_messages", "purpose = 'blitz' && person = {:u} && direction = 'out' && created >= {:since}", "", 0, 0,
+		dbx.Params{"u": in.Person.Id, "since": since})
+	if err != nil || len(sent) == 0 {
+		return false
+	}
+	now := time.Now().UTC()
+	acked := 0
+	for _, s := range sent {
+		r, err := p.app.FindFirstRecordByFilter("receipts", "message = {:m} && user = {:u} && acked_at = ''", dbx.Params{"m": s.GetString("ref"), "u": in.Person.Id})
+		if err != nil {
+			continue
+		}
+		r.Set("acked_at", now)
+		if r.GetString("read_at") == "" {
+			r.Set("read_at", now)
+		}
+		if err := p.app.Save(r); err == nil {
+			acked++
+		}
+	}
+	if acked > 0 {
+		if host := hooks.HostOrganisation(p.app); host != nil {
+			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "sms", SourceID: in.Record.Id, Author: in.Person,
+				Text: fmt.Sprintf("%s hat %d Blitz per SMS bestätigt.", in.Person.GetString("name"), acked)})
+		}
+	}
+	return acked > 0
+}

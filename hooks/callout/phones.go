@@ -1,0 +1,122 @@
+package callout
+
+import (
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hardware/sms"
+	"crisisroom/hooks"
+)
+
+// A person's mobile number is personal data: it is shown only to the person, to the
+// admins of an organisation the person is a live member of, and to the host's admins
+// and operators (who call the staff out). It is changed only by the person or such an
+// admin. The collection user_phones has no API rules (superusers only), so these two
+// routes are the only way in, and neither lists, filters nor expands.
+
+// MayViewPhone reports whether viewer may see owner's number.
+func MayViewPhone(app core.App, viewerId, ownerId string) bool {
+	if viewerId == "" || ownerId == "" {
+		return false
+	}
+	return viewerId == ownerId || hooks.IsHostOperator(app, viewerId) || adminOfOneOf(app, viewerId, ownerId)
+}
+
+// MayEditPhone reports whether viewer may change owner's number.
+func MayEditPhone(app core.App, viewerId, ownerId string) bool {
+	return viewerId != "" && (viewerId == ownerId || adminOfOneOf(app, viewerId, ownerId))
+}
+
+// adminOfOneOf: admin is a live admin of an organisation where owner holds a live
+// membership.
+func adminOfOneOf(app core.App, adminId, ownerId string) bool {
+	ms, err := app.FindRecordsByFilter("memberships", "user = {:u} && role = 'admin'", "", 0, 0, dbx.Params{"u": adminId})
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		if !hooks.LiveMembership(app, m) {
+			continue
+		}
+		if hooks.Membership(app, ownerId, m.GetString("organisation")) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// PhoneOf returns the person's phone record, or nil.
+func PhoneOf(app core.App, userId string) *core.Record {
+	r, err := app.FindFirstRecordByData("user_phones", "user", userId)
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+func isUser(re *core.RequestEvent) bool {
+	return re.Auth != nil && re.Auth.Collection().Name == "users"
+}
+
+// GET /api/crisisroom/phones/{user}: {"user","number","blitz_sms","editable"}.
+func handlePhoneGet(re *core.RequestEvent) error {
+	owner := re.Request.PathValue("user")
+	if owner == "me" && isUser(re) {
+		owner = re.Auth.Id
+	}
+	if !isUser(re) || !MayViewPhone(re.App, re.Auth.Id, owner) {
+		return re.ForbiddenError("Diese Nummer dürfen Sie nicht sehen. / You may not see this number.", nil)
+	}
+	out := map[string]any{"user": owner, "number": "", "blitz_sms": false, "editable": MayEditPhone(re.App, re.Auth.Id, owner)}
+	if p := PhoneOf(re.App, owner); p != nil {
+		out["number"], out["blitz_sms"] = p.GetString("number"), p.GetBool("blitz_sms")
+	}
+	return re.JSON(200, out)
+}
+
+// PUT /api/crisisroom/phones/{user} {"number": "+49…" or "", "blitz_sms": bool}.
+func handlePhonePut(re *core.RequestEvent) error {
+	owner := re.Request.PathValue("user")
+	if owner == "me" && isUser(re) {
+		owner = re.Auth.Id
+	}
+	if !isUser(re) || !MayEditPhone(re.App, re.Auth.Id, owner) {
+		return re.ForbiddenError("Diese Nummer dürfen Sie nicht ändern. / You may not change this number.", nil)
+	}
+	if _, err := re.App.FindRecordById("users", owner); err != nil {
+		return re.NotFoundError("Person nicht gefunden. / Person not found.", nil)
+	}
+	var body struct {
+		Number   string `json:"number"`
+		BlitzSMS bool   `json:"blitz_sms"`
+	}
+	if err := re.BindBody(&body); err != nil {
+		return re.BadRequestError("Ungültige Anfrage. / Invalid request.", err)
+	}
+	number := ""
+	if body.Number != "" {
+		n, err := sms.NormalizeE164(body.Number)
+		if err != nil {
+			return re.BadRequestError("Bitte die Mobilnummer international angeben, z. B. +49 170 1234567. / Please give the mobile number in international form, e.g. +49 170 1234567.", err)
+		}
+		number = n
+	}
+	rec := PhoneOf(re.App, owner)
+	if rec == nil {
+		coll, err := re.App.FindCollectionByNameOrId("user_phones")
+		if err != nil {
+			return re.InternalServerError("", err)
+		}
+		rec = core.NewRecord(coll)
+		rec.Set("user", owner)
+	}
+	rec.Set("number", number)
+	rec.Set("blitz_sms", body.BlitzSMS && number != "")
+	rec.Set("updated_by", re.Auth.Id)
+	if err := re.App.Save(rec); err != nil {
+		return re.BadRequestError("Die Nummer konnte nicht gespeichert werden. / The number could not be saved.", err)
+	}
+	hooks.Audit(re.App, hooks.AuditEntry{Actor: re.Auth, Action: "phone.update", Target: owner,
+		Data: hooks.Digest(re.App, map[string]any{"number": number, "blitz_sms": rec.GetBool("blitz_sms")})})
+	return re.JSON(200, map[string]any{"user": owner, "number": number, "blitz_sms": rec.GetBool("blitz_sms"), "editable": true})
+}
