@@ -130,6 +130,56 @@ func routeAttacks() map[string]routeAttack {
 				{"GET", "/api/crisisroom/journal/export?format=json&organisation=" + w.s.Demo.Orgs["KS"].Id, nil},
 			}
 		}},
+		// message forms, orders, Lagebesprechung (hooks/forms). The Fernmelder of the demo
+		// (phoffmann, the "plain member of the host") may take messages in and give
+		// orders: those routes are harmless; drafts, others' orders, the briefing are not.
+		"GET /api/crisisroom/functions": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/functions", nil) }},
+		"POST /api/crisisroom/functions/{id}/holders": {refused, func(w *world, a actor) []try {
+			return []try{{"POST", "/api/crisisroom/functions/" + formFixture(w, "VB-POL") + "/holders", map[string]any{"user": a.user}},
+				{"POST", "/api/crisisroom/functions/" + formFixture(w, "S2") + "/holders", map[string]any{"user": a.user}},
+				{"POST", "/api/crisisroom/functions/" + formFixture(w, "VB-POL") + "/holders", map[string]any{"user": w.userId("tkeller"), "remove": true}}}
+		}},
+		"GET /api/crisisroom/forms":        {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/forms", nil) }},
+		"GET /api/crisisroom/forms/queues": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/forms/queues", nil) }},
+		"POST /api/crisisroom/forms": {harmless, func(w *world, a actor) []try {
+			return []try{{"POST", "/api/crisisroom/forms", map[string]any{"direction": "in", "text": "eingeschleust"}},
+				{"POST", "/api/crisisroom/forms", map[string]any{"direction": "out", "text": "Antwort", "reply_to": formFixture(w, "draft")}}}
+		}},
+		"POST /api/crisisroom/forms/capture": {refused, func(w *world, a actor) []try {
+			return []try{{"POST", "/api/crisisroom/forms/capture", map[string]any{"message": w.msgPOL}},
+				{"POST", "/api/crisisroom/forms/capture", map[string]any{"message": w.msgSpec}}}
+		}},
+		"GET /api/crisisroom/forms/register": {harmless, func(*world, actor) []try {
+			return []try{{"GET", "/api/crisisroom/forms/register?direction=in", nil}, {"GET", "/api/crisisroom/forms/register?direction=out", nil}}
+		}},
+		"GET /api/crisisroom/forms/{id}": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/forms/"+formFixture(w, "draft"), nil)
+		}},
+		"GET /api/crisisroom/forms/{id}/pdf": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/forms/"+formFixture(w, "draft")+"/pdf", nil)
+		}},
+		"PATCH /api/crisisroom/forms/{id}": {refused, func(w *world, a actor) []try {
+			return one("PATCH", "/api/crisisroom/forms/"+formFixture(w, "draft"), map[string]any{"text": "verfälscht"})
+		}},
+		"POST /api/crisisroom/forms/{id}/{action}": {refused, func(w *world, a actor) []try {
+			d := "/api/crisisroom/forms/" + formFixture(w, "draft")
+			return []try{{"POST", d + "/submit", nil}, {"POST", d + "/release", nil}, {"POST", d + "/transmit", map[string]any{"way": "funk"}},
+				{"POST", d + "/distribute", map[string]any{"lead": formFixture(w, "S3")}}, {"POST", d + "/done", nil}}
+		}},
+		"GET /api/crisisroom/tasks": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/tasks", nil) }},
+		"POST /api/crisisroom/tasks": {harmless, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/tasks", map[string]any{"title": "Auftrag", "owner": formFixture(w, "VB-POL"), "message": w.msgPOL})
+		}},
+		"POST /api/crisisroom/tasks/{id}/status": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/tasks/"+formFixture(w, "task")+"/status", map[string]any{"status": "erledigt"})
+		}},
+		"GET /api/crisisroom/briefing": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/briefing", nil) }},
+		"POST /api/crisisroom/briefing": {refused, func(*world, actor) []try {
+			return one("POST", "/api/crisisroom/briefing", map[string]any{"at": "2030-01-01T09:00:00Z"})
+		}},
+		"POST /api/crisisroom/briefing/results": {refused, func(*world, actor) []try {
+			return one("POST", "/api/crisisroom/briefing/results", map[string]any{"results": []string{"gefälscht"}})
+		}},
 		"GET /api/crisisroom/journal/key": static("/api/crisisroom/journal/key"),
 		"GET /api/crisisroom/journal/me":  static("/api/crisisroom/journal/me"),
 		"POST /api/crisisroom/incidents/{id}/close": {refused, func(w *world, a actor) []try {
@@ -146,6 +196,31 @@ func routeAttacks() map[string]routeAttack {
 		"POST /api/crisisroom/backup": {refused, func(*world, actor) []try { return one("POST", "/api/crisisroom/backup", nil) }},
 		"PUT /api/crisisroom/backup/settings": {refused, func(*world, actor) []try {
 			return one("PUT", "/api/crisisroom/backup/settings", map[string]any{"dir": "/tmp", "interval_minutes": 1, "keep": 1})
+		}},
+
+		// staff room (hooks/staffroom): search, jumps, pins, forwarding, mentions, roster, profile
+		"GET /api/crisisroom/search": {harmless, func(w *world, a actor) []try {
+			return []try{{"GET", "/api/crisisroom/search?q=" + canaryOrg, nil}, {"GET", "/api/crisisroom/search?q=" + canaryShared, nil},
+				{"GET", "/api/crisisroom/search?q=KANARIE", nil}}
+		}},
+		"GET /api/crisisroom/messages/{id}/context": {refused, byMessage("/context", "GET")},
+		"GET /api/crisisroom/channels/{id}/pins":    {refused, byChannel("/pins", "GET")},
+		"POST /api/crisisroom/messages/{id}/pin":    {refused, byMessage("/pin", "POST")},
+		"DELETE /api/crisisroom/messages/{id}/pin":  {refused, byMessage("/pin", "DELETE")},
+		"POST /api/crisisroom/messages/{id}/forward": {refused, func(w *world, a actor) []try {
+			return []try{{"POST", "/api/crisisroom/messages/" + w.msgPOL + "/forward", map[string]any{"channel": w.flood.Id}},
+				{"POST", "/api/crisisroom/messages/" + w.msgSpec + "/forward", map[string]any{"channel": w.flood.Id}},
+				{"POST", "/api/crisisroom/messages/" + w.groupMsg + "/forward", map[string]any{"channel": w.chPOL.Id}}}
+		}},
+		"POST /api/crisisroom/messages/{id}/remind":     {refused, byMessage("/remind", "POST")},
+		"GET /api/crisisroom/mentions":                  {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/mentions", nil) }},
+		"GET /api/crisisroom/channels/{id}/mentionable": {refused, byChannel("/mentionable", "GET")},
+		"GET /api/crisisroom/roster":                    {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/roster", nil) }},
+		"POST /api/crisisroom/presence": {harmless, func(*world, actor) []try {
+			return one("POST", "/api/crisisroom/presence", map[string]any{"state": "away"})
+		}},
+		"POST /api/crisisroom/profile/settings": {harmless, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/profile/settings", map[string]any{"settings": map[string]any{"muted": []string{w.chPOL.Id}}, "id": w.userId("tkeller")})
 		}},
 	}
 }

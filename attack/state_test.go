@@ -230,12 +230,68 @@ func collectionAttacks() map[string]collectionAttack {
 				return []any{map[string]any{"incident": w.incident, "organisation": w.polOrg.Id, "seq": 1, "hash": "0", "signed_at": "2026-01-01 00:00:00.000Z"}}
 			},
 		},
+		// Message forms (hooks/forms): closed to the records API for everyone; the routes
+		// decide by step and function.
+		"staff_functions": {
+			target: func(w *world) string { return formFixture(w, "VB-POL") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.s.Demo.Orgs["KS"].Id, "code": "S7", "name": "Schatten", "kind": "stab", "holders": []string{self(a)}}}
+			},
+			update: map[string]any{"holders": []string{}},
+			extra:  func(w *world) []string { return []string{formFixture(w, "S2")} },
+		},
+		"forms": {
+			target: func(w *world) string { return formFixture(w, "draft") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.s.Demo.Orgs["KS"].Id, "direction": "in", "state": "closed", "priority": "blitz", "number": 1, "text": "x"}}
+			},
+			update: map[string]any{"state": "closed", "text": "verfälscht"},
+		},
+		"form_events": {
+			target: func(w *world) string { return formFixture(w, "event") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"form": formFixture(w, "draft"), "action": "release"}}
+			},
+			update: map[string]any{"action": "forged"},
+		},
+		"tasks": {
+			target: func(w *world) string { return formFixture(w, "task") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.s.Demo.Orgs["KS"].Id, "title": "x", "owner_function": formFixture(w, "S2"), "status": "offen"}}
+			},
+			update: map[string]any{"status": "erledigt"},
+		},
+		"briefings": {
+			target: func(w *world) string { return formFixture(w, "briefing") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.s.Demo.Orgs["KS"].Id, "at": "2030-01-01 09:00:00.000Z"}}
+			},
+			update: map[string]any{"at": "2030-01-01 11:00:00.000Z"},
+		},
 		"sessions": {
 			target: func(w *world) string { return sessionOf(w, w.userId("tkeller")) },
 			creates: func(w *world, a actor) []any {
 				return []any{map[string]any{"user": w.userId("tkeller"), "user_agent": "x"}}
 			},
 			update: map[string]any{"user_agent": "x"},
+		},
+		"pins": {
+			target: func(w *world) string { return victimPin(w, w.msgPOL) },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"channel": w.chPOL.Id, "message": w.msgPOL, "pinned_by": self(a)},
+					map[string]any{"channel": w.chSpecial.Id, "message": w.msgSpec}}
+			},
+			update: map[string]any{"channel": w0(), "pinned_by": ""},
+			extra:  func(w *world) []string { return []string{victimPin(w, w.msgSpec)} },
+		},
+		"notices": {
+			target: func(w *world) string { return victimNotice(w, w.chPOL.Id, w.msgPOL, "lneumann") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"user": self(a), "kind": "mention", "channel": w.chPOL.Id, "message": w.msgPOL},
+					map[string]any{"user": w.userId("tkeller"), "kind": "blitz_reminder", "channel": w.chSpecial.Id, "message": w.msgSpec}}
+			},
+			update: map[string]any{"user": w0(), "data": map[string]any{"body": "verfälscht"}},
+			extra:  func(w *world) []string { return []string{victimNotice(w, w.chSpecial.Id, w.msgSpec, "tkeller")} },
 		},
 	}
 }
