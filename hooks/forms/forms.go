@@ -12,8 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/tenancy"
 )
 
 // The steps of a form (DV 1-101 4-63f). Outgoing: draft → triage (Sichter) → to_send
@@ -174,12 +174,12 @@ type access struct {
 
 func accessOf(app core.App, u *core.Record) *access {
 	a := &access{user: u, fns: map[string]*core.Record{}, ids: map[string]bool{}}
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil || u == nil || u.Collection().Name != "users" {
 		return a
 	}
 	a.host = host.Id
-	a.hostStaff = hooks.IsStaff(app, u.Id, host.Id)
+	a.hostStaff = tenancy.IsStaff(app, u.Id, host.Id)
 	a.fns = functionsOf(app, u.Id)
 	for _, r := range a.fns {
 		a.ids[r.Id] = true
@@ -212,17 +212,22 @@ func (a *access) recipient(f *core.Record) bool {
 	return false
 }
 
-// canSee: desk staff; the author of an outgoing form; a holder of a distributed
+// canSee: the author of an outgoing form; desk staff once it is submitted; a holder of a distributed
 // function once the form is distributed (never before). Other organisations see a form
 // only through their Verbindungsstelle function being among the recipients.
 func (a *access) canSee(f *core.Record) bool {
 	if a.host == "" || f.GetString("organisation") != a.host {
 		return false
 	}
-	if a.desk() {
+	if a.hostStaff && f.GetString("author") == a.user.Id {
 		return true
 	}
-	if a.hostStaff && f.GetString("author") == a.user.Id {
+	switch f.GetString("state") {
+	case StateDraft, StateReturned:
+		// the author's until submitted: the Sichter checks what is submitted, nothing else
+		return false
+	}
+	if a.desk() {
 		return true
 	}
 	switch f.GetString("state") {
