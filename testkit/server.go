@@ -7,10 +7,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,11 +24,13 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"golang.org/x/crypto/bcrypt"
 
 	"crisisroom/appliance"
 	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 	_ "crisisroom/migrations"
 )
 
@@ -51,7 +59,7 @@ type Server struct {
 	App      *tests.TestApp
 	Broker   *hardware.Broker
 	MQTTAddr string // 127.0.0.1:PORT, empty with NoMQTT
-	Demo     *hooks.Demo
+	Demo     *demo.Data
 	Cfg      *hooks.Config // what the hooks run with
 
 	stop    func()
@@ -96,11 +104,18 @@ func StartServer(t testing.TB, opts Options) *Server {
 	t.Helper()
 	dir := opts.DataDir
 	if dir == "" {
-		dir = t.TempDir()
+		var err error
+		if dir, err = migratedTemplate(); err != nil {
+			t.Fatalf("test app: %v", err)
+		}
 	}
-	// The same database options as main (synchronous=FULL); the rest as tests.NewTestApp.
-	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env", DBConnect: durability.Connect})
+	// NewTestAppWithConfig runs on a copy of dir (a fresh one per test) and applies the
+	// migrations that copy lacks.
+	app, err := newTestApp(dir)
 	if err != nil {
+		t.Fatalf("test app: %v", err)
+	}
+	if err := cheapPasswords(app); err != nil {
 		t.Fatalf("test app: %v", err)
 	}
 	hcfg := opts.Hooks
@@ -119,7 +134,7 @@ func StartServer(t testing.TB, opts Options) *Server {
 		s.countQueries(app)
 	}
 	if opts.Demo {
-		d, err := hooks.SeedDemo(app)
+		d, err := demo.Seed(app)
 		if err != nil {
 			t.Fatalf("demo seed: %v", err)
 		}
@@ -176,6 +191,93 @@ func StartServer(t testing.TB, opts Options) *Server {
 	}
 	t.Cleanup(s.stop)
 	return s
+}
+
+// newTestApp opens a test appliance on a copy of dir, with the same database options as
+// main (synchronous=FULL) and the rest as tests.NewTestApp.
+func newTestApp(dir string) (*tests.TestApp, error) {
+	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env", DBConnect: durability.Connect})
+}
+
+var template struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// migratedTemplate returns a data dir with every migration applied (and cheap
+// passwords), made once per test process in $TMPDIR/crisisroom-testkit-<pid>: each test
+// appliance starts from a copy of it instead of running the migrations again. Templates
+// of processes that have ended are removed.
+func migratedTemplate() (string, error) {
+	template.once.Do(func() {
+		removeStaleTemplates()
+		empty, err := os.MkdirTemp("", "crisisroom-testkit-empty-")
+		if err != nil {
+			template.err = err
+			return
+		}
+		defer os.RemoveAll(empty)
+		app, err := newTestApp(empty)
+		if err != nil {
+			template.err = err
+			return
+		}
+		if err := cheapPasswords(app); err != nil {
+			template.err = err
+			return
+		}
+		built := app.DataDir()
+		if err := app.ResetBootstrapState(); err != nil { // closes the databases
+			template.err = err
+			return
+		}
+		final := filepath.Join(os.TempDir(), fmt.Sprintf("crisisroom-testkit-%d", os.Getpid()))
+		os.RemoveAll(final)
+		if err := os.Rename(built, final); err != nil {
+			template.err = err
+			return
+		}
+		template.dir = final
+	})
+	return template.dir, template.err
+}
+
+// removeStaleTemplates removes the templates of test processes that no longer run.
+func removeStaleTemplates() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "crisisroom-testkit-*"))
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), "crisisroom-testkit-"))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(d)
+		}
+	}
+}
+
+// cheapPasswords sets bcrypt's lowest cost on the password field of every auth
+// collection of the test appliance (users, devices, superusers). Hashing the demo's
+// people and devices at the default cost was over half the CPU of starting a test
+// appliance; a sign-in still compares a real bcrypt hash, only with fewer rounds. The
+// appliance itself keeps PocketBase's default (the migrations set no cost).
+func cheapPasswords(app core.App) error {
+	cols, err := app.FindAllCollections(core.CollectionTypeAuth)
+	if err != nil {
+		return err
+	}
+	for _, c := range cols {
+		f, ok := c.Fields.GetByName("password").(*core.PasswordField)
+		if !ok || f.Cost == bcrypt.MinCost {
+			continue
+		}
+		f.Cost = bcrypt.MinCost
+		if err := app.SaveNoValidate(c); err != nil {
+			return fmt.Errorf("password cost of %s: %w", c.Name, err)
+		}
+	}
+	return nil
 }
 
 // Token returns an auth token for the user with this username (demo users have
