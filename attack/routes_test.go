@@ -222,6 +222,32 @@ func routeAttacks() map[string]routeAttack {
 		"POST /api/crisisroom/profile/settings": {harmless, func(w *world, a actor) []try {
 			return one("POST", "/api/crisisroom/profile/settings", map[string]any{"settings": map[string]any{"muted": []string{w.chPOL.Id}}, "id": w.userId("tkeller")})
 		}},
+		// SMS gateway and staff call-out (hooks/callout, hardware/smsgateway): only the host's
+		// admins and operators call the staff out and see the overview; an answer is the
+		// recipient's own; a number is shown to its person, their organisations' admins
+		// and the host's admins and operators only.
+		"POST /api/crisisroom/callouts": {refused, func(w *world, a actor) []try {
+			return []try{{"POST", "/api/crisisroom/callouts", map[string]any{"text": "Falschalarm", "organisations": []string{"POL"}}},
+				{"POST", "/api/crisisroom/callouts", map[string]any{"text": "Falschalarm", "group": smsOf(w).group}}}
+		}},
+		"POST /api/crisisroom/callouts/{id}/answer": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/callouts/"+smsOf(w).callout+"/answer", map[string]any{"answer": "declined"})
+		}},
+		"POST /api/crisisroom/callouts/{id}/close": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/callouts/"+smsOf(w).callout+"/close", nil)
+		}},
+		"GET /api/crisisroom/callouts/{id}/overview": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/callouts/"+smsOf(w).callout+"/overview", nil)
+		}},
+		"GET /api/crisisroom/phones/{user}": {refused, func(w *world, a actor) []try {
+			return []try{{"GET", "/api/crisisroom/phones/" + w.polInnen.Id, nil}, {"GET", "/api/crisisroom/phones/" + w.userId("tkeller"), nil}}
+		}},
+		"PUT /api/crisisroom/phones/{user}": {refused, func(w *world, a actor) []try {
+			return one("PUT", "/api/crisisroom/phones/"+w.polInnen.Id, map[string]any{"number": "+4917099999999", "blitz_sms": false})
+		}},
+		"POST /api/crisisroom/sms/{device}/test-receive": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/sms/sms1/test-receive", map[string]any{"from": smsOf(w).number, "text": "OK"})
+		}},
 	}
 }
 

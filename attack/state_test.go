@@ -293,6 +293,45 @@ func collectionAttacks() map[string]collectionAttack {
 			update: map[string]any{"user": w0(), "data": map[string]any{"body": "verfälscht"}},
 			extra:  func(w *world) []string { return []string{victimNotice(w, w.chSpecial.Id, w.msgSpec, "tkeller")} },
 		},
+		// SMS gateway and staff call-out: numbers only through /api/crisisroom/phones; the
+		// SMS log, call-outs and groups for the host's admins and operators (and each
+		// recipient their own row); records written by the appliance only.
+		"user_phones": {
+			target: func(w *world) string { return smsOf(w).phone },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"user": w.polInnen.Id, "number": "+4917099999999"}, map[string]any{"user": self(a), "number": "+4917099999998"}}
+			},
+			update: map[string]any{"number": "+4917099999999", "blitz_sms": false},
+		},
+		"sms_messages": {
+			target: func(w *world) string { return smsOf(w).sms },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"device": w.devPOL.Id, "direction": "out", "number": "+4917099999999", "text": "x", "status": "pending"}}
+			},
+			update: map[string]any{"text": "verfälscht", "status": "delivered"},
+		},
+		"callouts": {
+			target: func(w *world) string { return smsOf(w).callout },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.s.Demo.Orgs["KS"].Id, "text": "Falschalarm", "status": "active"}}
+			},
+			update: map[string]any{"status": "closed", "text": "verfälscht"},
+		},
+		"callout_recipients": {
+			target: func(w *world) string { return smsOf(w).recipient },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"callout": smsOf(w).callout, "user": self(a), "answer": "coming"}}
+			},
+			update: map[string]any{"answer": "declined"},
+		},
+		"callout_groups": {
+			target: func(w *world) string { return smsOf(w).group },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.s.Demo.Orgs["KS"].Id, "name": "Schattengruppe", "users": []string{self(a)}},
+					map[string]any{"organisation": w.polOrg.Id, "name": "POL-Gruppe"}}
+			},
+			update: map[string]any{"name": "Gekapert", "users": []string{}},
+		},
 	}
 }
 
