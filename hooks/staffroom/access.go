@@ -4,7 +4,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // Every question "may this person read or write here" goes through hooks.ChannelMember,
@@ -30,7 +30,7 @@ func readableMessage(app core.App, userId, id string) (*core.Record, *core.Recor
 	if err != nil || m.GetBool("deleted") {
 		return nil, nil
 	}
-	cm := hooks.ChannelMember(app, m.GetString("channel"), userId)
+	cm := tenancy.ChannelMember(app, m.GetString("channel"), userId)
 	if cm == nil {
 		return nil, nil
 	}
@@ -53,7 +53,7 @@ func readableChannels(app core.App, userId string) []string {
 	_ = app.DB().NewQuery("SELECT channel FROM channel_members WHERE user = {:u}").Bind(dbx.Params{"u": userId}).Column(&ids)
 	out := ids[:0]
 	for _, c := range ids {
-		if hooks.ChannelMember(app, c, userId) != nil {
+		if tenancy.ChannelMember(app, c, userId) != nil {
 			out = append(out, c)
 		}
 	}
@@ -78,7 +78,7 @@ func personOf(app core.App, userId string) *person {
 
 // functionIn is the staff function (e.g. "S2") the user holds in org, "" for none.
 func functionIn(app core.App, userId, orgId string) string {
-	if m := hooks.Membership(app, userId, orgId); m != nil {
+	if m := tenancy.Membership(app, userId, orgId); m != nil {
 		return m.GetString("function")
 	}
 	return ""

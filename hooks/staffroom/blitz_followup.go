@@ -7,7 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // The Blitz follow-up: a Blitz (priority "flash") that some recipients have not
@@ -96,7 +96,7 @@ func remind(app core.App, m *core.Record, by string) []person {
 	}
 	ch := m.GetString("channel")
 	for _, u := range users {
-		cm := hooks.ChannelMember(app, ch, u)
+		cm := tenancy.ChannelMember(app, ch, u)
 		if cm == nil {
 			continue // no longer in the channel: told nothing
 		}
@@ -121,7 +121,7 @@ func (s *staffroom) handleRemind(e *core.RequestEvent) error {
 	if m == nil {
 		return noMessage(e)
 	}
-	if m.GetString("author") != e.Auth.Id && !hooks.IsHostOperator(e.App, e.Auth.Id) {
+	if m.GetString("author") != e.Auth.Id && !tenancy.IsHostOperator(e.App, e.Auth.Id) {
 		return e.ForbiddenError("Nur wer die Nachricht geschrieben hat, erinnert an die Bestätigung. / Only the author of the message reminds about acknowledging it.", nil)
 	}
 	if m.GetString("priority") != "flash" && !m.GetBool("ack_required") {

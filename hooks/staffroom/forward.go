@@ -7,7 +7,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // POST /api/crisisroom/messages/{id}/forward {"channel": id, "note": text?} → the new
@@ -30,7 +30,7 @@ func (s *staffroom) handleForward(e *core.RequestEvent) error {
 	if m == nil {
 		return noMessage(e)
 	}
-	target := hooks.ChannelMember(e.App, body.Channel, e.Auth.Id)
+	target := tenancy.ChannelMember(e.App, body.Channel, e.Auth.Id)
 	if target == nil || !writable(e.App, target) {
 		return e.ForbiddenError("Sie dürfen in den gewählten Kanal nicht schreiben. / You may not write in the chosen channel.", nil)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // MentionTokens returns the names a body mentions: every "@" followed by letters, digits,
@@ -53,7 +53,7 @@ func channelPeople(app core.App, channelId string) []mentionable {
 	var out []mentionable
 	for _, r := range rows {
 		u := r.GetString("user")
-		if hooks.ChannelMember(app, channelId, u) == nil {
+		if tenancy.ChannelMember(app, channelId, u) == nil {
 			continue
 		}
 		p := personOf(app, u)
@@ -112,8 +112,11 @@ func (s *staffroom) bindMentions(app core.App) {
 		users := mentioned(e.App, m.GetString("channel"), m.GetString("author"), m.GetString("body"))
 		if len(users) > 0 {
 			data := map[string]any{"body": excerpt(m.GetString("body"), 200), "author": personOf(e.App, m.GetString("author"))}
+			// Saved through the app itself: the messages hooks may hand this chain an app
+			// whose realtime broker is empty while nobody follows the stock messages
+			// topic (hooks/realtime_stock.go), and the notice must reach its person live.
 			for _, u := range users {
-				if err := saveNotice(e.App, u, "mention", m, data); err != nil {
+				if err := saveNotice(app, u, "mention", m, data); err != nil {
 					e.App.Logger().Warn("mention notice not saved", "message", m.Id, "error", err)
 				}
 			}
@@ -162,7 +165,7 @@ func (s *staffroom) handleMentionCounts(e *core.RequestEvent) error {
 	}
 	out := map[string]int{}
 	for _, r := range rows {
-		if hooks.ChannelMember(e.App, r.Channel, e.Auth.Id) != nil {
+		if tenancy.ChannelMember(e.App, r.Channel, e.Auth.Id) != nil {
 			out[r.Channel] = r.N
 		}
 	}
@@ -173,7 +176,7 @@ func (s *staffroom) handleMentionCounts(e *core.RequestEvent) error {
 // whom "@" completes to in this channel, for its live members only.
 func (s *staffroom) handleMentionable(e *core.RequestEvent) error {
 	ch := e.Request.PathValue("id")
-	if hooks.ChannelMember(e.App, ch, e.Auth.Id) == nil {
+	if tenancy.ChannelMember(e.App, ch, e.Auth.Id) == nil {
 		return notMember(e)
 	}
 	out := channelPeople(e.App, ch)

@@ -6,7 +6,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // MaxPins is how many messages one channel keeps pinned: a pin board longer than a
@@ -70,7 +70,7 @@ func (s *staffroom) handleUnpin(e *core.RequestEvent) error {
 // body, author}], newest pin first, for live members of the channel.
 func (s *staffroom) handlePins(e *core.RequestEvent) error {
 	ch := e.Request.PathValue("id")
-	if hooks.ChannelMember(e.App, ch, e.Auth.Id) == nil {
+	if tenancy.ChannelMember(e.App, ch, e.Auth.Id) == nil {
 		return notMember(e)
 	}
 	pins, err := e.App.FindRecordsByFilter("pins", "channel = {:c}", "-created", MaxPins*2, 0, dbx.Params{"c": ch})

@@ -10,7 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // Presence: "online" while a realtime connection of the person is open and their app
@@ -93,7 +93,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 	}
 	own := map[string]bool{}
 	for _, m := range mine {
-		if hooks.LiveMembership(e.App, m) {
+		if tenancy.LiveMembership(e.App, m) {
 			own[m.GetString("organisation")] = true
 		}
 	}
@@ -134,7 +134,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 	for org := range own {
 		ms, _ := e.App.FindRecordsByFilter("memberships", "organisation = {:o}", "", 0, 0, dbx.Params{"o": org})
 		for _, m := range ms {
-			if hooks.LiveMembership(e.App, m) {
+			if tenancy.LiveMembership(e.App, m) {
 				add(org, m.GetString("user"), m.GetString("role"))
 			}
 		}

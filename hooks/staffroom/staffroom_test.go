@@ -11,8 +11,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
 	"crisisroom/hooks/staffroom"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -202,11 +202,11 @@ func TestStaffroomRules(t *testing.T) {
 	t.Run("roster", func(t *testing.T) {
 		status(t, gast, "GET", "/api/crisisroom/roster", nil, 403)
 		// A police member in no shared channel: only the police see him.
-		u, err := hooks.NewUser(s.App, "Otto Innendienst", "oinnen", "krisenstab2026", "")
+		u, err := tenancy.NewUser(s.App, "Otto Innendienst", "oinnen", "krisenstab2026", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := hooks.NewMembership(s.App, u.Id, d.Orgs["POL"].Id, "member", "Innendienst", nil); err != nil {
+		if _, err := tenancy.NewMembership(s.App, u.Id, d.Orgs["POL"].Id, "member", "Innendienst", nil); err != nil {
 			t.Fatal(err)
 		}
 		roster := func(c testkit.Client) string {

@@ -7,7 +7,7 @@
 
 import { t, addStrings } from '../i18n.js';
 import { api } from '../api.js';
-import { h } from '../ui.js';
+import { h, icon } from '../ui.js';
 import { alertTone } from '../tone.js';
 import { S, events, extCtx, channelTitle, findChannel, author, channelHeaderTools } from '../messaging/state.js';
 import { topBarSlots, onSignIn } from '../shell.js';
@@ -156,13 +156,16 @@ topBarSlots.push(() => {
   const b = h('button.btn.bell', { type: 'button', id: 'notify-toggle' });
   const draw = () => {
     const on = permission() === 'granted' && settings().notify;
-    b.textContent = on ? '🔔' : '🔕';
+    b.replaceChildren(icon('sound', 20));
+    b.classList.toggle('off', !on);
     b.title = on ? t('sr_notifyOn') : t('sr_notifyOff');
     b.setAttribute('aria-label', b.title);
     b.setAttribute('aria-pressed', on ? 'true' : 'false');
   };
+  // The click acts on what the bell shows (the browser's permission may have changed
+  // since it was drawn).
   b.onclick = async () => {
-    if (permission() === 'granted' && settings().notify) await saveSettings({ notify: false }).catch(() => {});
+    if (b.getAttribute('aria-pressed') === 'true') await saveSettings({ notify: false }).catch(() => {});
     else await requestPermission();
     draw();
   };
@@ -177,7 +180,8 @@ channelHeaderTools.push(c => {
   const b = h('button.btn.ghost.mute#mute-channel', { type: 'button' });
   const draw = () => {
     const m = isMuted(c.id);
-    b.textContent = m ? '🔕' : '🔔';
+    b.replaceChildren(icon('sound', 18));
+    b.classList.toggle('off', m);
     b.title = m ? t('sr_unmuteChannel') : t('sr_mute');
     b.setAttribute('aria-label', b.title);
     b.setAttribute('aria-pressed', m ? 'true' : 'false');

@@ -25,13 +25,13 @@ export async function loadPins(channel) {
 
 function redraw() {
   const btn = document.getElementById('pins-button');
-  if (btn) { btn.textContent = '📌 ' + (pins.length ? t('sr_pinnedN', { n: pins.length }) : t('sr_pinned')); }
+  if (btn) { btn.textContent = pins.length ? t('sr_pinnedN', { n: pins.length }) : t('sr_pinned'); }
   for (const el of document.querySelectorAll('article.msg[data-id]')) mark(el, el.dataset.id);
 }
 
 function mark(el, id) {
   const old = el.querySelector('.pin-mark');
-  if (isPinned(id) && !old) el.querySelector('.meta')?.append(h('span.pin-mark', { title: t('sr_pinned'), 'aria-label': t('sr_pinned') }, '📌'));
+  if (isPinned(id) && !old) el.querySelector('.meta')?.append(h('span.pin-mark', t('sr_pinned')));
   else if (!isPinned(id) && old) old.remove();
   const act = el.querySelector('[data-action="pin"]');
   if (act) act.textContent = isPinned(id) ? t('sr_unpin') : t('sr_pin');
@@ -68,7 +68,7 @@ messageActions.push({
   run: rec => togglePin(rec),
 });
 messageDecorators.push((el, rec) => { if (pinsOf === rec.channel) mark(el, rec.id); });
-channelHeaderTools.push(c => h('button.btn.ghost#pins-button', { type: 'button', onclick: showPins }, '📌 ' + (pinsOf === c.id && pins.length ? t('sr_pinnedN', { n: pins.length }) : t('sr_pinned'))));
+channelHeaderTools.push(c => h('button.btn.ghost#pins-button', { type: 'button', onclick: showPins }, (pinsOf === c.id && pins.length ? t('sr_pinnedN', { n: pins.length }) : t('sr_pinned'))));
 
 onSignIn.push(ctx => {
   const offs = [

@@ -1,0 +1,138 @@
+// The staff's message flow in the shell: the person's queues in the top bar ("Zu sichten:
+// 3", "Zu übermitteln: 1"), the countdown to the next Lagebesprechung, the Blitz banner
+// for the next person who must act, reminders of due orders and of the briefing, and
+// "Als Vordruck erfassen" in every message's actions. The server decides; this shows
+// what GET /api/crisisroom/forms/queues says, polled every 10 s and after each step.
+
+import { api } from '../api.js';
+import { t, addStrings } from '../i18n.js';
+import { h } from '../ui.js';
+import { onSignIn, banner, topBarSlots } from '../shell.js';
+import { messageActions } from '../messaging/state.js';
+
+addStrings({
+  de: {
+    fm_sichten: 'Zu sichten: {n}', fm_uebermitteln: 'Zu übermitteln: {n}', fm_eingang: 'Eingang: {n}', fm_zurueck: 'Zurück: {n}',
+    fm_auftraege: 'Aufträge: {n}', fm_briefingIn: 'Lage {time} ({left})', fm_briefingNow: 'Lagebesprechung jetzt', fm_min: 'in {n} min',
+    fm_h: 'in {h} h {m} min', fm_capture: 'Als Vordruck erfassen', fm_captured: 'Als Eingang {label} erfasst.', fm_open: 'Öffnen',
+    fm_blitz: 'BLITZ {label}: {text}', fm_taskDue: 'Auftrag fällig: {text}', fm_taskOverdue: 'Auftrag überfällig: {text}',
+    fm_briefingSoon: 'Lagebesprechung {text}', fm_queuesLabel: 'Ihre Vordrucke', fm_q_sichten: 'zu sichten', fm_q_uebermitteln: 'zu übermitteln',
+    fm_q_eingang: 'Eingang', fm_q_zurueck: 'zurückgegeben',
+  },
+  en: {
+    fm_sichten: 'To triage: {n}', fm_uebermitteln: 'To transmit: {n}', fm_eingang: 'Inbox: {n}', fm_zurueck: 'Returned: {n}',
+    fm_auftraege: 'Orders: {n}', fm_briefingIn: 'Briefing {time} ({left})', fm_briefingNow: 'Briefing now', fm_min: 'in {n} min',
+    fm_h: 'in {h} h {m} min', fm_capture: 'Capture as form', fm_captured: 'Captured as incoming {label}.', fm_open: 'Open',
+    fm_blitz: 'FLASH {label}: {text}', fm_taskDue: 'Order due: {text}', fm_taskOverdue: 'Order overdue: {text}',
+    fm_briefingSoon: 'Briefing {text}', fm_queuesLabel: 'Your forms', fm_q_sichten: 'to triage', fm_q_uebermitteln: 'to transmit',
+    fm_q_eingang: 'inbox', fm_q_zurueck: 'returned',
+  },
+});
+
+// state: the last answer of /forms/queues; listeners redraw when it changes.
+export const formsState = { q: null, listeners: new Set(), open: '' };
+let nav = null;
+
+export function ensureFormStyles() {
+  if (!document.getElementById('forms-css')) document.head.append(h('link', { id: 'forms-css', rel: 'stylesheet', href: '/forms.css' }));
+}
+
+// refreshQueues asks the server again (after a step, a poll, a reconnect).
+export async function refreshQueues() {
+  try { formsState.q = await api.get('/api/crisisroom/forms/queues'); } catch { return formsState.q; }
+  draw();
+  for (const fn of formsState.listeners) { try { fn(formsState.q); } catch (e) { console.error(e); } }
+  return formsState.q;
+}
+
+// openForm opens the forms view on one form.
+export function openForm(id) {
+  formsState.open = id || '';
+  if (nav) nav('forms');
+}
+
+// captureAsForm: "als Vordruck erfassen": the message becomes an incoming form (the
+// communications post's intake) and opens.
+export async function captureAsForm(message, ctx) {
+  const toast = (ctx && ctx.toast) || (() => {});
+  try {
+    const f = await api.post('/api/crisisroom/forms/capture', { message: message.id });
+    toast(t('fm_captured', { label: f.label }));
+    refreshQueues();
+    openForm(f.id);
+  } catch (e) { toast(e.message, 'error'); }
+}
+
+messageActions.push({
+  id: 'form-capture',
+  label: () => t('fm_capture'),
+  visible: () => !!(formsState.q && formsState.q.may_intake),
+  run: (rec, ctx) => captureAsForm(rec, ctx),
+});
+
+function left(at) {
+  const ms = new Date(at.replace(' ', 'T')) - Date.now();
+  if (ms <= 0) return null;
+  const m = Math.ceil(ms / 60000);
+  return m < 60 ? t('fm_min', { n: m }) : t('fm_h', { h: Math.floor(m / 60), m: m % 60 });
+}
+const hhmm = at => new Date(at.replace(' ', 'T')).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+// The top bar: one link per non-empty queue and the countdown; empty for people without
+// a function.
+const bar = h('span.forms-bar#forms-bar', { 'aria-live': 'polite', 'aria-label': '' });
+topBarSlots.push(() => { draw(); return bar; });
+
+function draw() {
+  const q = formsState.q;
+  bar.replaceChildren();
+  bar.setAttribute('aria-label', t('fm_queuesLabel'));
+  if (!q) return;
+  for (const k of ['sichten', 'uebermitteln', 'eingang', 'zurueck', 'auftraege']) {
+    const n = (q.counts || {})[k] || 0;
+    if (!n) continue;
+    bar.append(h('button.btn.forms-q', { type: 'button', dataset: { queue: k }, onclick: () => { formsState.queue = k; openForm(''); } }, t('fm_' + k, { n })));
+  }
+  if (q.briefing) {
+    const l = left(q.briefing.at);
+    bar.append(h('button.btn.forms-brief', { type: 'button', dataset: { at: q.briefing.at }, onclick: () => { formsState.queue = 'briefing'; openForm(''); } },
+      l ? t('fm_briefingIn', { time: hhmm(q.briefing.at), left: l }) : t('fm_briefingNow')));
+  }
+}
+
+const shown = new Set();
+function banners() {
+  const q = formsState.q;
+  const want = new Set();
+  for (const a of (q && q.alerts) || []) {
+    const id = 'fm-' + a.kind + '-' + a.id;
+    want.add(id);
+    let text;
+    if (a.kind === 'form') text = t('fm_blitz', { label: a.label, text: a.text }) + ' — ' + t('fm_q_' + a.queue);
+    else if (a.kind === 'task_due') text = t('fm_taskDue', { text: a.text });
+    else if (a.kind === 'task_overdue') text = t('fm_taskOverdue', { text: a.text });
+    else text = t('fm_briefingSoon', { text: a.text });
+    if (shown.has(id)) continue;
+    shown.add(id);
+    ensureFormStyles();
+    banner(id, h('div.fm-banner', { role: 'alert', dataset: { kind: a.kind, id: a.id } },
+      h('span.fm-banner-text', text),
+      h('button.btn.primary', { type: 'button', onclick: () => {
+        if (a.kind === 'form') openForm(a.id);
+        else { formsState.queue = a.kind === 'briefing' ? 'briefing' : 'auftraege'; openForm(''); }
+      } }, t('fm_open'))));
+  }
+  for (const id of [...shown]) if (!want.has(id)) { banner(id, null); shown.delete(id); }
+}
+formsState.listeners.add(banners);
+
+onSignIn.push(ctx => {
+  nav = ctx.navigate;
+  let alive = true;
+  const tick = () => { if (alive && document.visibilityState === 'visible') refreshQueues(); };
+  const poll = setInterval(tick, 10000);
+  const clock = setInterval(draw, 30000);
+  const off = ctx.realtime.onReconnect(tick);
+  refreshQueues();
+  return () => { alive = false; clearInterval(poll); clearInterval(clock); off(); formsState.q = null; for (const id of shown) banner(id, null); shown.clear(); draw(); };
+});
