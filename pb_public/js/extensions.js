@@ -4,4 +4,5 @@ export default [
   './release-banner.js',
   './citystaff.js',
   './features/notify.js', './features/mentions.js', './features/pins.js', './features/forward.js',
+  './features/forms.js',
 ];

@@ -10,4 +10,5 @@ export default [
   './devices.js',
   './search.js', './roster.js', './profile.js',
   './zemag.js', './complaints.js',
+  './forms.js',
 ];

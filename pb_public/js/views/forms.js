@@ -1,0 +1,401 @@
+// "Vordrucke": the staff's message forms (Nachrichtenvordruck) worked through queues per
+// function: the communications post takes messages in and transmits, the Sichter checks
+// outgoing forms (or returns them with a reason) and distributes incoming ones (one lead,
+// any number for information, S2 always), recipients mark read and done. The editor
+// offers only the fields and steps the server allows at the form's step (it says so in
+// each form's "editable" and "actions"). Also: orders (Aufträge), the staff's functions
+// and the next Lagebesprechung. Keyboard: every control is a button, input or select in
+// reading order; the list is a table of buttons.
+
+import { addStrings, t } from '../i18n.js';
+import { h, clear, fmtDateTime } from '../ui.js';
+import { auth } from '../api.js';
+import { formsState, refreshQueues, ensureFormStyles } from '../features/forms.js';
+
+addStrings({
+  de: {
+    fv_title: 'Vordrucke', fv_q_sichten: 'Zu sichten', fv_q_uebermitteln: 'Zu übermitteln', fv_q_eingang: 'Eingang', fv_q_zurueck: 'Zurückgegeben',
+    fv_q_mine: 'Meine', fv_q_all: 'Alle', fv_q_auftraege: 'Aufträge', fv_q_functions: 'Funktionen', fv_q_briefing: 'Lagebesprechung',
+    fv_newOut: 'Neuer Ausgang', fv_newIn: 'Eingang aufnehmen', fv_registerIn: 'Nachweisung Eingang (PDF)', fv_registerOut: 'Nachweisung Ausgang (PDF)',
+    fv_none: 'Keine Vordrucke in dieser Liste.', fv_nr: 'Nr.', fv_prio: 'Vorrang', fv_subject: 'Betreff', fv_counterpart: 'Gegenstelle', fv_state: 'Stand',
+    fv_f_counterpart: '5 Rufname / Gegenstelle', fv_f_medium: '6 Übermittlung', fv_f_kind: '7 Art', fv_f_priority: '8 Vorrang',
+    fv_f_counterpart_number: '9 Anschrift / Nummer', fv_f_subject: '10 Betreff', fv_f_text: '11 Text', fv_f_sender: '12 Absender', fv_f_remarks: '17 Bemerkungen',
+    fv_n_intake: '1 Eingangsvermerk', fv_n_acceptance: '2 Annahmevermerk', fv_n_transmission: '3 Beförderungsvermerk', fv_n_triage: 'Sichtvermerk', fv_n_receipt: '15 Quittung',
+    fv_author: '14 Verfasser', fv_save: 'Speichern', fv_create: 'Anlegen', fv_saved: 'Gespeichert.', fv_back: 'Zurück zur Liste',
+    fv_a_submit: 'Zur Sichtung vorlegen', fv_a_release: 'Freigeben (an Fernmeldebetrieb)', fv_a_return: 'Zurückgeben', fv_a_transmit: 'Übermitteln',
+    fv_a_distribute: 'Verteilen', fv_a_read: 'Gelesen', fv_a_done: 'Erledigt', fv_a_reply: 'Antwort schreiben', fv_reason: 'Grund der Rückgabe (Pflicht)',
+    fv_way: 'Weg', fv_channel: 'Kanal', fv_faxNumber: 'Faxnummer', fv_lead: 'Federführend (eine Funktion)', fv_info: 'Zur Kenntnis', fv_s2always: 'S2 erhält immer eine Ausfertigung.',
+    fv_completion: 'Erledigungsvermerk (optional)', fv_print: 'Drucken (PDF)', fv_copy: 'Blatt', fv_events: 'Verlauf', fv_returned: 'Zurückgegeben: {reason}',
+    fv_distribution: '16 Verteilung', fv_lead_short: 'F', fv_info_short: 'K', fv_readMark: 'gelesen', fv_doneMark: 'erledigt',
+    fv_st_draft: 'Entwurf', fv_st_triage: 'zur Sichtung', fv_st_returned: 'zurückgegeben', fv_st_to_send: 'zu übermitteln', fv_st_sent: 'übermittelt',
+    fv_st_distributed: 'verteilt', fv_st_closed: 'abgeschlossen', fv_in: 'Eingang', fv_out: 'Ausgang', fv_replyTo: 'Antwort auf {label}', fv_fax: 'Fax angehängt',
+    fv_tasks: 'Aufträge', fv_task: 'Auftrag', fv_owner: 'Zuständig', fv_due: 'Fällig', fv_confirmed: 'bestätigt von', fv_newTask: 'Auftrag erteilen',
+    fv_ts_offen: 'offen', fv_ts_in_arbeit: 'in Arbeit', fv_ts_erledigt: 'erledigt', fv_overdue: 'überfällig', fv_noTasks: 'Keine Aufträge.',
+    fv_function: 'Funktion', fv_holders: 'Inhaber', fv_addHolder: 'Vergeben an …', fv_remove: 'entziehen', fv_nobody: 'nicht besetzt',
+    fv_briefNext: 'Nächste Lagebesprechung: {time} ({left})', fv_briefNone: 'Keine Lagebesprechung angesetzt.', fv_briefSet: 'Ansetzen',
+    fv_briefAt: 'Zeitpunkt', fv_results: 'Ergebnisse (eine Zeile je Ergebnis, ins ETB)', fv_orders: 'Aufträge (je Zeile „Funktion: Auftrag“, z. B. „S4: Sandsäcke nachliefern“)',
+    fv_nextAt: 'Nächste Lagebesprechung (optional)', fv_record: 'Ergebnisse eintragen', fv_recorded: 'Eingetragen.', fv_unknownFn: 'Unbekannte Funktion: {code}',
+    fv_m_funk: 'Funk', fv_m_telefon: 'Telefon', fv_m_fax: 'Fax', fv_m_email: 'E-Mail', fv_m_melder: 'Melder', fv_m_messenger: 'Messenger', fv_m_persoenlich: 'persönlich',
+    fv_m_channel: 'in einen Kanal', fv_k_durchsage: 'Durchsage', fv_k_spruch: 'Spruch', fv_k_gespraechsnotiz: 'Gesprächsnotiz',
+    fv_p_einfach: 'einfach', fv_p_sofort: 'Sofort', fv_p_blitz: 'Blitz', fv_now: 'jetzt', fv_open: 'Öffnen',
+  },
+  en: {
+    fv_title: 'Message forms', fv_q_sichten: 'To triage', fv_q_uebermitteln: 'To transmit', fv_q_eingang: 'Inbox', fv_q_zurueck: 'Returned',
+    fv_q_mine: 'Mine', fv_q_all: 'All', fv_q_auftraege: 'Orders', fv_q_functions: 'Functions', fv_q_briefing: 'Briefing',
+    fv_newOut: 'New outgoing', fv_newIn: 'Take in a message', fv_registerIn: 'Incoming register (PDF)', fv_registerOut: 'Outgoing register (PDF)',
+    fv_none: 'No forms in this list.', fv_nr: 'No.', fv_prio: 'Priority', fv_subject: 'Subject', fv_counterpart: 'Other end', fv_state: 'Step',
+    fv_f_counterpart: '5 Call sign / other end', fv_f_medium: '6 Medium', fv_f_kind: '7 Kind', fv_f_priority: '8 Priority',
+    fv_f_counterpart_number: '9 Address / number', fv_f_subject: '10 Subject', fv_f_text: '11 Text', fv_f_sender: '12 Sender', fv_f_remarks: '17 Remarks',
+    fv_n_intake: '1 Intake note', fv_n_acceptance: '2 Acceptance note', fv_n_transmission: '3 Transmission note', fv_n_triage: 'Triage note', fv_n_receipt: '15 Receipt',
+    fv_author: '14 Author', fv_save: 'Save', fv_create: 'Create', fv_saved: 'Saved.', fv_back: 'Back to the list',
+    fv_a_submit: 'Submit for triage', fv_a_release: 'Release (to the communications post)', fv_a_return: 'Return', fv_a_transmit: 'Transmit',
+    fv_a_distribute: 'Distribute', fv_a_read: 'Read', fv_a_done: 'Done', fv_a_reply: 'Write a reply', fv_reason: 'Reason for the return (required)',
+    fv_way: 'Way', fv_channel: 'Channel', fv_faxNumber: 'Fax number', fv_lead: 'Lead (one function)', fv_info: 'For information', fv_s2always: 'S2 always gets a copy.',
+    fv_completion: 'Completion note (optional)', fv_print: 'Print (PDF)', fv_copy: 'Sheet', fv_events: 'History', fv_returned: 'Returned: {reason}',
+    fv_distribution: '16 Distribution', fv_lead_short: 'L', fv_info_short: 'I', fv_readMark: 'read', fv_doneMark: 'done',
+    fv_st_draft: 'draft', fv_st_triage: 'to triage', fv_st_returned: 'returned', fv_st_to_send: 'to transmit', fv_st_sent: 'transmitted',
+    fv_st_distributed: 'distributed', fv_st_closed: 'closed', fv_in: 'Incoming', fv_out: 'Outgoing', fv_replyTo: 'Reply to {label}', fv_fax: 'Fax attached',
+    fv_tasks: 'Orders', fv_task: 'Order', fv_owner: 'Owner', fv_due: 'Due', fv_confirmed: 'confirmed by', fv_newTask: 'Give an order',
+    fv_ts_offen: 'open', fv_ts_in_arbeit: 'in progress', fv_ts_erledigt: 'done', fv_overdue: 'overdue', fv_noTasks: 'No orders.',
+    fv_function: 'Function', fv_holders: 'Holders', fv_addHolder: 'Give to …', fv_remove: 'take away', fv_nobody: 'vacant',
+    fv_briefNext: 'Next briefing: {time} ({left})', fv_briefNone: 'No briefing is set.', fv_briefSet: 'Set',
+    fv_briefAt: 'Time', fv_results: 'Results (one line each, into the log)', fv_orders: 'Orders (one line each, "function: order", e.g. "S4: deliver sandbags")',
+    fv_nextAt: 'Next briefing (optional)', fv_record: 'Record results', fv_recorded: 'Recorded.', fv_unknownFn: 'Unknown function: {code}',
+    fv_m_funk: 'Radio', fv_m_telefon: 'Phone', fv_m_fax: 'Fax', fv_m_email: 'E-mail', fv_m_melder: 'Courier', fv_m_messenger: 'Messenger', fv_m_persoenlich: 'in person',
+    fv_m_channel: 'into a channel', fv_k_durchsage: 'Announcement', fv_k_spruch: 'Message', fv_k_gespraechsnotiz: 'Call note',
+    fv_p_einfach: 'routine', fv_p_sofort: 'Immediate', fv_p_blitz: 'Flash', fv_now: 'now', fv_open: 'Open',
+  },
+});
+
+const MEDIA = ['funk', 'telefon', 'fax', 'email', 'melder', 'messenger', 'persoenlich'];
+const KINDS = ['durchsage', 'spruch', 'gespraechsnotiz'];
+const PRIOS = ['einfach', 'sofort', 'blitz'];
+const WAYS = ['funk', 'telefon', 'fax', 'channel', 'melder', 'email', 'messenger', 'persoenlich'];
+const FIELDS = [
+  ['counterpart', 'text', 200], ['counterpart_number', 'text', 60], ['medium', MEDIA, 'fv_m_'], ['kind', KINDS, 'fv_k_'],
+  ['priority', PRIOS, 'fv_p_'], ['subject', 'text', 200], ['text', 'area', 20000], ['sender', 'text', 200], ['remarks', 'area', 4000],
+];
+const QUEUES = ['sichten', 'uebermitteln', 'eingang', 'zurueck', 'mine', 'all', 'auftraege', 'functions', 'briefing'];
+const q = encodeURIComponent;
+const when = s => s ? fmtDateTime(s.replace(' ', 'T')) : '';
+const toISO = v => v ? new Date(v).toISOString() : '';
+
+async function download(path, name) {
+  const a = auth();
+  const res = await fetch(path, { headers: a ? { Authorization: a.token } : {} });
+  if (!res.ok) {
+    let msg = res.statusText;
+    try { msg = (await res.json()).message || msg; } catch { /* not JSON */ }
+    throw new Error(msg);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const link = h('a', { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export default {
+  id: 'forms',
+  title: { de: 'Vordrucke', en: 'Forms' },
+  icon: 'file',
+  visible: ctx => ctx.tenants.some(x => x.role !== 'guest'),
+  render(el, ctx) {
+    ensureFormStyles();
+    const page = h('div.view-page.forms-view');
+    el.append(page);
+    const tabs = h('div.fm-tabs', { role: 'tablist', 'aria-label': t('fv_title') });
+    const tools = h('div.fm-tools');
+    const listBox = h('section.panel.fm-list#fm-list');
+    const edit = h('section.panel.fm-edit#fm-edit', { 'aria-live': 'polite' });
+    page.append(h('h1.fm-title', t('fv_title')), tabs, tools, h('div.fm-main', listBox, edit));
+    let alive = true, queue = formsState.queue || '', fns = null, current = null;
+    formsState.queue = '';
+    const api = ctx.api;
+    const fail = e => ctx.toast(e.message, 'error');
+
+    async function functions() {
+      if (!fns) fns = await api.get('/api/crisisroom/functions').catch(() => ({ functions: [], mine: [] }));
+      return fns;
+    }
+
+    function drawTabs() {
+      const c = (formsState.q && formsState.q.counts) || {};
+      if (!queue) queue = ['sichten', 'uebermitteln', 'eingang', 'zurueck'].find(k => c[k]) || 'all';
+      clear(tabs, QUEUES.map(k => h('button.btn.fm-tab', {
+        type: 'button', role: 'tab', 'aria-selected': String(k === queue), dataset: { queue: k },
+        onclick: () => { queue = k; current = null; load(); },
+      }, t('fv_q_' + k), c[k] ? h('span.fm-count', ' ' + c[k]) : null)));
+      const qq = formsState.q || {};
+      clear(tools,
+        qq.may_author ? h('button.btn.primary#fm-new-out', { type: 'button', onclick: () => openNew('out') }, t('fv_newOut')) : null,
+        qq.may_intake ? h('button.btn.primary#fm-new-in', { type: 'button', onclick: () => openNew('in') }, t('fv_newIn')) : null,
+        h('button.btn', { type: 'button', onclick: () => download('/api/crisisroom/forms/register?direction=in', 'nachweisung-eingang.pdf').catch(fail) }, t('fv_registerIn')),
+        h('button.btn', { type: 'button', onclick: () => download('/api/crisisroom/forms/register?direction=out', 'nachweisung-ausgang.pdf').catch(fail) }, t('fv_registerOut')));
+    }
+
+    async function load() {
+      await refreshQueues();
+      if (!alive) return;
+      drawTabs();
+      page.classList.toggle('has-open', !!current);
+      if (queue === 'auftraege') return drawTasks();
+      if (queue === 'functions') return drawFunctions();
+      if (queue === 'briefing') return drawBriefing();
+      const list = await api.get('/api/crisisroom/forms?queue=' + q(queue)).catch(e => { fail(e); return []; });
+      if (!alive) return;
+      drawList(list);
+      if (current && current.id) {
+        const f = await api.get('/api/crisisroom/forms/' + q(current.id)).catch(() => null);
+        if (f) drawForm(f); else { current = null; clear(edit); page.classList.remove('has-open'); }
+      } else if (!current) clear(edit);
+    }
+
+    function drawList(list) {
+      if (!list.length) { clear(listBox, h('p.muted', t('fv_none'))); return; }
+      clear(listBox, h('table.list.fm-table',
+        h('thead', h('tr', h('th', t('fv_nr')), h('th', t('fv_prio')), h('th', t('fv_subject')), h('th', t('fv_counterpart')), h('th', t('fv_state')))),
+        h('tbody', list.map(f => h('tr' + (f.priority === 'blitz' ? '.fm-blitz' : ''), { dataset: { id: f.id } },
+          h('td', h('button.link.fm-open', { type: 'button', onclick: () => open(f.id), 'aria-label': t('fv_open') + ' ' + f.label + ' ' + (f.subject || '') }, f.label)),
+          h('td', h('span.fm-prio.fm-prio-' + f.priority, t('fv_p_' + f.priority))),
+          h('td', f.subject || (f.text || '').slice(0, 80)),
+          h('td', f.sender || f.counterpart || ''),
+          h('td', t('fv_st_' + f.state)))))));
+    }
+
+    async function open(id) {
+      current = { id };
+      const f = await api.get('/api/crisisroom/forms/' + q(id)).catch(fail);
+      if (!f || !alive) return;
+      page.classList.add('has-open');
+      drawForm(f);
+      const first = edit.querySelector('input:not([disabled]), textarea:not([disabled]), select:not([disabled]), .fm-actions button');
+      if (first) first.focus();
+    }
+
+    function openNew(direction) {
+      current = { id: '', direction };
+      page.classList.add('has-open');
+      drawForm({ id: '', direction, state: 'new', priority: 'einfach', medium: direction === 'in' ? 'funk' : '', notes: {}, recipients: [], actions: [],
+        editable: FIELDS.map(x => x[0]), label: direction === 'in' ? 'E –' : 'A –' });
+      edit.querySelector('[name="counterpart"]')?.focus();
+    }
+
+    function input(f, [name, type, arg]) {
+      const dis = !(f.editable || []).includes(name);
+      const id = 'fm-f-' + name;
+      let ctl;
+      if (Array.isArray(type)) {
+        ctl = h('select#' + id, { name, disabled: dis }, (name === 'medium' ? [''] : []).concat(type).map(v => h('option', { value: v, selected: (f[name] || '') === v }, v ? t(arg + v) : '–')));
+      } else if (type === 'area') {
+        ctl = h('textarea#' + id, { name, maxlength: arg, rows: name === 'text' ? 6 : 2, disabled: dis }, f[name] || '');
+      } else {
+        ctl = h('input#' + id, { name, maxlength: arg, value: f[name] || '', disabled: dis });
+      }
+      return h('label.fm-field.fm-field-' + name, h('span', t('fv_f_' + name)), ctl);
+    }
+
+    function notes(f) {
+      const out = [];
+      for (const k of ['intake', 'acceptance', 'transmission', 'triage', 'receipt']) {
+        const n = (f.notes || {})[k];
+        if (n) out.push(h('div.fm-note', h('b', t('fv_n_' + k) + ': '), `${when(n.at)} · ${n.sign} (${n.name || ''}${n.function ? ', ' + n.function : ''})${n.way ? ' · ' + t('fv_m_' + n.way) : ''}`));
+      }
+      return out;
+    }
+
+    function drawForm(f) {
+      const fieldsForm = h('form.fm-fields', FIELDS.map(d => input(f, d)));
+      const mayEdit = (f.editable || []).length > 0;
+      const values = () => {
+        const body = {};
+        for (const [name] of FIELDS) {
+          const c = fieldsForm.elements[name];
+          if (c && !c.disabled) body[name] = c.value;
+        }
+        return body;
+      };
+      fieldsForm.onsubmit = async ev => {
+        ev.preventDefault();
+        try {
+          if (!f.id) {
+            const made = await api.post('/api/crisisroom/forms', { direction: f.direction, reply_to: f.reply_to || '', ...values() });
+            current = { id: made.id };
+          } else {
+            await api.patch('/api/crisisroom/forms/' + q(f.id), values());
+          }
+          ctx.toast(t('fv_saved'));
+          load();
+        } catch (e) { fail(e); }
+      };
+      if (mayEdit) fieldsForm.append(h('div.fm-row', h('button.btn.primary#fm-save', { type: 'submit' }, f.id ? t('fv_save') : t('fv_create'))));
+      const dist = (f.recipients || []).map(r => h('span.chip.fm-rcpt', { dataset: { code: r.code } },
+        `[${r.role === 'lead' ? t('fv_lead_short') : t('fv_info_short')}] ${r.code}`, r.done_at ? ' ✓ ' + t('fv_doneMark') : r.read_at ? ' · ' + t('fv_readMark') : ''));
+      const copy = h('select#fm-copy', { 'aria-label': t('fv_copy') }, [1, 2, 3, 4].map(n => h('option', { value: n }, t('fv_copy') + ' ' + n)));
+      clear(edit,
+        h('button.btn.fm-back', { type: 'button', onclick: () => { current = null; page.classList.remove('has-open'); clear(edit); listBox.querySelector('button')?.focus(); } }, '← ' + t('fv_back')),
+        h('h2.fm-head', h('span.fm-dir', t(f.direction === 'in' ? 'fv_in' : 'fv_out')), ' ', h('span#fm-label', f.label), ' ',
+          h('span.fm-prio.fm-prio-' + f.priority, t('fv_p_' + f.priority)), ' ', f.state !== 'new' ? h('span.fm-state#fm-state', t('fv_st_' + f.state)) : null),
+        f.return_reason && f.state === 'returned' ? h('p.fm-returned', { role: 'note' }, t('fv_returned', { reason: f.return_reason })) : null,
+        f.reply_to ? h('p.muted', t('fv_replyTo', { label: f.reply_to })) : null,
+        f.fax ? h('p.muted', t('fv_fax')) : null,
+        h('div.fm-notes', notes(f)),
+        f.author_name ? h('div.fm-note', h('b', t('fv_author') + ': '), `${f.author_name}${f.author_function ? ' (' + f.author_function + ')' : ''}`) : null,
+        fieldsForm,
+        dist.length ? h('div.fm-dist', h('b', t('fv_distribution') + ': '), dist) : null,
+        f.completion ? h('p.fm-completion', f.completion) : null,
+        h('div.fm-actions', (f.actions || []).map(a => h('button.btn' + (a === 'return' ? '' : '.primary'), { type: 'button', dataset: { action: a }, onclick: () => act(f, a) }, t('fv_a_' + a)))),
+        h('div.fm-step#fm-step'),
+        f.id ? h('div.fm-print', copy, h('button.btn#fm-print', { type: 'button', onclick: () => download(`/api/crisisroom/forms/${q(f.id)}/pdf?copy=${copy.value}`, `vordruck-${f.label.replace(/\W+/g, '')}.pdf`).catch(fail) }, t('fv_print'))) : null,
+        (f.events || []).length ? h('details.fm-events', h('summary', t('fv_events')), h('ol', f.events.map(e => h('li', `${when(e.at)} · ${e.action} · ${e.actor_name || ''}${e.function ? ' (' + e.function + ')' : ''}${e.data && e.data.reason ? ' – ' + e.data.reason : ''}`)))) : null);
+    }
+
+    async function step(f, action, body) {
+      try { await api.post(`/api/crisisroom/forms/${q(f.id)}/${action}`, body || {}); await load(); }
+      catch (e) { fail(e); }
+    }
+
+    async function act(f, a) {
+      const box = edit.querySelector('#fm-step');
+      if (a === 'reply') {
+        try {
+          const made = await api.post('/api/crisisroom/forms', { direction: 'out', reply_to: f.id, counterpart: f.sender || f.counterpart || '', subject: 'Antwort ' + f.label + (f.subject ? ': ' + f.subject : '') });
+          current = { id: made.id }; load();
+        } catch (e) { fail(e); }
+        return;
+      }
+      if (a === 'return') {
+        const reason = h('textarea#fm-reason', { required: true, maxlength: 2000, rows: 2 });
+        const frm = h('form.fm-sub', h('label', t('fv_reason'), reason), h('button.btn.primary#fm-return-go', { type: 'submit' }, t('fv_a_return')));
+        frm.onsubmit = ev => { ev.preventDefault(); step(f, 'return', { reason: reason.value }); };
+        clear(box, frm); reason.focus(); return;
+      }
+      if (a === 'done') {
+        const c = h('textarea#fm-completion', { maxlength: 4000, rows: 2 });
+        const frm = h('form.fm-sub', h('label', t('fv_completion'), c), h('button.btn.primary#fm-done-go', { type: 'submit' }, t('fv_a_done')));
+        frm.onsubmit = ev => { ev.preventDefault(); step(f, 'done', { completion: c.value }); };
+        clear(box, frm); c.focus(); return;
+      }
+      if (a === 'distribute') {
+        const { functions: list } = await functions();
+        const lead = h('select#fm-lead', { required: true }, h('option', { value: '' }, '–'), list.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
+        const info = h('fieldset.fm-info', h('legend', t('fv_info')), list.map(x => h('label.fm-check', h('input', {
+          type: 'checkbox', value: x.id, name: 'info', checked: x.code === 'S2', disabled: x.code === 'S2', dataset: { code: x.code },
+        }), ' ' + x.code)));
+        const frm = h('form.fm-sub', h('label', t('fv_lead'), lead), info, h('p.muted', t('fv_s2always')), h('button.btn.primary#fm-distribute-go', { type: 'submit' }, t('fv_a_distribute')));
+        frm.onsubmit = ev => {
+          ev.preventDefault();
+          const ids = [...info.querySelectorAll('input:checked:not([disabled])')].map(i => i.value);
+          step(f, 'distribute', { lead: lead.value, info: ids });
+        };
+        clear(box, frm); lead.focus(); return;
+      }
+      if (a === 'transmit') {
+        const way = h('select#fm-way', WAYS.map(w => h('option', { value: w, selected: w === (f.medium || 'funk') }, t('fv_m_' + w))));
+        const chans = await api.get('/api/crisisroom/channels').then(r => Array.isArray(r) ? r : (r.items || r.channels || [])).catch(() => []);
+        const chan = h('select#fm-channel', chans.filter(c => c.kind === 'shared' || c.kind === 'org').map(c => h('option', { value: c.id }, c.name)));
+        const num = h('input#fm-faxnumber', { value: f.counterpart_number || '', inputmode: 'tel', maxlength: 40 });
+        const chanRow = h('label.fm-way-channel', t('fv_channel'), chan), numRow = h('label.fm-way-fax', t('fv_faxNumber'), num);
+        const sync = () => { chanRow.hidden = !['channel', 'fax'].includes(way.value); numRow.hidden = way.value !== 'fax'; };
+        way.onchange = sync; sync();
+        const frm = h('form.fm-sub', h('label', t('fv_way'), way), chanRow, numRow, h('button.btn.primary#fm-transmit-go', { type: 'submit' }, t('fv_a_transmit')));
+        frm.onsubmit = async ev => {
+          ev.preventDefault();
+          try {
+            if (way.value === 'fax') {
+              // the appliance's own fax path, as the fax view uses it: the record is checked, rendered and dialled there
+              const text = `Vordruck ${f.label} an ${f.counterpart || ''}\nBetreff: ${f.subject || ''}\n\n${f.text || ''}`;
+              const fx = await api.post('/api/collections/faxes/records', { direction: 'out', channel: chan.value, number: num.value, text, requested_by: ctx.me.id });
+              await step(f, 'transmit', { way: 'fax', fax: fx.id });
+            } else await step(f, 'transmit', { way: way.value, channel: way.value === 'channel' ? chan.value : '' });
+          } catch (e) { fail(e); }
+        };
+        clear(box, frm); way.focus(); return;
+      }
+      step(f, a);
+    }
+
+    async function drawTasks() {
+      clear(edit); page.classList.remove('has-open');
+      const [tasks, fx] = await Promise.all([api.get('/api/crisisroom/tasks').catch(e => { fail(e); return []; }), functions()]);
+      if (!alive) return;
+      const rows = tasks.map(x => {
+        const status = h('select', { 'aria-label': t('fv_state') + ' ' + x.title, disabled: x.status === 'erledigt' },
+          ['offen', 'in_arbeit', 'erledigt'].map(s => h('option', { value: s, selected: s === x.status }, t('fv_ts_' + s))));
+        status.onchange = () => api.post(`/api/crisisroom/tasks/${q(x.id)}/status`, { status: status.value }).then(load, e => { fail(e); load(); });
+        return h('tr' + (x.overdue ? '.fm-overdue' : ''), { dataset: { id: x.id } }, h('td', x.title, x.text ? h('div.muted', x.text) : null), h('td', x.owner_code),
+          h('td', when(x.due), x.overdue ? h('span.fm-prio.fm-prio-blitz', ' ' + t('fv_overdue')) : null), h('td', status), h('td', x.confirmed_by_name || ''));
+      });
+      const title = h('input#fm-task-title', { required: true, maxlength: 300 });
+      const owner = h('select#fm-task-owner', { required: true }, h('option', { value: '' }, '–'), fx.functions.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
+      const due = h('input#fm-task-due', { type: 'datetime-local' });
+      const frm = h('form.grid-form.fm-task-new', h('h2', t('fv_newTask')), h('label', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
+        h('button.btn.primary', { type: 'submit' }, t('fv_newTask')));
+      frm.onsubmit = async ev => {
+        ev.preventDefault();
+        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: toISO(due.value) }); title.value = ''; load(); } catch (e) { fail(e); }
+      };
+      clear(listBox, rows.length ? h('table.list.fm-table.fm-tasks', h('thead', h('tr', h('th', t('fv_task')), h('th', t('fv_owner')), h('th', t('fv_due')), h('th', t('fv_state')), h('th', t('fv_confirmed')))), h('tbody', rows))
+        : h('p.muted', t('fv_noTasks')), (fx.mine || []).length ? frm : null);
+    }
+
+    async function drawFunctions() {
+      clear(edit); page.classList.remove('has-open');
+      fns = null;
+      const fx = await functions();
+      if (!alive) return;
+      const people = fx.people || {};
+      clear(listBox, h('table.list.fm-table.fm-functions', h('thead', h('tr', h('th', t('fv_function')), h('th', t('fv_holders')))),
+        h('tbody', fx.functions.map(x => {
+          const org = x.liaison_org || (ctx.host && ctx.host.id) || '';
+          const cands = (people[org] || []).filter(p => !x.holders.some(hh => hh.id === p.id));
+          const add = fx.may_assign ? h('select', { 'aria-label': t('fv_addHolder') + ' ' + x.code, onchange: ev => ev.target.value && api.post(`/api/crisisroom/functions/${q(x.id)}/holders`, { user: ev.target.value }).then(drawFunctions, fail) },
+            h('option', { value: '' }, t('fv_addHolder')), cands.map(p => h('option', { value: p.id }, p.name))) : null;
+          return h('tr', { dataset: { code: x.code } }, h('th', { scope: 'row' }, x.code, h('div.muted', x.name)),
+            h('td', x.holders.length ? x.holders.map(p => h('span.chip', p.name, fx.may_assign ? h('button.link', { type: 'button', 'aria-label': t('fv_remove') + ' ' + p.name + ' ' + x.code,
+              onclick: () => api.post(`/api/crisisroom/functions/${q(x.id)}/holders`, { user: p.id, remove: true }).then(drawFunctions, fail) }, ' ✕') : null)) : h('span.muted', t('fv_nobody')), ' ', add));
+        }))));
+    }
+
+    async function drawBriefing() {
+      clear(edit); page.classList.remove('has-open');
+      const [b, fx] = await Promise.all([api.get('/api/crisisroom/briefing').catch(() => ({})), functions()]);
+      if (!alive) return;
+      const next = b && b.briefing;
+      const minutes = next ? Math.round((new Date(next.at.replace(' ', 'T')) - Date.now()) / 60000) : 0;
+      const parts = [h('p.fm-brief-next#fm-brief-next', next ? t('fv_briefNext', { time: when(next.at), left: minutes > 0 ? `${minutes} min` : t('fv_now') }) : t('fv_briefNone'))];
+      if (b && b.may_brief) {
+        const at = h('input#fm-brief-at', { type: 'datetime-local', required: true });
+        const set = h('form.grid-form', h('label', t('fv_briefAt'), at), h('button.btn.primary', { type: 'submit' }, t('fv_briefSet')));
+        set.onsubmit = async ev => { ev.preventDefault(); try { await api.post('/api/crisisroom/briefing', { at: toISO(at.value) }); load(); } catch (e) { fail(e); } };
+        const results = h('textarea#fm-results', { rows: 4 }), orders = h('textarea#fm-orders', { rows: 3 }), nextAt = h('input#fm-next-at', { type: 'datetime-local' });
+        const rec = h('form.grid-form', h('label', t('fv_results'), results), h('label', t('fv_orders'), orders), h('label', t('fv_nextAt'), nextAt),
+          h('button.btn.primary', { type: 'submit' }, t('fv_record')));
+        rec.onsubmit = async ev => {
+          ev.preventDefault();
+          const byCode = Object.fromEntries(fx.functions.map(x => [x.code.toLowerCase(), x.id]));
+          const list = [];
+          for (const line of orders.value.split('\n').map(s => s.trim()).filter(Boolean)) {
+            const i = line.indexOf(':');
+            const code = i > 0 ? line.slice(0, i).trim().toLowerCase() : '';
+            if (!byCode[code]) { fail(new Error(t('fv_unknownFn', { code: code || line }))); return; }
+            list.push({ title: line.slice(i + 1).trim(), owner: byCode[code] });
+          }
+          try {
+            await api.post('/api/crisisroom/briefing/results', { results: results.value.split('\n').map(s => s.trim()).filter(Boolean), orders: list, next: toISO(nextAt.value) });
+            ctx.toast(t('fv_recorded')); load();
+          } catch (e) { fail(e); }
+        };
+        parts.push(set, rec);
+      }
+      clear(listBox, parts);
+    }
+
+    const onQ = () => { if (alive) drawTabs(); };
+    formsState.listeners.add(onQ);
+    if (formsState.open) { current = { id: formsState.open }; formsState.open = ''; }
+    load();
+    return () => { alive = false; formsState.listeners.delete(onQ); };
+  },
+};
