@@ -358,7 +358,11 @@ func handleFunctions(e *core.RequestEvent) error {
 		mine = append(mine, code)
 	}
 	slices.Sort(mine)
-	return e.JSON(200, map[string]any{"functions": out, "mine": mine, "may_assign": mayAssign(e.App, e.Auth.Id)})
+	res := map[string]any{"functions": out, "mine": mine, "may_assign": mayAssign(e.App, e.Auth.Id)}
+	if res["may_assign"] == true {
+		res["people"] = candidates(e.App)
+	}
+	return e.JSON(200, res)
 }
 
 // handleHolder: POST /api/crisisroom/functions/{id}/holders {user, remove?} gives or
@@ -393,4 +397,26 @@ func isStaffAnywhere(app core.App, userId string) bool {
 		}
 	}
 	return false
+}
+
+// candidates: for whoever gives functions, the people who may hold them, by
+// organisation id: the live non-guest members of the host and of each liaison's
+// organisation.
+func candidates(app core.App) map[string][]Holder {
+	out := map[string][]Holder{}
+	ms, err := app.FindRecordsByFilter("memberships", `role != "guest"`, "", 0, 0)
+	if err != nil {
+		return out
+	}
+	for _, m := range ms {
+		if !hooks.LiveMembership(app, m) {
+			continue
+		}
+		o := m.GetString("organisation")
+		out[o] = append(out[o], Holder{m.GetString("user"), userName(app, m.GetString("user"))})
+	}
+	for o := range out {
+		slices.SortFunc(out[o], func(a, b Holder) int { return strings.Compare(a.Name, b.Name) })
+	}
+	return out
 }
