@@ -190,6 +190,79 @@ func routeAttacks() map[string]routeAttack {
 			return one("POST", "/api/crisisroom/fax/"+w.devPOL.Id+"/test-ring", nil)
 		}},
 
+		// the city administration's threat register and complaint procedure (hooks/citystaff),
+		// here run by the victim's organisation: nobody outside it learns anything of them
+		"GET /api/crisisroom/citystaff/me": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/citystaff/me", nil) }},
+		"POST /api/crisisroom/citystaff/alerts/{id}/seen": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/citystaff/alerts/"+cityFixture(w, "alert")+"/seen", nil)
+		}},
+		"GET /api/crisisroom/citystaff/log": {refused, func(w *world, a actor) []try {
+			return []try{{"GET", "/api/crisisroom/citystaff/log?module=zemag&org=" + w.polOrg.Id, nil}, {"GET", "/api/crisisroom/citystaff/log?module=roles&org=" + w.polOrg.Id, nil}}
+		}},
+		"PUT /api/crisisroom/citystaff/settings": {refused, func(w *world, a actor) []try {
+			return one("PUT", "/api/crisisroom/citystaff/settings", map[string]any{"organisation": w.polOrg.Id, "zemag": false})
+		}},
+		"PUT /api/crisisroom/citystaff/roles": {refused, func(w *world, a actor) []try {
+			return one("PUT", "/api/crisisroom/citystaff/roles", map[string]any{"organisation": w.polOrg.Id, "user": a.user, "roles": []string{"lookup", "dpo"}})
+		}},
+		"GET /api/crisisroom/citystaff/people": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/citystaff/people?org="+w.polOrg.Id, nil)
+		}},
+		"POST /api/crisisroom/zemag/reports": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/zemag/reports", map[string]any{"organisation": w.polOrg.Id, "occurred_at": "2026-01-01T10:00:00Z", "place": "x", "what": "eingeschleust", "level": 3})
+		}},
+		"GET /api/crisisroom/zemag/reports": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/zemag/reports?org="+w.polOrg.Id, nil)
+		}},
+		"POST /api/crisisroom/zemag/reports/{id}/review": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/zemag/reports/"+cityFixture(w, "report")+"/review", map[string]any{"action": "not_enter", "reason": "weg"})
+		}},
+		"GET /api/crisisroom/zemag/entries": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/zemag/entries?org="+w.polOrg.Id, nil)
+		}},
+		"POST /api/crisisroom/zemag/entries/{id}/extend": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/zemag/entries/"+cityFixture(w, "entry")+"/extend", map[string]any{"reason": "länger", "months": 60})
+		}},
+		"POST /api/crisisroom/zemag/entries/{id}/delete": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/zemag/entries/"+cityFixture(w, "entry")+"/delete", map[string]any{"reason": "weg"})
+		}},
+		"POST /api/crisisroom/zemag/entries/{id}/notice": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/zemag/entries/"+cityFixture(w, "entry")+"/notice", map[string]any{})
+		}},
+		"GET /api/crisisroom/zemag/entries/{id}/letter": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/zemag/entries/"+cityFixture(w, "entry")+"/letter", nil)
+		}},
+		"POST /api/crisisroom/zemag/lookup": {refused, func(w *world, a actor) []try {
+			return []try{{"POST", "/api/crisisroom/zemag/lookup", map[string]any{"organisation": w.polOrg.Id, "name": "Karl Kanarie", "dob": "1970-01-02", "reason": "Az. 4711 Prüfung"}},
+				{"POST", "/api/crisisroom/zemag/lookup", map[string]any{"organisation": w.polOrg.Id, "name": "Karl Kanarie", "dob": "1970-01-02"}}}
+		}},
+		"GET /api/crisisroom/zemag/lookups": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/zemag/lookups?org="+w.polOrg.Id, nil)
+		}},
+		"GET /api/crisisroom/zemag/stats": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/zemag/stats?org="+w.polOrg.Id, nil)
+		}},
+		"GET /api/crisisroom/zemag/stats.svg": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/zemag/stats.svg?org="+w.polOrg.Id, nil)
+		}},
+		"POST /api/crisisroom/complaints": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/complaints", map[string]any{"organisation": w.polOrg.Id, "citizen_name": "X", "citizen_contact": "Y", "what": "Z", "officer": w.polInnen.Id})
+		}},
+		"GET /api/crisisroom/complaints": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/complaints?org="+w.polOrg.Id, nil)
+		}},
+		"POST /api/crisisroom/complaints/{id}/{step}": {refused, func(w *world, a actor) []try {
+			c := "/api/crisisroom/complaints/" + cityFixture(w, "case")
+			return []try{{"POST", c + "/statement", map[string]any{"text": "x"}}, {"POST", c + "/sign", map[string]any{}}, {"POST", c + "/interim", nil},
+				{"POST", c + "/result", map[string]any{"finding": "upheld", "text": "x"}}, {"POST", c + "/opinion", map[string]any{"text": "x"}}}
+		}},
+		"GET /api/crisisroom/complaints/{id}/letter": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/complaints/"+cityFixture(w, "case")+"/letter?kind=result&to=citizen", nil)
+		}},
+		"GET /api/crisisroom/complaints/card": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/complaints/card?org="+w.polOrg.Id, nil)
+		}},
+
 		// the room's IT (superusers) only
 		"GET /api/crisisroom/health":  {refused, func(*world, actor) []try { return one("GET", "/api/crisisroom/health", nil) }},
 		"GET /api/crisisroom/backup":  {refused, func(*world, actor) []try { return one("GET", "/api/crisisroom/backup", nil) }},

@@ -268,6 +268,64 @@ func collectionAttacks() map[string]collectionAttack {
 			},
 			update: map[string]any{"at": "2030-01-01 11:00:00.000Z"},
 		},
+		// the city modules (hooks/citystaff): sealed for everybody through the records API
+		"citystaff_modules": {
+			target: func(w *world) string { return cityFixture(w, "settings") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "zemag": true}}
+			},
+			update: map[string]any{"zemag": false},
+		},
+		"citystaff_roles": {
+			target: func(w *world) string { return cityFixture(w, "role_boss") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "user": a.user, "roles": []string{"lookup", "dpo"}}}
+			},
+			update: map[string]any{"roles": []string{}},
+			extra:  func(w *world) []string { return []string{cityFixture(w, "role_staff")} },
+		},
+		"citystaff_log": {
+			target: func(w *world) string { return cityFixture(w, "log") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "module": "zemag", "at": "2026-01-01 00:00:00.000Z", "action": "gefälscht"}}
+			},
+			update: map[string]any{"text": "verwischt"},
+		},
+		"citystaff_alerts": {
+			target: func(w *world) string { return cityFixture(w, "alert") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "user": w.userId("tkeller"), "kind": "report", "text": "falsch"}}
+			},
+			update: map[string]any{"seen_at": "2026-01-01 00:00:00.000Z"},
+		},
+		"zemag_reports": {
+			target: func(w *world) string { return cityFixture(w, "report") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "reporter": a.user, "occurred_at": "2026-01-01 00:00:00.000Z", "place": "x", "what": "x", "level": 3, "status": "entered"}}
+			},
+			update: map[string]any{"status": "not_entered", "person_name": ""},
+		},
+		"zemag_entries": {
+			target: func(w *world) string { return cityFixture(w, "entry") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "person_name": "Unschuldig Person", "level": 3, "guidance": "x", "review_at": "2030-01-01 00:00:00.000Z", "status": "active"}}
+			},
+			update: map[string]any{"status": "deleted", "guidance": "verfälscht"},
+		},
+		"zemag_lookups": {
+			target: func(w *world) string { return cityFixture(w, "lookup") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "actor": w.userId("tkeller"), "at": "2026-01-01 00:00:00.000Z", "reason": "gefälscht"}}
+			},
+			update: map[string]any{"reason": "verwischt", "hit": false},
+		},
+		"complaint_cases": {
+			target: func(w *world) string { return cityFixture(w, "case") },
+			creates: func(w *world, a actor) []any {
+				return []any{map[string]any{"organisation": w.polOrg.Id, "number": "BM-X", "citizen_name": "x", "citizen_contact": "x", "what": "x", "officer": a.user, "status": "closed"}}
+			},
+			update: map[string]any{"status": "closed", "finding": "not_upheld"},
+		},
 		"sessions": {
 			target: func(w *world) string { return sessionOf(w, w.userId("tkeller")) },
 			creates: func(w *world, a actor) []any {

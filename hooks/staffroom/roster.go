@@ -64,6 +64,12 @@ func (s *staffroom) handlePresence(e *core.RequestEvent) error {
 	return e.NoContent(http.StatusNoContent)
 }
 
+// isGuest: the person's membership of org is a guest's (guests are not on duty).
+func isGuest(app core.App, userId, orgId string) bool {
+	m, err := app.FindFirstRecordByFilter("memberships", "user = {:u} && organisation = {:o}", dbx.Params{"u": userId, "o": orgId})
+	return err == nil && m.GetString("role") == "guest"
+}
+
 // rosterEntry is one person on duty for one organisation.
 type rosterEntry struct {
 	person
@@ -81,7 +87,7 @@ type rosterOrg struct {
 }
 
 // GET /api/crisisroom/roster → [rosterOrg]: who is on duty, by organisation and function,
-// with presence. Staff only (a guest sees no roster). The viewer sees every live member
+// with presence. Staff only (a guest sees no roster, and is not on it). The viewer sees every live member
 // of their own organisations, and of other organisations only the people they share a
 // live channel with, as the shared channel shows them (name, username, function): never
 // an organisation's other members, roles, expiry dates or further memberships.
@@ -134,7 +140,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 	for org := range own {
 		ms, _ := e.App.FindRecordsByFilter("memberships", "organisation = {:o}", "", 0, 0, dbx.Params{"o": org})
 		for _, m := range ms {
-			if tenancy.LiveMembership(e.App, m) {
+			if m.GetString("role") != "guest" && tenancy.LiveMembership(e.App, m) {
 				add(org, m.GetString("user"), m.GetString("role"))
 			}
 		}
@@ -146,7 +152,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 			continue
 		}
 		for _, p := range channelPeople(e.App, ch) {
-			if !own[p.Org] {
+			if !own[p.Org] && !isGuest(e.App, p.Id, p.Org) {
 				add(p.Org, p.Id, "")
 			}
 		}

@@ -48,11 +48,34 @@ func (s *staffroom) handleSettings(e *core.RequestEvent) error {
 	if err := e.BindBody(&body); err != nil || len(body.Settings) == 0 {
 		return e.BadRequestError("Die Einstellungen fehlen. / The settings are missing.", err)
 	}
+	var m map[string]any
+	if err := json.Unmarshal(body.Settings, &m); err != nil {
+		return e.BadRequestError("Die Einstellungen müssen ein Objekt sein. / Settings must be an object.", err)
+	}
+	// Muted: only channels the person reads now (an id of any other channel would be a
+	// word the person cannot know, kept for nothing).
+	if raw, ok := m["muted"]; ok {
+		list, ok := raw.([]any)
+		if !ok {
+			return e.BadRequestError("muted muss eine Liste von Kanälen sein. / muted must be a list of channels.", nil)
+		}
+		mine := map[string]bool{}
+		for _, c := range readableChannels(e.App, e.Auth.Id) {
+			mine[c] = true
+		}
+		kept := []string{}
+		for _, v := range list {
+			if id, ok := v.(string); ok && mine[id] {
+				kept = append(kept, id)
+			}
+		}
+		m["muted"] = kept
+	}
 	u, err := e.App.FindRecordById("users", e.Auth.Id)
 	if err != nil {
 		return e.NotFoundError("", err)
 	}
-	u.Set("settings", body.Settings)
+	u.Set("settings", m)
 	if err := e.App.Save(u); err != nil {
 		return e.BadRequestError("Die Einstellungen wurden nicht gespeichert. / The settings were not saved.", err)
 	}

@@ -244,7 +244,11 @@ func TestStaffroomRules(t *testing.T) {
 		if u, _ := s.App.FindRecordById("users", tk); !strings.Contains(u.GetString("settings"), flood) {
 			t.Errorf("settings not stored: %s", u.GetString("settings"))
 		}
-		if u, _ := s.App.FindRecordById("users", d.Users["sbraun"].Id); u.GetString("settings") != "" && u.GetString("settings") != "null" {
+		// Muting a channel one is not in keeps nothing.
+		if r := status(t, sbraun, "POST", "/api/crisisroom/profile/settings", map[string]any{"settings": map[string]any{"muted": []string{polIntern, flood}}}, 200); strings.Contains(string(r.Body), polIntern) || !strings.Contains(string(r.Body), flood) {
+			t.Errorf("sbraun mutes: %s", r.Body)
+		}
+		if u, _ := s.App.FindRecordById("users", d.Users["lneumann"].Id); u.GetString("settings") != "" && u.GetString("settings") != "null" {
 			t.Errorf("someone else's settings changed: %s", u.GetString("settings"))
 		}
 		status(t, tkeller, "PATCH", "/api/collections/users/records/"+tk, map[string]any{"password": "neu-passwort-2026", "passwordConfirm": "neu-passwort-2026"}, 400) // without the old one
