@@ -10,7 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // jsonDecoder reads a body that must hold only known fields.
@@ -20,9 +20,11 @@ func jsonDecoder(e *core.RequestEvent) *json.Decoder {
 	return d
 }
 
-func isStaff(app core.App, userId, org string) bool { return hooks.IsStaff(app, userId, org) }
+func isStaff(app core.App, userId, org string) bool { return tenancy.IsStaff(app, userId, org) }
 
-func isAdmin(app core.App, userId, org string) bool { return hooks.RoleIn(app, userId, org) == "admin" }
+func isAdmin(app core.App, userId, org string) bool {
+	return tenancy.RoleIn(app, userId, org) == "admin"
+}
 
 // orgAdmin: the signed-in person is a live admin of org, and org is not the host (the
 // crisis staff runs the room, not a city's staff matters).
@@ -193,7 +195,7 @@ func (m *module) handlePeople(e *core.RequestEvent) error {
 	out := []map[string]any{}
 	for _, mem := range mems {
 		u := mem.GetString("user")
-		if !hooks.LiveMembership(e.App, mem) {
+		if !tenancy.LiveMembership(e.App, mem) {
 			continue
 		}
 		p := map[string]any{"id": u, "name": userName(e.App, u), "department": ""}

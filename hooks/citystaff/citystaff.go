@@ -1,6 +1,7 @@
 // Package citystaff holds two modules a city administration runs for its own people on
-// its tenant of the appliance: the threat register ZeMAG ("Zentrale Meldestelle für
-// Angriffe auf Mitarbeitende", Cologne since 2020) and the complaint procedure of the
+// its tenant of the appliance: the threat register ZeMAG ("Zentrales Melde- und
+// Auskunftssystem bei Gefährdungen von Mitarbeitenden", Cologne since 2020, kept by the
+// Zentrum für Kriminalprävention und Sicherheit, ZKS) and the complaint procedure of the
 // public-order service. Both are enabled per organisation (citystaff_modules) and are
 // invisible to every other tenant, the host included: their collections have no API
 // rules, the records API and realtime refuse them even to superusers (seal.go), and
@@ -26,12 +27,12 @@ import (
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // Roles a person can hold in an organisation's modules (citystaff_roles.roles).
 const (
-	RoleZKS        = "zks"        // Zentrale Koordinierungsstelle / prevention centre: reviews reports, keeps the register
+	RoleZKS        = "zks"        // Zentrum für Kriminalprävention und Sicherheit (prevention centre): reviews reports, keeps the register
 	RoleLookup     = "lookup"     // may look a person up, case by case
 	RoleDPO        = "dpo"        // Datenschutzbeauftragte(r): reads the lookup log and the module log
 	RoleComplaints = "complaints" // Beschwerdemanagement: runs complaint cases
@@ -161,7 +162,7 @@ func accessTo(e *core.RequestEvent, org, module string) (*access, error) {
 	if e.Auth == nil || e.Auth.Collection().Name != "users" || org == "" {
 		return nil, errNotFound
 	}
-	if !hooks.IsStaff(e.App, e.Auth.Id, org) {
+	if !tenancy.IsStaff(e.App, e.Auth.Id, org) {
 		return nil, errNotFound
 	}
 	s := settingsOf(e.App, org)
@@ -195,7 +196,7 @@ func holders(app core.App, org, role string) []string {
 	rows, _ := app.FindRecordsByFilter("citystaff_roles", "organisation = {:o} && roles ~ {:r}", "", 0, 0, dbx.Params{"o": org, "r": role})
 	var out []string
 	for _, r := range rows {
-		if slices.Contains(r.GetStringSlice("roles"), role) && hooks.IsStaff(app, r.GetString("user"), org) {
+		if slices.Contains(r.GetStringSlice("roles"), role) && tenancy.IsStaff(app, r.GetString("user"), org) {
 			out = append(out, r.GetString("user"))
 		}
 	}
@@ -274,7 +275,7 @@ func (m *module) alert(app core.App, org string, users []string, kind, target, t
 // RealtimeTopic is the realtime subscription on which a signed-in person hears that a
 // banner of the modules waits ({"action":"alert"}); the banner itself is fetched from
 // GET /api/crisisroom/citystaff/me, so the event carries nothing.
-const RealtimeTopic = "crisisroom/citystaff"
+const RealtimeTopic = "citystaff/alerts"
 
 func notify(app core.App, users []string) {
 	if len(users) == 0 {

@@ -6,7 +6,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/tenancy"
 )
 
 // DemoOrg is the short name of the demo's city administration.
@@ -23,7 +24,7 @@ var demoPeople = []struct {
 	{"Frank Krüger", "sv.krueger", "member", "Leitung Ordnungsdienst", nil, "", "Ordnungsamt"},
 	{"Murat Yilmaz", "sv.yilmaz", "member", "Ordnungsdienst", nil, "sv.krueger", "Ordnungsamt"},
 	{"Kevin Lorenz", "sv.lorenz", "member", "Ordnungsdienst", nil, "sv.krueger", "Ordnungsamt"},
-	{"Sabine Otto", "sv.otto", "member", "Zentrale Koordinierungsstelle", []string{RoleZKS}, "", "ZKS"},
+	{"Sabine Otto", "sv.otto", "member", "Zentrum für Kriminalprävention und Sicherheit", []string{RoleZKS}, "", "ZKS"},
 	{"Jan Peters", "sv.peters", "member", "Sozialamt, Außendienst", []string{RoleLookup}, "", "Sozialamt"},
 	{"Dr. Ines Vogt", "sv.vogt", "member", "Datenschutzbeauftragte", []string{RoleDPO}, "", "Datenschutz"},
 	{"Nina Albers", "sv.albers", "member", "Beschwerdemanagement", []string{RoleComplaints}, "", "Ordnungsamt"},
@@ -40,20 +41,20 @@ func SeedDemo(app core.App) (map[string]*core.Record, error) {
 		org, err := tx.FindFirstRecordByData("organisations", "short", DemoOrg)
 		fresh := err != nil
 		if fresh {
-			if org, err = hooks.NewOrganisation(tx, "Stadtverwaltung", DemoOrg, "administration", "#6a1b9a"); err != nil {
+			if org, err = tenancy.NewOrganisation(tx, "Stadtverwaltung", DemoOrg, "administration", "#6a1b9a"); err != nil {
 				return fmt.Errorf("failed to create the demo city administration: %w", err)
 			}
 		}
 		for _, p := range demoPeople {
 			u, err := tx.FindFirstRecordByData("users", "username", p.username)
 			if err != nil {
-				if u, err = hooks.NewUser(tx, p.name, p.username, hooks.DemoPassword, ""); err != nil {
+				if u, err = tenancy.NewUser(tx, p.name, p.username, demo.Password, ""); err != nil {
 					return err
 				}
 			}
 			users[p.username] = u
-			if hooks.Membership(tx, u.Id, org.Id) == nil {
-				if _, err := hooks.NewMembership(tx, u.Id, org.Id, p.role, p.function, nil); err != nil {
+			if tenancy.Membership(tx, u.Id, org.Id) == nil {
+				if _, err := tenancy.NewMembership(tx, u.Id, org.Id, p.role, p.function, nil); err != nil {
 					return err
 				}
 			}
@@ -68,7 +69,7 @@ func SeedDemo(app core.App) (map[string]*core.Record, error) {
 			City: s("Köln"), ComplaintOffice: s("Stadt Köln, Beschwerdemanagement Ordnungsdienst"),
 			ComplaintAddress: s("Willy-Brandt-Platz 2\n50679 Köln"), ComplaintPhone: s("0221 221-0"),
 			ComplaintEmail: s("beschwerde-ordnungsdienst@stadt.example"), ComplaintURL: s("https://stadt.example/beschwerde-ordnungsdienst"),
-			ZKSAddress: s("Stadt Köln, Zentrale Koordinierungsstelle ZeMAG\nWilly-Brandt-Platz 2\n50679 Köln"),
+			ZKSAddress: s("Stadt Köln, Zentrum für Kriminalprävention und Sicherheit (ZKS)\nWilly-Brandt-Platz 2\n50679 Köln"),
 			DPOAddress: s("Stadt Köln, Datenschutzbeauftragte\nWilly-Brandt-Platz 2\n50679 Köln")}); err != nil {
 			return err
 		}

@@ -91,7 +91,7 @@ func lines(s string) []string {
 // addresses of the ZKS and the data-protection officer from the module's settings.
 func NoticeLetter(settings, entry *core.Record, now time.Time) ([]byte, error) {
 	city := orDefault(settings.GetString("city"), "Stadt")
-	zks := orDefault(settings.GetString("zks_address"), city+", Zentrale Koordinierungsstelle")
+	zks := orDefault(settings.GetString("zks_address"), city+", Zentrum für Kriminalprävention und Sicherheit")
 	dpo := orDefault(settings.GetString("dpo_address"), city+", Datenschutzbeauftragte(r)")
 	level := entry.GetInt("level")
 	cat := CategoryLabel[entry.GetString("category")]
@@ -109,10 +109,10 @@ func NoticeLetter(settings, entry *core.Record, now time.Time) ([]byte, error) {
 		recipient: append([]string{entry.GetString("person_name")}, lines(entry.GetString("person_address"))...),
 		place:     city,
 		date:      now,
-		subject:   "Mitteilung über die Speicherung Ihrer Daten in der Zentralen Meldestelle für Angriffe auf Mitarbeitende (ZeMAG)",
+		subject:   "Mitteilung über die Speicherung Ihrer Daten im Zentralen Melde- und Auskunftssystem bei Gefährdungen von Mitarbeitenden (ZeMAG)",
 		paragraphs: []string{
 			"Sehr geehrte Damen und Herren,",
-			fmt.Sprintf("wir teilen Ihnen mit, dass die %s Daten zu Ihrer Person in ihrer Zentralen Meldestelle für Angriffe auf Mitarbeitende (ZeMAG) gespeichert hat.", city),
+			fmt.Sprintf("wir teilen Ihnen mit, dass die %s Daten zu Ihrer Person im Zentralen Melde- und Auskunftssystem bei Gefährdungen von Mitarbeitenden (ZeMAG) gespeichert hat.", city),
 			"## Was gespeichert ist",
 			fmt.Sprintf("Ihr Name (%s), Ihr Geburtsdatum (%s) und Ihre Anschrift; der Vorfall vom %s (%s), eingestuft als Stufe %d des Aachener Modells; ein Hinweis für die Beschäftigten, wie der Kontakt mit Ihnen zu gestalten ist. Die Stufen: 2 – Handgreiflichkeiten, körperliche Gewalt, Bedrohung, Nötigung, Sachbeschädigung, sexuelle Belästigung; 3 – Einsatz von Waffen oder Werkzeugen, Bomben- oder Amokdrohung, Geiselnahme, Raub.", entry.GetString("person_name"), dob, when, cat, level),
 			"## Warum",
@@ -123,7 +123,7 @@ func NoticeLetter(settings, entry *core.Record, now time.Time) ([]byte, error) {
 			"Sie haben das Recht auf Auskunft über die zu Ihnen gespeicherten Daten (Art. 15 DSGVO), auf Berichtigung (Art. 16), auf Löschung (Art. 17), auf Einschränkung der Verarbeitung (Art. 18) und auf Widerspruch (Art. 21). Sie können sich bei der Aufsichtsbehörde für den Datenschutz beschweren (Art. 77 DSGVO).",
 			"Verantwortlich: " + strings.ReplaceAll(zks, "\n", ", ") + ". Datenschutzbeauftragte(r): " + strings.ReplaceAll(dpo, "\n", ", ") + ".",
 			"Mit freundlichen Grüßen",
-			"Im Auftrag\nZentrale Koordinierungsstelle",
+			"Im Auftrag\nZentrum für Kriminalprävention und Sicherheit (ZKS)",
 		},
 		footer: fmt.Sprintf("ZeMAG · Eintrag %s · Mitteilung nach Art. 13/14 DSGVO", entry.Id),
 	}

@@ -85,7 +85,7 @@ onSignIn.push(ctx => {
     }
     for (const id of [...shown]) if (!want.has(id)) { banner('cs-' + id, null); shown.delete(id); }
   }
-  const un = ctx.realtime.subscribe('crisisroom/citystaff', () => show());
+  const un = ctx.realtime.subscribe('citystaff/alerts', () => show());
   const off = ctx.realtime.onReconnect(() => show());
   // Reminders fall due with time, without an event: look again every minute.
   const timer = setInterval(() => { if (document.visibilityState === 'visible') show(); }, 60000);
