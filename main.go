@@ -23,6 +23,8 @@ import (
 	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/enrolment"
 	"crisisroom/hooks/journal"
 	_ "crisisroom/migrations"
 	"crisisroom/standby"
@@ -79,12 +81,12 @@ func main() {
 	app.RootCmd.AddCommand(standby.Command(app))
 	app.RootCmd.AddCommand(
 		cmd.NewSuperuserCommand(app),
-		hooks.InviteCommand(app, hcfg),
+		enrolment.InviteCommand(app, hcfg),
 		journal.Command(app),
 		&cobra.Command{Use: "serve", Short: "Runs the appliance: web UI, API and MQTT broker", SilenceUsage: true, RunE: serve},
 		&cobra.Command{Use: "demo", Short: "Like serve, but first seeds a demo crisis staff with simulated hardware", SilenceUsage: true,
 			RunE: func(c *cobra.Command, args []string) error {
-				hooks.EnableDemo(app)
+				demo.Enable(app)
 				return serve(c, args)
 			}},
 	)

@@ -4,17 +4,29 @@
 package appliance
 
 import (
+	"time"
+
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/backup"
+	"crisisroom/durability"
 	"crisisroom/hardware"
+	"crisisroom/hardware/devices"
+	"crisisroom/hardware/faxgateway"
+	"crisisroom/hardware/room"
 	"crisisroom/hardware/smsgateway"
 	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
 	"crisisroom/hooks/callout"
 	"crisisroom/hooks/citystaff"
+	"crisisroom/hooks/enrolment"
 	"crisisroom/hooks/forms"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/messaging"
 	"crisisroom/hooks/staffroom"
+	"crisisroom/hooks/tenancy"
 	pbpublic "crisisroom/pb_public"
+	"crisisroom/standby"
 )
 
 // Config holds the configuration of every part. Its fields are pointers because main
@@ -30,17 +42,44 @@ type Config struct {
 // backups and standby), the Einsatztagebuch, the MQTT broker and the room's devices
 // (sirens, boards, fax gateway), and the web UI. It returns the broker, which tests use
 // to publish and listen as the appliance does. Demo data is seeded separately
-// (hooks.SeedDemo, hooks.EnableDemo), when a command asks for it.
+// (demo.Seed, demo.Enable), when a command asks for it.
 func Register(app core.App, cfg Config) *hardware.Broker {
-	hooks.Register(app, cfg.Hooks)
+	RegisterHooks(app, cfg.Hooks)
 	journal.Register(app)
 	forms.Register(app)          // message forms, triage, orders, Lagebesprechung (staff functions as data)
 	citystaff.Register(app, nil) // ZeMAG and complaint procedure of a city administration
 	staffroom.Register(app, staffroom.Config{})
 	broker := hardware.Register(app, cfg.Broker)
-	hardware.RegisterRoom(app, broker)
-	hardware.RegisterFaxes(app, broker)
+	devices.Register(app, broker) // device API: create, credentials, history
+	room.Register(app, broker)
+	faxgateway.Register(app, broker)
 	callout.Register(app, smsgateway.Register(app, broker)) // SMS gateway, staff call-out, Blitz by SMS
 	pbpublic.Register(app, cfg.PublicDir)
 	return broker
+}
+
+// RegisterHooks binds the hooks and routes of the tenancy core (without the broker, the
+// devices and the feature packages; bench/fanout runs just these) in the order they must run:
+// audit first (every later hook's writes are audited), the sign-in throttle before any
+// auth route, names and tenancy before enrolment and messaging, which rely on them.
+func RegisterHooks(app core.App, cfg *hooks.Config) {
+	var signInWindow time.Duration
+	if cfg != nil {
+		signInWindow = cfg.SignInWindow
+	}
+	audit.Register(app)
+	tenancy.RegisterSignInThrottle(app, signInWindow)
+	tenancy.RegisterUserNames(app)
+	tenancy.RegisterOrganisationNames(app)
+	hooks.RegisterSecurityHeaders(app, cfg)
+	hooks.RegisterInputChecks(app)
+	tenancy.Register(app)
+	tenancy.RegisterSuspension(app)
+	tenancy.RegisterChannelMembers(app)
+	enrolment.RegisterSetup(app, cfg)
+	enrolment.Register(app, cfg)
+	messaging.Register(app)
+	durability.Register(app) // stored files fsynced before their record commits
+	backup.Register(app)     // scheduled backup, health page for the room's IT
+	standby.Register(app)    // Litestream replication to a standby, when set up
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -85,23 +86,23 @@ func newWorld(t *testing.T) *world {
 	w.victim = s.As(t, "tkeller")
 	// a real sign-in, so that the victim has a device session to attack
 	ok(t, testkit.Client{Base: s.URL}.Do(t, "POST", "/api/collections/users/auth-with-password",
-		map[string]any{"identity": "tkeller", "password": hooks.DemoPassword}))
+		map[string]any{"identity": "tkeller", "password": demo.Password}))
 	w.polOrg = d.Orgs["POL"]
 	w.flood = d.Channels["Hochwasser Rhein"]
 
 	var err error
-	if w.polInnen, err = hooks.NewUser(app, "Petra Innendienst", "pol.innen", hooks.DemoPassword, ""); err != nil {
+	if w.polInnen, err = tenancy.NewUser(app, "Petra Innendienst", "pol.innen", demo.Password, ""); err != nil {
 		t.Fatal(err)
 	}
 	newMembership(t, app, w.polInnen.Id, w.polOrg.Id, "member", "Innendienst", nil)
 	w.chPOL = find(t, app, "channels", "name", "POL intern")
 
 	// THW will be suspended, KLM removed from the special channel.
-	thw, err := hooks.NewOrganisation(app, "Technisches Hilfswerk", "THW", "ngo", "#003399")
+	thw, err := tenancy.NewOrganisation(app, "Technisches Hilfswerk", "THW", "ngo", "#003399")
 	if err != nil {
 		t.Fatal(err)
 	}
-	thwHelfer, err := hooks.NewUser(app, "Tim Helfer", "thw.helfer", hooks.DemoPassword, "")
+	thwHelfer, err := tenancy.NewUser(app, "Tim Helfer", "thw.helfer", demo.Password, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func newWorld(t *testing.T) *world {
 	w.floodRow = row.Id
 
 	// An expired guest of the police itself, and a member whose channels are all gone.
-	expGuest, err := hooks.NewUser(app, "Gerd Abgelaufen", "gast.abgelaufen", hooks.DemoPassword, "")
+	expGuest, err := tenancy.NewUser(app, "Gerd Abgelaufen", "gast.abgelaufen", demo.Password, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func newWorld(t *testing.T) *world {
 			t.Fatalf("expired guest's channel row: %v", err)
 		}
 	}
-	loner, err := hooks.NewUser(app, "Lena Ohnekanal", "fw.ohnekanal", hooks.DemoPassword, "")
+	loner, err := tenancy.NewUser(app, "Lena Ohnekanal", "fw.ohnekanal", demo.Password, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +292,7 @@ func find(t *testing.T, app core.App, coll, field, value string) *core.Record {
 
 func newMembership(t *testing.T, app core.App, user, org, role, function string, expires any) {
 	t.Helper()
-	if _, err := hooks.NewMembership(app, user, org, role, function, expires); err != nil {
+	if _, err := tenancy.NewMembership(app, user, org, role, function, expires); err != nil {
 		t.Fatalf("membership: %v", err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"crisisroom/durability/harness"
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 )
 
 type sent struct {
@@ -55,7 +55,7 @@ func TestBackupUnderLoadRestoresEverythingAcknowledged(t *testing.T) {
 		{"abecker", "KS intern"}, {"tkeller", "POL intern"}, {"sbraun", "FW intern"},
 		{"sroth", "KLM intern"}, {"mschneider", "SW intern"}, {"jwagner", "KS intern"},
 	} {
-		c := harness.Login(t, seed.URL, w.user, hooks.DemoPassword)
+		c := harness.Login(t, seed.URL, w.user, demo.Password)
 		ws = append(ws, writer{c, c.UserID(t), c.ChannelID(t, w.channel)})
 	}
 	seed.Stop(t)

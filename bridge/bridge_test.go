@@ -12,8 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/bridge"
-	"crisisroom/hardware"
 	"crisisroom/hardware/fax/sim"
+	"crisisroom/hardware/faxgateway"
 	"crisisroom/hardware/serialport"
 	"crisisroom/testkit"
 )
@@ -89,7 +89,7 @@ func TestBridgeDrivesRemoteFaxModem(t *testing.T) {
 		return d.GetBool("online") && d.GetString("state") == "idle"
 	})
 
-	pages, err := hardware.TestFaxPages()
+	pages, err := faxgateway.TestFaxPages()
 	if err != nil {
 		t.Fatal(err)
 	}

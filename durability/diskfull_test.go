@@ -15,7 +15,7 @@ import (
 
 	"crisisroom/durability"
 	"crisisroom/durability/harness"
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 )
 
 // mountTmpfs mounts a tmpfs of size bytes at a fresh folder, or skips the test where the
@@ -54,7 +54,7 @@ func TestFullDiskRefusesClearlyKeepsReadingAndRecovers(t *testing.T) {
 	bin := harness.Binary(t)
 	dir := filepath.Join(mnt, "data")
 	p := harness.Start(t, bin, dir, harness.Options{Command: "demo"})
-	c := harness.Login(t, p.URL, "abecker", hooks.DemoPassword)
+	c := harness.Login(t, p.URL, "abecker", demo.Password)
 	author, channel := c.UserID(t), c.ChannelID(t, "KS intern")
 
 	var acked []string

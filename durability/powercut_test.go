@@ -23,7 +23,7 @@ import (
 
 	"crisisroom/durability"
 	"crisisroom/durability/harness"
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 )
 
 func TestMain(m *testing.M) {
@@ -280,7 +280,7 @@ func runAndCut(t *testing.T, level string) cutResult {
 		{"abecker", "KS intern"}, {"jwagner", "KS intern"}, {"tkeller", "POL intern"},
 		{"sbraun", "FW intern"}, {"sroth", "KLM intern"}, {"mschneider", "SW intern"},
 	} {
-		c := harness.Login(t, seed.URL, w.user, hooks.DemoPassword)
+		c := harness.Login(t, seed.URL, w.user, demo.Password)
 		writers = append(writers, writer{c, c.UserID(t), c.ChannelID(t, w.channel)})
 	}
 	seed.Stop(t)
@@ -467,7 +467,7 @@ func TestAttachmentIsSyncedBeforeTheAnswer(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "data")
 	seed := harness.Start(t, bin, dir, harness.Options{Command: "demo"})
-	c := harness.Login(t, seed.URL, "abecker", hooks.DemoPassword)
+	c := harness.Login(t, seed.URL, "abecker", demo.Password)
 	author, channel := c.UserID(t), c.ChannelID(t, "KS intern")
 	seed.Stop(t)
 	tracePath := filepath.Join(root, "trace.log")

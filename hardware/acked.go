@@ -24,9 +24,9 @@ type ackedHandler struct {
 // the message again (a retry must be idempotent, e.g. by client_key). Publishes of the
 // appliance's own inline client run the handler too, with username "".
 func (b *Broker) SubscribeBeforeAck(filter string, handler func(username, topic string, payload []byte) error) {
-	b.mu.Lock()
+	b.Mu.Lock()
 	b.acked = append(b.acked, ackedHandler{filter, handler})
-	b.mu.Unlock()
+	b.Mu.Unlock()
 }
 
 // ackHook runs the SubscribeBeforeAck handlers; it is added after authHook, so only
@@ -48,9 +48,9 @@ func (h *ackHook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
 	if pk.TopicName == "" {
 		return
 	}
-	h.b.mu.Lock()
+	h.b.Mu.Lock()
 	handlers := h.b.acked
-	h.b.mu.Unlock()
+	h.b.Mu.Unlock()
 	user := ""
 	if !cl.Net.Inline {
 		user = string(cl.Properties.Username)
@@ -63,9 +63,9 @@ func (h *ackHook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
 }
 
 func (h *ackHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
-	h.b.mu.Lock()
+	h.b.Mu.Lock()
 	handlers := h.b.acked
-	h.b.mu.Unlock()
+	h.b.Mu.Unlock()
 	user := ""
 	if !cl.Net.Inline {
 		user = string(cl.Properties.Username)

@@ -10,7 +10,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // Device is what the broker knows about a connected device: enough to decide its ACL
@@ -192,7 +192,7 @@ func Allowed(prefix string, d Device, topic string, write bool) bool {
 		if (write && !g.Write) || (!write && !g.Read) || (g.Narrow && (write || !isFilter)) {
 			continue
 		}
-		if filterCovers(g.Filter, topic) {
+		if FilterCovers(g.Filter, topic) {
 			return true
 		}
 	}
@@ -209,7 +209,7 @@ func RetainAllowed(prefix string, d Device, topic string) bool {
 		return false
 	}
 	for _, g := range grants(prefix, d) {
-		if g.Retain && filterCovers(g.Filter, topic) {
+		if g.Retain && FilterCovers(g.Filter, topic) {
 			return true
 		}
 	}
@@ -217,7 +217,7 @@ func RetainAllowed(prefix string, d Device, topic string) bool {
 }
 
 // filterCovers: every topic matched by sub is also matched by grant.
-func filterCovers(grant, sub string) bool {
+func FilterCovers(grant, sub string) bool {
 	gp := strings.Split(grant, "/")
 	sp := strings.Split(sub, "/")
 	for i, g := range gp {
@@ -249,7 +249,7 @@ type deviceCache struct {
 
 func newDeviceCache() *deviceCache { return &deviceCache{m: map[string]Device{}} }
 
-func (c *deviceCache) get(u string) (Device, bool) {
+func (c *deviceCache) Get(u string) (Device, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	d, ok := c.m[u]
@@ -320,7 +320,7 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	if splitErr != nil {
 		host = cl.Net.Remote
 	}
-	done, allowed := hooks.DeviceSignIn(h.b.app, username, deviceId, host)
+	done, allowed := tenancy.DeviceSignIn(h.b.app, username, deviceId, host)
 	if !allowed {
 		h.b.log.Warn("MQTT login refused: too many failed attempts", "username", username, "remote", cl.Net.Remote)
 		return false
@@ -370,18 +370,18 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 		cl.Properties.Will.WillDelayInterval = 0
 	}
 	cl.ID = username + sessionSep + raw
-	h.b.devices.put(d)
+	h.b.Devices.put(d)
 	// An organisation suspended while this login read the database: its devices were
 	// dropped before this one was cached.
 	if h.b.orgSuspended(d.Organisation) {
-		h.b.devices.drop(username)
+		h.b.Devices.drop(username)
 		return false
 	}
 	return true
 }
 
 func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	d, ok := h.b.devices.get(string(cl.Properties.Username))
+	d, ok := h.b.Devices.Get(string(cl.Properties.Username))
 	if !ok || h.b.orgSuspended(d.Organisation) {
 		return false
 	}
@@ -423,7 +423,7 @@ func (h *authHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 	if cl.Net.Inline {
 		return pk, nil
 	}
-	d, ok := h.b.devices.get(string(cl.Properties.Username))
+	d, ok := h.b.Devices.Get(string(cl.Properties.Username))
 	allowed := ok && !h.b.orgSuspended(d.Organisation) && Allowed(h.b.cfg.Prefix, d, pk.TopicName, true)
 	if allowed && pk.FixedHeader.Retain {
 		allowed = RetainAllowed(h.b.cfg.Prefix, d, pk.TopicName)
@@ -432,9 +432,9 @@ func (h *authHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, nil
 	}
 	h.b.log.Warn("MQTT publish outside the device's grants refused", "username", string(cl.Properties.Username), "topic", pk.TopicName, "retain", pk.FixedHeader.Retain)
-	h.b.mu.Lock()
+	h.b.Mu.Lock()
 	refused := h.b.haRefused
-	h.b.mu.Unlock()
+	h.b.Mu.Unlock()
 	if ok && d.Kind == "homeassistant" && refused != nil {
 		refused(d, pk.TopicName, pk.Payload)
 	}
@@ -459,11 +459,11 @@ func (h *authHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 	// A device still connected by another connection has not gone: its will ("offline",
 	// retained) would mark it offline while it is online (a reconnect that took over an
 	// old connection, a second client of the same device).
-	if h.b.otherConn(string(cl.Properties.Username), cl) {
+	if h.b.OtherConn(string(cl.Properties.Username), cl) {
 		h.b.log.Info("MQTT last will dropped: the device is still connected", "username", string(cl.Properties.Username), "topic", will.TopicName)
 		return mqtt.Will{}, nil
 	}
-	d, ok := h.b.devices.get(string(cl.Properties.Username))
+	d, ok := h.b.Devices.Get(string(cl.Properties.Username))
 	if ok && !h.b.orgSuspended(d.Organisation) && Allowed(h.b.cfg.Prefix, d, will.TopicName, true) &&
 		(!will.Retain || RetainAllowed(h.b.cfg.Prefix, d, will.TopicName)) && !isCommandTopic(will.TopicName) {
 		return will, nil

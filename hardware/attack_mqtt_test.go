@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hardware"
+	"crisisroom/hardware/faxgateway"
 	"crisisroom/testkit"
 )
 
@@ -305,7 +306,7 @@ func TestMQTTAttacks(t *testing.T) {
 	})
 
 	t.Run("client ids: no takeover, no reserved ids, no resumption of another's session", func(t *testing.T) {
-		hostFax := hardware.DemoFaxUsername
+		hostFax := faxgateway.DemoFaxUsername
 		for _, id := range []string{"crisisroom-bridge-" + hostFax, "crisisroom-bridge-sirene-rathaus", "sim-sirene-rathaus"} {
 			if _, err := r.dial("fw-melder", dialOpts{clientID: id, persistent: true}); err == nil {
 				t.Errorf("fw-melder connected with the client id %s", id)

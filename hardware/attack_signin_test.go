@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -22,7 +22,7 @@ func TestAttackDevicePasswordGuessingOverMQTT(t *testing.T) {
 	}
 
 	// Guesses over MQTT lock the device on both paths.
-	for i := 0; i < hooks.SignInAccountLimit; i++ {
+	for i := 0; i < tenancy.SignInAccountLimit; i++ {
 		if _, err := r.dial("fw-sirene-rate", "falsch", "rate-a", nil, nil); err == nil {
 			t.Fatal("a wrong password connected")
 		}
@@ -35,7 +35,7 @@ func TestAttackDevicePasswordGuessingOverMQTT(t *testing.T) {
 	}
 
 	// Guesses over HTTP lock MQTT too.
-	for i := 0; i < hooks.SignInAccountLimit; i++ {
+	for i := 0; i < tenancy.SignInAccountLimit; i++ {
 		if st := signIn("fw-tafel-rate", "falsch"); st != http.StatusBadRequest {
 			t.Fatalf("wrong REST password %d: %d", i, st)
 		}

@@ -13,7 +13,7 @@ import (
 	"crisisroom/hardware/board"
 )
 
-func (r *room) deviceToken(username string) string {
+func (r *roomRig) deviceToken(username string) string {
 	r.t.Helper()
 	d, err := r.App.FindFirstRecordByData("devices", "username", username)
 	if err != nil {
@@ -26,7 +26,7 @@ func (r *room) deviceToken(username string) string {
 	return tok
 }
 
-func (r *room) boardView(token string) (int, map[string]any) {
+func (r *roomRig) boardView(token string) (int, map[string]any) {
 	r.t.Helper()
 	req, _ := http.NewRequest("GET", r.URL+"/api/crisisroom/board", nil)
 	if token != "" {
@@ -44,7 +44,7 @@ func (r *room) boardView(token string) (int, map[string]any) {
 
 // The board route answers board devices only, with their own organisation's picture and
 // the channels they follow; MQTT boards get the same items on their set topic.
-func testBoardViewAndPublishing(t *testing.T, r *room) {
+func testBoardViewAndPublishing(t *testing.T, r *roomRig) {
 	tafel := r.device("tafel-stab", "board", "kiosk", "", "", "KS", false)
 	tafel.Set("config", map[string]any{"channels": []string{r.Demo.Channels["Hochwasser Rhein"].Id, r.Demo.Channels["POL intern"].Id}})
 	if err := r.App.Save(tafel); err != nil {
@@ -134,7 +134,7 @@ func testBoardViewAndPublishing(t *testing.T, r *room) {
 
 // Board items are written by S2 of the crisis staff: host operators and host members
 // whose function names S2; read by live staff and boards, not by guests.
-func testBoardItemsWrittenByS2(t *testing.T, r *room) {
+func testBoardItemsWrittenByS2(t *testing.T, r *roomRig) {
 	r.device("tafel-s2", "board", "kiosk", "", "", "KS", false)
 	item := map[string]any{"title": "Lage 12:00", "severity": "warning", "created_by": r.Demo.Users["tkeller"].Id}
 	for _, who := range []string{"phoffmann", "tkeller", "lneumann", "gast.gutachter"} {

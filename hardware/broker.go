@@ -37,13 +37,13 @@ type Config struct {
 type Broker struct {
 	app    core.App
 	cfg    Config
-	server *mqtt.Server
+	Server *mqtt.Server
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	subID    int
+	Mu       sync.Mutex
+	SubID    int
 	addr     net.Addr
-	devices  *deviceCache
+	Devices  *deviceCache
 	onStart  []func(*Broker)
 	presence []PresenceFunc
 	// presenceWG counts presence writes in flight; Stop waits for them.
@@ -60,9 +60,9 @@ type Broker struct {
 	conns map[string]map[*mqtt.Client]struct{}
 }
 
-func (b *Broker) setHARefused(fn func(d Device, topic string, payload []byte)) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (b *Broker) SetHARefused(fn func(d Device, topic string, payload []byte)) {
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	b.haRefused = fn
 }
 
@@ -70,7 +70,7 @@ func (b *Broker) setHARefused(fn func(d Device, topic string, payload []byte)) {
 // terminates. The config is read at start, after the command line has been parsed; an
 // address of "off" or "" leaves the broker stopped.
 func Register(app core.App, cfgp *Config) *Broker {
-	b := &Broker{app: app, devices: newDeviceCache()}
+	b := &Broker{app: app, Devices: newDeviceCache()}
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		cfg := *cfgp
 		if cfg.Addr == "" || cfg.Addr == "off" {
@@ -99,8 +99,8 @@ func Register(app core.App, cfgp *Config) *Broker {
 
 // OnStart runs fn once the broker is listening (drivers subscribe there).
 func (b *Broker) OnStart(fn func(*Broker)) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	b.onStart = append(b.onStart, fn)
 }
 
@@ -109,8 +109,8 @@ func (b *Broker) Prefix() string { return b.cfg.Prefix }
 
 // Addr is the bound TCP address (useful with port 0 in tests).
 func (b *Broker) Addr() net.Addr {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	return b.addr
 }
 
@@ -152,11 +152,11 @@ func (b *Broker) start() error {
 		return err
 	}
 
-	b.mu.Lock()
-	b.server = server
+	b.Mu.Lock()
+	b.Server = server
 	b.addr = ln.Addr()
 	starters := append([]func(*Broker){}, b.onStart...)
-	b.mu.Unlock()
+	b.Mu.Unlock()
 
 	b.resetPresence()
 	status, _ := json.Marshal(map[string]any{"state": "online", "version": Version, "since": time.Now().UTC().Format(time.RFC3339)})
@@ -171,10 +171,10 @@ func (b *Broker) start() error {
 
 // Stop announces the appliance offline, lets the last messages go out, and closes.
 func (b *Broker) Stop() {
-	b.mu.Lock()
-	server := b.server
-	b.server = nil
-	b.mu.Unlock()
+	b.Mu.Lock()
+	server := b.Server
+	b.Server = nil
+	b.Mu.Unlock()
 	if server == nil {
 		return
 	}
@@ -194,9 +194,9 @@ func (b *Broker) Stop() {
 	if b.postsDone != nil {
 		close(b.postsDone)
 	}
-	b.mu.Lock()
+	b.Mu.Lock()
 	b.acked = nil // the next start subscribes again
-	b.mu.Unlock()
+	b.Mu.Unlock()
 	if !within(5*time.Second, b.presenceWG.Wait) {
 		b.log.Warn("device presence writes still pending at stop")
 	}
@@ -214,15 +214,15 @@ func within(d time.Duration, fn func()) bool {
 	}
 }
 
-var errBrokerDown = errors.New("the MQTT broker is not running")
+var ErrBrokerDown = errors.New("the MQTT broker is not running")
 
 // Publish sends a message as the appliance. Inline publishes skip the ACL.
 func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) error {
-	b.mu.Lock()
-	server := b.server
-	b.mu.Unlock()
+	b.Mu.Lock()
+	server := b.Server
+	b.Mu.Unlock()
 	if server == nil {
-		return errBrokerDown
+		return ErrBrokerDown
 	}
 	return server.Publish(topic, payload, retain, qos)
 }
@@ -235,13 +235,13 @@ func (b *Broker) Subscribe(filter string, handler func(topic string, payload []b
 
 // SubscribeFrom is Subscribe with the publishing client's username ("" for the appliance).
 func (b *Broker) SubscribeFrom(filter string, handler func(username, topic string, payload []byte)) error {
-	b.mu.Lock()
-	server := b.server
-	b.subID++
-	id := b.subID
-	b.mu.Unlock()
+	b.Mu.Lock()
+	server := b.Server
+	b.SubID++
+	id := b.SubID
+	b.Mu.Unlock()
 	if server == nil {
-		return errBrokerDown
+		return ErrBrokerDown
 	}
 	return server.Subscribe(filter, id, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
 		// mochi hands inline handlers its own inline client, never the publisher: the
@@ -260,9 +260,9 @@ func (b *Broker) Disconnect(username string) {
 }
 
 func (b *Broker) disconnect(username string, why error) {
-	b.mu.Lock()
-	server := b.server
-	b.mu.Unlock()
+	b.Mu.Lock()
+	server := b.Server
+	b.Mu.Unlock()
 	if server == nil {
 		return
 	}
@@ -283,3 +283,9 @@ func (b *Broker) disconnect(username string, why error) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func (b *Broker) Running() bool {
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
+	return b.Server != nil
+}

@@ -11,7 +11,7 @@ import (
 
 // Device credentials come from the server, once, with a QR code; only host operators
 // get them, and they work on the broker at once.
-func testDeviceCredentialsOnce(t *testing.T, r *room) {
+func testDeviceCredentialsOnce(t *testing.T, r *roomRig) {
 	body := map[string]any{"name": "Sirene Hafen", "username": "sirene-hafen", "kind": "siren", "driver": "tasmota", "topic": "sirene_hafen", "zone": "hafen", "outdoor": true}
 	for _, who := range []string{"", "phoffmann", "tkeller", "lneumann", "gast.gutachter"} {
 		if code, out := r.api("POST", "/api/crisisroom/devices", who, body); code < 400 {

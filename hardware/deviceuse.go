@@ -2,8 +2,9 @@ package hardware
 
 import (
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // A device is used only by its own organisation (DESIGN §11): its live staff, or for a
@@ -25,20 +26,20 @@ func MayUseDevice(app core.App, userId string, dev *core.Record) bool {
 	if err != nil || org.GetString("status") == "suspended" {
 		return false
 	}
-	if hooks.IsStaff(app, userId, orgId) {
+	if tenancy.IsStaff(app, userId, orgId) {
 		return true
 	}
-	return org.GetString("kind") == "host" && hooks.IsHostOperator(app, userId)
+	return org.GetString("kind") == "host" && tenancy.IsHostOperator(app, userId)
 }
 
 // mayFaxThrough: MayUseDevice. The room's fax line is the host's device like any other:
 // the organisations it invites into its channels read the faxes that arrive there, and
 // send out through their own lines or through the staff's signals desk, never by dialling
 // the host's line themselves (DESIGN §11: a device is used only by its own organisation).
-func mayFaxThrough(app core.App, userId string, dev, _ *core.Record) bool {
+func MayFaxThrough(app core.App, userId string, dev, _ *core.Record) bool {
 	return MayUseDevice(app, userId, dev)
 }
 
-func deviceForbidden() error {
-	return forbidden("Dieses Gerät gehört nicht Ihrer Organisation. / This device does not belong to your organisation.")
+func DeviceForbidden() error {
+	return router.NewForbiddenError("Dieses Gerät gehört nicht Ihrer Organisation. / This device does not belong to your organisation.", nil)
 }

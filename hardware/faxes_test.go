@@ -16,10 +16,10 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
-	"crisisroom/hardware"
 	"crisisroom/hardware/fax"
 	"crisisroom/hardware/fax/sim"
-	"crisisroom/hooks"
+	"crisisroom/hardware/faxgateway"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -122,7 +122,7 @@ func postMessage(t *testing.T, s *testkit.Server, channel, author, body string) 
 
 func testDemoSimulatorRings(t *testing.T, s *testkit.Server) {
 	flood := s.Demo.Channels["Hochwasser Rhein"]
-	dev, err := s.App.FindFirstRecordByData("devices", "username", hardware.DemoFaxUsername)
+	dev, err := s.App.FindFirstRecordByData("devices", "username", faxgateway.DemoFaxUsername)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func testDemoSimulatorRings(t *testing.T, s *testkit.Server) {
 	if code != 200 || list["totalItems"].(float64) != 1 {
 		t.Fatalf("police member lists faxes: %d %v", code, list["totalItems"])
 	}
-	outsider, _ := hooks.NewUser(s.App, "Olaf Außen", "oaussen", "passwort-lang-genug", "")
+	outsider, _ := tenancy.NewUser(s.App, "Olaf Außen", "oaussen", "passwort-lang-genug", "")
 	code, list = faxAPI(t, s, "GET", "/api/collections/faxes/records", s.Token(t, outsider.GetString("username")), nil)
 	if code != 200 || list["totalItems"].(float64) != 0 {
 		t.Fatalf("outsider lists faxes: %d %v", code, list["totalItems"])
@@ -382,7 +382,7 @@ func testInboxRefusesBadPayloadsAndDuplicates(t *testing.T, s *testkit.Server) {
 	if tok := c.Subscribe("crisisroom/device/faxremote/error", 1, func(_ paho.Client, m paho.Message) { errs <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	hardware.FaxesOf(s.App).MaxInbox = 200 << 10
+	faxgateway.FaxesOf(s.App).MaxInbox = 200 << 10
 
 	pages, _ := fax.RenderText("Lagemeldung", fax.RenderOptions{})
 	good, err := fax.NewInboxMessage(&fax.Received{ID: "abc123", RemoteID: "+49 221 1", Pages: pages, ReceivedAt: time.Now(), Complete: true}, 0)
@@ -602,16 +602,16 @@ func testDriverFollowsItsRecord(t *testing.T, h *sendHarness) {
 		t.Fatal(err)
 	}
 	eventually(t, "the driver to stop", 20*time.Second, func() bool {
-		return !hardware.FaxesOf(s.App).Running(dev.Id)
+		return !faxgateway.FaxesOf(s.App).Running(dev.Id)
 	})
 
 	// A deleted device's driver stops too.
 	gone, _ := addFaxDevice(t, s, "faxgone", s.Demo.Orgs["KS"].Id, h.flood.Id, map[string]any{"port": second.Path()})
-	eventually(t, "the new device's driver", 20*time.Second, func() bool { return hardware.FaxesOf(s.App).Running(gone.Id) })
+	eventually(t, "the new device's driver", 20*time.Second, func() bool { return faxgateway.FaxesOf(s.App).Running(gone.Id) })
 	if err := s.App.Delete(gone); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deleted device's driver to stop", 20*time.Second, func() bool { return !hardware.FaxesOf(s.App).Running(gone.Id) })
+	eventually(t, "the deleted device's driver to stop", 20*time.Second, func() bool { return !faxgateway.FaxesOf(s.App).Running(gone.Id) })
 }
 
 // One appliance for the checks that need no modem of their own: each uses its own
@@ -629,7 +629,7 @@ func TestFaxGateway(t *testing.T) {
 // line either: a fax its device receives afterwards is kept, outside the channel.
 func testInboxAfterRemoval(t *testing.T, s *testkit.Server) {
 	ks, fw := s.Demo.Orgs["KS"].Id, s.Demo.Orgs["FW"].Id
-	ch, err := hooks.NewChannel(s.App, ks, "shared", "Fax nach Austritt", "", []string{ks, fw}, s.Demo.Users["jwagner"].Id)
+	ch, err := tenancy.NewChannel(s.App, ks, "shared", "Fax nach Austritt", "", []string{ks, fw}, s.Demo.Users["jwagner"].Id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -715,7 +715,7 @@ func TestFaxSurvivesApplianceRestart(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		r, _ := s2.App.FindRecordById("faxes", id)
 		d, _ := s2.App.FindRecordById("devices", dev.Id)
-		t.Fatalf("the fax was not sent after the restart (status %q, dispatched %v; device state %q config %s, driven %v)", r.GetString("status"), r.GetBool("dispatched"), d.GetString("state"), d.GetString("config"), hardware.FaxesOf(s2.App).Running(dev.Id))
+		t.Fatalf("the fax was not sent after the restart (status %q, dispatched %v; device state %q config %s, driven %v)", r.GetString("status"), r.GetBool("dispatched"), d.GetString("state"), d.GetString("config"), faxgateway.FaxesOf(s2.App).Running(dev.Id))
 	}
 	eventually(t, "sent after the restart", 20*time.Second, func() bool {
 		r, _ := s2.App.FindRecordById("faxes", id)

@@ -82,3 +82,6 @@ func (c *connectLimitConn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// DefaultMaxFaxInbox bounds one received fax on the wire (PDF plus previews, base64).
+const DefaultMaxFaxInbox = 64 << 20

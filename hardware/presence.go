@@ -12,16 +12,16 @@ type PresenceFunc func(d Device, online bool)
 // OnPresence registers fn for device presence changes (sirens send OFF to a relay that
 // comes back, the UI shows who is there).
 func (b *Broker) OnPresence(fn PresenceFunc) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	b.presence = append(b.presence, fn)
 }
 
 // Online reports whether a device with this username is connected now.
 func (b *Broker) Online(username string) bool {
-	b.mu.Lock()
-	server := b.server
-	b.mu.Unlock()
+	b.Mu.Lock()
+	server := b.Server
+	b.Mu.Unlock()
 	if server == nil {
 		return false
 	}
@@ -35,8 +35,8 @@ func (b *Broker) Online(username string) bool {
 
 // connOpened counts an open connection of a device.
 func (b *Broker) connOpened(username string, cl *mqtt.Client) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	if b.conns == nil {
 		b.conns = map[string]map[*mqtt.Client]struct{}{}
 	}
@@ -50,8 +50,8 @@ func (b *Broker) connOpened(username string, cl *mqtt.Client) {
 // Connections closed without reaching OnDisconnect (a CONNACK that could not be sent)
 // are forgotten on the way.
 func (b *Broker) connClosed(username string, cl *mqtt.Client) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	set := b.conns[username]
 	delete(set, cl)
 	for other := range set {
@@ -67,9 +67,9 @@ func (b *Broker) connClosed(username string, cl *mqtt.Client) bool {
 }
 
 // otherConn reports whether the device has an open connection besides cl.
-func (b *Broker) otherConn(username string, cl *mqtt.Client) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (b *Broker) OtherConn(username string, cl *mqtt.Client) bool {
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	for other := range b.conns[username] {
 		if other != cl && !other.Closed() {
 			return true
@@ -81,7 +81,7 @@ func (b *Broker) otherConn(username string, cl *mqtt.Client) bool {
 // setPresence runs on a broker goroutine: it publishes the retained status at once and
 // hands the database write to its own goroutine so MQTT traffic never waits on SQLite.
 func (b *Broker) setPresence(username string, online bool) {
-	d, ok := b.devices.get(username)
+	d, ok := b.Devices.Get(username)
 	if !ok {
 		return
 	}
@@ -90,15 +90,15 @@ func (b *Broker) setPresence(username string, online bool) {
 		state = "online"
 	}
 	_ = b.Publish(b.cfg.Prefix+"device/"+username+"/status", []byte(state), true, 1)
-	b.mu.Lock()
+	b.Mu.Lock()
 	fns := append([]PresenceFunc{}, b.presence...)
-	b.mu.Unlock()
+	b.Mu.Unlock()
 	b.presenceWG.Add(1)
 	go func() {
 		defer b.presenceWG.Done()
 		// While stopping, the database is about to close; the next start marks
 		// everyone offline anyway.
-		if !b.running() {
+		if !b.Running() {
 			return
 		}
 		b.writePresence(d.Id, online)

@@ -29,13 +29,13 @@ func (b *Broker) registerRecordHooks() {
 		u := old.GetString("username")
 		if e.Type == "delete" || old.GetString("password") != e.Record.GetString("password") ||
 			old.GetString("organisation") != e.Record.GetString("organisation") || u != e.Record.GetString("username") {
-			b.revoke(u)
-		} else if cur, connected := b.devices.get(u); connected {
+			b.Revoke(u)
+		} else if cur, connected := b.Devices.Get(u); connected {
 			next, ok := b.loadDevice(e.App, e.Record)
 			if !ok || !sameGrants(cur, next) {
-				b.revoke(u)
+				b.Revoke(u)
 			} else {
-				b.devices.put(next)
+				b.Devices.put(next)
 			}
 		}
 		return e.Next()
@@ -168,7 +168,7 @@ func (b *Broker) subscribeChannelsIn() {
 	})
 }
 
-func (b *Broker) reportError(username, topic, msg string) {
+func (b *Broker) ReportError(username, topic, msg string) {
 	payload, _ := json.Marshal(map[string]string{"topic": topic, "error": msg})
 	_ = b.Publish(b.cfg.Prefix+"device/"+username+"/error", payload, false, 1)
 }
@@ -178,13 +178,13 @@ func (b *Broker) reportError(username, topic, msg string) {
 // a message is reported to the device and not retried.
 func (b *Broker) postFromDevice(username, channel string, payload []byte) error {
 	topic := b.cfg.Prefix + "channel/" + channel + "/in"
-	d, ok := b.devices.get(username)
+	d, ok := b.Devices.Get(username)
 	if !ok || d.Channel != channel {
 		return nil
 	}
 	in, err := ParseChannelIn(payload)
 	if err != nil {
-		b.reportError(username, topic, err.Error())
+		b.ReportError(username, topic, err.Error())
 		return nil
 	}
 	coll, err := b.app.FindCachedCollectionByNameOrId("messages")
@@ -204,7 +204,7 @@ func (b *Broker) postFromDevice(username, channel string, payload []byte) error 
 	m.Set("source", "mqtt")
 	m.Set("client_key", in.ClientKey)
 	if err := b.app.Save(m); err != nil {
-		b.reportError(username, topic, "message not saved: "+err.Error())
+		b.ReportError(username, topic, "message not saved: "+err.Error())
 		return err
 	}
 	return nil
@@ -249,3 +249,6 @@ func ParseChannelIn(payload []byte) (ChannelIn, error) {
 	}
 	return in, nil
 }
+
+// isSirenKind: the kinds of device the room switches as a siren (a siren or a relay).
+func IsSirenKind(kind string) bool { return kind == "siren" || kind == "relay" }

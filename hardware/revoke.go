@@ -29,7 +29,7 @@ func (b *Broker) loadDevice(app core.App, r *core.Record) (Device, bool) {
 	}
 	if d.Channel != "" {
 		ch, err := app.FindRecordById("channels", d.Channel)
-		if err != nil || !takesPart(ch, d.Organisation) {
+		if err != nil || !TakesPart(ch, d.Organisation) {
 			d.Channel = ""
 		}
 	}
@@ -66,35 +66,35 @@ func narrower(a, b []SeenSiren) bool {
 // servers in step with its sirens. A narrower set is revoked like any narrowed grant
 // (the server reconnects and subscribes anew); a wider one is simply cached.
 func (b *Broker) refreshHomeAssistant(app core.App, org string) {
-	for _, d := range b.devices.all() {
+	for _, d := range b.Devices.all() {
 		if d.Kind != "homeassistant" || d.Organisation != org {
 			continue
 		}
 		next := seenSirens(app, org)
 		if narrower(d.Sees, next) {
-			b.revoke(d.Username)
+			b.Revoke(d.Username)
 			continue
 		}
 		d.Sees = next
-		b.devices.put(d)
+		b.Devices.put(d)
 	}
 }
 
 // takesPart: org owns channel ch or is one of its participants.
-func takesPart(ch *core.Record, org string) bool {
+func TakesPart(ch *core.Record, org string) bool {
 	return ch.GetString("organisation") == org || slices.Contains(ch.GetStringSlice("organisations"), org)
 }
 
 // orgSuspended reports whether the broker has been told that org is suspended.
 func (b *Broker) orgSuspended(org string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	return b.suspended[org]
 }
 
 func (b *Broker) setSuspended(org string, on bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	if b.suspended == nil {
 		b.suspended = map[string]bool{}
 	}
@@ -110,9 +110,9 @@ var errGrantsRevoked = errors.New("device grants revoked")
 // revoke forgets a device's grants and drops its connections. Dropping the cached grants
 // first makes its last will fail the check in OnWill, so a revoked device publishes
 // nothing more; the broker announces it offline itself.
-func (b *Broker) revoke(username string) {
-	d, cached := b.devices.get(username)
-	b.devices.drop(username)
+func (b *Broker) Revoke(username string) {
+	d, cached := b.Devices.Get(username)
+	b.Devices.drop(username)
 	b.disconnect(username, errGrantsRevoked)
 	if cached {
 		b.markOffline(d)
@@ -126,7 +126,7 @@ func (b *Broker) markOffline(d Device) {
 	b.presenceWG.Add(1)
 	go func() {
 		defer b.presenceWG.Done()
-		if b.running() {
+		if b.Running() {
 			b.writePresence(d.Id, false)
 		}
 	}()
@@ -155,18 +155,18 @@ func (b *Broker) registerGrantHooks() {
 	// topics again without a reconnect (wider grants need no new subscription check).
 	b.app.OnRecordAfterUpdateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
 		ch := e.Record
-		b.revokeCached(func(d Device) bool { return d.Channel == ch.Id && !takesPart(ch, d.Organisation) })
+		b.revokeCached(func(d Device) bool { return d.Channel == ch.Id && !TakesPart(ch, d.Organisation) })
 		recs, err := e.App.FindRecordsByFilter("devices", "channel = {:c}", "", 0, 0, dbx.Params{"c": ch.Id})
 		if err != nil {
 			return e.Next()
 		}
 		for _, r := range recs {
-			cur, connected := b.devices.get(r.GetString("username"))
+			cur, connected := b.Devices.Get(r.GetString("username"))
 			if !connected {
 				continue
 			}
 			if next, ok := b.loadDevice(e.App, r); ok && next.Channel != "" && cur.Channel == "" {
-				b.devices.put(next)
+				b.Devices.put(next)
 			}
 		}
 		return e.Next()
@@ -189,7 +189,7 @@ func (b *Broker) registerGrantHooks() {
 			kinds = append(kinds, o.GetString("kind"))
 			orgs = append(orgs, o.GetString("organisation"))
 		}
-		if slices.ContainsFunc(kinds, isSirenKind) {
+		if slices.ContainsFunc(kinds, IsSirenKind) {
 			for _, o := range slices.Compact(orgs) {
 				b.refreshHomeAssistant(e.App, o)
 			}
@@ -212,15 +212,15 @@ func (b *Broker) revokeWhere(app core.App, filter string, params dbx.Params) {
 		b.logWarn("device lookup for revocation failed", "error", err)
 	}
 	for _, r := range recs {
-		b.revoke(r.GetString("username"))
+		b.Revoke(r.GetString("username"))
 	}
 }
 
 // revokeCached revokes the connected devices for which match is true.
 func (b *Broker) revokeCached(match func(Device) bool) {
-	for _, d := range b.devices.all() {
+	for _, d := range b.Devices.all() {
 		if match(d) {
-			b.revoke(d.Username)
+			b.Revoke(d.Username)
 		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 // Room devices as they ship: relays on multi-relay modules, Home Assistant as a real
 // client, and presence across several connections of one device.
 
-func (r *room) relaySim(d *core.Record, cfg siren.SimConfig) *siren.Simulator {
+func (r *roomRig) relaySim(d *core.Record, cfg siren.SimConfig) *siren.Simulator {
 	r.t.Helper()
 	cfg.Broker, cfg.Username, cfg.Password = r.MQTTAddr, d.GetString("username"), devicePassword
 	cfg.Driver, cfg.Topic, cfg.Zone = d.GetString("driver"), d.GetString("topic"), d.GetString("zone")
@@ -32,7 +32,7 @@ func (r *room) relaySim(d *core.Record, cfg siren.SimConfig) *siren.Simulator {
 	return s
 }
 
-func (r *room) setDevice(d *core.Record, fields map[string]any) {
+func (r *roomRig) setDevice(d *core.Record, fields map[string]any) {
 	r.t.Helper()
 	cur, err := r.App.FindRecordById("devices", d.Id)
 	if err != nil {
@@ -68,7 +68,7 @@ func TestSirensOnEveryRelay(t *testing.T) {
 		{"shelly gen2 switch:1", "shelly2", 2, siren.SimConfig{Relay: 2}, "/rpc"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := &room{r.Server, t}
+			r := &roomRig{r.Server, t}
 			name := fmt.Sprintf("relais-%d", i)
 			d := r.device(name, "siren", c.driver, "module_"+name, "zone-"+name, "KS", false)
 			r.setDevice(d, map[string]any{"relay": c.relay})
@@ -120,7 +120,7 @@ type haClient struct {
 	lost chan struct{}
 }
 
-func dialHA(t *testing.T, r *room, username, password, clientID string) (*haClient, error) {
+func dialHA(t *testing.T, r *roomRig, username, password, clientID string) (*haClient, error) {
 	h := &haClient{lost: make(chan struct{})}
 	var once sync.Once
 	opts := paho.NewClientOptions().AddBroker("tcp://"+r.MQTTAddr).SetClientID(clientID).

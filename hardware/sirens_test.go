@@ -13,7 +13,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hardware"
+	"crisisroom/hardware/room"
 	"crisisroom/hardware/siren"
 	"crisisroom/testkit"
 )
@@ -22,20 +22,20 @@ import (
 // way the room's relays do: simulated Tasmota and Shelly devices with a last will that
 // echo every switch.
 
-type room struct {
+type roomRig struct {
 	*testkit.Server
 	t *testing.T
 }
 
-func startRoom(t *testing.T, opts testkit.Options) *room {
+func startRoom(t *testing.T, opts testkit.Options) *roomRig {
 	t.Helper()
 	opts.Demo = true
-	return &room{testkit.StartServer(t, opts), t}
+	return &roomRig{testkit.StartServer(t, opts), t}
 }
 
 const devicePassword = "geraet-passwort-2026"
 
-func (r *room) device(username, kind, driver, topic, zone, org string, outdoor bool) *core.Record {
+func (r *roomRig) device(username, kind, driver, topic, zone, org string, outdoor bool) *core.Record {
 	r.t.Helper()
 	coll, err := r.App.FindCollectionByNameOrId("devices")
 	if err != nil {
@@ -57,7 +57,7 @@ func (r *room) device(username, kind, driver, topic, zone, org string, outdoor b
 	return d
 }
 
-func (r *room) sim(d *core.Record) *siren.Simulator {
+func (r *roomRig) sim(d *core.Record) *siren.Simulator {
 	r.t.Helper()
 	s, err := siren.StartSimulator(siren.SimConfig{Broker: r.MQTTAddr, Username: d.GetString("username"), Password: devicePassword,
 		Driver: d.GetString("driver"), Topic: d.GetString("topic"), Zone: d.GetString("zone")})
@@ -69,7 +69,7 @@ func (r *room) sim(d *core.Record) *siren.Simulator {
 }
 
 // api calls the REST API as username ("" for no auth) and decodes the JSON answer.
-func (r *room) api(method, path, username string, body any) (int, map[string]any) {
+func (r *roomRig) api(method, path, username string, body any) (int, map[string]any) {
 	r.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -92,7 +92,7 @@ func (r *room) api(method, path, username string, body any) (int, map[string]any
 	return resp.StatusCode, out
 }
 
-func (r *room) sound(username string, d *core.Record, signal string, seconds int) (int, map[string]any) {
+func (r *roomRig) sound(username string, d *core.Record, signal string, seconds int) (int, map[string]any) {
 	r.t.Helper()
 	return r.api("POST", "/api/collections/siren_activations/records", username, map[string]any{
 		"device": d.Id, "signal": signal, "duration": seconds, "requested_by": r.Demo.Users[username].Id})
@@ -100,7 +100,7 @@ func (r *room) sound(username string, d *core.Record, signal string, seconds int
 
 // await polls the activation until cond holds (the appliance changes it from MQTT
 // handlers and timers, not within a request).
-func (r *room) await(id, what string, cond func(a *core.Record) bool) *core.Record {
+func (r *roomRig) await(id, what string, cond func(a *core.Record) bool) *core.Record {
 	r.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -120,7 +120,7 @@ func (r *room) await(id, what string, cond func(a *core.Record) bool) *core.Reco
 
 // awaitAudit waits for exactly one audit line of action about target: the appliance
 // writes it right after the change the test has already seen.
-func (r *room) awaitAudit(action, target string) {
+func (r *roomRig) awaitAudit(action, target string) {
 	r.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -140,7 +140,7 @@ func state(s string) func(*core.Record) bool {
 }
 
 // client connects a plain paho client with a device's credentials.
-func (r *room) client(username, clientID string) paho.Client {
+func (r *roomRig) client(username, clientID string) paho.Client {
 	r.t.Helper()
 	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + r.MQTTAddr).SetClientID(clientID).
 		SetUsername(username).SetPassword(devicePassword).SetAutoReconnect(false))
@@ -316,7 +316,7 @@ func TestSirenOffAfterApplianceRestart(t *testing.T) {
 	r.await(id, "confirmed", func(a *core.Record) bool { return a.GetBool("confirmed") })
 
 	// The appliance starts again from what it had stored, its timers gone.
-	r2 := &room{testkit.StartServer(t, testkit.Options{DataDir: r.App.DataDir()}), t}
+	r2 := &roomRig{testkit.StartServer(t, testkit.Options{DataDir: r.App.DataDir()}), t}
 	r2.Demo = r.Demo
 	a2 := r2.await(id, "ended at start", state("expired"))
 	if !strings.Contains(a2.GetString("reason"), "Neustart") {
@@ -400,9 +400,9 @@ func TestOutdoorSirenNeedsSecondOperator(t *testing.T) {
 }
 
 func TestOutdoorConfirmationRunsOut(t *testing.T) {
-	old := hardware.DefaultConfirmWindow
-	hardware.DefaultConfirmWindow = time.Second
-	t.Cleanup(func() { hardware.DefaultConfirmWindow = old })
+	old := room.DefaultConfirmWindow
+	room.DefaultConfirmWindow = time.Second
+	t.Cleanup(func() { room.DefaultConfirmWindow = old })
 	r := startRoom(t, testkit.Options{})
 	d := r.device("sirene-ost", "siren", "tasmota", "sirene_ost", "ost", "KS", true)
 	dev := r.sim(d)
@@ -425,7 +425,7 @@ func TestOutdoorConfirmationRunsOut(t *testing.T) {
 }
 
 // A device of one organisation never reads another's siren topics.
-func testSirenTopicsStayInTheirOrganisation(t *testing.T, r *room) {
+func testSirenTopicsStayInTheirOrganisation(t *testing.T, r *roomRig) {
 	r.device("sirene-ks", "siren", "tasmota", "sirene_ks", "rathausplatz", "KS", false)
 	r.device("sirene-pol", "siren", "native", "", "praesidium", "POL", false)
 	pol := r.client("sirene-pol", "pol-1")
@@ -501,7 +501,7 @@ func TestBlitzSetsOffRoomAlarm(t *testing.T) {
 
 // Home Assistant finds the siren through a retained discovery config, again whenever
 // it announces itself.
-func testHomeAssistantDiscovery(t *testing.T, r *room) {
+func testHomeAssistantDiscovery(t *testing.T, r *roomRig) {
 	d := r.device("ha-sirene", "siren", "homeassistant", "ha/sirene1", "hof", "KS", false)
 	d.Set("ha_remote", true)
 	if err := r.App.Save(d); err != nil {
@@ -538,7 +538,7 @@ func toJSON(v any) string {
 
 // The demo's simulated relays are alive: the town hall siren answers, needs a second
 // operator (outdoor), and sounds once confirmed.
-func testDemoSirensAreAlive(t *testing.T, r *room) {
+func testDemoSirensAreAlive(t *testing.T, r *roomRig) {
 	d, err := r.App.FindFirstRecordByData("devices", "username", "sirene-rathaus")
 	if err != nil {
 		t.Fatal(err)
@@ -611,7 +611,7 @@ func TestRoomShared(t *testing.T) {
 	shared := startRoom(t, testkit.Options{})
 	for _, c := range []struct {
 		name string
-		fn   func(*testing.T, *room)
+		fn   func(*testing.T, *roomRig)
 	}{
 		{"SirenTopicsStayInTheirOrganisation", testSirenTopicsStayInTheirOrganisation},
 		{"HomeAssistantDiscovery", testHomeAssistantDiscovery},
@@ -620,6 +620,6 @@ func TestRoomShared(t *testing.T) {
 		{"BoardViewAndPublishing", testBoardViewAndPublishing},
 		{"BoardItemsWrittenByS2", testBoardItemsWrittenByS2},
 	} {
-		t.Run(c.name, func(t *testing.T) { c.fn(t, &room{shared.Server, t}) })
+		t.Run(c.name, func(t *testing.T) { c.fn(t, &roomRig{shared.Server, t}) })
 	}
 }

@@ -19,6 +19,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -27,7 +30,7 @@ import (
 
 // mxDigest is the audit's keyed digest of s in app (hooks.Digest), as it appears in a row.
 func mxDigest(app core.App, s string) string {
-	return hooks.Digest(app, s)["hmac"].(string)
+	return audit.Digest(app, s)["hmac"].(string)
 }
 
 // mxSHA256 is the plain hash of s: a row must not hold it (a reader could test guesses).
@@ -127,7 +130,7 @@ func TestAttackAuditShowsNoContent(t *testing.T) {
 func TestAttackAuditSchemaBackDoor(t *testing.T) {
 	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true})
 	su := superuserClient(t, s, "it@example.org", "superuser-passwort-2026")
-	hooks.Audit(s.App, hooks.AuditEntry{Action: "test.entry", Target: "x"})
+	audit.Write(s.App, audit.Entry{Action: "test.entry", Target: "x"})
 	before, err := s.App.CountRecords("audit")
 	if err != nil || before == 0 {
 		t.Fatalf("demo audit rows: %d %v", before, err)
@@ -237,14 +240,14 @@ func TestAttackSignInThrottle(t *testing.T) {
 	cases := []struct {
 		name, coll, identity, shout, password string
 	}{
-		{"member", "users", "lneumann", "LNeumann", hooks.DemoPassword},
+		{"member", "users", "lneumann", "LNeumann", demo.Password},
 		{"superuser", core.CollectionNameSuperusers, "it@example.org", "IT@Example.org", "superuser-passwort-2026"},
 		{"device", "devices", "tafel-test", "Tafel-Test", "geraete-passwort-2026"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// A success resets: four wrong, one right, four wrong again are not locked.
-			for i := 0; i < hooks.SignInAccountLimit-1; i++ {
+			for i := 0; i < tenancy.SignInAccountLimit-1; i++ {
 				signIn(t, s.URL, c.coll, c.identity, "falsch")
 			}
 			if st, _, raw := signIn(t, s.URL, c.coll, c.identity, c.password); st != 200 {
@@ -258,9 +261,9 @@ func TestAttackSignInThrottle(t *testing.T) {
 				}
 				st, ra, raw := signIn(t, s.URL, c.coll, id, "falsch-"+strconv.Itoa(i))
 				switch {
-				case i < hooks.SignInAccountLimit && st != 400:
+				case i < tenancy.SignInAccountLimit && st != 400:
 					t.Fatalf("attempt %d: %d %s", i+1, st, raw)
-				case i >= hooks.SignInAccountLimit && st != http.StatusTooManyRequests:
+				case i >= tenancy.SignInAccountLimit && st != http.StatusTooManyRequests:
 					t.Fatalf("attempt %d after the limit: %d %s", i+1, st, raw)
 				case st == http.StatusTooManyRequests:
 					locked++
@@ -270,7 +273,7 @@ func TestAttackSignInThrottle(t *testing.T) {
 					}
 				}
 			}
-			if locked != 25-hooks.SignInAccountLimit {
+			if locked != 25-tenancy.SignInAccountLimit {
 				t.Fatalf("%d locked answers", locked)
 			}
 			if st, _, raw := signIn(t, s.URL, c.coll, c.identity, c.password); st != http.StatusTooManyRequests {
@@ -294,17 +297,17 @@ func TestAttackSignInThrottle(t *testing.T) {
 		// A window longer than the spray takes (each refusal costs a password hash).
 		s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, Hooks: hooks.Config{SignInWindow: time.Minute}})
 		got := 0
-		for i := 0; i < hooks.SignInAddressLimit+5; i++ {
+		for i := 0; i < tenancy.SignInAddressLimit+5; i++ {
 			st, _, _ := signIn(t, s.URL, "users", "niemand"+strconv.Itoa(i), "falsch")
 			if st == http.StatusTooManyRequests {
 				got = i + 1
 				break
 			}
 		}
-		if got != hooks.SignInAddressLimit+1 {
-			t.Fatalf("address locked at attempt %d, want %d", got, hooks.SignInAddressLimit+1)
+		if got != tenancy.SignInAddressLimit+1 {
+			t.Fatalf("address locked at attempt %d, want %d", got, tenancy.SignInAddressLimit+1)
 		}
-		if st, _, raw := signIn(t, s.URL, "users", "lneumann", hooks.DemoPassword); st != http.StatusTooManyRequests {
+		if st, _, raw := signIn(t, s.URL, "users", "lneumann", demo.Password); st != http.StatusTooManyRequests {
 			t.Fatalf("a locked address signs in: %d %s", st, raw)
 		}
 	})
@@ -341,7 +344,7 @@ func TestAttackNames(t *testing.T) {
 		{"look-alike username", map[string]any{"username": "a.becker"}, 403},
 		{"own display name", map[string]any{"name": "Lena Neumann-Schulte"}, 200},
 		{"locale", map[string]any{"locale": "en"}, 200},
-		{"password", map[string]any{"password": "neues-passwort-2026", "passwordConfirm": "neues-passwort-2026", "oldPassword": hooks.DemoPassword}, 200},
+		{"password", map[string]any{"password": "neues-passwort-2026", "passwordConfirm": "neues-passwort-2026", "oldPassword": demo.Password}, 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -353,7 +356,7 @@ func TestAttackNames(t *testing.T) {
 				t.Errorf("refusal without a German / English message: %s", raw)
 			}
 			u, _ := s.App.FindRecordById("users", me)
-			if c.want >= 400 && (hooks.NameKey(u.GetString("name")) == hooks.NameKey("Anna Becker") || u.GetString("username") != "lneumann") {
+			if c.want >= 400 && (tenancy.NameKey(u.GetString("name")) == tenancy.NameKey("Anna Becker") || u.GetString("username") != "lneumann") {
 				t.Fatalf("refused but stored: %q %q", u.GetString("name"), u.GetString("username"))
 			}
 		})

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"testing"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/enrolment"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -12,15 +14,15 @@ import (
 // refused on every path, and a colour close to another's through the API.
 func TestAttackOrganisationBadges(t *testing.T) {
 	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true})
-	fake, err := hooks.NewOrganisation(s.App, "Landespolizei Test", "LPT", "police", "#123456")
+	fake, err := tenancy.NewOrganisation(s.App, "Landespolizei Test", "LPT", "police", "#123456")
 	if err != nil {
 		t.Fatal(err)
 	}
-	adm, err := hooks.NewUser(s.App, "Falk Admin", "falk.admin", hooks.DemoPassword, "")
+	adm, err := tenancy.NewUser(s.App, "Falk Admin", "falk.admin", demo.Password, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hooks.NewMembership(s.App, adm.Id, fake.Id, "admin", "", nil); err != nil {
+	if _, err := tenancy.NewMembership(s.App, adm.Id, fake.Id, "admin", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	own, host := s.As(t, "falk.admin"), s.As(t, "abecker")
@@ -52,7 +54,7 @@ func TestAttackOrganisationBadges(t *testing.T) {
 			t.Errorf("%s: want %d, got %s", c.what, c.want, r)
 		}
 	}
-	if _, err := hooks.NewOrganisation(s.App, "Berufsfeuerwehr.", "BFW", "fire", ""); err == nil {
+	if _, err := tenancy.NewOrganisation(s.App, "Berufsfeuerwehr.", "BFW", "fire", ""); err == nil {
 		t.Error("a look-alike of the fire brigade created in Go")
 	}
 
@@ -61,7 +63,7 @@ func TestAttackOrganisationBadges(t *testing.T) {
 	if inv.Status != 200 {
 		t.Fatalf("organisation invitation: %s", inv)
 	}
-	token, _, err := hooks.ParseJoinLink(inv.JSON(t)["url"].(string))
+	token, _, err := enrolment.ParseJoinLink(inv.JSON(t)["url"].(string))
 	if err != nil {
 		t.Fatal(err)
 	}

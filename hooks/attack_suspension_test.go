@@ -9,7 +9,9 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/enrolment"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -47,13 +49,13 @@ func TestAttackSignInBurstCountsEveryGuess(t *testing.T) {
 			t.Errorf("unexpected answer %d", st)
 		}
 	}
-	if checked > hooks.SignInAccountLimit {
-		t.Fatalf("%d of %d parallel guesses had their password checked, the limit is %d", checked, burst, hooks.SignInAccountLimit)
+	if checked > tenancy.SignInAccountLimit {
+		t.Fatalf("%d of %d parallel guesses had their password checked, the limit is %d", checked, burst, tenancy.SignInAccountLimit)
 	}
 	if checked+locked != burst {
 		t.Fatalf("%d checked + %d locked of %d", checked, locked, burst)
 	}
-	if st, _, raw := signIn(t, s.URL, "users", "lneumann", hooks.DemoPassword); st != http.StatusTooManyRequests {
+	if st, _, raw := signIn(t, s.URL, "users", "lneumann", demo.Password); st != http.StatusTooManyRequests {
 		t.Fatalf("the right password after the burst: %d %s", st, raw)
 	}
 }
@@ -86,7 +88,7 @@ func TestAttackSuspendedOrganisationDevicesAndInvitations(t *testing.T) {
 	if inv.Status != 200 {
 		t.Fatalf("invitation: %s", inv)
 	}
-	token, _, err := hooks.ParseJoinLink(inv.JSON(t)["url"].(string))
+	token, _, err := enrolment.ParseJoinLink(inv.JSON(t)["url"].(string))
 	if err != nil {
 		t.Fatal(err)
 	}

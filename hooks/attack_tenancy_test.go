@@ -9,7 +9,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/migrations"
 	"crisisroom/testkit"
 )
@@ -80,10 +80,10 @@ func TestAttackAdminReachesOtherOrganisationsPeople(t *testing.T) {
 
 	// The liaison case: sbraun joined POL too (as by an invitation). POL's admin still
 	// manages only what POL gave. The fresh person joins POL by an invitation too.
-	if _, err := hooks.NewMembership(f.app, sbraun.Id, f.pol.Id, "member", "Verbindungsperson", nil); err != nil {
+	if _, err := tenancy.NewMembership(f.app, sbraun.Id, f.pol.Id, "member", "Verbindungsperson", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hooks.NewMembership(f.app, fresh.Id, f.pol.Id, "member", "", nil); err != nil {
+	if _, err := tenancy.NewMembership(f.app, fresh.Id, f.pol.Id, "member", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	sRow := rowOf(t, f.app, f.flood.Id, sbraun.Id)
@@ -125,7 +125,7 @@ func TestAttackGuestLeavesInvitation(t *testing.T) {
 		{"guest", "creates a group conversation", "POST", coll + "channels/records", map[string]any{"organisation": f.ks.Id, "kind": "group", "name": unique("Gastgruppe ")}, 400},
 		{"hostOp", "adds the guest to a group conversation", "POST", coll + "channel_members/records", map[string]any{"channel": groupId, "user": guest, "role": "member"}, 403},
 		{"hostAdmin", "places the guest in another host channel", "POST", coll + "channel_members/records", map[string]any{"channel": f.hostIntern(t), "user": guest, "role": "readonly"}, 403},
-		{"hostAdmin", "turns a host member into a guest (who would keep its channels)", "PATCH", coll + "memberships/records/" + hooks.Membership(f.app, f.authId(t, "hostMember"), f.ks.Id).Id, map[string]any{"role": "guest", "expires": "2099-01-01 00:00:00.000Z"}, 403},
+		{"hostAdmin", "turns a host member into a guest (who would keep its channels)", "PATCH", coll + "memberships/records/" + tenancy.Membership(f.app, f.authId(t, "hostMember"), f.ks.Id).Id, map[string]any{"role": "guest", "expires": "2099-01-01 00:00:00.000Z"}, 403},
 		{"guest", "posts (Blitz) where its invitation gives read-only", "POST", coll + "messages/records", map[string]any{"channel": f.flood.Id, "author": guest, "body": "Blitz vom Gast", "priority": "flash"}, 400},
 		{"guest", "makes itself a writer", "PATCH", coll + "channel_members/records/" + rowOf(t, f.app, f.flood.Id, guest).Id, map[string]any{"role": "member"}, 403},
 		{"hostMember", "starts a direct conversation with a colleague (still works)", "POST", "/api/crisisroom/direct", map[string]any{"user": jwagner}, 200},
@@ -135,7 +135,7 @@ func TestAttackGuestLeavesInvitation(t *testing.T) {
 	}
 
 	// Expired: the guest membership ends, the channel row (copied end date) not yet.
-	m := hooks.Membership(f.app, guest, f.ks.Id)
+	m := tenancy.Membership(f.app, guest, f.ks.Id)
 	m.Set("expires", time.Now().Add(-time.Second).UTC())
 	if err := f.app.Save(m); err != nil {
 		t.Fatal(err)
@@ -259,14 +259,14 @@ func TestAttackRemovedOrganisationKeepsNothing(t *testing.T) {
 	liaison, liaisonAPI := attackPerson(t, f)
 	f.actors["liaison"] = liaisonAPI
 	for _, o := range []string{f.fw.Id, f.ks.Id} {
-		if _, err := hooks.NewMembership(f.app, liaison.Id, o, "member", "Verbindungsperson", nil); err != nil {
+		if _, err := tenancy.NewMembership(f.app, liaison.Id, o, "member", "Verbindungsperson", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// and a FW person added to the channel by FW before it
 	fwOnly, fwOnlyAPI := attackPerson(t, f)
 	f.actors["fwOnly"] = fwOnlyAPI
-	if _, err := hooks.NewMembership(f.app, fwOnly.Id, f.fw.Id, "member", "", nil); err != nil {
+	if _, err := tenancy.NewMembership(f.app, fwOnly.Id, f.fw.Id, "member", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []*core.Record{liaison, fwOnly} {
@@ -321,7 +321,7 @@ func TestAttackSuspendedOrganisationStops(t *testing.T) {
 	liaison, liaisonAPI := attackPerson(t, f)
 	f.actors["liaison"] = liaisonAPI
 	for _, o := range []string{f.ks.Id, f.fw.Id} {
-		if _, err := hooks.NewMembership(f.app, liaison.Id, o, "member", "Verbindungsperson", nil); err != nil {
+		if _, err := tenancy.NewMembership(f.app, liaison.Id, o, "member", "Verbindungsperson", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -390,7 +390,7 @@ func TestLiveMembershipDefinitionsAgree(t *testing.T) {
 	f := &fixture{s: s, app: s.App, ks: s.Demo.Orgs["KS"], fw: s.Demo.Orgs["FW"], flood: s.Demo.Channels["Hochwasser Rhein"]}
 	app := f.app
 	newOrg := func(status string) *core.Record {
-		o, err := hooks.NewOrganisation(app, unique("Prüforganisation "), unique("P"), "other", "#888888")
+		o, err := tenancy.NewOrganisation(app, unique("Prüforganisation "), unique("P"), "other", "#888888")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,7 +402,7 @@ func TestLiveMembershipDefinitionsAgree(t *testing.T) {
 	}
 	active, suspended := newOrg("active"), newOrg("suspended")
 	// a shared channel of the host with both test organisations
-	ch, err := hooks.NewChannel(app, f.ks.Id, "shared", unique("Prüflage "), "", []string{f.ks.Id, active.Id, suspended.Id}, s.Demo.Users["jwagner"].Id)
+	ch, err := tenancy.NewChannel(app, f.ks.Id, "shared", unique("Prüflage "), "", []string{f.ks.Id, active.Id, suspended.Id}, s.Demo.Users["jwagner"].Id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,13 +423,13 @@ func TestLiveMembershipDefinitionsAgree(t *testing.T) {
 	ruleChannel := migrations.ChannelMemberRule("id")
 	for _, c := range cases {
 		u, _ := attackPerson(t, f)
-		m, err := hooks.NewMembership(app, u.Id, c.org.Id, "member", "", c.expires)
+		m, err := tenancy.NewMembership(app, u.Id, c.org.Id, "member", "", c.expires)
 		if err != nil {
 			t.Fatal(err)
 		}
-		goLive := hooks.Membership(app, u.Id, c.org.Id) != nil && hooks.LiveMembership(app, m)
+		goLive := tenancy.Membership(app, u.Id, c.org.Id) != nil && tenancy.LiveMembership(app, m)
 		var n int
-		if err := app.DB().NewQuery("SELECT COUNT(*) FROM memberships m WHERE m.id = {:id} AND " + hooks.LiveMembershipSQL("m")).Bind(dbx.Params{"id": m.Id}).Row(&n); err != nil {
+		if err := app.DB().NewQuery("SELECT COUNT(*) FROM memberships m WHERE m.id = {:id} AND " + tenancy.LiveMembershipSQL("m")).Bind(dbx.Params{"id": m.Id}).Row(&n); err != nil {
 			t.Fatal(err)
 		}
 		ruleLive, err := app.CanAccessRecord(c.org, &core.RequestInfo{Auth: u}, &ruleMember)
@@ -447,7 +447,7 @@ func TestLiveMembershipDefinitionsAgree(t *testing.T) {
 
 	// A row given by an organisation that no longer takes part, and an ended row.
 	u, _ := attackPerson(t, f)
-	if _, err := hooks.NewMembership(app, u.Id, active.Id, "member", "", nil); err != nil {
+	if _, err := tenancy.NewMembership(app, u.Id, active.Id, "member", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	cm := f.save(t, "channel_members", map[string]any{"channel": ch.Id, "user": u.Id, "role": "member", "organisation": active.Id})
@@ -475,9 +475,9 @@ func TestLiveMembershipDefinitionsAgree(t *testing.T) {
 
 func checkChannelRow(t *testing.T, app core.App, ch, u, cm *core.Record, rule string, want bool, what string) {
 	t.Helper()
-	goLive := hooks.ChannelMember(app, ch.Id, u.Id) != nil
+	goLive := tenancy.ChannelMember(app, ch.Id, u.Id) != nil
 	var n int
-	if err := app.DB().NewQuery("SELECT COUNT(*) FROM channel_members cm WHERE cm.id = {:id} AND " + hooks.LiveChannelMemberSQL("cm")).Bind(dbx.Params{"id": cm.Id}).Row(&n); err != nil {
+	if err := app.DB().NewQuery("SELECT COUNT(*) FROM channel_members cm WHERE cm.id = {:id} AND " + tenancy.LiveChannelMemberSQL("cm")).Bind(dbx.Params{"id": cm.Id}).Row(&n); err != nil {
 		t.Fatal(err)
 	}
 	fresh, err := app.FindRecordById("channels", ch.Id)

@@ -16,7 +16,7 @@ import (
 // false, "abc" becomes 0). For a crisis log that means a sender believes something was
 // saved that was not, so record writes through the API are checked first: every field
 // must exist and carry a value of its type. Superusers (the admin UI) are left alone.
-func registerInputChecks(app core.App) {
+func RegisterInputChecks(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// A middleware, because by the time the record hooks run PocketBase has already
 		// cast the body to the collection's types and the evidence is gone.

@@ -16,7 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 	"golang.org/x/crypto/bcrypt"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -303,7 +303,7 @@ func (f *fixture) newPOLUser(t testing.TB, role string) *core.Record {
 	if role == "guest" {
 		exp = time.Now().Add(time.Hour).UTC()
 	}
-	if _, err := hooks.NewMembership(f.app, u.Id, f.pol.Id, role, "", exp); err != nil {
+	if _, err := tenancy.NewMembership(f.app, u.Id, f.pol.Id, role, "", exp); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -384,7 +384,7 @@ func matrixRows() []matrixRow {
 			coll: "memberships",
 			target: func(t testing.TB, f *fixture) *core.Record {
 				u := f.newPOLUser(t, "member")
-				m := hooks.Membership(f.app, u.Id, f.pol.Id)
+				m := tenancy.Membership(f.app, u.Id, f.pol.Id)
 				return m
 			},
 			create: func(t testing.TB, f *fixture, actor string) map[string]any {
@@ -402,7 +402,7 @@ func matrixRows() []matrixRow {
 		{
 			coll: "channels",
 			target: func(t testing.TB, f *fixture) *core.Record {
-				ch, err := hooks.NewChannel(f.app, f.pol.Id, "org", unique("POL Kanal "), "", nil, f.user(t, "tkeller").Id)
+				ch, err := tenancy.NewChannel(f.app, f.pol.Id, "org", unique("POL Kanal "), "", nil, f.user(t, "tkeller").Id)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -421,7 +421,7 @@ func matrixRows() []matrixRow {
 			coll: "channel_members",
 			target: func(t testing.TB, f *fixture) *core.Record {
 				u := f.newPOLUser(t, "member")
-				cm := hooks.ChannelMember(f.app, f.polCh.Id, u.Id)
+				cm := tenancy.ChannelMember(f.app, f.polCh.Id, u.Id)
 				if cm == nil {
 					t.Fatal("a new POL member is not in POL intern")
 				}
@@ -429,7 +429,7 @@ func matrixRows() []matrixRow {
 			},
 			create: func(t testing.TB, f *fixture, actor string) map[string]any {
 				u := f.newPOLUser(t, "member")
-				if cm := hooks.ChannelMember(f.app, f.polCh.Id, u.Id); cm != nil {
+				if cm := tenancy.ChannelMember(f.app, f.polCh.Id, u.Id); cm != nil {
 					if err := f.app.Delete(cm); err != nil {
 						t.Fatal(err)
 					}

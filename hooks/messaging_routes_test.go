@@ -12,7 +12,9 @@ import (
 
 	"github.com/pocketbase/dbx"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/messaging"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -123,7 +125,7 @@ func TestMessagingSend(t *testing.T) {
 		if status, _, raw := jwagner.call(t, "POST", "/api/collections/messages/records", f); status != 400 {
 			t.Fatalf("disguised program: %d %s", status, raw)
 		}
-		big := bytes.Repeat([]byte("a"), hooks.MaxAttachmentSize+1)
+		big := bytes.Repeat([]byte("a"), messaging.MaxAttachmentSize+1)
 		f = newMxForm(t, map[string]string{"channel": flood, "author": jwagnerId, "body": "Anhang"}, "karte.txt", big)
 		if status, _, raw := jwagner.call(t, "POST", "/api/collections/messages/records", f); status != 400 || !strings.Contains(string(raw), "25 MB") {
 			t.Fatalf("oversized file: %d %.300s", status, raw)
@@ -405,15 +407,15 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 	lneumann := mxAs(s, t, "lneumann")
 
 	// a stranger: own organisation, no shared channel
-	org, err := hooks.NewOrganisation(s.App, "THW Ortsverband", "THW", "ngo", "#1a237e")
+	org, err := tenancy.NewOrganisation(s.App, "THW Ortsverband", "THW", "ngo", "#1a237e")
 	if err != nil {
 		t.Fatal(err)
 	}
-	stranger, err := hooks.NewUser(s.App, "Hans Fremd", "hfremd", hooks.DemoPassword, "")
+	stranger, err := tenancy.NewUser(s.App, "Hans Fremd", "hfremd", demo.Password, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hooks.NewMembership(s.App, stranger.Id, org.Id, "member", "", nil); err != nil {
+	if _, err := tenancy.NewMembership(s.App, stranger.Id, org.Id, "member", "", nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -447,7 +449,7 @@ func TestMessagingPeopleAndSessions(t *testing.T) {
 	}
 
 	// sessions: a password sign-in is recorded
-	login := (mxClient{base: s.URL}).obj(t, 200, "POST", "/api/collections/users/auth-with-password", map[string]any{"identity": "kvogel", "password": hooks.DemoPassword})
+	login := (mxClient{base: s.URL}).obj(t, 200, "POST", "/api/collections/users/auth-with-password", map[string]any{"identity": "kvogel", "password": demo.Password})
 	kvogel := mxClient{base: s.URL, token: mxStr(login, "token")}
 	sess := mxItems(kvogel.obj(t, 200, "GET", "/api/crisisroom/sessions", nil))
 	if len(sess) != 1 || mxStr(sess[0], "ip") == "" || mxStr(sess[0], "current") != "true" {

@@ -37,11 +37,11 @@ const AdminCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsaf
 // (RFC 6797 §8.3), so once pinned it reaches the appliance by name only over HTTPS.
 const HSTS = "max-age=31536000"
 
-// registerSecurityHeaders tells browsers what to refuse: AppCSP on every response but
+// RegisterSecurityHeaders tells browsers what to refuse: AppCSP on every response but
 // the PocketBase admin UI at /_/ (AdminCSP: it needs inline styles) and stored files
 // (PocketBase's sandbox policy), no MIME sniffing, no referrer to other sites, HSTS on
 // HTTPS, and CORS only for the appliance's own origins instead of PocketBase's "*".
-func registerSecurityHeaders(app core.App, cfg *Config) {
+func RegisterSecurityHeaders(app core.App, cfg *Config) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Id: "crisisroomSecurityHeaders",
 		Func: func(se *core.ServeEvent) error {
@@ -78,7 +78,7 @@ func registerSecurityHeaders(app core.App, cfg *Config) {
 						h.Set("Content-Security-Policy", AppCSP)
 						h.Set("X-Frame-Options", "DENY")
 					}
-					if host, _ := splitHost(e.Request.Host); e.Request.TLS != nil && !isLoopbackHost(host) {
+					if host, _ := SplitHost(e.Request.Host); e.Request.TLS != nil && !IsLoopbackHost(host) {
 						h.Set("Strict-Transport-Security", HSTS)
 					}
 					return e.Next()

@@ -11,7 +11,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/enrolment"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -76,8 +77,8 @@ func TestTenancyRules(t *testing.T) {
 
 	t.Run("guest access ends the moment it expires", func(t *testing.T) {
 		guestId := f.authId(t, "guest")
-		m := hooks.Membership(f.app, guestId, f.ks.Id)
-		cm := hooks.ChannelMember(f.app, f.flood.Id, guestId)
+		m := tenancy.Membership(f.app, guestId, f.ks.Id)
+		cm := tenancy.ChannelMember(f.app, f.flood.Id, guestId)
 		if m == nil || cm == nil {
 			t.Fatal("demo guest not set up")
 		}
@@ -113,7 +114,7 @@ func TestTenancyRules(t *testing.T) {
 		// admin of SW and plain member of POL: must not act as POL's admin
 		u := f.newPerson(t)
 		for org, role := range map[string]string{f.s.Demo.Orgs["SW"].Id: "admin", f.pol.Id: "member"} {
-			if _, err := hooks.NewMembership(f.app, u.Id, org, role, "", nil); err != nil {
+			if _, err := tenancy.NewMembership(f.app, u.Id, org, role, "", nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -130,7 +131,7 @@ func TestTenancyRules(t *testing.T) {
 		// operator of POL and member of the host: not a host operator
 		v := f.newPerson(t)
 		for org, role := range map[string]string{f.pol.Id: "operator", f.ks.Id: "member"} {
-			if _, err := hooks.NewMembership(f.app, v.Id, org, role, "", nil); err != nil {
+			if _, err := tenancy.NewMembership(f.app, v.Id, org, role, "", nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -158,9 +159,9 @@ func TestTenancyRules(t *testing.T) {
 	})
 
 	t.Run("only an organisation's admins change its memberships", func(t *testing.T) {
-		kvogel := hooks.Membership(f.app, f.authId(t, "memberB"), f.fw.Id)
-		own := hooks.Membership(f.app, f.authId(t, "memberA"), f.pol.Id)
-		tk := hooks.Membership(f.app, f.authId(t, "adminA"), f.pol.Id)
+		kvogel := tenancy.Membership(f.app, f.authId(t, "memberB"), f.fw.Id)
+		own := tenancy.Membership(f.app, f.authId(t, "memberA"), f.pol.Id)
+		tk := tenancy.Membership(f.app, f.authId(t, "adminA"), f.pol.Id)
 		cases := []struct {
 			who, method, id string
 			body            map[string]any
@@ -186,7 +187,7 @@ func TestTenancyRules(t *testing.T) {
 				t.Errorf("%s %s membership %v: want %d, got %s", c.who, c.method, c.body, c.want, r)
 			}
 		}
-		after := hooks.Membership(f.app, f.authId(t, "memberA"), f.pol.Id)
+		after := tenancy.Membership(f.app, f.authId(t, "memberA"), f.pol.Id)
 		if after == nil || after.GetString("role") != "member" {
 			t.Errorf("lneumann's membership changed: %v", after)
 		}
@@ -213,7 +214,7 @@ func TestTenancyRules(t *testing.T) {
 		if r := su.do(t, "DELETE", path(coll, "organisations", f.ks.Id), nil); r.status != 400 {
 			t.Errorf("superuser deleted the host: %s", r)
 		}
-		if _, err := hooks.NewOrganisation(f.app, "Dritter Stab", "", "host", ""); err == nil {
+		if _, err := tenancy.NewOrganisation(f.app, "Dritter Stab", "", "host", ""); err == nil {
 			t.Error("Go code created a second host")
 		}
 		if n, _ := f.app.CountRecords("organisations", dbx.HashExp{"kind": "host"}); n != 1 {
@@ -233,11 +234,11 @@ func TestTenancyRules(t *testing.T) {
 	})
 
 	t.Run("nobody raises their own channel role", func(t *testing.T) {
-		own := hooks.ChannelMember(f.app, f.polCh.Id, f.authId(t, "memberA"))
+		own := tenancy.ChannelMember(f.app, f.polCh.Id, f.authId(t, "memberA"))
 		if r := f.as("memberA").do(t, "PATCH", path(coll, "channel_members", own.Id), map[string]any{"role": "owner"}); r.status != 403 {
 			t.Errorf("member made herself owner: %s", r)
 		}
-		fwFlood := hooks.ChannelMember(f.app, f.flood.Id, f.authId(t, "memberB"))
+		fwFlood := tenancy.ChannelMember(f.app, f.flood.Id, f.authId(t, "memberB"))
 		if r := f.as("memberB").do(t, "PATCH", path(coll, "channel_members", fwFlood.Id), map[string]any{"role": "owner"}); r.status != 403 {
 			t.Errorf("FW member made herself owner of the shared channel: %s", r)
 		}
@@ -305,12 +306,12 @@ func TestTenancyRules(t *testing.T) {
 			t.Fatalf("group: %s", g)
 		}
 		gone := f.newPOLUser(t, "member")
-		m := hooks.Membership(f.app, gone.Id, f.pol.Id)
+		m := tenancy.Membership(f.app, gone.Id, f.pol.Id)
 		m.Set("expires", time.Now().Add(-time.Second).UTC())
 		if err := f.app.Save(m); err != nil {
 			t.Fatal(err)
 		}
-		if cm := hooks.ChannelMember(f.app, f.polCh.Id, gone.Id); cm != nil {
+		if cm := tenancy.ChannelMember(f.app, f.polCh.Id, gone.Id); cm != nil {
 			f.app.Delete(cm) // what the expiry job does a minute later
 		}
 		if r := f.as("memberA").do(t, "POST", coll+"channel_members/records", map[string]any{"channel": g.json(t)["id"], "user": gone.Id, "role": "member"}); r.status != 400 {
@@ -322,7 +323,7 @@ func TestTenancyRules(t *testing.T) {
 	})
 
 	t.Run("an admin whose membership ran out is no admin", func(t *testing.T) {
-		tk := hooks.Membership(f.app, f.authId(t, "adminA"), f.pol.Id)
+		tk := tenancy.Membership(f.app, f.authId(t, "adminA"), f.pol.Id)
 		tk.Set("expires", time.Now().Add(-time.Second).UTC())
 		if err := f.app.Save(tk); err != nil {
 			t.Fatal(err)
@@ -376,7 +377,7 @@ func TestAuditAppendOnly(t *testing.T) {
 	coll := "/api/collections/audit/records/"
 
 	t.Run("privileged actions are audited", func(t *testing.T) {
-		m := hooks.Membership(f.app, f.authId(t, "memberA"), f.pol.Id)
+		m := tenancy.Membership(f.app, f.authId(t, "memberA"), f.pol.Id)
 		if r := f.as("adminA").do(t, "PATCH", "/api/collections/memberships/records/"+m.Id, map[string]any{"function": "S2 Lage"}); r.status != 200 {
 			t.Fatalf("membership change: %s", r)
 		}
@@ -502,7 +503,7 @@ func TestSetup(t *testing.T) {
 	if r := anon.do(t, "GET", "/api/crisisroom/setup", nil); r.status != 200 || r.json(t)["needed"] != true {
 		t.Fatalf("setup not needed on a fresh appliance: %s", r)
 	}
-	token := hooks.SetupToken()
+	token := enrolment.SetupToken()
 	if len(token) < 32 {
 		t.Fatalf("setup token %q", token)
 	}
@@ -578,8 +579,8 @@ func TestRealtimeIsolation(t *testing.T) {
 	secret = append(secret, msg.Id)
 	secret = append(secret, f.save(t, "receipts", map[string]any{"message": msg.Id, "user": f.authId(t, "memberA")}).Id)
 	u := f.newPOLUser(t, "member")
-	secret = append(secret, u.Id, hooks.Membership(f.app, u.Id, f.pol.Id).Id, hooks.ChannelMember(f.app, f.polCh.Id, u.Id).Id)
-	ch, err := hooks.NewChannel(f.app, f.pol.Id, "org", unique("POL geheim "), "", nil, f.authId(t, "adminA"))
+	secret = append(secret, u.Id, tenancy.Membership(f.app, u.Id, f.pol.Id).Id, tenancy.ChannelMember(f.app, f.polCh.Id, u.Id).Id)
+	ch, err := tenancy.NewChannel(f.app, f.pol.Id, "org", unique("POL geheim "), "", nil, f.authId(t, "adminA"))
 	if err != nil {
 		t.Fatal(err)
 	}

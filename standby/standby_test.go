@@ -19,7 +19,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"crisisroom/durability/harness"
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 )
 
 func TestMain(m *testing.M) {
@@ -117,7 +117,7 @@ func TestStandbyTakesOverAfterThePrimaryDies(t *testing.T) {
 	for _, w := range []struct{ user, channel string }{
 		{"abecker", "KS intern"}, {"tkeller", "POL intern"}, {"sbraun", "FW intern"}, {"sroth", "KLM intern"},
 	} {
-		c := harness.Login(t, seed.URL, w.user, hooks.DemoPassword)
+		c := harness.Login(t, seed.URL, w.user, demo.Password)
 		ws = append(ws, writer{c, c.UserID(t), c.ChannelID(t, w.channel)})
 	}
 	seed.Stop(t)
@@ -270,7 +270,7 @@ func TestStandbyTakesOverAfterThePrimaryDies(t *testing.T) {
 	}
 	restoreTook := time.Since(start)
 	s := harness.Start(t, bin, sdir, harness.Options{})
-	c := harness.Login(t, s.URL, "abecker", hooks.DemoPassword)
+	c := harness.Login(t, s.URL, "abecker", demo.Password)
 	if c.ChannelID(t, "KS intern") == "" {
 		t.Fatal("the standby does not serve the channels")
 	}

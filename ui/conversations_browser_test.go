@@ -8,7 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // One person in two organisations switches between them with one click; starts a direct
@@ -17,7 +17,7 @@ import (
 func TestConversationsAndTenantSwitch(t *testing.T) {
 	s, b := startDemo(t)
 	sbraun := s.Demo.Users["sbraun"].Id
-	if _, err := hooks.NewMembership(s.App, sbraun, s.Demo.Orgs["KLM"].Id, "member", "Verbindungsperson", nil); err != nil {
+	if _, err := tenancy.NewMembership(s.App, sbraun, s.Demo.Orgs["KLM"].Id, "member", "Verbindungsperson", nil); err != nil {
 		t.Fatal(err)
 	}
 	fw := SignIn(t, s, b, "sbraun")
@@ -51,7 +51,7 @@ func TestConversationsAndTenantSwitch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hooks.ChannelMember(s.App, m.GetString("channel"), s.Demo.Users["tkeller"].Id) == nil {
+	if tenancy.ChannelMember(s.App, m.GetString("channel"), s.Demo.Users["tkeller"].Id) == nil {
 		t.Fatal("Thomas Keller is not in the direct conversation")
 	}
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"crisisroom/hardware"
+	"crisisroom/hardware/faxgateway"
 	"crisisroom/testkit"
 )
 
@@ -15,7 +15,7 @@ import (
 // watches it go from waiting to sent without reloading.
 func TestFaxArrivesLiveAndGoesOut(t *testing.T) {
 	s := testkit.StartServer(t, testkit.Options{Demo: true, PublicDir: PublicDir()})
-	dev, err := s.App.FindFirstRecordByData("devices", "username", hardware.DemoFaxUsername)
+	dev, err := s.App.FindFirstRecordByData("devices", "username", faxgateway.DemoFaxUsername)
 	if err != nil {
 		t.Fatal(err)
 	}

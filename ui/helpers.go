@@ -17,7 +17,7 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 	"crisisroom/testkit"
 )
 
@@ -33,7 +33,7 @@ type Person struct {
 func SignIn(t testing.TB, s *testkit.Server, b *testkit.Browser, username string) *Person {
 	t.Helper()
 	p := Open(t, s, b, username)
-	p.SignInForm(username, hooks.DemoPassword)
+	p.SignInForm(username, demo.Password)
 	return p
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 	"crisisroom/testkit"
 )
 
@@ -44,7 +44,7 @@ func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
 	fw := Open(t, s, b, "sbraun")
 	fw.Run(chromedp.SendKeys(`#identity`, "sbraun", chromedp.ByQuery), chromedp.KeyEvent("\t"))
 	fw.Wait(`document.activeElement?.id === 'password' && getComputedStyle(document.activeElement).outlineStyle !== 'none'`, "Tab to the password field, with a visible focus ring")
-	fw.Run(chromedp.SendKeys(`#password`, hooks.DemoPassword, chromedp.ByQuery), chromedp.KeyEvent("\r"))
+	fw.Run(chromedp.SendKeys(`#password`, demo.Password, chromedp.ByQuery), chromedp.KeyEvent("\r"))
 	fw.Wait(`!!document.querySelector('#tenants button.tenant')`, "signed in by keyboard")
 
 	pol.OpenChannel("Hochwasser Rhein")
@@ -228,7 +228,7 @@ func TestOutboxSendsOnceWhenBack(t *testing.T) {
 	// On a phone the channel list and the conversation take turns.
 	pol := Open(t, s, b, "tkeller")
 	pol.Run(chromedp.EmulateViewport(390, 844))
-	pol.SignInForm("tkeller", hooks.DemoPassword)
+	pol.SignInForm("tkeller", demo.Password)
 	pol.OpenChannel("Hochwasser Rhein")
 	pol.Wait(`getComputedStyle(document.querySelector('.sidebar')).display === 'none' && getComputedStyle(document.querySelector('.btn.back')).display !== 'none'`, "the conversation alone on a phone screen")
 	pol.Click(`document.querySelector('.flash-banner .ack-big')`, "acknowledge the demo Blitz")

@@ -6,7 +6,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/enrolment"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -17,7 +18,7 @@ func TestFirstSetupSignsTheAdminIn(t *testing.T) {
 	b := testkit.NewBrowser(t)
 	p := &Person{Ctx: b.NewContext(t, 60*time.Second), Username: "setup", t: t}
 	p.logConsole()
-	p.Run(chromedp.Navigate(s.URL+"/setup.html#"+hooks.SetupToken()), chromedp.WaitVisible(`#name`, chromedp.ByQuery))
+	p.Run(chromedp.Navigate(s.URL+"/setup.html#"+enrolment.SetupToken()), chromedp.WaitVisible(`#name`, chromedp.ByQuery))
 	p.Wait(`document.querySelector('#token').value.length > 0 && document.querySelector('label[for=token]').textContent.includes('Einrichtungscode')`, "the code from the link and German labels")
 	p.Run(chromedp.SendKeys(`#name`, "Anna Becker", chromedp.ByQuery),
 		chromedp.SendKeys(`#username`, "abecker", chromedp.ByQuery),
@@ -25,7 +26,7 @@ func TestFirstSetupSignsTheAdminIn(t *testing.T) {
 	p.Screenshot("setup")
 	p.Run(chromedp.Click(`#f button[type=submit]`, chromedp.ByQuery))
 	p.Wait(`[...document.querySelectorAll('button.tenant .tenant-short')].some(e => e.textContent === 'KS')`, "the new admin signed in, in the crisis staff", 20*time.Second)
-	if hooks.HostOrganisation(s.App) == nil {
+	if tenancy.HostOrganisation(s.App) == nil {
 		t.Fatal("no host organisation on the server")
 	}
 }

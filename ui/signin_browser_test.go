@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -28,12 +29,12 @@ func TestSignInLockedAfterGuessing(t *testing.T) {
 		p.Eval(`document.querySelector('#signin-error').textContent`, &msg)
 		return msg
 	}
-	for i := 0; i < hooks.SignInAccountLimit; i++ {
+	for i := 0; i < tenancy.SignInAccountLimit; i++ {
 		if msg := try("falsch", i); msg == "" || strings.Contains(msg, "Zu viele") {
 			t.Fatalf("try %d: %q", i+1, msg)
 		}
 	}
-	for i, pw := range []string{"falsch", hooks.DemoPassword} {
+	for i, pw := range []string{"falsch", demo.Password} {
 		msg := try(pw, 100+i)
 		// The German UI shows the German half of the server's "Deutsch. / English." text only
 		// (issue: no bilingual lines); it used to show both.

@@ -24,7 +24,7 @@ import (
 
 	"crisisroom/durability"
 	"crisisroom/durability/harness"
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 )
 
 // tb lets the test harness run outside a test: a fatal error panics and is reported by main.
@@ -128,7 +128,7 @@ func runLevel(b *tb, bin, dir, level string, nw int, d time.Duration, rate float
 		{"abecker", "KS intern"}, {"tkeller", "POL intern"}, {"sbraun", "FW intern"},
 		{"sroth", "KLM intern"}, {"mschneider", "SW intern"}, {"jwagner", "KS intern"},
 	}[:max(1, min(nw, 6))] {
-		c := harness.Login(b, seed.URL, w.user, hooks.DemoPassword)
+		c := harness.Login(b, seed.URL, w.user, demo.Password)
 		ws = append(ws, writer{c, c.UserID(b), c.ChannelID(b, w.channel)})
 	}
 	seed.Stop(b)

@@ -9,7 +9,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/crypto/bcrypt"
 
+	"crisisroom/appliance"
 	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 	_ "crisisroom/migrations"
 )
 
@@ -49,7 +51,7 @@ func seed(dir string, clients, orgs, channels int) (*seeded, error) {
 	if err := app.RunAllMigrations(); err != nil {
 		return nil, fmt.Errorf("failed to migrate: %w", err)
 	}
-	hooks.Register(app, &hooks.Config{Quiet: true})
+	appliance.RegisterHooks(app, &hooks.Config{Quiet: true})
 
 	// One bcrypt hash for everybody: hashing a thousand passwords would take a minute and
 	// the load never signs in with a password (it uses tokens).
@@ -75,7 +77,7 @@ func seed(dir string, clients, orgs, channels int) (*seeded, error) {
 			if o > 0 && kind == "host" {
 				kind = "other"
 			}
-			org, err := hooks.NewOrganisation(tx, fmt.Sprintf("Organisation %02d", o), fmt.Sprintf("O%02d", o), kind, "#455a64")
+			org, err := tenancy.NewOrganisation(tx, fmt.Sprintf("Organisation %02d", o), fmt.Sprintf("O%02d", o), kind, "#455a64")
 			if err != nil {
 				return fmt.Errorf("organisation %d: %w", o, err)
 			}
@@ -95,7 +97,7 @@ func seed(dir string, clients, orgs, channels int) (*seeded, error) {
 			if i < orgs { // the first person of each organisation is its admin
 				role = "admin"
 			}
-			if _, err := hooks.NewMembership(tx, u.Id, orgIDs[i%orgs], role, "", nil); err != nil {
+			if _, err := tenancy.NewMembership(tx, u.Id, orgIDs[i%orgs], role, "", nil); err != nil {
 				return fmt.Errorf("membership %d: %w", i, err)
 			}
 		}
@@ -110,7 +112,7 @@ func seed(dir string, clients, orgs, channels int) (*seeded, error) {
 					break
 				}
 			}
-			ch, err := hooks.NewChannel(tx, orgIDs[0], "shared", fmt.Sprintf("Lage %02d", c), "Lastprobe", orgIDs, creator)
+			ch, err := tenancy.NewChannel(tx, orgIDs[0], "shared", fmt.Sprintf("Lage %02d", c), "Lastprobe", orgIDs, creator)
 			if err != nil {
 				return fmt.Errorf("channel %d: %w", c, err)
 			}

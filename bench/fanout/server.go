@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/appliance"
 	"crisisroom/hooks"
 )
 
@@ -241,7 +242,7 @@ func startInProcess(ctx context.Context, dataDir string) (*server, error) {
 	if err := app.Bootstrap(); err != nil {
 		return nil, err
 	}
-	hooks.Register(app, &hooks.Config{Quiet: true, HTTPAddr: addr})
+	appliance.RegisterHooks(app, &hooks.Config{Quiet: true, HTTPAddr: addr})
 	out := make(chan error, 1)
 	go func() { out <- apis.Serve(app, apis.ServeConfig{HttpAddr: addr, AllowedOrigins: []string{"*"}}) }()
 	s := &server{URL: "http://" + addr}

@@ -22,8 +22,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/durability"
-	"crisisroom/hooks"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/tenancy"
 	_ "crisisroom/migrations"
 )
 
@@ -51,11 +51,11 @@ func run(writers int, duration time.Duration, n int) error {
 	if err := app.RunAllMigrations(); err != nil {
 		return err
 	}
-	host, err := hooks.NewOrganisation(app, "Krisenstab Stadt", "KS", "host", "#b71c1c")
+	host, err := tenancy.NewOrganisation(app, "Krisenstab Stadt", "KS", "host", "#b71c1c")
 	if err != nil {
 		return err
 	}
-	other, err := hooks.NewOrganisation(app, "Polizeipräsidium", "POL", "police", "#1565c0")
+	other, err := tenancy.NewOrganisation(app, "Polizeipräsidium", "POL", "police", "#1565c0")
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hardware/sms/gsmsim"
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 )
 
 // The demo's SMS device: the GSM modem simulator on a pseudo-terminal, driven by the
@@ -19,7 +19,7 @@ import (
 // (+49 170 0000 001 …, known only to the simulator's pretend network: nothing leaves
 // the machine).
 func init() {
-	hooks.DemoExtras = append(hooks.DemoExtras, seedDemoSMS)
+	demo.Extras = append(demo.Extras, seedDemoSMS)
 }
 
 // DemoUsername is the demo SMS device.
@@ -42,7 +42,7 @@ func demoBehaviour(i int) int {
 	return -1
 }
 
-func seedDemoSMS(app core.App, d *hooks.Demo) error {
+func seedDemoSMS(app core.App, d *demo.Data) error {
 	if _, err := app.FindFirstRecordByData("devices", "username", DemoUsername); err != nil {
 		ks, ch := d.Orgs["KS"], d.Channels["Hochwasser Rhein"]
 		if ks == nil {

@@ -25,7 +25,7 @@ import (
 	"crisisroom/hardware/serialport"
 	"crisisroom/hardware/sms"
 	"crisisroom/hardware/sms/gsmsim"
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 const storeKey = "crisisroom.smsgateway"
@@ -443,7 +443,7 @@ func (g *Gateway) dispatchPending() {
 // HostDevice is the host's SMS device: one driven in-process first, else one that is
 // online, else any.
 func HostDevice(app core.App) *core.Record {
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil {
 		return nil
 	}

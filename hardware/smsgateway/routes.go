@@ -5,7 +5,8 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hardware/sms"
-	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 func (g *Gateway) routes(e *core.ServeEvent) {
@@ -17,7 +18,7 @@ func (g *Gateway) routes(e *core.ServeEvent) {
 // modem, which the driver reads like any other. Host admins and operators only, and
 // only for a simulated modem.
 func (g *Gateway) handleTestReceive(re *core.RequestEvent) error {
-	if re.Auth == nil || re.Auth.Collection().Name != "users" || !hooks.IsHostOperator(re.App, re.Auth.Id) {
+	if re.Auth == nil || re.Auth.Collection().Name != "users" || !tenancy.IsHostOperator(re.App, re.Auth.Id) {
 		return re.ForbiddenError("Nur Bedienpersonen des Krisenstabs lösen Test-SMS aus. / Only crisis staff operators trigger test SMS.", nil)
 	}
 	key := re.Request.PathValue("device")
@@ -52,6 +53,6 @@ func (g *Gateway) handleTestReceive(re *core.RequestEvent) error {
 	if err := s.Receive(from, body.Text); err != nil {
 		return re.BadRequestError("Der Text passt nicht in eine SMS. / The text does not fit an SMS.", err)
 	}
-	hooks.Audit(re.App, hooks.AuditEntry{Actor: re.Auth, Action: "sms.test_receive", Organisation: dev.GetString("organisation"), Target: dev.Id})
+	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "sms.test_receive", Organisation: dev.GetString("organisation"), Target: dev.Id})
 	return re.JSON(202, map[string]any{"received": true})
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hardware/smsgateway"
-	"crisisroom/hooks"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/tenancy"
 )
 
 // Blitz by SMS: a person who chose it (user_phones.blitz_sms) gets a Blitz message of
@@ -64,7 +64,7 @@ func (p *part) blitzBySMS(messageId string) {
 			continue
 		}
 		// Still a live member of the channel: a person removed in the last minute gets nothing.
-		if hooks.ChannelMember(p.app, m.GetString("channel"), uid) == nil {
+		if tenancy.ChannelMember(p.app, m.GetString("channel"), uid) == nil {
 			continue
 		}
 		u, _ := p.app.FindRecordById("users", uid)
@@ -74,7 +74,7 @@ func (p *part) blitzBySMS(messageId string) {
 		}
 	}
 	if n > 0 {
-		if host := hooks.HostOrganisation(p.app); host != nil {
+		if host := tenancy.HostOrganisation(p.app); host != nil {
 			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "sms", SourceID: messageId, Channel: m.GetString("channel"),
 				Text: fmt.Sprintf("Blitz in %q ohne Bestätigung nach %d s: per SMS an %d Personen ohne Verbindung.", chName, int(BlitzDelay/time.Second), n)})
 		}
@@ -105,7 +105,7 @@ func (p *part) ackBlitz(in smsgateway.Inbound) bool {
 		}
 	}
 	if acked > 0 {
-		if host := hooks.HostOrganisation(p.app); host != nil {
+		if host := tenancy.HostOrganisation(p.app); host != nil {
 			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "sms", SourceID: in.Record.Id, Author: in.Person,
 				Text: fmt.Sprintf("%s hat %d Blitz per SMS bestätigt.", in.Person.GetString("name"), acked)})
 		}

@@ -24,8 +24,9 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"crisisroom/hardware/smsgateway"
-	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/tenancy"
 )
 
 // Timing knobs; tests shorten them.
@@ -88,7 +89,7 @@ type StartRequest struct {
 }
 
 func (p *part) handleStart(re *core.RequestEvent) error {
-	if !hooks.IsHostOperator(re.App, re.Auth.Id) {
+	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
 		return re.ForbiddenError("Nur Leitung und Bedienpersonen des Krisenstabs alarmieren den Stab. / Only the crisis staff's admins and operators call the staff out.", nil)
 	}
 	var req StartRequest
@@ -109,7 +110,7 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	if req.RemindAfterMinutes < 0 || req.RemindAfterMinutes > 24*60 {
 		return re.BadRequestError("Die Erinnerung muss zwischen 0 und 1440 Minuten liegen. / The reminder must be between 0 and 1440 minutes.", nil)
 	}
-	host := hooks.HostOrganisation(re.App)
+	host := tenancy.HostOrganisation(re.App)
 	people, words, err := resolve(re.App, host, req)
 	if err != nil {
 		return re.BadRequestError(err.Error(), nil)
@@ -178,7 +179,7 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	journalWrite(re.App, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "callout", SourceID: co.Id, Author: re.Auth,
 		Text: fmt.Sprintf("Stab alarmiert (%s): %q an %d Personen (%s); per SMS: %d, ohne Mobilnummer und ohne Verbindung: %d.",
 			priorityWord(req.Priority), req.Text, len(recs), co.GetString("selection"), smsCount, noNumber)})
-	hooks.Audit(re.App, hooks.AuditEntry{Actor: re.Auth, Action: "callout.start", Organisation: host.Id, Target: co.Id,
+	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "callout.start", Organisation: host.Id, Target: co.Id,
 		Data: map[string]any{"recipients": len(recs), "sms": smsCount}})
 	return re.JSON(200, overview(re.App, co))
 }
@@ -208,7 +209,7 @@ func (p *part) sendTo(r, co *core.Record, purpose string) string {
 	state := "no_number"
 	phone := PhoneOf(p.app, r.GetString("user"))
 	if phone != nil && phone.GetString("number") != "" {
-		host := hooks.HostOrganisation(p.app)
+		host := tenancy.HostOrganisation(p.app)
 		name := "Krisenstab"
 		if host != nil {
 			name = host.GetString("name")
@@ -309,7 +310,7 @@ func resolve(app core.App, host *core.Record, req StartRequest) ([]person, []str
 		if !(want[uid] || orgs[m.GetString("organisation")] || (m.GetString("function") != "" && funcs[strings.ToLower(m.GetString("function"))])) {
 			continue
 		}
-		if !hooks.LiveMembership(app, m) {
+		if !tenancy.LiveMembership(app, m) {
 			continue
 		}
 		u, err := app.FindRecordById("users", uid)
@@ -395,7 +396,7 @@ func (p *part) answer(recipientId, answer string, eta int, via string) error {
 			word += " in " + strconv.Itoa(eta) + " Minuten"
 		}
 	}
-	host := hooks.HostOrganisation(p.app)
+	host := tenancy.HostOrganisation(p.app)
 	if host != nil {
 		u, _ := p.app.FindRecordById("users", r.GetString("user"))
 		journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "callout", SourceID: r.GetString("callout"), Author: u,
@@ -405,7 +406,7 @@ func (p *part) answer(recipientId, answer string, eta int, via string) error {
 }
 
 func (p *part) handleClose(re *core.RequestEvent) error {
-	if !hooks.IsHostOperator(re.App, re.Auth.Id) {
+	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
 		return re.ForbiddenError("Nur Leitung und Bedienpersonen des Krisenstabs beenden eine Alarmierung. / Only the crisis staff's admins and operators end a call-out.", nil)
 	}
 	co, err := re.App.FindRecordById("callouts", re.Request.PathValue("id"))
@@ -480,7 +481,7 @@ func overview(app core.App, co *core.Record) Overview {
 }
 
 func (p *part) handleOverview(re *core.RequestEvent) error {
-	if !hooks.IsHostOperator(re.App, re.Auth.Id) {
+	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
 		return re.ForbiddenError("Die Übersicht sehen Leitung und Bedienpersonen des Krisenstabs. / The overview is for the crisis staff's admins and operators.", nil)
 	}
 	co, err := re.App.FindRecordById("callouts", re.Request.PathValue("id"))
@@ -501,7 +502,10 @@ func ParseAnswer(text string) (answer string, eta int, ok bool) {
 		return "", 0, false
 	}
 	if m[1] == "2" {
-		return "declined", 0, m[2] == ""
+		if m[2] != "" {
+			return "", 0, false // "2 20" is no answer: perhaps a mistyped "1 20"
+		}
+		return "declined", 0, true
 	}
 	if m[2] != "" {
 		eta, _ = strconv.Atoi(m[2])

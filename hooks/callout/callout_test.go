@@ -12,8 +12,8 @@ import (
 
 	"crisisroom/hardware/sms/gsmsim"
 	"crisisroom/hardware/smsgateway"
-	"crisisroom/hooks"
 	"crisisroom/hooks/callout"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -94,11 +94,11 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 	phones, _ := app.FindCollectionByNameOrId("user_phones")
 	for i := range 18 {
 		org := []string{"KS", "POL", "FW", "KLM", "SW"}[i%5]
-		u, err := hooks.NewUser(app, fmt.Sprintf("Reserve %02d", i+1), fmt.Sprintf("reserve%02d", i+1), "krisenstab2026", "")
+		u, err := tenancy.NewUser(app, fmt.Sprintf("Reserve %02d", i+1), fmt.Sprintf("reserve%02d", i+1), "krisenstab2026", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := hooks.NewMembership(app, u.Id, s.Demo.Orgs[org].Id, "member", "Reserve", nil); err != nil {
+		if _, err := tenancy.NewMembership(app, u.Id, s.Demo.Orgs[org].Id, "member", "Reserve", nil); err != nil {
 			t.Fatal(err)
 		}
 		p := core.NewRecord(phones)
@@ -169,7 +169,7 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 			}
 			return false
 		})
-		if hooks.IsHostOperator(app, u.Id) {
+		if tenancy.IsHostOperator(app, u.Id) {
 			continue // the host's admins and operators follow every call-out
 		}
 		for _, ev := range c.All() {

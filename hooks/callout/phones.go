@@ -5,7 +5,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hardware/sms"
-	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // A person's mobile number is personal data: it is shown only to the person, to the
@@ -19,7 +20,7 @@ func MayViewPhone(app core.App, viewerId, ownerId string) bool {
 	if viewerId == "" || ownerId == "" {
 		return false
 	}
-	return viewerId == ownerId || hooks.IsHostOperator(app, viewerId) || adminOfOneOf(app, viewerId, ownerId)
+	return viewerId == ownerId || tenancy.IsHostOperator(app, viewerId) || adminOfOneOf(app, viewerId, ownerId)
 }
 
 // MayEditPhone reports whether viewer may change owner's number.
@@ -35,10 +36,10 @@ func adminOfOneOf(app core.App, adminId, ownerId string) bool {
 		return false
 	}
 	for _, m := range ms {
-		if !hooks.LiveMembership(app, m) {
+		if !tenancy.LiveMembership(app, m) {
 			continue
 		}
-		if hooks.Membership(app, ownerId, m.GetString("organisation")) != nil {
+		if tenancy.Membership(app, ownerId, m.GetString("organisation")) != nil {
 			return true
 		}
 	}
@@ -116,7 +117,7 @@ func handlePhonePut(re *core.RequestEvent) error {
 	if err := re.App.Save(rec); err != nil {
 		return re.BadRequestError("Die Nummer konnte nicht gespeichert werden. / The number could not be saved.", err)
 	}
-	hooks.Audit(re.App, hooks.AuditEntry{Actor: re.Auth, Action: "phone.update", Target: owner,
-		Data: hooks.Digest(re.App, map[string]any{"number": number, "blitz_sms": rec.GetBool("blitz_sms")})})
+	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "phone.update", Target: owner,
+		Data: audit.Digest(re.App, map[string]any{"number": number, "blitz_sms": rec.GetBool("blitz_sms")})})
 	return re.JSON(200, map[string]any{"user": owner, "number": number, "blitz_sms": rec.GetBool("blitz_sms"), "editable": true})
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/tenancy"
 )
 
 // BriefingReminder is how long before a Lagebesprechung everybody is reminded.
@@ -44,7 +44,7 @@ func (a *access) mayBrief() bool { return a.hostStaff && a.has(Leiter, S3) }
 
 // nextBriefing is the next briefing not yet held, or nil.
 func nextBriefing(app core.App) *core.Record {
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil {
 		return nil
 	}
@@ -211,7 +211,7 @@ func handleResults(e *core.RequestEvent) error {
 // upsertBoard keeps one board item of the host with the given title prefix; an empty
 // title removes it. Items of the host reach every board (hardware/boards.go).
 func upsertBoard(tx core.App, prefix, title, body, severity string, expires time.Time) error {
-	host := hooks.HostOrganisation(tx)
+	host := tenancy.HostOrganisation(tx)
 	if host == nil {
 		return nil
 	}
@@ -250,7 +250,7 @@ func upsertBoard(tx core.App, prefix, title, body, severity string, expires time
 
 // publishTasks puts the open orders per function on the host's boards.
 func publishTasks(tx core.App) {
-	host := hooks.HostOrganisation(tx)
+	host := tenancy.HostOrganisation(tx)
 	if host == nil {
 		return
 	}

@@ -3,7 +3,7 @@ package forms
 import (
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 )
 
 // demoFunctions are the functions the demo's people hold (hooks/demo.go's people).
@@ -19,7 +19,7 @@ var demoFunctions = map[string][]string{
 }
 
 // SeedDemo gives the demo's people their staff functions (a DemoExtra; idempotent).
-func SeedDemo(app core.App, d *hooks.Demo) error {
+func SeedDemo(app core.App, d *demo.Data) error {
 	if err := EnsureFunctions(app); err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // FormBody is the body of POST /api/crisisroom/forms and PATCH …/forms/{id}: the
@@ -126,7 +126,7 @@ func create(app core.App, a *access, b FormBody, fax, message string) (*core.Rec
 		return nil, err
 	}
 	f := core.NewRecord(coll)
-	f.Set("organisation", hooks.HostOrganisation(app).Id)
+	f.Set("organisation", tenancy.HostOrganisation(app).Id)
 	f.Set("direction", b.Direction)
 	f.Set("priority", "einfach")
 	if b.Priority == nil {
@@ -533,7 +533,7 @@ func transmit(tx core.App, a *access, f *core.Record, b StepBody, notes map[stri
 			f.Set("counterpart_number", fx.GetString("number"))
 		}
 	case "channel":
-		cm := hooks.ChannelMember(tx, b.Channel, a.user.Id)
+		cm := tenancy.ChannelMember(tx, b.Channel, a.user.Id)
 		ch, err := tx.FindRecordById("channels", b.Channel)
 		if cm == nil || cm.GetString("role") == "readonly" || err != nil || ch.GetBool("archived") {
 			return router.NewForbiddenError("In diesen Kanal dürfen Sie nicht schreiben. / You may not write in this channel.", nil)

@@ -12,8 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/tenancy"
 )
 
 // The steps of a form (DV 1-101 4-63f). Outgoing: draft → triage (Sichter) → to_send
@@ -174,12 +174,12 @@ type access struct {
 
 func accessOf(app core.App, u *core.Record) *access {
 	a := &access{user: u, fns: map[string]*core.Record{}, ids: map[string]bool{}}
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil || u == nil || u.Collection().Name != "users" {
 		return a
 	}
 	a.host = host.Id
-	a.hostStaff = hooks.IsStaff(app, u.Id, host.Id)
+	a.hostStaff = tenancy.IsStaff(app, u.Id, host.Id)
 	a.fns = functionsOf(app, u.Id)
 	for _, r := range a.fns {
 		a.ids[r.Id] = true

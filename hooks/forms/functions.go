@@ -11,8 +11,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
 	"crisisroom/hooks/journal"
+	"crisisroom/hooks/tenancy"
 )
 
 // Function codes of the host's staff (THW DV 1-101; FwDV 100). A Verbindungsstelle of
@@ -82,7 +83,7 @@ func functionOrg(r *core.Record) string {
 // holders from the free-text memberships.function of the existing people, so an
 // appliance that kept "S2 Lage" in a membership keeps that person as S2. Idempotent.
 func EnsureFunctions(app core.App) error {
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil {
 		return nil
 	}
@@ -197,13 +198,13 @@ func codesFromText(app core.App, m *core.Record, hostId string) []string {
 // liveHolder: user holds r now: named among its holders and a live, non-guest member of
 // the organisation the function belongs to (a function never outlives the membership).
 func liveHolder(app core.App, r *core.Record, userId string) bool {
-	return slices.Contains(holdersOf(r), userId) && hooks.IsStaff(app, userId, functionOrg(r))
+	return slices.Contains(holdersOf(r), userId) && tenancy.IsStaff(app, userId, functionOrg(r))
 }
 
 // functionsOf returns the staff functions the user holds now, by code.
 func functionsOf(app core.App, userId string) map[string]*core.Record {
 	out := map[string]*core.Record{}
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil || userId == "" {
 		return out
 	}
@@ -221,7 +222,7 @@ func functionsOf(app core.App, userId string) map[string]*core.Record {
 }
 
 func allFunctions(app core.App) []*core.Record {
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil {
 		return nil
 	}
@@ -239,7 +240,7 @@ func functionByCode(app core.App, code string) *core.Record {
 }
 
 func functionById(app core.App, id string) *core.Record {
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil || id == "" {
 		return nil
 	}
@@ -264,7 +265,7 @@ func userName(app core.App, id string) string {
 func viewFunction(app core.App, r *core.Record) Function {
 	f := Function{Id: r.Id, Code: r.GetString("code"), Name: r.GetString("name"), Kind: r.GetString("kind"), LiaisonOrg: r.GetString("liaison_org"), Holders: []Holder{}}
 	for _, id := range holdersOf(r) {
-		if hooks.IsStaff(app, id, functionOrg(r)) {
+		if tenancy.IsStaff(app, id, functionOrg(r)) {
 			f.Holders = append(f.Holders, Holder{id, userName(app, id)})
 		}
 	}
@@ -274,11 +275,11 @@ func viewFunction(app core.App, r *core.Record) Function {
 // mayAssign: who gives and takes functions: the host's admins and the holders of
 // Leiter and S1 (personnel).
 func mayAssign(app core.App, userId string) bool {
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	if host == nil {
 		return false
 	}
-	if hooks.RoleIn(app, userId, host.Id) == "admin" {
+	if tenancy.RoleIn(app, userId, host.Id) == "admin" {
 		return true
 	}
 	mine := functionsOf(app, userId)
@@ -291,7 +292,7 @@ var errNoFunction = router.NewNotFoundError("Funktion nicht gefunden. / Function
 // change is journaled in the host's Einsatztagebuch and audited. Errors: the person is
 // not a live non-guest member of the function's organisation (400).
 func SetHolder(app core.App, fn *core.Record, userId string, add bool, by *core.Record) error {
-	if add && !hooks.IsStaff(app, userId, functionOrg(fn)) {
+	if add && !tenancy.IsStaff(app, userId, functionOrg(fn)) {
 		return router.NewBadRequestError("Diese Person ist kein Mitglied der Organisation dieser Funktion. / This person is not a member of this function's organisation.", nil)
 	}
 	return app.RunInTransaction(func(tx core.App) error {
@@ -321,7 +322,7 @@ func SetHolder(app core.App, fn *core.Record, userId string, add bool, by *core.
 		if err := journalWrite(tx, journal.Entry{Organisation: r.GetString("organisation"), Kind: "auto", Source: "membership", SourceID: r.Id, Author: by, Text: text}); err != nil {
 			return err
 		}
-		hooks.Audit(tx, hooks.AuditEntry{Actor: by, Action: "staff_functions.holder", Organisation: r.GetString("organisation"), Target: r.Id,
+		audit.Write(tx, audit.Entry{Actor: by, Action: "staff_functions.holder", Organisation: r.GetString("organisation"), Target: r.Id,
 			Data: map[string]any{"user": userId, "add": add}})
 		return nil
 	})
@@ -392,7 +393,7 @@ func isStaffAnywhere(app core.App, userId string) bool {
 		return false
 	}
 	for _, m := range ms {
-		if hooks.LiveMembership(app, m) {
+		if tenancy.LiveMembership(app, m) {
 			return true
 		}
 	}
@@ -409,7 +410,7 @@ func candidates(app core.App) map[string][]Holder {
 		return out
 	}
 	for _, m := range ms {
-		if !hooks.LiveMembership(app, m) {
+		if !tenancy.LiveMembership(app, m) {
 			continue
 		}
 		o := m.GetString("organisation")

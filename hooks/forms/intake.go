@@ -7,7 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // faxIntake makes a received fax of a host device an incoming form at intake: numbered,
@@ -18,7 +18,7 @@ func faxIntake(app core.App, fx *core.Record) error {
 	if fx.GetString("direction") != "in" || fx.GetString("status") != "received" {
 		return nil
 	}
-	host := hooks.HostOrganisation(app)
+	host := tenancy.HostOrganisation(app)
 	dev, err := app.FindRecordById("devices", fx.GetString("device"))
 	if host == nil || err != nil || dev.GetString("organisation") != host.Id {
 		return nil
@@ -61,7 +61,7 @@ func handleCapture(e *core.RequestEvent) error {
 	}
 	a := accessOf(e.App, e.Auth)
 	m, err := e.App.FindRecordById("messages", b.Message)
-	if err != nil || m.GetBool("deleted") || hooks.ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
+	if err != nil || m.GetBool("deleted") || tenancy.ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
 		return e.NotFoundError("Nachricht nicht gefunden. / Message not found.", nil)
 	}
 	if !a.mayIntake() {

@@ -12,7 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/demo"
 )
 
 var once sync.Once
@@ -21,8 +22,8 @@ var once sync.Once
 // …/briefing, the fax intake, the upkeep of the functions, and the demo's functions.
 func Register(app core.App) {
 	once.Do(func() {
-		hooks.AppendOnlyCollections = append(hooks.AppendOnlyCollections, "form_events")
-		hooks.DemoExtras = append(hooks.DemoExtras, SeedDemo)
+		audit.AppendOnlyCollections = append(audit.AppendOnlyCollections, "form_events")
+		demo.Extras = append(demo.Extras, SeedDemo)
 	})
 	// form_events: nobody rewrites a step, also not Go code or a superuser.
 	refuse := func(e *core.RecordEvent) error { return errAppendOnly }

@@ -12,7 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // Task statuses (Aufträge): offen, in Arbeit, erledigt.
@@ -214,7 +214,7 @@ func handleCreateTask(e *core.RequestEvent) error {
 	}
 	if b.Message != "" {
 		m, err := e.App.FindRecordById("messages", b.Message)
-		if err != nil || m.GetBool("deleted") || hooks.ChannelMember(e.App, m.GetString("channel"), a.user.Id) == nil {
+		if err != nil || m.GetBool("deleted") || tenancy.ChannelMember(e.App, m.GetString("channel"), a.user.Id) == nil {
 			return e.NotFoundError("Nachricht nicht gefunden. / Message not found.", nil)
 		}
 		if strings.TrimSpace(b.Text) == "" {

@@ -14,7 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // RetentionYears is how long a closed operation's journals are kept, in calendar years
@@ -70,7 +71,7 @@ var (
 // CanWrite: user is the ETB keeper or S2 of org (a live, non-guest membership whose
 // function names ETB or S2).
 func CanWrite(app core.App, userId, org string) bool {
-	m := hooks.Membership(app, userId, org)
+	m := tenancy.Membership(app, userId, org)
 	if m == nil || m.GetString("role") == "guest" {
 		return false
 	}
@@ -83,15 +84,15 @@ func CanWrite(app core.App, userId, org string) bool {
 // is read whole only by the host's operators and its ETB keeper and S2.
 func CanRead(app core.App, userId, org string) bool {
 	if org != "" && org == hostId(app) {
-		return hooks.IsHostOperator(app, userId) || CanWrite(app, userId, org)
+		return tenancy.IsHostOperator(app, userId) || CanWrite(app, userId, org)
 	}
-	return hooks.IsStaff(app, userId, org)
+	return tenancy.IsStaff(app, userId, org)
 }
 
 // IsHeadOfStaff: a live admin of the host organisation.
 func IsHeadOfStaff(app core.App, userId string) bool {
-	host := hooks.HostOrganisation(app)
-	return host != nil && hooks.RoleIn(app, userId, host.Id) == "admin"
+	host := tenancy.HostOrganisation(app)
+	return host != nil && tenancy.RoleIn(app, userId, host.Id) == "admin"
 }
 
 type manualBody struct {
@@ -151,7 +152,7 @@ func handleManual(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "journal.entry", Organisation: b.Organisation, Target: rec.Id,
+	audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "journal.entry", Organisation: b.Organisation, Target: rec.Id,
 		Data: map[string]any{"incident": inc.Id, "seq": rec.GetInt("seq"), "corrects": rec.GetString("corrects"), "mark": rec.GetString("mark")}})
 	return e.JSON(http.StatusOK, rec)
 }
@@ -169,10 +170,10 @@ func handleMark(e *core.RequestEvent) error {
 		return e.BadRequestError("", err)
 	}
 	msg, err := e.App.FindRecordById("messages", b.Message)
-	if err != nil || msg.GetBool("deleted") || hooks.ChannelMember(e.App, msg.GetString("channel"), e.Auth.Id) == nil {
+	if err != nil || msg.GetBool("deleted") || tenancy.ChannelMember(e.App, msg.GetString("channel"), e.Auth.Id) == nil {
 		return errNoMessage
 	}
-	if !hooks.IsStaff(e.App, e.Auth.Id, b.Organisation) {
+	if !tenancy.IsStaff(e.App, e.Auth.Id, b.Organisation) {
 		return errNotReader
 	}
 	ch, err := e.App.FindRecordById("channels", msg.GetString("channel"))
@@ -232,7 +233,7 @@ func handleMark(e *core.RequestEvent) error {
 // or is at least live staff of its organisation (the chain head: a number and a hash).
 func journalParams(e *core.RequestEvent, whole bool) (*core.Record, string, error) {
 	org := e.Request.URL.Query().Get("organisation")
-	if whole && !CanRead(e.App, e.Auth.Id, org) || !whole && !hooks.IsStaff(e.App, e.Auth.Id, org) {
+	if whole && !CanRead(e.App, e.Auth.Id, org) || !whole && !tenancy.IsStaff(e.App, e.Auth.Id, org) {
 		return nil, "", errNotReader
 	}
 	id := e.Request.URL.Query().Get("incident")
@@ -298,7 +299,7 @@ func handleMe(e *core.RequestEvent) error {
 	host := hostId(e.App)
 	keeper := false
 	for _, m := range ms {
-		if !hooks.LiveMembership(e.App, m) {
+		if !tenancy.LiveMembership(e.App, m) {
 			continue
 		}
 		o, err := e.App.FindRecordById("organisations", m.GetString("organisation"))
@@ -322,7 +323,7 @@ func handleMe(e *core.RequestEvent) error {
 		list = append(list, map[string]any{"id": r.Id, "name": r.GetString("name"), "status": r.GetString("status"), "opened": r.GetString("opened")})
 	}
 	return e.JSON(http.StatusOK, map[string]any{"incident": inc, "incidents": list, "journals": journals, "keeper": keeper,
-		"head": IsHeadOfStaff(e.App, e.Auth.Id), "host": host, "operator": hooks.IsHostOperator(e.App, e.Auth.Id)})
+		"head": IsHeadOfStaff(e.App, e.Auth.Id), "host": host, "operator": tenancy.IsHostOperator(e.App, e.Auth.Id)})
 }
 
 // handleClose: POST /api/crisisroom/incidents/{id}/close. Closing needs two people: the
@@ -350,7 +351,7 @@ func handleClose(e *core.RequestEvent) error {
 		if err := e.App.Save(inc); err != nil {
 			return err
 		}
-		hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "incident.close_requested", Organisation: host, Target: inc.Id})
+		audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "incident.close_requested", Organisation: host, Target: inc.Id})
 		return e.JSON(http.StatusOK, map[string]any{"status": "open", "close_requested_by": e.Auth.Id})
 	}
 	// The pair must be one keeper (or S2) and one head of staff, two people.
@@ -361,7 +362,7 @@ func handleClose(e *core.RequestEvent) error {
 	if err := Close(e.App, inc, e.Auth); err != nil {
 		return err
 	}
-	hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "incident.closed", Organisation: host, Target: inc.Id,
+	audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "incident.closed", Organisation: host, Target: inc.Id,
 		Data: map[string]any{"requested_by": first}})
 	return e.JSON(http.StatusOK, inc)
 }
@@ -409,7 +410,7 @@ func bindIncidents(app core.App) {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		hooks.Audit(e.App, hooks.AuditEntry{Actor: e.Auth, Action: "incident.opened", Organisation: hostId(e.App), Target: e.Record.Id})
+		audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "incident.opened", Organisation: hostId(e.App), Target: e.Record.Id})
 		return nil
 	})
 	app.OnRecordCreate("incidents").BindFunc(func(e *core.RecordEvent) error {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // decideFn looks at a record about to be created, changed (old: its stored state) or
@@ -81,7 +81,7 @@ func bindSources(app core.App) {
 }
 
 func hostId(app core.App) string {
-	if h := hooks.HostOrganisation(app); h != nil {
+	if h := tenancy.HostOrganisation(app); h != nil {
 		return h.Id
 	}
 	return ""
@@ -158,7 +158,7 @@ func messageEntries(app core.App, r, old *core.Record, deleted bool) []Entry {
 		e.Readers = channelOrgs(ch)
 		e.AuthorOrg = ""
 		for _, o := range e.Readers {
-			if e.Author != nil && hooks.Membership(app, e.Author.Id, o) != nil {
+			if e.Author != nil && tenancy.Membership(app, e.Author.Id, o) != nil {
 				e.AuthorOrg = o
 				break
 			}

@@ -14,7 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks"
+	"crisisroom/hooks/tenancy"
 )
 
 // Entry is what a caller says about a new journal entry; Write adds seq, times, the
@@ -178,11 +178,11 @@ func snapshot(app core.App, u *core.Record, orgs ...string) (id, name, orgName, 
 		name = "Gerät " + u.GetString("username")
 		org = u.GetString("organisation")
 	} else {
-		if host := hooks.HostOrganisation(app); host != nil {
+		if host := tenancy.HostOrganisation(app); host != nil {
 			orgs = append(orgs, host.Id)
 		}
 		for _, o := range orgs {
-			if m := hooks.Membership(app, u.Id, o); m != nil {
+			if m := tenancy.Membership(app, u.Id, o); m != nil {
 				org, function = o, m.GetString("function")
 				break
 			}

@@ -1,0 +1,164 @@
+package room
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"crisisroom/hardware"
+	"crisisroom/hardware/siren"
+	"crisisroom/hooks/demo"
+)
+
+// The demo's sirens and board: an outdoor Tasmota siren at the town hall, the staff
+// room's alarm light on a Shelly, and the staff room's status board, with a few
+// situation items. The relays are simulated by MQTT clients inside the appliance that
+// connect to its own broker like the real devices; the record's {"simulator": true}
+// plus the demo password is what makes a device simulated.
+func init() {
+	demo.Extras = append(demo.Extras, seedDemoRoom)
+}
+
+type demoDevice struct {
+	username, name, kind, driver, topic, zone string
+	outdoor                                   bool
+}
+
+var demoRoomDevices = []demoDevice{
+	{"sirene-rathaus", "Sirene Rathaus", "siren", "tasmota", "sirene_rathaus", "rathaus", true},
+	{"alarmleuchte-stab", "Alarmleuchte Stabsraum", "relay", "shelly1", "alarmleuchte_stab", "stabsraum", false},
+	{"lagetafel-stab", "Lagetafel Stabsraum", "board", "kiosk", "", "", false},
+}
+
+func seedDemoRoom(app core.App, d *demo.Data) error {
+	ks := d.Orgs["KS"]
+	if ks == nil {
+		return fmt.Errorf("demo room: the demo has no host organisation")
+	}
+	coll, err := app.FindCollectionByNameOrId("devices")
+	if err != nil {
+		return err
+	}
+	for _, x := range demoRoomDevices {
+		if _, err := app.FindFirstRecordByData("devices", "username", x.username); err == nil {
+			continue
+		}
+		r := core.NewRecord(coll)
+		r.Set("username", x.username)
+		r.Set("name", x.name)
+		r.Set("organisation", ks.Id)
+		r.Set("kind", x.kind)
+		r.Set("driver", x.driver)
+		r.Set("topic", x.topic)
+		r.Set("zone", x.zone)
+		r.Set("outdoor", x.outdoor)
+		cfg := map[string]any{"simulator": x.kind != "board"}
+		if x.kind == "board" {
+			var chans []string
+			for _, name := range []string{"Hochwasser Rhein", "Stromausfall Süd"} {
+				if ch := d.Channels[name]; ch != nil {
+					chans = append(chans, ch.Id)
+				}
+			}
+			cfg["channels"] = chans
+		}
+		r.Set("config", cfg)
+		r.SetPassword(demo.Password)
+		if err := app.Save(r); err != nil {
+			return fmt.Errorf("demo device %s: %w", x.username, err)
+		}
+	}
+	if n, _ := app.CountRecords("board_items"); n > 0 {
+		return nil
+	}
+	items, err := app.FindCollectionByNameOrId("board_items")
+	if err != nil {
+		return err
+	}
+	author := d.Users["jwagner"]
+	for _, it := range []struct{ title, body, severity string }{
+		{"Evakuierung Pflegeheim Rheinblick", "62 Bewohner, Abschluss bis 14:00. Busse über Stadtwerke, Aufnahme Klinikum Mitte.", "critical"},
+		{"Pegel Rhein 8,90 m, steigend", "6 cm pro Stunde. Scheitel morgen früh bei 9,60 m erwartet.", "warning"},
+		{"Rheinufer gesperrt", "Zwischen Hohenzollernbrücke und Severinsbrücke, Polizei ab 08:00.", "info"},
+	} {
+		r := core.NewRecord(items)
+		r.Set("title", it.title)
+		r.Set("body", it.body)
+		r.Set("severity", it.severity)
+		r.Set("organisation", ks.Id)
+		if author != nil {
+			r.Set("created_by", author.Id)
+		}
+		if err := app.Save(r); err != nil {
+			return fmt.Errorf("demo board item: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoSimulators runs the simulated relays while the broker runs.
+type demoSimulators struct {
+	mu      sync.Mutex
+	sims    []*siren.Simulator
+	stopped bool
+}
+
+func (ds *demoSimulators) start(app core.App, b *hardware.Broker) {
+	recs, err := app.FindAllRecords("devices", dbx.In("kind", "siren", "relay"))
+	if err != nil {
+		return
+	}
+	addr := b.Addr()
+	if addr == nil {
+		return
+	}
+	for _, r := range recs {
+		var cfg struct {
+			Simulator bool `json:"simulator"`
+		}
+		if json.Unmarshal([]byte(r.GetString("config")), &cfg) != nil || !cfg.Simulator || !r.ValidatePassword(demo.Password) {
+			continue
+		}
+		s, err := siren.StartSimulator(siren.SimConfig{Broker: addr.String(), Username: r.GetString("username"), Password: demo.Password,
+			Driver: r.GetString("driver"), Topic: r.GetString("topic"), Zone: r.GetString("zone"), Prefix: b.Prefix(), Reconnect: true})
+		if err != nil {
+			app.Logger().Warn("demo siren simulator not started", "device", r.GetString("username"), "error", err)
+			continue
+		}
+		ds.mu.Lock()
+		if ds.stopped {
+			ds.mu.Unlock()
+			s.Stop()
+			return
+		}
+		ds.sims = append(ds.sims, s)
+		ds.mu.Unlock()
+	}
+}
+
+func (ds *demoSimulators) stop() {
+	ds.mu.Lock()
+	sims := ds.sims
+	ds.sims, ds.stopped = nil, true
+	ds.mu.Unlock()
+	for _, s := range sims {
+		s.Stop()
+	}
+}
+
+func registerDemoSimulators(app core.App, b *hardware.Broker) {
+	ds := &demoSimulators{}
+	// After the broker listens; in their own goroutine, because a simulator waits for
+	// the broker's answers and the broker is still finishing its start.
+	b.OnStart(func(b *hardware.Broker) { go ds.start(app, b) })
+	// Before the broker closes: a simulator reconnecting while mochi closes its listener
+	// can hold the close for ever.
+	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Id: "crisisroom_demo_simulators", Priority: -50, Func: func(e *core.TerminateEvent) error {
+		ds.stop()
+		return e.Next()
+	}})
+}

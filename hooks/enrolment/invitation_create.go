@@ -1,0 +1,365 @@
+package enrolment
+
+import (
+	"crisisroom/hooks"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/types"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// InvitationRequest is the body of POST /api/crisisroom/invitations and what
+// `crisisroom invite` fills in from its flags.
+type InvitationRequest struct {
+	Kind         string `json:"kind"`         // organisation, member, guest, device
+	Organisation string `json:"organisation"` // member: the tenant; device: owner (default host)
+	Channel      string `json:"channel"`      // guest: the one channel
+	// Role: member → member, operator or admin; guest → readonly (default) or member,
+	// which becomes the guest's role in the channel.
+	Role           string      `json:"role"`
+	Function       string      `json:"function"`
+	Label          string      `json:"label"`
+	ExpiresInHours float64     `json:"expires_in_hours"` // default 24, at most 720
+	MaxUses        int         `json:"max_uses"`         // default 1, at most 500
+	MemberExpires  string      `json:"member_expires"`   // guest: end of the guest's access
+	Device         *DeviceSpec `json:"device"`
+}
+
+// DeviceSpec describes the device a device invitation enrols.
+type DeviceSpec struct {
+	Name     string `json:"name"`
+	Username string `json:"username,omitempty"` // empty: derived from kind and a random suffix
+	Kind     string `json:"kind"`
+	Driver   string `json:"driver,omitempty"`
+	Topic    string `json:"topic,omitempty"`
+	Zone     string `json:"zone,omitempty"`
+	Channel  string `json:"channel,omitempty"`
+}
+
+// IssuedInvitation is what the inviter sees, once: the token is in URL and QR only.
+type IssuedInvitation struct {
+	Id          string `json:"id"`
+	URL         string `json:"url"`
+	QR          string `json:"qr"` // PNG as a data URL
+	Expires     string `json:"expires"`
+	Fingerprint string `json:"fingerprint"`
+	Kind        string `json:"kind"`
+	Grants      string `json:"grants"`       // what it grants, in words (German / English)
+	Inviter     string `json:"organisation"` // the inviting organisation's name
+	Short       string `json:"short"`
+	Color       string `json:"color"`
+	MaxUses     int    `json:"max_uses"`
+	Label       string `json:"label"`
+}
+
+const (
+	maxInvitationHours = 720
+	maxInvitationUses  = 500
+)
+
+func (en *enrolment) handleCreateInvitation(e *core.RequestEvent) error {
+	if e.Auth == nil || e.Auth.Collection().Name != "users" {
+		return e.UnauthorizedError("Bitte anmelden. / Please sign in.", nil)
+	}
+	var req InvitationRequest
+	if err := e.BindBody(&req); err != nil {
+		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
+	}
+	auth, err := en.authority(e.App)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	issued, err := IssueInvitation(e.App, e.Auth, req, en.linkBase(e.Request.Host), auth.ShortFingerprint(), auth.Fingerprint())
+	if err != nil {
+		if apiErr, ok := err.(*router.ApiError); ok && apiErr.Status == http.StatusForbidden {
+			audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "invitation.refused", Organisation: req.Organisation, Data: map[string]any{"kind": req.Kind, "reason": apiErr.Message}})
+		}
+		return err
+	}
+	return e.JSON(http.StatusOK, issued)
+}
+
+// IssueInvitation checks that actor may invite as asked, stores the invitation with its
+// token hashed, and returns the link and its QR code. actor nil is the appliance itself
+// (`crisisroom invite` at the terminal), which acts for the host organisation.
+func IssueInvitation(app core.App, actor *core.Record, req InvitationRequest, base, shortFP, fingerprint string) (*IssuedInvitation, error) {
+	inv, grants, err := buildInvitation(app, actor, req)
+	if err != nil {
+		return nil, err
+	}
+	token := newInvitationToken()
+	inv.Set("token_hash", hashInvitationToken(token))
+	if err := app.Save(inv); err != nil {
+		return nil, router.NewBadRequestError("Die Einladung konnte nicht gespeichert werden. / The invitation could not be saved.", err)
+	}
+	link := FormatJoinLink(base, token, shortFP)
+	qr, err := QRDataURL(link)
+	if err != nil {
+		return nil, err
+	}
+	var inviter, short, color string
+	if org, err := app.FindRecordById("organisations", inv.GetString("organisation")); err == nil {
+		inviter, short, color = org.GetString("name"), org.GetString("short"), org.GetString("color")
+	}
+	data := audit.AuditData(app, inv)
+	if actor == nil {
+		data["via"] = "terminal"
+	}
+	audit.Write(app, audit.Entry{Actor: actor, Action: "invitation.issue", Organisation: inv.GetString("organisation"), Target: inv.Id, Data: data})
+	return &IssuedInvitation{
+		Id: inv.Id, URL: link, QR: qr, Expires: inv.GetDateTime("expires").String(), Fingerprint: fingerprint,
+		Kind: inv.GetString("kind"), Grants: grants, Inviter: inviter, Short: short, Color: color,
+		MaxUses: inv.GetInt("max_uses"), Label: inv.GetString("label"),
+	}, nil
+}
+
+// QRDataURL renders text as a PNG QR code in a data URL.
+func QRDataURL(text string) (string, error) {
+	png, err := qrcode.Encode(text, qrcode.Medium, 512)
+	if err != nil {
+		return "", err
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
+}
+
+func forbidden(msg string) error  { return router.NewForbiddenError(msg, nil) }
+func badRequest(msg string) error { return router.NewBadRequestError(msg, nil) }
+
+// buildInvitation decides who may invite whom; the record is not saved yet.
+func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*core.Record, string, error) {
+	coll, err := app.FindCachedCollectionByNameOrId("invitations")
+	if err != nil {
+		return nil, "", err
+	}
+	host := tenancy.HostOrganisation(app)
+	if host == nil {
+		return nil, "", badRequest("Die Anlage ist noch nicht eingerichtet. / The appliance is not set up yet.")
+	}
+	hostOp := actor == nil || tenancy.IsHostOperator(app, actor.Id)
+
+	hours := req.ExpiresInHours
+	if hours == 0 {
+		hours = 24
+	}
+	if hours < 0 || hours > maxInvitationHours {
+		return nil, "", badRequest("Eine Einladung gilt 1 bis 720 Stunden. / An invitation is valid for 1 to 720 hours.")
+	}
+	uses := req.MaxUses
+	if uses == 0 {
+		uses = 1
+	}
+	if uses < 0 || uses > maxInvitationUses {
+		return nil, "", badRequest("Eine Einladung kann 1- bis 500-mal verwendet werden. / An invitation can be used 1 to 500 times.")
+	}
+
+	inv := core.NewRecord(coll)
+	inv.Set("kind", req.Kind)
+	inv.Set("label", strings.TrimSpace(req.Label))
+	inv.Set("function", strings.TrimSpace(req.Function))
+	inv.Set("expires", time.Now().Add(time.Duration(hours*float64(time.Hour))).UTC())
+	inv.Set("max_uses", uses)
+	inv.Set("uses", 0)
+	if actor != nil {
+		inv.Set("created_by", actor.Id)
+	}
+
+	var grants string
+	switch req.Kind {
+	case "organisation":
+		if !hostOp {
+			return nil, "", forbidden("Nur Admins und Operatoren des Krisenstabs dürfen neue Organisationen einladen. / Only the crisis staff's admins and operators may invite new organisations.")
+		}
+		inv.Set("organisation", host.Id)
+		inv.Set("role", "admin")
+		grants = "Neue Organisation mit eigenem Bereich und erster Admin-Person / A new organisation with its own tenant and its first admin"
+
+	case "member":
+		org, err := findOrganisation(app, req.Organisation)
+		if err != nil {
+			return nil, "", err
+		}
+		role := req.Role
+		if role == "" {
+			role = "member"
+		}
+		if role != "member" && role != "operator" && role != "admin" {
+			return nil, "", badRequest("Die Rolle muss member, operator oder admin sein. / The role must be member, operator or admin.")
+		}
+		actorRole := "admin" // the appliance itself
+		if actor != nil {
+			actorRole = tenancy.RoleIn(app, actor.Id, org.Id)
+		}
+		hostOpHere := org.Id == host.Id && hostOp
+		switch {
+		case actorRole == "admin":
+		case hostOpHere && role != "admin":
+			// Operators run the room and bring in their colleagues, but only an admin makes admins.
+		default:
+			return nil, "", forbidden("Only admins of " + org.GetString("name") + " may invite its members. / Nur Admins von " + org.GetString("name") + " dürfen dort Mitglieder einladen.")
+		}
+		if org.GetString("status") == "suspended" {
+			return nil, "", forbidden(tenancy.ErrSuspendedOrg.Error())
+		}
+		inv.Set("organisation", org.Id)
+		inv.Set("role", role)
+		grants = "Mitglied von " + org.GetString("name") + " (" + role + ") / Member of " + org.GetString("name") + " (" + role + ")"
+
+	case "guest":
+		ch, err := app.FindRecordById("channels", req.Channel)
+		if err != nil {
+			return nil, "", badRequest("Unknown channel. / Unbekannter Kanal.")
+		}
+		owner := ch.GetString("organisation")
+		kind := ch.GetString("kind")
+		allowed := kind != "direct" && ((actor == nil) || tenancy.RoleIn(app, actor.Id, owner) == "admin" || (kind == "shared" && hostOp))
+		if !allowed {
+			return nil, "", forbidden("Gäste in diesen Kanal laden nur Admins seiner Organisation (bei gemeinsamen Kanälen auch Operatoren des Krisenstabs). / Only admins of the channel's organisation (or the crisis staff's operators, for shared channels) may invite guests to it.")
+		}
+		if ch.GetBool("archived") {
+			return nil, "", badRequest("Der Kanal ist archiviert. / The channel is archived.")
+		}
+		chRole := req.Role
+		if chRole == "" || chRole == "guest" {
+			chRole = "readonly"
+		}
+		if chRole != "readonly" && chRole != "member" {
+			return nil, "", badRequest("Ein Gast liest nur (readonly) oder darf auch schreiben (member). / A guest reads only (readonly) or may also write (member).")
+		}
+		until, err := types.ParseDateTime(req.MemberExpires)
+		if err != nil || until.IsZero() {
+			return nil, "", badRequest("Eine Gasteinladung braucht das Ende des Gastzugangs (member_expires). / A guest invitation needs the end of the guest's access (member_expires).")
+		}
+		if !until.Time().After(time.Now()) {
+			return nil, "", badRequest("Das Ende des Gastzugangs liegt in der Vergangenheit. / The end of the guest's access is in the past.")
+		}
+		inv.Set("organisation", owner)
+		inv.Set("channel", ch.Id)
+		inv.Set("role", "guest")
+		inv.Set("channel_role", chRole)
+		inv.Set("member_expires", until)
+		grants = "Gastzugang zu „" + ch.GetString("name") + "“ bis " + until.Time().Local().Format("02.01.2006 15:04") + " / Guest access to \"" + ch.GetString("name") + "\""
+
+	case "device":
+		if !hostOp {
+			return nil, "", forbidden("Nur Admins und Operatoren des Krisenstabs dürfen Geräte anmelden. / Only the crisis staff's admins and operators may enrol devices.")
+		}
+		if req.Device == nil {
+			return nil, "", badRequest("Eine Geräteeinladung braucht die Gerätedaten (Name, Art, …). / A device invitation needs the device (name, kind, …).")
+		}
+		orgId := host.Id
+		if req.Organisation != "" {
+			org, err := findOrganisation(app, req.Organisation)
+			if err != nil {
+				return nil, "", err
+			}
+			orgId = org.Id
+		}
+		spec := *req.Device
+		// Check the device now, with a stand-in user name, so a mistake shows while the
+		// operator is still at the form, not when someone at the device scans the code.
+		probe, _, err := newDeviceRecord(app, orgId, spec, "probe-"+randomHex(4))
+		if err != nil {
+			return nil, "", err
+		}
+		if err := app.Validate(probe); err != nil {
+			return nil, "", router.NewBadRequestError("The device is not valid: "+err.Error()+" / Die Gerätedaten sind ungültig.", err)
+		}
+		if (spec.Username != "" || spec.Topic != "") && uses > 1 {
+			return nil, "", badRequest("Ein Gerät mit eigenem Benutzernamen oder Thema kann nur einmal angemeldet werden: Anzahl auf 1 setzen. / A device with its own user name or topic can be enrolled only once: set uses to 1.")
+		}
+		if spec.Username != "" {
+			if _, err := app.FindFirstRecordByData("devices", "username", spec.Username); err == nil {
+				return nil, "", badRequest("Ein Gerät mit diesem Benutzernamen gibt es schon. / A device with this user name exists already.")
+			}
+		}
+		inv.Set("organisation", orgId)
+		inv.Set("device", spec)
+		grants = "Gerät „" + spec.Name + "“ (" + spec.Kind + ") / Device \"" + spec.Name + "\" (" + spec.Kind + ")"
+
+	default:
+		return nil, "", badRequest("Die Art muss organisation, member, guest oder device sein. / The kind must be organisation, member, guest or device.")
+	}
+	return inv, grants, nil
+}
+
+// findOrganisation accepts an id or a name (the terminal knows names).
+func findOrganisation(app core.App, idOrName string) (*core.Record, error) {
+	if idOrName == "" {
+		return nil, badRequest("Which organisation? / Welche Organisation?")
+	}
+	if r, err := app.FindRecordById("organisations", idOrName); err == nil {
+		return r, nil
+	}
+	r, err := app.FindFirstRecordByFilter("organisations", "name = {:n} || short = {:n}", dbx.Params{"n": idOrName})
+	if err != nil {
+		return nil, badRequest("Unknown organisation. / Unbekannte Organisation.")
+	}
+	return r, nil
+}
+
+// newDeviceRecord returns the device (not saved) and its generated MQTT password.
+func newDeviceRecord(app core.App, orgId string, spec DeviceSpec, username string) (*core.Record, string, error) {
+	coll, err := app.FindCachedCollectionByNameOrId("devices")
+	if err != nil {
+		return nil, "", err
+	}
+	d := core.NewRecord(coll)
+	d.Set("username", username)
+	d.Set("name", strings.TrimSpace(spec.Name))
+	d.Set("organisation", orgId)
+	d.Set("kind", spec.Kind)
+	d.Set("driver", spec.Driver)
+	d.Set("topic", spec.Topic)
+	d.Set("zone", spec.Zone)
+	d.Set("channel", spec.Channel)
+	pw := randomHex(16)
+	d.SetPassword(pw)
+	return d, pw, nil
+}
+
+// linkBase: where phones reach the appliance. The city's public URL wins; otherwise the
+// host the inviter used (a phone on the same network can use it too), with the HTTPS
+// port, unless that host is the loopback address of a box listening everywhere.
+func (en *enrolment) linkBase(reqHost string) string {
+	if en.cfg.PublicURL != "" {
+		return strings.TrimRight(en.cfg.PublicURL, "/")
+	}
+	httpsPort := en.httpsPort()
+	scheme, listen := "http", en.cfg.HTTPAddr
+	if httpsPort != "" {
+		scheme, listen = "https", en.cfg.HTTPSAddr
+	}
+	host, port := hooks.SplitHost(reqHost)
+	if httpsPort != "" {
+		port = httpsPort
+	}
+	if lh, _, err := hooks.NetSplit(listen); err == nil {
+		wildcard := lh == "" || lh == "0.0.0.0" || lh == "::"
+		switch {
+		case wildcard && (host == "" || hooks.IsLoopbackHost(host)):
+			if h, _ := hooks.SplitHost(hooks.LinkHost(listen)); h != "" {
+				host = h
+			}
+		case !wildcard && host == "":
+			host = lh // bound to one address (the terminal's invite has no request)
+		}
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	if port == "" {
+		_, port, _ = hooks.NetSplit(listen)
+	}
+	if port == "" || port == "0" {
+		return scheme + "://" + hooks.HostForURL(host)
+	}
+	return scheme + "://" + hooks.JoinHostPort(host, port)
+}

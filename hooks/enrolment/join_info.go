@@ -1,0 +1,112 @@
+package enrolment
+
+import (
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// lookupInvitation finds the invitation a token belongs to and refuses, each with its own
+// words, what cannot be used. Every refusal counts against the client's address and is
+// audited; past the limit the client is told to wait.
+func (en *enrolment) lookupInvitation(e *core.RequestEvent, raw string) (*core.Record, error) {
+	ip := e.RealIP()
+	if wait, d := en.limiter.Blocked(ip); wait {
+		secs := int(d.Round(time.Second) / time.Second)
+		e.Response.Header().Set("Retry-After", strconv.Itoa(secs))
+		return nil, router.NewTooManyRequestsError("Too many wrong invitation codes from this device. Please wait "+strconv.Itoa(secs)+" seconds. / Zu viele falsche Einladungscodes von diesem Gerät. Bitte "+strconv.Itoa(secs)+" Sekunden warten.", nil)
+	}
+	token, _, err := ParseJoinLink(raw)
+	var inv *core.Record
+	if err == nil {
+		inv, err = e.App.FindFirstRecordByFilter("invitations", "token_hash = {:h}", dbx.Params{"h": hashInvitationToken(token)})
+	}
+	if err != nil {
+		return nil, en.refuse(e, nil, "unknown", router.NewNotFoundError("Dieser Einladungscode ist unbekannt. Bitte den QR-Code erneut scannen oder um eine neue Einladung bitten. / This invitation code is unknown. Please scan the QR code again or ask for a new invitation.", nil))
+	}
+	if reason, apiErr := invitationUnusable(inv); apiErr != nil {
+		return nil, en.refuse(e, inv, reason, apiErr)
+	}
+	// A suspended organisation enrols nobody: neither people nor devices join it until
+	// the host lifts the suspension (the invitation stays valid for then).
+	if org, err := e.App.FindRecordById("organisations", inv.GetString("organisation")); err == nil && org.GetString("status") == "suspended" {
+		return nil, en.refuse(e, inv, "suspended", tenancy.ErrSuspendedOrg)
+	}
+	return inv, nil
+}
+
+// invitationUnusable says why an invitation can no longer be redeemed (410 Gone each).
+func invitationUnusable(inv *core.Record) (string, *router.ApiError) {
+	switch {
+	case inv.GetBool("revoked"):
+		return "revoked", router.NewApiError(http.StatusGone, "Diese Einladung wurde von der einladenden Organisation zurückgezogen. Bitte eine neue Einladung anfordern. / This invitation was withdrawn by the inviting organisation. Please ask for a new one.", nil)
+	case !inv.GetDateTime("expires").Time().After(time.Now()):
+		when := inv.GetDateTime("expires").Time().Local().Format("02.01.2006 15:04")
+		return "expired", router.NewApiError(http.StatusGone, "Diese Einladung ist am "+when+" abgelaufen. Bitte eine neue Einladung anfordern. / This invitation expired on "+when+". Please ask for a new one.", nil)
+	case inv.GetInt("uses") >= max(inv.GetInt("max_uses"), 1):
+		return "used", router.NewApiError(http.StatusGone, "Diese Einladung wurde bereits eingelöst. Jeder Code gilt nur so oft, wie die Einladenden es festgelegt haben. Bitte eine neue Einladung anfordern. / This invitation has already been used. Each code works only as often as the inviter allowed. Please ask for a new one.", nil)
+	case inv.GetString("kind") == "guest" && !inv.GetDateTime("member_expires").Time().After(time.Now()):
+		return "guest_access_over", router.NewApiError(http.StatusGone, "Der Gastzugang dieser Einladung ist bereits beendet. / The guest access of this invitation has already ended.", nil)
+	}
+	return "", nil
+}
+
+func (en *enrolment) refuse(e *core.RequestEvent, inv *core.Record, reason string, apiErr *router.ApiError) error {
+	ip := e.RealIP()
+	reached := en.limiter.Fail(ip)
+	data := map[string]any{"reason": reason, "ip": ip}
+	if reached {
+		data["rate_limited"] = true
+	}
+	entry := audit.Entry{Action: "invitation.refused", Data: data}
+	if e.Auth != nil {
+		entry.Actor = e.Auth
+	}
+	if inv != nil {
+		entry.Organisation, entry.Target = inv.GetString("organisation"), inv.Id
+	}
+	audit.Write(e.App, entry)
+	return apiErr
+}
+
+// handleJoinInfo tells the join page what an invitation grants, without using it up.
+func (en *enrolment) handleJoinInfo(e *core.RequestEvent) error {
+	inv, err := en.lookupInvitation(e, e.Request.URL.Query().Get("token"))
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, invitationInfo(e.App, inv))
+}
+
+func invitationInfo(app core.App, inv *core.Record) map[string]any {
+	out := map[string]any{
+		"kind":      inv.GetString("kind"),
+		"role":      inv.GetString("role"),
+		"function":  inv.GetString("function"),
+		"label":     inv.GetString("label"),
+		"expires":   inv.GetDateTime("expires").String(),
+		"uses_left": max(inv.GetInt("max_uses"), 1) - inv.GetInt("uses"),
+	}
+	if org, err := app.FindRecordById("organisations", inv.GetString("organisation")); err == nil {
+		out["organisation"] = map[string]any{"name": org.GetString("name"), "short": org.GetString("short"), "color": org.GetString("color"), "kind": org.GetString("kind")}
+	}
+	switch inv.GetString("kind") {
+	case "guest":
+		if ch, err := app.FindRecordById("channels", inv.GetString("channel")); err == nil {
+			out["channel"] = map[string]any{"name": ch.GetString("name"), "topic": ch.GetString("topic")}
+		}
+		out["channel_role"] = inv.GetString("channel_role")
+		out["member_expires"] = inv.GetDateTime("member_expires").String()
+	case "device":
+		var spec DeviceSpec
+		_ = inv.UnmarshalJSONField("device", &spec)
+		out["device"] = map[string]any{"name": spec.Name, "kind": spec.Kind, "driver": spec.Driver}
+	}
+	return out
+}

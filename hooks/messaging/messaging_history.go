@@ -1,0 +1,185 @@
+package messaging
+
+import (
+	"crisisroom/hooks/tenancy"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+func notMember(e *core.RequestEvent) error {
+	return e.ForbiddenError("Sie sind nicht Mitglied dieses Kanals. / You are not a member of this channel.", nil)
+}
+
+// GET /api/crisisroom/channels/{id}/messages?before=<datetime or message id>&limit=50&q=<text>
+// → {items: oldest→newest, has_more}. Messages written within one millisecond keep the
+// order they were stored in (rowid), the same order their realtime events had.
+func (ms *messaging) handleMessages(e *core.RequestEvent) error {
+	channelId := e.Request.PathValue("id")
+	if tenancy.ChannelMember(e.App, channelId, e.Auth.Id) == nil {
+		return notMember(e)
+	}
+	query := e.Request.URL.Query()
+	limit := 50
+	if s := query.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return e.BadRequestError("limit must be a positive number. / limit muss eine positive Zahl sein.", nil)
+		}
+		limit = min(n, 200)
+	}
+	base := func() *dbx.SelectQuery {
+		return e.App.RecordQuery("messages").AndWhere(dbx.HashExp{"channel": channelId})
+	}
+	var cursor dbx.Expression
+	if before := query.Get("before"); before != "" {
+		var row struct {
+			Created string `db:"created"`
+			Rowid   int64  `db:"rowid"`
+		}
+		if err := e.App.DB().NewQuery("SELECT created, rowid FROM messages WHERE id = {:id} AND channel = {:c}").
+			Bind(dbx.Params{"id": before, "c": channelId}).One(&row); err == nil {
+			cursor = dbx.NewExp("(created < {:bc} OR (created = {:bc} AND rowid < {:br}))", dbx.Params{"bc": row.Created, "br": row.Rowid})
+		} else if dt, err := types.ParseDateTime(before); err == nil && !dt.IsZero() {
+			cursor = dbx.NewExp("created < {:bt}", dbx.Params{"bt": dt.String()})
+		} else {
+			return e.BadRequestError("before must be a date or a message of this channel. / before muss ein Datum oder eine Nachricht dieses Kanals sein.", nil)
+		}
+	}
+	q := strings.TrimSpace(query.Get("q"))
+
+	var page []*core.Record
+	if q == "" {
+		sq := base()
+		if cursor != nil {
+			sq.AndWhere(cursor)
+		}
+		if err := sq.OrderBy("created DESC", "rowid DESC").Limit(int64(limit + 1)).All(&page); err != nil {
+			return e.InternalServerError("", err)
+		}
+	} else {
+		// SQLite narrows by pattern (ASCII case-folded); Go decides with full case folding.
+		needle := strings.ToLower(q)
+		pattern := likePattern(q)
+		const batch = 200
+		for offset := 0; len(page) <= limit; offset += batch {
+			var got []*core.Record
+			sq := base().AndWhere(dbx.NewExp(`body LIKE {:q} ESCAPE '\'`, dbx.Params{"q": pattern})).AndWhere(dbx.HashExp{"deleted": false})
+			if cursor != nil {
+				sq.AndWhere(cursor)
+			}
+			if err := sq.OrderBy("created DESC", "rowid DESC").Limit(batch).Offset(int64(offset)).All(&got); err != nil {
+				return e.InternalServerError("", err)
+			}
+			for _, m := range got {
+				if strings.Contains(strings.ToLower(m.GetString("body")), needle) && len(page) <= limit {
+					page = append(page, m)
+				}
+			}
+			if len(got) < batch {
+				break
+			}
+		}
+	}
+	hasMore := len(page) > limit
+	if hasMore {
+		page = page[:limit]
+	}
+	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
+		page[i], page[j] = page[j], page[i]
+	}
+	sums := receiptSummaries(e.App, channelId, page)
+	mine := myReceipts(e.App, e.Auth.Id, page)
+	items := make([]map[string]any, len(page))
+	for i, m := range page {
+		s := sums[m.Id]
+		items[i] = messageView(e.App, ms.dir, m, &s)
+		if r, ok := mine[m.Id]; ok {
+			items[i]["my_receipt"] = r
+		}
+	}
+	return e.JSON(http.StatusOK, map[string]any{"items": items, "has_more": hasMore})
+}
+
+// FileItem is one attachment in a channel's file list.
+type FileItem struct {
+	Message string  `json:"message"`
+	Name    string  `json:"name"`
+	URLPath string  `json:"url_path"`
+	Size    int64   `json:"size"`
+	Mime    string  `json:"mime"`
+	Created string  `json:"created"`
+	Author  *Person `json:"author"`
+	// Org is the organisation the author speaks for in this channel: a name is always
+	// shown with it, so a look-alike from another organisation is told apart.
+	Org *OrgLabel `json:"org"`
+}
+
+// GET /api/crisisroom/channels/{id}/files → every attachment of the channel, newest first.
+func (ms *messaging) handleFiles(e *core.RequestEvent) error {
+	channelId := e.Request.PathValue("id")
+	if tenancy.ChannelMember(e.App, channelId, e.Auth.Id) == nil {
+		return notMember(e)
+	}
+	var msgs []*core.Record
+	err := e.App.RecordQuery("messages").AndWhere(dbx.HashExp{"channel": channelId, "deleted": false}).
+		AndWhere(dbx.NewExp("attachments != '' AND attachments != '[]'")).OrderBy("created DESC", "id DESC").All(&msgs)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	fsys, err := e.App.NewFilesystem()
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	defer fsys.Close()
+	items := []FileItem{}
+	ch := ms.dir.channel(e.App, channelId)
+	for _, m := range msgs {
+		for _, name := range m.GetStringSlice("attachments") {
+			it := FileItem{Message: m.Id, Name: name, URLPath: "/api/files/messages/" + m.Id + "/" + name,
+				Created: m.GetString("created"), Author: ms.dir.person(e.App, m.GetString("author")), Org: ms.dir.userOrg(e.App, ch, m.GetString("author"))}
+			if attrs, err := fsys.Attributes(m.BaseFilesPath() + "/" + name); err == nil {
+				it.Size, it.Mime = attrs.Size, attrs.ContentType
+			}
+			items = append(items, it)
+		}
+	}
+	return e.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+// MyReceipt is the caller's own state of a message that asks for acknowledgement.
+type MyReceipt struct {
+	ReadAt  string `json:"read_at"`
+	AckedAt string `json:"acked_at"`
+}
+
+// myReceipts: the caller's receipts for those of msgs that carry receipts and were not
+// written by the caller (an empty one when the caller joined after the message).
+func myReceipts(app core.App, userId string, msgs []*core.Record) map[string]MyReceipt {
+	out := map[string]MyReceipt{}
+	var ids []any
+	for _, m := range msgs {
+		if needsReceipts(m) && m.GetString("author") != userId {
+			ids = append(ids, m.Id)
+			out[m.Id] = MyReceipt{}
+		}
+	}
+	if len(ids) == 0 {
+		return out
+	}
+	var rows []struct {
+		Message string `db:"message"`
+		ReadAt  string `db:"read_at"`
+		AckedAt string `db:"acked_at"`
+	}
+	_ = app.DB().Select("message", "read_at", "acked_at").From("receipts").
+		Where(dbx.HashExp{"user": userId}).AndWhere(dbx.In("message", ids...)).All(&rows)
+	for _, r := range rows {
+		out[r.Message] = MyReceipt{ReadAt: r.ReadAt, AckedAt: r.AckedAt}
+	}
+	return out
+}

@@ -1,0 +1,301 @@
+package messaging
+
+import (
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"github.com/gabriel-vasile/mimetype"
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// MaxAttachmentSize is the largest file a message may carry.
+const MaxAttachmentSize = 25 << 20
+
+// Programs and scripts never travel through the room: a crisis is when people open
+// attachments in a hurry.
+var forbiddenExtensions = map[string]bool{
+	".exe": true, ".bat": true, ".cmd": true, ".com": true, ".scr": true, ".js": true, ".vbs": true,
+	".msi": true, ".sh": true, ".ps1": true, ".jar": true, ".dll": true, ".cpl": true, ".hta": true,
+	".wsf": true, ".pif": true, ".msp": true, ".lnk": true, ".reg": true, ".jse": true, ".vbe": true,
+}
+
+var forbiddenMimes = []string{
+	"application/x-msdownload", "application/vnd.microsoft.portable-executable", "application/x-dosexec",
+	"application/x-ms-installer", "application/x-msi", "application/x-executable", "application/x-elf",
+	"application/x-sh", "application/x-shellscript", "text/x-shellscript", "application/javascript",
+	"text/javascript", "application/java-archive", "application/x-java-archive", "application/x-bat",
+	"application/x-mach-binary",
+}
+
+func (ms *messaging) bindMessages(app core.App) {
+	app.OnRecordCreateRequest("messages").BindFunc(ms.onCreateRequest)
+	app.OnRecordUpdateRequest("messages").BindFunc(ms.onUpdateRequest)
+
+	// Every save passes here, also the room IT's and Go-side ones (fax gateway, MQTT).
+	app.OnRecordValidate("messages").BindFunc(func(e *core.RecordEvent) error {
+		for _, f := range e.Record.GetUnsavedFiles("attachments") {
+			if err := checkAttachment(f); err != nil {
+				return validation.Errors{"attachments": validation.NewError("validation_attachment_refused", err.Error())}
+			}
+		}
+		// A reply answers a message of its own channel. Checked before PocketBase's own
+		// relation check, so that a message of another channel and one that does not
+		// exist get the same answer: the reply tells nothing of other channels.
+		if to := e.Record.GetString("reply_to"); to != "" {
+			orig, err := e.App.FindRecordById("messages", to)
+			if err != nil || orig.GetString("channel") != e.Record.GetString("channel") {
+				return validation.Errors{"reply_to": validation.NewError("validation_reply_elsewhere",
+					"Die Antwort bezieht sich auf keine Nachricht dieses Kanals. / The reply refers to no message of this channel.")}
+			}
+		}
+		return e.Next()
+	})
+	// Go-side saves (the seed, the fax gateway, MQTT) pass here too.
+	app.OnRecordCreate("messages").BindFunc(func(e *core.RecordEvent) error {
+		normaliseBody(e.Record)
+		if e.Record.GetString("priority") == "" {
+			e.Record.Set("priority", "normal")
+		}
+		if e.Record.GetString("source") == "" {
+			if e.Record.GetString("device") != "" {
+				e.Record.Set("source", "mqtt")
+			} else {
+				e.Record.Set("source", "web")
+			}
+		}
+		return e.Next()
+	})
+	app.OnRecordCreateExecute("messages").BindFunc(ms.orderedWrite)
+	app.OnRecordAfterCreateSuccess("messages").BindFunc(func(e *core.RecordEvent) error {
+		if needsReceipts(e.Record) {
+			createReceipts(e.App, e.Record)
+		}
+		ms.fan.commit(e.Record, "create")
+		return e.Next()
+	})
+	app.OnRecordAfterCreateError("messages").BindFunc(func(e *core.RecordErrorEvent) error {
+		ms.fan.abandon(e.Record)
+		return e.Next()
+	})
+	app.OnRecordUpdateExecute("messages").BindFunc(ms.orderedWrite)
+	app.OnRecordAfterUpdateSuccess("messages").BindFunc(func(e *core.RecordEvent) error {
+		ms.fan.commit(e.Record, "update")
+		return e.Next()
+	})
+	app.OnRecordAfterUpdateError("messages").BindFunc(func(e *core.RecordErrorEvent) error {
+		ms.fan.abandon(e.Record)
+		return e.Next()
+	})
+
+	// The stock REST answers and stock realtime events show a deleted message as a gap.
+	app.OnRecordEnrich("messages").BindFunc(func(e *core.RecordEnrichEvent) error {
+		if e.Record.GetBool("deleted") {
+			e.Record.Set("body", "")
+			e.Record.Set("attachments", []string{})
+		}
+		return e.Next()
+	})
+	// The files of a deleted message stay on disk as evidence, for the room's IT only.
+	app.OnFileDownloadRequest("messages").BindFunc(func(e *core.FileDownloadRequestEvent) error {
+		if e.Record.GetBool("deleted") && !tenancy.IsSuperuser(e.Auth) {
+			return e.NotFoundError("Die Nachricht wurde gelöscht. / The message was deleted.", nil)
+		}
+		return e.Next()
+	})
+}
+
+// orderedWrite takes a message's place in its channel's event sequence together with
+// the write, so events leave in the order rows were stored. Inside a transaction the
+// write connection already serialises writers; outside one, writeMu does (the lock is
+// never taken inside a transaction, so it cannot wait on the connection's holder).
+func (ms *messaging) orderedWrite(e *core.RecordEvent) error {
+	if !e.App.IsTransactional() {
+		ms.writeMu.Lock()
+		defer ms.writeMu.Unlock()
+	}
+	if err := e.Next(); err != nil {
+		return err
+	}
+	ms.fan.reserve(e.Record.GetString("channel"), e.Record)
+	return nil
+}
+
+func (ms *messaging) onCreateRequest(e *core.RecordRequestEvent) error {
+	if e.Auth == nil || e.Auth.Collection().Name != "users" {
+		return e.Next()
+	}
+	key := e.Record.GetString("client_key")
+	if key != "" {
+		if first := findByClientKey(e.App, e.Auth.Id, key); first != nil {
+			return respondExisting(e, first)
+		}
+	}
+	if err := checkAttachments(e.Record); err != nil {
+		return err
+	}
+	e.Record.Set("deleted", false)
+	e.Record.Set("edited", "")
+	err := e.Next()
+	if err != nil && key != "" {
+		// A parallel retry won the unique index: answer with its record.
+		if first := findByClientKey(e.App, e.Auth.Id, key); first != nil {
+			return respondExisting(e, first)
+		}
+	}
+	return err
+}
+
+// normaliseBody stores line breaks as "\n": browsers send form fields with "\r\n".
+func normaliseBody(r *core.Record) {
+	if b := r.GetString("body"); strings.Contains(b, "\r") {
+		r.Set("body", strings.ReplaceAll(strings.ReplaceAll(b, "\r\n", "\n"), "\r", "\n"))
+	}
+}
+
+func findByClientKey(app core.App, author, key string) *core.Record {
+	r, err := app.FindFirstRecordByFilter("messages", "author = {:a} && client_key = {:k}", dbx.Params{"a": author, "k": key})
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+func respondExisting(e *core.RecordRequestEvent, r *core.Record) error {
+	if err := apis.EnrichRecord(e.RequestEvent, r); err != nil {
+		return e.InternalServerError("", err)
+	}
+	e.Record = r
+	return e.JSON(http.StatusOK, r)
+}
+
+func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
+	if tenancy.IsSuperuser(e.Auth) {
+		return e.Next()
+	}
+	orig := e.Record.Original()
+	if orig.GetBool("deleted") {
+		return router.NewBadRequestError("Eine gelöschte Nachricht kann nicht geändert werden. / A deleted message cannot be changed.", nil)
+	}
+	if orig.GetBool("ack_required") != e.Record.GetBool("ack_required") {
+		return router.NewBadRequestError("Whether a message must be acknowledged is fixed when it is sent. / Ob eine Nachricht bestätigt werden muss, steht beim Senden fest.", nil)
+	}
+	if err := checkAttachments(e.Record); err != nil {
+		return err
+	}
+	normaliseBody(e.Record)
+	e.Record.Set("edited", orig.Get("edited")) // set by the server only
+	ch, _ := e.App.FindRecordById("channels", e.Record.GetString("channel"))
+	org := ""
+	if ch != nil {
+		org = ch.GetString("organisation")
+	}
+	if e.Record.GetBool("deleted") {
+		// The row stays so the conversation keeps its shape; the words go. The audit log
+		// keeps a digest: it is read by admins who may not read the conversation.
+		e.Record.Set("body", "")
+		e.Record.Set("attachments", orig.GetStringSlice("attachments"))
+		if err := e.Next(); err != nil {
+			return err
+		}
+		audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "messages.delete", Organisation: org, Target: e.Record.Id, Data: map[string]any{
+			"channel": e.Record.GetString("channel"), "body": audit.Digest(e.App, orig.GetString("body")), "attachments": len(orig.GetStringSlice("attachments")),
+			"priority": orig.GetString("priority"), "created": orig.GetString("created"),
+		}})
+		return nil
+	}
+	bodyChanged := orig.GetString("body") != e.Record.GetString("body")
+	filesChanged := strings.Join(orig.GetStringSlice("attachments"), "\x00") != strings.Join(e.Record.GetStringSlice("attachments"), "\x00") ||
+		len(e.Record.GetUnsavedFiles("attachments")) > 0
+	if !bodyChanged && !filesChanged {
+		return e.Next()
+	}
+	e.Record.Set("edited", tenancy.NowDate())
+	if err := e.Next(); err != nil {
+		return err
+	}
+	audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "messages.edit", Organisation: org, Target: e.Record.Id, Data: map[string]any{
+		"channel": e.Record.GetString("channel"), "before": audit.Digest(e.App, orig.GetString("body")), "after": audit.Digest(e.App, e.Record.GetString("body")),
+		"attachments_before": len(orig.GetStringSlice("attachments")), "attachments_after": len(e.Record.GetStringSlice("attachments")),
+	}})
+	return nil
+}
+
+// checkAttachments refuses files that are too large or are programs, by name and by
+// content, before anything is stored.
+func checkAttachments(r *core.Record) error {
+	for _, f := range r.GetUnsavedFiles("attachments") {
+		if err := checkAttachment(f); err != nil {
+			return router.NewBadRequestError(err.Error(), nil)
+		}
+	}
+	return nil
+}
+
+func checkAttachment(f *filesystem.File) error {
+	if f.Size > MaxAttachmentSize {
+		return fmt.Errorf("„%s“ ist %.1f MB groß; erlaubt sind höchstens 25 MB. / %q is %.1f MB; files may be at most 25 MB.",
+			f.OriginalName, float64(f.Size)/(1<<20), f.OriginalName, float64(f.Size)/(1<<20))
+	}
+	ext := strings.ToLower(filepath.Ext(f.OriginalName))
+	refuse := fmt.Errorf("„%s“ ist ein Programm oder Skript und wird aus Sicherheitsgründen nicht angenommen. / %q is a program or script and is refused for safety.", f.OriginalName, f.OriginalName)
+	if forbiddenExtensions[ext] {
+		return refuse
+	}
+	rd, err := f.Reader.Open()
+	if err != nil {
+		return errors.New("Die Datei ist nicht lesbar. / The file could not be read.")
+	}
+	defer rd.Close()
+	mt, err := mimetype.DetectReader(rd)
+	if err != nil {
+		return errors.New("Die Datei ist nicht lesbar. / The file could not be read.")
+	}
+	for m := mt; m != nil; m = m.Parent() {
+		for _, bad := range forbiddenMimes {
+			if m.Is(bad) {
+				return refuse
+			}
+		}
+	}
+	return nil
+}
+
+// createReceipts gives every member but the author a receipt, so that read and
+// acknowledged can be counted per recipient.
+func createReceipts(app core.App, m *core.Record) {
+	coll, err := app.FindCachedCollectionByNameOrId("receipts")
+	if err != nil {
+		return
+	}
+	members := liveChannelMembers(app, m.GetString("channel"))
+	err = app.RunInTransaction(func(tx core.App) error {
+		for _, cm := range members {
+			if cm.User == m.GetString("author") {
+				continue
+			}
+			if _, err := tx.FindFirstRecordByFilter("receipts", "message = {:m} && user = {:u}", dbx.Params{"m": m.Id, "u": cm.User}); err == nil {
+				continue
+			}
+			r := core.NewRecord(coll)
+			r.Set("message", m.Id)
+			r.Set("user", cm.User)
+			if err := tx.Save(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		app.Logger().Error("receipts not created", "message", m.Id, "error", err)
+	}
+}

@@ -1,0 +1,44 @@
+package messaging
+
+import (
+	"sync"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// messaging: messages, receipts, the realtime fan-out, the routes of the messaging UI
+// and device sessions. Every route checks channel membership on the server.
+type messaging struct {
+	dir      *directory
+	fan      *fanout
+	stock    *stockWatch
+	directMu sync.Mutex // one direct conversation per pair, even when both start it at once
+	writeMu  sync.Mutex // see orderedWrite
+}
+
+func Register(app core.App) {
+	dir := newDirectory(app)
+	ms := &messaging{dir: dir, fan: newFanout(app, dir), stock: newStockWatch()}
+	ms.bindMessages(app)
+	ms.bindRealtime(app)
+	ms.bindStockWatch(app)
+	ms.bindReceipts(app)
+	ms.bindSessions(app)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		g := se.Router.Group("/api/crisisroom")
+		g.Bind(apis.RequireAuth("users"))
+		g.GET("/channels", ms.handleChannels)
+		g.GET("/unread", ms.handleUnread)
+		g.GET("/channels/{id}/messages", ms.handleMessages)
+		g.POST("/channels/{id}/read", ms.handleRead)
+		g.GET("/channels/{id}/files", ms.handleFiles)
+		g.POST("/messages/{id}/ack", ms.handleAck)
+		g.GET("/messages/{id}/receipts", ms.handleReceipts)
+		g.POST("/direct", ms.handleDirect)
+		g.GET("/people", ms.handlePeople)
+		g.GET("/sessions", ms.handleSessions)
+		g.POST("/users/{id}/signout", ms.handleSignout)
+		return se.Next()
+	})
+}

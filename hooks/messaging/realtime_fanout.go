@@ -1,0 +1,457 @@
+package messaging
+
+import (
+	"hash/fnv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+)
+
+// Realtime fan-out for messaging (DESIGN §4). PocketBase's stock broadcast checks the
+// collection rule for every subscriber of every event; here membership is checked once,
+// when a client subscribes to channels/<id>, and again whenever it changes. An event is
+// encoded once and the same bytes go to every subscriber of its channel.
+//
+// Order: each channel has a sequence of slots, reserved together with the write of the
+// row (see orderedWrite), and filled once the write has committed. Slots leave a channel's sequence strictly in
+// order, each channel always to the same worker, and each connection has its own outbox
+// goroutine, so every subscriber sees a channel's events in the order they were stored.
+
+const (
+	topicMe         = "crisisroom/me"
+	topicChannelPre = "channels/"
+	outboxSize      = 512
+	fanoutWorkers   = 4
+)
+
+type rtConn struct {
+	client subscriptions.Client
+	user   string
+	me     []string            // the client's subscription names for crisisroom/me
+	topics map[string]struct{} // its channel topics in the index (guarded by fanout.mu)
+	out    chan subscriptions.Message
+	done   chan struct{}
+	stop   sync.Once
+}
+
+// rtSub is one connection's subscription to one channel topic.
+type rtSub struct {
+	names   []string  // as the client spelled them (a name may carry ?options=…)
+	expires time.Time // a guest's access ends here even before the cleanup job runs
+}
+
+type eventSlot struct {
+	channel     string
+	ready, dead bool
+	data        []byte       // a ready-made event, or
+	record      *core.Record // a message to encode on the worker
+	action      string
+}
+
+type fanout struct {
+	app  core.App
+	dir  *directory
+	done chan struct{}
+
+	mu     sync.RWMutex
+	conns  map[string]*rtConn // by client id
+	topics map[string]map[*rtConn]*rtSub
+	users  map[string]map[*rtConn]struct{}
+	// gen counts the revocations per user, so a subscribe that was checked before a
+	// concurrent removal notices it and checks again.
+	gen map[string]uint64
+
+	seqMu   sync.Mutex
+	seqs    map[string][]*eventSlot       // per channel, in write order
+	pending map[*core.Record][]*eventSlot // a record written twice in one transaction has two
+	workers []chan *eventSlot
+}
+
+func newFanout(app core.App, dir *directory) *fanout {
+	f := &fanout{
+		app: app, dir: dir, done: make(chan struct{}),
+		conns: map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{}, gen: map[string]uint64{},
+		seqs: map[string][]*eventSlot{}, pending: map[*core.Record][]*eventSlot{},
+	}
+	for i := 0; i < fanoutWorkers; i++ {
+		ch := make(chan *eventSlot, 4096)
+		f.workers = append(f.workers, ch)
+		go f.work(ch)
+	}
+	return f
+}
+
+func (f *fanout) close() {
+	select {
+	case <-f.done:
+	default:
+		close(f.done)
+	}
+	f.mu.Lock()
+	for _, c := range f.conns {
+		c.close()
+	}
+	f.mu.Unlock()
+}
+
+// topicOf strips the options PocketBase's SDK may append to a subscription.
+func topicOf(sub string) string {
+	if i := strings.IndexByte(sub, '?'); i >= 0 {
+		return sub[:i]
+	}
+	return sub
+}
+
+// ---- connections and the topic index ----
+
+func (f *fanout) generation(userId string) uint64 {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.gen[userId]
+}
+
+// index replaces what the fan-out knows about a client with its current subscriptions.
+// channelExpiry holds the channel memberships checked at generation gen (zero time: no
+// end); channel subscriptions without one are dropped. It reports false, changing
+// nothing, when the user's memberships were revoked since: check again.
+func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry map[string]time.Time, gen uint64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gen[userId] != gen {
+		return false
+	}
+	if client.IsDiscarded() {
+		return true // the connection ended while it subscribed; drop has run or will find nothing
+	}
+	c := f.conns[client.Id()]
+	if c == nil {
+		c = &rtConn{client: client, out: make(chan subscriptions.Message, outboxSize), done: make(chan struct{}), topics: map[string]struct{}{}}
+		f.conns[client.Id()] = c
+		go c.run()
+	}
+	f.unindexLocked(c)
+	c.user = userId
+	if userId != "" {
+		if f.users[userId] == nil {
+			f.users[userId] = map[*rtConn]struct{}{}
+		}
+		f.users[userId][c] = struct{}{}
+	}
+	for name := range client.Subscriptions() {
+		topic := topicOf(name)
+		switch {
+		case topic == topicMe:
+			c.me = append(c.me, name)
+		case strings.HasPrefix(topic, topicChannelPre):
+			exp, ok := channelExpiry[strings.TrimPrefix(topic, topicChannelPre)]
+			if !ok {
+				client.Unsubscribe(name)
+				continue
+			}
+			subs := f.topics[topic]
+			if subs == nil {
+				subs = map[*rtConn]*rtSub{}
+				f.topics[topic] = subs
+			}
+			s := subs[c]
+			if s == nil {
+				s = &rtSub{expires: exp}
+				subs[c] = s
+				c.topics[topic] = struct{}{}
+			}
+			s.names = append(s.names, name)
+		}
+	}
+	return true
+}
+
+func (f *fanout) unindexLocked(c *rtConn) {
+	c.me = nil
+	for topic := range c.topics {
+		f.removeLocked(c, topic)
+	}
+	if c.user != "" {
+		delete(f.users[c.user], c)
+		if len(f.users[c.user]) == 0 {
+			delete(f.users, c.user)
+		}
+	}
+}
+
+// drop forgets a client whose connection has ended.
+func (f *fanout) drop(clientId string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c := f.conns[clientId]; c != nil {
+		f.unindexLocked(c)
+		delete(f.conns, clientId)
+		c.close()
+	}
+}
+
+// revokeChannel takes a channel's topic away from every connection of a user at once.
+func (f *fanout) revokeChannel(userId, channelId string) {
+	topic := topicChannelPre + channelId
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gen[userId]++
+	for c := range f.users[userId] {
+		if s, ok := f.topics[topic][c]; ok {
+			c.client.Unsubscribe(s.names...)
+			f.removeLocked(c, topic)
+		}
+	}
+}
+
+func (f *fanout) removeLocked(c *rtConn, topic string) {
+	delete(c.topics, topic)
+	if subs := f.topics[topic]; subs != nil {
+		delete(subs, c)
+		if len(subs) == 0 {
+			delete(f.topics, topic)
+		}
+	}
+}
+
+// revokeUser takes every channel topic away from a user's connections (signed out, or
+// their tokens were renewed): they must subscribe again with a valid token.
+func (f *fanout) revokeUser(userId string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gen[userId]++
+	for c := range f.users[userId] {
+		for topic := range c.topics {
+			if s := f.topics[topic][c]; s != nil {
+				c.client.Unsubscribe(s.names...)
+			}
+			f.removeLocked(c, topic)
+		}
+	}
+}
+
+// userChannels lists the channels (ids) any connection of a user follows.
+func (f *fanout) userChannels(userId string) []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for c := range f.users[userId] {
+		for topic := range c.topics {
+			id := strings.TrimPrefix(topic, topicChannelPre)
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// channelUsers lists the users whose connections follow a channel.
+func (f *fanout) channelUsers(channelId string) []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for c := range f.topics[topicChannelPre+channelId] {
+		if c.user != "" && !seen[c.user] {
+			seen[c.user] = true
+			out = append(out, c.user)
+		}
+	}
+	return out
+}
+
+// setExpiry follows a changed end date of a channel membership.
+func (f *fanout) setExpiry(userId, channelId string, exp time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	subs := f.topics[topicChannelPre+channelId]
+	for c := range f.users[userId] {
+		if s, ok := subs[c]; ok {
+			s.expires = exp
+		}
+	}
+}
+
+// subscribers counts the connections that receive a channel's events (tests, bench).
+func (f *fanout) subscribers(channelId string) int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return len(f.topics[topicChannelPre+channelId])
+}
+
+// ---- per-connection outbox ----
+
+// push never blocks the fan-out: a connection that cannot keep up with 512 events is
+// closed, and its browser reconnects and reloads what it missed.
+func (c *rtConn) push(m subscriptions.Message) {
+	select {
+	case c.out <- m:
+	case <-c.done:
+	default:
+		c.client.Discard()
+		c.close()
+	}
+}
+
+func (c *rtConn) close() { c.stop.Do(func() { close(c.done) }) }
+
+// closeMarker, queued behind a last message, ends the connection once it is written.
+const closeMarker = "\x00close"
+
+func (c *rtConn) run() {
+	for {
+		select {
+		case m := <-c.out:
+			if m.Name == closeMarker {
+				c.client.Unsubscribe()
+				c.client.Discard()
+				c.close()
+				return
+			}
+			c.client.Send(m) // blocks until the SSE goroutine has taken it
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// sendUser hands an event to every connection of a user that subscribed to crisisroom/me.
+func (f *fanout) sendUser(userId string, data []byte, thenClose bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for c := range f.users[userId] {
+		for _, name := range c.me {
+			c.push(subscriptions.Message{Name: name, Data: data})
+		}
+		if thenClose {
+			c.push(subscriptions.Message{Name: closeMarker})
+		}
+	}
+}
+
+func (f *fanout) deliver(channelId string, data []byte) {
+	f.each(channelId, func(c *rtConn, name string) {
+		c.push(subscriptions.Message{Name: name, Data: data})
+	})
+}
+
+// each calls fn for every live subscription to a channel's topic, under the read lock.
+func (f *fanout) each(channelId string, fn func(c *rtConn, name string)) {
+	now := time.Now()
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for c, s := range f.topics[topicChannelPre+channelId] {
+		if !s.expires.IsZero() && now.After(s.expires) {
+			continue
+		}
+		for _, name := range s.names {
+			fn(c, name)
+		}
+	}
+}
+
+// ---- ordering ----
+
+// reserve takes the next place in a channel's sequence for a row being written now.
+func (f *fanout) reserve(channelId string, r *core.Record) {
+	f.seqMu.Lock()
+	defer f.seqMu.Unlock()
+	s := &eventSlot{channel: channelId}
+	f.seqs[channelId] = append(f.seqs[channelId], s)
+	f.pending[r] = append(f.pending[r], s)
+}
+
+// takeLocked removes and returns the oldest reservation of r, or nil.
+func (f *fanout) takeLocked(r *core.Record) *eventSlot {
+	q := f.pending[r]
+	if len(q) == 0 {
+		return nil
+	}
+	if len(q) == 1 {
+		delete(f.pending, r)
+	} else {
+		f.pending[r] = q[1:]
+	}
+	return q[0]
+}
+
+// commit fills a reserved place once the write is durable.
+func (f *fanout) commit(r *core.Record, action string) {
+	snapshot := r.Fresh()
+	f.seqMu.Lock()
+	defer f.seqMu.Unlock()
+	s := f.takeLocked(r)
+	if s == nil {
+		// written before the hooks were bound: nothing waits for it
+		s = &eventSlot{channel: r.GetString("channel")}
+		f.seqs[s.channel] = append(f.seqs[s.channel], s)
+	}
+	s.record, s.action, s.ready = snapshot, action, true
+	f.flushLocked(s.channel)
+}
+
+// abandon frees the place of a write that was rolled back.
+func (f *fanout) abandon(r *core.Record) {
+	f.seqMu.Lock()
+	defer f.seqMu.Unlock()
+	if s := f.takeLocked(r); s != nil {
+		s.dead = true
+		f.flushLocked(s.channel)
+	}
+}
+
+// emit queues a ready-made event behind everything already written to the channel.
+func (f *fanout) emit(channelId string, data []byte) {
+	f.seqMu.Lock()
+	defer f.seqMu.Unlock()
+	f.seqs[channelId] = append(f.seqs[channelId], &eventSlot{channel: channelId, data: data, ready: true})
+	f.flushLocked(channelId)
+}
+
+func (f *fanout) flushLocked(channelId string) {
+	q := f.seqs[channelId]
+	h := fnv.New32a()
+	h.Write([]byte(channelId))
+	w := f.workers[h.Sum32()%uint32(len(f.workers))]
+	for len(q) > 0 && (q[0].ready || q[0].dead) {
+		if q[0].ready {
+			select {
+			case w <- q[0]:
+			case <-f.done:
+				return
+			}
+		}
+		q[0] = nil
+		q = q[1:]
+	}
+	if len(q) == 0 {
+		delete(f.seqs, channelId)
+	} else {
+		f.seqs[channelId] = q
+	}
+}
+
+func (f *fanout) work(in chan *eventSlot) {
+	for {
+		select {
+		case s := <-in:
+			data := s.data
+			if data == nil {
+				var err error
+				data, err = encodeMessageEvent(f.app, f.dir, s.action, s.record)
+				if err != nil {
+					f.app.Logger().Error("message event not encoded", "message", s.record.Id, "error", err)
+					continue
+				}
+			}
+			f.deliver(s.channel, data)
+		case <-f.done:
+			return
+		}
+	}
+}

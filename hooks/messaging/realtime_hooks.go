@@ -1,0 +1,239 @@
+package messaging
+
+import (
+	"bytes"
+	"crisisroom/hooks/tenancy"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// meEvent is the shape of the events on crisisroom/me.
+type meEvent struct {
+	Action     string `json:"action"`
+	Collection string `json:"collection,omitempty"`
+	Record     any    `json:"record"`
+}
+
+func (ms *messaging) bindRealtime(app core.App) {
+	f := ms.fan
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		f.close()
+		return e.Next()
+	})
+	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
+		err := e.Next() // returns when the connection ends
+		f.drop(e.Client.Id())
+		ms.stock.forget(e.Client.Id())
+		return err
+	})
+	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
+		userId := ""
+		if e.Auth != nil && e.Auth.Collection().Name == "users" {
+			userId = e.Auth.Id
+		}
+		var channels []string
+		ours := false
+		for _, s := range e.Subscriptions {
+			topic := topicOf(s)
+			switch {
+			case topic == topicMe:
+				ours = true
+			case strings.HasPrefix(topic, topicChannelPre):
+				ours = true
+				channels = append(channels, strings.TrimPrefix(topic, topicChannelPre))
+			case strings.HasPrefix(topic, "crisisroom/"):
+				return router.NewForbiddenError("Unknown topic "+topic+". / Unbekanntes Thema "+topic+".", nil)
+			}
+		}
+		if ours && userId == "" {
+			return router.NewForbiddenError("Bitte anmelden, um Kanälen zu folgen. / Please sign in to follow channels.", nil)
+		}
+		gen := f.generation(userId)
+		expiry, err := liveChannelMemberships(e.App, userId, channels)
+		if err != nil {
+			return router.NewInternalServerError("", err)
+		}
+		var refused []string
+		for _, c := range channels {
+			if _, ok := expiry[c]; !ok {
+				refused = append(refused, c)
+			}
+		}
+		if len(refused) > 0 {
+			return router.NewForbiddenError("You are not a member of channel "+strings.Join(refused, ", ")+". / Sie sind nicht Mitglied des Kanals "+strings.Join(refused, ", ")+".", nil)
+		}
+		wanted := ms.stock.begin(e.App, e.Subscriptions)
+		err = e.Next()
+		ms.stock.settle(e.App, e.Client, wanted)
+		if err != nil {
+			return err
+		}
+		if !ours && !f.known(e.Client.Id()) {
+			return nil
+		}
+		for !f.index(e.Client, userId, expiry, gen) {
+			// a membership ended while this subscribe was checked
+			gen = f.generation(userId)
+			if expiry, err = liveChannelMemberships(e.App, userId, channels); err != nil {
+				expiry = nil // deliver nothing rather than too much
+			}
+		}
+		return nil
+	})
+	// Channel record changes reach channels/<id> through the stock broadcast; name their
+	// collection like every other event on the topic.
+	app.OnRealtimeMessageSend().BindFunc(func(e *core.RealtimeMessageEvent) error {
+		if strings.HasPrefix(e.Message.Name, topicChannelPre) && bytes.HasPrefix(e.Message.Data, []byte(`{"record":`)) {
+			var ev map[string]json.RawMessage
+			if json.Unmarshal(e.Message.Data, &ev) == nil {
+				ev["collection"] = json.RawMessage(`"channels"`)
+				if b, err := json.Marshal(ev); err == nil {
+					e.Message.Data = b
+				}
+			}
+		}
+		return e.Next()
+	})
+
+	app.OnRecordAfterCreateSuccess("channel_members").BindFunc(func(e *core.RecordEvent) error {
+		f.sendUser(e.Record.GetString("user"), ms.memberEvent(e.App, "channel_added", e.Record), false)
+		return e.Next()
+	})
+	app.OnRecordAfterUpdateSuccess("channel_members").BindFunc(func(e *core.RecordEvent) error {
+		u, c := e.Record.GetString("user"), e.Record.GetString("channel")
+		if tenancy.Expired(e.Record) {
+			f.revokeChannel(u, c)
+		} else {
+			f.setExpiry(u, c, e.Record.GetDateTime("expires").Time())
+		}
+		if e.Record.Original().GetString("role") != e.Record.GetString("role") || e.Record.Original().GetString("expires") != e.Record.GetString("expires") {
+			f.sendUser(u, ms.memberEvent(e.App, "membership_changed", e.Record), false)
+		}
+		return e.Next()
+	})
+	app.OnRecordAfterDeleteSuccess("channel_members").BindFunc(func(e *core.RecordEvent) error {
+		f.revokeChannel(e.Record.GetString("user"), e.Record.GetString("channel"))
+		f.sendUser(e.Record.GetString("user"), ms.memberEvent(e.App, "channel_removed", e.Record), false)
+		return e.Next()
+	})
+	membershipChanged := func(e *core.RecordEvent) error {
+		data, _ := json.Marshal(meEvent{Action: "membership_changed", Collection: "memberships", Record: e.Record.PublicExport()})
+		f.sendUser(e.Record.GetString("user"), data, false)
+		return e.Next()
+	}
+	app.OnRecordAfterCreateSuccess("memberships").BindFunc(membershipChanged)
+	app.OnRecordAfterUpdateSuccess("memberships").BindFunc(func(e *core.RecordEvent) error {
+		recheckUser(e.App, f, e.Record.GetString("user"))
+		return membershipChanged(e)
+	})
+	app.OnRecordAfterDeleteSuccess("memberships").BindFunc(func(e *core.RecordEvent) error {
+		recheckUser(e.App, f, e.Record.GetString("user"))
+		return membershipChanged(e)
+	})
+	// A suspended organisation's people lose, at once, every channel they were in through
+	// it; those in a channel through another, active organisation keep it.
+	app.OnRecordAfterUpdateSuccess("organisations").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.Original().GetString("status") != e.Record.GetString("status") {
+			var users []string
+			_ = e.App.DB().Select("user").Distinct(true).From("memberships").
+				Where(dbx.HashExp{"organisation": e.Record.Id}).Column(&users)
+			for _, u := range users {
+				recheckUser(e.App, f, u)
+			}
+		}
+		return e.Next()
+	})
+	// An organisation taken out of a shared channel: its rows go (tenancy hooks), and
+	// every subscriber of the channel is checked again in case a row stayed behind.
+	app.OnRecordAfterUpdateSuccess("channels").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.Original().GetString("organisations") != e.Record.GetString("organisations") ||
+			e.Record.Original().GetString("organisation") != e.Record.GetString("organisation") {
+			for _, u := range f.channelUsers(e.Record.Id) {
+				recheckUser(e.App, f, u)
+			}
+		}
+		return e.Next()
+	})
+
+	// New token key (password change, sign-out everywhere): old tokens are void, and so
+	// is what was subscribed with them.
+	app.OnRecordAfterUpdateSuccess("users").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.Original().TokenKey() != e.Record.TokenKey() {
+			f.revokeUser(e.Record.Id)
+		}
+		return e.Next()
+	})
+}
+
+// recheckUser takes away every channel topic the user's connections follow that the
+// user is no longer a live member of (ChannelMember's definition). On a failed query it
+// takes all of them: delivering nothing is the safe side.
+func recheckUser(app core.App, f *fanout, userId string) {
+	channels := f.userChannels(userId)
+	if len(channels) == 0 {
+		return
+	}
+	live, err := liveChannelMemberships(app, userId, channels)
+	if err != nil {
+		live = nil
+	}
+	for _, c := range channels {
+		if _, ok := live[c]; !ok {
+			f.revokeChannel(userId, c)
+		}
+	}
+}
+
+func (f *fanout) known(clientId string) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.conns[clientId] != nil
+}
+
+// memberEvent describes a channel membership for crisisroom/me, with the channel expanded.
+func (ms *messaging) memberEvent(app core.App, action string, cm *core.Record) []byte {
+	rec := cm.PublicExport()
+	if ch, err := app.FindRecordById("channels", cm.GetString("channel")); err == nil {
+		rec["expand"] = map[string]any{"channel": ch.PublicExport()}
+	}
+	data, _ := json.Marshal(meEvent{Action: action, Collection: "channel_members", Record: rec})
+	return data
+}
+
+// liveChannelMemberships returns, for those of channels the user is a live member of
+// (ChannelMember's definition),
+// when that membership ends (zero: never). One query for all.
+func liveChannelMemberships(app core.App, userId string, channels []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	if userId == "" || len(channels) == 0 {
+		return out, nil
+	}
+	ids := make([]any, len(channels))
+	for i, c := range channels {
+		ids[i] = c
+	}
+	var rows []struct {
+		Channel string `db:"channel"`
+		Expires string `db:"expires"`
+	}
+	err := app.DB().Select("channel", "expires").From("channel_members").
+		Where(dbx.HashExp{"user": userId}).AndWhere(dbx.In("channel", ids...)).
+		AndWhere(dbx.NewExp(tenancy.LiveChannelMemberSQL("channel_members"))).All(&rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		var t time.Time
+		if dt, err := types.ParseDateTime(r.Expires); err == nil {
+			t = dt.Time()
+		}
+		out[r.Channel] = t
+	}
+	return out, nil
+}

@@ -1,0 +1,172 @@
+package tenancy
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Names are how people recognise each other in a crisis room: whoever can show "Anna
+// Becker" (or a look-alike of it) can give orders in her name. So:
+//   - a person changes only its display name, locale, avatar and password about itself;
+//   - a user name is changed only by an admin of one of the person's organisations
+//     (or a superuser), never by the person;
+//   - no one gets a name or user name that reads like another user's, wherever the
+//     account is created or changed (API, enrolment, setup, Go code): names are compared
+//     by NameKey.
+
+// selfEditable are the users fields a person may change about itself.
+var selfEditable = map[string]bool{
+	"name": true, "locale": true, "avatar": true, "password": true, "emailVisibility": true,
+}
+
+// adminEditable are the fields an admin of the person's organisation may change.
+var adminEditable = map[string]bool{"name": true, "username": true, "locale": true}
+
+// confusables maps characters that read like another (after NFKD and lower-casing) to
+// one representative: Cyrillic and Greek look-alikes of Latin letters, and l/I/1/|,
+// 0/O. Conservative on purpose: a false "too similar" costs a second choice of name.
+var confusables = map[rune]rune{
+	'а': 'a', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'х': 'x', 'у': 'y', 'і': 'l', 'ј': 'j',
+	'ѕ': 's', 'ԁ': 'd', 'ӏ': 'l', 'к': 'k', 'м': 'm', 'н': 'h', 'т': 't', 'в': 'b', 'г': 'r',
+	'ο': 'o', 'α': 'a', 'ε': 'e', 'ι': 'l', 'κ': 'k', 'ν': 'v', 'ρ': 'p', 'τ': 't', 'υ': 'u',
+	'χ': 'x', 'β': 'b', 'η': 'n', 'μ': 'u', 'ω': 'w',
+	'i': 'l', '1': 'l', '|': 'l', '!': 'l', '0': 'o', '5': 's', '$': 's', '@': 'a',
+	'ß': 's', 'ı': 'l', 'ł': 'l', 'ø': 'o', 'đ': 'd', 'ð': 'd', 'æ': 'a', 'œ': 'o',
+	// small capitals (IPA and phonetic extensions) read as their letters
+	'ᴀ': 'a', 'ʙ': 'b', 'ᴄ': 'c', 'ᴅ': 'd', 'ᴇ': 'e', 'ꜰ': 'f', 'ɢ': 'g', 'ʜ': 'h', 'ɪ': 'l',
+	'ᴊ': 'j', 'ᴋ': 'k', 'ʟ': 'l', 'ᴍ': 'm', 'ɴ': 'n', 'ᴏ': 'o', 'ᴘ': 'p', 'ʀ': 'r', 'ꜱ': 's',
+	'ᴛ': 't', 'ᴜ': 'u', 'ᴠ': 'v', 'ᴡ': 'w', 'ʏ': 'y', 'ᴢ': 'z',
+}
+
+// NameKey reduces a name or user name to what a reader sees: Unicode NFKD (compatibility
+// decomposition, UAX #15) with combining marks dropped (diacritics), lower case,
+// confusable letters mapped (see confusables), "rn" read as "m" and "vv" as "w", the
+// German transcriptions ae, oe, ue read as a, o, u, and
+// everything that is not a letter or digit (spaces, dots, dashes, invisible
+// characters, default-ignorable code points) removed. Two names with the same key are too similar to tell apart.
+func NameKey(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKD.String(s) {
+		// Marks, and characters that render as nothing although some are letters (the
+		// Hangul fillers U+115F, U+1160, U+3164, U+FFA0 are Lo), are not seen.
+		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			continue
+		}
+		r = unicode.ToLower(r)
+		if m, ok := confusables[r]; ok {
+			r = m
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	k := strings.ReplaceAll(b.String(), "rn", "m")
+	k = strings.ReplaceAll(k, "vv", "w")
+	// German spells ä, ö, ü as ae, oe, ue where umlauts are missing: "Polizeipraesidium"
+	// is the police's name too (the umlauts themselves were folded to a, o, u above).
+	return strings.NewReplacer("ae", "a", "oe", "o", "ue", "u").Replace(k)
+}
+
+var errNameTaken = router.NewBadRequestError("Dieser Name ist schon vergeben oder einem vorhandenen zum Verwechseln ähnlich; bitte einen anderen wählen. / This name is taken or too similar to an existing one; please choose another.", nil)
+
+var errUsernameTaken = router.NewBadRequestError("Dieser Benutzername ist schon vergeben oder einem vorhandenen zum Verwechseln ähnlich. / This user name is taken or too similar to an existing one.", nil)
+
+func RegisterUserNames(app core.App) {
+	// Model level: every path that creates or renames a person (the API, enrolment,
+	// setup, the demo seed) passes here.
+	check := func(e *core.RecordEvent) error {
+		if err := checkNamesFree(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	}
+	app.OnRecordCreate("users").BindFunc(check)
+	app.OnRecordUpdate("users").BindFunc(check)
+	app.OnRecordUpdateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.HasSuperuserAuth() {
+			return e.Next()
+		}
+		if err := checkUserFieldsAllowed(e); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+}
+
+// checkUserFieldsAllowed refuses (403) a change of a field the signed-in person may not
+// make: its own username and anything beyond selfEditable; for someone else, anything
+// beyond adminEditable, and everything unless it is an admin of one of their
+// organisations.
+func checkUserFieldsAllowed(e *core.RecordRequestEvent) error {
+	orig := e.Record.Original()
+	allowed := selfEditable
+	if e.Auth == nil || e.Auth.Collection().Name != "users" {
+		return router.NewForbiddenError("Nur angemeldete Personen ändern Konten. / Only signed-in people change accounts.", nil)
+	}
+	if e.Auth.Id != e.Record.Id {
+		if AdminOrgOver(e.App, e.Auth.Id, e.Record.Id) == "" {
+			return router.NewForbiddenError("Nur ein Admin der Organisation ändert diese Person. / Only an admin of the organisation changes this person.", nil)
+		}
+		allowed = adminEditable
+	}
+	for _, f := range e.Collection.Fields {
+		name := f.GetName()
+		if allowed[name] || name == "tokenKey" || name == "passwordConfirm" || f.Type() == core.FieldTypeAutodate {
+			continue
+		}
+		if f.Type() == core.FieldTypePassword {
+			continue // allowed[password] decided above; the self list has it
+		}
+		if orig.GetString(name) != e.Record.GetString(name) {
+			if name == "username" {
+				return router.NewForbiddenError("Den Benutzernamen ändert nur ein Admin der Organisation. / Only an admin of the organisation changes the user name.", nil)
+			}
+			return router.NewForbiddenError("Dieses Feld darf hier nicht geändert werden: "+name+". / This field may not be changed here: "+name+".", nil)
+		}
+	}
+	if e.Auth.Id != e.Record.Id && e.Record.GetString("password") != "" && orig.GetString("password") != e.Record.GetString("password") {
+		return router.NewForbiddenError("Das Passwort ändert nur die Person selbst. / Only the person changes its password.", nil)
+	}
+	return nil
+}
+
+// checkNamesFree refuses a new or changed name or user name whose NameKey equals that of
+// another user's name or user name (a user name may not read like someone's name either).
+func checkNamesFree(app core.App, r *core.Record) error {
+	name, username := r.GetString("name"), r.GetString("username")
+	nameChanged, userChanged := true, true
+	if !r.IsNew() {
+		orig := r.Original()
+		nameChanged = NameKey(orig.GetString("name")) != NameKey(name)
+		userChanged = NameKey(orig.GetString("username")) != NameKey(username)
+	}
+	if !nameChanged && !userChanged {
+		return nil
+	}
+	nk, uk := NameKey(name), NameKey(username)
+	var rows []struct {
+		Id       string `db:"id"`
+		Name     string `db:"name"`
+		Username string `db:"username"`
+	}
+	if err := app.DB().NewQuery("SELECT id, name, username FROM users").All(&rows); err != nil {
+		return err
+	}
+	for _, o := range rows {
+		if o.Id == r.Id {
+			continue
+		}
+		on, ou := NameKey(o.Name), NameKey(o.Username)
+		if nameChanged && nk != "" && (nk == on || nk == ou) {
+			return errNameTaken
+		}
+		if userChanged && uk != "" && (uk == ou || uk == on) {
+			return errUsernameTaken
+		}
+	}
+	return nil
+}
