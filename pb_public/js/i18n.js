@@ -129,3 +129,7 @@ export function t(key, vars) {
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
+
+// table returns the words of one language as loaded so far (for the i18n walker test and
+// tools that check translations); callers must not change it.
+export function table(l) { return strings[l] || {}; }
