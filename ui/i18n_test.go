@@ -22,6 +22,8 @@ func TestEveryStringInBothLanguages(t *testing.T) {
 	views, _ := filepath.Glob(filepath.Join(PublicDir(), "js", "views", "*.js"))
 	parts, _ := filepath.Glob(filepath.Join(PublicDir(), "js", "messaging", "*.js"))
 	views = append(views, parts...)
+	features, _ := filepath.Glob(filepath.Join(PublicDir(), "js", "features", "*.js"))
+	views = append(views, features...)
 	files = append(files, views...)
 	de, en := map[string]bool{}, map[string]bool{}
 	used := map[string]string{}
