@@ -142,7 +142,9 @@ func testOutgoing(t *testing.T, w *world) {
 	w.ok(t, "jwagner", "PATCH", p, map[string]any{"counterpart": "Florian Köln 1"})
 	// Not the author's to triage; not the Sichter's before it is submitted.
 	w.want(t, 403, "jwagner", "POST", p+"/release", nil)
-	w.want(t, 403, "mschulz", "POST", p+"/submit", nil)
+	// The Sichter does not even see a draft until it is submitted.
+	w.want(t, 404, "mschulz", "POST", p+"/submit", nil)
+	w.want(t, 404, "mschulz", "GET", p, nil)
 	w.ok(t, "jwagner", "POST", p+"/submit", nil)
 	w.want(t, 403, "jwagner", "POST", p+"/release", nil)
 	w.want(t, 403, "phoffmann", "POST", p+"/release", nil)
@@ -322,6 +324,22 @@ func testFaxOut(t *testing.T, w *world) {
 	m, err := w.s.App.FindRecordById("messages", got.SentRef)
 	if err != nil || !strings.Contains(m.GetString("body"), "Brücke Süd gesperrt.") || m.GetString("channel") != flood.Id {
 		t.Fatalf("message of the form: %v %v", err, m)
+	}
+
+	// "Als Vordruck erfassen": a message of the channel becomes an incoming form, once.
+	blitzMsg, err := w.s.App.FindFirstRecordByFilter("messages", `body ~ "Deichabschnitt 3 sickert"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.want(t, 403, "lneumann", "POST", "/api/crisisroom/forms/capture", map[string]any{"message": blitzMsg.Id})
+	w.want(t, 404, "phoffmann", "POST", "/api/crisisroom/forms/capture", map[string]any{"message": w.s.Demo.Channels["POL intern"].Id})
+	cap := decode(t, w.want(t, 201, "phoffmann", "POST", "/api/crisisroom/forms/capture", map[string]any{"message": blitzMsg.Id}))
+	if cap.State != "triage" || cap.Priority != "blitz" || cap.Number < 1 || !strings.Contains(cap.Text, "Deichabschnitt 3") {
+		t.Fatalf("captured: %+v", cap)
+	}
+	again := decode(t, w.want(t, 200, "phoffmann", "POST", "/api/crisisroom/forms/capture", map[string]any{"message": blitzMsg.Id}))
+	if again.Id != cap.Id {
+		t.Fatalf("captured twice: %s and %s", cap.Id, again.Id)
 	}
 }
 

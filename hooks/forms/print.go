@@ -37,6 +37,24 @@ var mediumLabel = map[string]string{"funk": "Funk", "telefon": "Telefon", "fax":
 	"messenger": "Messenger", "persoenlich": "persönlich"}
 var kindLabel = map[string]string{"durchsage": "Durchsage", "spruch": "Spruch", "gespraechsnotiz": "Gesprächsnotiz"}
 
+// printable keeps what the embedded Go fonts and fpdf can set: fpdf indexes its width
+// table by rune and has 65536 places, so a rune beyond the Basic Multilingual Plane (an
+// emoji someone typed) would crash it; such runes and control characters become
+// U+FFFD and spaces. Tabs and line breaks stay.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return ' '
+		case r > 0xffff:
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 func stamp(s string) string {
 	t, err := types.ParseDateTime(s)
 	if err != nil || t.IsZero() {
@@ -86,7 +104,7 @@ func RenderForm(v FormView, copyNo int, orgName string, fnNames map[string]strin
 	f.CellFormat(W*0.4, 6, fmt.Sprintf("Blatt %d (%s): %s", copyNo, cp.Colour, cp.For), "", 1, "R", false, 0, "")
 	f.SetFont("go", "", 7)
 	f.SetX(x0)
-	f.CellFormat(W, 4, orgName, "", 1, "L", false, 0, "")
+	f.CellFormat(W, 4, printable(orgName), "", 1, "L", false, 0, "")
 
 	box := func(x, y, w, h float64, n, label, value string) {
 		f.Rect(x, y, w, h, "D")
@@ -95,7 +113,7 @@ func RenderForm(v FormView, copyNo int, orgName string, fnNames map[string]strin
 		f.CellFormat(w-1.6, 2.8, n+" "+label, "", 0, "L", false, 0, "")
 		f.SetFont("go", "", 8.5)
 		f.SetXY(x+0.8, y+3.6)
-		f.MultiCell(w-1.6, 3.8, value, "", "L", false)
+		f.MultiCell(w-1.6, 3.8, printable(value), "", "L", false)
 	}
 	noteText := func(k string) string {
 		n, ok := v.Notes[k]
@@ -127,7 +145,7 @@ func RenderForm(v FormView, copyNo int, orgName string, fnNames map[string]strin
 	// 11 Text: as many lines as fit, the rest on continuation sheets.
 	const textH = 70.0
 	f.SetFont("go", "", 8.5)
-	lines := f.SplitText(v.Text, W-1.6)
+	lines := f.SplitText(printable(v.Text), W-1.6)
 	per := 17 // lines of 3.8 mm in the text box
 	first := lines
 	var rest []string
@@ -178,7 +196,7 @@ func RenderForm(v FormView, copyNo int, orgName string, fnNames map[string]strin
 		f.Rect(0, 0, 148, 6, "F")
 		f.SetFont("go", "B", 10)
 		f.SetXY(x0, 7)
-		f.CellFormat(W, 6, "Fortsetzung "+v.Label+" – Feld 11 Text", "", 1, "L", false, 0, "")
+		f.CellFormat(W, 6, printable("Fortsetzung "+v.Label+" – Feld 11 Text"), "", 1, "L", false, 0, "")
 		n := 48 // lines of 3.8 mm on a continuation sheet
 		chunk := rest
 		if len(chunk) > n {
@@ -250,7 +268,7 @@ func RenderRegister(orgName, incident, direction string, list []FormView) ([]byt
 		f.CellFormat(200, 7, title, "", 0, "L", false, 0, "")
 		f.SetFont("go", "", 8)
 		f.CellFormat(77, 7, fmt.Sprintf("Seite %d", f.PageNo()), "", 1, "R", false, 0, "")
-		f.CellFormat(277, 5, orgName+"   Einsatz: "+incident, "", 1, "L", false, 0, "")
+		f.CellFormat(277, 5, printable(orgName+"   Einsatz: "+incident), "", 1, "L", false, 0, "")
 		f.SetFont("go", "B", 8)
 		for _, c := range cols {
 			f.CellFormat(c.w, 6, c.s, "1", 0, "C", false, 0, "")
@@ -270,7 +288,7 @@ func RenderRegister(orgName, incident, direction string, list []FormView) ([]byt
 		}
 		cells := []string{v.Label, stamp(t), mediumLabel[v.Medium], v.Counterpart, v.Subject, prioLabel(v.Priority), stateLabel(v.State), strings.Join(dist, ", ")}
 		for i, c := range cols {
-			s := cells[i]
+			s := printable(cells[i])
 			for f.GetStringWidth(s) > c.w-2 && len([]rune(s)) > 1 {
 				s = string([]rune(s)[:len([]rune(s))-2]) + "…"
 			}
