@@ -89,6 +89,7 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 	// offline first: kept on the phone
 	emp.Run(network.Enable(), network.EmulateNetworkConditions(true, 0, 0, 0))
 	fill("Neumarkt, Haltestelle", "Bei der Kontrolle schlug der Mann mit dem Schirm zu.", 2)
+	emp.Run(chromedp.Evaluate(`document.querySelector('.cs-levels').scrollIntoView()`, nil))
 	emp.Screenshot("zemag-report-phone")
 	emp.Run(chromedp.Click(`#zm-send`, chromedp.ByQuery))
 	emp.Wait(`document.querySelector('#zm-status').textContent.includes('Keine Verbindung')`, "the report kept offline")
@@ -114,11 +115,13 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 	zks.Run(chromedp.SendKeys(`[id^=zm-file-]`, "ST 4711/26", chromedp.ByQuery))
 	zks.Click(`document.querySelector('[id^=zm-complaint-]')`, "Strafanzeige erstattet")
 	zks.Wait(fmt.Sprintf(`!!`+card, "complaint_filed"), "the complaint filed")
+	zks.Run(chromedp.Evaluate(`document.querySelector('article.cs-card[data-status=complaint_filed]').scrollIntoView()`, nil))
 	zks.Screenshot("zemag-zks-review")
 	zks.Click(`document.querySelector('[id^=zm-enter-]')`, "Eintragen")
 	zks.Wait(fmt.Sprintf(`!!`+card, "entered"), "the entered report")
 	zks.Click(`document.querySelector('#zm-tab-register')`, "the register")
 	zks.Wait(`[...document.querySelectorAll('#zm-register article')].some(a => a.textContent.includes('Hans-Jürgen Müller') && a.textContent.includes('Kontakt nur zu zweit'))`, "the entry")
+	zks.Run(chromedp.Evaluate(`[...document.querySelectorAll('#zm-register article')].find(a => a.textContent.includes('Hans-Jürgen Müller')).scrollIntoView()`, nil))
 	zks.Screenshot("zemag-register")
 	var entryId string
 	zks.Eval(`[...document.querySelectorAll('#zm-register article')].find(a => a.textContent.includes('Hans-Jürgen Müller')).dataset.entry`, &entryId)
@@ -186,6 +189,7 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 	cm.Wait(`[...document.querySelectorAll('.cs-banner')].some(b => b.textContent.includes('Zwischennachricht ist fällig'))`, "the interim reminder")
 	cm.Click(`document.querySelector('button.navbtn[data-view=complaints]')`, "the complaints again")
 	cm.Wait(`!!document.querySelector('#bm-cases .cs-overdue')`, "the overdue mark")
+	cm.Run(chromedp.Evaluate(`document.querySelector('#bm-cases .cs-overdue').scrollIntoView({block: 'center'})`, nil))
 	cm.Screenshot("zemag-complaint-interim-due")
 	cm.Click(`document.querySelector('#bm-interim-`+caseId+`')`, "Zwischennachricht versandt")
 	cm.Wait(`document.querySelector('[data-case=`+caseId+`]')?.textContent.includes('Zwischennachricht versandt am')`, "the interim notice sent")
@@ -200,6 +204,7 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 			t.Errorf("result letter to %s: %s", to, tx)
 		}
 	}
+	cm.Run(chromedp.Evaluate(`document.querySelector('[data-case=`+caseId+`]').scrollIntoView()`, nil))
 	cm.Screenshot("zemag-complaint-result")
 	cm.Click(`document.querySelector('#bm-cards')`, "the contact cards")
 	cm.Wait(`document.querySelectorAll('#bm-cardsheet .cs-contactcard img').length === 8`, "the cards")
@@ -208,6 +213,7 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 	if got, err := testkit.DecodeQRDataURL(qr); err != nil || got != "https://stadt.example/beschwerde-ordnungsdienst" {
 		t.Errorf("the card's QR code: %q %v", got, err)
 	}
+	cm.Run(chromedp.Evaluate(`document.querySelector('#bm-cardsheet').scrollIntoView()`, nil))
 	cm.Screenshot("zemag-complaint-cards")
 	if v := b.CSPViolations(); len(v) > 0 {
 		t.Errorf("CSP violations: %v", v)

@@ -272,6 +272,19 @@ func (m *module) alert(app core.App, org string, users []string, kind, target, t
 	return out
 }
 
+// resolve marks every open banner of these kinds about target as seen: its cause is done.
+func resolve(app core.App, target string, kinds ...string) {
+	for _, k := range kinds {
+		rows, _ := app.FindRecordsByFilter("citystaff_alerts", "target = {:t} && kind = {:k} && seen_at = ''", "", 0, 0, dbx.Params{"t": target, "k": k})
+		for _, r := range rows {
+			r.Set("seen_at", types.NowDateTime())
+			if err := app.Save(r); err != nil {
+				app.Logger().Warn("citystaff alert not resolved", "error", err)
+			}
+		}
+	}
+}
+
 // RealtimeTopic is the realtime subscription on which a signed-in person hears that a
 // banner of the modules waits ({"action":"alert"}); the banner itself is fetched from
 // GET /api/crisisroom/citystaff/me, so the event carries nothing.

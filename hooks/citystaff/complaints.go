@@ -325,6 +325,15 @@ func (m *module) handleStep(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	// A step done ends the banners that asked for it.
+	switch step {
+	case "statement":
+		resolve(e.App, r.Id, "complaint_statement")
+	case "sign":
+		resolve(e.App, r.Id, "complaint_statement", "complaint_new")
+	case "interim", "result":
+		resolve(e.App, r.Id, "interim_due")
+	}
 	if len(tellUsers) > 0 {
 		m.alert(e.App, a.org, tellUsers, "complaint_"+step, r.Id, tellText)
 	}

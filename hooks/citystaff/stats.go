@@ -105,7 +105,8 @@ func sortedBars(m map[string]int, byKey bool, label func(string) string) []bar {
 	return out
 }
 
-// StatsSVG renders s as an SVG document (width 640, height by content), German labels.
+// StatsSVG renders s as an SVG document (420 wide, so that it stays legible on a phone;
+// height by content), German labels.
 func StatsSVG(s *Stats) string {
 	groups := []struct {
 		title string
@@ -129,7 +130,7 @@ func StatsSVG(s *Stats) string {
 			}
 		}
 	}
-	const w, labelW, barH, gap = 640, 200, 18, 6
+	const w, labelW, barH, gap = 420, 160, 18, 6
 	var body strings.Builder
 	y := 34
 	fmt.Fprintf(&body, `<text x="10" y="22" font-size="15" font-weight="bold">Meldungen: %d, davon eingetragen: %d</text>`, s.Total, s.Entered)
@@ -141,7 +142,7 @@ func StatsSVG(s *Stats) string {
 			y += barH
 		}
 		for _, b := range g.bars {
-			bw := (w - labelW - 60) * b.n / max
+			bw := (w - labelW - 40) * b.n / max
 			fmt.Fprintf(&body, `<text x="10" y="%d">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="#1f4e8c"><title>%s: %d</title></rect><text x="%d" y="%d">%d</text>`,
 				y+13, html.EscapeString(b.label), labelW, y, bw, barH, html.EscapeString(b.label), b.n, labelW+bw+6, y+13, b.n)
 			y += barH + gap

@@ -4,7 +4,7 @@
 // views share. The server decides everything; this only offers what it allows.
 
 import { api, auth } from './api.js';
-import { t, addStrings } from './i18n.js';
+import { t, addStrings, lang } from './i18n.js';
 import { h } from './ui.js';
 import { onSignIn, banner } from './shell.js';
 
@@ -57,6 +57,9 @@ export async function blobURL(path) {
 
 if (auth()) await refresh();
 
+// The server writes banner texts as "Deutsch / English": show the reader's half.
+export const inLang = text => { const [de, en] = String(text || '').split(' / '); return lang() === 'en' && en ? en : de; };
+
 const viewOf = kind => (kind === 'report' || kind === 'review_due') ? 'zemag' : 'complaints';
 
 onSignIn.push(ctx => {
@@ -77,7 +80,7 @@ onSignIn.push(ctx => {
         };
         ensureStyles();
         banner('cs-' + a.id, h('div.cs-banner', { role: 'alert', 'aria-label': t('cs_bannerLabel'), dataset: { alert: a.id, kind: a.kind } },
-          h('span.cs-banner-text', a.text),
+          h('span.cs-banner-text', inLang(a.text)),
           h('span.cs-banner-actions',
             h('button.btn.primary', { type: 'button', onclick: () => { ctx.navigate(viewOf(a.kind)); seen(); } }, t('cs_open')),
             h('button.btn', { type: 'button', onclick: seen }, t('cs_seen')))));

@@ -222,7 +222,7 @@ export default {
         h('p.muted', fmtDateTime(rep.occurred_at), ' · ', rep.department || '–', ' · ', t('zm_by', { name: rep.reporter_name })),
         h('p', rep.what),
         rep.category ? h('p', t('zm_cat') + ': ' + t('zm_cat_' + rep.category)) : null,
-        rep.person_name ? h('p', t('zm_person') + ': ' + [rep.person_name, rep.person_dob, rep.person_address].filter(Boolean).join(', ')) : null,
+        rep.person_name ? h('p', t('zm_person') + ': ' + [rep.person_name, rep.person_dob ? fmtDate(rep.person_dob) : '', rep.person_address].filter(Boolean).join(', ')) : null,
         rep.injuries ? h('p', t('zm_injuries') + ': ' + rep.injuries) : null,
         rep.police_file ? h('p', t('zm_police') + ': ' + rep.police_file) : null,
         rep.complaint_file ? h('p', t('zm_fileNo') + ': ' + rep.complaint_file) : null,
