@@ -86,7 +86,7 @@ func main() {
 		&cobra.Command{Use: "serve", Short: "Runs the appliance: web UI, API and MQTT broker", SilenceUsage: true, RunE: serve},
 		&cobra.Command{Use: "demo", Short: "Like serve, but first seeds a demo crisis staff with simulated hardware", SilenceUsage: true,
 			RunE: func(c *cobra.Command, args []string) error {
-				demo.Enable(app)
+				demo.Enable(app, appliance.DemoExtras()...)
 				return serve(c, args)
 			}},
 	)

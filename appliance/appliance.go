@@ -19,6 +19,7 @@ import (
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/callout"
 	"crisisroom/hooks/citystaff"
+	"crisisroom/hooks/demo"
 	"crisisroom/hooks/enrolment"
 	"crisisroom/hooks/forms"
 	"crisisroom/hooks/journal"
@@ -41,8 +42,8 @@ type Config struct {
 // Register binds every part of the appliance to app: the hooks (with the HTTPS listener,
 // backups and standby), the Einsatztagebuch, the MQTT broker and the room's devices
 // (sirens, boards, fax gateway), and the web UI. It returns the broker, which tests use
-// to publish and listen as the appliance does. Demo data is seeded separately
-// (demo.Seed, demo.Enable), when a command asks for it.
+// to publish and listen as the appliance does. Demo data is seeded separately, when a
+// command asks for it: demo.Seed or demo.Enable with DemoExtras.
 func Register(app core.App, cfg Config) *hardware.Broker {
 	RegisterHooks(app, cfg.Hooks)
 	journal.Register(app)
@@ -50,8 +51,8 @@ func Register(app core.App, cfg Config) *hardware.Broker {
 	citystaff.Register(app, nil) // ZeMAG and complaint procedure of a city administration
 	staffroom.Register(app, staffroom.Config{})
 	broker := hardware.Register(app, cfg.Broker)
-	devices.Register(app, broker) // device API: create, credentials, history
-	room.Register(app, broker)
+	devices.Register(app, broker)             // device API: create, credentials, history
+	room.Register(app, broker, demo.Password) // simulated relays for the demo's devices
 	faxgateway.Register(app, broker)
 	callout.Register(app, smsgateway.Register(app, broker)) // SMS gateway, staff call-out, Blitz by SMS
 	pbpublic.Register(app, cfg.PublicDir)
@@ -82,4 +83,17 @@ func RegisterHooks(app core.App, cfg *hooks.Config) {
 	durability.Register(app) // stored files fsynced before their record commits
 	backup.Register(app)     // scheduled backup, health page for the room's IT
 	standby.Register(app)    // Litestream replication to a standby, when set up
+}
+
+// DemoExtras lists the parts that add to the demo after its people and channels are
+// seeded, in order: the fax modem, the room's sirens and board, the SMS modem (all
+// simulated), the staff functions of the message forms. main (crisisroom demo) and testkit pass them to
+// demo.Enable and demo.Seed; nothing registers itself.
+func DemoExtras() []demo.Extra {
+	hw := func(seed func(core.App, hardware.DemoStaff) error) demo.Extra {
+		return func(app core.App, d *demo.Data) error {
+			return seed(app, hardware.DemoStaff{Orgs: d.Orgs, Users: d.Users, Channels: d.Channels, Password: demo.Password})
+		}
+	}
+	return []demo.Extra{hw(faxgateway.SeedDemo), hw(room.SeedDemo), hw(smsgateway.SeedDemo), forms.SeedDemo}
 }

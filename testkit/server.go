@@ -134,7 +134,7 @@ func StartServer(t testing.TB, opts Options) *Server {
 		s.countQueries(app)
 	}
 	if opts.Demo {
-		d, err := demo.Seed(app)
+		d, err := demo.Seed(app, appliance.DemoExtras()...)
 		if err != nil {
 			t.Fatalf("demo seed: %v", err)
 		}

@@ -12,21 +12,18 @@ import (
 	"crisisroom/hardware/fax"
 	"crisisroom/hardware/fax/sim"
 	"crisisroom/hooks/audit"
-	"crisisroom/hooks/demo"
 	"crisisroom/hooks/tenancy"
 )
 
 // The demo's fax device: a simulated Class 2.0 modem on a pseudo-terminal, driven by
 // the same in-process driver a real modem gets. The record's {"simulator": true} is what
 // makes it simulated, so the demo flag needs no other way into this package.
-func init() {
-	demo.Extras = append(demo.Extras, seedDemoFax)
-}
 
 // DemoFaxUsername is the demo fax device.
 const DemoFaxUsername = "fax1"
 
-func seedDemoFax(app core.App, d *demo.Data) error {
+// SeedDemo adds the demo's simulated fax modem to the staff d; idempotent.
+func SeedDemo(app core.App, d hardware.DemoStaff) error {
 	if _, err := app.FindFirstRecordByData("devices", "username", DemoFaxUsername); err == nil {
 		return nil
 	}

@@ -83,10 +83,13 @@ type Room struct {
 }
 
 // Register binds sirens and boards; appliance.Register calls it once, with the broker
-// hardware.Register returned.
-func Register(app core.App, b *hardware.Broker) *Room {
+// hardware.Register returned. Devices seeded by SeedDemo with demoPassword get simulated
+// relays while the broker runs ("": none).
+func Register(app core.App, b *hardware.Broker, demoPassword string) *Room {
 	r := &Room{Sirens: RegisterSirens(app, b), Boards: RegisterBoards(app, b)}
-	registerDemoSimulators(app, b)
+	if demoPassword != "" {
+		registerDemoSimulators(app, b, demoPassword)
+	}
 	return r
 }
 

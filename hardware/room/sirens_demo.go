@@ -11,7 +11,6 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hardware/siren"
-	"crisisroom/hooks/demo"
 )
 
 // The demo's sirens and board: an outdoor Tasmota siren at the town hall, the staff
@@ -19,9 +18,6 @@ import (
 // situation items. The relays are simulated by MQTT clients inside the appliance that
 // connect to its own broker like the real devices; the record's {"simulator": true}
 // plus the demo password is what makes a device simulated.
-func init() {
-	demo.Extras = append(demo.Extras, seedDemoRoom)
-}
 
 type demoDevice struct {
 	username, name, kind, driver, topic, zone string
@@ -34,7 +30,8 @@ var demoRoomDevices = []demoDevice{
 	{"lagetafel-stab", "Lagetafel Stabsraum", "board", "kiosk", "", "", false},
 }
 
-func seedDemoRoom(app core.App, d *demo.Data) error {
+// SeedDemo adds the demo's sirens, alarm light and board to the staff d; idempotent.
+func SeedDemo(app core.App, d hardware.DemoStaff) error {
 	ks := d.Orgs["KS"]
 	if ks == nil {
 		return fmt.Errorf("demo room: the demo has no host organisation")
@@ -67,7 +64,7 @@ func seedDemoRoom(app core.App, d *demo.Data) error {
 			cfg["channels"] = chans
 		}
 		r.Set("config", cfg)
-		r.SetPassword(demo.Password)
+		r.SetPassword(d.Password)
 		if err := app.Save(r); err != nil {
 			return fmt.Errorf("demo device %s: %w", x.username, err)
 		}
@@ -102,9 +99,10 @@ func seedDemoRoom(app core.App, d *demo.Data) error {
 
 // demoSimulators runs the simulated relays while the broker runs.
 type demoSimulators struct {
-	mu      sync.Mutex
-	sims    []*siren.Simulator
-	stopped bool
+	password string // the demo's: a record with {"simulator": true} and another password is not simulated
+	mu       sync.Mutex
+	sims     []*siren.Simulator
+	stopped  bool
 }
 
 func (ds *demoSimulators) start(app core.App, b *hardware.Broker) {
@@ -120,10 +118,10 @@ func (ds *demoSimulators) start(app core.App, b *hardware.Broker) {
 		var cfg struct {
 			Simulator bool `json:"simulator"`
 		}
-		if json.Unmarshal([]byte(r.GetString("config")), &cfg) != nil || !cfg.Simulator || !r.ValidatePassword(demo.Password) {
+		if json.Unmarshal([]byte(r.GetString("config")), &cfg) != nil || !cfg.Simulator || !r.ValidatePassword(ds.password) {
 			continue
 		}
-		s, err := siren.StartSimulator(siren.SimConfig{Broker: addr.String(), Username: r.GetString("username"), Password: demo.Password,
+		s, err := siren.StartSimulator(siren.SimConfig{Broker: addr.String(), Username: r.GetString("username"), Password: ds.password,
 			Driver: r.GetString("driver"), Topic: r.GetString("topic"), Zone: r.GetString("zone"), Prefix: b.Prefix(), Reconnect: true})
 		if err != nil {
 			app.Logger().Warn("demo siren simulator not started", "device", r.GetString("username"), "error", err)
@@ -150,8 +148,8 @@ func (ds *demoSimulators) stop() {
 	}
 }
 
-func registerDemoSimulators(app core.App, b *hardware.Broker) {
-	ds := &demoSimulators{}
+func registerDemoSimulators(app core.App, b *hardware.Broker, password string) {
+	ds := &demoSimulators{password: password}
 	// After the broker listens; in their own goroutine, because a simulator waits for
 	// the broker's answers and the broker is still finishing its start.
 	b.OnStart(func(b *hardware.Broker) { go ds.start(app, b) })

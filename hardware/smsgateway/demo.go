@@ -10,17 +10,14 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/hardware"
 	"crisisroom/hardware/sms/gsmsim"
-	"crisisroom/hooks/demo"
 )
 
 // The demo's SMS device: the GSM modem simulator on a pseudo-terminal, driven by the
 // same in-process driver a real modem gets, and mobile numbers for the demo people
 // (+49 170 0000 001 …, known only to the simulator's pretend network: nothing leaves
 // the machine).
-func init() {
-	demo.Extras = append(demo.Extras, seedDemoSMS)
-}
 
 // DemoUsername is the demo SMS device.
 const DemoUsername = "sms1"
@@ -42,7 +39,8 @@ func demoBehaviour(i int) int {
 	return -1
 }
 
-func seedDemoSMS(app core.App, d *demo.Data) error {
+// SeedDemo adds the demo's SMS modem and the people's numbers to the staff d; idempotent.
+func SeedDemo(app core.App, d hardware.DemoStaff) error {
 	if _, err := app.FindFirstRecordByData("devices", "username", DemoUsername); err != nil {
 		ks, ch := d.Orgs["KS"], d.Channels["Hochwasser Rhein"]
 		if ks == nil {

@@ -13,21 +13,22 @@ import (
 // DemoPassword is the password of every demo account.
 const Password = "krisenstab2026"
 
-// Demo holds what the seed created, for the extras that add hardware to it.
+// Data holds what the seed created, for the extras that add hardware to it.
 type Data struct {
 	Orgs     map[string]*core.Record // by short name: KS, POL, FW, KLM, SW
 	Users    map[string]*core.Record // by username
 	Channels map[string]*core.Record // by name
 }
 
-// DemoExtras run after the people and channels are seeded (simulated devices, faxes).
-// Each must be idempotent itself.
-var Extras []func(app core.App, d *Data) error
+// Extra adds a part's demo data (simulated devices, forms) after the people and channels
+// are seeded. Each must be idempotent itself. appliance.DemoExtras lists them.
+type Extra func(app core.App, d *Data) error
 
-// EnableDemo makes the next serve seed the demo crisis staff before anything else runs.
-func Enable(app core.App) {
+// Enable makes the next serve seed the demo crisis staff, then extras, before anything
+// else runs.
+func Enable(app core.App, extras ...Extra) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{Id: "crisisroom_demo_seed", Priority: -100, Func: func(e *core.ServeEvent) error {
-		d, err := Seed(e.App)
+		d, err := Seed(e.App, extras...)
 		if err != nil {
 			return fmt.Errorf("failed to seed the demo: %w", err)
 		}
@@ -61,9 +62,9 @@ var demoPeople = []demoPerson{
 	{"SW", "Julia Weber", "jweber", "member", "Störungsdienst"},
 }
 
-// SeedDemo creates the demo crisis staff. It is idempotent: a second run finds what the
-// first made and adds only what is missing.
-func Seed(app core.App) (*Data, error) {
+// Seed creates the demo crisis staff, then runs extras in order. It is idempotent: a
+// second run finds what the first made and adds only what is missing.
+func Seed(app core.App, extras ...Extra) (*Data, error) {
 	d := &Data{Orgs: map[string]*core.Record{}, Users: map[string]*core.Record{}, Channels: map[string]*core.Record{}}
 	if host := tenancy.HostOrganisation(app); host != nil && host.GetString("name") != "Krisenstab Stadt" {
 		return nil, fmt.Errorf("this appliance already has the host organisation %q; the demo needs a fresh --dir", host.GetString("name"))
@@ -218,7 +219,7 @@ func Seed(app core.App) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, extra := range Extras {
+	for _, extra := range extras {
 		if err := extra(app, d); err != nil {
 			return d, err
 		}

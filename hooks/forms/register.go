@@ -13,7 +13,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hooks/audit"
-	"crisisroom/hooks/demo"
 )
 
 var once sync.Once
@@ -23,7 +22,6 @@ var once sync.Once
 func Register(app core.App) {
 	once.Do(func() {
 		audit.AppendOnlyCollections = append(audit.AppendOnlyCollections, "form_events")
-		demo.Extras = append(demo.Extras, SeedDemo)
 	})
 	// form_events: nobody rewrites a step, also not Go code or a superuser.
 	refuse := func(e *core.RecordEvent) error { return errAppendOnly }
