@@ -143,6 +143,11 @@ func (ms *messaging) onCreateRequest(e *core.RecordRequestEvent) error {
 	if err := checkAttachments(e.Record); err != nil {
 		return err
 	}
+	// A guest (an outside expert) may write where the invitation allows it, but a Blitz
+	// alarms the whole staff and asks everyone to acknowledge: only staff send one.
+	if e.Record.GetString("priority") == "flash" && tenancy.IsGuestOnly(e.App, e.Auth.Id) {
+		return e.ForbiddenError("Gäste senden keine Blitz-Nachrichten. / Guests do not send Blitz messages.", nil)
+	}
 	e.Record.Set("deleted", false)
 	e.Record.Set("edited", "")
 	err := e.Next()
