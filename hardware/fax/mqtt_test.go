@@ -53,7 +53,7 @@ func (b *memBus) Subscribe(filter string, h func(string, []byte)) error {
 
 func (b *memBus) next(t *testing.T, topic string) busMsg {
 	t.Helper()
-	timeout := time.After(8 * time.Second)
+	timeout := time.After(waitLimit)
 	for {
 		select {
 		case m := <-b.out:
