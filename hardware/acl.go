@@ -126,6 +126,12 @@ func grants(prefix string, d Device) []Grant {
 	switch d.Kind {
 	case "fax":
 		g = append(g, Grant{Filter: prefix + "fax/" + d.Username + "/#", Read: true, Write: true}, Grant{Filter: prefix + "fax/" + d.Username + "/status", Retain: true})
+	case "sms":
+		// Exactly the driver's four topics (hardware/sms): it hears its own send requests,
+		// answers with results and received texts, and retains only its status.
+		base := prefix + "sms/" + d.Username + "/"
+		g = append(g, Grant{Filter: base + "send", Read: true}, Grant{Filter: base + "send/result", Write: true},
+			Grant{Filter: base + "inbox", Write: true}, Grant{Filter: base + "status", Write: true, Retain: true})
 	case "siren", "relay":
 		if d.Zone != "" {
 			g = append(g, Grant{Filter: prefix + "siren/" + d.Zone + "/set", Read: true},

@@ -320,6 +320,12 @@ func (g *Gateway) route(dev, rec *core.Record, from, text string, person *core.R
 	g.mu.Lock()
 	hs := append([]InboundHandler(nil), g.inbound...)
 	g.mu.Unlock()
+	// Only the host's own modems carry answers: a device of another organisation could
+	// claim any sender number, and must not answer a call-out or acknowledge a Blitz
+	// in someone's name.
+	if host := tenancy.HostOrganisation(g.app); host == nil || dev.GetString("organisation") != host.Id {
+		hs = nil
+	}
 	for _, h := range hs {
 		if h(g.app, in) {
 			rec.Set("purpose", "answer")
