@@ -5,4 +5,5 @@ export default [
   './citystaff.js',
   './features/notify.js', './features/mentions.js', './features/pins.js', './features/forward.js',
   './features/forms.js',
+  './callout-banner.js',
 ];

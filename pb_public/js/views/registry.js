@@ -11,4 +11,5 @@ export default [
   './search.js', './roster.js', './profile.js',
   './zemag.js', './complaints.js',
   './forms.js',
+  './callout.js',
 ];

@@ -1,0 +1,201 @@
+// "Stab alarmieren" (staff call-out), for the host's admins and operators: pick whom
+// (a saved group such as "Stab Stufe 1", organisations, functions), a text and a
+// priority, and follow the answers live: who comes when (sorted by arrival), who
+// declined, who has not answered, and how each was reached (app or SMS). Below, the SMS
+// modem: its state (PIN, network, signal, queue) and its log of sent and received SMS.
+// The server decides who may call out; this screen shows its answer.
+
+import { addStrings, t } from '../i18n.js';
+import { h, clear, fmtTime, icon } from '../ui.js';
+
+addStrings({
+  de: {
+    co_title: 'Stab alarmieren', co_new: 'Neue Alarmierung', co_text: 'Alarmtext', co_textHint: 'z. B. Lagebesprechung 03:30 im Rathaus, Großer Saal',
+    co_priority: 'Priorität', co_p_flash: 'Blitz', co_p_immediate: 'Sofort', co_p_normal: 'Normal', co_group: 'Alarmgruppe', co_noGroup: '– keine –',
+    co_orgs: 'Organisationen', co_functions: 'Funktionen (durch Komma getrennt)', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
+    co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe',
+    co_recent: 'Alarmierungen', co_none: 'Noch keine Alarmierung.', co_comingN: '{n} kommen', co_declinedN: '{n} kommen nicht', co_openN: '{n} ohne Antwort',
+    co_who: 'Person', co_org: 'Org.', co_fn: 'Funktion', co_answer: 'Antwort', co_arrives: 'Ankunft', co_via: 'Weg', co_reached: 'Erreicht',
+    co_a_coming: 'kommt', co_a_declined: 'kommt nicht', co_a_open: 'keine Antwort', co_via_app: 'App', co_via_sms: 'SMS',
+    co_r_app: 'App (verbunden)', co_r_sms: 'SMS {state}', co_r_nonumber: 'keine Mobilnummer', co_close: 'Alarmierung beenden', co_closed: 'beendet',
+    co_modem: 'SMS-Modem', co_noModem: 'Kein SMS-Modem eingerichtet.', co_log: 'SMS-Protokoll', co_in: 'empfangen', co_out: 'gesendet', co_unknown: 'unbekannte Nummer',
+    co_st_ready: 'bereit', co_st_offline: 'nicht verbunden', co_st_starting: 'startet', co_st_pin_required: 'PIN fehlt', co_st_pin_wrong: 'PIN falsch', co_st_sim_error: 'SIM-Fehler', co_st_no_network: 'kein Netz',
+    co_signal: 'Signal {dbm} dBm', co_queue: 'Warteschlange {n}', co_sim: 'SIM {used}/{total}', co_testFrom: 'Absender', co_testText: 'Text', co_testSend: 'Test-SMS empfangen',
+    co_sms_none: '–', co_sms_queued: 'wartet', co_sms_sent: 'gesendet', co_sms_delivered: 'zugestellt', co_sms_failed: 'fehlgeschlagen', co_sms_pending: 'wartet', co_sms_retrying: 'neuer Versuch', co_sms_undelivered: 'nicht zugestellt', co_sms_received: 'empfangen',
+  },
+  en: {
+    co_title: 'Staff call-out', co_new: 'New call-out', co_text: 'Alarm text', co_textHint: 'e.g. Briefing 03:30 at the town hall, main hall',
+    co_priority: 'Priority', co_p_flash: 'Flash', co_p_immediate: 'Immediate', co_p_normal: 'Normal', co_group: 'Call-out group', co_noGroup: '– none –',
+    co_orgs: 'Organisations', co_functions: 'Functions (comma separated)', co_remind: 'Second SMS after (minutes, 0 = none)',
+    co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name',
+    co_recent: 'Call-outs', co_none: 'No call-out yet.', co_comingN: '{n} coming', co_declinedN: '{n} not coming', co_openN: '{n} no answer',
+    co_who: 'Person', co_org: 'Org.', co_fn: 'Function', co_answer: 'Answer', co_arrives: 'Arrival', co_via: 'Via', co_reached: 'Reached',
+    co_a_coming: 'coming', co_a_declined: 'not coming', co_a_open: 'no answer', co_via_app: 'app', co_via_sms: 'SMS',
+    co_r_app: 'app (connected)', co_r_sms: 'SMS {state}', co_r_nonumber: 'no mobile number', co_close: 'End call-out', co_closed: 'ended',
+    co_modem: 'SMS modem', co_noModem: 'No SMS modem set up.', co_log: 'SMS log', co_in: 'received', co_out: 'sent', co_unknown: 'unknown number',
+    co_st_ready: 'ready', co_st_offline: 'not connected', co_st_starting: 'starting', co_st_pin_required: 'PIN missing', co_st_pin_wrong: 'wrong PIN', co_st_sim_error: 'SIM error', co_st_no_network: 'no network',
+    co_signal: 'signal {dbm} dBm', co_queue: 'queue {n}', co_sim: 'SIM {used}/{total}', co_testFrom: 'Sender', co_testText: 'Text', co_testSend: 'Receive a test SMS',
+    co_sms_none: '–', co_sms_queued: 'waiting', co_sms_sent: 'sent', co_sms_delivered: 'delivered', co_sms_failed: 'failed', co_sms_pending: 'waiting', co_sms_retrying: 'retrying', co_sms_undelivered: 'not delivered', co_sms_received: 'received',
+  },
+});
+
+const q = s => encodeURIComponent(s);
+const items = r => (r && r.items) || [];
+const answerColour = { coming: '#2e7d32', declined: '#b71c1c', '': '#6b6f7b' };
+
+export default {
+  id: 'callout',
+  title: { de: 'Stab alarmieren', en: 'Staff call-out' },
+  icon: 'siren',
+  visible: ctx => !!ctx.hostOperator,
+  render(el, ctx) {
+    const page = h('div.view-page.callout-view');
+    const formBox = h('section.panel.callout-new');
+    const liveBox = h('section.panel.callout-live');
+    const listBox = h('section.panel.callout-list');
+    const modemBox = h('section.panel.callout-modem');
+    page.append(formBox, liveBox, listBox, modemBox);
+    el.append(page);
+    let alive = true, current = '', timer = 0;
+    const schedule = fn => { clearTimeout(timer); timer = setTimeout(fn, 150); };
+
+    const subs = [
+      ctx.realtime.subscribe('callout_recipients/*', ev => { if (ev && ev.record && ev.record.callout === current) schedule(loadLive); }),
+      ctx.realtime.subscribe('callouts/*', () => loadList()),
+      ctx.realtime.subscribe('sms_messages/*', () => loadModem()),
+      ctx.realtime.subscribe('devices/*', ev => { if (ev && ev.record && ev.record.kind === 'sms') loadModem(); }),
+    ];
+    const unre = ctx.realtime.onReconnect(() => { loadList(); loadLive(); loadModem(); });
+    buildForm();
+    loadList();
+    loadModem();
+    return () => { alive = false; clearTimeout(timer); subs.forEach(u => u && u()); unre && unre(); };
+
+    async function buildForm() {
+      const text = h('textarea#co-text', { rows: 3, maxlength: 600, required: true, placeholder: t('co_textHint') });
+      const prio = h('select#co-priority', ['flash', 'immediate', 'normal'].map(p => h('option', { value: p, selected: p === 'immediate' }, t('co_p_' + p))));
+      const group = h('select#co-group', h('option', { value: '' }, t('co_noGroup')));
+      const funcs = h('input#co-functions', { type: 'text', placeholder: 'S2 Lage, Verbindungsbeamter' });
+      const remind = h('input#co-remind', { type: 'number', min: 0, max: 1440, value: '10', inputmode: 'numeric' });
+      const orgBox = h('div.co-orgs', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } });
+      const msg = h('p.muted', { role: 'status' });
+      const start = h('button.btn.primary#co-start', { type: 'submit' }, icon('siren', 18), ' ', t('co_start'));
+      const form = h('form', { onsubmit: async e => {
+        e.preventDefault();
+        start.disabled = true;
+        try {
+          const body = {
+            text: text.value, priority: prio.value, group: group.value,
+            organisations: [...orgBox.querySelectorAll('input:checked')].map(x => x.value),
+            functions: funcs.value.split(',').map(s => s.trim()).filter(Boolean),
+            remind_after_minutes: Number(remind.value) || 0,
+          };
+          const ov = await ctx.api.post('/api/crisisroom/callouts', body);
+          msg.textContent = t('co_started', { n: ov.total });
+          current = ov.id;
+          renderLive(ov);
+          loadList();
+        } catch (err) { msg.textContent = err.message; ctx.toast(err.message, 'error'); }
+        start.disabled = false;
+      } },
+      h('h2', icon('siren'), ' ', t('co_new')),
+      h('label.field', { for: 'co-text' }, t('co_text')), text,
+      h('div.grid-form', h('label', t('co_priority'), prio), h('label', t('co_group'), group), h('label', t('co_remind'), remind)),
+      h('p.field', t('co_orgs')), orgBox,
+      h('label.field', { for: 'co-functions' }, t('co_functions')), funcs,
+      h('p', start), msg);
+      clear(formBox, form);
+      try {
+        const [orgs, groups] = await Promise.all([
+          ctx.api.get('/api/collections/organisations/records?perPage=200&sort=name&filter=' + q('status = "active"')),
+          ctx.api.get('/api/collections/callout_groups/records?perPage=200&sort=name'),
+        ]);
+        for (const o of items(orgs)) orgBox.append(h('label', { style: { display: 'flex', gap: '.3rem', alignItems: 'center', minHeight: '36px' } },
+          h('input', { type: 'checkbox', value: o.id, name: 'org', dataset: { short: o.short || '' } }), h('span.chip', { style: { '--c': o.color || '#555' } }, o.short || o.name)));
+        for (const g of items(groups)) group.append(h('option', { value: g.id }, g.name));
+      } catch (err) { msg.textContent = err.message; }
+    }
+
+    async function loadList() {
+      try {
+        const r = await ctx.api.get('/api/collections/callouts/records?perPage=20&sort=-created');
+        if (!alive) return;
+        const list = items(r);
+        if (!current && list.length) { current = list[0].id; loadLive(); }
+        clear(listBox, h('h2', t('co_recent')), list.length ? h('ul.plain', list.map(c => h('li',
+          h('button.btn.ghost', { type: 'button', 'aria-pressed': c.id === current ? 'true' : 'false', onclick: () => { current = c.id; loadLive(); loadList(); } },
+            fmtTime(c.created), ' · ', c.text.slice(0, 80), c.status === 'closed' ? ' (' + t('co_closed') + ')' : '')))) : h('p.muted', t('co_none')));
+      } catch (err) { if (alive) clear(listBox, h('h2', t('co_recent')), h('p.error', err.message)); }
+    }
+
+    async function loadLive() {
+      if (!current) { clear(liveBox); liveBox.hidden = true; return; }
+      try {
+        const ov = await ctx.api.get(`/api/crisisroom/callouts/${current}/overview`);
+        if (alive) renderLive(ov);
+      } catch (err) { if (alive) clear(liveBox, h('p.error', err.message)); }
+    }
+
+    function reached(r) {
+      if (r.connected) return t('co_r_app');
+      if (r.sms === 'no_number') return t('co_r_nonumber');
+      return t('co_r_sms', { state: t('co_sms_' + (r.sms || 'none')) });
+    }
+
+    function renderLive(ov) {
+      liveBox.hidden = false;
+      const order = { coming: 0, declined: 2, '': 1 };
+      const rows = [...ov.recipients].sort((a, b) => (order[a.answer] - order[b.answer]) ||
+        (a.answer === 'coming' ? (a.arrives_at || '').localeCompare(b.arrives_at || '') : a.name.localeCompare(b.name)));
+      const close = ov.status === 'active' ? h('button.btn#co-close', { type: 'button', onclick: async () => {
+        try { renderLive(await ctx.api.post(`/api/crisisroom/callouts/${ov.id}/close`)); loadList(); } catch (err) { ctx.toast(err.message, 'error'); }
+      } }, t('co_close')) : h('span.muted', t('co_closed'));
+      clear(liveBox,
+        h('h2', t('co_title'), ' · ', fmtTime(ov.created)),
+        h('p.flash-body', { style: { color: 'inherit', fontSize: '1.05rem' } }, ov.text),
+        ov.selection ? h('p.muted', ov.selection) : null,
+        h('p.co-counts', { role: 'status', style: { display: 'flex', gap: '.6rem', flexWrap: 'wrap', fontWeight: '700' } },
+          h('span.chip', { style: { '--c': answerColour.coming }, dataset: { count: 'coming' } }, t('co_comingN', { n: ov.coming })),
+          h('span.chip', { style: { '--c': answerColour.declined }, dataset: { count: 'declined' } }, t('co_declinedN', { n: ov.declined })),
+          h('span.chip', { style: { '--c': answerColour[''] }, dataset: { count: 'open' } }, t('co_openN', { n: ov.open }))),
+        h('div', { style: { overflowX: 'auto' } }, h('table.list.co-table',
+          h('thead', h('tr', [t('co_who'), t('co_org'), t('co_fn'), t('co_answer'), t('co_arrives'), t('co_via'), t('co_reached')].map(x => h('th', x)))),
+          h('tbody', rows.map(r => h('tr', { dataset: { user: r.user, answer: r.answer || 'open' } },
+            h('td', r.name), h('td', r.organisation), h('td', r.function),
+            h('td', h('span.chip', { style: { '--c': answerColour[r.answer || ''] } }, t('co_a_' + (r.answer || 'open'))), r.answer === 'coming' && r.eta_minutes ? ' ' + r.eta_minutes + ' min' : ''),
+            h('td', r.arrives_at ? fmtTime(r.arrives_at) : ''),
+            h('td', r.answered_via ? t('co_via_' + r.answered_via) : ''),
+            h('td', reached(r))))))),
+        h('p', close));
+    }
+
+    async function loadModem() {
+      try {
+        const devs = await ctx.api.get('/api/collections/devices/records?perPage=20&filter=' + q('kind = "sms"'));
+        const dev = items(devs)[0];
+        if (!alive) return;
+        if (!dev) { clear(modemBox, h('h2', t('co_modem')), h('p.muted', t('co_noModem'))); return; }
+        const st = dev.sms_status || {};
+        const log = await ctx.api.get(`/api/collections/sms_messages/records?perPage=30&sort=-created&filter=${q(`device = "${dev.id}"`)}&expand=person`);
+        if (!alive) return;
+        const from = h('input#co-test-from', { type: 'tel', value: '+49 170 0000 006', 'aria-label': t('co_testFrom') });
+        const text = h('input#co-test-text', { type: 'text', value: '1 20', 'aria-label': t('co_testText') });
+        const test = h('form.grid-form', { onsubmit: async e => {
+          e.preventDefault();
+          try { await ctx.api.post(`/api/crisisroom/sms/${dev.id}/test-receive`, { from: from.value, text: text.value }); } catch (err) { ctx.toast(err.message, 'error'); }
+        } }, h('label', t('co_testFrom'), from), h('label', t('co_testText'), text), h('button.btn', { type: 'submit' }, t('co_testSend')));
+        clear(modemBox,
+          h('h2', icon('signal'), ' ', t('co_modem'), ': ', dev.name || dev.username),
+          h('p.co-modem-state', { dataset: { state: st.state || 'offline' } }, h('b', t('co_st_' + (st.state || 'offline'))),
+            st.signal_known ? ' · ' + t('co_signal', { dbm: st.signal_dbm }) : '', ' · ', t('co_queue', { n: st.queue || 0 }),
+            st.sim_total ? ' · ' + t('co_sim', { used: st.sim_used, total: st.sim_total }) : '', st.reason_de ? ' · ' + (document.documentElement.lang === 'en' ? st.reason_en : st.reason_de) : ''),
+          dev.config && dev.config.simulator ? test : null,
+          h('h3', t('co_log')),
+          h('div', { style: { overflowX: 'auto' } }, h('table.list.sms-log', h('tbody', items(log).map(m => h('tr', { dataset: { direction: m.direction, status: m.status } },
+            h('td', fmtTime(m.created)), h('td', m.direction === 'in' ? '← ' + t('co_in') : '→ ' + t('co_out')),
+            h('td', m.number, m.expand && m.expand.person ? ' (' + m.expand.person.name + ')' : m.unknown_sender ? ' (' + t('co_unknown') + ')' : ''),
+            h('td', m.text), h('td', t('co_sms_' + m.status), m.reason ? h('div.muted', m.reason) : null)))))));
+      } catch (err) { if (alive) clear(modemBox, h('h2', t('co_modem')), h('p.error', err.message)); }
+    }
+  },
+};
