@@ -88,6 +88,7 @@ func TestFormFlows(t *testing.T) {
 	t.Run("incoming: intake, Blitz first, distribution, recipients", func(t *testing.T) { testIncoming(t, w) })
 	t.Run("a received fax becomes an incoming form", func(t *testing.T) { testFaxIn(t, w) })
 	t.Run("an outgoing form goes out as a fax to the modem simulator", func(t *testing.T) { testFaxOut(t, w) })
+	t.Run("a realtime ping reaches the staff, not a guest or another organisation", func(t *testing.T) { testRealtime(t, w) })
 	t.Run("numbers stay gapless under 20 parallel intakes", func(t *testing.T) { testParallelIntakes(t, w) })
 	t.Run("orders and the Lagebesprechung", func(t *testing.T) { testTasksAndBriefing(t, w) })
 	t.Run("wrong people", func(t *testing.T) { testWrongPeople(t, w) })
@@ -553,4 +554,36 @@ func count(t *testing.T, app core.App, coll, filter string) int {
 		t.Fatalf("count %s: %v", coll, err)
 	}
 	return len(rows)
+}
+
+func testRealtime(t *testing.T, w *world) {
+	subscribe := func(who string) *testkit.SSE {
+		c := testkit.OpenSSE(t, w.s.URL)
+		c.Subscribe(t, w.as[who].Token, "staffwork/queues", "forms", "forms/*", "form_events", "tasks")
+		return c
+	}
+	sichter, guest, police := subscribe("mschulz"), subscribe("gast.gutachter"), subscribe("lneumann")
+	w.ok(t, "phoffmann", "POST", "/api/crisisroom/forms", map[string]any{"direction": "in", "priority": "blitz", "text": "Pegel 9,10 m"})
+	heard := func(c *testkit.SSE) (ping, content bool) {
+		for _, ev := range c.All() {
+			if ev.Name == "staffwork/queues" {
+				ping = true
+			}
+			if strings.Contains(ev.Raw, "Pegel 9,10 m") {
+				content = true
+			}
+		}
+		return
+	}
+	testkit.Eventually(t, 10*time.Second, "the Sichter's ping", func() bool { p, _ := heard(sichter); return p })
+	time.Sleep(300 * time.Millisecond) // the others were handed theirs in the same pass
+	for name, c := range map[string]*testkit.SSE{"Sichter": sichter, "guest": guest, "police member": police} {
+		p, content := heard(c)
+		if content {
+			t.Errorf("the %s heard the form's text over realtime", name)
+		}
+		if p && name != "Sichter" {
+			t.Errorf("the %s heard the ping", name)
+		}
+	}
 }

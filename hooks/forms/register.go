@@ -23,6 +23,7 @@ func Register(app core.App) {
 	once.Do(func() {
 		audit.AppendOnlyCollections = append(audit.AppendOnlyCollections, "form_events")
 	})
+	bindRealtime(app)
 	// form_events: nobody rewrites a step, also not Go code or a superuser.
 	refuse := func(e *core.RecordEvent) error { return errAppendOnly }
 	app.OnRecordUpdate("form_events").BindFunc(refuse)

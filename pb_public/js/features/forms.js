@@ -2,7 +2,8 @@
 // 3", "Zu übermitteln: 1"), the countdown to the next Lagebesprechung, the Blitz banner
 // for the next person who must act, reminders of due orders and of the briefing, and
 // "Als Vordruck erfassen" in every message's actions. The server decides; this shows
-// what GET /api/crisisroom/forms/queues says, polled every 10 s and after each step.
+// what GET /api/crisisroom/forms/queues says, asked again when the server pings
+// staffwork/queues, every 10 s as a fallback, and after each step.
 
 import { api } from '../api.js';
 import { t, addStrings } from '../i18n.js';
@@ -133,6 +134,8 @@ onSignIn.push(ctx => {
   const poll = setInterval(tick, 10000);
   const clock = setInterval(draw, 30000);
   const off = ctx.realtime.onReconnect(tick);
+  // a ping (no content) when forms, orders or the briefing change: ask again at once
+  const un = ctx.realtime.subscribe('staffwork/queues', () => { if (alive) refreshQueues(); });
   refreshQueues();
-  return () => { alive = false; clearInterval(poll); clearInterval(clock); off(); formsState.q = null; for (const id of shown) banner(id, null); shown.clear(); draw(); };
+  return () => { alive = false; clearInterval(poll); clearInterval(clock); off(); un(); formsState.q = null; for (const id of shown) banner(id, null); shown.clear(); draw(); };
 });
