@@ -58,45 +58,56 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 	if len(chans) == 0 {
 		return e.JSON(http.StatusOK, out)
 	}
-	params := dbx.Params{"q": q}
-	in := make([]string, len(chans))
+	// The channels are a column of the index (ch): FTS5 intersects "these words in the
+	// body" with "one of these channels", never reading a row of another channel.
+	inCh := make([]string, len(chans))
 	for i, c := range chans {
-		k := "c" + strconv.Itoa(i)
-		params[k] = c
-		in[i] = "{:" + k + "}"
+		inCh[i] = `"` + c + `"` // ids are 15 lowercase letters and digits
 	}
-	where := "messages_fts MATCH {:q} AND channel IN (" + strings.Join(in, ",") + ")"
+	match := dbx.Params{"q": "body : (" + q + ") AND ch : (" + strings.Join(inCh, " OR ") + ")"}
 	var total int
-	if err := e.App.DB().NewQuery("SELECT COUNT(*) FROM messages_fts WHERE " + where).Bind(params).Row(&total); err != nil {
+	if err := e.App.DB().NewQuery("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH {:q}").Bind(match).Row(&total); err != nil {
 		return e.BadRequestError("Die Suche konnte nicht ausgeführt werden. / The search could not be run.", err)
 	}
 	var rows []struct {
 		Message string `db:"message"`
-		Channel string `db:"channel"`
+		Channel string `db:"ch"`
 		Snippet string `db:"snip"`
-		Author  string `db:"author"`
-		Created string `db:"created"`
 	}
-	// The index's rowid grows with every write, so it orders newest first without
-	// sorting all hits by date.
-	err := e.App.DB().NewQuery(`SELECT f.message AS message, f.channel AS channel,
-			snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 24) AS snip,
-			m.author AS author, m.created AS created
-		FROM messages_fts f JOIN messages m ON m.id = f.message
-		WHERE ` + strings.ReplaceAll(where, "channel IN", "f.channel IN") + `
-		ORDER BY f.rowid DESC LIMIT ` + strconv.Itoa(SearchLimit)).Bind(params).All(&rows)
+	// rowid is the message's rowid: descending is newest first, without sorting the hits.
+	err := e.App.DB().NewQuery(`SELECT message, ch, snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 24) AS snip
+		FROM messages_fts WHERE messages_fts MATCH {:q} ORDER BY rowid DESC LIMIT ` + strconv.Itoa(SearchLimit)).Bind(match).All(&rows)
 	if err != nil {
 		return e.BadRequestError("Die Suche konnte nicht ausgeführt werden. / The search could not be run.", err)
+	}
+	meta := map[string]struct{ Author, Created string }{}
+	if len(rows) > 0 {
+		ids := make([]any, len(rows))
+		for i, r := range rows {
+			ids[i] = r.Message
+		}
+		var ms []struct {
+			Id      string `db:"id"`
+			Author  string `db:"author"`
+			Created string `db:"created"`
+		}
+		if err := e.App.DB().Select("id", "author", "created").From("messages").Where(dbx.In("id", ids...)).All(&ms); err != nil {
+			return e.InternalServerError("", err)
+		}
+		for _, m := range ms {
+			meta[m.Id] = struct{ Author, Created string }{m.Author, m.Created}
+		}
 	}
 	people := map[string]*person{}
 	items := make([]searchHit, 0, len(rows))
 	for _, r := range rows {
-		p, ok := people[r.Author]
-		if !ok && r.Author != "" {
-			p = personOf(e.App, r.Author)
-			people[r.Author] = p
+		m := meta[r.Message]
+		p, ok := people[m.Author]
+		if !ok && m.Author != "" {
+			p = personOf(e.App, m.Author)
+			people[m.Author] = p
 		}
-		items = append(items, searchHit{Id: r.Message, Channel: r.Channel, Snippet: r.Snippet, Author: p, Created: r.Created})
+		items = append(items, searchHit{Id: r.Message, Channel: r.Channel, Snippet: r.Snippet, Author: p, Created: m.Created})
 	}
 	out["items"], out["total"] = items, total
 	return e.JSON(http.StatusOK, out)
