@@ -1,9 +1,9 @@
 package staffroom_test
 
 import (
+	"net/url"
 	"strings"
 	"syscall"
-	"net/url"
 	"testing"
 	"time"
 
