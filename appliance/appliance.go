@@ -95,5 +95,6 @@ func DemoExtras() []demo.Extra {
 			return seed(app, hardware.DemoStaff{Orgs: d.Orgs, Users: d.Users, Channels: d.Channels, Password: demo.Password})
 		}
 	}
-	return []demo.Extra{hw(faxgateway.SeedDemo), hw(room.SeedDemo), hw(smsgateway.SeedDemo), forms.SeedDemo}
+	return []demo.Extra{hw(faxgateway.SeedDemo), hw(room.SeedDemo), hw(smsgateway.SeedDemo), forms.SeedDemo,
+		func(app core.App, _ *demo.Data) error { _, err := citystaff.SeedDemo(app); return err }}
 }

@@ -78,7 +78,7 @@ var auditedCollections = []string{
 // AppendOnlyCollections are the collections whose records are never changed or removed,
 // nor their schema weakened: records are written once and kept (audit, the
 // Einsatztagebuch journal_entries and its signed journal_heads).
-var AppendOnlyCollections = []string{"audit", "journal_entries", "journal_heads"}
+var AppendOnlyCollections = []string{"audit", "journal_entries", "journal_heads", "zemag_lookups", "citystaff_log"} // the last two: hooks/citystaff
 
 // errSchemaAppendOnly answers an attempt to drop, change or open up an append-only
 // collection: deleting its fields or the collection itself would erase the records.
