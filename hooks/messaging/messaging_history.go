@@ -141,7 +141,7 @@ func (ms *messaging) handleFiles(e *core.RequestEvent) error {
 	for _, m := range msgs {
 		for _, name := range m.GetStringSlice("attachments") {
 			it := FileItem{Message: m.Id, Name: name, URLPath: "/api/files/messages/" + m.Id + "/" + name,
-				Created: m.GetString("created"), Author: ms.dir.person(e.App, m.GetString("author")), Org: ms.dir.userOrg(e.App, ch, m.GetString("author"))}
+				Created: m.GetString("created"), Author: ms.dir.person(e.App, m.GetString("author")), Org: ms.dir.messageOrg(e.App, ch, m)}
 			if attrs, err := fsys.Attributes(m.BaseFilesPath() + "/" + name); err == nil {
 				it.Size, it.Mime = attrs.Size, attrs.ContentType
 			}

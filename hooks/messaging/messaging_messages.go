@@ -66,6 +66,7 @@ func (ms *messaging) bindMessages(app core.App) {
 		if e.Record.GetString("priority") == "" {
 			e.Record.Set("priority", "normal")
 		}
+		ms.setAuthorOrg(e.App, e.Record)
 		if e.Record.GetString("source") == "" {
 			if e.Record.GetString("device") != "" {
 				e.Record.Set("source", "mqtt")
@@ -199,6 +200,8 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 	}
 	normaliseBody(e.Record)
 	e.Record.Set("edited", orig.Get("edited")) // set by the server only
+	// The organisation a message was written for is fixed when it is sent.
+	e.Record.Set("author_org", orig.Get("author_org"))
 	ch, _ := e.App.FindRecordById("channels", e.Record.GetString("channel"))
 	org := ""
 	if ch != nil {

@@ -52,7 +52,7 @@ func messageView(app core.App, dir *directory, m *core.Record, summary *ReceiptS
 		out["device_name"] = dev.Name
 		org = dir.org(app, dev.Organisation)
 	} else {
-		org = dir.userOrg(app, ch, m.GetString("author"))
+		org = dir.messageOrg(app, ch, m)
 	}
 	out["org"] = org
 	if summary != nil {
@@ -70,7 +70,7 @@ func replyPreview(app core.App, dir *directory, orig *core.Record) map[string]an
 	p := map[string]any{"id": orig.Id, "body": string(body), "deleted": orig.GetBool("deleted"), "created": orig.GetString("created")}
 	if a := dir.person(app, orig.GetString("author")); a != nil {
 		p["author"] = a
-		p["org"] = dir.userOrg(app, dir.channel(app, orig.GetString("channel")), orig.GetString("author"))
+		p["org"] = dir.messageOrg(app, dir.channel(app, orig.GetString("channel")), orig)
 	} else if d := dir.device(app, orig.GetString("device")); d != nil {
 		p["device_name"] = d.Name
 	}

@@ -47,7 +47,9 @@ async function send() {
   const body = ui.text.value.trim();
   if (!body && !S.stagedFiles.length) { ui.text.focus(); return; }
   const prio = ui.form.querySelector('input[name=prio]:checked').value;
-  let fields = { channel: current.id, author: S.deps.me.id, body, priority: prio, ack_required: ui.ackBox.checked ? 'true' : 'false', source: 'web' };
+  const tenant = S.deps.getTenant();
+  // The organisation in view is the one the message is written for (stored with it).
+  let fields = { channel: current.id, author: S.deps.me.id, body, priority: prio, ack_required: ui.ackBox.checked ? 'true' : 'false', source: 'web', author_org: tenant ? tenant.id : '' };
   for (const hk of composerHooks) {
     if (!hk.beforeSend) continue;
     const r = hk.beforeSend(fields, extCtx);
@@ -96,7 +98,8 @@ export function buildComposer() {
     h('div.staged', { hidden: true, 'aria-live': 'polite' }),
     text,
     h('div.composer-row',
-      h('fieldset.prio-group', h('legend.sr', t('priority')), prio('normal', t('prioNormal')), prio('immediate', t('prioImmediate')), prio('flash', t('prioFlash'))),
+      // A guest sends no Blitz (the server refuses it too).
+      h('fieldset.prio-group', h('legend.sr', t('priority')), prio('normal', t('prioNormal')), prio('immediate', t('prioImmediate')), S.deps.getTenant()?.role === 'guest' ? null : prio('flash', t('prioFlash'))),
       h('label.ackopt', ackBox, ' ', t('requestAck')),
       h('button.btn.attach', { type: 'button', onclick: () => fileInput.click(), 'aria-label': t('attachFiles') }, icon('clip'), h('span.lbl', t('attach'))),
       fileInput,
