@@ -36,7 +36,7 @@ func attackPerson(t testing.TB, f *fixture) (*core.Record, api) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return u, api{base: f.s.URL, token: tok}
+	return u, api{s: f.s, base: f.s.URL, token: tok}
 }
 
 func rowOf(t testing.TB, app core.App, channel, user string) *core.Record {

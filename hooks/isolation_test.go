@@ -1,11 +1,8 @@
 package hooks_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -22,10 +19,12 @@ import (
 
 // ---- shared helpers of the hooks tests ----
 
-// api is a signed-in (or anonymous, token "") HTTP client of a running appliance.
+// api is a signed-in (or anonymous, token "") client of a running appliance: testkit's
+// client plus, when s is set, a bound on the SQL statements each request runs.
 type api struct {
 	base  string
 	token string
+	s     *testkit.Server // the fixture's appliance, which counts SQL statements
 }
 
 type reply struct {
@@ -35,11 +34,7 @@ type reply struct {
 
 func (r reply) json(t testing.TB) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("answer is not a JSON object (%d): %s", r.status, r.body)
-	}
-	return m
+	return testkit.Reply{Status: r.status, Body: r.body}.JSON(t)
 }
 
 func (r reply) String() string { return fmt.Sprintf("%d %s", r.status, truncate(string(r.body), 300)) }
@@ -51,79 +46,40 @@ func truncate(s string, n int) string {
 	return s
 }
 
-func (a api) do(t testing.TB, method, path string, body any) reply {
-	t.Helper()
-	var rd io.Reader
-	ctype := ""
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd, ctype = bytes.NewReader(b), "application/json"
-	case *multipartBody:
-		rd, ctype = bytes.NewReader(b.buf.Bytes()), b.ctype
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd, ctype = bytes.NewReader(raw), "application/json"
-	}
-	req, err := http.NewRequest(method, a.base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if a.token != "" {
-		req.Header.Set("Authorization", a.token)
-	}
-	start := time.Now()
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	if d := time.Since(start); d > slowRequest && req.ContentLength < 1<<20 {
-		t.Errorf("%s %s took %v: a rule is too expensive", method, truncate(path, 120), d.Round(time.Millisecond))
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return reply{resp.StatusCode, raw}
-}
-
-// Every rule runs as SQL on each request; one that multiplies tables shows up here long
-// before it would show up in the room.
-var (
-	httpClient  = &http.Client{Timeout: 30 * time.Second}
-	slowRequest = 2 * time.Second
+// Bounds on the SQL statements of one request of the matrix. Every rule runs as SQL on
+// each request; a rule or hook that walks records one query at a time shows up here as a
+// count long before it would show up in the room, whatever the machine's load (the demo's
+// reads take at most 4 statements; creating a shared channel adds every member of its
+// organisations, about 300). What a rule costs inside its one statement is measured by
+// BenchmarkRulesAtScale.
+const (
+	maxReadQueries  = 20
+	maxWriteQueries = 1000
 )
 
-type multipartBody struct {
-	buf   bytes.Buffer
-	ctype string
+func (a api) do(t testing.TB, method, path string, body any) reply {
+	t.Helper()
+	var before int64
+	if a.s != nil {
+		before = a.s.Queries()
+	}
+	r := testkit.Client{Base: a.base, Token: a.token}.Do(t, method, path, body)
+	if a.s != nil {
+		limit := int64(maxWriteQueries)
+		if method == http.MethodGet {
+			limit = maxReadQueries
+		}
+		if n := a.s.Queries() - before; n > limit {
+			t.Errorf("%s %s ran %d SQL statements (at most %d): a rule or hook queries per record", method, truncate(path, 120), n, limit)
+		}
+	}
+	return reply{r.Status, r.Body}
 }
 
-// multipartForm builds a form with plain fields and one file per entry of files
-// (field name → file name → content).
-func multipartForm(t testing.TB, fields map[string]string, fileField, fileName string, content []byte) *multipartBody {
-	t.Helper()
-	mb := &multipartBody{}
-	w := multipart.NewWriter(&mb.buf)
-	for k, v := range fields {
-		if err := w.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if fileField != "" {
-		fw, err := w.CreateFormFile(fileField, fileName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fw.Write(content)
-	}
-	w.Close()
-	mb.ctype = w.FormDataContentType()
-	return mb
+// multipartForm builds a form with plain fields and one file (field name, file name,
+// content).
+func multipartForm(t testing.TB, fields map[string]string, fileField, fileName string, content []byte) *testkit.Form {
+	return testkit.NewForm(t, fields, fileField, fileName, content)
 }
 
 // ids lists the ids of a list answer.
@@ -171,28 +127,29 @@ const devicePassword = "geraet-passwort-1"
 func newFixture(t testing.TB, opts testkit.Options) *fixture {
 	t.Helper()
 	opts.Demo = true
+	opts.CountQueries = true
 	s := testkit.StartServer(t, opts)
 	f := &fixture{s: s, app: s.App, pol: s.Demo.Orgs["POL"], fw: s.Demo.Orgs["FW"], ks: s.Demo.Orgs["KS"],
 		polCh: s.Demo.Channels["POL intern"], flood: s.Demo.Channels["Hochwasser Rhein"]}
 	f.device = f.newDevice(t, f.pol.Id, "fax", unique("polfax"), f.polCh.Id)
 	f.siren = f.newDevice(t, f.pol.Id, "siren", unique("polsiren"), "")
 	f.actors = map[string]api{
-		"anonymous":  {base: s.URL},
-		"guest":      {base: s.URL, token: s.Token(t, "gast.gutachter")},
-		"memberA":    {base: s.URL, token: s.Token(t, "lneumann")},
-		"adminA":     {base: s.URL, token: s.Token(t, "tkeller")},
-		"memberB":    {base: s.URL, token: s.Token(t, "kvogel")},
-		"hostOp":     {base: s.URL, token: s.Token(t, "jwagner")},
-		"hostAdmin":  {base: s.URL, token: s.Token(t, "abecker")},
-		"hostMember": {base: s.URL, token: s.Token(t, "phoffmann")},
-		"adminB":     {base: s.URL, token: s.Token(t, "sbraun")},
+		"anonymous":  {s: s, base: s.URL},
+		"guest":      {s: s, base: s.URL, token: s.Token(t, "gast.gutachter")},
+		"memberA":    {s: s, base: s.URL, token: s.Token(t, "lneumann")},
+		"adminA":     {s: s, base: s.URL, token: s.Token(t, "tkeller")},
+		"memberB":    {s: s, base: s.URL, token: s.Token(t, "kvogel")},
+		"hostOp":     {s: s, base: s.URL, token: s.Token(t, "jwagner")},
+		"hostAdmin":  {s: s, base: s.URL, token: s.Token(t, "abecker")},
+		"hostMember": {s: s, base: s.URL, token: s.Token(t, "phoffmann")},
+		"adminB":     {s: s, base: s.URL, token: s.Token(t, "sbraun")},
 	}
 	// The device signs in the way a device does, with its MQTT credentials.
 	r := f.actors["anonymous"].do(t, "POST", "/api/collections/devices/auth-with-password", map[string]any{"identity": f.device.GetString("username"), "password": devicePassword})
 	if r.status != http.StatusOK {
 		t.Fatalf("device sign-in: %s", r)
 	}
-	f.actors["device"] = api{base: s.URL, token: r.json(t)["token"].(string)}
+	f.actors["device"] = api{s: s, base: s.URL, token: r.json(t)["token"].(string)}
 	return f
 }
 

@@ -118,7 +118,7 @@ func TestTenancyRules(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		a := api{base: f.s.URL, token: recordToken(t, u)}
+		a := api{s: f.s, base: f.s.URL, token: recordToken(t, u)}
 		if r := a.do(t, "POST", coll+"memberships/records", map[string]any{"user": f.newPerson(t).Id, "organisation": f.pol.Id, "role": "admin"}); r.status != 400 {
 			t.Errorf("SW admin + POL member created a POL membership: %s", r)
 		}
@@ -135,7 +135,7 @@ func TestTenancyRules(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		b := api{base: f.s.URL, token: recordToken(t, v)}
+		b := api{s: f.s, base: f.s.URL, token: recordToken(t, v)}
 		if r := b.do(t, "POST", coll+"devices/records", map[string]any{"username": unique("fremd"), "organisation": f.pol.Id, "kind": "board", "password": devicePassword, "passwordConfirm": devicePassword}); r.status != 400 {
 			t.Errorf("POL operator + KS member created a device: %s", r)
 		}
@@ -367,7 +367,7 @@ func superuserAPI(t testing.TB, f *fixture) api {
 			t.Fatal(err)
 		}
 	}
-	return api{base: f.s.URL, token: recordToken(t, su)}
+	return api{s: f.s, base: f.s.URL, token: recordToken(t, su)}
 }
 
 // TestAuditAppendOnly: nobody changes or removes an audit record, and privileged actions
