@@ -36,7 +36,11 @@ func TestFormsIncomingFlowInThreeBrowsers(t *testing.T) {
 	fm.Wait(`document.querySelector('.fm-note')?.textContent.includes('PH')`, "the intake note with the Fernmelder's sign")
 
 	si := SignIn(t, s, b, "mschulz")
-	si.Wait(`[...document.querySelectorAll('.forms-bar .forms-q')].some(e => e.textContent.includes('Zu sichten: 1'))`, "Zu sichten: 1 in the top bar", 20*time.Second)
+	si.Run(chromedp.EmulateViewport(390, 844))
+	si.Wait(`[...document.querySelectorAll('.forms-bar .forms-q')].some(e => e.textContent.includes('Zu sichten: 1') && e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right <= innerWidth)`,
+		"Zu sichten: 1 in the top bar, on screen on a phone", 20*time.Second)
+	si.Screenshot("forms-queue-phone")
+	si.Run(chromedp.EmulateViewport(1280, 800))
 	si.Wait(`[...document.querySelectorAll('.fm-banner')].some(e => e.textContent.includes('Deichbruch Abschnitt 3'))`, "the Blitz banner for the Sichter", 20*time.Second)
 	si.Click(`document.querySelector('.forms-bar .forms-q[data-queue=sichten]')`, "the queue in the top bar")
 	si.Wait(`document.querySelector('#fm-list tbody tr.fm-blitz')?.textContent.includes('Deichbruch')`, "the Blitz at the top of the queue")
