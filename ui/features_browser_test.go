@@ -118,6 +118,12 @@ func TestStaffRoomFeatures(t *testing.T) {
 	pol.Run(chromedp.Reload())
 	pol.Wait(`!!document.querySelector('#tenants button.tenant')`, "still signed in after the change")
 
+	// Close the laptop's chromium and wait until it has exited, so that its profile
+	// folder is complete before the test's clean-up removes it.
+	if err := chromedp.Cancel(pol.Ctx); err != nil {
+		t.Logf("closing chromium: %v", err)
+	}
+
 	// The fire brigade on a phone.
 	fw := SignIn(t, s, b, "kvogel")
 	fw.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
@@ -134,4 +140,7 @@ func TestStaffRoomFeatures(t *testing.T) {
 	fw.Click(`document.querySelector('button.navbtn[data-view="roster"]')`, "Dienst")
 	fw.Wait(`!!document.querySelector('tr[data-user="kvogel"]') && !!document.querySelector('tr[data-user="tkeller"]')`, "the roster on the phone")
 	fw.Screenshot("roster-phone")
+	if err := chromedp.Cancel(fw.Ctx); err != nil {
+		t.Logf("closing chromium: %v", err)
+	}
 }
