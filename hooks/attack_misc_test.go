@@ -200,21 +200,13 @@ func TestAttackAuditSchemaBackDoor(t *testing.T) {
 // signIn posts one password sign-in and returns the status, Retry-After and message.
 func signIn(t *testing.T, base, coll, identity, password string) (int, string, string) {
 	t.Helper()
-	status, v, raw := mxClient{base: base}.call(t, "POST", "/api/collections/"+coll+"/auth-with-password",
+	r := testkit.Client{Base: base}.Do(t, "POST", "/api/collections/"+coll+"/auth-with-password",
 		map[string]any{"identity": identity, "password": password})
-	_ = v
 	ra := ""
-	if status == http.StatusTooManyRequests {
-		// call() drops headers; ask once more for the header (still locked).
-		req, _ := http.NewRequest("POST", base+"/api/collections/"+coll+"/auth-with-password",
-			strings.NewReader(`{"identity":"`+identity+`","password":"x"}`))
-		req.Header.Set("Content-Type", "application/json")
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			ra = resp.Header.Get("Retry-After")
-			resp.Body.Close()
-		}
+	if r.Status == http.StatusTooManyRequests {
+		ra = r.Header.Get("Retry-After")
 	}
-	return status, ra, string(raw)
+	return r.Status, ra, string(r.Body)
 }
 
 // Guessing a password costs: after SignInAccountLimit failures for one account (user,

@@ -1,11 +1,7 @@
 package hooks_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"testing"
 
 	"crisisroom/testkit"
@@ -21,42 +17,14 @@ func mxAs(s *testkit.Server, t testing.TB, username string) mxClient {
 	return mxClient{base: s.URL, token: s.Token(t, username)}
 }
 
-// call sends body as JSON (or as multipart when it is a *mxForm) and returns the status
-// and the decoded answer (nil when it is not JSON).
+// call sends body through testkit's client (as JSON, or as multipart when it is a
+// *testkit.Form) and returns the status and the decoded answer (nil when it is not JSON).
 func (c mxClient) call(t testing.TB, method, path string, body any) (int, any, []byte) {
 	t.Helper()
-	var rd io.Reader
-	ctype := ""
-	switch b := body.(type) {
-	case nil:
-	case *mxForm:
-		rd, ctype = &b.buf, b.ctype
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd, ctype = bytes.NewReader(raw), "application/json"
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", c.token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	r := testkit.Client{Base: c.base, Token: c.token}.Do(t, method, path, body)
 	var v any
-	_ = json.Unmarshal(raw, &v)
-	return resp.StatusCode, v, raw
+	_ = json.Unmarshal(r.Body, &v)
+	return r.Status, v, r.Body
 }
 
 // obj calls and expects a JSON object with the given status.
@@ -70,27 +38,13 @@ func (c mxClient) obj(t testing.TB, want int, method, path string, body any) map
 	return m
 }
 
-type mxForm struct {
-	buf   bytes.Buffer
-	ctype string
-}
-
-func newMxForm(t testing.TB, fields map[string]string, fileName string, content []byte) *mxForm {
-	f := &mxForm{}
-	w := multipart.NewWriter(&f.buf)
-	for k, v := range fields {
-		_ = w.WriteField(k, v)
+// newMxForm is a message form with one attachment (none when fileName is "").
+func newMxForm(t testing.TB, fields map[string]string, fileName string, content []byte) *testkit.Form {
+	field := "attachments"
+	if fileName == "" {
+		field = ""
 	}
-	if fileName != "" {
-		fw, err := w.CreateFormFile("attachments", fileName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = fw.Write(content)
-	}
-	_ = w.Close()
-	f.ctype = w.FormDataContentType()
-	return f
+	return testkit.NewForm(t, fields, field, fileName, content)
 }
 
 func mxItems(m map[string]any) []map[string]any {
