@@ -199,6 +199,9 @@ func routeAttacks() map[string]routeAttack {
 		"GET /api/crisisroom/citystaff/log": {refused, func(w *world, a actor) []try {
 			return []try{{"GET", "/api/crisisroom/citystaff/log?module=zemag&org=" + w.polOrg.Id, nil}, {"GET", "/api/crisisroom/citystaff/log?module=roles&org=" + w.polOrg.Id, nil}}
 		}},
+		"GET /api/crisisroom/citystaff/settings": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/citystaff/settings?org="+w.polOrg.Id, nil)
+		}},
 		"PUT /api/crisisroom/citystaff/settings": {refused, func(w *world, a actor) []try {
 			return one("PUT", "/api/crisisroom/citystaff/settings", map[string]any{"organisation": w.polOrg.Id, "zemag": false})
 		}},

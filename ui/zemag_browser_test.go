@@ -162,8 +162,18 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 	dpo.Wait(`[...document.querySelectorAll('#zm-lookups tbody tr[data-hit="1"]')].some(r => r.textContent.includes('Jan Peters') && r.textContent.includes('Az. 32-4711 Hausbesuch'))`, "the lookup in the log")
 	dpo.Screenshot("zemag-dpo-log")
 
+	// the city's own admin: the modules' settings and the people's roles
+	adm := dpo
+	adm.signInAs(s, "sv.hartmann")
+	adm.Click(`document.querySelector('button.navbtn[data-view=zemag]')`, "ZeMAG as admin")
+	adm.Click(`document.querySelector('#zm-tab-roles')`, "the roles")
+	adm.Wait(`[...document.querySelectorAll('article[data-person]')].some(a => a.textContent.includes('Jan Peters') && a.querySelector('input[value=lookup]').checked)`, "the roles of the people")
+	adm.Click(`document.querySelector('#zm-tab-settings')`, "the settings")
+	adm.Wait(`document.querySelector('#csa-zemag')?.checked && document.querySelector('#csa-review').value === '24'`, "the settings")
+	adm.Screenshot("zemag-admin-settings")
+
 	// a complaint case: intake, statement and sign-off, the interim reminder, the result
-	cm := dpo
+	cm := adm
 	cm.signInAs(s, "sv.albers")
 	cm.Click(`document.querySelector('button.navbtn[data-view=complaints]')`, "the complaints")
 	cm.Wait(`document.querySelectorAll('#bm-officer option').length > 3`, "the officers")

@@ -42,6 +42,29 @@ func orgAdmin(e *core.RequestEvent, org string) error {
 	return nil
 }
 
+// handleGetSettings shows the organisation's admins the modules' settings (also before
+// they are switched on: then the defaults).
+func (m *module) handleGetSettings(e *core.RequestEvent) error {
+	org := e.Request.URL.Query().Get("org")
+	if err := orgAdmin(e, org); err != nil {
+		return err
+	}
+	out := map[string]any{"organisation": org, "zemag": false, "complaints": false, "review_months": DefaultReviewMonths,
+		"interim_days": DefaultInterimDays, "result_days": DefaultResultDays}
+	if r := settingsOf(e.App, org); r != nil {
+		for _, f := range []string{"zemag", "complaints"} {
+			out[f] = r.GetBool(f)
+		}
+		for _, f := range []string{"review_months", "interim_days", "result_days"} {
+			out[f] = r.GetInt(f)
+		}
+		for _, f := range []string{"city", "complaint_office", "complaint_address", "complaint_phone", "complaint_email", "complaint_url", "zks_address", "dpo_address"} {
+			out[f] = r.GetString(f)
+		}
+	}
+	return e.JSON(200, out)
+}
+
 type settingsBody struct {
 	Organisation     string  `json:"organisation"`
 	ZeMAG            *bool   `json:"zemag"`

@@ -89,6 +89,7 @@ func Register(app core.App, cfg *Config) {
 		g.GET("/citystaff/me", m.handleMe)
 		g.POST("/citystaff/alerts/{id}/seen", m.handleAlertSeen)
 		g.GET("/citystaff/log", m.handleLog)
+		g.GET("/citystaff/settings", m.handleGetSettings)
 		g.PUT("/citystaff/settings", m.handleSettings)
 		g.PUT("/citystaff/roles", m.handleRoles)
 		g.GET("/citystaff/people", m.handlePeople)

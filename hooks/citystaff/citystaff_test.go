@@ -332,6 +332,36 @@ func TestComplaintCase(t *testing.T) {
 	}
 }
 
+// Settings and roles are the organisation's own admins' business: not the host's admin,
+// not the ZKS; a role given is logged for the data-protection officer and works at once.
+func TestSettingsAndRolesByTheOrganisationsAdmin(t *testing.T) {
+	c := startCity(t)
+	admin, zks, host, dpo, emp := c.s.As(t, "sv.hartmann"), c.s.As(t, "sv.otto"), c.s.As(t, "abecker"), c.s.As(t, "sv.vogt"), c.s.As(t, "sv.yilmaz")
+	want(t, admin.Do(t, "GET", "/api/crisisroom/citystaff/settings?org="+c.org, nil), 200, "settings as admin")
+	for _, cl := range []testkit.Client{zks, host, emp} {
+		want(t, cl.Do(t, "GET", "/api/crisisroom/citystaff/settings?org="+c.org, nil), 404, "settings as non-admin")
+		want(t, cl.Do(t, "PUT", "/api/crisisroom/citystaff/settings", map[string]any{"organisation": c.org, "zemag": false}), 404, "switching off as non-admin")
+		want(t, cl.Do(t, "PUT", "/api/crisisroom/citystaff/roles", map[string]any{"organisation": c.org, "user": c.users["sv.yilmaz"].Id, "roles": []string{"lookup"}}), 404, "roles as non-admin")
+	}
+	host.Do(t, "PUT", "/api/crisisroom/citystaff/settings", map[string]any{"organisation": c.s.Demo.Orgs["KS"].Id, "zemag": true})
+	if r := c.s.As(t, "jwagner").Do(t, "GET", "/api/crisisroom/citystaff/me", nil); strings.Contains(string(r.Body), c.s.Demo.Orgs["KS"].Id) {
+		t.Fatal("the host switched the register on for itself")
+	}
+	lk := map[string]any{"organisation": c.org, "name": "Bernd Beispiel", "dob": "12.04.1975", "reason": "Az. 50-1 Hausbesuch"}
+	want(t, emp.Do(t, "POST", "/api/crisisroom/zemag/lookup", lk), 403, "lookup before the role")
+	want(t, admin.Do(t, "PUT", "/api/crisisroom/citystaff/roles", map[string]any{"organisation": c.org, "user": c.users["sv.yilmaz"].Id, "roles": []string{"lookup"},
+		"supervisor": c.users["sv.yilmaz"].Id}), 400, "supervising oneself")
+	want(t, admin.Do(t, "PUT", "/api/crisisroom/citystaff/roles", map[string]any{"organisation": c.org, "user": c.users["sv.yilmaz"].Id, "roles": []string{"lookup"},
+		"supervisor": c.users["sv.krueger"].Id, "department": "Ordnungsamt"}), 200, "a role given")
+	if r := want(t, emp.Do(t, "POST", "/api/crisisroom/zemag/lookup", lk), 200, "lookup with the role").JSON(t); r["hit"] != true || r["level"].(float64) != 3 {
+		t.Fatalf("the demo entry: %v", r)
+	}
+	log := want(t, dpo.Do(t, "GET", "/api/crisisroom/citystaff/log?module=roles&org="+c.org, nil), 200, "role log")
+	if !strings.Contains(string(log.Body), "Murat Yilmaz: Rollen lookup") {
+		t.Fatalf("the role change is not in the log: %s", log)
+	}
+}
+
 // FuzzNormaliseName: a name from outside never panics, and a name it accepts is stable
 // (normalising it again gives itself) and holds no pattern characters.
 func FuzzNormaliseName(f *testing.F) {

@@ -3,7 +3,7 @@
 // supervisors, the ZKS and complaint management above every view, and helpers both
 // views share. The server decides everything; this only offers what it allows.
 
-import { api, auth } from './api.js';
+import { api, auth, serverMessage } from './api.js';
 import { t, addStrings, lang } from './i18n.js';
 import { h } from './ui.js';
 import { onSignIn, banner } from './shell.js';
@@ -45,6 +45,16 @@ export async function download(path, name) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// put sends a JSON PUT with the sign-in (api.js has no PUT); a refusal throws the server's words.
+export async function put(path, body) {
+  const a = auth();
+  const res = await fetch(path, { method: 'PUT', headers: { 'Content-Type': 'application/json', ...(a ? { Authorization: a.token } : {}) }, body: JSON.stringify(body) });
+  let out = null;
+  try { out = await res.json(); } catch { /* empty */ }
+  if (!res.ok) throw new Error(serverMessage(out, res.status));
+  return out;
 }
 
 // blobURL fetches an image with the sign-in (the statistics chart) as a blob: URL.

@@ -10,6 +10,7 @@ import { addStrings, t } from '../i18n.js';
 import { h, clear, fmtDateTime, fmtDate } from '../ui.js';
 import { moduleFor, hasRole, ensureStyles, download, blobURL, refresh } from '../citystaff.js';
 import { ApiError } from '../api.js';
+import { renderSettings, renderRoles } from '../citystaff-admin.js';
 
 addStrings({
   de: {
@@ -58,6 +59,8 @@ addStrings({
   },
 });
 
+const isCityAdmin = ctx => !!(ctx.tenant && ctx.tenant.kind === 'administration' && ctx.tenant.role === 'admin');
+
 const CATS = ['insult', 'verbal', 'objects', 'scuffle', 'violence', 'threat', 'coercion', 'damage', 'harassment', 'weapon', 'bomb', 'rampage', 'hostage', 'robbery', 'other'];
 const q = s => encodeURIComponent(s);
 const nowLocal = () => { const d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
@@ -103,19 +106,22 @@ export default {
   id: 'zemag',
   title: { de: 'ZeMAG', en: 'ZeMAG' },
   icon: 'board',
-  visible: ctx => { const m = ctx.tenant && moduleFor(ctx.tenant.id); return !!(m && m.zemag); },
+  // Also for the admins of a city administration that has not switched it on yet: they do it here.
+  visible: ctx => { const m = ctx.tenant && moduleFor(ctx.tenant.id); return !!(m && m.zemag) || isCityAdmin(ctx); },
   render(el, ctx) {
     ensureStyles();
     const org = ctx.tenant.id;
     let m = moduleFor(org) || { roles: [] };
     const zks = hasRole(m, 'zks'), dpo = hasRole(m, 'dpo'), lookup = hasRole(m, 'lookup');
-    const tabs = [['report', t('zm_tabReport')], ['reports', t('zm_tabReports')]];
+    const on = !!m.zemag, admin = isCityAdmin(ctx);
+    const tabs = on ? [['report', t('zm_tabReport')], ['reports', t('zm_tabReports')]] : [];
     if (zks) tabs.push(['register', t('zm_tabRegister')]);
     if (lookup) tabs.push(['lookup', t('zm_tabLookup')]);
     if (dpo) tabs.push(['log', t('zm_tabLog')]);
     if (zks || dpo) tabs.push(['stats', t('zm_tabStats')]);
+    if (admin) tabs.push(['settings', t('csa_settings')], ['roles', t('csa_roles')]);
     let current = sessionStorage.getItem('zm_tab') || (zks ? 'reports' : lookup ? 'lookup' : dpo ? 'log' : 'report');
-    if (!tabs.some(x => x[0] === current)) current = 'report';
+    if (!tabs.some(x => x[0] === current)) current = tabs[0][0];
     const body = h('div.cs-body');
     const bar = h('div.cs-tabs', { role: 'tablist' });
     const page = h('div.view-page.cs-page', h('h2', t('zm_title')), bar, body);
@@ -127,7 +133,12 @@ export default {
     function show() {
       drawTabs();
       clear(body);
-      ({ report: renderReport, reports: renderReports, register: renderRegister, lookup: renderLookup, log: renderLog, stats: renderStats })[current]();
+      const settingsBox = h('div'), rolesBox = h('div');
+      ({
+        report: renderReport, reports: renderReports, register: renderRegister, lookup: renderLookup, log: renderLog, stats: renderStats,
+        settings: () => { body.append(settingsBox); renderSettings(settingsBox, ctx, org, () => refresh()); },
+        roles: () => { body.append(rolesBox); renderRoles(rolesBox, ctx, org); },
+      })[current]();
     }
 
     function renderReport() {
