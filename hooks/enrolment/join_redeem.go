@@ -118,6 +118,7 @@ func (en *enrolment) handleJoin(e *core.RequestEvent) error {
 	if err != nil {
 		return joinFailed(e, inv, err)
 	}
+	announceJoin(e.App, inv, user, kind)
 	return apis.RecordAuthResponse(e, user, "password", nil)
 }
 
