@@ -72,6 +72,29 @@ func TestStaffRoomFeatures(t *testing.T) {
 	pol.Wait(`document.querySelector('button.chan[data-channel="`+flood+`"] .badge.mention')?.textContent === '@1'`, "the mention count beside the channel")
 	pol.Screenshot("mention-notification-laptop")
 
+	// A direct message notifies too; a muted channel's mentions do not (checked by a direct
+	// message sent after the mention: events reach the page in the order they were made).
+	dm := s.Demo.Channels["direct:abecker:tkeller"].Id
+	postAs := func(user, channel, body string) {
+		t.Helper()
+		if code := API(t, s, user, "POST", "/api/collections/messages/records", map[string]any{
+			"channel": channel, "author": s.Demo.Users[user].Id, "body": body}, nil); code != 200 {
+			t.Fatalf("%s posts %q: %d", user, body, code)
+		}
+	}
+	postAs("abecker", dm, "Lagebesprechung um 10:00 bestätigt?")
+	pol.Wait(`window.__notes.some(n => n.title.includes('Anna Becker') && n.body.includes('Lagebesprechung'))`, "the direct message notification")
+	pol.Eval(`import('/js/features/settings.js').then(m => m.toggleMute('`+flood+`')).then(() => true)`, nil)
+	postAs("jwagner", flood, "@tkeller zweite Rückfrage")
+	postAs("abecker", dm, "Danke.")
+	pol.Wait(`window.__notes.some(n => n.body === 'Danke.')`, "the second direct message")
+	var muted bool
+	pol.Eval(`window.__notes.some(n => n.body.includes('zweite Rückfrage'))`, &muted)
+	if muted {
+		t.Error("a muted channel's mention was notified")
+	}
+	pol.Eval(`import('/js/features/settings.js').then(m => m.toggleMute('`+flood+`')).then(() => true)`, nil)
+
 	// Pin and forward a message of the shared channel.
 	pol.OpenChannel("Hochwasser Rhein")
 	msgSel := `document.querySelector('article.msg[data-id="` + floodMsg.Id + `"]')`
