@@ -70,6 +70,13 @@ func TestFormsIncomingFlowInThreeBrowsers(t *testing.T) {
 	le.Wait(`[...document.querySelectorAll('.fm-rcpt')].some(e => e.dataset.code === 'Leiter' && e.textContent.includes('erledigt'))`, "the lead marked done")
 	le.Screenshot("forms-done")
 
+	// An order follows from the form: the head of staff gives it to S3 from the editor.
+	le.Click(`document.querySelector('#fm-order')`, "Auftrag erteilen in the form")
+	le.Wait(`!!document.querySelector('#fm-order-owner')`, "the order form")
+	le.Eval(`(() => { const o = document.querySelector('#fm-order-owner'); o.value = [...o.options].find(x => x.textContent.startsWith('S3 –')).value; return 0; })()`, new(int))
+	le.Click(`document.querySelector('#fm-order-go')`, "Auftrag erteilen (send)")
+	si.Wait(`[...document.querySelectorAll('.forms-bar .forms-q')].some(e => e.dataset.queue === 'auftraege' && e.textContent.includes('Aufträge: 1'))`, "the order in S3's top bar", 20*time.Second)
+
 	// The Sichter's queue is empty again; the liaison and S2 still have it in their inbox.
 	var n int
 	si.Eval(`fetch('/api/crisisroom/forms/queues', {headers: {Authorization: JSON.parse(localStorage.pocketbase_auth).token}}).then(r => r.json()).then(q => q.counts.sichten)`, &n)

@@ -93,6 +93,7 @@ func TestFormFlows(t *testing.T) {
 	t.Run("orders and the Lagebesprechung", func(t *testing.T) { testTasksAndBriefing(t, w) })
 	t.Run("wrong people", func(t *testing.T) { testWrongPeople(t, w) })
 	t.Run("print", func(t *testing.T) { testPrint(t, w) })
+	t.Run("a function ends with its holder's membership", func(t *testing.T) { testFunctionEndsWithMembership(t, w) })
 }
 
 func testFunctions(t *testing.T, w *world) {
@@ -586,4 +587,29 @@ func testRealtime(t *testing.T, w *world) {
 			t.Errorf("the %s heard the ping", name)
 		}
 	}
+}
+
+func testFunctionEndsWithMembership(t *testing.T, w *world) {
+	var before []form
+	w.ok(t, "tkeller", "GET", "/api/crisisroom/forms", nil).Decode(t, &before)
+	if len(before) == 0 {
+		t.Fatal("the liaison sees no form to lose")
+	}
+	m, err := w.s.App.FindFirstRecordByFilter("memberships", "user = {:u} && organisation = {:o}",
+		dbx.Params{"u": w.s.Demo.Users["tkeller"].Id, "o": w.s.Demo.Orgs["POL"].Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Set("expires", time.Now().Add(-time.Minute).UTC().Format("2006-01-02 15:04:05.000Z"))
+	if err := w.s.App.Save(m); err != nil {
+		t.Fatal(err)
+	}
+	var after []form
+	if r := w.do(t, "tkeller", "GET", "/api/crisisroom/forms", nil); r.Status == 200 {
+		r.Decode(t, &after)
+	}
+	if len(after) != 0 {
+		t.Errorf("the liaison still sees %d forms after the membership ended", len(after))
+	}
+	w.want(t, 404, "tkeller", "GET", "/api/crisisroom/forms/"+before[0].Id, nil)
 }

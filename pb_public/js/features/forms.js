@@ -7,7 +7,7 @@
 
 import { api } from '../api.js';
 import { t, addStrings } from '../i18n.js';
-import { h } from '../ui.js';
+import { h, dialog } from '../ui.js';
 import { onSignIn, banner, topBarSlots } from '../shell.js';
 import { messageActions } from '../messaging/state.js';
 
@@ -18,7 +18,8 @@ addStrings({
     fm_h: 'in {h} h {m} min', fm_capture: 'Als Vordruck erfassen', fm_captured: 'Als Eingang {label} erfasst.', fm_open: 'Öffnen',
     fm_blitz: 'BLITZ {label}: {text}', fm_taskDue: 'Auftrag fällig: {text}', fm_taskOverdue: 'Auftrag überfällig: {text}',
     fm_briefingSoon: 'Lagebesprechung {text}', fm_queuesLabel: 'Ihre Vordrucke', fm_q_sichten: 'zu sichten', fm_q_uebermitteln: 'zu übermitteln',
-    fm_q_eingang: 'Eingang', fm_q_zurueck: 'zurückgegeben',
+    fm_q_eingang: 'Eingang', fm_q_zurueck: 'zurückgegeben', fm_order: 'Als Auftrag', fm_orderTitle: 'Auftrag aus der Nachricht',
+    fm_orderWhat: 'Auftrag', fm_orderOwner: 'Zuständige Funktion', fm_orderDue: 'Fällig', fm_orderGo: 'Auftrag erteilen', fm_orderDone: 'Auftrag erteilt.',
   },
   en: {
     fm_sichten: 'To triage: {n}', fm_uebermitteln: 'To transmit: {n}', fm_eingang: 'Inbox: {n}', fm_zurueck: 'Returned: {n}',
@@ -26,7 +27,8 @@ addStrings({
     fm_h: 'in {h} h {m} min', fm_capture: 'Capture as form', fm_captured: 'Captured as incoming {label}.', fm_open: 'Open',
     fm_blitz: 'FLASH {label}: {text}', fm_taskDue: 'Order due: {text}', fm_taskOverdue: 'Order overdue: {text}',
     fm_briefingSoon: 'Briefing {text}', fm_queuesLabel: 'Your forms', fm_q_sichten: 'to triage', fm_q_uebermitteln: 'to transmit',
-    fm_q_eingang: 'inbox', fm_q_zurueck: 'returned',
+    fm_q_eingang: 'inbox', fm_q_zurueck: 'returned', fm_order: 'As an order', fm_orderTitle: 'Order from the message',
+    fm_orderWhat: 'Order', fm_orderOwner: 'Owning function', fm_orderDue: 'Due', fm_orderGo: 'Give the order', fm_orderDone: 'Order given.',
   },
 });
 
@@ -69,6 +71,33 @@ messageActions.push({
   label: () => t('fm_capture'),
   visible: () => !!(formsState.q && formsState.q.may_intake),
   run: (rec, ctx) => captureAsForm(rec, ctx),
+});
+
+// orderFromMessage: an order (Auftrag) from a message, given by a staff function.
+export async function orderFromMessage(message, ctx) {
+  const toast = (ctx && ctx.toast) || (() => {});
+  let fns;
+  try { fns = await api.get('/api/crisisroom/functions'); } catch (e) { toast(e.message, 'error'); return; }
+  const title = h('input#fm-msg-order-title', { required: true, maxlength: 300, value: (message.body || '').split('\n')[0].slice(0, 300) });
+  const owner = h('select#fm-msg-order-owner', { required: true }, h('option', { value: '' }, '–'), fns.functions.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
+  const due = h('input#fm-msg-order-due', { type: 'datetime-local' });
+  const go = h('button.btn.primary#fm-msg-order-go', { type: 'submit' }, t('fm_orderGo'));
+  const frm = h('form.grid-form', h('label', t('fm_orderWhat'), title), h('label', t('fm_orderOwner'), owner), h('label', t('fm_orderDue'), due), go);
+  const d = dialog(t('fm_orderTitle'), frm);
+  frm.onsubmit = async ev => {
+    ev.preventDefault();
+    try {
+      await api.post('/api/crisisroom/tasks', { message: message.id, title: title.value, owner: owner.value, due: due.value ? new Date(due.value).toISOString() : '' });
+      toast(t('fm_orderDone')); d.close(); refreshQueues();
+    } catch (e) { toast(e.message, 'error'); }
+  };
+}
+
+messageActions.push({
+  id: 'form-order',
+  label: () => t('fm_order'),
+  visible: () => !!(formsState.q && (formsState.q.functions || []).some(c => !c.startsWith('VB-'))),
+  run: (rec, ctx) => orderFromMessage(rec, ctx),
 });
 
 function left(at) {

@@ -245,10 +245,29 @@ export default {
         fieldsForm,
         dist.length ? h('div.fm-dist', h('b', t('fv_distribution') + ': '), dist) : null,
         f.completion ? h('p.fm-completion', f.completion) : null,
-        h('div.fm-actions', (f.actions || []).map(a => h('button.btn' + (a === 'return' ? '' : '.primary'), { type: 'button', dataset: { action: a }, onclick: () => act(f, a) }, t('fv_a_' + a)))),
+        h('div.fm-actions', (f.actions || []).map(a => h('button.btn' + (a === 'return' ? '' : '.primary'), { type: 'button', dataset: { action: a }, onclick: () => act(f, a) }, t('fv_a_' + a))),
+          f.id && f.state !== 'draft' && f.state !== 'returned' && ((formsState.q && formsState.q.functions) || []).length
+            ? h('button.btn#fm-order', { type: 'button', onclick: () => orderFrom(f) }, t('fv_newTask')) : null),
         h('div.fm-step#fm-step'),
         f.id ? h('div.fm-print', copy, h('button.btn#fm-print', { type: 'button', onclick: () => download(`/api/crisisroom/forms/${q(f.id)}/pdf?copy=${copy.value}`, `vordruck-${f.label.replace(/\W+/g, '')}.pdf`).catch(fail) }, t('fv_print'))) : null,
         (f.events || []).length ? h('details.fm-events', h('summary', t('fv_events')), h('ol', f.events.map(e => h('li', `${when(e.at)} · ${e.action} · ${e.actor_name || ''}${e.function ? ' (' + e.function + ')' : ''}${e.data && e.data.reason ? ' – ' + e.data.reason : ''}`)))) : null);
+    }
+
+    // orderFrom: an order (Auftrag) that follows from the form; the form is named in it.
+    async function orderFrom(f) {
+      const box = edit.querySelector('#fm-step');
+      const { functions: list } = await functions();
+      const title = h('input#fm-order-title', { required: true, maxlength: 300, value: (f.subject || '').slice(0, 300) });
+      const owner = h('select#fm-order-owner', { required: true }, h('option', { value: '' }, '–'), list.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
+      const due = h('input#fm-order-due', { type: 'datetime-local' });
+      const frm = h('form.fm-sub', h('label', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
+        h('button.btn.primary#fm-order-go', { type: 'submit' }, t('fv_newTask')));
+      frm.onsubmit = async ev => {
+        ev.preventDefault();
+        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: toISO(due.value), form: f.id }); ctx.toast(t('fv_saved')); clear(box); refreshQueues(); }
+        catch (e) { fail(e); }
+      };
+      clear(box, frm); title.focus();
     }
 
     async function step(f, action, body) {
