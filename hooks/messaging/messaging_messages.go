@@ -67,6 +67,7 @@ func (ms *messaging) bindMessages(app core.App) {
 			e.Record.Set("priority", "normal")
 		}
 		ms.setAuthorOrg(e.App, e.Record)
+		rememberUploadNames(e.Record)
 		if e.Record.GetString("source") == "" {
 			if e.Record.GetString("device") != "" {
 				e.Record.Set("source", "mqtt")
@@ -86,6 +87,10 @@ func (ms *messaging) bindMessages(app core.App) {
 	})
 	app.OnRecordAfterCreateError("messages").BindFunc(func(e *core.RecordErrorEvent) error {
 		ms.fan.abandon(e.Record)
+		return e.Next()
+	})
+	app.OnRecordUpdate("messages").BindFunc(func(e *core.RecordEvent) error {
+		rememberUploadNames(e.Record)
 		return e.Next()
 	})
 	app.OnRecordUpdateExecute("messages").BindFunc(ms.orderedWrite)

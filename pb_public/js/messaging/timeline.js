@@ -123,7 +123,7 @@ function renderMessage(rec) {
   if (rec.deleted) { el.append(h('p.body.muted', t('deletedMessage'))); decorate(el, rec); return el; }
   el.append(h('div.body', rec.body || ''));
   const atts = rec.attachments || [];
-  if (atts.length) el.append(h('div.atts', atts.map(name => attachmentLink(rec.id, name))));
+  if (atts.length) el.append(h('div.atts', atts.map(name => attachmentLink(rec.id, name, (rec.attachment_names || {})[name]))));
   const foot = h('div.foot');
   const r = rec.receipts;
   if (r && r.total && (own || prio === 'flash' || rec.ack_required)) {
@@ -159,9 +159,10 @@ function decorate(el, rec) {
   for (const d of messageDecorators) { try { d(el, rec, extCtx); } catch (e) { console.error('message decorator', e); } }
 }
 
-function attachmentLink(msgId, name) {
-  const a = h('a.att', { href: fileUrl(msgId, name), target: '_blank', rel: 'noopener', title: name, onclick: ev => { ev.preventDefault(); openFile(fileUrl(msgId, name)); } },
-    isImage(name) ? null : h('span.fileicon', { 'aria-hidden': 'true' }, fileIcon(name)), h('span.fname', displayName(name)));
+// sentAs: the name the file had when it was sent (messages.attachment_names), if known.
+function attachmentLink(msgId, name, sentAs) {
+  const a = h('a.att', { href: fileUrl(msgId, name), target: '_blank', rel: 'noopener', title: sentAs || name, onclick: ev => { ev.preventDefault(); openFile(fileUrl(msgId, name)); } },
+    isImage(name) ? null : h('span.fileicon', { 'aria-hidden': 'true' }, fileIcon(name)), h('span.fname', sentAs || displayName(name)));
   if (isImage(name)) fileToken().then(tok => a.prepend(h('img.thumb', { src: fileUrl(msgId, name) + '?token=' + encodeURIComponent(tok), alt: '', loading: 'lazy' }))).catch(() => {});
   return a;
 }
