@@ -350,6 +350,7 @@ func testParallelIntakes(t *testing.T, w *world) {
 	var nums []int
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
+	start := time.Now()
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func(i int) {
@@ -370,6 +371,7 @@ func testParallelIntakes(t *testing.T, w *world) {
 		}(i)
 	}
 	wg.Wait()
+	t.Logf("20 parallel intakes took %v", time.Since(start).Round(time.Millisecond))
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
