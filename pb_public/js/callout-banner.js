@@ -12,19 +12,19 @@ import { phoneField } from './phone-field.js';
 
 addStrings({
   de: {
-    co_banner: 'Stab-Alarm', co_coming: 'Ich komme', co_in: 'in', co_min: 'Min.', co_declined: 'Ich komme nicht',
-    co_thanks: 'Danke, Ihre Antwort ist beim Stab.', co_at: 'alarmiert {time}', co_phoneMenu: 'Mobilnummer / SMS',
+    cob_banner: 'Stab-Alarm', cob_coming: 'Ich komme', cob_in: 'in', cob_min: 'Min.', cob_declined: 'Ich komme nicht',
+    cob_thanks: 'Danke, Ihre Antwort ist beim Stab.', cob_at: 'alarmiert {time}', cob_phoneMenu: 'Mobilnummer / SMS',
   },
   en: {
-    co_banner: 'Staff call-out', co_coming: 'I am coming', co_in: 'in', co_min: 'min', co_declined: 'I am not coming',
-    co_thanks: 'Thank you, the staff has your answer.', co_at: 'called {time}', co_phoneMenu: 'Mobile number / SMS',
+    cob_banner: 'Staff call-out', cob_coming: 'I am coming', cob_in: 'in', cob_min: 'min', cob_declined: 'I am not coming',
+    cob_thanks: 'Thank you, the staff has your answer.', cob_at: 'called {time}', cob_phoneMenu: 'Mobile number / SMS',
   },
 });
 
 userMenuItems.push(ctx => h('button.btn.wide#open-phone', { type: 'button', onclick: () => {
   document.querySelector('dialog[open]')?.close();
-  dialog(t('co_phoneMenu'), phoneField(ctx, ctx.me.id));
-} }, icon('signal', 18), ' ', t('co_phoneMenu')));
+  dialog(t('cob_phoneMenu'), phoneField(ctx, ctx.me.id));
+} }, icon('signal', 18), ' ', t('cob_phoneMenu')));
 
 onSignIn.push(ctx => {
   const shown = new Set();
@@ -41,20 +41,25 @@ onSignIn.push(ctx => {
     for (const id of shown) if (!ids.has(id)) { banner('callout-' + id, null); shown.delete(id); }
     for (const r of items) {
       const co = (r.expand && r.expand.callout) || {};
-      const minutes = h('select', { 'aria-label': t('co_min') }, [10, 15, 20, 30, 45, 60, 90].map(m => h('option', { value: String(m), selected: m === 20 }, String(m))));
+      const minutes = h('select', { 'aria-label': t('cob_min'), style: { color: '#1d1f24', background: '#fff', minHeight: '44px' } }, [10, 15, 20, 30, 45, 60, 90].map(m => h('option', { value: String(m), selected: m === 20 }, String(m))));
       const answer = async (body, btn) => {
         btn.disabled = true;
-        try { await ctx.api.post(`/api/crisisroom/callouts/${r.callout}/answer`, body); ctx.toast(t('co_thanks')); refresh(); }
+        try { await ctx.api.post(`/api/crisisroom/callouts/${r.callout}/answer`, body); ctx.toast(t('cob_thanks')); refresh(); }
         catch (e) { btn.disabled = false; ctx.toast(e.message, 'error'); }
       };
-      const yes = h('button.ack-big', { type: 'button', dataset: { answer: 'coming' } }, t('co_coming'));
+      const yes = h('button.btn', { type: 'button', dataset: { answer: 'coming' }, style: { background: '#fff', color: '#b71c1c', fontWeight: '800', minHeight: '50px' } }, t('cob_coming'));
       yes.onclick = () => answer({ answer: 'coming', eta_minutes: Number(minutes.value) }, yes);
-      const no = h('button.btn.ghost', { type: 'button', dataset: { answer: 'declined' } }, t('co_declined'));
+      const no = h('button.btn', { type: 'button', dataset: { answer: 'declined' }, style: { background: 'transparent', color: '#fff', borderColor: '#fff' } }, t('cob_declined'));
       no.onclick = () => answer({ answer: 'declined' }, no);
-      banner('callout-' + r.id, h('div.flash-banner.callout-banner', { role: 'alert', dataset: { callout: r.callout } },
-        h('div.flash-head', h('span.flash-tag', t('co_banner')), h('span', t('co_at', { time: fmtTime(r.created) }))),
+      // Its own class, not .flash-banner: the Blitz bar folds its banners by that class.
+      const node = h('div.callout-banner', { role: 'alert', dataset: { callout: r.callout },
+        style: { background: '#b71c1c', color: '#fff', padding: '.7rem 1rem', borderBottom: '3px solid #7f0000' } },
+        h('div.flash-head', h('span.flash-tag', t('cob_banner')), h('span', t('cob_at', { time: fmtTime(r.created) }))),
         h('div.flash-body', co.text || ''),
-        h('div.flash-actions', yes, h('label', { style: { display: 'flex', alignItems: 'center', gap: '.3rem' } }, t('co_in'), minutes, t('co_min')), no)));
+        h('div.flash-actions', yes, h('label', { style: { display: 'flex', alignItems: 'center', gap: '.3rem' } }, t('cob_in'), minutes, t('cob_min')), no));
+      banner('callout-' + r.id, node);
+      // First in the banner box: on a phone the box scrolls, and the answer must be in sight.
+      if (node.parentElement) node.parentElement.prepend(node);
       if (!shown.has(r.id)) { shown.add(r.id); alertTone(); }
     }
   }

@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"crisisroom/hardware/sms/gsmsim"
+	"crisisroom/hardware/smsgateway"
+	"crisisroom/testkit"
+)
+
+// Stab alarmieren in the browser: an operator calls POL and FW out; a police member
+// with the app open (a phone) gets the banner with its tone and answers "Ich komme, 20
+// Min."; the three others, not connected, get an SMS through the simulated modem and
+// answer by SMS ("1 15", "2") or not at all; the operator's overview shows it live,
+// without reloading, and the SMS log shows what went out and came in.
+func TestCalloutLiveInTheBrowser(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, PublicDir: PublicDir()})
+	dev, err := s.App.FindFirstRecordByData("devices", "username", smsgateway.DemoUsername)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev.Set("config", map[string]any{"simulator": true, "pin": "1234", "min_interval_ms": 10})
+	if err := s.App.Save(dev); err != nil {
+		t.Fatal(err)
+	}
+	var sim *gsmsim.Sim
+	testkit.Eventually(t, 20*time.Second, "the demo SMS modem ready", func() bool {
+		sim = smsgateway.Of(s.App).Simulator(dev.Id)
+		d, _ := s.App.FindRecordById("devices", dev.Id)
+		return sim != nil && strings.Contains(d.GetString("sms_status"), `"ready"`) && strings.Contains(d.GetString("config"), `"min_interval_ms":10`)
+	})
+	b := testkit.NewBrowser(t)
+	police := SignIn(t, s, b, "lneumann")
+	police.Run(chromedp.EmulateViewport(390, 844))
+	op := SignIn(t, s, b, "jwagner")
+	op.Run(chromedp.EmulateViewport(1280, 1000))
+	op.Run(chromedp.Evaluate(`location.hash = '#callout'`, nil))
+	op.Wait(`document.querySelectorAll('.co-orgs input[data-short]').length >= 5`, "the organisations to pick")
+	op.Wait(`document.querySelector('.co-modem-state')?.dataset.state === 'ready'`, "the modem ready in the view")
+	op.Run(chromedp.SendKeys(`#co-text`, "Lagebesprechung 03:30 im Rathaus, Großer Saal", chromedp.ByQuery),
+		chromedp.SetValue(`#co-priority`, "flash", chromedp.ByQuery),
+		chromedp.Click(`.co-orgs input[data-short="POL"]`, chromedp.ByQuery),
+		chromedp.Click(`.co-orgs input[data-short="FW"]`, chromedp.ByQuery),
+		chromedp.Click(`#co-start`, chromedp.ByQuery))
+	op.Wait(`document.querySelectorAll('.co-table tbody tr').length === 4`, "four people in the overview")
+	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '4 ohne Antwort'`, "four without an answer")
+
+	// The police member's phone: the banner, and her answer.
+	police.Wait(`!!document.querySelector('.callout-banner')`, "the call-out banner on her phone", 20*time.Second)
+	police.Wait(`document.querySelector('.callout-banner .flash-body')?.textContent.includes('Großer Saal')`, "the alarm text")
+	police.Wait(`(() => { const b = document.querySelector('.callout-banner [data-answer="coming"]').getBoundingClientRect(); return b.bottom <= innerHeight && b.top >= 0; })()`,
+		"the answer button in sight on the phone")
+	police.Screenshot("callout-banner")
+	police.Run(chromedp.SetValue(`.callout-banner select`, "20", chromedp.ByQuery),
+		chromedp.Click(`.callout-banner [data-answer="coming"]`, chromedp.ByQuery))
+	police.Wait(`!document.querySelector('.callout-banner')`, "the banner gone after answering")
+
+	// The three others got an SMS (she did not: she was connected).
+	numbers := map[string]string{"tkeller": smsgateway.DemoNumber(5), "sbraun": smsgateway.DemoNumber(7), "kvogel": smsgateway.DemoNumber(8), "lneumann": smsgateway.DemoNumber(6)}
+	testkit.Eventually(t, 30*time.Second, "three call-out SMS sent", func() bool {
+		n, _ := s.App.CountRecords("sms_messages")
+		return n >= 3
+	})
+	for who, n := range numbers {
+		c, _ := s.App.FindFirstRecordByFilter("sms_messages", "number = {:n} && direction = 'out'", map[string]any{"n": n})
+		if (c != nil) != (who != "lneumann") {
+			t.Errorf("%s: SMS sent %v", who, c != nil)
+		}
+	}
+	sim.Receive(numbers["tkeller"], "1 15")
+	sim.Receive(numbers["sbraun"], "2")
+	op.Wait(`document.querySelector('[data-count="coming"]')?.textContent === '2 kommen'`, "two coming, live", 30*time.Second)
+	op.Wait(`document.querySelector('[data-count="declined"]')?.textContent === '1 kommen nicht'`, "one declined, live", 30*time.Second)
+	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '1 ohne Antwort'`, "one without an answer")
+	// Who comes when: the first row is the earliest arrival (tkeller in 15 min, by SMS).
+	op.Wait(`(() => { const rows = [...document.querySelectorAll('.co-table tbody tr')];
+		return rows[0]?.textContent.includes('Thomas Keller') && rows[0].textContent.includes('SMS') &&
+			rows[1]?.textContent.includes('Laura Neumann') && rows[1].textContent.includes('App') &&
+			rows[3]?.dataset.answer === 'declined'; })()`, "arrivals in order, with the way they answered")
+	op.Wait(`document.querySelectorAll('.sms-log tr[data-direction="in"]').length === 2 && document.querySelectorAll('.sms-log tr[data-direction="out"]').length === 3`,
+		"the SMS log with 3 sent and 2 received", 20*time.Second)
+	op.Run(chromedp.EmulateViewport(1280, 1900))
+	op.Screenshot("callout-overview")
+
+	// And on a phone the overview is usable too.
+	op.Run(chromedp.EmulateViewport(390, 844))
+	op.Wait(`document.documentElement.scrollWidth <= 400`, "no sideways scrolling of the page on a phone")
+	op.Run(chromedp.Evaluate(`document.querySelector('.callout-live').scrollIntoView()`, nil))
+	op.Screenshot("callout-phone")
+	// Close both browsers gracefully, so their profiles are written before the test's
+	// temporary folder is removed.
+	for _, p := range []*Person{police, op} {
+		_ = chromedp.Cancel(p.Ctx)
+	}
+}
