@@ -132,7 +132,7 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 		}
 	}
 	zks.Click(`document.querySelector('#zm-noticesent-`+entryId+`')`, "Heute versandt")
-	zks.Wait(`document.querySelector('[data-entry=`+entryId+`]')?.textContent.includes('versandt am')`, "the date the notice was sent")
+	zks.Wait(`document.querySelector('[data-entry="`+entryId+`"]')?.textContent.includes('versandt am')`, "the date the notice was sent")
 	zks.Click(`document.querySelector('#zm-tab-stats')`, "the statistics")
 	zks.Wait(`(() => { const i = document.querySelector('#zm-chart'); return i && i.complete && i.naturalWidth > 0; })()`, "the chart")
 	zks.Screenshot("zemag-stats")
@@ -202,19 +202,19 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 	cm.Run(chromedp.Evaluate(`document.querySelector('#bm-cases .cs-overdue').scrollIntoView({block: 'center'})`, nil))
 	cm.Screenshot("zemag-complaint-interim-due")
 	cm.Click(`document.querySelector('#bm-interim-`+caseId+`')`, "Zwischennachricht versandt")
-	cm.Wait(`document.querySelector('[data-case=`+caseId+`]')?.textContent.includes('Zwischennachricht versandt am')`, "the interim notice sent")
+	cm.Wait(`document.querySelector('[data-case="`+caseId+`"]')?.textContent.includes('Zwischennachricht versandt am')`, "the interim notice sent")
 	if tx := cm.fetchPDFText("/api/crisisroom/complaints/" + caseId + "/letter?kind=interim&to=citizen"); !strings.Contains(tx, "Zwischennachricht") || !strings.Contains(tx, "Erika Musterfrau") {
 		t.Errorf("interim letter: %s", tx)
 	}
 	cm.Run(chromedp.SetValue(`#bm-finding-`+caseId, "partly", chromedp.ByQuery), chromedp.SendKeys(`#bm-result-`+caseId, "Der Ton war knapp, in der Sache richtig.", chromedp.ByQuery))
 	cm.Click(`document.querySelector('#bm-result-send-`+caseId+`')`, "Ergebnis versenden")
-	cm.Wait(`document.querySelector('[data-case=`+caseId+`]')?.dataset.status === 'decided'`, "the decided case")
+	cm.Wait(`document.querySelector('[data-case="`+caseId+`"]')?.dataset.status === 'decided'`, "the decided case")
 	for _, to := range []string{"citizen", "officer"} {
 		if tx := cm.fetchPDFText("/api/crisisroom/complaints/" + caseId + "/letter?kind=result&to=" + to); !strings.Contains(tx, "teilweise begründet") {
 			t.Errorf("result letter to %s: %s", to, tx)
 		}
 	}
-	cm.Run(chromedp.Evaluate(`document.querySelector('[data-case=`+caseId+`]').scrollIntoView()`, nil))
+	cm.Run(chromedp.Evaluate(`document.querySelector('[data-case="`+caseId+`"]').scrollIntoView()`, nil))
 	cm.Screenshot("zemag-complaint-result")
 	cm.Click(`document.querySelector('#bm-cards')`, "the contact cards")
 	cm.Wait(`document.querySelectorAll('#bm-cardsheet .cs-contactcard img').length === 8`, "the cards")
