@@ -2,7 +2,6 @@ package hardware_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hardware/board"
+	"crisisroom/testkit"
 )
 
 func (r *roomRig) deviceToken(username string) string {
@@ -28,18 +28,10 @@ func (r *roomRig) deviceToken(username string) string {
 
 func (r *roomRig) boardView(token string) (int, map[string]any) {
 	r.t.Helper()
-	req, _ := http.NewRequest("GET", r.URL+"/api/crisisroom/board", nil)
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	rep := testkit.Client{Base: r.URL, Token: token}.Do(r.t, "GET", "/api/crisisroom/board", nil)
 	out := map[string]any{}
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	_ = json.Unmarshal(rep.Body, &out)
+	return rep.Status, out
 }
 
 // The board route answers board devices only, with their own organisation's picture and
@@ -164,15 +156,8 @@ func testBoardItemsWrittenByS2(t *testing.T, r *roomRig) {
 	if code, out := r.api("GET", "/api/collections/board_items/records", "lneumann", nil); code != 200 || out["totalItems"].(float64) < 2 {
 		t.Errorf("staff cannot read board items: %d %v", code, out)
 	}
-	req, _ := http.NewRequest("POST", r.URL+"/api/collections/board_items/records", strings.NewReader(`{"title":"von der Tafel"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", r.deviceToken("tafel-s2"))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode < 400 {
-		t.Errorf("a board wrote a board item: %d", resp.StatusCode)
+	resp := testkit.Client{Base: r.URL, Token: r.deviceToken("tafel-s2")}.Do(t, "POST", "/api/collections/board_items/records", []byte(`{"title":"von der Tafel"}`))
+	if resp.Status < 400 {
+		t.Errorf("a board wrote a board item: %d", resp.Status)
 	}
 }

@@ -1,8 +1,6 @@
 package hardware_test
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -144,18 +142,10 @@ func TestDeviceUsedOnlyByItsOrganisation(t *testing.T) {
 
 func faxAPIList(t *testing.T, s *testkit.Server, path, user string) (int, []map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", s.URL+path, nil)
-	req.Header.Set("Authorization", s.Token(t, user))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	rep := s.As(t, user).Do(t, "GET", path, nil)
 	var list []map[string]any
-	if resp.StatusCode == 200 {
-		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-			t.Fatalf("device list: %v", err)
-		}
+	if rep.Status == 200 {
+		rep.Decode(t, &list)
 	}
-	return resp.StatusCode, list
+	return rep.Status, list
 }

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,28 +24,13 @@ import (
 
 func faxAPI(t *testing.T, s *testkit.Server, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.URL+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	rep := testkit.Client{Base: s.URL, Token: token}.Do(t, method, path, body)
 	var out map[string]any
-	json.Unmarshal(data, &out)
+	json.Unmarshal(rep.Body, &out)
 	if out == nil {
-		out = map[string]any{"raw": string(data)}
+		out = map[string]any{"raw": string(rep.Body)}
 	}
-	return resp.StatusCode, out
+	return rep.Status, out
 }
 
 // eventually waits for cond, which reads the database the appliance writes.

@@ -1,10 +1,7 @@
 package hardware_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -68,28 +65,14 @@ func (r *roomRig) sim(d *core.Record) *siren.Simulator {
 	return s
 }
 
-// api calls the REST API as username ("" for no auth) and decodes the JSON answer.
+// api calls the REST API through testkit's client as username ("" for no auth) and
+// decodes the JSON answer.
 func (r *roomRig) api(method, path, username string, body any) (int, map[string]any) {
 	r.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, r.URL+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if username != "" {
-		req.Header.Set("Authorization", r.Token(r.t, username))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	rep := r.As(r.t, username).Do(r.t, method, path, body)
 	out := map[string]any{}
-	raw, _ := io.ReadAll(resp.Body)
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out
+	_ = json.Unmarshal(rep.Body, &out)
+	return rep.Status, out
 }
 
 func (r *roomRig) sound(username string, d *core.Record, signal string, seconds int) (int, map[string]any) {
