@@ -8,10 +8,18 @@ import (
 // visibleForms lists the host's forms of the open operation (or all, when none is
 // open) that a may see, Blitz first.
 func visibleForms(app core.App, a *access) []*core.Record {
+	return visibleFormsWhere(app, a, "")
+}
+
+// visibleFormsWhere is visibleForms with one more filter condition ("" none).
+func visibleFormsWhere(app core.App, a *access, extra string) []*core.Record {
 	if a.host == "" {
 		return nil
 	}
 	filter := "organisation = {:h}"
+	if extra != "" {
+		filter += " && " + extra
+	}
 	params := dbx.Params{"h": a.host}
 	if inc := incidentId(app); inc != "" {
 		filter += " && incident = {:i}"
@@ -79,7 +87,8 @@ func handleQueues(e *core.RequestEvent) error {
 	a := accessOf(e.App, e.Auth)
 	counts := map[string]int{"sichten": 0, "uebermitteln": 0, "eingang": 0, "zurueck": 0}
 	alerts := []Alert{}
-	for _, f := range visibleForms(e.App, a) {
+	// A closed form is in nobody's queue: leave it in the database.
+	for _, f := range visibleFormsWhere(e.App, a, `state != "closed"`) {
 		q := a.queue(f)
 		if q == "" {
 			continue

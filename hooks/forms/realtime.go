@@ -2,6 +2,8 @@ package forms
 
 import (
 	"encoding/json"
+	"sync"
+	"time"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -29,7 +31,23 @@ func bindRealtime(app core.App) {
 	}
 }
 
+// pingDelay gathers the pings of a burst (twenty intakes at once) into one, so each
+// screen asks for its queues once, not twenty times.
+const pingDelay = 250 * time.Millisecond
+
+var pending sync.Map // core.App → struct{}: a ping is scheduled
+
 func notifyQueues(app core.App) {
+	if _, busy := pending.LoadOrStore(app, struct{}{}); busy {
+		return
+	}
+	time.AfterFunc(pingDelay, func() {
+		pending.Delete(app)
+		sendPing(app)
+	})
+}
+
+func sendPing(app core.App) {
 	data, _ := json.Marshal(map[string]string{"action": "changed"})
 	host := tenancy.HostOrganisation(app)
 	if host == nil {

@@ -41,10 +41,17 @@ export function ensureFormStyles() {
 }
 
 // refreshQueues asks the server again (after a step, a poll, a reconnect).
+let inFlight = null, again = false;
 export async function refreshQueues() {
-  try { formsState.q = await api.get('/api/crisisroom/forms/queues'); } catch { return formsState.q; }
-  draw();
-  for (const fn of formsState.listeners) { try { fn(formsState.q); } catch (e) { console.error(e); } }
+  // one request at a time; a ping during it asks once more afterwards
+  if (inFlight) { again = true; return inFlight; }
+  inFlight = (async () => {
+    try { formsState.q = await api.get('/api/crisisroom/forms/queues'); } catch { return; }
+    draw();
+    for (const fn of formsState.listeners) { try { fn(formsState.q); } catch (e) { console.error(e); } }
+  })();
+  try { await inFlight; } finally { inFlight = null; }
+  if (again) { again = false; return refreshQueues(); }
   return formsState.q;
 }
 
