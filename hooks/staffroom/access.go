@@ -1,6 +1,9 @@
 package staffroom
 
 import (
+	"encoding/json"
+	"slices"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -62,10 +65,11 @@ func readableChannels(app core.App, userId string) []string {
 
 // person is how the staff room's answers name someone.
 type person struct {
-	Id       string `json:"id"`
-	Name     string `json:"name"`
-	Username string `json:"username"`
-	Function string `json:"function,omitempty"`
+	Id       string   `json:"id"`
+	Name     string   `json:"name"`
+	Username string   `json:"username"`
+	Function string   `json:"function,omitempty"`
+	Codes    []string `json:"codes,omitempty"` // staff functions held (staffCodes)
 }
 
 func personOf(app core.App, userId string) *person {
@@ -91,4 +95,35 @@ func channelName(app core.App, id string) string {
 		return ""
 	}
 	return ch.GetString("name")
+}
+
+// staffCodes lists the staff functions the user holds now, by code ("S2", "Sichter",
+// "VB-POL"), from the message forms' collection staff_functions (hooks/forms): a holder
+// counts while they are live staff of the function's organisation (the liaison
+// organisation of a Verbindungsstelle, else the host). Nil without that collection.
+func staffCodes(app core.App, userId string) []string {
+	host := tenancy.HostOrganisation(app)
+	if host == nil || userId == "" {
+		return nil
+	}
+	rows, err := app.FindRecordsByFilter("staff_functions", "organisation = {:h} && holders ~ {:u}", "sort", 0, 0,
+		dbx.Params{"h": host.Id, "u": `"` + userId + `"`})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range rows {
+		var holders []string
+		if json.Unmarshal([]byte(r.GetString("holders")), &holders) != nil || !slices.Contains(holders, userId) {
+			continue
+		}
+		org := r.GetString("liaison_org")
+		if org == "" {
+			org = r.GetString("organisation")
+		}
+		if tenancy.IsStaff(app, userId, org) {
+			out = append(out, r.GetString("code"))
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package staffroom
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -62,13 +63,16 @@ func channelPeople(app core.App, channelId string) []mentionable {
 		}
 		org := r.GetString("organisation")
 		p.Function = functionIn(app, u, org)
+		p.Codes = staffCodes(app, u)
 		out = append(out, mentionable{person: *p, Org: org})
 	}
 	return out
 }
 
 // mentioned: the channel's live members a body names by username or function (not the
-// author). A function names everyone who holds it in the channel (functionNamed).
+// author). A function names everyone who holds it in the channel: the staff functions
+// of the message forms by code ("@S2", "@VB-POL"), and the membership's free-text
+// function (functionNamed).
 func mentioned(app core.App, channelId, author, body string) []string {
 	toks := MentionTokens(body)
 	if len(toks) == 0 {
@@ -83,7 +87,7 @@ func mentioned(app core.App, channelId, author, body string) []string {
 		if p.Id == author {
 			continue
 		}
-		if want[strings.ToLower(p.Username)] || functionNamed(want, p.Function) {
+		if want[strings.ToLower(p.Username)] || functionNamed(want, p.Function) || slices.ContainsFunc(p.Codes, func(c string) bool { return want[strings.ToLower(c)] }) {
 			out = append(out, p.Id)
 		}
 	}

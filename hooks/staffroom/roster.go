@@ -83,6 +83,7 @@ type rosterOrg struct {
 	Name   string        `json:"name"`
 	Short  string        `json:"short"`
 	Kind   string        `json:"kind"`
+	Color  string        `json:"color"`
 	People []rosterEntry `json:"people"`
 }
 
@@ -119,7 +120,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 			if err != nil {
 				return
 			}
-			o = &rosterOrg{Id: rec.Id, Name: rec.GetString("name"), Short: rec.GetString("short"), Kind: rec.GetString("kind"), People: []rosterEntry{}}
+			o = &rosterOrg{Id: rec.Id, Name: rec.GetString("name"), Short: rec.GetString("short"), Kind: rec.GetString("kind"), Color: rec.GetString("color"), People: []rosterEntry{}}
 			orgs[orgId] = o
 		}
 		p := personOf(e.App, userId)
@@ -128,6 +129,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 		}
 		seen[orgId+"/"+userId] = true
 		p.Function = functionIn(e.App, userId, orgId)
+		p.Codes = staffCodes(e.App, userId)
 		st := "offline"
 		if online[userId] {
 			st = "online"

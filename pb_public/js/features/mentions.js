@@ -28,18 +28,29 @@ const firstWord = f => norm(f).split(' ')[0];
 
 // candidates: people whose username, name or function starts with the typed prefix;
 // a function once per holder ("@S2" → "S2 Lage · Jonas Wagner").
+const codeHit = (p, q) => (p.codes || []).find(c => norm(c).startsWith(q));
+const fnHit = (p, q) => !!q && (!!codeHit(p, q) || (p.function && (norm(p.function).startsWith(q) || norm(p.function).replace(/\s+/g, '').startsWith(q))));
 export function candidates(list, prefix) {
   const q = norm(prefix);
-  return list.filter(p => !q || norm(p.username).startsWith(q) || norm(p.name).split(/\s+/).some(w => w.startsWith(q)) ||
-    (p.function && (norm(p.function).startsWith(q) || norm(p.function).replace(/\s+/g, '').startsWith(q))))
-    .sort((a, b) => (a.function && norm(a.function).startsWith(q) ? 0 : 1) - (b.function && norm(b.function).startsWith(q) ? 0 : 1) || norm(a.name).localeCompare(norm(b.name)))
+  return list.filter(p => !q || norm(p.username).startsWith(q) || norm(p.name).split(/\s+/).some(w => w.startsWith(q)) || fnHit(p, q))
+    .sort((a, b) => (fnHit(a, q) ? 0 : 1) - (fnHit(b, q) ? 0 : 1) || norm(a.name).localeCompare(norm(b.name)))
     .slice(0, 8);
+}
+
+// functionLabel: the staff functions held (codes of the message forms) and the
+// membership's function, once each ("S2 · S2 Lage").
+export function functionLabel(p) {
+  const fn = p.function || '';
+  const codes = (p.codes || []).filter(c => norm(c) !== firstWord(fn));
+  return [...codes, fn].filter(Boolean).join(' · ');
 }
 
 // What a pick inserts: the function's first word when the prefix typed was a function
 // ("@S2"), else the username; both reach the person (hooks/staffroom/mentions.go).
 function token(p, prefix) {
   const q = norm(prefix);
+  const code = q && codeHit(p, q);
+  if (code) return code;
   if (p.function && q && (norm(p.function).startsWith(q) || firstWord(p.function).startsWith(q))) return p.function.split(' ')[0];
   return p.username;
 }
@@ -70,7 +81,7 @@ function drawBox() {
   box.replaceChildren(...items.map((p, i) => h('li', {
     role: 'option', id: 'mention-opt-' + i, 'aria-selected': i === active ? 'true' : 'false',
     onmousedown: ev => { ev.preventDefault(); pick(i); },
-  }, h('b', p.name), p.function ? h('span.fn', ' · ' + p.function) : null, h('span.muted', ' @' + p.username))));
+  }, h('b', p.name), functionLabel(p) ? h('span.fn', ' · ' + functionLabel(p)) : null, h('span.muted', ' @' + p.username))));
   ta.setAttribute('aria-expanded', 'true');
   ta.setAttribute('aria-activedescendant', 'mention-opt-' + active);
 }
@@ -110,9 +121,10 @@ composerHooks.push({
 // ---- highlighting and functions beside names ----
 const MENTION = /(^|[^\p{L}\p{N}])(@[\p{L}\p{N}._-]*[\p{L}\p{N}])/gu;
 
-function mine(tok, me, myFn) {
-  const x = norm(tok.slice(1));
-  return x === norm(me.username) || (myFn && (x === norm(myFn) || x === firstWord(myFn) || x === norm(myFn).replace(/\s+/g, '')));
+function mine(tok, me, self) {
+  const x = norm(tok.slice(1)), myFn = self && self.function;
+  return x === norm(me.username) || (self && (self.codes || []).some(c => norm(c) === x)) ||
+    (myFn && (x === norm(myFn) || x === firstWord(myFn) || x === norm(myFn).replace(/\s+/g, '')));
 }
 
 messageDecorators.push((el, rec) => {
@@ -121,7 +133,6 @@ messageDecorators.push((el, rec) => {
   if (body && me && !rec.deleted && (rec.body || '').includes('@')) {
     mentionable(rec.channel).then(list => {
       const self = list.find(p => p.id === me.id);
-      const myFn = self && self.function;
       const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
       const nodes = [];
       while (walker.nextNode()) nodes.push(walker.currentNode);
@@ -132,7 +143,7 @@ messageDecorators.push((el, rec) => {
         let last = 0;
         for (const m of s.matchAll(MENTION)) {
           const start = m.index + m[1].length;
-          frag.append(s.slice(last, start), h('mark.mention' + (mine(m[2], me, myFn) ? '.me' : ''), m[2]));
+          frag.append(s.slice(last, start), h('mark.mention' + (mine(m[2], me, self) ? '.me' : ''), m[2]));
           last = start + m[2].length;
         }
         if (last === 0) continue;
@@ -147,7 +158,8 @@ messageDecorators.push((el, rec) => {
   if (name && rec.author && !el.querySelector('.meta .fn')) {
     mentionable(rec.channel).then(list => {
       const p = list.find(x => x.id === rec.author);
-      if (p && p.function && !el.querySelector('.meta .fn')) name.after(h('span.fn', { title: p.function }, p.function));
+      const label = p && functionLabel(p);
+      if (label && !el.querySelector('.meta .fn')) name.after(h('span.fn', { title: label }, label));
     });
   }
 });

@@ -5,6 +5,7 @@
 import { t, addStrings } from '../i18n.js';
 import { h, clear, orgChip } from '../ui.js';
 import '../features/style.js';
+import { functionLabel } from '../features/mentions.js';
 
 addStrings({
   de: { sr_roster: 'Dienst', sr_rosterTitle: 'Wer ist im Dienst?', sr_function: 'Funktion', sr_name: 'Name', sr_presence: 'Status', sr_online: 'online', sr_away: 'abwesend', sr_offline: 'offline', sr_noFunction: '—', sr_rosterHelp: 'Ihre Organisationen vollständig, andere mit den Personen, mit denen Sie einen Kanal teilen.', sr_onlineN: '{n} von {total} online', sr_message: 'Nachricht' },
@@ -31,7 +32,7 @@ export default {
             h('table.roster-table',
               h('thead', h('tr', h('th', t('sr_function')), h('th', t('sr_name')), h('th', t('sr_presence')))),
               h('tbody', o.people.map(p => h('tr', { dataset: { user: p.username } },
-                h('td', p.function || t('sr_noFunction')),
+                h('td', functionLabel(p) || t('sr_noFunction')),
                 h('td', h('b', p.name), ' ', h('span.muted', '@' + p.username)),
                 h('td', h('span.presence.' + p.presence, t('sr_' + p.presence))))))));
         }));
