@@ -513,9 +513,13 @@ func transmit(tx core.App, a *access, f *core.Record, b StepBody, notes map[stri
 	if !slices.Contains(ways, b.Way) {
 		return errStep("Bitte den Übermittlungsweg angeben (fax, channel, funk, telefon, melder, email, messenger, persoenlich). / Please give the way of transmission.")
 	}
-	n, err := nextNumber(tx, f.GetString("organisation"), f.GetString("incident"), "out")
-	if err != nil {
-		return err
+	// A form sent again after a failed fax keeps the number it was given.
+	n := f.GetInt("number")
+	if n == 0 {
+		var err error
+		if n, err = nextNumber(tx, f.GetString("organisation"), f.GetString("incident"), "out"); err != nil {
+			return err
+		}
 	}
 	f.Set("number", n)
 	switch b.Way {

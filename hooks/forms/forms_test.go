@@ -64,14 +64,14 @@ func (w *world) want(t *testing.T, status int, who, method, path string, body an
 }
 
 type form struct {
-	Id, Label, State, Priority, Text, Subject string
-	ReturnReason                              string `json:"return_reason"`
-	Number                                    int
-	Notes                                     map[string]struct{ At, Sign, Name, Way string }
-	Recipients                                []struct{ Code, Role, DoneAt string }
-	Actions, Editable                         []string
-	SentRef                                   string `json:"sent_ref"`
-	Fax                                       string
+	Id, Label, State, Priority, Text, Subject, Remarks string
+	ReturnReason                                       string `json:"return_reason"`
+	Number                                             int
+	Notes                                              map[string]struct{ At, Sign, Name, Way string }
+	Recipients                                         []struct{ Code, Role, DoneAt string }
+	Actions, Editable                                  []string
+	SentRef                                            string `json:"sent_ref"`
+	Fax                                                string
 }
 
 func decode(t *testing.T, r testkit.Reply) form {
@@ -317,6 +317,32 @@ func testFaxOut(t *testing.T, w *world) {
 		r, _ := w.s.App.FindRecordById("faxes", fx["id"].(string))
 		return r != nil && r.GetString("status") == "sent"
 	})
+	// A fax that finally fails puts its form back to the communications post, with the
+	// reason, and the form keeps its number when it is sent again.
+	f3 := decode(t, w.ok(t, "jwagner", "POST", "/api/crisisroom/forms", map[string]any{"direction": "out", "counterpart": "Bezirksregierung", "text": "Lage 19 Uhr"}))
+	w.ok(t, "jwagner", "POST", "/api/crisisroom/forms/"+f3.Id+"/submit", nil)
+	w.ok(t, "mschulz", "POST", "/api/crisisroom/forms/"+f3.Id+"/release", nil)
+	fx3 := w.ok(t, "phoffmann", "POST", "/api/collections/faxes/records", map[string]any{
+		"direction": "out", "channel": flood.Id, "device": dev.Id, "number": "0211 475 0", "requested_by": w.s.Demo.Users["phoffmann"].Id, "text": "Lage 19 Uhr"}).JSON(t)
+	sent := decode(t, w.ok(t, "phoffmann", "POST", "/api/crisisroom/forms/"+f3.Id+"/transmit", map[string]any{"way": "fax", "fax": fx3["id"]}))
+	testkit.Eventually(t, 30*time.Second, "the second fax done", func() bool {
+		r, _ := w.s.App.FindRecordById("faxes", fx3["id"].(string))
+		return r != nil && (r.GetString("status") == "sent" || r.GetString("status") == "failed")
+	})
+	r, _ := w.s.App.FindRecordById("faxes", fx3["id"].(string))
+	r.Set("status", "failed")
+	r.Set("error", "Die Gegenstelle ist besetzt.")
+	if err := w.s.App.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	back := decode(t, w.ok(t, "phoffmann", "GET", "/api/crisisroom/forms/"+f3.Id, nil))
+	if back.State != "to_send" || back.Number != sent.Number || !strings.Contains(back.Remarks, "besetzt") {
+		t.Fatalf("after the failed fax: %+v", back)
+	}
+	resent := decode(t, w.ok(t, "phoffmann", "POST", "/api/crisisroom/forms/"+f3.Id+"/transmit", map[string]any{"way": "telefon"}))
+	if resent.Number != sent.Number || resent.State != "sent" {
+		t.Fatalf("sent again: %+v", resent)
+	}
 	// …and one into a shared channel, as a message.
 	f2 := decode(t, w.ok(t, "jwagner", "POST", "/api/crisisroom/forms", map[string]any{"direction": "out", "counterpart": "alle Stellen", "subject": "Sperrung", "text": "Brücke Süd gesperrt."}))
 	w.ok(t, "jwagner", "POST", "/api/crisisroom/forms/"+f2.Id+"/submit", nil)

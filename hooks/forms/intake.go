@@ -101,3 +101,35 @@ func firstOrgOf(app core.App, userId string) string {
 	}
 	return ""
 }
+
+// faxFailed puts an outgoing form whose fax finally failed (every retry spent) back to
+// the communications post, with the modem's reason in the remarks: a form marked sent
+// that never arrived would be lost. It keeps its outgoing number (the register shows
+// the failed attempt); the next transmission uses the same number.
+func faxFailed(app core.App, fx *core.Record) error {
+	if fx.GetString("direction") != "out" || fx.GetString("status") != "failed" {
+		return nil
+	}
+	return app.RunInTransaction(func(tx core.App) error {
+		f, err := tx.FindFirstRecordByFilter("forms", "sent_ref = {:r} && sent_via = 'fax'", dbx.Params{"r": fx.Id})
+		if err != nil || f.GetString("state") != StateSent {
+			return nil
+		}
+		reason := strings.TrimSpace(fx.GetString("error"))
+		if reason == "" {
+			reason = "unbekannter Fehler"
+		}
+		rem := strings.TrimSpace(f.GetString("remarks") + "\nFax an " + fx.GetString("number") + " fehlgeschlagen: " + reason)
+		if len([]rune(rem)) > 4000 {
+			rem = string([]rune(rem)[len([]rune(rem))-4000:])
+		}
+		f.Set("remarks", rem)
+		f.Set("state", StateToSend)
+		f.Set("sent_ref", "")
+		f.Set("recipients", []Recipient{})
+		if err := tx.Save(f); err != nil {
+			return err
+		}
+		return event(tx, f, "fax_failed", nil, "Faxgerät", map[string]any{"fax": fx.Id, "error": reason})
+	})
+}

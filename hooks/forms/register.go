@@ -39,6 +39,9 @@ func Register(app core.App) {
 		if err := faxIntake(e.App, e.Record); err != nil {
 			e.App.Logger().Error("fax intake as form failed", "fax", e.Record.Id, "error", err)
 		}
+		if err := faxFailed(e.App, e.Record); err != nil {
+			e.App.Logger().Error("failed fax not returned to its form", "fax", e.Record.Id, "error", err)
+		}
 		return e.Next()
 	})
 	// A new organisation gets its Verbindungsstelle.
