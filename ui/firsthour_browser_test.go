@@ -306,4 +306,5 @@ func TestFirstHourFixes(t *testing.T) {
 		tk.Screenshot("firsthour-new-group-1366")
 		tk.Run(chromedp.Evaluate(`document.querySelector('dialog[open]')?.close()`, nil))
 	})
+
 }

@@ -68,7 +68,7 @@ const userLang = () => lang();
 export function inLanguage(text, lang = userLang()) {
   if (typeof text !== 'string') return text;
   const parts = text.split(' / ');
-  if (parts.length !== 2 || parts[0].length < 8 || parts[1].length < 8) return text;
+  if (parts.length !== 2 || parts[0].trim().length < 4 || parts[1].trim().length < 4) return text;
   return lang === 'en' ? parts[1].trim() : parts[0].trim();
 }
 
