@@ -51,12 +51,6 @@ func upSMSCallout(app core.App) error {
 	if err := app.Save(messages); err != nil {
 		return err
 	}
-	if journal, err := app.FindCollectionByNameOrId("journal_entries"); err == nil {
-		smsAddSelectValues(journal, "source", "callout", "sms")
-		if err := app.Save(journal); err != nil {
-			return err
-		}
-	}
 	users, err := app.FindCollectionByNameOrId("users")
 	if err != nil {
 		return err

@@ -75,7 +75,7 @@ func (p *part) blitzBySMS(messageId string) {
 	}
 	if n > 0 {
 		if host := tenancy.HostOrganisation(p.app); host != nil {
-			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "sms", SourceID: messageId, Channel: m.GetString("channel"),
+			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: messageId, Channel: m.GetString("channel"),
 				Text: fmt.Sprintf("Blitz in %q ohne Bestätigung nach %d s: per SMS an %d Personen ohne Verbindung.", chName, int(BlitzDelay/time.Second), n)})
 		}
 	}
@@ -106,7 +106,7 @@ func (p *part) ackBlitz(in smsgateway.Inbound) bool {
 	}
 	if acked > 0 {
 		if host := tenancy.HostOrganisation(p.app); host != nil {
-			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "sms", SourceID: in.Record.Id, Author: in.Person,
+			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: in.Record.Id, Author: in.Person,
 				Text: fmt.Sprintf("%s hat %d Blitz per SMS bestätigt.", in.Person.GetString("name"), acked)})
 		}
 	}

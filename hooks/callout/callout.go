@@ -176,7 +176,7 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 			noNumber++
 		}
 	}
-	journalWrite(re.App, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "callout", SourceID: co.Id, Author: re.Auth,
+	journalWrite(re.App, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: co.Id, Author: re.Auth,
 		Text: fmt.Sprintf("Stab alarmiert (%s): %q an %d Personen (%s); per SMS: %d, ohne Mobilnummer und ohne Verbindung: %d.",
 			priorityWord(req.Priority), req.Text, len(recs), co.GetString("selection"), smsCount, noNumber)})
 	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "callout.start", Organisation: host.Id, Target: co.Id,
@@ -399,7 +399,7 @@ func (p *part) answer(recipientId, answer string, eta int, via string) error {
 	host := tenancy.HostOrganisation(p.app)
 	if host != nil {
 		u, _ := p.app.FindRecordById("users", r.GetString("user"))
-		journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: "callout", SourceID: r.GetString("callout"), Author: u,
+		journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: r.GetString("callout"), Author: u,
 			Text: fmt.Sprintf("Rückmeldung zur Alarmierung (%s): %s %s.", map[string]string{"app": "App", "sms": "SMS"}[via], r.GetString("name"), word)})
 	}
 	return nil
@@ -419,7 +419,7 @@ func (p *part) handleClose(re *core.RequestEvent) error {
 			return re.InternalServerError("", err)
 		}
 		o := overview(re.App, co)
-		journalWrite(re.App, journal.Entry{Organisation: co.GetString("organisation"), Kind: "auto", Source: "callout", SourceID: co.Id, Author: re.Auth,
+		journalWrite(re.App, journal.Entry{Organisation: co.GetString("organisation"), Kind: "auto", Source: journalSource, SourceID: co.Id, Author: re.Auth,
 			Text: fmt.Sprintf("Alarmierung beendet: %d kommen, %d kommen nicht, %d ohne Antwort.", o.Coming, o.Declined, o.Open)})
 	}
 	return re.JSON(200, overview(re.App, co))
@@ -600,10 +600,16 @@ func (p *part) remindDue() {
 				n++
 			}
 		}
-		journalWrite(p.app, journal.Entry{Organisation: co.GetString("organisation"), Kind: "auto", Source: "callout", SourceID: co.Id,
+		journalWrite(p.app, journal.Entry{Organisation: co.GetString("organisation"), Kind: "auto", Source: journalSource, SourceID: co.Id,
 			Text: fmt.Sprintf("Zweite SMS zur Alarmierung an %d von %d Personen ohne Antwort.", n, len(rs))})
 	}
 }
+
+// journalSource is the Einsatztagebuch source of call-out and Blitz-by-SMS entries:
+// "message", since both are messages to the staff (the journal's sources are fixed:
+// journal_entries is append-only, schema included); SourceID names the call-out or the
+// Blitz message.
+const journalSource = "message"
 
 // journalWrite writes to the Einsatztagebuch when an operation is open (without one
 // there is no journal; the audit log still has the call-out).

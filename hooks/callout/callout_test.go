@@ -262,7 +262,7 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 		}
 	}
 	// Journaled: the call-out, each answer, the reminder.
-	n, _ := app.CountRecords("journal_entries", dbx.HashExp{"source": "callout", "source_id": ov.ID})
+	n, _ := app.CountRecords("journal_entries", dbx.HashExp{"source": "message", "source_id": ov.ID})
 	if n < 1+17+1 {
 		t.Errorf("%d journal entries for the call-out, want at least 19", n)
 	}
