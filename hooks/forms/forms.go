@@ -262,6 +262,7 @@ type FormView struct {
 	Remarks           string           `json:"remarks"`
 	Completion        string           `json:"completion"`
 	ReplyTo           string           `json:"reply_to"`
+	ReplyToLabel      string           `json:"reply_to_label,omitempty"`
 	Fax               string           `json:"fax"`
 	Message           string           `json:"message"`
 	SentVia           string           `json:"sent_via"`
@@ -289,6 +290,11 @@ func (a *access) view(app core.App, f *core.Record, withEvents bool) FormView {
 	}
 	if v.Recipients == nil {
 		v.Recipients = []Recipient{}
+	}
+	if v.ReplyTo != "" {
+		if orig, err := app.FindRecordById("forms", v.ReplyTo); err == nil {
+			v.ReplyToLabel = Label(orig)
+		}
 	}
 	if withEvents {
 		evs, _ := app.FindRecordsByFilter("form_events", "form = {:f}", "created", 0, 0, dbx.Params{"f": f.Id})

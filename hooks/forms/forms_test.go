@@ -248,8 +248,12 @@ func testIncoming(t *testing.T, w *world) {
 	}
 	// A reply is a new outgoing form referring to the first.
 	r := decode(t, w.ok(t, "abecker", "POST", "/api/crisisroom/forms", map[string]any{"direction": "out", "reply_to": blitz.Id, "counterpart": "Florian Köln 3", "text": "Verstanden, Evakuierung läuft."}))
-	if r.State != "draft" {
-		t.Fatalf("reply: %+v", r)
+	var reply struct {
+		ReplyToLabel string `json:"reply_to_label"`
+	}
+	w.ok(t, "abecker", "GET", "/api/crisisroom/forms/"+r.Id, nil).Decode(t, &reply)
+	if r.State != "draft" || reply.ReplyToLabel != blitz.Label {
+		t.Fatalf("reply: %+v, refers to %q, want %q", r, reply.ReplyToLabel, blitz.Label)
 	}
 	// The events cannot be altered, not even by Go code.
 	ev, err := w.s.App.FindFirstRecordByFilter("form_events", "form = {:f}", dbx.Params{"f": blitz.Id})

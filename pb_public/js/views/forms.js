@@ -238,7 +238,7 @@ export default {
         h('h2.fm-head', h('span.fm-dir', t(f.direction === 'in' ? 'fv_in' : 'fv_out')), ' ', h('span#fm-label', f.label), ' ',
           h('span.fm-prio.fm-prio-' + f.priority, t('fv_p_' + f.priority)), ' ', f.state !== 'new' ? h('span.fm-state#fm-state', t('fv_st_' + f.state)) : null),
         f.return_reason && f.state === 'returned' ? h('p.fm-returned', { role: 'note' }, t('fv_returned', { reason: f.return_reason })) : null,
-        f.reply_to ? h('p.muted', t('fv_replyTo', { label: f.reply_to })) : null,
+        f.reply_to ? h('p.muted.fm-reply-to', t('fv_replyTo', { label: f.reply_to_label || f.reply_to })) : null,
         f.fax ? h('p.muted', t('fv_fax')) : null,
         h('div.fm-notes', notes(f)),
         f.author_name ? h('div.fm-note', h('b', t('fv_author') + ': '), `${f.author_name}${f.author_function ? ' (' + f.author_function + ')' : ''}`) : null,
