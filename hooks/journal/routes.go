@@ -207,7 +207,7 @@ func handleMark(e *core.RequestEvent) error {
 	if kind == "direct" || kind == "group" {
 		name = "Unterhaltung"
 	}
-	en.Text = fmt.Sprintf("Ins ETB übernommen: %s-Nachricht von %s in „%s“ (%s): %s", PriorityLabel(msg.GetString("priority")), who, name,
+	en.Text = fmt.Sprintf("Ins ETB übernommen: %s von %s in „%s“ (%s): %s", messageWord(msg.GetString("priority")), who, name,
 		msg.GetDateTime("created").Time().Local().Format("02.01.2006 15:04"), msg.GetString("body"))
 	en.OccurredAt = msg.GetDateTime("created").Time()
 	var rec *core.Record
@@ -438,4 +438,13 @@ func bindIncidents(app core.App) {
 		}
 		return e.Next()
 	})
+}
+
+// messageWord names a message by its priority as the staff says it: "Blitz-Nachricht",
+// "Sofort-Nachricht", and a plain "Nachricht" (never "einfach-Nachricht").
+func messageWord(p string) string {
+	if p == "flash" || p == "immediate" {
+		return PriorityLabel(p) + "-Nachricht"
+	}
+	return "Nachricht"
 }
