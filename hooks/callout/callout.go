@@ -162,25 +162,29 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	if err != nil {
 		return re.InternalServerError("", err)
 	}
-	// SMS to those without a live connection, after the commit: the driver's queue is
-	// its own persistent store, and the SMS log says what went where.
-	smsCount, noNumber := 0, 0
-	for _, r := range recs {
-		if r.GetBool("connected") {
-			continue
-		}
-		switch p.sendTo(r, co, "callout") {
-		case "queued":
-			smsCount++
-		case "no_number":
-			noNumber++
-		}
-	}
-	journalWrite(re.App, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: co.Id, Author: re.Auth,
-		Text: fmt.Sprintf("Stab alarmiert (%s): %q an %d Personen (%s); per SMS: %d, ohne Mobilnummer und ohne Verbindung: %d.",
-			priorityWord(req.Priority), req.Text, len(recs), co.GetString("selection"), smsCount, noNumber)})
 	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "callout.start", Organisation: host.Id, Target: co.Id,
-		Data: map[string]any{"recipients": len(recs), "sms": smsCount}})
+		Data: map[string]any{"recipients": len(recs)}})
+	// SMS to those without a live connection, after the commit and after the answer:
+	// the banners are already out, each SMS is logged before it is handed to the driver
+	// (whose queue is its own persistent store), and the overview shows each state live.
+	actor := re.Auth
+	go func() {
+		smsCount, noNumber := 0, 0
+		for _, r := range recs {
+			if r.GetBool("connected") {
+				continue
+			}
+			switch p.sendTo(r, co, "callout") {
+			case "queued":
+				smsCount++
+			case "no_number":
+				noNumber++
+			}
+		}
+		journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: co.Id, Author: actor,
+			Text: fmt.Sprintf("Stab alarmiert (%s): %q an %d Personen (%s); per SMS: %d, ohne Mobilnummer und ohne Verbindung: %d.",
+				priorityWord(req.Priority), req.Text, len(recs), co.GetString("selection"), smsCount, noNumber)})
+	}()
 	return re.JSON(200, overview(re.App, co))
 }
 
