@@ -41,10 +41,12 @@ type directory struct {
 	channels  map[string]channelInfo
 	devices   map[string]deviceInfo
 	authorOrg map[string]string // channel + "/" + user → organisation id ("" for none)
+
+	recipients *recipientCache // live members per channel, for the receipt figure of events
 }
 
 func newDirectory(app core.App) *directory {
-	d := &directory{}
+	d := &directory{recipients: newRecipientCache(app)}
 	d.reset()
 	reset := func(e *core.RecordEvent) error {
 		d.reset()

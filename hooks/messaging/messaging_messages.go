@@ -174,7 +174,11 @@ func normaliseBody(r *core.Record) {
 }
 
 func findByClientKey(app core.App, author, key string) *core.Record {
-	r, err := app.FindFirstRecordByFilter("messages", "author = {:a} && client_key = {:k}", dbx.Params{"a": author, "k": key})
+	// A plain query rather than a filter: parsing the filter was 5 % of a create's CPU.
+	// The conditions on empty values let SQLite use the partial unique index.
+	r := &core.Record{}
+	err := app.RecordQuery("messages").AndWhere(dbx.HashExp{"author": author, "client_key": key}).
+		AndWhere(dbx.NewExp("client_key != '' AND author != ''")).Limit(1).One(r)
 	if err != nil {
 		return nil
 	}

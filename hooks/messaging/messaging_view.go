@@ -78,8 +78,12 @@ func replyPreview(app core.App, dir *directory, orig *core.Record) map[string]an
 }
 
 func encodeMessageEvent(app core.App, dir *directory, action string, m *core.Record) ([]byte, error) {
-	sums := receiptSummaries(app, m.GetString("channel"), []*core.Record{m})
-	s := sums[m.Id]
+	var s ReceiptSummary
+	if needsReceipts(m) || dir.recipients == nil {
+		s = receiptSummaries(app, m.GetString("channel"), []*core.Record{m})[m.Id]
+	} else {
+		s = dir.recipients.summary(app, m)
+	}
 	return json.Marshal(channelEvent{Action: action, Collection: "messages", Record: messageView(app, dir, m, &s)})
 }
 

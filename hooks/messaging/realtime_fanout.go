@@ -17,13 +17,14 @@ import (
 //
 // Order: each channel has a sequence of slots, reserved together with the write of the
 // row (see orderedWrite), and filled once the write has committed. Slots leave a channel's sequence strictly in
-// order, each channel always to the same worker, and each connection has its own outbox
-// goroutine, so every subscriber sees a channel's events in the order they were stored.
+// order, each channel always to the same worker, and each connection drains its own outbox
+// in order, so every subscriber sees a channel's events in the order they were stored.
 
 const (
 	topicMe         = "crisisroom/me"
 	topicChannelPre = "channels/"
-	outboxSize      = 512
+	outboxSize      = 512 // events a connection may owe before it is closed
+	batchBytes      = 64 << 10
 	fanoutWorkers   = 4
 )
 
@@ -32,9 +33,15 @@ type rtConn struct {
 	user   string
 	me     []string            // the client's subscription names for crisisroom/me
 	topics map[string]struct{} // its channel topics in the index (guarded by fanout.mu)
-	out    chan subscriptions.Message
-	done   chan struct{}
-	stop   sync.Once
+
+	// The outbox: events owed to the connection, oldest first. A drain goroutine runs
+	// only while it holds something, so an idle connection (most browser tabs, most of
+	// the time) costs neither a goroutine nor a buffer.
+	qmu      sync.Mutex
+	queue    []subscriptions.Message
+	taken    int // events the drain goroutine has taken and not yet handed on
+	draining bool
+	closed   bool
 }
 
 // rtSub is one connection's subscription to one channel topic.
@@ -128,9 +135,8 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 	}
 	c := f.conns[client.Id()]
 	if c == nil {
-		c = &rtConn{client: client, out: make(chan subscriptions.Message, outboxSize), done: make(chan struct{}), topics: map[string]struct{}{}}
+		c = &rtConn{client: client, topics: map[string]struct{}{}}
 		f.conns[client.Id()] = c
-		go c.run()
 	}
 	f.unindexLocked(c)
 	c.user = userId
@@ -286,38 +292,98 @@ func (f *fanout) subscribers(channelId string) int {
 
 // ---- per-connection outbox ----
 
-// push never blocks the fan-out: a connection that cannot keep up with 512 events is
-// closed, and its browser reconnects and reloads what it missed.
+// push never blocks the fan-out: a connection that owes 512 events is closed, and its
+// browser reconnects and reloads what it missed.
 func (c *rtConn) push(m subscriptions.Message) {
-	select {
-	case c.out <- m:
-	case <-c.done:
-	default:
-		c.client.Discard()
-		c.close()
+	c.qmu.Lock()
+	if c.closed {
+		c.qmu.Unlock()
+		return
 	}
+	if len(c.queue)+c.taken >= outboxSize {
+		c.closed, c.queue = true, nil
+		c.qmu.Unlock()
+		c.client.Discard()
+		return
+	}
+	c.queue = append(c.queue, m)
+	if !c.draining {
+		c.draining = true
+		go c.drain()
+	}
+	c.qmu.Unlock()
 }
 
-func (c *rtConn) close() { c.stop.Do(func() { close(c.done) }) }
+func (c *rtConn) close() {
+	c.qmu.Lock()
+	c.closed, c.queue = true, nil
+	c.qmu.Unlock()
+}
 
 // closeMarker, queued behind a last message, ends the connection once it is written.
 const closeMarker = "\x00close"
 
-func (c *rtConn) run() {
+// drain hands the outbox to PocketBase's SSE goroutine until it is empty. Events that
+// have queued up meanwhile go as one message (see coalesce): one hook call, one write and
+// one flush for all of them, so a busy connection costs less per event, not more.
+func (c *rtConn) drain() {
+	var batch []subscriptions.Message
 	for {
-		select {
-		case m := <-c.out:
-			if m.Name == closeMarker {
+		c.qmu.Lock()
+		if c.closed || len(c.queue) == 0 {
+			c.draining, c.queue = false, nil // an idle connection keeps no buffer
+			c.qmu.Unlock()
+			return
+		}
+		batch, c.queue = c.queue, batch[:0]
+		c.taken = len(batch)
+		c.qmu.Unlock()
+		for i := 0; i < len(batch); {
+			n, size := 0, 0
+			for i+n < len(batch) && batch[i+n].Name != closeMarker && (n == 0 || size+len(batch[i+n].Data) <= batchBytes) {
+				size += len(batch[i+n].Data)
+				n++
+			}
+			if n == 0 { // the close marker
 				c.client.Unsubscribe()
 				c.client.Discard()
 				c.close()
 				return
 			}
-			c.client.Send(m) // blocks until the SSE goroutine has taken it
-		case <-c.done:
-			return
+			c.client.Send(coalesce(c.client.Id(), batch[i:i+n])) // blocks until the SSE goroutine has taken it
+			i += n
+			c.qmu.Lock()
+			c.taken -= n
+			c.qmu.Unlock()
 		}
+		clear(batch)
 	}
+}
+
+// coalesce joins events into one message that PocketBase's Message.WriteSSE writes as
+// the same events one after another: WriteSSE writes "id:<client>\nevent:<name>\ndata:",
+// the data and "\n\n"; the data of the first event is followed by the complete frames of
+// the others, minus the final "\n\n" WriteSSE adds. Event data here is JSON, which has no
+// raw line breaks, so each frame stays one "data:" line (WHATWG HTML, server-sent events).
+func coalesce(clientId string, ms []subscriptions.Message) subscriptions.Message {
+	if len(ms) == 1 {
+		return ms[0]
+	}
+	n := len(ms[0].Data)
+	for _, m := range ms[1:] {
+		n += len(clientId) + len(m.Name) + len(m.Data) + 20
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, ms[0].Data...)
+	for _, m := range ms[1:] {
+		buf = append(buf, "\n\nid:"...)
+		buf = append(buf, clientId...)
+		buf = append(buf, "\nevent:"...)
+		buf = append(buf, m.Name...)
+		buf = append(buf, "\ndata:"...)
+		buf = append(buf, m.Data...)
+	}
+	return subscriptions.Message{Name: ms[0].Name, Data: buf}
 }
 
 // sendUser hands an event to every connection of a user that subscribed to crisisroom/me.
