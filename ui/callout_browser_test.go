@@ -44,8 +44,16 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	op.Run(chromedp.SendKeys(`#co-text`, "Lagebesprechung 03:30 im Rathaus, Großer Saal", chromedp.ByQuery),
 		chromedp.SetValue(`#co-priority`, "flash", chromedp.ByQuery),
 		chromedp.Click(`.co-orgs input[data-short="POL"]`, chromedp.ByQuery),
-		chromedp.Click(`.co-orgs input[data-short="FW"]`, chromedp.ByQuery),
-		chromedp.Click(`#co-start`, chromedp.ByQuery))
+		chromedp.Click(`.co-orgs input[data-short="FW"]`, chromedp.ByQuery))
+	// The selection kept as a saved group, by keyboard in the dialog.
+	op.Run(chromedp.Click(`#co-save-group`, chromedp.ByQuery))
+	op.Wait(`document.activeElement?.id === 'co-group-name'`, "the group name field focused")
+	op.Run(chromedp.SendKeys(`#co-group-name`, "Stab Stufe 1\r", chromedp.ByQuery))
+	op.Wait(`document.querySelector('#co-group option:checked')?.textContent === 'Stab Stufe 1'`, "the new group chosen")
+	if n, _ := s.App.CountRecords("callout_groups"); n != 1 {
+		t.Fatalf("%d saved groups", n)
+	}
+	op.Run(chromedp.Click(`#co-start`, chromedp.ByQuery))
 	op.Wait(`document.querySelectorAll('.co-table tbody tr').length === 4`, "four people in the overview")
 	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '4 ohne Antwort'`, "four without an answer")
 

@@ -13,7 +13,7 @@ addStrings({
     co_title: 'Stab alarmieren', co_new: 'Neue Alarmierung', co_text: 'Alarmtext', co_textHint: 'z. B. Lagebesprechung 03:30 im Rathaus, Großer Saal',
     co_priority: 'Priorität', co_p_flash: 'Blitz', co_p_immediate: 'Sofort', co_p_normal: 'Normal', co_group: 'Alarmgruppe', co_noGroup: '– keine –',
     co_orgs: 'Organisationen', co_functions: 'Funktionen (durch Komma getrennt)', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
-    co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe',
+    co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe', co_saveGroupBtn: 'Gruppe speichern',
     co_recent: 'Alarmierungen', co_none: 'Noch keine Alarmierung.', co_comingN: '{n} kommen', co_declinedN: '{n} kommen nicht', co_openN: '{n} ohne Antwort',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Funktion', co_answer: 'Antwort', co_arrives: 'Ankunft', co_via: 'Weg', co_reached: 'Erreicht',
     co_a_coming: 'kommt', co_a_declined: 'kommt nicht', co_a_open: 'keine Antwort', co_via_app: 'App', co_via_sms: 'SMS',
@@ -27,7 +27,7 @@ addStrings({
     co_title: 'Staff call-out', co_new: 'New call-out', co_text: 'Alarm text', co_textHint: 'e.g. Briefing 03:30 at the town hall, main hall',
     co_priority: 'Priority', co_p_flash: 'Flash', co_p_immediate: 'Immediate', co_p_normal: 'Normal', co_group: 'Call-out group', co_noGroup: '– none –',
     co_orgs: 'Organisations', co_functions: 'Functions (comma separated)', co_remind: 'Second SMS after (minutes, 0 = none)',
-    co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name',
+    co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name', co_saveGroupBtn: 'Save group',
     co_recent: 'Call-outs', co_none: 'No call-out yet.', co_comingN: '{n} coming', co_declinedN: '{n} not coming', co_openN: '{n} no answer',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Function', co_answer: 'Answer', co_arrives: 'Arrival', co_via: 'Via', co_reached: 'Reached',
     co_a_coming: 'coming', co_a_declined: 'not coming', co_a_open: 'no answer', co_via_app: 'app', co_via_sms: 'SMS',
@@ -80,6 +80,25 @@ export default {
       const orgBox = h('div.co-orgs', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } });
       const msg = h('p.muted', { role: 'status' });
       const start = h('button.btn.primary#co-start', { type: 'submit' }, icon('siren', 18), ' ', t('co_start'));
+      // The ticked organisations and the functions, kept as a group ("Stab Stufe 1").
+      const saveGroup = h('button.btn#co-save-group', { type: 'button', onclick: () => {
+        const name = h('input#co-group-name', { type: 'text', maxlength: 80, required: true });
+        const ok = h('button.btn.primary', { type: 'submit' }, t('co_saveGroupBtn'));
+        const d = ctx.dialog(t('co_saveGroup'), h('form', { onsubmit: async e => {
+          e.preventDefault();
+          if (!name.value.trim() || !ctx.host) return;
+          ok.disabled = true;
+          try {
+            const g = await ctx.api.post('/api/collections/callout_groups/records', {
+              organisation: ctx.host.id, name: name.value.trim(),
+              organisations: [...orgBox.querySelectorAll('input:checked')].map(x => x.value),
+              functions: funcs.value.split(',').map(s => s.trim()).filter(Boolean),
+            });
+            group.append(h('option', { value: g.id, selected: true }, g.name));
+            d.close();
+          } catch (err) { ok.disabled = false; ctx.toast(err.message, 'error'); }
+        } }, h('label.field', { for: 'co-group-name' }, t('co_groupName')), name, h('p', ok)));
+      } }, t('co_saveGroup'));
       const form = h('form', { onsubmit: async e => {
         e.preventDefault();
         start.disabled = true;
@@ -103,7 +122,7 @@ export default {
       h('div.grid-form', h('label', t('co_priority'), prio), h('label', t('co_group'), group), h('label', t('co_remind'), remind)),
       h('p.field', t('co_orgs')), orgBox,
       h('label.field', { for: 'co-functions' }, t('co_functions')), funcs,
-      h('p', start), msg);
+      h('p', { style: { display: 'flex', gap: '.6rem', flexWrap: 'wrap' } }, start, saveGroup), msg);
       clear(formBox, form);
       try {
         const [orgs, groups] = await Promise.all([
