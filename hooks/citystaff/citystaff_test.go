@@ -382,6 +382,24 @@ func FuzzNormaliseName(f *testing.F) {
 	})
 }
 
+// FuzzNormaliseDOB: a date from outside never panics, and one it accepts is a real date
+// in YYYY-MM-DD that reads back as itself.
+func FuzzNormaliseDOB(f *testing.F) {
+	for _, s := range []string{"3.7.1980", "1980-07-03", "31.02.1980", "00.00.0000", "1980", "99.99.9999", " 01.01.2000 ", "2000-13-01"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := citystaff.NormaliseDOB(s, now)
+		if err != nil {
+			return
+		}
+		if d2, err := citystaff.NormaliseDOB(d, now); err != nil || d2 != d || len(d) != 10 {
+			t.Fatalf("not stable: %q → %q → %q (%v)", s, d, d2, err)
+		}
+	})
+}
+
 func TestNormalise(t *testing.T) {
 	a, _ := citystaff.NormaliseName("Hans-Jürgen  Müller")
 	b, _ := citystaff.NormaliseName("HANS-JUERGEN MUELLER")
