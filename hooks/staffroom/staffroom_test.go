@@ -336,3 +336,22 @@ func FuzzFTSQuery(f *testing.F) {
 		}
 	})
 }
+
+func FuzzMentionTokens(f *testing.F) {
+	for _, s := range []string{"@S2 bitte", "x@y.de", "@@", "@VB-POL.", "@t.keller, @Ärztin", "\x00@\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		toks := staffroom.MentionTokens(s)
+		if len(toks) > 20 {
+			t.Fatalf("%d tokens", len(toks))
+		}
+		seen := map[string]bool{}
+		for _, tok := range toks {
+			if tok == "" || strings.ContainsAny(tok, "@ \n") || tok != strings.ToLower(tok) || seen[tok] {
+				t.Fatalf("%q gives the token %q", s, tok)
+			}
+			seen[tok] = true
+		}
+	})
+}
