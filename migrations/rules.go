@@ -1,6 +1,10 @@
 package migrations
 
-import "strings"
+import (
+	"strings"
+
+	"crisisroom/hooks/tenancy"
+)
 
 // The API rules below are PocketBase filter expressions. They are built from a few
 // named pieces so that the tenancy model reads as prose: "a member of the owning
@@ -26,11 +30,10 @@ const (
 	authChannelMember = `@request.auth.channel_members_via_user`
 )
 
-// liveRow holds for a joined row whose expires field is empty or in the future. It must be
-// combined with a condition that only a real row meets: a missing row matches "".
-func liveRow(path string) string {
-	return `(` + path + `.expires ?= "" || ` + path + `.expires ?> @now)`
-}
+// liveRow holds for a joined row whose expires field is empty or in the future
+// (tenancy.NotExpiredRule, the one definition of "still valid"). It must be combined with
+// a condition that only a real row meets: a missing row matches "".
+func liveRow(path string) string { return tenancy.NotExpiredRule(path) }
 
 // notExpired is liveRow for an @collection alias, for rules that still use one.
 func notExpired(alias, coll string) string {
@@ -94,11 +97,11 @@ func ptr(s string) *string { return &s }
 //     holds a live membership of that organisation;
 //   - an empty relation never matches an empty relation: a missing joined row reads as
 //     "", so each piece requires the record's field and the user's row to be non-empty.
-// hooks.LiveMembership, hooks.ChannelMember and the SQL in hooks/channel_members.go say
-// the same; hooks/attack_tenancy_test.go checks that the three agree.
+// tenancy.LiveMembership, tenancy.ChannelMember and the SQL in hooks/tenancy/channel_members.go
+// say the same; hooks/attack_tenancy_test.go checks that the three agree.
 
-// OrgActive is the organisation status that lets its people act (hooks.OrgActive).
-const OrgActive = "active"
+// OrgActive is the organisation status that lets its people act (tenancy.OrgActive).
+const OrgActive = tenancy.OrgActive
 
 // present guards a record-side relation against matching a missing row: the field must
 // be set (the piece to append after a condition, or ""). A multi-valued relation (a
@@ -115,9 +118,7 @@ func present(field string) string {
 // organisation is active. The status test is also the guard against empty relations: a
 // missing membership or organisation row reads as "", never as OrgActive, so a matched
 // row always has a real organisation.
-func liveMembership(path string) string {
-	return `(` + path + `.organisation.status ?= "` + OrgActive + `" && ` + liveRow(path) + `)`
-}
+func liveMembership(path string) string { return tenancy.LiveMembershipRule(path) }
 
 // liveChannelRow: the joined channel_members row (path) exists and is live (see above).
 // Its organisation equals that of a live membership, so it is real and non-empty.

@@ -244,8 +244,8 @@ func (bo *Boards) View(d *core.Record) BoardView {
 	// Items: not expired; for every board or this one; the room's (host) or its own
 	// organisation's, or addressed to this board by name.
 	items, _ := app.FindRecordsByFilter("board_items",
-		`(expires = "" || expires > {:now}) && (boards:length = 0 || boards ?= {:d}) && (organisation = "" || organisation = {:org} || organisation = {:host} || boards ?= {:d})`,
-		"-updated", 50, 0, dbx.Params{"now": now.Format(types.DefaultDateLayout), "d": d.Id, "org": org, "host": hostId})
+		tenancy.NotExpiredFilter("expires")+` && (boards:length = 0 || boards ?= {:d}) && (organisation = "" || organisation = {:org} || organisation = {:host} || boards ?= {:d})`,
+		"-updated", 50, 0, dbx.Params{"d": d.Id, "org": org, "host": hostId})
 	slices.SortStableFunc(items, func(a, b *core.Record) int {
 		return sevRank(b.GetString("severity")) - sevRank(a.GetString("severity"))
 	})

@@ -1,13 +1,14 @@
 package messaging
 
 import (
-	"crisisroom/hooks/tenancy"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks/tenancy"
 )
 
 // POST /api/crisisroom/direct {"user": "<id>"} → the direct conversation of the caller and
@@ -125,8 +126,8 @@ func (ms *messaging) handlePeople(e *core.RequestEvent) error {
 		}
 		it := PersonItem{Person: *p, Orgs: []OrgLabel{}}
 		var orgs []string
-		_ = e.App.DB().NewQuery(`SELECT organisation FROM memberships WHERE user = {:u} AND (expires = '' OR expires > {:now}) ORDER BY created`).
-			Bind(dbx.Params{"u": id, "now": dbNow()}).Column(&orgs)
+		_ = e.App.DB().NewQuery(`SELECT organisation FROM memberships WHERE user = {:u} AND ` + tenancy.NotExpiredSQL("memberships") + ` ORDER BY created`).
+			Bind(dbx.Params{"u": id}).Column(&orgs)
 		for _, o := range orgs {
 			if l := ms.dir.org(e.App, o); l != nil {
 				it.Orgs = append(it.Orgs, *l)

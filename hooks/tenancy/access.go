@@ -1,8 +1,6 @@
 package tenancy
 
 import (
-	"time"
-
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -139,11 +137,6 @@ func IsGuestOnly(app core.App, userId string) bool {
 		}
 	}
 	return true
-}
-
-func Expired(r *core.Record) bool {
-	exp := r.GetDateTime("expires")
-	return !exp.IsZero() && exp.Time().Before(time.Now())
 }
 
 // channelOrgs: the organisations taking part in a channel (owner first).

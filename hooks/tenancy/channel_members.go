@@ -217,7 +217,7 @@ func SharesSomething(app core.App, a, b string) bool {
 	err := app.DB().NewQuery(`
 		SELECT COUNT(*) FROM memberships ma JOIN memberships mb ON ma.organisation = mb.organisation
 		WHERE ma.user = {:a} AND mb.user = {:b} AND ma.role != 'guest' AND mb.role != 'guest'
-		AND ` + liveSQL("ma") + ` AND ` + liveSQL("mb")).
+		AND ` + LiveMembershipSQL("ma") + ` AND ` + LiveMembershipSQL("mb")).
 		Bind(map[string]any{"a": a, "b": b}).Row(&n)
 	if err == nil && n > 0 {
 		return true
@@ -229,19 +229,10 @@ func SharesSomething(app core.App, a, b string) bool {
 	return err == nil && n > 0
 }
 
-// notExpiredSQL: the row of alias has no end date or one in the future (PocketBase stores
-// dates as "2006-01-02 15:04:05.000Z", which sorts as text).
-func notExpiredSQL(alias string) string {
-	return "(" + alias + ".expires = '' OR " + alias + ".expires IS NULL OR " + alias + ".expires > strftime('%Y-%m-%d %H:%M:%fZ', 'now'))"
-}
-
-// liveSQL is liveMembershipSQL: the memberships row of alias is live.
-func liveSQL(alias string) string { return LiveMembershipSQL(alias) }
-
 // liveMembershipSQL: the memberships row of alias is live in the sense of LiveMembership
 // (not ended, its organisation's status OrgActive).
 func LiveMembershipSQL(alias string) string {
-	return "(" + notExpiredSQL(alias) + " AND EXISTS (SELECT 1 FROM organisations lo WHERE lo.id = " + alias +
+	return "(" + NotExpiredSQL(alias) + " AND EXISTS (SELECT 1 FROM organisations lo WHERE lo.id = " + alias +
 		".organisation AND lo.status = '" + OrgActive + "'))"
 }
 
@@ -249,7 +240,7 @@ func LiveMembershipSQL(alias string) string {
 // ChannelMember: not ended, given by an organisation that still takes part in the channel
 // (org and shared channels), of which the user holds a live membership.
 func LiveChannelMemberSQL(alias string) string {
-	return "(" + notExpiredSQL(alias) + " AND " + alias + ".organisation != '' AND EXISTS (SELECT 1 FROM memberships lm JOIN channels lc ON lc.id = " + alias + ".channel" +
+	return "(" + NotExpiredSQL(alias) + " AND " + alias + ".organisation != '' AND EXISTS (SELECT 1 FROM memberships lm JOIN channels lc ON lc.id = " + alias + ".channel" +
 		" WHERE lm.user = " + alias + ".user AND lm.organisation = " + alias + ".organisation AND " + LiveMembershipSQL("lm") +
 		" AND (lc.kind IN ('direct', 'group') OR lc.organisation = " + alias + ".organisation" +
 		" OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(lc.organisations) THEN lc.organisations ELSE '[]' END) lj WHERE lj.value = " + alias + ".organisation))))"

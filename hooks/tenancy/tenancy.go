@@ -1,14 +1,14 @@
 package tenancy
 
 import (
-	"crisisroom/hooks/audit"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks/audit"
 )
 
 // These are API errors even where model hooks return them, so that a refused request
@@ -220,9 +220,8 @@ func AddChannelMember(app core.App, channelId, userId, role string, expires any)
 }
 
 func expireGuests(app core.App) {
-	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
 	for _, coll := range []string{"memberships", "channel_members"} {
-		recs, err := app.FindRecordsByFilter(coll, `expires != "" && expires < {:now}`, "", 500, 0, dbx.Params{"now": now})
+		recs, err := app.FindRecordsByFilter(coll, ExpiredFilter("expires"), "", 500, 0)
 		if err != nil {
 			continue
 		}
