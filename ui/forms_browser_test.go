@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"crisisroom/testkit"
 )
@@ -63,10 +64,13 @@ func TestFormsIncomingFlowInThreeBrowsers(t *testing.T) {
 	le.Wait(`[...document.querySelectorAll('.fm-banner')].some(e => e.textContent.includes('Deichbruch Abschnitt 3'))`, "the Blitz banner for the lead", 20*time.Second)
 	le.Click(`[...document.querySelectorAll('.fm-banner')].find(e => e.textContent.includes('Deichbruch'))?.querySelector('button')`, "Öffnen in the banner")
 	le.Wait(`!!document.querySelector('.fm-actions button[data-action=done]')`, "the done step")
-	le.Click(`document.querySelector('.fm-actions button[data-action=done]')`, "Erledigt")
-	le.Wait(`!!document.querySelector('#fm-completion')`, "the completion note")
-	le.Run(chromedp.SendKeys(`#fm-completion`, "Evakuierung Rheinblick angeordnet.", chromedp.ByQuery))
-	le.Click(`document.querySelector('#fm-done-go')`, "Erledigt (send)")
+	// By keyboard alone: Enter on "Erledigt", the note is focused, Tab to the button, Enter.
+	le.Eval(`(() => { document.querySelector('.fm-actions button[data-action=done]').focus(); return 0; })()`, new(int))
+	le.Run(chromedp.KeyEvent(kb.Enter))
+	le.Wait(`document.activeElement?.id === 'fm-completion'`, "the completion note focused")
+	le.Run(chromedp.KeyEvent("Evakuierung Rheinblick angeordnet."), chromedp.KeyEvent(kb.Tab))
+	le.Wait(`document.activeElement?.id === 'fm-done-go'`, "the Erledigt button focused by Tab")
+	le.Run(chromedp.KeyEvent(kb.Enter))
 	le.Wait(`[...document.querySelectorAll('.fm-rcpt')].some(e => e.dataset.code === 'Leiter' && e.textContent.includes('erledigt'))`, "the lead marked done")
 	le.Screenshot("forms-done")
 
