@@ -113,13 +113,7 @@ func TestHealthAndBackupRoutesOnlyForSuperusers(t *testing.T) {
 
 func waitFor(t *testing.T, d time.Duration, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not reached within %v", d)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.Eventually(t, d, "condition not reached", ok)
 }
 
 // A scheduled backup that cannot be made puts a warning on the status board; the next

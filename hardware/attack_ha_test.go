@@ -101,7 +101,7 @@ func TestHomeAssistantCredentialAttacks(t *testing.T) {
 		if fwCmd.seen(func(m tapped) bool { return m.topic == "shellies/fw_relais/relay/0/command" && m.payload == "on" }) {
 			t.Fatal("the read-only siren was switched on")
 		}
-		eventually(t, "the refusal recorded", 10*time.Second, func() bool {
+		testkit.Eventually(t, 10*time.Second, "the refusal recorded", func() bool {
 			n, _ := s.App.CountRecords("siren_activations", dbx.HashExp{"device": relay.Id, "requested_via": "ha-fw", "state": "refused"})
 			return n == 1
 		})

@@ -297,7 +297,7 @@ func TestMQTTAttacks(t *testing.T) {
 		// there, the refused one would be too.
 		ok := r.mustDial("fw-melder", dialOpts{clientID: "fw-melder-post2"})
 		ok.Publish("crisisroom/channel/"+fwCh+"/in", 1, false, "eigener Kanal").Wait()
-		eventually(t, "the own post", 10*time.Second, func() bool {
+		testkit.Eventually(t, 10*time.Second, "the own post", func() bool {
 			return countRecords(t, s.App, "messages", "channel = {:c} && body = 'eigener Kanal'", dbx.Params{"c": fwCh}) == 1
 		})
 		if n := countRecords(t, s.App, "messages", "channel = {:c}", dbx.Params{"c": polCh}); n != before {
@@ -328,7 +328,7 @@ func TestMQTTAttacks(t *testing.T) {
 		// The victim goes away, its session stays (clean session false) and a POL
 		// message is queued for it.
 		v.Disconnect(100)
-		eventually(t, "pol-tafel offline", 10*time.Second, func() bool { return !s.Broker.Online("pol-tafel") })
+		testkit.Eventually(t, 10*time.Second, "pol-tafel offline", func() bool { return !s.Broker.Online("pol-tafel") })
 		postMessage(t, s, polCh, "tkeller", "Nur für POL: Lagebild 20:00")
 
 		// The attacker asks to resume that session: it must get a fresh one and none
@@ -446,7 +446,7 @@ func TestMQTTAttacks(t *testing.T) {
 		waitClosed(t, "removed organisation's device", lost)
 
 		postMessage(t, s, power.Id, "mschulz", "nach der Entfernung")
-		eventually(t, "the post after removal stored", 5*time.Second, func() bool {
+		testkit.Eventually(t, 5*time.Second, "the post after removal stored", func() bool {
 			return countRecords(t, s.App, "messages", "channel = {:c} && body = 'nach der Entfernung'", dbx.Params{"c": power.Id}) == 1
 		})
 		// The dropped connection's will did not go out, nor was it posted into the channel.

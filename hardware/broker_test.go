@@ -292,7 +292,7 @@ func TestBroker(t *testing.T) {
 			t.Fatal(err)
 		}
 		status.await(t, "online", func(m tapped) bool { return m.topic == "crisisroom/device/pol-melder/status" && m.payload == "online" })
-		eventually(t, "online in the record", 5*time.Second, func() bool {
+		testkit.Eventually(t, 5*time.Second, "online in the record", func() bool {
 			d, _ := s.App.FindRecordById("devices", polDev.Id)
 			return d.GetBool("online") && !d.GetDateTime("last_seen").IsZero()
 		})
@@ -301,14 +301,14 @@ func TestBroker(t *testing.T) {
 			return m.topic == "crisisroom/device/pol-melder/state" && m.user == "pol-melder" && m.payload == `{"battery":87}`
 		})
 
-		eventually(t, "no other connection of pol-melder open", 5*time.Second, func() bool {
+		testkit.Eventually(t, 5*time.Second, "no other connection of pol-melder open", func() bool {
 			return hardware.Connections(s.Broker, "pol-melder") == 1
 		})
 		conn.Close() // no DISCONNECT: the broker must send the will
 		status.await(t, "the last will", func(m tapped) bool {
 			return m.topic == "crisisroom/device/pol-melder/status" && m.payload == "offline" && m.user == "pol-melder"
 		})
-		eventually(t, "offline in the record", 5*time.Second, func() bool {
+		testkit.Eventually(t, 5*time.Second, "offline in the record", func() bool {
 			d, _ := s.App.FindRecordById("devices", polDev.Id)
 			return !d.GetBool("online")
 		})
@@ -338,7 +338,7 @@ func TestBroker(t *testing.T) {
 		c.Publish(in, 1, false, `{"body":"Pegel Messstelle 3: 9,12 m","priority":"immediate","client_key":"p3-0001"}`).Wait()
 		c.Publish(in, 1, false, `{"body":"Pegel Messstelle 3: 9,12 m","priority":"immediate","client_key":"p3-0001"}`).Wait() // a retry
 		c.Publish(in, 1, false, "Tür Lagerraum offen").Wait()
-		eventually(t, "two messages from the device", 15*time.Second, func() bool { return countMessagesBy(t, s.App, polDev.Id) == 2 })
+		testkit.Eventually(t, 15*time.Second, "two messages from the device", func() bool { return countMessagesBy(t, s.App, polDev.Id) == 2 })
 		var stored []*core.Record
 		if err := s.App.RecordQuery("messages").AndWhere(dbx.HashExp{"device": polDev.Id}).OrderBy("rowid").All(&stored); err != nil {
 			t.Fatal(err)
@@ -350,7 +350,7 @@ func TestBroker(t *testing.T) {
 		other := r.addDevice("pol-melder2", "POL", "sensor", polCh)
 		c2 := r.mustDial("pol-melder2", "pol-melder2")
 		c2.Publish(in, 1, false, `{"body":"Pegel Messstelle 4: 8,70 m","client_key":"p3-0001"}`).Wait()
-		eventually(t, "the second device's message", 15*time.Second, func() bool { return countMessagesBy(t, s.App, other.Id) == 1 })
+		testkit.Eventually(t, 15*time.Second, "the second device's message", func() bool { return countMessagesBy(t, s.App, other.Id) == 1 })
 		m, err := s.App.FindFirstRecordByFilter("messages", "device = {:d} && client_key = 'p3-0001'", dbx.Params{"d": polDev.Id})
 		if err != nil {
 			t.Fatal(err)

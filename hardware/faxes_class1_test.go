@@ -32,7 +32,7 @@ func TestFaxGatewayFallsBackToClass1(t *testing.T) {
 	s := testkit.StartServer(t, testkit.Options{Demo: true})
 	flood := s.Demo.Channels["Hochwasser Rhein"]
 	dev, _ := addFaxDevice(t, s, "faxcx", s.Demo.Orgs["FW"].Id, flood.Id, map[string]any{"port": line.A, "local_id": "+49 221 8080"})
-	eventually(t, "the line idle in Class 1", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the line idle in Class 1", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle" && d.GetString("fax_class") == "1"
 	})
@@ -58,7 +58,7 @@ func TestFaxGatewayFallsBackToClass1(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	eventually(t, "the received fax", 30*time.Second, func() bool {
+	testkit.Eventually(t, 30*time.Second, "the received fax", func() bool {
 		in, _ := s.App.FindFirstRecordByFilter("faxes", `device = {:d} && direction = "in"`, dbx.Params{"d": dev.Id})
 		return in != nil && in.GetInt("pages") == 1 && in.GetString("message") != ""
 	})

@@ -33,18 +33,6 @@ func faxAPI(t *testing.T, s *testkit.Server, method, path, token string, body an
 	return rep.Status, out
 }
 
-// eventually waits for cond, which reads the database the appliance writes.
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func readFile(t *testing.T, app core.App, r *core.Record, name string) []byte {
 	t.Helper()
 	fsys, err := app.NewFilesystem()
@@ -110,7 +98,7 @@ func testDemoSimulatorRings(t *testing.T, s *testkit.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the demo fax line to be idle", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the demo fax line to be idle", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle" && d.GetBool("online")
 	})
@@ -124,7 +112,7 @@ func testDemoSimulatorRings(t *testing.T, s *testkit.Server) {
 	}
 
 	var in *core.Record
-	eventually(t, "the received fax", 30*time.Second, func() bool {
+	testkit.Eventually(t, 30*time.Second, "the received fax", func() bool {
 		in, _ = s.App.FindFirstRecordByFilter("faxes", `device = {:d} && direction = "in"`, dbx.Params{"d": dev.Id})
 		return in != nil
 	})
@@ -200,7 +188,7 @@ func newSendHarness(t *testing.T) *sendHarness {
 	dev, _ := addFaxDevice(t, s, "faxport", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{
 		"port": m.Path(), "baud": 19200, "local_id": "+49 221 100 300", "retry_delays_ms": []int{50, 100},
 	})
-	eventually(t, "the fax line to be idle", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the fax line to be idle", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle"
 	})
@@ -210,7 +198,7 @@ func newSendHarness(t *testing.T) *sendHarness {
 func (h *sendHarness) waitFax(t *testing.T, id string, statuses ...string) *core.Record {
 	t.Helper()
 	var r *core.Record
-	eventually(t, "fax "+id+" to be "+strings.Join(statuses, "/"), 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "fax "+id+" to be "+strings.Join(statuses, "/"), func() bool {
 		r, _ = h.s.App.FindRecordById("faxes", id)
 		for _, st := range statuses {
 			if r != nil && r.GetString("status") == st {
@@ -259,7 +247,7 @@ func testMessageSentAsFax(t *testing.T, h *sendHarness) {
 	if r.GetInt("attempts") != 1 || r.GetInt("pages") != 1 || r.GetString("error") != "" || r.GetString("requested_by") != s.Demo.Users["jwagner"].Id {
 		t.Fatalf("fax record: attempts %d pages %d error %q", r.GetInt("attempts"), r.GetInt("pages"), r.GetString("error"))
 	}
-	eventually(t, "the system message", 15*time.Second, func() bool {
+	testkit.Eventually(t, 15*time.Second, "the system message", func() bool {
 		return countRecords(t, s.App, "messages", `channel = {:c} && source = "system" && body = "Fax an 0221 12345 gesendet (1 Seite)"`, dbx.Params{"c": h.flood.Id}) == 1
 	})
 }
@@ -285,7 +273,7 @@ func testBusyRetriesThenFails(t *testing.T, h *sendHarness) {
 	if r.GetInt("attempts") != 3 || r.GetString("error") != "Die Gegenstelle ist besetzt." {
 		t.Fatalf("failed fax: attempts %d error %q", r.GetInt("attempts"), r.GetString("error"))
 	}
-	eventually(t, "the failure message", 15*time.Second, func() bool {
+	testkit.Eventually(t, 15*time.Second, "the failure message", func() bool {
 		return countRecords(t, s.App, "messages", `channel = {:c} && source = "system" && body = "Fax an +49 30 1234 fehlgeschlagen: Die Gegenstelle ist besetzt."`, dbx.Params{"c": h.flood.Id}) == 1
 	})
 }
@@ -418,13 +406,13 @@ func testInboxRefusesBadPayloadsAndDuplicates(t *testing.T, s *testkit.Server) {
 	for range 3 {
 		c.Publish("crisisroom/fax/faxremote/inbox", 1, false, payload).WaitTimeout(5 * time.Second)
 	}
-	eventually(t, "the fax", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the fax", func() bool {
 		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) >= 1
 	})
 	// A later, different fax is stored after the duplicates were handled, in order.
 	other := variant(func(m *fax.InboxMessage) { m.ID = "def456" })
 	c.Publish("crisisroom/fax/faxremote/inbox", 1, false, other).WaitTimeout(5 * time.Second)
-	eventually(t, "the second fax", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the second fax", func() bool {
 		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) >= 2
 	})
 	time.Sleep(200 * time.Millisecond) // let any straggling duplicate be written, if it would be
@@ -490,7 +478,7 @@ func testQueuedUntilDeviceOnline(t *testing.T, s *testkit.Server) {
 	}
 	res, _ := json.Marshal(fax.SendResultMessage{ID: id, Status: "sent", Pages: 1, Attempt: 1})
 	c.Publish("crisisroom/fax/faxaway/send/result", 1, false, res).WaitTimeout(5 * time.Second)
-	eventually(t, "sent", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "sent", func() bool {
 		r, _ := s.App.FindRecordById("faxes", id)
 		return r.GetString("status") == "sent"
 	})
@@ -560,7 +548,7 @@ func testDriverFollowsItsRecord(t *testing.T, h *sendHarness) {
 		t.Fatal(err)
 	}
 	// Sends now go through the second modem.
-	eventually(t, "the driver on the new port", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the driver on the new port", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle"
 	})
@@ -585,17 +573,17 @@ func testDriverFollowsItsRecord(t *testing.T, h *sendHarness) {
 	if err := s.App.Save(dev); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the driver to stop", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the driver to stop", func() bool {
 		return !faxgateway.FaxesOf(s.App).Running(dev.Id)
 	})
 
 	// A deleted device's driver stops too.
 	gone, _ := addFaxDevice(t, s, "faxgone", s.Demo.Orgs["KS"].Id, h.flood.Id, map[string]any{"port": second.Path()})
-	eventually(t, "the new device's driver", 20*time.Second, func() bool { return faxgateway.FaxesOf(s.App).Running(gone.Id) })
+	testkit.Eventually(t, 20*time.Second, "the new device's driver", func() bool { return faxgateway.FaxesOf(s.App).Running(gone.Id) })
 	if err := s.App.Delete(gone); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deleted device's driver to stop", 20*time.Second, func() bool { return !faxgateway.FaxesOf(s.App).Running(gone.Id) })
+	testkit.Eventually(t, 20*time.Second, "the deleted device's driver to stop", func() bool { return !faxgateway.FaxesOf(s.App).Running(gone.Id) })
 }
 
 // One appliance for the checks that need no modem of their own: each uses its own
@@ -629,7 +617,7 @@ func testInboxAfterRemoval(t *testing.T, s *testkit.Server) {
 	}
 	payload, _ := json.Marshal(msg)
 	c.Publish("crisisroom/fax/faxfw-austritt/inbox", 1, false, payload).WaitTimeout(5 * time.Second)
-	eventually(t, "the fax kept", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the fax kept", func() bool {
 		return countRecords(t, s.App, "faxes", "device = {:d}", dbx.Params{"d": dev.Id}) == 1
 	})
 	if n := countRecords(t, s.App, "faxes", "device = {:d} && channel = ''", dbx.Params{"d": dev.Id}); n != 1 {
@@ -661,7 +649,7 @@ func TestFaxSurvivesApplianceRestart(t *testing.T) {
 	busy.SetFault(sim.FaultBusy)
 	flood := s.Demo.Channels["Hochwasser Rhein"]
 	dev, _ := addFaxDevice(t, s, "faxrestart", s.Demo.Orgs["KS"].Id, flood.Id, map[string]any{"port": busy.Path(), "retry_delays_ms": []int{600000}})
-	eventually(t, "the line idle", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the line idle", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return d.GetString("state") == "idle"
 	})
@@ -671,7 +659,7 @@ func TestFaxSurvivesApplianceRestart(t *testing.T) {
 		t.Fatalf("%d %v", code, rec)
 	}
 	id := rec["id"].(string)
-	eventually(t, "retrying", 15*time.Second, func() bool {
+	testkit.Eventually(t, 15*time.Second, "retrying", func() bool {
 		r, _ := s.App.FindRecordById("faxes", id)
 		return r.GetString("status") == "retrying"
 	})
@@ -701,7 +689,7 @@ func TestFaxSurvivesApplianceRestart(t *testing.T) {
 		d, _ := s2.App.FindRecordById("devices", dev.Id)
 		t.Fatalf("the fax was not sent after the restart (status %q, dispatched %v; device state %q config %s, driven %v)", r.GetString("status"), r.GetBool("dispatched"), d.GetString("state"), d.GetString("config"), faxgateway.FaxesOf(s2.App).Running(dev.Id))
 	}
-	eventually(t, "sent after the restart", 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "sent after the restart", func() bool {
 		r, _ := s2.App.FindRecordById("faxes", id)
 		return r.GetString("status") == "sent"
 	})
