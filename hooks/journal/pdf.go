@@ -32,13 +32,13 @@ var sourceLabel = map[string]string{
 	"organisation": "Organisation", "incident": "Einsatz", "form": "Vordruck", "manual": "manuell",
 }
 
-// localTime shows a stored time ("2006-01-02 15:04:05.000Z") in the appliance's zone.
+// localTime shows a stored time ("2006-01-02 15:04:05.000Z") in the ETB's zone (Zone).
 func localTime(s string) string {
 	t, err := types.ParseDateTime(s)
 	if err != nil || t.IsZero() {
 		return ""
 	}
-	return t.Time().Local().Format("02.01.2006 15:04:05")
+	return t.Time().In(Zone()).Format("02.01.2006 15:04:05")
 }
 
 type pdfRow struct {
@@ -75,7 +75,7 @@ func renderPDF(x *Export, total int) ([]byte, int, error) {
 	if n := len(x.Entries); n > 0 {
 		headHash, headSeq = x.Entries[n-1].Hash, x.Entries[n-1].Seq
 	}
-	zone, _ := time.Now().Zone()
+	zone := zoneLabel(time.Now())
 	header := func() {
 		f.SetFont("go", "B", 14)
 		f.SetXY(pdfMargin, pdfMargin)

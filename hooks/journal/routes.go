@@ -208,7 +208,7 @@ func handleMark(e *core.RequestEvent) error {
 		name = "Unterhaltung"
 	}
 	en.Text = fmt.Sprintf("Ins ETB übernommen: %s von %s in „%s“ (%s): %s", messageWord(msg.GetString("priority")), who, name,
-		msg.GetDateTime("created").Time().Local().Format("02.01.2006 15:04"), msg.GetString("body"))
+		msg.GetDateTime("created").Time().In(Zone()).Format("02.01.2006 15:04"), msg.GetString("body"))
 	en.OccurredAt = msg.GetDateTime("created").Time()
 	var rec *core.Record
 	err = e.App.RunInTransaction(func(tx core.App) error {
