@@ -130,6 +130,7 @@ func run(ctx context.Context, cfg config) error {
 	var page, pageFirst, rare, common, rareFirst time.Duration
 	var pageItems, rareItems, commonItems int
 	var sq []sqlTiming
+	var global []globalSearch
 	if cfg.Messages > 0 {
 		ch, searchCh, user, err := fill(data, cfg)
 		if err != nil {
@@ -151,6 +152,20 @@ func run(ctx context.Context, cfg config) error {
 			rareFirst, rare, rareItems, err = timeGet(srv.url+spath+url.QueryEscape("Deichbruch"), tok, cfg.Requests)
 			if err == nil {
 				_, common, commonItems, err = timeGet(srv.url+spath+url.QueryEscape("pegel"), tok, cfg.Requests)
+			}
+			// The search across every channel of the person (FTS5), where the appliance has it.
+			for _, word := range []string{"Deichbruch", "pegel"} {
+				if err != nil {
+					break
+				}
+				var g globalSearch
+				g.word = word
+				g.first, g.med, g.items, err = timeGet(srv.url+"/api/crisisroom/search?q="+url.QueryEscape(word), tok, cfg.Requests)
+				if err != nil && strings.Contains(err.Error(), "HTTP 404") {
+					err = nil
+					break
+				}
+				global = append(global, g)
 			}
 		}
 		srv.stop()
@@ -178,11 +193,21 @@ func run(ctx context.Context, cfg config) error {
 				cfg.Search, rareItems, msf(rare), msf(rareFirst), commonItems, msf(common))
 		}
 	}
+	for _, g := range global {
+		fmt.Fprintf(w, "search across every channel of the person (/api/crisisroom/search, %d messages in all), %q: median %s (first %s), %d items\n",
+			cfg.Messages+cfg.Search, g.word, msf(g.med), msf(g.first), g.items)
+	}
 	for _, t := range sq {
 		fmt.Fprintf(w, "search query in SQLite alone, %s: median %s, %d rows\n", t.what, msf(t.med), t.rows)
 	}
 	logf(cfg, "whole run %.0f s", time.Since(began).Seconds())
 	return nil
+}
+
+type globalSearch struct {
+	word       string
+	first, med time.Duration
+	items      int
 }
 
 type sqlTiming struct {
@@ -223,8 +248,8 @@ func searchSQL(data, channel string, n int) ([]sqlTiming, error) {
 	}
 	out = append(out, like)
 	for _, fts := range []struct{ name, tokenizer, match string }{
-		{"messages_fts_words", "unicode61 remove_diacritics 2", `messages_fts_words MATCH 'deichbruch'`},
-		{"messages_fts_tri", "trigram", `messages_fts_tri.body LIKE '%deichbruch%'`},
+		{"bench_fts_words", "unicode61 remove_diacritics 2", `bench_fts_words MATCH 'deichbruch'`},
+		{"bench_fts_tri", "trigram", `bench_fts_tri.body LIKE '%deichbruch%'`},
 	} {
 		t := time.Now()
 		if _, err := db.NewQuery("CREATE VIRTUAL TABLE " + fts.name + " USING fts5(body, content='messages', content_rowid='rowid', tokenize='" + fts.tokenizer + "')").Execute(); err != nil {
