@@ -113,6 +113,7 @@ func Register(app core.App, b *hardware.Broker) *Gateway {
 		g.routes(e)
 		return e.Next()
 	})
+	app.OnRecordEnrich("devices").BindFunc(maskPIN)
 	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Id: "crisisroom_sms_stop", Priority: -10, Func: func(e *core.TerminateEvent) error {
 		g.stopAll()
 		return e.Next()
@@ -673,4 +674,24 @@ func clip(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// maskPIN keeps an SMS device's SIM PIN from the people who may see the device but
+// not manage it (the organisation's plain members): only admins of its organisation
+// and the host's admins and operators read it.
+func maskPIN(e *core.RecordEnrichEvent) error {
+	r := e.Record
+	if r.GetString("kind") != Kind || e.RequestInfo == nil {
+		return e.Next()
+	}
+	if a := e.RequestInfo.Auth; a != nil && (a.IsSuperuser() || (a.Collection().Name == "users" &&
+		(tenancy.IsHostOperator(e.App, a.Id) || tenancy.RoleIn(e.App, a.Id, r.GetString("organisation")) == "admin"))) {
+		return e.Next()
+	}
+	var cfg map[string]any
+	if json.Unmarshal([]byte(r.GetString("config")), &cfg) == nil && cfg["pin"] != nil {
+		delete(cfg, "pin")
+		r.Set("config", cfg)
+	}
+	return e.Next()
 }

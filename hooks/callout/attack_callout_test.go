@@ -224,3 +224,20 @@ func sendBlitzSMS(t *testing.T, s *testkit.Server, username string) string {
 	})
 	return id
 }
+
+func TestSIMPINOnlyForThoseWhoManageTheModem(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	dev, err := s.App.FindFirstRecordByData("devices", "username", "sms1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for user, want := range map[string]bool{"phoffmann": false, "abecker": true, "jwagner": true} {
+		r := s.As(t, user).Do(t, "GET", "/api/collections/devices/records/"+dev.Id, nil)
+		if r.Status != 200 {
+			t.Fatalf("%s: %s", user, r)
+		}
+		if got := strings.Contains(string(r.Body), `"pin":"1234"`); got != want {
+			t.Errorf("%s sees the SIM PIN: %v, want %v (%s)", user, got, want, r)
+		}
+	}
+}
