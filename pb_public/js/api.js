@@ -84,7 +84,9 @@ export function serverMessage(body, status) {
   if (!body || typeof body !== 'object') return `HTTP ${status}`;
   const lang = userLang();
   const code = codeOf(body);
-  const known = code && errorText ? errorText(code, lang) : '';
+  let known = code && errorText ? errorText(code, lang) : '';
+  // A text with arguments (%s, %d) is filled in by the server only: take its half then.
+  if (typeof known !== 'string' || /%[sdv]/.test(known)) known = '';
   let msg = known || inLanguage(body.message || `HTTP ${status}`, lang);
   const fields = body.data && typeof body.data === 'object' ? Object.entries(body.data) : [];
   const details = fields.map(([k, v]) => v && v.message ? `${k}: ${(v.code && errorText && errorText(v.code, lang)) || inLanguage(v.message, lang)}` : '').filter(Boolean);
