@@ -81,7 +81,9 @@ func (b *Browser) NewContext(t testing.TB, timeout time.Duration) context.Contex
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	ctx, cancelT := context.WithTimeout(ctx, timeout)
-	t.Cleanup(func() { cancelT(); cancel(); cancelAlloc() })
+	// chromedp.Cancel closes chromium and waits for it, so the profile folder (a TempDir,
+	// removed after this) is no longer written to: otherwise RemoveAll failed now and then.
+	t.Cleanup(func() { _ = chromedp.Cancel(ctx); cancelT(); cancel(); cancelAlloc() })
 	// The UI has no inline script or style: the appliance's CSP would refuse it, and
 	// the person would see a page that does not work. Any violation fails the test.
 	chromedp.ListenTarget(ctx, func(ev any) {

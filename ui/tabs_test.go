@@ -17,9 +17,6 @@ import (
 func Tab(t testing.TB, b *testkit.Browser, s *testkit.Server, username string, width, height int64) *Person {
 	t.Helper()
 	ctx := b.NewContext(t, 170*time.Second)
-	// Close chromium and wait for it before its profile folder is removed (cleanups run
-	// last in, first out): a chromium still writing made RemoveAll fail now and then.
-	t.Cleanup(func() { _ = chromedp.Cancel(ctx) })
 	p := &Person{Ctx: ctx, Username: username, t: t}
 	p.logConsole()
 	p.Run(chromedp.EmulateViewport(width, height), chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(`#identity`, chromedp.ByQuery))
