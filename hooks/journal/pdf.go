@@ -67,7 +67,7 @@ func renderPDF(x *Export, total int) ([]byte, int, error) {
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
 	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
-	f.SetTitle("Einsatztagebuch "+x.Incident.Name+" – "+x.Organisation.Name, true)
+	f.SetTitle(pdfText("Einsatztagebuch "+x.Incident.Name+" – "+x.Organisation.Name), true)
 	f.SetCreator("crisisroom", true)
 	f.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	f.SetAutoPageBreak(false, 0)
@@ -84,9 +84,9 @@ func renderPDF(x *Export, total int) ([]byte, int, error) {
 		pageText := fmt.Sprintf("Seite %d von %d", f.PageNo(), total)
 		f.CellFormat(186-120, 7, pageText, "", 1, "R", false, 0, "")
 		f.SetFont("go", "", 10)
-		f.CellFormat(186, 5.5, "Einsatz: "+x.Incident.Name+"   (eröffnet "+localTime(x.Incident.Opened)+
+		f.CellFormat(186, 5.5, "Einsatz: "+pdfText(x.Incident.Name)+"   (eröffnet "+localTime(x.Incident.Opened)+
 			map[bool]string{true: ", geschlossen " + localTime(x.Incident.Closed), false: ""}[x.Incident.Closed != ""]+")", "", 1, "L", false, 0, "")
-		f.CellFormat(186, 5.5, "Organisation: "+x.Organisation.Name+"   Zeiten: "+zone, "", 1, "L", false, 0, "")
+		f.CellFormat(186, 5.5, "Organisation: "+pdfText(x.Organisation.Name)+"   Zeiten: "+zone, "", 1, "L", false, 0, "")
 		f.SetFont("go", "B", 9)
 		f.SetY(pdfTop - 7)
 		f.SetX(pdfMargin)
@@ -234,9 +234,25 @@ func splitAll(f *fpdf.Fpdf, s string, w float64) []string {
 			out = append(out, "")
 			continue
 		}
-		out = append(out, f.SplitText(p, w)...)
+		out = append(out, f.SplitText(pdfText(p), w)...)
 	}
 	return out
+}
+
+// pdfText keeps s to what the embedded Go fonts and fpdf can set: fpdf's UTF-8 width
+// table covers the Basic Multilingual Plane only and panics on a rune beyond U+FFFF
+// (an emoji in a Blitz message), so such runes, control characters and invalid UTF-8
+// print as U+FFFD. The journal's stored text is unchanged; only the sheet shows it so.
+func pdfText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r > 0xffff:
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 func joinInts(v []int) string {
