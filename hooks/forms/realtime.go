@@ -29,22 +29,35 @@ func bindRealtime(app core.App) {
 		app.OnRecordAfterCreateSuccess(c).BindFunc(ping)
 		app.OnRecordAfterUpdateSuccess(c).BindFunc(ping)
 	}
+	app.OnTerminate().BindFunc(stopPings)
 }
 
 // pingDelay gathers the pings of a burst (twenty intakes at once) into one, so each
 // screen asks for its queues once, not twenty times.
 const pingDelay = 250 * time.Millisecond
 
-var pending sync.Map // core.App → struct{}: a ping is scheduled
+var pending sync.Map // core.App → *time.Timer: a ping is scheduled
 
 func notifyQueues(app core.App) {
-	if _, busy := pending.LoadOrStore(app, struct{}{}); busy {
-		return
-	}
-	time.AfterFunc(pingDelay, func() {
-		pending.Delete(app)
-		sendPing(app)
+	var tm *time.Timer
+	tm = time.AfterFunc(pingDelay, func() {
+		// Only the timer still registered pings: one stopped by the app's end does not
+		// run, and a stopped app has no database to ask.
+		if pending.CompareAndDelete(app, tm) && app.IsBootstrapped() {
+			sendPing(app)
+		}
 	})
+	if _, busy := pending.LoadOrStore(app, tm); busy {
+		tm.Stop()
+	}
+}
+
+// stopPings drops a scheduled ping when the app terminates.
+func stopPings(e *core.TerminateEvent) error {
+	if tm, ok := pending.LoadAndDelete(e.App); ok {
+		tm.(*time.Timer).Stop()
+	}
+	return e.Next()
 }
 
 func sendPing(app core.App) {
