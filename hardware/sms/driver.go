@@ -593,6 +593,28 @@ func (d *Driver) sendDue(m *modem) (bool, error) {
 				ReasonDE: "Modem nicht erreichbar; die Nachricht bleibt in der Warteschlange.", ReasonEN: "Modem not reachable; the message stays queued."})
 			return false, err
 		}
+		if me.CMS == 331 || me.CMS == 332 {
+			// No network (or it timed out): not the message's fault. It keeps its place
+			// and its attempts; sending waits until registration says the network is back.
+			d.q.mu.Lock()
+			if j.Sent == 0 && j.Attempt > 0 {
+				j.Attempt--
+			}
+			d.q.mu.Unlock()
+			d.result(Result{ID: j.ID, Status: ResultRetrying, Parts: len(j.PDUs), Attempt: j.Attempt, Code: me.Result,
+				ReasonDE: "Kein Mobilfunknetz; die Nachricht bleibt in der Warteschlange.", ReasonEN: "No mobile network; the message stays queued."})
+			if err := d.poll(m); err != nil {
+				return false, err
+			}
+			if d.Status().State == StateReady {
+				// The modem says registered but the network refused: ask again later.
+				d.q.mu.Lock()
+				j.NextAt = time.Now().Add(5 * time.Second)
+				_ = d.q.saveLocked()
+				d.q.mu.Unlock()
+			}
+			return true, nil
+		}
 		d.failPart(j, me)
 		return true, nil
 	}
