@@ -304,6 +304,18 @@ func TestFirstHourFixes(t *testing.T) {
 		tk.Run(chromedp.SendKeys(`dialog[open] .peoplesearch input[type=search]`, "zzz", chromedp.ByQuery))
 		tk.Wait(`document.querySelectorAll('dialog[open] .chosen .person-chip').length === 1 && !!document.querySelector('dialog[open] ul.people li.muted')`, "the chosen person still shown while the search finds nobody")
 		tk.Screenshot("firsthour-new-group-1366")
+		// Created, the group has a member list to manage: add a second person, remove one.
+		tk.Run(chromedp.SendKeys(`#group-name`, "Lagezentrum Polizei", chromedp.ByQuery))
+		tk.Click(`[...document.querySelectorAll('dialog[open] footer button')].find(b => b.textContent === 'Gruppe anlegen')`, "Gruppe anlegen")
+		tk.Wait(`document.querySelector('#channel-title')?.textContent === 'Lagezentrum Polizei'`, "the new group open")
+		tk.Click(`document.querySelector('#group-members')`, "Mitglieder")
+		tk.Wait(`document.querySelectorAll('dialog[open] ul.group-members li').length === 2 && document.querySelectorAll('dialog[open] ul.people button.person').length >= 1`, "the two members and people to add")
+		tk.Click(`(() => { const names = [...document.querySelectorAll('dialog[open] ul.group-members li')].map(li => li.textContent);
+			return [...document.querySelectorAll('dialog[open] ul.people button.person')].find(b => { const n = b.querySelectorAll('span')[1]?.firstChild?.textContent.trim(); return n && !names.some(x => x.includes(n)); }); })()`, "a person not yet in the group")
+		tk.Wait(`document.querySelectorAll('dialog[open] ul.group-members li').length === 3`, "three members")
+		tk.Screenshot("firsthour-group-members-1366")
+		tk.Click(`[...document.querySelectorAll('dialog[open] ul.group-members li button')].find(b => b.textContent === 'Entfernen')`, "remove one")
+		tk.Wait(`document.querySelectorAll('dialog[open] ul.group-members li').length === 2`, "two members again")
 		tk.Run(chromedp.Evaluate(`document.querySelector('dialog[open]')?.close()`, nil))
 	})
 

@@ -158,12 +158,41 @@ export function renderHeader() {
     h('form.search', { role: 'search', onsubmit: ev => { ev.preventDefault(); search(ui.search.value); } },
       ui.search = h('input', { type: 'search', placeholder: t('searchPlaceholder'), 'aria-label': t('searchInChannel'), value: S.searchQ })),
     tools,
+    current.kind === 'group' ? h('button.btn#group-members', { type: 'button', onclick: () => groupMembers(current), 'aria-label': t('groupMembers') }, icon('users'), h('span.lbl', t('groupMembers'))) : null,
     h('button.btn', { type: 'button', onclick: showFiles, id: 'files-button', 'aria-label': t('files') }, icon('clip'), h('span.lbl', t('files'))));
+}
+
+// groupMembers lists a group's members, removes one and adds people (the server decides
+// who may; a refusal is shown as it comes).
+async function groupMembers(c) {
+  const { api, toast, me } = S.deps;
+  const body = h('div', h('p', t('loading')));
+  const d = dialog(t('groupMembersOf', { name: channelTitle(c) }), body, { wide: true });
+  const q = encodeURIComponent(`channel='${c.id}'`);
+  const draw = async () => {
+    let rows;
+    try { rows = list(await api.get(`/api/collections/channel_members/records?perPage=500&expand=user&filter=${q}`)); }
+    catch (e) { clear(body, h('p.error', e.message)); return; }
+    const name = r => (r.expand && r.expand.user && (r.expand.user.name || r.expand.user.username)) || '?';
+    rows.sort((a, b) => name(a).localeCompare(name(b)));
+    const add = peopleSearch(async p => {
+      try { await api.post('/api/collections/channel_members/records', { channel: c.id, user: p.id, role: 'member' }); draw(); }
+      catch (e) { toast(e.message, 'error'); }
+    }, { exclude: new Set(rows.map(r => r.user)) });
+    clear(body,
+      h('ul.plain.group-members', rows.map(r => h('li', { dataset: { user: r.user } }, h('span.avatar', initials(name(r))), ' ', name(r), r.user === me.id ? h('span.muted', ' (', t('you'), ')') : null, ' ',
+        h('button.btn', { type: 'button', onclick: async () => {
+          try { await api.del(`/api/collections/channel_members/records/${r.id}`); if (r.user === me.id) { d.close(); loadChannels(); } else draw(); }
+          catch (e) { toast(e.message, 'error'); }
+        } }, r.user === me.id ? t('leaveGroup') : t('removeFromGroup'))))),
+      h('h3', t('addToGroup')), add.el);
+  };
+  draw();
 }
 
 // peopleSearch: a search field and the people it finds; multi keeps a set of chosen
 // people that stays visible while the search changes.
-function peopleSearch(onPick, { multi = false } = {}) {
+function peopleSearch(onPick, { multi = false, exclude = new Set() } = {}) {
   const { api, me } = S.deps;
   const results = h('ul.people', { role: 'listbox', 'aria-label': t('people') });
   const chosen = new Map();
@@ -178,7 +207,7 @@ function peopleSearch(onPick, { multi = false } = {}) {
   const run = async () => {
     try {
       const r = list(await api.get('/api/crisisroom/people?q=' + encodeURIComponent(q.value.trim())));
-      clear(results, r.filter(p => p.id !== me.id).map(p => {
+      clear(results, r.filter(p => p.id !== me.id && !exclude.has(p.id)).map(p => {
         const orgs = p.orgs || p.organisations || [];
         const label = [p.name || p.username, ...(Array.isArray(orgs) ? orgs.map(o => o.short || '') : [])].join(' ');
         if (multi) {
