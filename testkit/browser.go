@@ -83,7 +83,15 @@ func (b *Browser) NewContext(t testing.TB, timeout time.Duration) context.Contex
 	ctx, cancelT := context.WithTimeout(ctx, timeout)
 	// chromedp.Cancel closes chromium and waits for it, so the profile folder (a TempDir,
 	// removed after this) is no longer written to: otherwise RemoveAll failed now and then.
-	t.Cleanup(func() { _ = chromedp.Cancel(ctx); cancelT(); cancel(); cancelAlloc() })
+	// A test may have closed it already (a second Cancel would panic).
+	t.Cleanup(func() {
+		if ctx.Err() == nil {
+			func() { defer func() { _ = recover() }(); _ = chromedp.Cancel(ctx) }()
+		}
+		cancelT()
+		cancel()
+		cancelAlloc()
+	})
 	// The UI has no inline script or style: the appliance's CSP would refuse it, and
 	// the person would see a page that does not work. Any violation fails the test.
 	chromedp.ListenTarget(ctx, func(ev any) {
