@@ -1,12 +1,10 @@
 package enrolment_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"image"
 	"image/color"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,38 +50,17 @@ type jsonReply struct {
 
 func (r jsonReply) str(k string) string { s, _ := r.Body[k].(string); return s }
 
+// call sends one request through testkit's client (client nil: its shared one) to a
+// whole URL and decodes a JSON object answer.
 func call(t *testing.T, client *http.Client, method, url, token string, body any) jsonReply {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	if client == nil {
-		client = http.DefaultClient
-	}
 	start := time.Now()
-	resp, err := client.Do(req)
+	r := testkit.Client{Token: token, HTTP: client}.Do(t, method, url, body)
 	if d := time.Since(start); d > time.Second {
 		t.Logf("slow: %s %s took %v", method, url, d)
 	}
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := jsonReply{Status: resp.StatusCode, Raw: string(raw), Header: resp.Header}
-	_ = json.Unmarshal(raw, &out.Body)
+	out := jsonReply{Status: r.Status, Raw: string(r.Body), Header: r.Header}
+	_ = json.Unmarshal(r.Body, &out.Body)
 	return out
 }
 
