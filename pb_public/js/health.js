@@ -1,18 +1,21 @@
 // The room's IT health page: last backup, its size and age, a running backup's progress,
 // the backup schedule, free disk, database sizes and the standby's replication lag. It reads
 // /api/crisisroom/health every 2 s with a PocketBase superuser token (kept in sessionStorage).
+import { api as shared } from "/js/api.js";
+
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("crisisroom_it_token") || "";
 
+// api: the shared request code (js/api.js: errors in the user's language) with this
+// page's own superuser token; a 401 here never signs a person out of the main app.
 async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: token } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { status: res.status });
-  return data;
+  const opts = { headers: token ? { Authorization: token } : {}, noSignout: true };
+  switch (method) {
+    case "GET": return shared.get(path, opts);
+    case "PUT": return shared.put(path, body, opts);
+    case "PATCH": return shared.patch(path, body, opts);
+    default: return shared.post(path, body, opts);
+  }
 }
 
 const bytes = (n) => {

@@ -1,6 +1,7 @@
 // invite-print.html: its script (a file, not inline: the CSP allows no inline scripts).
 // The invitation's link and QR code exist only in the browser tab that created it
 // (sessionStorage): the server keeps just the token's hash.
+import { api } from '/js/api.js';
 const id = location.hash.slice(1);
 let inv = null;
 try { inv = JSON.parse(sessionStorage.getItem('crisisroom_invite_' + id) || 'null'); } catch { inv = null; }
@@ -23,7 +24,7 @@ if (!inv || !inv.qr) {
   $('fp').textContent = inv.fingerprint || '';
   $('sheet').hidden = false;
   $('print').onclick = () => window.print();
-  fetch('/api/crisisroom/trust').then(r => r.json()).then(tr => {
+  api.get('/api/crisisroom/trust', { noSignout: true }).then(tr => {
     if (!tr.trust_qr || (inv.url || '').startsWith('http:')) return;
     $('trust-qr').src = tr.trust_qr;
     $('trust-url').textContent = tr.trust_url;

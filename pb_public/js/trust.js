@@ -1,7 +1,8 @@
 // trust.html: its script (a file, not inline: the CSP allows no inline scripts).
+import { api } from '/js/api.js';
+
 try {
-  const r = await fetch('/api/crisisroom/trust');
-  const tr = await r.json();
+  const tr = await api.get('/api/crisisroom/trust', { noSignout: true });
   document.getElementById('fp').textContent = 'SHA-256: ' + tr.fingerprint;
   if (tr.custom) document.getElementById('custom').hidden = false;
   if (tr.https_port) {
