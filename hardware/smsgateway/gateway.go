@@ -84,6 +84,24 @@ type Gateway struct {
 
 	reconcileMu sync.Mutex
 	statusMu    sync.Mutex
+	// work counts results and received SMS being handled, so that the appliance stops
+	// only after them (the database closes then).
+	work sync.WaitGroup
+}
+
+// async runs fn in the background unless the gateway is stopping.
+func (g *Gateway) async(fn func()) {
+	g.mu.Lock()
+	if g.stopped {
+		g.mu.Unlock()
+		return
+	}
+	g.work.Add(1)
+	g.mu.Unlock()
+	go func() {
+		defer g.work.Done()
+		fn()
+	}()
 }
 
 type run struct {
@@ -102,7 +120,7 @@ func Register(app core.App, b *hardware.Broker) *Gateway {
 	changed := func(e *core.RecordEvent) error {
 		id := e.Record.Id
 		if g.brokerUp() {
-			go g.reconcile(id)
+			g.async(func() { g.reconcile(id) })
 		}
 		return e.Next()
 	}
@@ -230,7 +248,7 @@ func (g *Gateway) onResult(username, topic string, payload []byte) {
 	if json.Unmarshal(payload, &r) != nil || r.ID == "" {
 		return
 	}
-	go g.applyResult(dev.Id, r)
+	g.async(func() { g.applyResult(dev.Id, r) })
 }
 
 // statusRank orders statuses so a late "sent" never overwrites "delivered".
@@ -310,7 +328,7 @@ func (g *Gateway) receive(dev *core.Record, payload []byte) error {
 	if err := g.app.Save(rec); err != nil {
 		return err
 	}
-	go g.route(dev, rec, from, in.Text, person)
+	g.async(func() { g.route(dev, rec, from, in.Text, person) })
 	return nil
 }
 
@@ -601,10 +619,14 @@ func (g *Gateway) stopRun(deviceId string, r *run) {
 }
 
 func (g *Gateway) stopAll() {
+	g.mu.Lock()
+	g.stopped = true
+	g.mu.Unlock()
+	// Before reconcileMu: a pending reconcile is part of the work.
+	g.work.Wait()
 	g.reconcileMu.Lock()
 	defer g.reconcileMu.Unlock()
 	g.mu.Lock()
-	g.stopped = true
 	runs := make(map[string]*run, len(g.runs))
 	for k, v := range g.runs {
 		runs[k] = v

@@ -23,11 +23,11 @@ func (p *part) bindBlitz(app core.App) {
 		if e.Record.GetString("priority") == "flash" && !e.Record.GetBool("deleted") {
 			id := e.Record.Id
 			time.AfterFunc(BlitzDelay, func() {
-				select {
-				case <-p.stop:
-				default:
-					p.blitzBySMS(id)
+				if !p.begin() {
+					return
 				}
+				defer p.wg.Done()
+				p.blitzBySMS(id)
 			})
 		}
 		return e.Next()

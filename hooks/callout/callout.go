@@ -47,7 +47,50 @@ type part struct {
 	app  core.App
 	gw   *smsgateway.Gateway
 	stop chan struct{}
-	once sync.Once
+
+	// Work that runs after a request (SMS of a call-out, Blitz by SMS, reminders) is
+	// counted, so that the appliance stops only after it (the database closes then).
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// begin counts a piece of background work; false once the appliance is stopping.
+func (p *part) begin() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Add(1)
+	return true
+}
+
+func (p *part) shutdown() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	close(p.stop)
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		p.app.Logger().Warn("call-out work still running at stop")
+	}
+}
+
+func (p *part) stopping() bool {
+	select {
+	case <-p.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // Register binds the call-out, the phone routes and Blitz by SMS to app; gw is the SMS
@@ -63,11 +106,13 @@ func Register(app core.App, gw *smsgateway.Gateway) {
 		g.GET("/callouts/{id}/overview", p.handleOverview)
 		g.GET("/phones/{user}", handlePhoneGet)
 		g.PUT("/phones/{user}", handlePhonePut)
-		go p.reminders()
+		if p.begin() {
+			go p.reminders()
+		}
 		return e.Next()
 	})
-	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Id: "crisisroom_callout_stop", Func: func(e *core.TerminateEvent) error {
-		p.once.Do(func() { close(p.stop) })
+	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Id: "crisisroom_callout_stop", Priority: -20, Func: func(e *core.TerminateEvent) error {
+		p.shutdown()
 		return e.Next()
 	}})
 	gw.OnInbound(p.inbound)
@@ -168,11 +213,18 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	// the banners are already out, each SMS is logged before it is handed to the driver
 	// (whose queue is its own persistent store), and the overview shows each state live.
 	actor := re.Auth
+	if !p.begin() {
+		return re.JSON(200, overview(re.App, co))
+	}
 	go func() {
+		defer p.wg.Done()
 		smsCount, noNumber := 0, 0
 		for _, r := range recs {
 			if r.GetBool("connected") {
 				continue
+			}
+			if p.stopping() {
+				return // the driver's side is gone too; the records say who got nothing
 			}
 			switch p.sendTo(r, co, "callout") {
 			case "queued":
@@ -572,6 +624,7 @@ func (p *part) smsResult(app core.App, rec *core.Record) {
 
 // reminders sends the second SMS of call-outs whose time has come.
 func (p *part) reminders() {
+	defer p.wg.Done()
 	t := time.NewTicker(ReminderTick)
 	defer t.Stop()
 	for {
