@@ -320,7 +320,7 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	if err == nil {
 		deviceId = rec.Id
 	}
-	// Password guesses over MQTT count with those over REST (hooks.DeviceSignIn): a
+	// Password guesses over MQTT count with those over REST (tenancy.DeviceSignIn): a
 	// device locked on one path is locked on the other.
 	host, _, splitErr := net.SplitHostPort(cl.Net.Remote)
 	if splitErr != nil {

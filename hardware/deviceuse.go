@@ -2,8 +2,8 @@ package hardware
 
 import (
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
+	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -14,9 +14,9 @@ import (
 // activation, a board item's boards, a test call) is checked here, in Go.
 
 // MayUseDevice reports whether user userId may use device dev: the device's organisation
-// is not suspended, and the user is live staff of it (hooks.IsStaff: a live membership
+// is not suspended, and the user is live staff of it (tenancy.IsStaff: a live membership
 // that is not a guest's) or, for a device of the host organisation, one of the host's
-// operators (hooks.IsHostOperator). It reads the database; call it once per request.
+// operators (tenancy.IsHostOperator). It reads the database; call it once per request.
 func MayUseDevice(app core.App, userId string, dev *core.Record) bool {
 	if userId == "" || dev == nil {
 		return false
@@ -41,5 +41,5 @@ func MayFaxThrough(app core.App, userId string, dev, _ *core.Record) bool {
 }
 
 func DeviceForbidden() error {
-	return router.NewForbiddenError("Dieses Gerät gehört nicht Ihrer Organisation. / This device does not belong to your organisation.", nil)
+	return apperr.Forbidden("device.device_does_not_belong")
 }

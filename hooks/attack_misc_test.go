@@ -28,7 +28,7 @@ import (
 // Wrong-person tests of the audit log, names, sign-in throttling, the append-only schema
 // and the browser policy.
 
-// mxDigest is the audit's keyed digest of s in app (hooks.Digest), as it appears in a row.
+// mxDigest is the audit's keyed digest of s in app (audit.Digest), as it appears in a row.
 func mxDigest(app core.App, s string) string {
 	return audit.Digest(app, s)["hmac"].(string)
 }

@@ -383,7 +383,7 @@ func TestAttackSuspendedOrganisationStops(t *testing.T) {
 	})
 }
 
-// The live definitions in Go (hooks.Membership, hooks.ChannelMember), SQL and the rule
+// The live definitions in Go (tenancy.Membership, tenancy.ChannelMember), SQL and the rule
 // pieces give the same answers.
 func TestLiveMembershipDefinitionsAgree(t *testing.T) {
 	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true})

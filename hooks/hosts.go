@@ -16,8 +16,6 @@ func SplitHost(hostport string) (host, port string) {
 	return strings.Trim(hostport, "[]"), ""
 }
 
-func NetSplit(addr string) (string, string, error) { return net.SplitHostPort(addr) }
-
 func IsLoopbackHost(h string) bool {
 	if h == "localhost" {
 		return true
@@ -32,8 +30,6 @@ func HostForURL(h string) string {
 	}
 	return h
 }
-
-func JoinHostPort(h, p string) string { return net.JoinHostPort(h, p) }
 
 // LinkHost turns a listen address into one a person can type: the first LAN address
 // for a wildcard host, and the port unchanged.

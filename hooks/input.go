@@ -10,6 +10,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks/apperr"
 )
 
 // PocketBase quietly ignores fields it does not know and casts wrong types ("yes" becomes
@@ -34,7 +36,7 @@ func RegisterInputChecks(app core.App) {
 			}
 			info, err := e.RequestInfo()
 			if err != nil {
-				return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
+				return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 			}
 			if err := checkBody(c, info.Body); err != nil {
 				return err

@@ -281,7 +281,7 @@ func cheapPasswords(app core.App) error {
 }
 
 // Token returns an auth token for the user with this username (demo users have
-// hooks.DemoPassword).
+// demo.Password).
 func (s *Server) Token(t testing.TB, username string) string {
 	t.Helper()
 	u, err := s.App.FindFirstRecordByData("users", "username", username)

@@ -22,6 +22,7 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hardware/fax"
+	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
 )
@@ -44,7 +45,7 @@ func (f *Faxes) bindOutgoing(app core.App) {
 	// the collection's create rule has already required a channel writer.
 	app.OnRecordCreateRequest("faxes").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.Auth == nil || e.Auth.Collection().Name != "users" {
-			return e.ForbiddenError("Nur angemeldete Personen senden Faxe. / Only signed-in people send faxes.", nil)
+			return apperr.Forbidden("fax.only_signed_people_send")
 		}
 		if err := f.prepareOutgoing(e.App, e.Record, e.Auth); err != nil {
 			return err
@@ -198,14 +199,14 @@ func cleanFaxNumber(n string) (string, bool) {
 func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Record) error {
 	ch, err := app.FindRecordById("channels", rec.GetString("channel"))
 	if err != nil {
-		return badRequest("Bitte einen Kanal angeben. / Please name a channel.")
+		return apperr.BadRequest("fax.name_channel")
 	}
 	cm := tenancy.ChannelMember(app, ch.Id, user.Id)
 	if cm == nil || cm.GetString("role") == "readonly" {
-		return forbidden("Nur wer in diesem Kanal schreiben darf, kann aus ihm faxen. / Only people who may write in this channel can fax from it.")
+		return apperr.Forbidden("fax.only_people_write_channel")
 	}
 	if ch.GetBool("archived") {
-		return badRequest("Der Kanal ist archiviert. / The channel is archived.")
+		return apperr.BadRequest("common.channel_archived")
 	}
 
 	devices := faxDevicesFor(app, ch)
@@ -226,19 +227,19 @@ func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Recor
 			}
 		}
 		if dev == nil {
-			return forbidden("Dieses Faxgerät gehört keiner Organisation dieses Kanals. / This fax device belongs to no organisation of this channel.")
+			return apperr.Forbidden("fax.fax_device_belongs_no")
 		}
 		if !hardware.MayFaxThrough(app, user.Id, dev, ch) {
-			return forbidden("Dieses Faxgerät gehört nicht Ihrer Organisation. / This fax device does not belong to your organisation.")
+			return apperr.Forbidden("fax.fax_device_does_not")
 		}
 	}
 	if dev == nil {
-		return badRequest("Für diesen Kanal gibt es kein Faxgerät. / This channel has no fax device.")
+		return apperr.BadRequest("fax.channel_no_fax_device")
 	}
 
 	number, ok := cleanFaxNumber(rec.GetString("number"))
 	if !ok {
-		return badRequest("Bitte eine Faxnummer aus Ziffern angeben (Leerzeichen, +, -, / erlaubt). / Please enter a fax number of digits (spaces, +, -, / allowed).")
+		return apperr.BadRequest("fax.enter_fax_number")
 	}
 
 	text := strings.TrimSpace(rec.GetString("text"))
@@ -246,7 +247,7 @@ func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Recor
 	if mid := rec.GetString("message"); mid != "" {
 		msg, err := app.FindRecordById("messages", mid)
 		if err != nil || msg.GetString("channel") != ch.Id || msg.GetBool("deleted") {
-			return badRequest("Die Nachricht gehört nicht zu diesem Kanal. / The message is not in this channel.")
+			return apperr.BadRequest("fax.message_not_channel")
 		}
 		text = composeFaxText(app, ch, msg)
 		if images, err = messageImages(app, msg); err != nil {
@@ -254,10 +255,10 @@ func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Recor
 		}
 	}
 	if text == "" && len(images) == 0 {
-		return badRequest("Das Fax hat keinen Text. / The fax has no text.")
+		return apperr.BadRequest("fax.fax_no_text")
 	}
 	if len([]rune(text)) > maxFaxTextRunes {
-		return badRequest("Der Text ist zu lang für ein Fax (höchstens 20000 Zeichen). / The text is too long for a fax (at most 20000 characters).")
+		return apperr.BadRequest("fax.text_too_long_fax")
 	}
 
 	pages, err := renderOutgoing(text, images, senderOf(app, dev))

@@ -15,6 +15,7 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hardware/board"
+	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -364,7 +365,7 @@ func dateOrEmpty(d types.DateTime) string {
 // handleBoard answers a board device (kiosk) with what it shows.
 func (bo *Boards) handleBoard(e *core.RequestEvent) error {
 	if e.Auth == nil || e.Auth.Collection().Name != "devices" || e.Auth.GetString("kind") != "board" {
-		return e.ForbiddenError("Nur Lagetafeln (Gerät der Art board) lesen diese Ansicht. / Only board devices read this view.", nil)
+		return apperr.Forbidden("room.only_board_devices_read")
 	}
 	// A kiosk is not an MQTT client: its polling is its presence.
 	if ls := e.Auth.GetDateTime("last_seen"); !e.Auth.GetBool("online") || ls.IsZero() || time.Since(ls.Time()) > 20*time.Second {

@@ -16,6 +16,7 @@ import (
 
 	"crisisroom/hardware"
 	"crisisroom/hardware/siren"
+	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
 )
@@ -479,16 +480,16 @@ func (s *Sirens) activationDevice(app core.App, r *core.Record) (*core.Record, e
 // onCreateRequest enforces who may start a siren and what a request may say.
 func (s *Sirens) onCreateRequest(e *core.RecordRequestEvent) error {
 	if e.Auth == nil || e.Auth.Collection().Name != "users" || !tenancy.IsHostOperator(e.App, e.Auth.Id) {
-		return e.ForbiddenError("Nur Bedienpersonen des Krisenstabs dürfen Sirenen auslösen. / Only operators of the crisis staff may sound sirens.", nil)
+		return apperr.Forbidden("room.only_operators_crisis_staff")
 	}
 	if e.Record.GetString("requested_by") != e.Auth.Id {
-		return e.BadRequestError("requested_by muss die angemeldete Person sein. / requested_by must be the signed-in person.", nil)
+		return apperr.BadRequest("room.requested_must_signed_person")
 	}
 	if e.Record.GetString("requested_via") != "" {
-		return e.BadRequestError("requested_via setzt nur die Anlage. / requested_via is set by the appliance only.", nil)
+		return apperr.BadRequest("room.requested_via_set_appliance")
 	}
 	if e.Record.GetString("confirmed_by") != "" || e.Record.GetString("stopped_by") != "" || e.Record.GetBool("confirmed") {
-		return e.BadRequestError("Bestätigung und Stopp werden nicht beim Auslösen gesetzt. / Confirmation and stop are not set when sounding.", nil)
+		return apperr.BadRequest("room.confirmation_stop_not_set")
 	}
 	if err := checkSignal(e.Record); err != nil {
 		return e.BadRequestError(err.Error(), nil)
@@ -767,11 +768,11 @@ func (s *Sirens) onUpdateRequest(e *core.RecordRequestEvent) error {
 	before := e.Record.Original()
 	isUser := e.Auth != nil && e.Auth.Collection().Name == "users"
 	if !e.HasSuperuserAuth() && (!isUser || !tenancy.IsHostOperator(e.App, e.Auth.Id)) {
-		return e.ForbiddenError("Nur Bedienpersonen des Krisenstabs. / Crisis staff operators only.", nil)
+		return apperr.Forbidden("room.crisis_staff_operators_only")
 	}
 	for _, f := range []string{"device", "signal", "duration", "requested_by", "ends", "confirm_by", "confirmed"} {
 		if before.GetString(f) != e.Record.GetString(f) {
-			return e.BadRequestError("Nur Bestätigen oder Stoppen ist möglich. / Only confirming or stopping is possible.", nil)
+			return apperr.BadRequest("room.only_confirming_stopping_possible")
 		}
 	}
 	confirming := e.Record.GetString("confirmed_by") != before.GetString("confirmed_by")
@@ -787,25 +788,25 @@ func (s *Sirens) onUpdateRequest(e *core.RecordRequestEvent) error {
 	case stopping && !confirming && e.Record.GetString("state") == stateStopped:
 		return s.stopRequest(e, before)
 	}
-	return e.BadRequestError("Nur Bestätigen (confirmed_by) oder Stoppen (state: stopped) ist möglich. / Only confirming (confirmed_by) or stopping (state: stopped) is possible.", nil)
+	return apperr.BadRequest("room.only_confirming_confirmed_stopping")
 }
 
 func (s *Sirens) confirmRequest(e *core.RecordRequestEvent, before *core.Record) error {
 	if e.Auth == nil || e.Auth.Collection().Name != "users" || e.Record.GetString("confirmed_by") != e.Auth.Id {
-		return e.BadRequestError("confirmed_by muss die angemeldete Person sein. / confirmed_by must be the signed-in person.", nil)
+		return apperr.BadRequest("room.confirmed_must_signed_person")
 	}
 	if before.GetString("state") != statePending || before.GetString("confirmed_by") != "" {
-		return e.BadRequestError("Diese Auslösung wartet nicht auf Bestätigung. / This activation is not waiting for confirmation.", nil)
+		return apperr.BadRequest("room.activation_not_waiting_confirmation")
 	}
 	if before.GetString("requested_by") == e.Auth.Id {
-		return e.ForbiddenError("Die zweite Bestätigung muss von einer anderen Person kommen. / The second confirmation must come from another person.", nil)
+		return apperr.Forbidden("room.second_confirmation_must_come")
 	}
 	if by := before.GetDateTime("confirm_by"); !by.IsZero() && time.Now().After(by.Time()) {
-		return e.BadRequestError("Die Frist für die Bestätigung ist abgelaufen. / The time for confirmation has run out.", nil)
+		return apperr.BadRequest("room.time_confirmation_run_out")
 	}
 	dev, err := s.activationDevice(e.App, e.Record)
 	if err != nil {
-		return e.BadRequestError("Gerät nicht gefunden. / Device not found.", nil)
+		return apperr.BadRequest("room.device_not_found")
 	}
 	s.op.Lock()
 	s.decideStart(e.App, e.Record, dev)
@@ -828,7 +829,7 @@ func (s *Sirens) confirmRequest(e *core.RecordRequestEvent, before *core.Record)
 func (s *Sirens) stopRequest(e *core.RecordRequestEvent, before *core.Record) error {
 	was := before.GetString("state")
 	if was != stateOn && was != statePending && was != "starting" {
-		return e.BadRequestError("Diese Auslösung läuft nicht mehr. / This activation is no longer running.", nil)
+		return apperr.BadRequest("room.activation_no_longer_running")
 	}
 	if e.Auth != nil && e.Auth.Collection().Name == "users" {
 		e.Record.Set("stopped_by", e.Auth.Id)
@@ -969,7 +970,7 @@ func (h *sirenListenHook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes
 }
 
 // staffOfChannel reports whether user is live staff (a live membership that is not a
-// guest's, hooks.IsStaff) of the channel's owner or of one of its participants.
+// guest's, tenancy.IsStaff) of the channel's owner or of one of its participants.
 func staffOfChannel(app core.App, userId string, ch *core.Record) bool {
 	orgs := append([]string{ch.GetString("organisation")}, ch.GetStringSlice("organisations")...)
 	for _, o := range orgs {

@@ -11,7 +11,8 @@ import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks/apperr"
 )
 
 // AuditEntry is one line of the append-only audit log.
@@ -25,7 +26,7 @@ type Entry struct {
 
 // errAuditAppendOnly is returned for any attempt to change or remove an audit record,
 // whoever makes it: the log has legal weight after the crisis.
-var errAuditAppendOnly = router.NewBadRequestError("Protokolleinträge können nicht geändert oder gelöscht werden. / Audit records are append-only.", nil)
+var errAuditAppendOnly = apperr.BadRequest("audit.audit_records_append_only")
 
 // Audit writes one audit record. Failures are logged, never returned: the action that
 // is being audited has already happened.
@@ -82,7 +83,7 @@ var AppendOnlyCollections = []string{"audit", "journal_entries", "journal_heads"
 
 // errSchemaAppendOnly answers an attempt to drop, change or open up an append-only
 // collection: deleting its fields or the collection itself would erase the records.
-var errSchemaAppendOnly = router.NewBadRequestError("Protokollsammlungen können nicht gelöscht, geleert oder in ihren Feldern und Schreibregeln geändert werden. / Append-only collections cannot be deleted, truncated, or have their fields or write rules changed.", nil)
+var errSchemaAppendOnly = apperr.BadRequest("audit.append_only_collections_cannot")
 
 func isAppendOnly(name string) bool {
 	for _, n := range AppendOnlyCollections {

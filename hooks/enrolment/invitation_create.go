@@ -1,10 +1,8 @@
 package enrolment
 
 import (
-	"crisisroom/hooks"
-	"crisisroom/hooks/audit"
-	"crisisroom/hooks/tenancy"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +12,11 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"crisisroom/hooks"
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // InvitationRequest is the body of POST /api/crisisroom/invitations and what
@@ -67,11 +70,11 @@ const (
 
 func (en *enrolment) handleCreateInvitation(e *core.RequestEvent) error {
 	if e.Auth == nil || e.Auth.Collection().Name != "users" {
-		return e.UnauthorizedError("Bitte anmelden. / Please sign in.", nil)
+		return apperr.Unauthorized("common.sign_in")
 	}
 	var req InvitationRequest
 	if err := e.BindBody(&req); err != nil {
-		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 	}
 	auth, err := en.authority(e.App)
 	if err != nil {
@@ -98,7 +101,7 @@ func IssueInvitation(app core.App, actor *core.Record, req InvitationRequest, ba
 	token := newInvitationToken()
 	inv.Set("token_hash", hashInvitationToken(token))
 	if err := app.Save(inv); err != nil {
-		return nil, router.NewBadRequestError("Die Einladung konnte nicht gespeichert werden. / The invitation could not be saved.", err)
+		return nil, apperr.New(http.StatusBadRequest, "enrolment.invitation_could_not_saved", err)
 	}
 	link := FormatJoinLink(base, token, shortFP)
 	qr, err := QRDataURL(link)
@@ -141,7 +144,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 	}
 	host := tenancy.HostOrganisation(app)
 	if host == nil {
-		return nil, "", badRequest("Die Anlage ist noch nicht eingerichtet. / The appliance is not set up yet.")
+		return nil, "", apperr.BadRequest("enrolment.appliance_not_set_up")
 	}
 	hostOp := actor == nil || tenancy.IsHostOperator(app, actor.Id)
 
@@ -150,14 +153,14 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 		hours = 24
 	}
 	if hours < 0 || hours > maxInvitationHours {
-		return nil, "", badRequest("Eine Einladung gilt 1 bis 720 Stunden. / An invitation is valid for 1 to 720 hours.")
+		return nil, "", apperr.BadRequest("enrolment.invitation_valid_hours")
 	}
 	uses := req.MaxUses
 	if uses == 0 {
 		uses = 1
 	}
 	if uses < 0 || uses > maxInvitationUses {
-		return nil, "", badRequest("Eine Einladung kann 1- bis 500-mal verwendet werden. / An invitation can be used 1 to 500 times.")
+		return nil, "", apperr.BadRequest("enrolment.invitation_used_times")
 	}
 
 	inv := core.NewRecord(coll)
@@ -175,7 +178,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 	switch req.Kind {
 	case "organisation":
 		if !hostOp {
-			return nil, "", forbidden("Nur Admins und Operatoren des Krisenstabs dürfen neue Organisationen einladen. / Only the crisis staff's admins and operators may invite new organisations.")
+			return nil, "", apperr.Forbidden("enrolment.only_staff_invite_organisations")
 		}
 		inv.Set("organisation", host.Id)
 		inv.Set("role", "admin")
@@ -191,7 +194,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 			role = "member"
 		}
 		if role != "member" && role != "operator" && role != "admin" {
-			return nil, "", badRequest("Die Rolle muss member, operator oder admin sein. / The role must be member, operator or admin.")
+			return nil, "", apperr.BadRequest("enrolment.role_must_member_operator")
 		}
 		actorRole := "admin" // the appliance itself
 		if actor != nil {
@@ -215,30 +218,30 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 	case "guest":
 		ch, err := app.FindRecordById("channels", req.Channel)
 		if err != nil {
-			return nil, "", badRequest("Unknown channel. / Unbekannter Kanal.")
+			return nil, "", apperr.BadRequest("common.unknown_channel")
 		}
 		owner := ch.GetString("organisation")
 		kind := ch.GetString("kind")
 		allowed := kind != "direct" && ((actor == nil) || tenancy.RoleIn(app, actor.Id, owner) == "admin" || (kind == "shared" && hostOp))
 		if !allowed {
-			return nil, "", forbidden("Gäste in diesen Kanal laden nur Admins seiner Organisation (bei gemeinsamen Kanälen auch Operatoren des Krisenstabs). / Only admins of the channel's organisation (or the crisis staff's operators, for shared channels) may invite guests to it.")
+			return nil, "", apperr.Forbidden("enrolment.only_channel_admins_invite_guests")
 		}
 		if ch.GetBool("archived") {
-			return nil, "", badRequest("Der Kanal ist archiviert. / The channel is archived.")
+			return nil, "", apperr.BadRequest("common.channel_archived")
 		}
 		chRole := req.Role
 		if chRole == "" || chRole == "guest" {
 			chRole = "readonly"
 		}
 		if chRole != "readonly" && chRole != "member" {
-			return nil, "", badRequest("Ein Gast liest nur (readonly) oder darf auch schreiben (member). / A guest reads only (readonly) or may also write (member).")
+			return nil, "", apperr.BadRequest("enrolment.guest_reads_only_readonly")
 		}
 		until, err := types.ParseDateTime(req.MemberExpires)
 		if err != nil || until.IsZero() {
-			return nil, "", badRequest("Eine Gasteinladung braucht das Ende des Gastzugangs (member_expires). / A guest invitation needs the end of the guest's access (member_expires).")
+			return nil, "", apperr.BadRequest("enrolment.guest_invitation_needs_end")
 		}
 		if !until.Time().After(time.Now()) {
-			return nil, "", badRequest("Das Ende des Gastzugangs liegt in der Vergangenheit. / The end of the guest's access is in the past.")
+			return nil, "", apperr.BadRequest("enrolment.guest_access_end_in_past")
 		}
 		inv.Set("organisation", owner)
 		inv.Set("channel", ch.Id)
@@ -249,10 +252,10 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 
 	case "device":
 		if !hostOp {
-			return nil, "", forbidden("Nur Admins und Operatoren des Krisenstabs dürfen Geräte anmelden. / Only the crisis staff's admins and operators may enrol devices.")
+			return nil, "", apperr.Forbidden("enrolment.only_staff_enrol_devices")
 		}
 		if req.Device == nil {
-			return nil, "", badRequest("Eine Geräteeinladung braucht die Gerätedaten (Name, Art, …). / A device invitation needs the device (name, kind, …).")
+			return nil, "", apperr.BadRequest("enrolment.device_invitation_needs_device")
 		}
 		orgId := host.Id
 		if req.Organisation != "" {
@@ -273,11 +276,11 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 			return nil, "", router.NewBadRequestError("The device is not valid: "+err.Error()+" / Die Gerätedaten sind ungültig.", err)
 		}
 		if (spec.Username != "" || spec.Topic != "") && uses > 1 {
-			return nil, "", badRequest("Ein Gerät mit eigenem Benutzernamen oder Thema kann nur einmal angemeldet werden: Anzahl auf 1 setzen. / A device with its own user name or topic can be enrolled only once: set uses to 1.")
+			return nil, "", apperr.BadRequest("enrolment.device_own_user_name")
 		}
 		if spec.Username != "" {
 			if _, err := app.FindFirstRecordByData("devices", "username", spec.Username); err == nil {
-				return nil, "", badRequest("Ein Gerät mit diesem Benutzernamen gibt es schon. / A device with this user name exists already.")
+				return nil, "", apperr.BadRequest("enrolment.device_user_name_exists")
 			}
 		}
 		inv.Set("organisation", orgId)
@@ -285,7 +288,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 		grants = "Gerät „" + spec.Name + "“ (" + spec.Kind + ") / Device \"" + spec.Name + "\" (" + spec.Kind + ")"
 
 	default:
-		return nil, "", badRequest("Die Art muss organisation, member, guest oder device sein. / The kind must be organisation, member, guest or device.")
+		return nil, "", apperr.BadRequest("enrolment.kind_must_organisation_member")
 	}
 	return inv, grants, nil
 }
@@ -293,14 +296,14 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 // findOrganisation accepts an id or a name (the terminal knows names).
 func findOrganisation(app core.App, idOrName string) (*core.Record, error) {
 	if idOrName == "" {
-		return nil, badRequest("Which organisation? / Welche Organisation?")
+		return nil, apperr.BadRequest("enrolment.which_organisation")
 	}
 	if r, err := app.FindRecordById("organisations", idOrName); err == nil {
 		return r, nil
 	}
 	r, err := app.FindFirstRecordByFilter("organisations", "name = {:n} || short = {:n}", dbx.Params{"n": idOrName})
 	if err != nil {
-		return nil, badRequest("Unknown organisation. / Unbekannte Organisation.")
+		return nil, apperr.BadRequest("enrolment.unknown_organisation")
 	}
 	return r, nil
 }
@@ -341,7 +344,7 @@ func (en *enrolment) linkBase(reqHost string) string {
 	if httpsPort != "" {
 		port = httpsPort
 	}
-	if lh, _, err := hooks.NetSplit(listen); err == nil {
+	if lh, _, err := net.SplitHostPort(listen); err == nil {
 		wildcard := lh == "" || lh == "0.0.0.0" || lh == "::"
 		switch {
 		case wildcard && (host == "" || hooks.IsLoopbackHost(host)):
@@ -356,10 +359,10 @@ func (en *enrolment) linkBase(reqHost string) string {
 		host = "localhost"
 	}
 	if port == "" {
-		_, port, _ = hooks.NetSplit(listen)
+		_, port, _ = net.SplitHostPort(listen)
 	}
 	if port == "" || port == "0" {
 		return scheme + "://" + hooks.HostForURL(host)
 	}
-	return scheme + "://" + hooks.JoinHostPort(host, port)
+	return scheme + "://" + net.JoinHostPort(host, port)
 }

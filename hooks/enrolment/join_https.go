@@ -152,7 +152,7 @@ func (en *enrolment) redirectToHTTPS(e *core.RequestEvent) error {
 		return e.Next()
 	}
 	// 302, not 301: a browser must not remember it if HTTPS is switched off later.
-	return e.Redirect(http.StatusFound, "https://"+hooks.JoinHostPort(host, port)+e.Request.URL.RequestURI())
+	return e.Redirect(http.StatusFound, "https://"+net.JoinHostPort(host, port)+e.Request.URL.RequestURI())
 }
 
 func (en *enrolment) handleTrust(e *core.RequestEvent) error {
@@ -193,7 +193,7 @@ func (en *enrolment) trustPage(e *core.RequestEvent) string {
 	if host == "" {
 		return ""
 	}
-	return "http://" + hooks.JoinHostPort(host, port) + "/trust.html"
+	return "http://" + net.JoinHostPort(host, port) + "/trust.html"
 }
 
 func (en *enrolment) handleCACert(e *core.RequestEvent) error {

@@ -1,8 +1,6 @@
 package enrolment
 
 import (
-	"crisisroom/hooks/audit"
-	"crisisroom/hooks/tenancy"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +8,10 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // lookupInvitation finds the invitation a token belongs to and refuses, each with its own
@@ -28,7 +30,7 @@ func (en *enrolment) lookupInvitation(e *core.RequestEvent, raw string) (*core.R
 		inv, err = e.App.FindFirstRecordByFilter("invitations", "token_hash = {:h}", dbx.Params{"h": hashInvitationToken(token)})
 	}
 	if err != nil {
-		return nil, en.refuse(e, nil, "unknown", router.NewNotFoundError("Dieser Einladungscode ist unbekannt. Bitte den QR-Code erneut scannen oder um eine neue Einladung bitten. / This invitation code is unknown. Please scan the QR code again or ask for a new invitation.", nil))
+		return nil, en.refuse(e, nil, "unknown", apperr.NotFound("enrolment.invitation_code_unknown_scan"))
 	}
 	if reason, apiErr := invitationUnusable(inv); apiErr != nil {
 		return nil, en.refuse(e, inv, reason, apiErr)
@@ -45,14 +47,14 @@ func (en *enrolment) lookupInvitation(e *core.RequestEvent, raw string) (*core.R
 func invitationUnusable(inv *core.Record) (string, *router.ApiError) {
 	switch {
 	case inv.GetBool("revoked"):
-		return "revoked", router.NewApiError(http.StatusGone, "Diese Einladung wurde von der einladenden Organisation zurückgezogen. Bitte eine neue Einladung anfordern. / This invitation was withdrawn by the inviting organisation. Please ask for a new one.", nil)
+		return "revoked", apperr.Gone("enrolment.invitation_withdrawn_inviting_organisation")
 	case !inv.GetDateTime("expires").Time().After(time.Now()):
 		when := inv.GetDateTime("expires").Time().Local().Format("02.01.2006 15:04")
 		return "expired", router.NewApiError(http.StatusGone, "Diese Einladung ist am "+when+" abgelaufen. Bitte eine neue Einladung anfordern. / This invitation expired on "+when+". Please ask for a new one.", nil)
 	case inv.GetInt("uses") >= max(inv.GetInt("max_uses"), 1):
-		return "used", router.NewApiError(http.StatusGone, "Diese Einladung wurde bereits eingelöst. Jeder Code gilt nur so oft, wie die Einladenden es festgelegt haben. Bitte eine neue Einladung anfordern. / This invitation has already been used. Each code works only as often as the inviter allowed. Please ask for a new one.", nil)
+		return "used", apperr.Gone("enrolment.invitation_already_been_used")
 	case inv.GetString("kind") == "guest" && !inv.GetDateTime("member_expires").Time().After(time.Now()):
-		return "guest_access_over", router.NewApiError(http.StatusGone, "Der Gastzugang dieser Einladung ist bereits beendet. / The guest access of this invitation has already ended.", nil)
+		return "guest_access_over", apperr.Gone("enrolment.guest_access_invitation_already")
 	}
 	return "", nil
 }

@@ -1,9 +1,6 @@
 package enrolment
 
 import (
-	"crisisroom/hooks"
-	"crisisroom/hooks/audit"
-	"crisisroom/hooks/tenancy"
 	"errors"
 	"net"
 	"net/http"
@@ -15,6 +12,11 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks"
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 type joinRequest struct {
@@ -38,7 +40,7 @@ var (
 func (en *enrolment) handleJoin(e *core.RequestEvent) error {
 	var req joinRequest
 	if err := e.BindBody(&req); err != nil {
-		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 	}
 	inv, err := en.lookupInvitation(e, req.Token)
 	if err != nil {
@@ -149,13 +151,13 @@ func joinFailed(e *core.RequestEvent, inv *core.Record, err error) error {
 func checkNewAccount(app core.App, req *joinRequest) error {
 	req.Name, req.Username = strings.TrimSpace(req.Name), strings.TrimSpace(req.Username)
 	if req.Name == "" || req.Username == "" || req.Password == "" {
-		return badRequest("Name, user name and password are required. / Name, Benutzername und Passwort sind Pflichtfelder.")
+		return apperr.BadRequest("enrolment.name_user_name_password")
 	}
 	if !usernamePattern.MatchString(req.Username) {
-		return badRequest("Der Benutzername braucht 3 bis 48 Buchstaben, Ziffern, Punkte, Binde- oder Unterstriche und beginnt mit Buchstabe oder Ziffer. / The user name needs 3 to 48 letters, digits, dots, dashes or underscores, starting with a letter or digit.")
+		return apperr.BadRequest("enrolment.user_name_needs_letters")
 	}
 	if len(req.Password) < 10 {
-		return badRequest("Das Passwort braucht mindestens 10 Zeichen. / The password needs at least 10 characters.")
+		return apperr.BadRequest("enrolment.password_needs_least_characters")
 	}
 	var n int
 	_ = app.DB().Select("count(*)").From("users").Where(dbx.NewExp("LOWER(username) = LOWER({:u})", dbx.Params{"u": req.Username})).Row(&n)
@@ -168,13 +170,13 @@ func checkNewAccount(app core.App, req *joinRequest) error {
 func checkNewOrganisation(app core.App, req *joinRequest) error {
 	req.Organisation = strings.TrimSpace(req.Organisation)
 	if req.Organisation == "" {
-		return badRequest("Der Name Ihrer Organisation ist ein Pflichtfeld. / The name of your organisation is required.")
+		return apperr.BadRequest("enrolment.name_organisation_required")
 	}
 	if req.Kind == "" {
 		req.Kind = "other"
 	}
 	if !slices.Contains(joinableKinds, req.Kind) {
-		return badRequest("Unbekannte Art von Organisation. / Unknown kind of organisation.")
+		return apperr.BadRequest("enrolment.unknown_kind_organisation")
 	}
 	if o, _ := tenancy.OrgLike(app, req.Organisation, ""); o != nil {
 		return badRequest("Eine Organisation „" + o.GetString("name") + "“ gibt es bereits; dieser Name ist zum Verwechseln ähnlich. / An organisation \"" + o.GetString("name") + "\" exists already; this name is too similar.")
@@ -189,7 +191,7 @@ func checkNewOrganisation(app core.App, req *joinRequest) error {
 
 func notMemberYet(app core.App, userId, orgId string) error {
 	if _, err := app.FindFirstRecordByFilter("memberships", "user = {:u} && organisation = {:o}", dbx.Params{"u": userId, "o": orgId}); err == nil {
-		return badRequest("Sie gehören dieser Organisation bereits an. / You already belong to this organisation.")
+		return apperr.BadRequest("enrolment.already_belong_organisation")
 	}
 	return nil
 }
@@ -287,7 +289,7 @@ func (en *enrolment) brokerURL(reqHost string) string {
 	if lh != "" && lh != "0.0.0.0" && lh != "::" {
 		host = lh // bound to one address: that is the only one that answers
 	}
-	return "mqtt://" + hooks.JoinHostPort(host, port)
+	return "mqtt://" + net.JoinHostPort(host, port)
 }
 
 var slugRe = regexp.MustCompile(`[^a-z0-9]+`)

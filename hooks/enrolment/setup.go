@@ -1,9 +1,6 @@
 package enrolment
 
 import (
-	"crisisroom/hooks"
-	"crisisroom/hooks/audit"
-	"crisisroom/hooks/tenancy"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -17,6 +14,11 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"crisisroom/hooks"
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // First start: no host organisation exists yet. The appliance prints a one-time link
@@ -78,17 +80,17 @@ func handleSetup(e *core.RequestEvent, st *setupState) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if tenancy.HostOrganisation(e.App) != nil || st.token == "" {
-		return e.ForbiddenError("Setup is already done. / Die Einrichtung ist bereits abgeschlossen.", nil)
+		return apperr.Forbidden("enrolment.setup_already_done")
 	}
 	if subtle.ConstantTimeCompare([]byte(req.Token), []byte(st.token)) != 1 {
 		audit.Write(e.App, audit.Entry{Action: "setup.refused", Data: map[string]any{"ip": e.RealIP()}})
-		return e.ForbiddenError("Der Einrichtungslink ist ungültig. Bitte den im Terminal angezeigten Link verwenden. / The setup link is not valid. Use the link printed in the terminal.", nil)
+		return apperr.Forbidden("enrolment.setup_link_not_valid")
 	}
 	if strings.TrimSpace(req.Organisation) == "" || strings.TrimSpace(req.Name) == "" {
-		return e.BadRequestError("Organisation und Name sind Pflichtfelder. / Organisation and name are required.", nil)
+		return apperr.BadRequest("enrolment.organisation_name_required")
 	}
 	if len(req.Password) < 10 {
-		return e.BadRequestError("Das Passwort braucht mindestens 10 Zeichen. / The password needs at least 10 characters.", nil)
+		return apperr.BadRequest("enrolment.password_needs_least_characters")
 	}
 
 	var user *core.Record

@@ -1,12 +1,14 @@
 package messaging
 
 import (
-	"crisisroom/hooks/tenancy"
 	"encoding/json"
 	"net/http"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/tenancy"
 )
 
 // ChannelItem is one line of the channel list.
@@ -185,7 +187,7 @@ func (ms *messaging) channelItems(app core.App, userId string, rows []myChannelR
 func (ms *messaging) handleChannels(e *core.RequestEvent) error {
 	org := e.Request.URL.Query().Get("org")
 	if org != "" && tenancy.Membership(e.App, e.Auth.Id, org) == nil {
-		return e.ForbiddenError("Sie gehören nicht zu dieser Organisation. / You do not belong to this organisation.", nil)
+		return apperr.Forbidden("messaging.do_not_belong_organisation")
 	}
 	rows, err := myChannels(e.App, e.Auth.Id)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -19,11 +20,11 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 		User string `json:"user"`
 	}
 	if err := e.BindBody(&body); err != nil {
-		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 	}
 	me := e.Auth
 	if body.User == "" || body.User == me.Id {
-		return e.BadRequestError("Bitte eine andere Person wählen. / Choose another person.", nil)
+		return apperr.BadRequest("messaging.choose_another_person")
 	}
 	peer, err := e.App.FindRecordById("users", body.User)
 	// A guest reaches only its invitation's channels, and nobody pulls one out of them.
@@ -31,7 +32,7 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 		return tenancy.ErrGuestOnly
 	}
 	if err != nil || !tenancy.SharesSomething(e.App, me.Id, peer.Id) {
-		return e.ForbiddenError("Sie können nur Personen schreiben, mit denen Sie eine Organisation oder einen Kanal teilen. / You can only write to people you share an organisation or a channel with.", nil)
+		return apperr.Forbidden("messaging.only_write_people_share")
 	}
 
 	ms.directMu.Lock()
@@ -40,7 +41,7 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 	if id == "" {
 		org := sharedTenant(e.App, me.Id, peer.Id)
 		if org == "" {
-			return e.ForbiddenError("Sie gehören zu keiner Organisation. / You belong to no organisation.", nil)
+			return apperr.Forbidden("messaging.belong_no_organisation")
 		}
 		err := e.App.RunInTransaction(func(tx core.App) error {
 			ch, err := tenancy.NewChannel(tx, org, "direct", "direct:"+me.GetString("username")+":"+peer.GetString("username"), "", nil, me.Id)
@@ -54,7 +55,7 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 			return nil
 		})
 		if err != nil {
-			return e.InternalServerError("Das Gespräch konnte nicht begonnen werden. / The conversation could not be started.", err)
+			return apperr.New(http.StatusInternalServerError, "messaging.conversation_could_not_started", err)
 		}
 	}
 	rows, err := myChannels(e.App, me.Id)

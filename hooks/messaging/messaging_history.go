@@ -1,7 +1,6 @@
 package messaging
 
 import (
-	"crisisroom/hooks/tenancy"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,10 +8,13 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/tenancy"
 )
 
 func notMember(e *core.RequestEvent) error {
-	return e.ForbiddenError("Sie sind nicht Mitglied dieses Kanals. / You are not a member of this channel.", nil)
+	return apperr.Forbidden("messaging.not_member_channel")
 }
 
 // GET /api/crisisroom/channels/{id}/messages?before=<datetime or message id>&limit=50&q=<text>
@@ -28,7 +30,7 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 	if s := query.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return e.BadRequestError("limit must be a positive number. / limit muss eine positive Zahl sein.", nil)
+			return apperr.BadRequest("messaging.limit_must_positive_number")
 		}
 		limit = min(n, 200)
 	}
@@ -47,7 +49,7 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		} else if dt, err := types.ParseDateTime(before); err == nil && !dt.IsZero() {
 			cursor = dbx.NewExp("created < {:bt}", dbx.Params{"bt": dt.String()})
 		} else {
-			return e.BadRequestError("before must be a date or a message of this channel. / before muss ein Datum oder eine Nachricht dieses Kanals sein.", nil)
+			return apperr.BadRequest("messaging.before_must_date_message")
 		}
 	}
 	q := strings.TrimSpace(query.Get("q"))

@@ -1,8 +1,6 @@
 package messaging
 
 import (
-	"crisisroom/hooks/audit"
-	"crisisroom/hooks/tenancy"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +14,10 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // MaxAttachmentSize is the largest file a message may carry.
@@ -114,7 +116,7 @@ func (ms *messaging) bindMessages(app core.App) {
 	// The files of a deleted message stay on disk as evidence, for the room's IT only.
 	app.OnFileDownloadRequest("messages").BindFunc(func(e *core.FileDownloadRequestEvent) error {
 		if e.Record.GetBool("deleted") && !tenancy.IsSuperuser(e.Auth) {
-			return e.NotFoundError("Die Nachricht wurde gelöscht. / The message was deleted.", nil)
+			return apperr.NotFound("messaging.message_deleted")
 		}
 		return e.Next()
 	})
@@ -152,7 +154,7 @@ func (ms *messaging) onCreateRequest(e *core.RecordRequestEvent) error {
 	// A guest (an outside expert) may write where the invitation allows it, but a Blitz
 	// alarms the whole staff and asks everyone to acknowledge: only staff send one.
 	if e.Record.GetString("priority") == "flash" && tenancy.IsGuestOnly(e.App, e.Auth.Id) {
-		return e.ForbiddenError("Gäste senden keine Blitz-Nachrichten. / Guests do not send Blitz messages.", nil)
+		return apperr.Forbidden("messaging.guests_do_not_send")
 	}
 	e.Record.Set("deleted", false)
 	e.Record.Set("edited", "")
@@ -199,10 +201,10 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 	}
 	orig := e.Record.Original()
 	if orig.GetBool("deleted") {
-		return router.NewBadRequestError("Eine gelöschte Nachricht kann nicht geändert werden. / A deleted message cannot be changed.", nil)
+		return apperr.BadRequest("messaging.deleted_message_cannot_changed")
 	}
 	if orig.GetBool("ack_required") != e.Record.GetBool("ack_required") {
-		return router.NewBadRequestError("Whether a message must be acknowledged is fixed when it is sent. / Ob eine Nachricht bestätigt werden muss, steht beim Senden fest.", nil)
+		return apperr.BadRequest("messaging.whether_message_must_acknowledged")
 	}
 	if err := checkAttachments(e.Record); err != nil {
 		return err

@@ -1,13 +1,15 @@
 package messaging
 
 import (
-	"crisisroom/hooks/audit"
-	"crisisroom/hooks/tenancy"
 	"encoding/json"
 	"net/http"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // MessageReceipts is one message's counts in a receipts event.
@@ -99,11 +101,11 @@ func (ms *messaging) handleRead(e *core.RequestEvent) error {
 		Until string `json:"until"`
 	}
 	if err := e.BindBody(&body); err != nil {
-		return e.BadRequestError("Die Anfrage ist unlesbar. / The request could not be read.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 	}
 	until, err := e.App.FindRecordById("messages", body.Until)
 	if err != nil || until.GetString("channel") != channelId {
-		return e.BadRequestError("until must be a message of this channel. / until muss eine Nachricht dieses Kanals sein.", nil)
+		return apperr.BadRequest("messaging.until_must_message_channel")
 	}
 	created := until.GetString("created")
 	previous := cm.GetString("last_read")
@@ -138,15 +140,15 @@ func (ms *messaging) handleRead(e *core.RequestEvent) error {
 func (ms *messaging) handleAck(e *core.RequestEvent) error {
 	m, err := e.App.FindRecordById("messages", e.Request.PathValue("id"))
 	if err != nil || tenancy.ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
-		return e.NotFoundError("Keine solche Nachricht in Ihren Kanälen. / No such message in your channels.", nil)
+		return apperr.NotFound("messaging.no_such_message_channels")
 	}
 	switch {
 	case !needsReceipts(m):
-		return e.BadRequestError("Diese Nachricht verlangt keine Bestätigung. / This message does not ask for acknowledgement.", nil)
+		return apperr.BadRequest("messaging.message_does_not_ask")
 	case m.GetString("author") == e.Auth.Id:
-		return e.BadRequestError("Sie haben diese Nachricht selbst geschrieben. / You wrote this message.", nil)
+		return apperr.BadRequest("messaging.wrote_message")
 	case m.GetBool("deleted"):
-		return e.BadRequestError("Die Nachricht wurde gelöscht. / The message was deleted.", nil)
+		return apperr.BadRequest("messaging.message_deleted")
 	}
 	r, err := e.App.FindFirstRecordByFilter("receipts", "message = {:m} && user = {:u}", dbx.Params{"m": m.Id, "u": e.Auth.Id})
 	if err != nil {
@@ -189,7 +191,7 @@ type ReceiptItem struct {
 func (ms *messaging) handleReceipts(e *core.RequestEvent) error {
 	m, err := e.App.FindRecordById("messages", e.Request.PathValue("id"))
 	if err != nil || tenancy.ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
-		return e.NotFoundError("Keine solche Nachricht in Ihren Kanälen. / No such message in your channels.", nil)
+		return apperr.NotFound("messaging.no_such_message_channels")
 	}
 	ch := ms.dir.channel(e.App, m.GetString("channel"))
 	type state struct{ user, read, acked string }

@@ -2,7 +2,6 @@ package messaging
 
 import (
 	"bytes"
-	"crisisroom/hooks/tenancy"
 	"encoding/json"
 	"strings"
 	"time"
@@ -11,6 +10,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/tenancy"
 )
 
 // meEvent is the shape of the events on crisisroom/me.
@@ -52,7 +54,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 			}
 		}
 		if ours && userId == "" {
-			return router.NewForbiddenError("Bitte anmelden, um Kanälen zu folgen. / Please sign in to follow channels.", nil)
+			return apperr.Forbidden("messaging.sign_follow_channels")
 		}
 		gen := f.generation(userId)
 		expiry, err := liveChannelMemberships(e.App, userId, channels)

@@ -1,13 +1,15 @@
 package messaging
 
 import (
-	"crisisroom/hooks/audit"
-	"crisisroom/hooks/tenancy"
 	"encoding/json"
 	"net/http"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/hooks/apperr"
+	"crisisroom/hooks/audit"
+	"crisisroom/hooks/tenancy"
 )
 
 // Device sessions: every sign-in and token refresh is remembered per browser (user agent
@@ -66,13 +68,13 @@ func (ms *messaging) handleSessions(e *core.RequestEvent) error {
 func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 	target, err := e.App.FindRecordById("users", e.Request.PathValue("id"))
 	if err != nil {
-		return e.NotFoundError("Diese Person gibt es nicht. / No such person.", nil)
+		return apperr.NotFound("messaging.no_such_person")
 	}
 	org := ""
 	if target.Id != e.Auth.Id {
 		org = tenancy.AdminOrgOver(e.App, e.Auth.Id, target.Id)
 		if org == "" {
-			return e.ForbiddenError("Nur die Person selbst oder ein Admin ihrer Organisation darf sie abmelden. / Only the person or an admin of their organisation may sign them out.", nil)
+			return apperr.Forbidden("messaging.only_person_admin_organisation")
 		}
 	}
 	target.RefreshTokenKey() // every token issued so far stops working

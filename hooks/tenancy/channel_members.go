@@ -4,6 +4,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks/apperr"
 )
 
 // Who may add, change and remove channel members depends on the kind of channel, on the
@@ -13,7 +15,7 @@ import (
 // Every row records the organisation that gave it (organisation): the row grants access
 // only while that organisation takes part in the channel and is active, and an admin
 // manages only the rows its own organisation gave.
-var errGuestOnlyInvitation = router.NewForbiddenError("Gäste erreichen nur den Kanal ihrer Einladung. / Guests reach only the channel of their invitation.", nil)
+var errGuestOnlyInvitation = apperr.Forbidden("tenancy.guests_reach_only_channel")
 
 func RegisterChannelMembers(app core.App) {
 	// Every save passes here (invitations, seeding, the org-channel hooks): a row without
@@ -32,10 +34,10 @@ func RegisterChannelMembers(app core.App) {
 		}
 		ch, err := e.App.FindRecordById("channels", e.Record.GetString("channel"))
 		if err != nil {
-			return router.NewBadRequestError("Unknown channel. / Unbekannter Kanal.", nil)
+			return apperr.BadRequest("common.unknown_channel")
 		}
 		if ch.GetBool("archived") {
-			return router.NewBadRequestError("Der Kanal ist archiviert. / The channel is archived.", nil)
+			return apperr.BadRequest("common.channel_archived")
 		}
 		target := e.Record.GetString("user")
 		m, err := mayManageMember(e.App, e.Auth.Id, ch, target)
@@ -43,7 +45,7 @@ func RegisterChannelMembers(app core.App) {
 			return err
 		}
 		if e.Record.GetString("role") == "owner" && !(ch.GetString("kind") == "shared" && IsHostOperator(e.App, e.Auth.Id)) && !isChannelOwner(e.App, ch.Id, e.Auth.Id) {
-			return router.NewForbiddenError("Nur Kanalverantwortliche dürfen Verantwortliche ernennen. / Only the channel's owner may appoint owners.", nil)
+			return apperr.Forbidden("tenancy.only_owner_appoints_owners")
 		}
 		// A guest reaches only the channel of its invitation (its row comes with the
 		// redemption, in Go): nobody places it in another channel afterwards.
@@ -66,13 +68,13 @@ func RegisterChannelMembers(app core.App) {
 		expiresChanged := orig.GetString("expires") != e.Record.GetString("expires")
 		lastReadChanged := orig.GetString("last_read") != e.Record.GetString("last_read")
 		if orig.GetString("organisation") != e.Record.GetString("organisation") {
-			return router.NewForbiddenError("Die vergebende Organisation bleibt. / The organisation that gave a channel membership stays.", nil)
+			return apperr.Forbidden("tenancy.organisation_gave_channel_membership")
 		}
 		if expiresChanged {
-			return router.NewForbiddenError("Das Ende eines Gastzugangs folgt der Gastmitgliedschaft. / The end of a guest's access follows the guest membership.", nil)
+			return apperr.Forbidden("tenancy.guest_channel_end_follows_membership")
 		}
 		if lastReadChanged && e.Record.GetString("user") != e.Auth.Id {
-			return router.NewForbiddenError("Nur Sie selbst markieren Gelesenes. / Only you mark what you have read.", nil)
+			return apperr.Forbidden("tenancy.only_mark_read")
 		}
 		if roleChanged {
 			ch, err := e.App.FindRecordById("channels", e.Record.GetString("channel"))
@@ -83,7 +85,7 @@ func RegisterChannelMembers(app core.App) {
 				return err
 			}
 			if e.Record.GetString("user") == e.Auth.Id && !isChannelOwner(e.App, ch.Id, e.Auth.Id) && !IsHostOperator(e.App, e.Auth.Id) && RoleIn(e.App, e.Auth.Id, ch.GetString("organisation")) != "admin" {
-				return router.NewForbiddenError("Sie können Ihre eigene Rolle nicht ändern. / You cannot change your own role.", nil)
+				return apperr.Forbidden("tenancy.cannot_change_own_role")
 			}
 		}
 		return e.Next()
@@ -98,7 +100,7 @@ func RegisterChannelMembers(app core.App) {
 			return e.Next()
 		}
 		if ch.GetString("kind") == "direct" {
-			return router.NewForbiddenError("Ein Direktgespräch behält beide Personen. / A direct conversation keeps both people.", nil)
+			return apperr.Forbidden("tenancy.direct_conversation_keeps_both")
 		}
 		if e.Record.GetString("user") == e.Auth.Id {
 			return e.Next() // anyone may leave
@@ -124,7 +126,7 @@ func mayManageRow(app core.App, actor string, ch *core.Record, cm *core.Record) 
 		return nil
 	}
 	if RoleIn(app, actor, cm.GetString("organisation")) != "admin" {
-		return router.NewForbiddenError("Diese Mitgliedschaft hat eine andere Organisation vergeben. / Another organisation gave this channel membership.", nil)
+		return apperr.Forbidden("tenancy.another_organisation_gave_channel")
 	}
 	return nil
 }
@@ -159,8 +161,8 @@ func givingOrg(app core.App, ch *core.Record, userId string) string {
 // mayManageMember decides whether actor may add target to ch (or change or remove them),
 // and returns the membership through which target may be there.
 func mayManageMember(app core.App, actor string, ch *core.Record, target string) (*core.Record, error) {
-	forbidden := router.NewForbiddenError("Sie dürfen die Mitglieder dieses Kanals nicht verwalten. / You may not manage the members of this channel.", nil)
-	notEligible := router.NewBadRequestError("Diese Person gehört zu keiner Organisation dieses Kanals. / This person does not belong to an organisation of this channel.", nil)
+	forbidden := apperr.Forbidden("tenancy.not_manage_members_channel")
+	notEligible := apperr.BadRequest("tenancy.person_does_not_belong")
 	owner := ch.GetString("organisation")
 	switch ch.GetString("kind") {
 	case "org":
@@ -204,7 +206,7 @@ func mayManageMember(app core.App, actor string, ch *core.Record, target string)
 }
 
 // errGuestOnly: a guest reaches only what its invitation gave.
-var ErrGuestOnly = router.NewForbiddenError("Gäste erreichen nur die Kanäle ihrer Einladung. / Guests reach only the channels of their invitation.", nil)
+var ErrGuestOnly = apperr.Forbidden("tenancy.guests_reach_only_channels")
 
 func isChannelOwner(app core.App, channelId, userId string) bool {
 	cm := ChannelMember(app, channelId, userId)

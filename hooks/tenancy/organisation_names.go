@@ -5,7 +5,8 @@ import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/hooks/apperr"
 )
 
 // An organisation's name, short name and colour are its badge beside every name and
@@ -16,9 +17,9 @@ import (
 // API keeps clear of every other organisation's (colourTaken).
 
 var (
-	errOrgNameTaken  = router.NewBadRequestError("Eine Organisation mit diesem oder einem zum Verwechseln ähnlichen Namen gibt es bereits. / An organisation with this or a confusingly similar name exists already.", nil)
-	ErrOrgShortTaken = router.NewBadRequestError("Dieses Kürzel oder ein zum Verwechseln ähnliches hat schon eine andere Organisation. / Another organisation has this or a confusingly similar short name.", nil)
-	errOrgColorTaken = router.NewBadRequestError("Diese Farbe ist der einer anderen Organisation zu ähnlich. / This colour is too close to another organisation's.", nil)
+	errOrgNameTaken  = apperr.BadRequest("tenancy.organisation_confusingly_similar_name")
+	ErrOrgShortTaken = apperr.BadRequest("tenancy.another_organisation_confusingly_similar")
+	errOrgColorTaken = apperr.BadRequest("tenancy.colour_too_close_another")
 )
 
 func RegisterOrganisationNames(app core.App) {

@@ -6,20 +6,20 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
+	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/audit"
 )
 
 // These are API errors even where model hooks return them, so that a refused request
 // tells the person why instead of PocketBase's bare "Failed to create record".
 var (
-	errOneHost               = router.NewBadRequestError("Es gibt genau eine Krisenstab-Organisation. / There is exactly one host organisation.", nil)
-	errLastAdmin             = router.NewBadRequestError("Eine Organisation braucht mindestens einen Admin. / An organisation keeps at least one admin.", nil)
-	errGuestExpiry           = router.NewBadRequestError("Eine Gastmitgliedschaft braucht ein Ablaufdatum. / A guest membership needs an end date.", nil)
-	ErrSuspendedOrg          = router.NewForbiddenError("Die Organisation ist gesperrt. / The organisation is suspended.", nil)
-	errGuestOnlyByInvitation = router.NewForbiddenError("Ein Gastzugang entsteht nur durch eine Gasteinladung. / Guest access comes only from a guest invitation.", nil)
-	errJoinByInvitation      = router.NewForbiddenError("Personen treten einer Organisation bei, indem sie eine Einladung annehmen. / People join an organisation by accepting an invitation.", nil)
+	errOneHost               = apperr.BadRequest("tenancy.there_exactly_host_organisation")
+	errLastAdmin             = apperr.BadRequest("tenancy.organisation_keeps_least_admin")
+	errGuestExpiry           = apperr.BadRequest("tenancy.guest_membership_needs_end")
+	ErrSuspendedOrg          = apperr.Forbidden("tenancy.organisation_suspended")
+	errGuestOnlyByInvitation = apperr.Forbidden("tenancy.guest_access_comes_only")
+	errJoinByInvitation      = apperr.Forbidden("tenancy.people_join_organisation_accepting")
 )
 
 func Register(app core.App) {
@@ -101,7 +101,7 @@ func Register(app core.App) {
 			return ErrSuspendedOrg
 		}
 		if e.Record.GetString("kind") == "direct" {
-			return router.NewBadRequestError("Direktgespräche über /api/crisisroom/direct beginnen. / Direct conversations are started with POST /api/crisisroom/direct.", nil)
+			return apperr.BadRequest("tenancy.direct_conversations_started_post")
 		}
 		e.Record.Set("created_by", e.Auth.Id)
 		if err := e.Next(); err != nil {
@@ -236,7 +236,7 @@ func expireGuests(app core.App) {
 // handleMe answers the UI's first question: who am I, and in which tenants.
 func handleMe(e *core.RequestEvent) error {
 	if e.Auth == nil || e.Auth.Collection().Name != "users" {
-		return e.UnauthorizedError("Bitte anmelden. / Please sign in.", nil)
+		return apperr.Unauthorized("common.sign_in")
 	}
 	ms, err := e.App.FindRecordsByFilter("memberships", "user = {:u}", "created", 0, 0, dbx.Params{"u": e.Auth.Id})
 	if err != nil {

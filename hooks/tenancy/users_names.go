@@ -7,6 +7,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"golang.org/x/text/unicode/norm"
+
+	"crisisroom/hooks/apperr"
 )
 
 // Names are how people recognise each other in a crisis room: whoever can show "Anna
@@ -71,9 +73,9 @@ func NameKey(s string) string {
 	return strings.NewReplacer("ae", "a", "oe", "o", "ue", "u").Replace(k)
 }
 
-var errNameTaken = router.NewBadRequestError("Dieser Name ist schon vergeben oder einem vorhandenen zum Verwechseln ähnlich; bitte einen anderen wählen. / This name is taken or too similar to an existing one; please choose another.", nil)
+var errNameTaken = apperr.BadRequest("tenancy.name_taken_too_similar")
 
-var errUsernameTaken = router.NewBadRequestError("Dieser Benutzername ist schon vergeben oder einem vorhandenen zum Verwechseln ähnlich. / This user name is taken or too similar to an existing one.", nil)
+var errUsernameTaken = apperr.BadRequest("tenancy.user_name_taken_too")
 
 func RegisterUserNames(app core.App) {
 	// Model level: every path that creates or renames a person (the API, enrolment,
@@ -105,11 +107,11 @@ func checkUserFieldsAllowed(e *core.RecordRequestEvent) error {
 	orig := e.Record.Original()
 	allowed := selfEditable
 	if e.Auth == nil || e.Auth.Collection().Name != "users" {
-		return router.NewForbiddenError("Nur angemeldete Personen ändern Konten. / Only signed-in people change accounts.", nil)
+		return apperr.Forbidden("tenancy.only_signed_people_change")
 	}
 	if e.Auth.Id != e.Record.Id {
 		if AdminOrgOver(e.App, e.Auth.Id, e.Record.Id) == "" {
-			return router.NewForbiddenError("Nur ein Admin der Organisation ändert diese Person. / Only an admin of the organisation changes this person.", nil)
+			return apperr.Forbidden("tenancy.only_admin_organisation_changes")
 		}
 		allowed = adminEditable
 	}
@@ -123,13 +125,13 @@ func checkUserFieldsAllowed(e *core.RecordRequestEvent) error {
 		}
 		if orig.GetString(name) != e.Record.GetString(name) {
 			if name == "username" {
-				return router.NewForbiddenError("Den Benutzernamen ändert nur ein Admin der Organisation. / Only an admin of the organisation changes the user name.", nil)
+				return apperr.Forbidden("tenancy.only_admin_changes_user_name")
 			}
 			return router.NewForbiddenError("Dieses Feld darf hier nicht geändert werden: "+name+". / This field may not be changed here: "+name+".", nil)
 		}
 	}
 	if e.Auth.Id != e.Record.Id && e.Record.GetString("password") != "" && orig.GetString("password") != e.Record.GetString("password") {
-		return router.NewForbiddenError("Das Passwort ändert nur die Person selbst. / Only the person changes its password.", nil)
+		return apperr.Forbidden("tenancy.only_person_changes_password")
 	}
 	return nil
 }
