@@ -13,8 +13,9 @@ import (
 
 // recipientTTL bounds how long a channel's cached live members are trusted without a
 // write: an end date (of a channel row or an organisation membership) passes by the clock
-// alone, and the figure it feeds may then be off by one for at most this long.
-const recipientTTL = time.Second
+// alone, and the figure it feeds may then be off by one for at most this long. At one
+// second a channel with a message every few seconds missed the cache nearly every time.
+const recipientTTL = 10 * time.Second
 
 // recipientCache keeps the live members (tenancy.LiveChannelMemberSQL) of each channel for
 // the receipt figure of a message event ("read by 3 of 99"). Counting them is a query
