@@ -168,7 +168,6 @@ func (f *Faxes) handleFaxDevices(re *core.RequestEvent) error {
 	return re.JSON(200, list)
 }
 
-func forbidden(msg string) error  { return router.NewForbiddenError(msg, nil) }
 func badRequest(msg string) error { return router.NewBadRequestError(msg, nil) }
 
 // cleanFaxNumber keeps what a modem dials; anything else is refused, not dropped, so a

@@ -283,13 +283,6 @@ func (f *fanout) setExpiry(userId, channelId string, exp time.Time) {
 	}
 }
 
-// subscribers counts the connections that receive a channel's events (tests, bench).
-func (f *fanout) subscribers(channelId string) int {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return len(f.topics[topicChannelPre+channelId])
-}
-
 // ---- per-connection outbox ----
 
 // push never blocks the fan-out: a connection that owes 512 events is closed, and its
