@@ -267,7 +267,12 @@ func TestHomeAssistantServer(t *testing.T) {
 	if refused.GetString("state") != "refused" || refused.GetString("requested_via") != "ha-ks" {
 		t.Fatalf("refused command recorded as %s via %q", refused.GetString("state"), refused.GetString("requested_via"))
 	}
-	if n, _ := r.App.CountRecords("audit", dbx.HashExp{"action": "siren.remote_refused", "target": refused.Id}); n != 1 {
+	// The audit row is written right after the activation, by the broker's goroutine.
+	var n int64
+	if !pollUntil(10*time.Second, func() bool {
+		n, _ = r.App.CountRecords("audit", dbx.HashExp{"action": "siren.remote_refused", "target": refused.Id})
+		return n == 1
+	}) {
 		t.Fatalf("%d audit records of the refusal", n)
 	}
 	for _, m := range simRO.History() {
