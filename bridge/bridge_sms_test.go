@@ -40,7 +40,7 @@ func TestBridgeDrivesRemoteGSMModem(t *testing.T) {
 			Driver: "sms-gsm", Port: modem.Path(), SIMPIN: "2468", Queue: filepath.Join(t.TempDir(), "q.json")})
 	}()
 	defer func() { cancel(); <-done }()
-	testkit.Eventually(t, 20*time.Second, "the bridged modem ready", func() bool {
+	testkit.Eventually(t, 60*time.Second, "the bridged modem ready", func() bool {
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return strings.Contains(d.GetString("sms_status"), `"ready"`)
 	})
@@ -55,15 +55,15 @@ func TestBridgeDrivesRemoteGSMModem(t *testing.T) {
 		if sub.To != smsgateway.DemoNumber(5) || !strings.Contains(sub.Text, "Probealarm") {
 			t.Fatalf("the modem sent %q to %s", sub.Text, sub.To)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Fatal("no SMS through the bridge")
 	}
-	testkit.Eventually(t, 20*time.Second, "delivery reported", func() bool {
+	testkit.Eventually(t, 60*time.Second, "delivery reported", func() bool {
 		rr, _ := s.App.FindFirstRecordByFilter("callout_recipients", "callout = {:c}", dbx.Params{"c": id})
 		return rr != nil && rr.GetString("sms") == "delivered"
 	})
 	modem.Receive(smsgateway.DemoNumber(5), "1 25")
-	testkit.Eventually(t, 20*time.Second, "the SMS answer through the bridge", func() bool {
+	testkit.Eventually(t, 60*time.Second, "the SMS answer through the bridge", func() bool {
 		rr, _ := s.App.FindFirstRecordByFilter("callout_recipients", "callout = {:c}", dbx.Params{"c": id})
 		return rr != nil && rr.GetString("answer") == "coming" && rr.GetInt("eta_minutes") == 25 && rr.GetString("answered_via") == "sms"
 	})

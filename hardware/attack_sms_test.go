@@ -88,7 +88,7 @@ func TestSMSDeviceStaysInItsTopics(t *testing.T) {
 		t.Fatalf("call-out: %s", co)
 	}
 	pub(own+"inbox", `{"id":"forged-answer","from":"`+smsgateway.DemoNumber(5)+`","text":"1 5"}`, false)
-	testkit.Eventually(t, 10*time.Second, "the forged answer logged", func() bool {
+	testkit.Eventually(t, 60*time.Second, "the forged answer logged", func() bool {
 		n, _ := s.App.CountRecords("sms_messages", dbx.HashExp{"inbox_id": "forged-answer"})
 		return n == 1
 	})
@@ -97,7 +97,7 @@ func TestSMSDeviceStaysInItsTopics(t *testing.T) {
 		t.Fatal("another organisation's SMS device answered a call-out in tkeller's name")
 	}
 	for _, topic := range []string{own + "status", own + "inbox"} {
-		testkit.Eventually(t, 10*time.Second, "pol-sms on "+topic, func() bool {
+		testkit.Eventually(t, 60*time.Second, "pol-sms on "+topic, func() bool {
 			return ownTap.seen(func(m tapped) bool { return m.user == "pol-sms" && m.topic == topic })
 		})
 	}

@@ -158,7 +158,7 @@ func TestUnknownNumberAcknowledgesNothing(t *testing.T) {
 	sim.Receive("+491799999999", "OK")
 	sim.Receive(shared.GetString("number"), "1 10")
 	sim.Receive(shared.GetString("number"), "OK")
-	testkit.Eventually(t, 20*time.Second, "4 SMS received", func() bool {
+	testkit.Eventually(t, 60*time.Second, "4 SMS received", func() bool {
 		n, _ := app.CountRecords("sms_messages", dbx.HashExp{"direction": "in"})
 		return n == 4
 	})
@@ -183,7 +183,7 @@ func TestUnknownNumberAcknowledgesNothing(t *testing.T) {
 	p.Set("number", "+4915112345678")
 	app.Save(p)
 	sim.Receive("+4915112345678", "OK")
-	testkit.Eventually(t, 20*time.Second, "Blitz acknowledged by SMS", func() bool {
+	testkit.Eventually(t, 60*time.Second, "Blitz acknowledged by SMS", func() bool {
 		rec, _ := app.FindFirstRecordByFilter("receipts", "message = {:m} && user = {:u}", dbx.Params{"m": blitz, "u": s.Demo.Users["lneumann"].Id})
 		return rec.GetString("acked_at") != ""
 	})
@@ -214,11 +214,11 @@ func sendBlitzSMS(t *testing.T, s *testkit.Server, username string) string {
 		t.Fatalf("Blitz: %s", r)
 	}
 	id := r.JSON(t)["id"].(string)
-	testkit.Eventually(t, 10*time.Second, "receipt", func() bool {
+	testkit.Eventually(t, 60*time.Second, "receipt", func() bool {
 		_, err := app.FindFirstRecordByFilter("receipts", "message = {:m} && user = {:u}", dbx.Params{"m": id, "u": u.Id})
 		return err == nil
 	})
-	testkit.Eventually(t, 10*time.Second, "Blitz SMS", func() bool {
+	testkit.Eventually(t, 60*time.Second, "Blitz SMS", func() bool {
 		n, _ := app.CountRecords("sms_messages", dbx.HashExp{"purpose": "blitz", "ref": id, "person": u.Id})
 		return n == 1
 	})

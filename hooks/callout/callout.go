@@ -84,15 +84,6 @@ func (p *part) shutdown() {
 	}
 }
 
-func (p *part) stopping() bool {
-	select {
-	case <-p.stop:
-		return true
-	default:
-		return false
-	}
-}
-
 // Register binds the call-out, the phone routes and Blitz by SMS to app; gw is the SMS
 // gateway (smsgateway.Register). appliance.Register calls it once.
 func Register(app core.App, gw *smsgateway.Gateway) {
@@ -212,6 +203,7 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	// SMS to those without a live connection, after the commit and after the answer:
 	// the banners are already out, each SMS is logged before it is handed to the driver
 	// (whose queue is its own persistent store), and the overview shows each state live.
+	// A stop of the appliance waits for this loop (shutdown), so no one is left out.
 	actor := re.Auth
 	if !p.begin() {
 		return re.JSON(200, overview(re.App, co))
@@ -222,9 +214,6 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 		for _, r := range recs {
 			if r.GetBool("connected") {
 				continue
-			}
-			if p.stopping() {
-				return // the driver's side is gone too; the records say who got nothing
 			}
 			switch p.sendTo(r, co, "callout") {
 			case "queued":

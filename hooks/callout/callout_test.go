@@ -31,7 +31,7 @@ func fastSMS(t *testing.T, s *testkit.Server) *gsmsim.Sim {
 	}
 	gw := smsgateway.Of(s.App)
 	var sim *gsmsim.Sim
-	testkit.Eventually(t, 15*time.Second, "SMS device ready", func() bool {
+	testkit.Eventually(t, 60*time.Second, "SMS device ready", func() bool {
 		sim = gw.Simulator(dev.Id)
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return sim != nil && strings.Contains(d.GetString("sms_status"), `"ready"`) && strings.Contains(d.GetString("config"), `"min_interval_ms":10`)
@@ -161,7 +161,7 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 	// (unless they run the room).
 	for _, u := range connected {
 		c := streams[u.Id]
-		testkit.Eventually(t, 10*time.Second, "banner event for "+u.GetString("username"), func() bool {
+		testkit.Eventually(t, 60*time.Second, "banner event for "+u.GetString("username"), func() bool {
 			for _, ev := range c.All() {
 				if ev.Name == "callout_recipients" && strings.Contains(ev.Raw, `"user":"`+u.Id+`"`) {
 					return true
@@ -179,7 +179,7 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 		}
 	}
 	// The 20 without a connection get one SMS each, with the expected answers in it.
-	testkit.Eventually(t, 30*time.Second, "20 SMS", func() bool { n, _ := net.count(); return n == 20 })
+	testkit.Eventually(t, 90*time.Second, "20 SMS", func() bool { n, _ := net.count(); return n == 20 })
 	sentAt := time.Since(start)
 	for _, u := range everyone[10:] {
 		got := net.to(numberOf[u.Id])
@@ -215,7 +215,7 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 	if err := sim.Receive("+491799999999", "1 5"); err != nil {
 		t.Fatal(err)
 	}
-	testkit.Eventually(t, 30*time.Second, "17 answers", func() bool {
+	testkit.Eventually(t, 90*time.Second, "17 answers", func() bool {
 		o := op.Do(t, "GET", "/api/crisisroom/callouts/"+ov.ID+"/overview", nil)
 		o.Decode(t, &ov)
 		return ov.Coming+ov.Declined == 17
@@ -233,7 +233,7 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 	if via["app"] != 5 || via["sms"] != 12 {
 		t.Errorf("answered via %v", via)
 	}
-	testkit.Eventually(t, 10*time.Second, "unknown sender logged", func() bool {
+	testkit.Eventually(t, 60*time.Second, "unknown sender logged", func() bool {
 		rec, err := app.FindFirstRecordByFilter("sms_messages", "number = '+491799999999'")
 		return err == nil && rec.GetBool("unknown_sender") && rec.GetString("purpose") != "answer"
 	})
@@ -242,14 +242,14 @@ func TestCalloutThirtyPeopleAppAndSMS(t *testing.T) {
 	if _, err := app.DB().NewQuery("UPDATE callouts SET remind_after = 1 WHERE id = {:id}").Bind(dbx.Params{"id": ov.ID}).Execute(); err != nil {
 		t.Fatal(err)
 	}
-	testkit.Eventually(t, 30*time.Second, "13 reminders", func() bool {
+	testkit.Eventually(t, 90*time.Second, "13 reminders", func() bool {
 		n, _ := app.CountRecords("sms_messages", dbx.HashExp{"purpose": "reminder", "ref": ov.ID})
 		return n == 13
 	})
 	for _, rv := range ov.Recipients {
 		got := net.to(numberOf[rv.User])
 		if rv.Answer == "" {
-			testkit.Eventually(t, 30*time.Second, "reminder to "+rv.Name, func() bool {
+			testkit.Eventually(t, 90*time.Second, "reminder to "+rv.Name, func() bool {
 				got = net.to(numberOf[rv.User])
 				return len(got) > 0 && strings.HasPrefix(got[len(got)-1], "ERINNERUNG")
 			})

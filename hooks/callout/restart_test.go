@@ -20,7 +20,7 @@ func TestCalloutSMSSurvivesARestart(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatal(r)
 	}
-	testkit.Eventually(t, 20*time.Second, "the SMS waiting for the network", func() bool {
+	testkit.Eventually(t, 60*time.Second, "the SMS waiting for the network", func() bool {
 		rec, err := s1.App.FindFirstRecordByFilter("sms_messages", "purpose = 'callout'")
 		d, _ := s1.App.FindRecordById("devices", dev.Id)
 		return err == nil && rec.GetString("status") == "retrying" && strings.Contains(d.GetString("sms_status"), `"no_network"`)
@@ -33,7 +33,7 @@ func TestCalloutSMSSurvivesARestart(t *testing.T) {
 	// The appliance starts again from a copy of what it had stored, its memory gone.
 	s2 := testkit.StartServer(t, testkit.Options{DataDir: s1.App.DataDir()})
 	var got string
-	testkit.Eventually(t, 20*time.Second, "the SMS sent by the restarted appliance", func() bool {
+	testkit.Eventually(t, 60*time.Second, "the SMS sent by the restarted appliance", func() bool {
 		sim2 := smsgateway.Of(s2.App).Simulator(dev.Id)
 		if sim2 == nil {
 			return false
@@ -49,7 +49,7 @@ func TestCalloutSMSSurvivesARestart(t *testing.T) {
 	if !strings.HasPrefix(got, smsgateway.DemoNumber(8)+" ") || !strings.Contains(got, "Nach dem Neustart") {
 		t.Fatalf("after the restart the modem sent %q", got)
 	}
-	testkit.Eventually(t, 20*time.Second, "its record marked sent", func() bool {
+	testkit.Eventually(t, 60*time.Second, "its record marked sent", func() bool {
 		rec, err := s2.App.FindFirstRecordByFilter("sms_messages", "purpose = 'callout'")
 		return err == nil && (rec.GetString("status") == "sent" || rec.GetString("status") == "delivered")
 	})
