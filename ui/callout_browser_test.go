@@ -28,7 +28,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sim *gsmsim.Sim
-	testkit.Eventually(t, 20*time.Second, "the demo SMS modem ready", func() bool {
+	testkit.Eventually(t, 60*time.Second, "the demo SMS modem ready", func() bool {
 		sim = smsgateway.Of(s.App).Simulator(dev.Id)
 		d, _ := s.App.FindRecordById("devices", dev.Id)
 		return sim != nil && strings.Contains(d.GetString("sms_status"), `"ready"`) && strings.Contains(d.GetString("config"), `"min_interval_ms":10`)
@@ -58,7 +58,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '4 ohne Antwort'`, "four without an answer")
 
 	// The police member's phone: the banner, and her answer.
-	police.Wait(`!!document.querySelector('.callout-banner')`, "the call-out banner on her phone", 20*time.Second)
+	police.Wait(`!!document.querySelector('.callout-banner')`, "the call-out banner on her phone", 60*time.Second)
 	police.Wait(`document.querySelector('.callout-banner .flash-body')?.textContent.includes('Großer Saal')`, "the alarm text")
 	police.Wait(`(() => { const b = document.querySelector('.callout-banner [data-answer="coming"]').getBoundingClientRect(); return b.bottom <= innerHeight && b.top >= 0; })()`,
 		"the answer button in sight on the phone")
@@ -69,7 +69,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 
 	// The three others got an SMS (she did not: she was connected).
 	numbers := map[string]string{"tkeller": smsgateway.DemoNumber(5), "sbraun": smsgateway.DemoNumber(7), "kvogel": smsgateway.DemoNumber(8), "lneumann": smsgateway.DemoNumber(6)}
-	testkit.Eventually(t, 30*time.Second, "three call-out SMS sent", func() bool {
+	testkit.Eventually(t, 60*time.Second, "three call-out SMS sent", func() bool {
 		n, _ := s.App.CountRecords("sms_messages")
 		return n >= 3
 	})
@@ -81,8 +81,8 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	}
 	sim.Receive(numbers["tkeller"], "1 15")
 	sim.Receive(numbers["sbraun"], "2")
-	op.Wait(`document.querySelector('[data-count="coming"]')?.textContent === '2 kommen'`, "two coming, live", 30*time.Second)
-	op.Wait(`document.querySelector('[data-count="declined"]')?.textContent === '1 kommen nicht'`, "one declined, live", 30*time.Second)
+	op.Wait(`document.querySelector('[data-count="coming"]')?.textContent === '2 kommen'`, "two coming, live", 60*time.Second)
+	op.Wait(`document.querySelector('[data-count="declined"]')?.textContent === '1 kommen nicht'`, "one declined, live", 60*time.Second)
 	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '1 ohne Antwort'`, "one without an answer")
 	// Who comes when: the first row is the earliest arrival (tkeller in 15 min, by SMS).
 	op.Wait(`(() => { const rows = [...document.querySelectorAll('.co-table tbody tr')];
@@ -90,7 +90,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 			rows[1]?.textContent.includes('Laura Neumann') && rows[1].textContent.includes('App') &&
 			rows[3]?.dataset.answer === 'declined'; })()`, "arrivals in order, with the way they answered")
 	op.Wait(`document.querySelectorAll('.sms-log tr[data-direction="in"]').length === 2 && document.querySelectorAll('.sms-log tr[data-direction="out"]').length === 3`,
-		"the SMS log with 3 sent and 2 received", 20*time.Second)
+		"the SMS log with 3 sent and 2 received", 60*time.Second)
 	op.Run(chromedp.EmulateViewport(1280, 1900))
 	op.Screenshot("callout-overview")
 
