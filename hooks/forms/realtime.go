@@ -36,27 +36,25 @@ func bindRealtime(app core.App) {
 // screen asks for its queues once, not twenty times.
 const pingDelay = 250 * time.Millisecond
 
-var pending sync.Map // core.App → *time.Timer: a ping is scheduled
+var pending sync.Map // core.App → *byte: the token of the scheduled ping
 
 func notifyQueues(app core.App) {
-	var tm *time.Timer
-	tm = time.AfterFunc(pingDelay, func() {
-		// Only the timer still registered pings: one stopped by the app's end does not
-		// run, and a stopped app has no database to ask.
-		if pending.CompareAndDelete(app, tm) && app.IsBootstrapped() {
+	tok := new(byte)
+	if _, busy := pending.LoadOrStore(app, tok); busy {
+		return
+	}
+	time.AfterFunc(pingDelay, func() {
+		// Only a ping still scheduled runs: the app's end takes it back (a stopped app has
+		// no database to ask).
+		if pending.CompareAndDelete(app, tok) {
 			sendPing(app)
 		}
 	})
-	if _, busy := pending.LoadOrStore(app, tm); busy {
-		tm.Stop()
-	}
 }
 
-// stopPings drops a scheduled ping when the app terminates.
+// stopPings takes back a scheduled ping when the app terminates.
 func stopPings(e *core.TerminateEvent) error {
-	if tm, ok := pending.LoadAndDelete(e.App); ok {
-		tm.(*time.Timer).Stop()
-	}
+	pending.Delete(e.App)
 	return e.Next()
 }
 
