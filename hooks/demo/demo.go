@@ -4,7 +4,12 @@ import (
 	"crisisroom/hooks/tenancy"
 	"fmt"
 	"os"
+	"slices"
+	"sort"
+	"strings"
 	"time"
+
+	"github.com/pocketbase/dbx"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -28,11 +33,11 @@ type Extra func(app core.App, d *Data) error
 // else runs.
 func Enable(app core.App, extras ...Extra) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{Id: "crisisroom_demo_seed", Priority: -100, Func: func(e *core.ServeEvent) error {
-		d, err := Seed(e.App, extras...)
+		_, err := Seed(e.App, extras...)
 		if err != nil {
 			return fmt.Errorf("failed to seed the demo: %w", err)
 		}
-		printDemoLogins(d)
+		printDemoLogins(e.App)
 		return e.Next()
 	}})
 }
@@ -252,10 +257,74 @@ func orgOfDemo(username string) string {
 	return "KS"
 }
 
-func printDemoLogins(d *Data) {
+// printDemoLogins prints every person of the demo, grouped by organisation, with their
+// role, the function of their membership and the staff functions they hold, read from
+// the database after all extras ran (so the city administration and the forms'
+// functions are there, as the README names them).
+func printDemoLogins(app core.App) {
 	fmt.Fprintf(os.Stderr, "\n  crisisroom demo: Anmeldungen / logins (Passwort / password: %s)\n", Password)
-	for _, p := range demoPeople {
-		fmt.Fprintf(os.Stderr, "    %-11s %-18s %-17s %s\n", p.username, p.name, p.org+" "+p.role, p.function)
+	for _, line := range DemoLoginLines(app) {
+		fmt.Fprintln(os.Stderr, line)
 	}
-	fmt.Fprintf(os.Stderr, "    %-11s %s\n\n", "gast.gutachter", "Gast (Hochwasser Rhein, nur lesen)")
+	fmt.Fprintln(os.Stderr)
+}
+
+// DemoLoginLines: per organisation (host first, then by name) a heading and one line per
+// member: username, name, role, functions.
+func DemoLoginLines(app core.App) []string {
+	orgs, err := app.FindAllRecords("organisations")
+	if err != nil {
+		return nil
+	}
+	host := tenancy.HostOrganisation(app)
+	sort.SliceStable(orgs, func(i, j int) bool {
+		hi, hj := host != nil && orgs[i].Id == host.Id, host != nil && orgs[j].Id == host.Id
+		if hi != hj {
+			return hi
+		}
+		return orgs[i].GetString("name") < orgs[j].GetString("name")
+	})
+	held := map[string][]string{} // user id → names of the staff functions held
+	if fns, err := app.FindAllRecords("staff_functions"); err == nil {
+		sort.Slice(fns, func(i, j int) bool { return fns[i].GetString("name") < fns[j].GetString("name") })
+		for _, f := range fns {
+			for _, u := range f.GetStringSlice("holders") {
+				held[u] = append(held[u], f.GetString("name"))
+			}
+		}
+	}
+	var out []string
+	for _, o := range orgs {
+		ms, err := app.FindAllRecords("memberships", dbx.HashExp{"organisation": o.Id})
+		if err != nil || len(ms) == 0 {
+			continue
+		}
+		type row struct{ username, name, role, fn string }
+		var rows []row
+		for _, m := range ms {
+			u, err := app.FindRecordById("users", m.GetString("user"))
+			if err != nil {
+				continue
+			}
+			// the staff functions held when there are any (the membership's free text,
+			// e.g. "S5 Presse", is older than them), else the membership's function
+			fns := slices.Clone(held[u.Id])
+			if f := strings.TrimSpace(m.GetString("function")); len(fns) == 0 && f != "" {
+				fns = append(fns, f)
+			}
+			rows = append(rows, row{u.GetString("username"), u.GetString("name"), m.GetString("role"), strings.Join(fns, ", ")})
+		}
+		rank := map[string]int{"admin": 0, "operator": 1, "member": 2, "guest": 3}
+		sort.SliceStable(rows, func(i, j int) bool {
+			if rank[rows[i].role] != rank[rows[j].role] {
+				return rank[rows[i].role] < rank[rows[j].role]
+			}
+			return rows[i].username < rows[j].username
+		})
+		out = append(out, fmt.Sprintf("    %s (%s)", o.GetString("name"), o.GetString("short")))
+		for _, r := range rows {
+			out = append(out, fmt.Sprintf("      %-15s %-36s %-9s %s", r.username, r.name, r.role, r.fn))
+		}
+	}
+	return out
 }
