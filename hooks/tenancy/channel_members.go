@@ -117,15 +117,16 @@ func RegisterChannelMembers(app core.App) {
 // operators do in shared channels, only an admin of the organisation that gave the row.
 // The person's own role change passes to the self-check in the update hook.
 func mayManageRow(app core.App, actor string, ch *core.Record, cm *core.Record) error {
-	target := cm.GetString("user")
+	row := ChannelMemberRecord{cm}
+	target := row.User()
 	if _, err := mayManageMember(app, actor, ch, target); err != nil {
 		return err
 	}
-	kind := ch.GetString("kind")
+	kind := ChannelRecord{ch}.Kind()
 	if actor == target || kind == "group" || (kind == "shared" && IsHostOperator(app, actor)) {
 		return nil
 	}
-	if RoleIn(app, actor, cm.GetString("organisation")) != "admin" {
+	if RoleIn(app, actor, row.Organisation()) != "admin" {
 		return apperr.Forbidden("tenancy.another_organisation_gave_channel")
 	}
 	return nil
@@ -136,23 +137,24 @@ func mayManageRow(app core.App, actor string, ch *core.Record, cm *core.Record) 
 // a live member; for direct and group conversations the creator's organisation if the
 // user belongs to it, else the user's first live organisation. "" when there is none.
 func givingOrg(app core.App, ch *core.Record, userId string) string {
-	owner := ch.GetString("organisation")
-	switch ch.GetString("kind") {
+	c := ChannelRecord{ch}
+	owner := c.Organisation()
+	switch c.Kind() {
 	case "org":
 		return owner
 	case "shared":
-		if m := LiveMembershipIn(app, userId, ChannelOrgs(ch)); m != nil {
-			return m.GetString("organisation")
+		if m := LiveMembershipIn(app, userId, c.Orgs()); m != nil {
+			return MembershipRecord{m}.Organisation()
 		}
 		return ""
 	}
 	if Membership(app, userId, owner) != nil {
 		return owner
 	}
-	ms, _ := app.FindRecordsByFilter("memberships", "user = {:u}", "created", 0, 0, dbx.Params{"u": userId})
+	ms, _ := app.FindRecordsByFilter(CollMemberships, "user = {:u}", "created", 0, 0, dbx.Params{"u": userId})
 	for _, m := range ms {
 		if LiveMembership(app, m) {
-			return m.GetString("organisation")
+			return MembershipRecord{m}.Organisation()
 		}
 	}
 	return ""
@@ -163,8 +165,9 @@ func givingOrg(app core.App, ch *core.Record, userId string) string {
 func mayManageMember(app core.App, actor string, ch *core.Record, target string) (*core.Record, error) {
 	forbidden := apperr.Forbidden("tenancy.not_manage_members_channel")
 	notEligible := apperr.BadRequest("tenancy.person_does_not_belong")
-	owner := ch.GetString("organisation")
-	switch ch.GetString("kind") {
+	c := ChannelRecord{ch}
+	owner := c.Organisation()
+	switch c.Kind() {
 	case "org":
 		m := Membership(app, target, owner)
 		if m == nil {
