@@ -334,6 +334,14 @@ func TestAttackNames(t *testing.T) {
 		{"someone's user name as name", map[string]any{"name": "abecker"}, 400},
 		{"own username", map[string]any{"username": "abecker2"}, 403},
 		{"look-alike username", map[string]any{"username": "a.becker"}, 403},
+		{"3 for e", map[string]any{"name": "Anna Beck3r"}, 400},
+		{"4 for a, 7 for t", map[string]any{"name": "Th0m4s Kel1er"}, 400},
+		{"9 for g", map[string]any{"name": "Jonas Wa9ner"}, 400},
+		{"surname first", map[string]any{"name": "Becker, Anna"}, 400},
+		{"title before", map[string]any{"name": "Dr. Anna Becker"}, 400},
+		{"organisation in brackets", map[string]any{"name": "Anna Becker (KS)"}, 400},
+		{"function after", map[string]any{"name": "Jonas Wagner S2"}, 400},
+		{"reordered with a look-alike", map[string]any{"name": "Wagner J0nas Lage"}, 400},
 		{"own display name", map[string]any{"name": "Lena Neumann-Schulte"}, 200},
 		{"locale", map[string]any{"locale": "en"}, 200},
 		{"password", map[string]any{"password": "neues-passwort-2026", "passwordConfirm": "neues-passwort-2026", "oldPassword": demo.Password}, 200},
@@ -368,6 +376,22 @@ func TestAttackNames(t *testing.T) {
 		u.Set("username", "lneumann")
 		if err := s.App.Save(u); err == nil {
 			t.Error("renamed kvogel to lneumann")
+		}
+	})
+	t.Run("digit look-alike user name", func(t *testing.T) {
+		users, _ := s.App.FindCollectionByNameOrId("users")
+		r := core.NewRecord(users)
+		r.Set("name", "Neue Person")
+		r.Set("username", "abeck3r")
+		r.SetPassword("irgendein-passwort-1")
+		if err := s.App.Save(r); err == nil {
+			t.Error("created abeck3r beside abecker")
+		}
+		// A rename (as an admin's does it) is refused the same way as the join's create.
+		u, _ := s.App.FindRecordById("users", me)
+		u.Set("username", "abeck3r")
+		if err := s.App.Save(u); err == nil {
+			t.Error("renamed lneumann to abeck3r")
 		}
 	})
 }

@@ -77,7 +77,7 @@ func seed(dir string, clients, orgs, channels int) (*seeded, error) {
 			if o > 0 && kind == "host" {
 				kind = "other"
 			}
-			org, err := tenancy.NewOrganisation(tx, fmt.Sprintf("Organisation %02d", o), fmt.Sprintf("O%02d", o), kind, "#455a64")
+			org, err := tenancy.NewOrganisation(tx, "Organisation "+label(o, 2), "O"+label(o, 2), kind, "#455a64")
 			if err != nil {
 				return fmt.Errorf("organisation %d: %w", o, err)
 			}
@@ -85,8 +85,8 @@ func seed(dir string, clients, orgs, channels int) (*seeded, error) {
 		}
 		for i := range clients {
 			u := core.NewRecord(usersColl)
-			u.Set("name", fmt.Sprintf("Person %04d", i))
-			u.Set("username", fmt.Sprintf("bench%04d", i))
+			u.Set("name", "Person "+label(i, 4))
+			u.Set("username", "bench"+label(i, 4))
 			u.Set("locale", "de")
 			u.SetRaw("password", &core.PasswordFieldValue{Hash: string(hash)})
 			if err := tx.Save(u); err != nil {
@@ -156,4 +156,16 @@ func seed(dir string, clients, orgs, channels int) (*seeded, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// label writes n in width letters that no name check reads alike (digits read as
+// letters, 6 and 9 alike, and vowels fold: tenancy.NameKey), so the seeded names differ.
+func label(n, width int) string {
+	const digits = "bcdfghjkmpqstxz"
+	b := make([]byte, width)
+	for i := width - 1; i >= 0; i-- {
+		b[i] = digits[n%len(digits)]
+		n /= len(digits)
+	}
+	return string(b)
 }

@@ -29,14 +29,16 @@ var selfEditable = map[string]bool{
 var adminEditable = map[string]bool{"name": true, "username": true, "locale": true}
 
 // confusables maps characters that read like another (after NFKD and lower-casing) to
-// one representative: Cyrillic and Greek look-alikes of Latin letters, and l/I/1/|,
-// 0/O. Conservative on purpose: a false "too similar" costs a second choice of name.
+// one representative: Cyrillic and Greek look-alikes of Latin letters, l/I/1/|, 0/O
+// and the other digits that read as letters (3 for e, 4 for a, …). Conservative on purpose: a false "too similar" costs a second choice of name.
 var confusables = map[rune]rune{
 	'а': 'a', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'х': 'x', 'у': 'y', 'і': 'l', 'ј': 'j',
 	'ѕ': 's', 'ԁ': 'd', 'ӏ': 'l', 'к': 'k', 'м': 'm', 'н': 'h', 'т': 't', 'в': 'b', 'г': 'r',
 	'ο': 'o', 'α': 'a', 'ε': 'e', 'ι': 'l', 'κ': 'k', 'ν': 'v', 'ρ': 'p', 'τ': 't', 'υ': 'u',
 	'χ': 'x', 'β': 'b', 'η': 'n', 'μ': 'u', 'ω': 'w',
 	'i': 'l', '1': 'l', '|': 'l', '!': 'l', '0': 'o', '5': 's', '$': 's', '@': 'a',
+	// digits read as letters ("Beck3r", "Sch4fer")
+	'2': 'z', '3': 'e', '4': 'a', '6': 'g', '7': 't', '8': 'b', '9': 'g',
 	'ß': 's', 'ı': 'l', 'ł': 'l', 'ø': 'o', 'đ': 'd', 'ð': 'd', 'æ': 'a', 'œ': 'o',
 	// small capitals (IPA and phonetic extensions) read as their letters
 	'ᴀ': 'a', 'ʙ': 'b', 'ᴄ': 'c', 'ᴅ': 'd', 'ᴇ': 'e', 'ꜰ': 'f', 'ɢ': 'g', 'ʜ': 'h', 'ɪ': 'l',
@@ -136,8 +138,44 @@ func checkUserFieldsAllowed(e *core.RecordRequestEvent) error {
 	return nil
 }
 
+// nameWords are the keys (NameKey) of a name's words: "Dr. Anna Becker (KS)" gives dr,
+// anna, becker, ks. Words are separated by what is neither a letter, a digit, a mark
+// nor a character confusables reads as a letter ("|", "$", "@").
+func nameWords(s string) map[string]bool {
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(norm.NFKD.String(s), func(r rune) bool {
+		if _, ok := confusables[unicode.ToLower(r)]; ok {
+			return false
+		}
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) &&
+			!unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
+	}) {
+		if k := NameKey(w); k != "" {
+			words[k] = true
+		}
+	}
+	return words
+}
+
+// wordsWithin tells whether a name of two or more words has all its words among b's:
+// "Becker, Anna", "Dr. Anna Becker" and "Jonas Wagner S2" read as Anna Becker and
+// Jonas Wagner.
+func wordsWithin(a, b map[string]bool) bool {
+	if len(a) < 2 {
+		return false
+	}
+	for w := range a {
+		if !b[w] {
+			return false
+		}
+	}
+	return true
+}
+
 // checkNamesFree refuses a new or changed name or user name whose NameKey equals that of
-// another user's name or user name (a user name may not read like someone's name either).
+// another user's name or user name (a user name may not read like someone's name either),
+// and a name whose words contain another's name of two or more words, or the reverse
+// (the words compared by NameKey, in any order).
 func checkNamesFree(app core.App, r *core.Record) error {
 	name, username := r.GetString("name"), r.GetString("username")
 	nameChanged, userChanged := true, true
@@ -150,6 +188,7 @@ func checkNamesFree(app core.App, r *core.Record) error {
 		return nil
 	}
 	nk, uk := NameKey(name), NameKey(username)
+	nw := nameWords(name)
 	var rows []struct {
 		Id       string `db:"id"`
 		Name     string `db:"name"`
@@ -165,6 +204,11 @@ func checkNamesFree(app core.App, r *core.Record) error {
 		on, ou := NameKey(o.Name), NameKey(o.Username)
 		if nameChanged && nk != "" && (nk == on || nk == ou) {
 			return errNameTaken
+		}
+		if nameChanged && len(nw) > 0 {
+			if ow := nameWords(o.Name); wordsWithin(nw, ow) || wordsWithin(ow, nw) {
+				return errNameTaken
+			}
 		}
 		if userChanged && uk != "" && (uk == ou || uk == on) {
 			return errUsernameTaken
