@@ -21,7 +21,7 @@ func formFixture(w *world, key string) string {
 	fn := func(code string) string {
 		return firstId(w, "staff_functions", "code = {:c}", dbx.Params{"c": code})
 	}
-	m["VB-POL"], m["S2"], m["S3"] = fn("VB-POL"), fn("S2"), fn("S3")
+	m["VB-POL"], m["S2"], m["S3"], m["Leiter"] = fn("VB-POL"), fn("S2"), fn("S3"), fn("Leiter")
 	host := w.s.Demo.Orgs["KS"].Id
 	if coll, err := app.FindCollectionByNameOrId("forms"); err == nil {
 		r := core.NewRecord(coll)

@@ -137,7 +137,9 @@ func routeAttacks() map[string]routeAttack {
 		"POST /api/crisisroom/functions/{id}/holders": {refused, func(w *world, a actor) []try {
 			return []try{{"POST", "/api/crisisroom/functions/" + formFixture(w, "VB-POL") + "/holders", map[string]any{"user": a.user}},
 				{"POST", "/api/crisisroom/functions/" + formFixture(w, "S2") + "/holders", map[string]any{"user": a.user}},
-				{"POST", "/api/crisisroom/functions/" + formFixture(w, "VB-POL") + "/holders", map[string]any{"user": w.userId("tkeller"), "remove": true}}}
+				{"POST", "/api/crisisroom/functions/" + formFixture(w, "VB-POL") + "/holders", map[string]any{"user": w.userId("tkeller"), "remove": true}},
+				{"POST", "/api/crisisroom/functions/" + formFixture(w, "Leiter") + "/holders", map[string]any{"user": a.user}},
+				{"POST", "/api/crisisroom/functions/" + formFixture(w, "Leiter") + "/holders", map[string]any{"user": w.userId("abecker"), "remove": true}}}
 		}},
 		"GET /api/crisisroom/forms":        {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/forms", nil) }},
 		"GET /api/crisisroom/forms/queues": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/forms/queues", nil) }},

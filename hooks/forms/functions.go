@@ -286,6 +286,22 @@ func mayAssign(app core.App, userId string) bool {
 	return mine[Leiter] != nil || mine["S1"] != nil
 }
 
+// mayAssignThis: beyond mayAssign, the host's admins alone give or take the Leiter
+// function and a function of their own; S1 and Leiter holders give the other functions
+// to others (so S1 cannot make himself head of staff or remove her).
+func mayAssignThis(app core.App, by string, fn *core.Record, userId string) error {
+	if host := tenancy.HostOrganisation(app); host != nil && tenancy.RoleIn(app, by, host.Id) == "admin" {
+		return nil
+	}
+	if fn.GetString("code") == Leiter {
+		return router.NewForbiddenError("Die Leitung des Stabes vergibt nur die Administration des Stabes. / Only the staff's admins give the head of staff function.", nil)
+	}
+	if userId == by {
+		return router.NewForbiddenError("Eigene Funktionen vergibt und entzieht die Administration des Stabes. / Only the staff's admins give or take your own functions.", nil)
+	}
+	return nil
+}
+
 var errNoFunction = router.NewNotFoundError("Funktion nicht gefunden. / Function not found.", nil)
 
 // SetHolder gives (add true) or takes the function fn to or from user, as by; the
@@ -367,7 +383,7 @@ func handleFunctions(e *core.RequestEvent) error {
 }
 
 // handleHolder: POST /api/crisisroom/functions/{id}/holders {user, remove?} gives or
-// takes a function (host admins, Leiter, S1).
+// takes a function (host admins, Leiter, S1; see mayAssignThis).
 func handleHolder(e *core.RequestEvent) error {
 	if !mayAssign(e.App, e.Auth.Id) {
 		return e.ForbiddenError("Funktionen vergeben die Leitung, S1 und die Administration des Stabes. / Functions are given by the head of staff, S1 and the staff's admins.", nil)
@@ -379,6 +395,9 @@ func handleHolder(e *core.RequestEvent) error {
 	var b holderBody
 	if err := e.BindBody(&b); err != nil || b.User == "" {
 		return e.BadRequestError("Bitte eine Person angeben. / Please name a person.", err)
+	}
+	if err := mayAssignThis(e.App, e.Auth.Id, fn, b.User); err != nil {
+		return err
 	}
 	if err := SetHolder(e.App, fn, b.User, !b.Remove, e.Auth); err != nil {
 		return err
