@@ -25,14 +25,7 @@ const (
 	boardTasks    = "Offene Aufträge"
 )
 
-var berlin = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Berlin"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
-
-func localTime(d types.DateTime) string { return d.Time().In(berlin).Format("02.01. 15:04") }
+func localTime(d types.DateTime) string { return d.Time().In(journal.Zone()).Format("02.01. 15:04") }
 
 func journalEntry(a *access, t *core.Record, mark, text string) journal.Entry {
 	return journal.Entry{Incident: t.GetString("incident"), Organisation: t.GetString("organisation"), Kind: "auto", Source: "form",
@@ -65,7 +58,7 @@ func briefingAlert(b *core.Record) (Alert, bool) {
 	if left > BriefingReminder || left < -15*time.Minute {
 		return Alert{}, false
 	}
-	return Alert{Kind: "briefing", Id: b.Id, Label: boardBriefing, Text: "um " + at.In(berlin).Format("15:04"), At: b.GetDateTime("at").String()}, true
+	return Alert{Kind: "briefing", Id: b.Id, Label: boardBriefing, Text: "um " + at.In(journal.Zone()).Format("15:04"), At: b.GetDateTime("at").String()}, true
 }
 
 // handleBriefing: GET /api/crisisroom/briefing: the next Lagebesprechung (null when none
@@ -121,7 +114,7 @@ func handleSetBriefing(e *core.RequestEvent) error {
 			Text: "Nächste Lagebesprechung: " + localTime(at) + " Uhr."}); err != nil {
 			return err
 		}
-		return upsertBoard(tx, boardBriefing, boardBriefing+" "+at.Time().In(berlin).Format("15:04"), "", "info", at.Time().Add(30*time.Minute))
+		return upsertBoard(tx, boardBriefing, boardBriefing+" "+at.Time().In(journal.Zone()).Format("15:04"), "", "info", at.Time().Add(30*time.Minute))
 	})
 	if err != nil {
 		return err
@@ -198,7 +191,7 @@ func handleResults(e *core.RequestEvent) error {
 			if err := tx.Save(n); err != nil {
 				return err
 			}
-			return upsertBoard(tx, boardBriefing, boardBriefing+" "+at.Time().In(berlin).Format("15:04"), "", "info", at.Time().Add(30*time.Minute))
+			return upsertBoard(tx, boardBriefing, boardBriefing+" "+at.Time().In(journal.Zone()).Format("15:04"), "", "info", at.Time().Add(30*time.Minute))
 		}
 		return upsertBoard(tx, boardBriefing, "", "", "", time.Time{})
 	})

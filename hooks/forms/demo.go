@@ -8,7 +8,7 @@ import (
 
 // demoFunctions are the functions the demo's people hold (hooks/demo.go's people).
 var demoFunctions = map[string][]string{
-	"abecker":    {Leiter},
+	"abecker":    {Leiter, Sichter}, // a second Sichter: nobody triages the own form
 	"jwagner":    {S2, ETB},
 	"mschulz":    {S3, Sichter},
 	"phoffmann":  {Fernmelder, LdF, "S5"},

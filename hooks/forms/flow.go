@@ -298,6 +298,9 @@ func handleStep(e *core.RequestEvent) error {
 			if f.GetString("state") == StateClosed {
 				return errStep("Der Vordruck ist abgeschlossen und kann nicht mehr geändert werden. / The form is closed and can no longer be changed.")
 			}
+			if (action == "release" || action == "return" || action == "distribute") && a.authored(f) && a.has(Sichter) {
+				return router.NewForbiddenError("Vier-Augen-Prinzip: Den eigenen Vordruck sichtet ein anderer Sichter. / Four eyes: another Sichter triages a form you wrote or took in.", nil)
+			}
 			return router.NewForbiddenError(stepRefusal(action), nil)
 		}
 		out = f

@@ -321,13 +321,18 @@ func (a *access) editable(f *core.Record) []string {
 	case f.GetString("direction") == "out" && st == StateToSend && a.hostStaff && a.has(Fernmelder, LdF):
 		// the communications post chooses the way and the other end's call sign
 		return []string{"medium", "counterpart", "counterpart_number", "remarks"}
-	case f.GetString("direction") == "in" && st == StateTriage && a.hostStaff && a.has(Fernmelder, LdF) && f.GetString("author") == a.user.Id:
-		// the Fernmelder completes the intake until the Sichter has it
-		return []string{"medium", "kind", "priority", "counterpart", "counterpart_number", "subject", "text", "sender"}
-	case st == StateTriage && a.hostStaff && a.has(Sichter):
+	case st == StateTriage && a.hostStaff && a.has(Sichter) && !a.authored(f):
+		// An incoming form is in the Sichter's step from intake on: what the Fernmelder
+		// took in is frozen then, as an outgoing form is after its submission.
 		return []string{"remarks"}
 	}
 	return []string{}
+}
+
+// authored: the caller wrote the form (outgoing) or took it in (incoming); such a
+// person never triages it (four eyes, DV 1-101 4-63).
+func (a *access) authored(f *core.Record) bool {
+	return a.user != nil && f.GetString("author") != "" && f.GetString("author") == a.user.Id
 }
 
 // actions: the transitions the caller may take now.
@@ -337,15 +342,16 @@ func (a *access) actions(f *core.Record) []string {
 		return out
 	}
 	st, dir := f.GetString("state"), f.GetString("direction")
-	author := f.GetString("author") == a.user.Id
+	author := a.authored(f)
 	switch {
 	case dir == "out" && (st == StateDraft || st == StateReturned) && author && a.hostStaff:
 		out = append(out, "submit")
-	case dir == "out" && st == StateTriage && a.hostStaff && a.has(Sichter):
+	case dir == "out" && st == StateTriage && a.hostStaff && a.has(Sichter) && !author:
+		// four eyes: the author (or who took it in) never triages the own form
 		out = append(out, "release", "return")
 	case dir == "out" && st == StateToSend && a.hostStaff && a.has(Fernmelder, LdF):
 		out = append(out, "transmit")
-	case dir == "in" && st == StateTriage && a.hostStaff && a.has(Sichter):
+	case dir == "in" && st == StateTriage && a.hostStaff && a.has(Sichter) && !author:
 		out = append(out, "distribute")
 	}
 	if st == StateDistributed || st == StateSent {

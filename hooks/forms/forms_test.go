@@ -94,6 +94,76 @@ func TestFormFlows(t *testing.T) {
 	t.Run("wrong people", func(t *testing.T) { testWrongPeople(t, w) })
 	t.Run("print", func(t *testing.T) { testPrint(t, w) })
 	t.Run("a function ends with its holder's membership", func(t *testing.T) { testFunctionEndsWithMembership(t, w) })
+	t.Run("four eyes: nobody triages the own form", func(t *testing.T) { testFourEyes(t, w) })
+	t.Run("a step once left is frozen for its person", func(t *testing.T) { testIntakeFrozen(t, w) })
+	t.Run("the register shows each person only what they may see", func(t *testing.T) { testRegisterPerPerson(t, w) })
+}
+
+// F1: mschulz holds Sichter and S3; her own outgoing form is triaged by another Sichter
+// (abecker in the demo), and a form she took in (as Fernmelder) too.
+func testFourEyes(t *testing.T, w *world) {
+	f := decode(t, w.ok(t, "mschulz", "POST", "/api/crisisroom/forms", map[string]any{
+		"direction": "out", "counterpart": "Florian Köln 1", "subject": "Eigener Vordruck", "text": "Von der Sichterin selbst."}))
+	p := "/api/crisisroom/forms/" + f.Id
+	w.ok(t, "mschulz", "POST", p+"/submit", nil)
+	own := decode(t, w.ok(t, "mschulz", "GET", p, nil))
+	if len(own.Actions) != 0 && (contains(own.Actions, "release") || contains(own.Actions, "return")) {
+		t.Errorf("the author is offered %v", own.Actions)
+	}
+	if r := w.want(t, 403, "mschulz", "POST", p+"/release", nil); !strings.Contains(string(r.Body), "Vier-Augen") {
+		t.Errorf("refusal: %s", r)
+	}
+	w.want(t, 403, "mschulz", "POST", p+"/return", map[string]any{"reason": "selbst"})
+	w.ok(t, "abecker", "POST", p+"/release", nil)
+
+	// Incoming: who took it in does not distribute it.
+	w.ok(t, "abecker", "POST", "/api/crisisroom/functions/"+w.fn["Fernmelder"]+"/holders", map[string]any{"user": w.s.Demo.Users["mschulz"].Id})
+	defer w.ok(t, "abecker", "POST", "/api/crisisroom/functions/"+w.fn["Fernmelder"]+"/holders", map[string]any{"user": w.s.Demo.Users["mschulz"].Id, "remove": true})
+	in := decode(t, w.ok(t, "mschulz", "POST", "/api/crisisroom/forms", map[string]any{"direction": "in", "sender": "Kreis", "subject": "Eigene Aufnahme", "text": "x"}))
+	w.want(t, 403, "mschulz", "POST", "/api/crisisroom/forms/"+in.Id+"/distribute", map[string]any{"lead": w.fn["S3"]})
+	w.ok(t, "abecker", "POST", "/api/crisisroom/forms/"+in.Id+"/distribute", map[string]any{"lead": w.fn["S3"]})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// F3: once a form left a person's step, that person's fields are frozen: the Fernmelder
+// cannot change an intake waiting for the Sichter.
+func testIntakeFrozen(t *testing.T, w *world) {
+	f := decode(t, w.ok(t, "phoffmann", "POST", "/api/crisisroom/forms", map[string]any{"direction": "in", "sender": "Leitstelle", "subject": "Pegel", "text": "Pegel 9,00 m."}))
+	if len(f.Editable) != 0 {
+		t.Errorf("the Fernmelder may still edit %v", f.Editable)
+	}
+	p := "/api/crisisroom/forms/" + f.Id
+	w.want(t, 403, "phoffmann", "PATCH", p, map[string]any{"text": "Pegel 7,00 m."})
+	w.want(t, 403, "phoffmann", "PATCH", p, map[string]any{"priority": "blitz"})
+	if got := decode(t, w.ok(t, "mschulz", "GET", p, nil)); got.Text != "Pegel 9,00 m." {
+		t.Errorf("text now %q", got.Text)
+	}
+}
+
+// F4: S2 sees an incoming form only once distributed; the register shows it the number,
+// not the subject or counterpart, until then. The communications post sees all.
+func testRegisterPerPerson(t *testing.T, w *world) {
+	f := decode(t, w.ok(t, "phoffmann", "POST", "/api/crisisroom/forms", map[string]any{"direction": "in", "counterpart": "Gegenstelle Geheim", "sender": "Absender Geheim", "subject": "Betreff Geheim", "text": "x"}))
+	w.want(t, 404, "jwagner", "GET", "/api/crisisroom/forms/"+f.Id, nil)
+	s2 := pdftotext(t, w.ok(t, "jwagner", "GET", "/api/crisisroom/forms/register?direction=in", nil).Body)
+	if strings.Contains(s2, "Geheim") {
+		t.Errorf("S2's register shows an undistributed form:\n%s", s2)
+	}
+	if !strings.Contains(s2, f.Label) || !strings.Contains(s2, "Deichbruch") {
+		t.Errorf("S2's register lacks the number %s or a form distributed to S2", f.Label)
+	}
+	desk := pdftotext(t, w.ok(t, "phoffmann", "GET", "/api/crisisroom/forms/register?direction=in", nil).Body)
+	if !strings.Contains(desk, "Betreff Geheim") {
+		t.Errorf("the communications post's register lacks the form")
+	}
 }
 
 func testFunctions(t *testing.T, w *world) {

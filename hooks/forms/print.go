@@ -14,6 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
+
+	"crisisroom/hooks/journal"
 )
 
 // Copy is one sheet of the four-part form. Which colour goes where differs between THW
@@ -60,7 +62,7 @@ func stamp(s string) string {
 	if err != nil || t.IsZero() {
 		return ""
 	}
-	return t.Time().In(berlin).Format("02.01.06 15:04")
+	return t.Time().In(journal.Zone()).Format("02.01.06 15:04")
 }
 
 func newPDF(orientation, size string) *fpdf.Fpdf {
@@ -287,6 +289,9 @@ func RenderRegister(orgName, incident, direction string, list []FormView) ([]byt
 			dist = append(dist, r.Code+map[bool]string{true: " (F)", false: ""}[r.Role == "lead"])
 		}
 		cells := []string{v.Label, stamp(t), mediumLabel[v.Medium], v.Counterpart, v.Subject, prioLabel(v.Priority), stateLabel(v.State), strings.Join(dist, ", ")}
+		if v.State == "hidden" {
+			cells = []string{v.Label, "", "", "", "(noch nicht an Sie verteilt)", "", "", ""}
+		}
 		for i, c := range cols {
 			s := printable(cells[i])
 			for f.GetStringWidth(s) > c.w-2 && len([]rune(s)) > 1 {
@@ -337,9 +342,17 @@ func handleRegister(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
+	// The Nachweisung is kept by the communications post, the Sichter and the Leiter, who
+	// see every form; anyone else (S2) gets every number, so the register stays visibly
+	// gapless, but of a form not (yet) theirs to see only the number: no time, way,
+	// counterpart, subject or priority.
 	var list []FormView
 	for _, r := range rows {
-		list = append(list, a.view(e.App, r, false))
+		if a.desk() || a.canSee(r) {
+			list = append(list, a.view(e.App, r, false))
+			continue
+		}
+		list = append(list, FormView{Label: Label(r), Number: r.GetInt("number"), Direction: r.GetString("direction"), State: "hidden"})
 	}
 	host, _ := e.App.FindRecordById("organisations", a.host)
 	b, err := RenderRegister(host.GetString("name"), incName, dir, list)
