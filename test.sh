@@ -48,7 +48,7 @@ if ((rc != 0 || modem_rc != 0)); then
 fi
 
 # The race detector on the core: tenancy, messaging and its fan-out, the MQTT bus, the
-# serial port, the fax driver, the broker and the Einsatztagebuch's concurrent writers.
+# serial port, the fax driver and the broker.
 # Left out here (they ran above): the fax driver's calls over real-time modem lines, which
 # under the race build's slowdown would measure the machine, not the code, and page
 # rendering, which runs in one goroutine and only takes ten times as long.
@@ -56,4 +56,3 @@ race() { go test -race -count=1 -timeout 10m "$@"; }
 race ./hooks/tenancy ./hooks/messaging/... ./hardware/mqttbus ./hardware/serialport
 race -skip '^TestClass1(ReceiveFromEfax|SendToEfax|NoAnswerRetriesThenFails)$|^Test(Render|PDF|Preview)' ./hardware/fax
 race -run '^TestBroker$' ./hardware
-race -run '^TestJournalConcurrentWritesGapless$' ./hooks/journal
