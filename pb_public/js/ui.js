@@ -78,14 +78,18 @@ export function toast(msg, kind = 'info') {
   setTimeout(() => el.remove(), kind === 'error' ? 9000 : 4500);
 }
 
+// Times are shown in the staff's zone (as the server writes them into the ETB), not the
+// PC's: a room PC set to a wrong zone would otherwise show an hour apart.
+export const TZ = 'Europe/Berlin';
+
 export function fmtTime(iso) {
   if (!iso) return '';
   const d = new Date(iso.replace(' ', 'T'));
-  const today = new Date();
   const loc = lang() === 'de' ? 'de-DE' : 'en-GB';
-  const time = d.toLocaleTimeString(loc, { hour: '2-digit', minute: '2-digit' });
-  if (d.toDateString() === today.toDateString()) return time;
-  return d.toLocaleDateString(loc, { day: '2-digit', month: '2-digit' }) + ' ' + time;
+  const time = d.toLocaleTimeString(loc, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: TZ });
+  const day = x => x.toLocaleDateString(loc, { day: '2-digit', month: '2-digit', timeZone: TZ });
+  if (day(d) === day(new Date())) return time;
+  return day(d) + ' ' + time;
 }
 
 // fmtDateTime always gives date and time ("30.11.2026, 16:05"): a record such as the
@@ -94,12 +98,12 @@ export function fmtDateTime(iso) {
   if (!iso) return '';
   const d = new Date(iso.replace(' ', 'T'));
   const loc = lang() === 'de' ? 'de-DE' : 'en-GB';
-  return d.toLocaleDateString(loc, { day: '2-digit', month: '2-digit', year: 'numeric' }) + ', ' + d.toLocaleTimeString(loc, { hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleDateString(loc, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TZ }) + ', ' + d.toLocaleTimeString(loc, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: TZ });
 }
 
 export function fmtDate(iso) {
   if (!iso) return '';
-  return new Date(iso.replace(' ', 'T')).toLocaleDateString(lang() === 'de' ? 'de-DE' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric' });
+  return new Date(iso.replace(' ', 'T')).toLocaleDateString(lang() === 'de' ? 'de-DE' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TZ });
 }
 
 export function fmtSize(n) {

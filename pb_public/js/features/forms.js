@@ -7,7 +7,7 @@
 
 import { api } from '../api.js';
 import { t, addStrings } from '../i18n.js';
-import { h, dialog } from '../ui.js';
+import { h, dialog, fmtTime } from '../ui.js';
 import { onSignIn, banner, topBarSlots } from '../shell.js';
 import { messageActions } from '../messaging/state.js';
 
@@ -74,7 +74,7 @@ export async function captureAsForm(message, ctx) {
 }
 
 messageActions.push({
-  id: 'form-capture',
+  id: 'form-capture', order: 30,
   label: () => t('fm_capture'),
   visible: () => !!(formsState.q && formsState.q.may_intake),
   run: (rec, ctx) => captureAsForm(rec, ctx),
@@ -101,19 +101,22 @@ export async function orderFromMessage(message, ctx) {
 }
 
 messageActions.push({
-  id: 'form-order',
+  id: 'form-order', order: 40,
   label: () => t('fm_order'),
   visible: () => !!(formsState.q && (formsState.q.functions || []).some(c => !c.startsWith('VB-'))),
   run: (rec, ctx) => orderFromMessage(rec, ctx),
 });
 
-function left(at) {
+// left: the countdown to a time ("in 28 min"), the same in the top bar and the
+// Lagebesprechung tab; null once it is due.
+export function left(at) {
   const ms = new Date(at.replace(' ', 'T')) - Date.now();
   if (ms <= 0) return null;
   const m = Math.ceil(ms / 60000);
   return m < 60 ? t('fm_min', { n: m }) : t('fm_h', { h: Math.floor(m / 60), m: m % 60 });
 }
-const hhmm = at => new Date(at.replace(' ', 'T')).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+// 24-hour time in the staff's zone and the app's language (not the browser's locale)
+const hhmm = at => fmtTime(at);
 
 // The top bar: one link per non-empty queue and the countdown; empty for people without
 // a function.

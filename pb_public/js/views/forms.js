@@ -8,9 +8,9 @@
 // reading order; the list is a table of buttons.
 
 import { addStrings, t } from '../i18n.js';
-import { h, clear, fmtDateTime } from '../ui.js';
+import { h, clear, fmtDateTime, TZ } from '../ui.js';
 import { auth } from '../api.js';
-import { formsState, refreshQueues, ensureFormStyles } from '../features/forms.js';
+import { formsState, refreshQueues, ensureFormStyles, left } from '../features/forms.js';
 
 addStrings({
   de: {
@@ -26,7 +26,7 @@ addStrings({
     fv_a_distribute: 'Verteilen', fv_a_read: 'Gelesen', fv_a_done: 'Erledigt', fv_a_reply: 'Antwort schreiben', fv_reason: 'Grund der Rückgabe (Pflicht)',
     fv_way: 'Weg', fv_channel: 'Kanal', fv_faxNumber: 'Faxnummer', fv_lead: 'Federführend (eine Funktion)', fv_info: 'Zur Kenntnis', fv_s2always: 'S2 erhält immer eine Ausfertigung.',
     fv_completion: 'Erledigungsvermerk (optional)', fv_print: 'Drucken (PDF)', fv_copy: 'Blatt', fv_events: 'Verlauf', fv_returned: 'Zurückgegeben: {reason}',
-    fv_distribution: '16 Verteilung', fv_lead_short: 'F', fv_info_short: 'K', fv_readMark: 'gelesen', fv_doneMark: 'erledigt',
+    fv_distribution: '16 Verteilung', fv_lead_short: 'federführend', fv_info_short: 'zur Kenntnis', fv_readMark: 'gelesen', fv_doneMark: 'erledigt',
     fv_st_draft: 'Entwurf', fv_st_triage: 'zur Sichtung', fv_st_returned: 'zurückgegeben', fv_st_to_send: 'zu übermitteln', fv_st_sent: 'übermittelt',
     fv_st_distributed: 'verteilt', fv_st_closed: 'abgeschlossen', fv_in: 'Eingang', fv_out: 'Ausgang', fv_replyTo: 'Antwort auf {label}', fv_fax: 'Fax angehängt',
     fv_tasks: 'Aufträge', fv_task: 'Auftrag', fv_owner: 'Zuständig', fv_due: 'Fällig', fv_confirmed: 'bestätigt von', fv_newTask: 'Auftrag erteilen',
@@ -38,6 +38,10 @@ addStrings({
     fv_m_funk: 'Funk', fv_m_telefon: 'Telefon', fv_m_fax: 'Fax', fv_m_email: 'E-Mail', fv_m_melder: 'Melder', fv_m_messenger: 'Messenger', fv_m_persoenlich: 'persönlich',
     fv_m_channel: 'in einen Kanal', fv_k_durchsage: 'Durchsage', fv_k_spruch: 'Spruch', fv_k_gespraechsnotiz: 'Gesprächsnotiz',
     fv_p_einfach: 'einfach', fv_p_sofort: 'Sofort', fv_p_blitz: 'Blitz', fv_now: 'jetzt', fv_open: 'Öffnen',
+    fv_w_channel: 'als Nachricht in einen Kanal dieser App', fv_w_messenger: 'anderer Messenger (nur vermerken)', fv_new: 'neu',
+    fv_saveRemarks: 'Bemerkung speichern', fv_reasonMissing: 'Bitte einen Grund angeben.', fv_whenHint: 'TT.MM.JJJJ HH:MM (24 h, deutsche Zeit)',
+    fv_badTime: 'Zeit bitte als TT.MM.JJJJ HH:MM oder HH:MM angeben.', fv_noLead: 'Bitte die federführende Funktion wählen.', fv_readonly: 'nur lesen',
+    fv_titleMissing: 'Bitte den Auftrag beschreiben.', fv_noOwner: 'Bitte die zuständige Funktion wählen.',
   },
   en: {
     fv_title: 'Message forms', fv_q_sichten: 'To triage', fv_q_uebermitteln: 'To transmit', fv_q_eingang: 'Inbox', fv_q_zurueck: 'Returned',
@@ -52,7 +56,7 @@ addStrings({
     fv_a_distribute: 'Distribute', fv_a_read: 'Read', fv_a_done: 'Done', fv_a_reply: 'Write a reply', fv_reason: 'Reason for the return (required)',
     fv_way: 'Way', fv_channel: 'Channel', fv_faxNumber: 'Fax number', fv_lead: 'Lead (one function)', fv_info: 'For information', fv_s2always: 'S2 always gets a copy.',
     fv_completion: 'Completion note (optional)', fv_print: 'Print (PDF)', fv_copy: 'Sheet', fv_events: 'History', fv_returned: 'Returned: {reason}',
-    fv_distribution: '16 Distribution', fv_lead_short: 'L', fv_info_short: 'I', fv_readMark: 'read', fv_doneMark: 'done',
+    fv_distribution: '16 Distribution', fv_lead_short: 'lead', fv_info_short: 'for information', fv_readMark: 'read', fv_doneMark: 'done',
     fv_st_draft: 'draft', fv_st_triage: 'to triage', fv_st_returned: 'returned', fv_st_to_send: 'to transmit', fv_st_sent: 'transmitted',
     fv_st_distributed: 'distributed', fv_st_closed: 'closed', fv_in: 'Incoming', fv_out: 'Outgoing', fv_replyTo: 'Reply to {label}', fv_fax: 'Fax attached',
     fv_tasks: 'Orders', fv_task: 'Order', fv_owner: 'Owner', fv_due: 'Due', fv_confirmed: 'confirmed by', fv_newTask: 'Give an order',
@@ -64,6 +68,10 @@ addStrings({
     fv_m_funk: 'Radio', fv_m_telefon: 'Phone', fv_m_fax: 'Fax', fv_m_email: 'E-mail', fv_m_melder: 'Courier', fv_m_messenger: 'Messenger', fv_m_persoenlich: 'in person',
     fv_m_channel: 'into a channel', fv_k_durchsage: 'Announcement', fv_k_spruch: 'Message', fv_k_gespraechsnotiz: 'Call note',
     fv_p_einfach: 'routine', fv_p_sofort: 'Immediate', fv_p_blitz: 'Flash', fv_now: 'now', fv_open: 'Open',
+    fv_w_channel: 'as a message into a channel of this app', fv_w_messenger: 'another messenger (record only)', fv_new: 'new',
+    fv_saveRemarks: 'Save remark', fv_reasonMissing: 'Please give a reason.', fv_whenHint: 'DD.MM.YYYY HH:MM (24 h, German time)',
+    fv_badTime: 'Please give the time as DD.MM.YYYY HH:MM or HH:MM.', fv_noLead: 'Please choose the lead function.', fv_readonly: 'read only',
+    fv_titleMissing: 'Please describe the order.', fv_noOwner: 'Please choose the owner function.',
   },
 });
 
@@ -78,7 +86,51 @@ const FIELDS = [
 const QUEUES = ['sichten', 'uebermitteln', 'eingang', 'zurueck', 'mine', 'all', 'auftraege', 'functions', 'briefing'];
 const q = encodeURIComponent;
 const when = s => s ? fmtDateTime(s.replace(' ', 'T')) : '';
-const toISO = v => v ? new Date(v).toISOString() : '';
+
+// Times are typed and shown as German local time, 24 h ("30.11.2026 21:40", or "21:40"
+// for today), whatever the browser's locale and zone: a native datetime-local input shows
+// "08:40 PM" in an English browser and reads the PC's zone.
+const berlinParts = d => Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+  .formatToParts(d).filter(p => p.type !== 'literal').map(p => [p.type, +p.value]));
+function berlinDate(y, mo, d, hh, mi) {
+  const guess = Date.UTC(y, mo - 1, d, hh, mi);
+  const p = berlinParts(new Date(guess));
+  return new Date(guess - (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - guess));
+}
+function toISO(v) {
+  v = (v || '').trim();
+  if (!v) return '';
+  const today = berlinParts(new Date());
+  let m = v.match(/^(\d{1,2})\.(\d{1,2})\.(\d{2,4})?[,\s]+(\d{1,2})[:.](\d{2})(?:\s*Uhr)?$/);
+  let d;
+  if (m) {
+    const y = m[3] ? (m[3].length === 2 ? 2000 + +m[3] : +m[3]) : today.year;
+    d = berlinDate(y, +m[2], +m[1], +m[4], +m[5]);
+  } else if ((m = v.match(/^(\d{1,2})[:.](\d{2})(?:\s*Uhr)?$/))) {
+    d = berlinDate(today.year, today.month, today.day, +m[1], +m[2]);
+  }
+  if (!d || isNaN(d) || (m && (+m.at(-2) > 23 || +m.at(-1) > 59))) throw new Error(t('fv_badTime'));
+  return d.toISOString();
+}
+const whenInput = (id, required) => h('input#' + id, { type: 'text', inputmode: 'numeric', autocomplete: 'off', required: !!required, maxlength: 22,
+  placeholder: t('fv_whenHint'), title: t('fv_whenHint') });
+
+// showPanel: the second step of an action opens below the fold on a laptop; bring it into
+// view and put the cursor in its first field.
+function showPanel(box, first) {
+  box.scrollIntoView({ block: 'nearest' });
+  if (first) first.focus({ preventScroll: true });
+}
+// fieldError: an error shown beside the field it concerns (not a toast over the button).
+function fieldError(frm, ctl, msg) {
+  const p = frm.querySelector('.fm-err') || h('p.fm-err', { role: 'alert', id: frm.id ? frm.id + '-err' : '' });
+  frm.querySelectorAll('[aria-invalid]').forEach(x => { x.removeAttribute('aria-invalid'); x.removeAttribute('aria-describedby'); });
+  (ctl.closest('label') || ctl).after(p);
+  p.textContent = msg;
+  if (p.id) ctl.setAttribute('aria-describedby', p.id);
+  ctl.setAttribute('aria-invalid', 'true');
+  ctl.focus();
+}
 
 async function download(path, name) {
   const a = auth();
@@ -110,7 +162,7 @@ export default {
     const listBox = h('section.panel.fm-list#fm-list');
     const edit = h('section.panel.fm-edit#fm-edit', { 'aria-live': 'polite' });
     page.append(h('h1.fm-title', t('fv_title')), tabs, tools, h('div.fm-main', listBox, edit));
-    let alive = true, queue = formsState.queue || '', fns = null, current = null;
+    let alive = true, queue = formsState.queue || '', fns = null, current = null, shown = null;
     formsState.queue = '';
     const api = ctx.api;
     const fail = e => ctx.toast(e.message, 'error');
@@ -148,7 +200,10 @@ export default {
       drawList(list);
       if (current && current.id) {
         const f = await api.get('/api/crisisroom/forms/' + q(current.id)).catch(() => null);
-        if (f) drawForm(f); else { current = null; clear(edit); page.classList.remove('has-open'); }
+        // a panel the person is filling in (reason, distribution …) is not wiped by a reload
+        // that finds the form unchanged
+        const busy = f && shown && f.id === shown.id && f.updated === shown.updated && edit.querySelector('#fm-step')?.childElementCount;
+        if (f) { if (!busy) drawForm(f); } else { current = null; clear(edit); page.classList.remove('has-open'); }
       } else if (!current) clear(edit);
     }
 
@@ -156,11 +211,12 @@ export default {
       if (!list.length) { clear(listBox, h('p.muted', t('fv_none'))); return; }
       clear(listBox, h('table.list.fm-table',
         h('thead', h('tr', h('th', t('fv_nr')), h('th', t('fv_prio')), h('th', t('fv_subject')), h('th', t('fv_counterpart')), h('th', t('fv_state')))),
-        h('tbody', list.map(f => h('tr' + (f.priority === 'blitz' ? '.fm-blitz' : ''), { dataset: { id: f.id } },
-          h('td', h('button.link.fm-open', { type: 'button', onclick: () => open(f.id), 'aria-label': t('fv_open') + ' ' + f.label + ' ' + (f.subject || '') }, f.label)),
+        h('tbody', list.map(f => h('tr.fm-row-link' + (f.priority === 'blitz' ? '.fm-blitz' : ''), { dataset: { id: f.id }, onclick: ev => { if (!ev.target.closest('button')) open(f.id); } },
+          // an outgoing form gets its number at dispatch: until then it shows its step ("Entwurf")
+          h('td.fm-nr', h('button.link.fm-open', { type: 'button', onclick: () => open(f.id), 'aria-label': t('fv_open') + ' ' + f.label + ' ' + (f.subject || '') }, f.number ? f.label : t('fv_st_' + f.state))),
           h('td', h('span.fm-prio.fm-prio-' + f.priority, t('fv_p_' + f.priority))),
-          h('td', f.subject || (f.text || '').slice(0, 80)),
-          h('td', f.sender || f.counterpart || ''),
+          h('td', h('button.link.fm-open-subject', { type: 'button', tabindex: -1, onclick: () => open(f.id) }, f.subject || (f.text || '').slice(0, 80))),
+          h('td', f.counterpart || ''),
           h('td', t('fv_st_' + f.state)))))));
     }
 
@@ -178,13 +234,14 @@ export default {
       current = { id: '', direction };
       page.classList.add('has-open');
       drawForm({ id: '', direction, state: 'new', priority: 'einfach', medium: direction === 'in' ? 'funk' : '', notes: {}, recipients: [], actions: [],
-        editable: FIELDS.map(x => x[0]), label: direction === 'in' ? 'E –' : 'A –' });
+        editable: FIELDS.map(x => x[0]), label: '' });
       edit.querySelector('[name="counterpart"]')?.focus();
     }
 
     function input(f, [name, type, arg]) {
       const dis = !(f.editable || []).includes(name);
       const id = 'fm-f-' + name;
+      const wrap = (ctl) => h('label.fm-field.fm-field-' + name + (dis ? '.fm-ro' : ''), h('span', t('fv_f_' + name), dis && f.state !== 'new' ? h('span.fm-ro-mark', ' · ' + t('fv_readonly')) : null), ctl);
       let ctl;
       if (Array.isArray(type)) {
         ctl = h('select#' + id, { name, disabled: dis }, (name === 'medium' ? [''] : []).concat(type).map(v => h('option', { value: v, selected: (f[name] || '') === v }, v ? t(arg + v) : '–')));
@@ -193,7 +250,7 @@ export default {
       } else {
         ctl = h('input#' + id, { name, maxlength: arg, value: f[name] || '', disabled: dis });
       }
-      return h('label.fm-field.fm-field-' + name, h('span', t('fv_f_' + name)), ctl);
+      return wrap(ctl);
     }
 
     function notes(f) {
@@ -206,6 +263,7 @@ export default {
     }
 
     function drawForm(f) {
+      shown = { id: f.id, updated: f.updated };
       const fieldsForm = h('form.fm-fields', FIELDS.map(d => input(f, d)));
       const mayEdit = (f.editable || []).length > 0;
       const values = () => {
@@ -229,14 +287,18 @@ export default {
           load();
         } catch (e) { fail(e); }
       };
-      if (mayEdit) fieldsForm.append(h('div.fm-row', h('button.btn.primary#fm-save', { type: 'submit' }, f.id ? t('fv_save') : t('fv_create'))));
+      const onlyRemarks = (f.editable || []).length === 1 && f.editable[0] === 'remarks';
+      if (mayEdit) fieldsForm.append(h('div.fm-row', h('button.btn' + (onlyRemarks ? '' : '.primary') + '#fm-save', { type: 'submit' }, !f.id ? t('fv_create') : onlyRemarks ? t('fv_saveRemarks') : t('fv_save'))));
+      const prioBadge = h('span.fm-prio.fm-prio-' + f.priority, t('fv_p_' + f.priority));
+      const prioSel = fieldsForm.elements.priority;
+      if (prioSel) prioSel.addEventListener('change', () => { prioBadge.className = 'fm-prio fm-prio-' + prioSel.value; prioBadge.textContent = t('fv_p_' + prioSel.value); });
       const dist = (f.recipients || []).map(r => h('span.chip.fm-rcpt', { dataset: { code: r.code } },
-        `[${r.role === 'lead' ? t('fv_lead_short') : t('fv_info_short')}] ${r.code}`, r.done_at ? ' ✓ ' + t('fv_doneMark') : r.read_at ? ' · ' + t('fv_readMark') : ''));
+        `${r.code} (${r.role === 'lead' ? t('fv_lead_short') : t('fv_info_short')})`, r.done_at ? ' ✓ ' + t('fv_doneMark') : r.read_at ? ' · ' + t('fv_readMark') : ''));
       const copy = h('select#fm-copy', { 'aria-label': t('fv_copy') }, [1, 2, 3, 4].map(n => h('option', { value: n }, t('fv_copy') + ' ' + n)));
       clear(edit,
         h('button.btn.fm-back', { type: 'button', onclick: () => { current = null; page.classList.remove('has-open'); clear(edit); listBox.querySelector('button')?.focus(); } }, '← ' + t('fv_back')),
-        h('h2.fm-head', h('span.fm-dir', t(f.direction === 'in' ? 'fv_in' : 'fv_out')), ' ', h('span#fm-label', f.label), ' ',
-          h('span.fm-prio.fm-prio-' + f.priority, t('fv_p_' + f.priority)), ' ', f.state !== 'new' ? h('span.fm-state#fm-state', t('fv_st_' + f.state)) : null),
+        h('h2.fm-head', h('span.fm-dir', t(f.direction === 'in' ? 'fv_in' : 'fv_out')), ' ', h('span#fm-label', f.state === 'new' ? t('fv_new') : f.number ? f.label : ''), ' ',
+          prioBadge, ' ', f.state !== 'new' ? h('span.fm-state#fm-state', t('fv_st_' + f.state)) : null),
         f.return_reason && f.state === 'returned' ? h('p.fm-returned', { role: 'note' }, t('fv_returned', { reason: f.return_reason })) : null,
         f.reply_to ? h('p.muted.fm-reply-to', t('fv_replyTo', { label: f.reply_to_label || f.reply_to })) : null,
         f.fax ? h('p.muted', t('fv_fax')) : null,
@@ -259,20 +321,26 @@ export default {
       const { functions: list } = await functions();
       const title = h('input#fm-order-title', { required: true, maxlength: 300, value: (f.subject || '').slice(0, 300) });
       const owner = h('select#fm-order-owner', { required: true }, h('option', { value: '' }, '–'), list.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
-      const due = h('input#fm-order-due', { type: 'datetime-local' });
-      const frm = h('form.fm-sub', h('label', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
+      const due = whenInput('fm-order-due');
+      const frm = h('form.fm-sub#fm-order-form', { noValidate: true }, h('label', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
         h('button.btn.primary#fm-order-go', { type: 'submit' }, t('fv_newTask')));
       frm.onsubmit = async ev => {
         ev.preventDefault();
-        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: toISO(due.value), form: f.id }); ctx.toast(t('fv_saved')); clear(box); refreshQueues(); }
-        catch (e) { fail(e); }
+        if (!title.value.trim()) return fieldError(frm, title, t('fv_titleMissing'));
+        if (!owner.value) return fieldError(frm, owner, t('fv_noOwner'));
+        let at;
+        try { at = toISO(due.value); } catch (e) { return fieldError(frm, due, e.message); }
+        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: at, form: f.id }); ctx.toast(t('fv_saved')); clear(box); refreshQueues(); }
+        catch (e) { fieldError(frm, title, e.message); }
       };
-      clear(box, frm); title.focus();
+      clear(box, frm); showPanel(box, title);
     }
 
-    async function step(f, action, body) {
+    // step: the action on the server; an error is shown beside the panel's field when
+    // there is one (frm, ctl), else as a toast.
+    async function step(f, action, body, frm, ctl) {
       try { await api.post(`/api/crisisroom/forms/${q(f.id)}/${action}`, body || {}); await load(); }
-      catch (e) { fail(e); }
+      catch (e) { if (frm) fieldError(frm, ctl, e.message); else fail(e); }
     }
 
     async function act(f, a) {
@@ -286,15 +354,19 @@ export default {
       }
       if (a === 'return') {
         const reason = h('textarea#fm-reason', { required: true, maxlength: 2000, rows: 2 });
-        const frm = h('form.fm-sub', h('label', t('fv_reason'), reason), h('button.btn.primary#fm-return-go', { type: 'submit' }, t('fv_a_return')));
-        frm.onsubmit = ev => { ev.preventDefault(); step(f, 'return', { reason: reason.value }); };
-        clear(box, frm); reason.focus(); return;
+        const frm = h('form.fm-sub#fm-return-form', { noValidate: true }, h('label', t('fv_reason'), reason), h('button.btn.primary#fm-return-go', { type: 'submit' }, t('fv_a_return')));
+        frm.onsubmit = ev => {
+          ev.preventDefault();
+          if (!reason.value.trim()) return fieldError(frm, reason, t('fv_reasonMissing'));
+          step(f, 'return', { reason: reason.value }, frm, reason);
+        };
+        clear(box, frm); showPanel(box, reason); return;
       }
       if (a === 'done') {
         const c = h('textarea#fm-completion', { maxlength: 4000, rows: 2 });
         const frm = h('form.fm-sub', h('label', t('fv_completion'), c), h('button.btn.primary#fm-done-go', { type: 'submit' }, t('fv_a_done')));
-        frm.onsubmit = ev => { ev.preventDefault(); step(f, 'done', { completion: c.value }); };
-        clear(box, frm); c.focus(); return;
+        frm.onsubmit = ev => { ev.preventDefault(); step(f, 'done', { completion: c.value }, frm, c); };
+        clear(box, frm); showPanel(box, c); return;
       }
       if (a === 'distribute') {
         const { functions: list } = await functions();
@@ -302,23 +374,25 @@ export default {
         const info = h('fieldset.fm-info', h('legend', t('fv_info')), list.map(x => h('label.fm-check', h('input', {
           type: 'checkbox', value: x.id, name: 'info', checked: x.code === 'S2', disabled: x.code === 'S2', dataset: { code: x.code },
         }), ' ' + x.code)));
-        const frm = h('form.fm-sub', h('label', t('fv_lead'), lead), info, h('p.muted', t('fv_s2always')), h('button.btn.primary#fm-distribute-go', { type: 'submit' }, t('fv_a_distribute')));
+        const frm = h('form.fm-sub#fm-distribute-form', { noValidate: true }, h('label', t('fv_lead'), lead), info, h('p.muted', t('fv_s2always')), h('button.btn.primary#fm-distribute-go', { type: 'submit' }, t('fv_a_distribute')));
         frm.onsubmit = ev => {
           ev.preventDefault();
+          if (!lead.value) return fieldError(frm, lead, t('fv_noLead'));
           const ids = [...info.querySelectorAll('input:checked:not([disabled])')].map(i => i.value);
-          step(f, 'distribute', { lead: lead.value, info: ids });
+          step(f, 'distribute', { lead: lead.value, info: ids }, frm, lead);
         };
-        clear(box, frm); lead.focus(); return;
+        clear(box, frm); showPanel(box, lead); return;
       }
       if (a === 'transmit') {
-        const way = h('select#fm-way', WAYS.map(w => h('option', { value: w, selected: w === (f.medium || 'funk') }, t('fv_m_' + w))));
+        // "channel" posts the form into this app's channel; "messenger" only records that it went by another messenger
+        const way = h('select#fm-way', WAYS.map(w => h('option', { value: w, selected: w === (f.medium || 'funk') }, t(w === 'channel' || w === 'messenger' ? 'fv_w_' + w : 'fv_m_' + w))));
         const chans = await api.get('/api/crisisroom/channels').then(r => Array.isArray(r) ? r : (r.items || r.channels || [])).catch(() => []);
         const chan = h('select#fm-channel', chans.filter(c => c.kind === 'shared' || c.kind === 'org').map(c => h('option', { value: c.id }, c.name)));
         const num = h('input#fm-faxnumber', { value: f.counterpart_number || '', inputmode: 'tel', maxlength: 40 });
         const chanRow = h('label.fm-way-channel', t('fv_channel'), chan), numRow = h('label.fm-way-fax', t('fv_faxNumber'), num);
         const sync = () => { chanRow.hidden = !['channel', 'fax'].includes(way.value); numRow.hidden = way.value !== 'fax'; };
         way.onchange = sync; sync();
-        const frm = h('form.fm-sub', h('label', t('fv_way'), way), chanRow, numRow, h('button.btn.primary#fm-transmit-go', { type: 'submit' }, t('fv_a_transmit')));
+        const frm = h('form.fm-sub#fm-transmit-form', h('label', t('fv_way'), way), chanRow, numRow, h('button.btn.primary#fm-transmit-go', { type: 'submit' }, t('fv_a_transmit')));
         frm.onsubmit = async ev => {
           ev.preventDefault();
           try {
@@ -326,11 +400,11 @@ export default {
               // the appliance's own fax path, as the fax view uses it: the record is checked, rendered and dialled there
               const text = `Vordruck ${f.label} an ${f.counterpart || ''}\nBetreff: ${f.subject || ''}\n\n${f.text || ''}`;
               const fx = await api.post('/api/collections/faxes/records', { direction: 'out', channel: chan.value, number: num.value, text, requested_by: ctx.me.id });
-              await step(f, 'transmit', { way: 'fax', fax: fx.id });
-            } else await step(f, 'transmit', { way: way.value, channel: way.value === 'channel' ? chan.value : '' });
-          } catch (e) { fail(e); }
+              await step(f, 'transmit', { way: 'fax', fax: fx.id }, frm, way);
+            } else await step(f, 'transmit', { way: way.value, channel: way.value === 'channel' ? chan.value : '' }, frm, way);
+          } catch (e) { fieldError(frm, way, e.message); }
         };
-        clear(box, frm); way.focus(); return;
+        clear(box, frm); showPanel(box, way); return;
       }
       step(f, a);
     }
@@ -348,14 +422,21 @@ export default {
       });
       const title = h('input#fm-task-title', { required: true, maxlength: 300 });
       const owner = h('select#fm-task-owner', { required: true }, h('option', { value: '' }, '–'), fx.functions.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
-      const due = h('input#fm-task-due', { type: 'datetime-local' });
-      const frm = h('form.grid-form.fm-task-new', h('h2', t('fv_newTask')), h('label', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
-        h('button.btn.primary', { type: 'submit' }, t('fv_newTask')));
+      const due = whenInput('fm-task-due');
+      const frm = h('form.fm-task-new#fm-task-form', { noValidate: true }, h('h2', t('fv_newTask')),
+        h('label.fm-task-title', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
+        h('div.fm-task-go', h('button.btn.primary', { type: 'submit' }, t('fv_newTask'))));
       frm.onsubmit = async ev => {
         ev.preventDefault();
-        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: toISO(due.value) }); title.value = ''; load(); } catch (e) { fail(e); }
+        if (!title.value.trim()) return fieldError(frm, title, t('fv_titleMissing'));
+        if (!owner.value) return fieldError(frm, owner, t('fv_noOwner'));
+        let at;
+        try { at = toISO(due.value); } catch (e) { return fieldError(frm, due, e.message); }
+        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: at }); title.value = ''; load(); } catch (e) { fieldError(frm, title, e.message); }
       };
-      clear(listBox, rows.length ? h('table.list.fm-table.fm-tasks', h('thead', h('tr', h('th', t('fv_task')), h('th', t('fv_owner')), h('th', t('fv_due')), h('th', t('fv_state')), h('th', t('fv_confirmed')))), h('tbody', rows))
+      const head = [t('fv_task'), t('fv_owner'), t('fv_due'), t('fv_state'), t('fv_confirmed')];
+      rows.forEach(r => [...r.children].forEach((td, i) => { td.dataset.label = head[i]; }));
+      clear(listBox, rows.length ? h('table.list.fm-table.fm-tasks', h('thead', h('tr', head.map(x => h('th', x)))), h('tbody', rows))
         : h('p.muted', t('fv_noTasks')), (fx.mine || []).length ? frm : null);
     }
 
@@ -382,14 +463,19 @@ export default {
       const [b, fx] = await Promise.all([api.get('/api/crisisroom/briefing').catch(() => ({})), functions()]);
       if (!alive) return;
       const next = b && b.briefing;
-      const minutes = next ? Math.round((new Date(next.at.replace(' ', 'T')) - Date.now()) / 60000) : 0;
-      const parts = [h('p.fm-brief-next#fm-brief-next', next ? t('fv_briefNext', { time: when(next.at), left: minutes > 0 ? `${minutes} min` : t('fv_now') }) : t('fv_briefNone'))];
+      // the same countdown as the top bar's chip
+      const parts = [h('p.fm-brief-next#fm-brief-next', next ? t('fv_briefNext', { time: when(next.at), left: left(next.at) || t('fv_now') }) : t('fv_briefNone'))];
       if (b && b.may_brief) {
-        const at = h('input#fm-brief-at', { type: 'datetime-local', required: true });
-        const set = h('form.grid-form', h('label', t('fv_briefAt'), at), h('button.btn.primary', { type: 'submit' }, t('fv_briefSet')));
-        set.onsubmit = async ev => { ev.preventDefault(); try { await api.post('/api/crisisroom/briefing', { at: toISO(at.value) }); load(); } catch (e) { fail(e); } };
-        const results = h('textarea#fm-results', { rows: 4 }), orders = h('textarea#fm-orders', { rows: 3 }), nextAt = h('input#fm-next-at', { type: 'datetime-local' });
-        const rec = h('form.grid-form', h('label', t('fv_results'), results), h('label', t('fv_orders'), orders), h('label', t('fv_nextAt'), nextAt),
+        const at = whenInput('fm-brief-at', true);
+        const set = h('form.fm-sub.fm-brief-set#fm-brief-form', { noValidate: true }, h('label', t('fv_briefAt'), at), h('button.btn.primary', { type: 'submit' }, t('fv_briefSet')));
+        set.onsubmit = async ev => {
+          ev.preventDefault();
+          let v;
+          try { v = toISO(at.value); if (!v) throw new Error(t('fv_badTime')); } catch (e) { return fieldError(set, at, e.message); }
+          try { await api.post('/api/crisisroom/briefing', { at: v }); load(); } catch (e) { fieldError(set, at, e.message); }
+        };
+        const results = h('textarea#fm-results', { rows: 4 }), orders = h('textarea#fm-orders', { rows: 3 }), nextAt = whenInput('fm-next-at');
+        const rec = h('form.fm-sub.fm-brief-rec#fm-results-form', { noValidate: true }, h('label', t('fv_results'), results), h('label', t('fv_orders'), orders), h('label', t('fv_nextAt'), nextAt),
           h('button.btn.primary', { type: 'submit' }, t('fv_record')));
         rec.onsubmit = async ev => {
           ev.preventDefault();
@@ -398,17 +484,19 @@ export default {
           for (const line of orders.value.split('\n').map(s => s.trim()).filter(Boolean)) {
             const i = line.indexOf(':');
             const code = i > 0 ? line.slice(0, i).trim().toLowerCase() : '';
-            if (!byCode[code]) { fail(new Error(t('fv_unknownFn', { code: code || line }))); return; }
+            if (!byCode[code]) return fieldError(rec, orders, t('fv_unknownFn', { code: code || line }));
             list.push({ title: line.slice(i + 1).trim(), owner: byCode[code] });
           }
+          let nx;
+          try { nx = toISO(nextAt.value); } catch (e) { return fieldError(rec, nextAt, e.message); }
           try {
-            await api.post('/api/crisisroom/briefing/results', { results: results.value.split('\n').map(s => s.trim()).filter(Boolean), orders: list, next: toISO(nextAt.value) });
+            await api.post('/api/crisisroom/briefing/results', { results: results.value.split('\n').map(s => s.trim()).filter(Boolean), orders: list, next: nx });
             ctx.toast(t('fv_recorded')); load();
-          } catch (e) { fail(e); }
+          } catch (e) { fieldError(rec, results, e.message); }
         };
         parts.push(set, rec);
       }
-      clear(listBox, parts);
+      clear(listBox, h('div.fm-brief', parts));
     }
 
     const onQ = () => { if (alive) drawTabs(); };
