@@ -2,6 +2,7 @@ package callout
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -75,8 +76,14 @@ func (p *part) blitzBySMS(messageId string) {
 	}
 	if n > 0 {
 		if host := tenancy.HostOrganisation(p.app); host != nil {
-			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: messageId, Channel: m.GetString("channel"),
-				Text: fmt.Sprintf("Blitz in %q ohne Bestätigung nach %d s: per SMS an %d Personen ohne Verbindung.", chName, int(BlitzDelay/time.Second), n)})
+			// The host's journal names only the host's own channels: another organisation's
+			// internal channel stays unnamed there (its Blitz is not the host's to read).
+			where, chanId := fmt.Sprintf("in %q", chName), m.GetString("channel")
+			if ch == nil || !slices.Contains(tenancy.ChannelOrgs(ch), host.Id) {
+				where, chanId = "in einem Kanal einer anderen Organisation", ""
+			}
+			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: messageId, Channel: chanId,
+				Text: fmt.Sprintf("Blitz %s ohne Bestätigung nach %d s: per SMS an %d Personen ohne Verbindung.", where, int(BlitzDelay/time.Second), n)})
 		}
 	}
 }

@@ -109,6 +109,7 @@ func Register(app core.App, gw *smsgateway.Gateway) {
 	gw.OnInbound(p.inbound)
 	gw.OnResult(p.smsResult)
 	p.bindBlitz(app)
+	app.OnRecordEnrich("sms_messages").BindFunc(smsLogEnrich)
 }
 
 // StartRequest is the body of POST /api/crisisroom/callouts.
