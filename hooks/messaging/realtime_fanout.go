@@ -42,6 +42,11 @@ type rtConn struct {
 	taken    int // events the drain goroutine has taken and not yet handed on
 	draining bool
 	closed   bool
+	// overflowed is closed when the connection owes too much; a drain goroutine blocked
+	// handing an event to PocketBase's SSE goroutine wakes on it, leaves, and only then
+	// discards the client. Discarding closes the client's channel, and closing it while
+	// our own send waits on it is a data race (and relies on a recovered panic).
+	overflowed chan struct{}
 }
 
 // rtSub is one connection's subscription to one channel topic.
@@ -295,8 +300,15 @@ func (c *rtConn) push(m subscriptions.Message) {
 	}
 	if len(c.queue)+c.taken >= outboxSize {
 		c.closed, c.queue = true, nil
+		if c.overflowed == nil {
+			c.overflowed = make(chan struct{})
+		}
+		close(c.overflowed)
+		draining := c.draining
 		c.qmu.Unlock()
-		c.client.Discard()
+		if !draining { // no send of ours can be waiting on the client's channel
+			c.client.Discard()
+		}
 		return
 	}
 	c.queue = append(c.queue, m)
@@ -321,6 +333,12 @@ const closeMarker = "\x00close"
 // one flush for all of them, so a busy connection costs less per event, not more.
 func (c *rtConn) drain() {
 	var batch []subscriptions.Message
+	c.qmu.Lock()
+	if c.overflowed == nil {
+		c.overflowed = make(chan struct{})
+	}
+	overflowed := c.overflowed
+	c.qmu.Unlock()
 	for {
 		c.qmu.Lock()
 		if c.closed || len(c.queue) == 0 {
@@ -343,13 +361,45 @@ func (c *rtConn) drain() {
 				c.close()
 				return
 			}
-			c.client.Send(coalesce(c.client.Id(), batch[i:i+n])) // blocks until the SSE goroutine has taken it
+			if !c.send(coalesce(c.client.Id(), batch[i:i+n]), overflowed) {
+				c.qmu.Lock()
+				c.draining, c.queue = false, nil
+				c.qmu.Unlock()
+				select {
+				case <-overflowed: // the connection owes too much: end it now that no send waits
+					c.client.Discard()
+				default:
+				}
+				return
+			}
 			i += n
 			c.qmu.Lock()
 			c.taken -= n
 			c.qmu.Unlock()
 		}
 		clear(batch)
+	}
+}
+
+// send hands m to PocketBase's SSE goroutine, waiting until it has taken it or until
+// the connection overflowed. It reports false when m was not handed on: the client was
+// discarded (its browser went away) or overflowed. PocketBase closes a client's channel
+// when its connection ends; a send that meets that closed channel panics, which is
+// recovered here as PocketBase's own Client.Send does.
+func (c *rtConn) send(m subscriptions.Message, overflowed <-chan struct{}) (ok bool) {
+	if c.client.IsDiscarded() {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	select {
+	case c.client.Channel() <- m:
+		return true
+	case <-overflowed:
+		return false
 	}
 }
 

@@ -136,7 +136,18 @@ func TestFanoutOutboxOrderIdleAndOverflow(t *testing.T) {
 	for i := range outboxSize + 10 {
 		sc.push(subscriptions.Message{Name: "channels/x", Data: []byte(fmt.Sprintf(`{"seq":%d}`, i))})
 	}
-	if !slow.IsDiscarded() {
-		t.Fatal("a connection 512 events behind was not closed")
+	// The drain goroutine, waiting to hand on the first event, wakes and discards the
+	// client (never while its own send waits on the client's channel).
+	for deadline := time.Now().Add(10 * time.Second); !slow.IsDiscarded(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a connection 512 events behind was not closed")
+		}
+	}
+	sc.push(subscriptions.Message{Name: "channels/x", Data: []byte(`{"seq":-1}`)})
+	sc.qmu.Lock()
+	held := len(sc.queue)
+	sc.qmu.Unlock()
+	if held != 0 {
+		t.Fatalf("a closed connection still queues events: %d", held)
 	}
 }
