@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-const errorsJS = "../../pb_public/js/errors.js"
+const errorsJS = "../pb_public/js/errors.js"
 
 // jsCatalogue is pb_public/js/errors.js as Catalogue makes it.
 func jsCatalogue() string {
@@ -20,7 +20,7 @@ func jsCatalogue() string {
 	}
 	sort.Strings(codes)
 	var b strings.Builder
-	b.WriteString(`// Code generated from hooks/apperr/catalogue.go by TestErrorsJS (UPDATE_ERRORS_JS=1); DO NOT EDIT.
+	b.WriteString(`// Code generated from apperr/catalogue.go by TestErrorsJS (UPDATE_ERRORS_JS=1); DO NOT EDIT.
 // The texts of the server's error codes (data.code of an API error) in both languages.
 
 const texts = {
@@ -59,7 +59,7 @@ func TestErrorsJS(t *testing.T) {
 	}
 	got, err := os.ReadFile(errorsJS)
 	if err != nil || string(got) != want {
-		t.Fatalf("pb_public/js/errors.js is not the catalogue's (%v): run UPDATE_ERRORS_JS=1 go test ./hooks/apperr -run TestErrorsJS", err)
+		t.Fatalf("pb_public/js/errors.js is not the catalogue's (%v): run UPDATE_ERRORS_JS=1 go test ./apperr -run TestErrorsJS", err)
 	}
 }
 
@@ -75,7 +75,7 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 	use := regexp.MustCompile(`apperr\.(?:BadRequest|Forbidden|NotFound|Unauthorized|Gone)\("([^"]+)"|apperr\.New\([^,]+, "([^"]+)"`)
-	root := "../.."
+	root := ".."
 	n := 0
 	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {

@@ -3,7 +3,7 @@ package hardware
 import (
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 

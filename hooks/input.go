@@ -11,7 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 )
 
 // PocketBase quietly ignores fields it does not know and casts wrong types ("yes" becomes

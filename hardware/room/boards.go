@@ -13,9 +13,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/hardware"
 	"crisisroom/hardware/board"
-	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/tenancy"
 )
 

@@ -14,9 +14,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/hardware"
 	"crisisroom/hardware/siren"
-	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
 )

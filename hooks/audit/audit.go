@@ -12,7 +12,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 )
 
 // AuditEntry is one line of the append-only audit log.

@@ -13,8 +13,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks"
-	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
 )

@@ -15,8 +15,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks"
-	"crisisroom/hooks/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
 )

@@ -9,7 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/router"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 

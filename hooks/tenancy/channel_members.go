@@ -5,7 +5,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 )
 
 // Who may add, change and remove channel members depends on the kind of channel, on the

@@ -6,7 +6,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 )
 
 // An organisation's name, short name and colour are its badge beside every name and

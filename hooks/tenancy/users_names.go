@@ -8,7 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"golang.org/x/text/unicode/norm"
 
-	"crisisroom/hooks/apperr"
+	"crisisroom/apperr"
 )
 
 // Names are how people recognise each other in a crisis room: whoever can show "Anna

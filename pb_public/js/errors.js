@@ -1,4 +1,4 @@
-// Code generated from hooks/apperr/catalogue.go by TestErrorsJS (UPDATE_ERRORS_JS=1); DO NOT EDIT.
+// Code generated from apperr/catalogue.go by TestErrorsJS (UPDATE_ERRORS_JS=1); DO NOT EDIT.
 // The texts of the server's error codes (data.code of an API error) in both languages.
 
 const texts = {
