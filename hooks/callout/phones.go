@@ -102,6 +102,9 @@ func handlePhonePut(re *core.RequestEvent) error {
 		}
 		number = n
 	}
+	if number != "" && NumberHeldByOther(re.App, number, owner) {
+		return re.Error(409, "Diese Mobilnummer ist schon für eine andere Person eingetragen. / This mobile number is already registered for another person.", nil)
+	}
 	rec := PhoneOf(re.App, owner)
 	if rec == nil {
 		coll, err := re.App.FindCollectionByNameOrId("user_phones")
@@ -120,4 +123,39 @@ func handlePhonePut(re *core.RequestEvent) error {
 	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "phone.update", Target: owner,
 		Data: audit.Digest(re.App, map[string]any{"number": number, "blitz_sms": rec.GetBool("blitz_sms")})})
 	return re.JSON(200, map[string]any{"user": owner, "number": number, "blitz_sms": rec.GetBool("blitz_sms"), "editable": true})
+}
+
+// NumberHeldByOther: number (E.164) is the number of another person who still holds a
+// live membership. A number belongs to one person: SMS answers from it are theirs
+// (smsgateway.PersonByNumber), so nobody may claim another's number. Stored numbers are
+// normalised; a stored one that is not (older data) is normalised before comparing.
+func NumberHeldByOther(app core.App, number, owner string) bool {
+	rs, err := app.FindRecordsByFilter("user_phones", "user != {:u} && number != ''", "", 0, 0, dbx.Params{"u": owner})
+	if err != nil {
+		return true // unsure: refuse rather than let two people share a number
+	}
+	for _, r := range rs {
+		n, err := sms.NormalizeE164(r.GetString("number"))
+		if err != nil || n != number {
+			continue
+		}
+		if activePerson(app, r.GetString("user")) {
+			return true
+		}
+	}
+	return false
+}
+
+// activePerson: the user holds at least one live membership.
+func activePerson(app core.App, userId string) bool {
+	ms, err := app.FindRecordsByFilter("memberships", "user = {:u}", "", 0, 0, dbx.Params{"u": userId})
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		if tenancy.LiveMembership(app, m) {
+			return true
+		}
+	}
+	return false
 }
