@@ -70,12 +70,20 @@ export function confirmDialog(question, yes) {
 let toastBox;
 export function toast(msg, kind = 'info') {
   if (!toastBox) {
-    toastBox = h('div.toasts', { role: 'status', 'aria-live': 'polite' });
+    toastBox = h('div.toasts', { role: 'status', 'aria-live': 'polite', popover: 'manual' });
     document.body.append(toastBox);
   }
+  // A modal dialog sits in the top layer, above any z-index, and makes the rest of the
+  // page inert: the toasts live in the topmost open modal dialog (else in the body) and
+  // are a popover, shown again after each new toast, so they are the topmost layer (a
+  // reminder's confirmation in the receipts dialog is readable, not behind its backdrop).
+  const host = [...document.querySelectorAll('dialog[open]')].filter(d => { try { return d.matches(':modal'); } catch { return false; } }).pop() || document.body;
+  if (toastBox.parentElement !== host) host.append(toastBox);
   const el = h('div.toast.' + kind, msg);
   toastBox.append(el);
-  setTimeout(() => el.remove(), kind === 'error' ? 9000 : 4500);
+  const raise = () => { try { if (toastBox.matches(':popover-open')) toastBox.hidePopover(); if (toastBox.childElementCount) toastBox.showPopover(); } catch { /* no popover API */ } };
+  raise();
+  setTimeout(() => { el.remove(); if (!toastBox.childElementCount) raise(); }, kind === 'error' ? 9000 : 4500);
 }
 
 // Times are shown in the staff's zone (as the server writes them into the ETB), not the
@@ -149,6 +157,10 @@ const ICONS = {
   board: '<rect x="3" y="4" width="18" height="12" rx="1"/><path d="M12 16v4M8 20h8"/>',
   siren: '<path d="M6 18v-6a6 6 0 0 1 12 0v6z"/><path d="M4 21h16M12 2v2M3.5 6l1.5 1.3M20.5 6 19 7.3"/>',
   qr: '<path d="M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3z"/>',
+  megaphone: '<path d="M3 10v4h3l9 5V5L6 10z"/><path d="M6 14l1.5 6h3L9 15.5M18 9.5a3.5 3.5 0 0 1 0 5"/>',
+  map: '<path d="M3 6l6-3 6 3 6-3v15l-6 3-6-3-6 3z"/><path d="M9 3v15M15 6v15"/>',
+  shield: '<path d="M12 2l8 3v6c0 5-3.5 9-8 11-4.5-2-8-6-8-11V5z"/>',
+  flag: '<path d="M5 21V3M5 4h12l-2.5 4L17 12H5"/>',
 };
 
 export function icon(name, size = 20) {

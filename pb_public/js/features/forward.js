@@ -64,4 +64,4 @@ function openForward(rec) {
   };
 }
 
-messageActions.push({ id: 'forward', label: () => t('sr_forward'), visible: rec => !rec.deleted, run: rec => openForward(rec) });
+messageActions.push({ id: 'forward', order: 20, label: () => t('sr_forward'), visible: rec => !rec.deleted, run: rec => openForward(rec) });

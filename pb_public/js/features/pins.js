@@ -62,7 +62,7 @@ function showPins() {
 }
 
 messageActions.push({
-  id: 'pin',
+  id: 'pin', order: 10,
   label: rec => isPinned(rec.id) ? t('sr_unpin') : t('sr_pin'),
   visible: rec => !rec.deleted && mayWrite(),
   run: rec => togglePin(rec),

@@ -5,7 +5,7 @@
 // per sign-in; createMessaging (../messaging.js) fills S and deps afresh each time.
 //
 // EXTENSION POINTS for features that add to the messenger without editing its modules:
-//   messageActions.push({ id, label(rec, ctx) -> string, visible(rec, ctx) -> bool, run(rec, ctx) })
+//   messageActions.push({ id, order (sorts the row; pin 10, forward 20, forms 30/40), label(rec, ctx) -> string, visible(rec, ctx) -> bool, run(rec, ctx) })
 //       an entry in a message's action row (after "Antworten", "Bearbeiten", "Löschen", "Ins ETB").
 //   messageDecorators.push((el, rec, ctx) => void)
 //       called for every rendered message <article class="msg"> (e.g. highlight mentions, a pin mark).
@@ -49,7 +49,7 @@ export function resetState(deps) {
 }
 
 // ---- extension registries (see the head of this file) ----
-export const messageActions = [];
+export const messageActions = []; // { id, order, label, visible, run }: shown sorted by order (default 100)
 export const messageDecorators = [];
 export const composerHooks = [];
 export const channelHeaderTools = [];

@@ -143,7 +143,9 @@ function renderMessage(rec) {
   // "Ins ETB": the message into the Einsatztagebuch of the organisation in view (server checks who may);
   // last of the built-in actions, so the buttons before it keep their places.
   if (getTenant() && getTenant().role !== 'guest') actions.append(h('button.link.into-etb', { type: 'button', onclick: () => api.post('/api/crisisroom/journal/mark', { message: rec.id, organisation: getTenant().id }).then(() => toast(t('intoEtbDone')), e => toast(e.message, 'error')) }, t('intoEtb')));
-  for (const a of messageActions) {
+  // One order everywhere: the extensions load in parallel, so the registry's order is
+  // by each action's declared order, not by which module came first.
+  for (const a of [...messageActions].sort((x, y) => (x.order ?? 100) - (y.order ?? 100))) {
     try {
       if (a.visible && !a.visible(rec, extCtx)) continue;
       actions.append(h('button.link', { type: 'button', dataset: { action: a.id }, onclick: () => a.run(rec, extCtx) }, a.label(rec, extCtx)));
@@ -357,7 +359,10 @@ function startEdit(rec, el) {
 }
 
 async function removeMessage(rec) {
-  if (!(await confirmDialog(t('deleteQuestion'), t('delete')))) return;
+  // The server deletes (blanks) the message; a Blitz or Sofort message was journaled when
+  // sent, and the Einsatztagebuch is append-only: its entry stays. The question says so.
+  const journaled = rec.priority === 'flash' || rec.priority === 'immediate';
+  if (!(await confirmDialog(t(journaled ? 'deleteQuestionEtb' : 'deleteQuestion'), t('delete')))) return;
   try { upsert(await S.deps.api.patch(`/api/collections/messages/records/${rec.id}`, { deleted: true })); }
   catch (e) { S.deps.toast(e.message, 'error'); }
 }
