@@ -157,16 +157,75 @@ function renderTenants() {
   if (nav) clear(nav, tenants.map(tenantButton));
 }
 
+// Areas whose icon another area shares (a siren for Sirenen and Stab alarmieren, a
+// screen for Lage and ZeMAG, a speech bubble for Nachrichten and Beschwerden) get one of
+// their own in the top bar; long names a short word (the full name stays the tooltip).
+const NAV_ICON = { callout: 'megaphone', situation: 'map', zemag: 'shield', complaints: 'flag' };
+const NAV_SHORT = { journal: 'nav_journal', callout: 'nav_callout' };
+
 function renderNav() {
   const nav = document.getElementById('views');
   if (!nav) return;
   const c = ctxFor();
   const entries = [{ id: 'messages', title: { de: t('messages'), en: t('messages') }, icon: 'chat' }, ...views.filter(v => { try { return v.visible ? v.visible(c) : true; } catch { return false; } })];
+  const title = v => v.title[lang()] || v.title.de;
+  const more = h('button.navmore#nav-more', { type: 'button', hidden: true, 'aria-haspopup': 'menu', 'aria-expanded': 'false', onclick: ev => { ev.stopPropagation(); toggleNavMenu(); } }, t('navMore'), ' ▾');
   clear(nav, entries.map(v => h('button.navbtn', {
     type: 'button', 'aria-current': v.id === currentView ? 'page' : 'false', dataset: { view: v.id },
     onclick: () => openView(v.id),
-    title: v.title[lang()] || v.title.de,
-  }, iconOrText(v.icon), ' ', h('span.navlbl', v.title[lang()] || v.title.de))));
+    title: title(v), 'aria-label': title(v),
+  }, iconOrText(NAV_ICON[v.id] || v.icon), h('span.navlbl', NAV_SHORT[v.id] ? t(NAV_SHORT[v.id]) : title(v)))), more);
+  fitNav();
+  if (!navWatch && window.ResizeObserver) {
+    // The room the areas have changes with the window and with the chips in the tools
+    // (a queue count, the briefing countdown): measured again whenever the nav's width does.
+    let last = -1;
+    navWatch = new ResizeObserver(() => { const n = document.getElementById('views'); if (n && n.clientWidth !== last) { last = n.clientWidth; fitNav(); } });
+  }
+  if (navWatch) { navWatch.disconnect(); navWatch.observe(nav); }
+}
+let navWatch = null;
+
+// fitNav shows the areas that fit in the bar, in order (the open one always), and puts
+// the rest in the "Mehr ▾" menu: measured, not guessed from the window's width.
+function fitNav() {
+  const nav = document.getElementById('views');
+  if (!nav) return;
+  closeNavMenu();
+  const more = nav.querySelector('#nav-more');
+  const items = [...nav.querySelectorAll('button.navbtn[data-view]')];
+  for (const b of items) b.hidden = false;
+  more.hidden = true;
+  const fits = () => nav.scrollWidth <= nav.clientWidth + 1;
+  if (fits()) return;
+  more.hidden = false;
+  for (let i = items.length - 1; i >= 0 && !fits(); i--) {
+    if (items[i].getAttribute('aria-current') !== 'page') items[i].hidden = true;
+  }
+}
+
+function closeNavMenu() {
+  document.getElementById('nav-menu')?.remove();
+  document.getElementById('nav-more')?.setAttribute('aria-expanded', 'false');
+}
+
+function toggleNavMenu() {
+  const more = document.getElementById('nav-more');
+  if (!more) return;
+  if (document.getElementById('nav-menu')) { closeNavMenu(); return; }
+  const hidden = [...document.querySelectorAll('#views button.navbtn[data-view][hidden]')];
+  const r = more.getBoundingClientRect();
+  const menu = h('div.navmenu#nav-menu', { role: 'menu', 'aria-label': t('navMore') }, hidden.map(b => h('button.navmenu-item', {
+    type: 'button', role: 'menuitem', dataset: { view: b.dataset.view }, onclick: () => { closeNavMenu(); openView(b.dataset.view); },
+  }, b.querySelector('svg')?.cloneNode(true) || '', h('span', b.title))));
+  menu.style.top = Math.round(r.bottom + 4) + 'px';
+  menu.style.left = Math.round(Math.max(4, Math.min(r.left, window.innerWidth - 260))) + 'px';
+  document.body.append(menu);
+  more.setAttribute('aria-expanded', 'true');
+  menu.querySelector('button')?.focus();
+  const away = ev => { if (!menu.isConnected) { document.removeEventListener('click', away, true); return; } if (!menu.contains(ev.target) && !more.contains(ev.target)) { closeNavMenu(); document.removeEventListener('click', away, true); } };
+  const esc = ev => { if (ev.key === 'Escape') { closeNavMenu(); more.focus(); document.removeEventListener('keydown', esc); } };
+  setTimeout(() => { document.addEventListener('click', away, true); document.addEventListener('keydown', esc); });
 }
 
 function renderShell() {
@@ -183,7 +242,8 @@ function renderShell() {
       h('nav.tenants#tenants', { 'aria-label': t('organisations') }),
       h('nav.views#views', { 'aria-label': t('areas') }),
       h('div.tools', conn, slots(topBarSlots), langButton(), menu)),
-    h('div#banners', { 'aria-live': 'assertive' }),
+    // A click on a banner's text shows it whole (the banners are one line each, app.css).
+    h('div#banners', { 'aria-live': 'assertive', onclick: ev => { const b = ev.target.closest('.flash-body'); if (b && b.parentElement) b.parentElement.classList.toggle('expanded'); } }),
     h('main#view', { tabindex: '-1' }));
   renderTenants();
   renderNav();

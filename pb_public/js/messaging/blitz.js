@@ -75,8 +75,8 @@ export function renderBanners(sound) {
     const c = findChannel(rec.channel);
     const here = S.channels.some(x => x.id === rec.channel);
     return h('div.flash-banner', { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
-      h('div.flash-head', h('span.flash-tag', icon('bolt', 16), ' ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span', '· ', channelTitle(c)) : null),
-      h('div.flash-body', rec.body || ''),
+      h('div.flash-head', h('span.flash-tag', icon('bolt', 16), ' ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span.flash-channel', '· ', channelTitle(c)) : null),
+      h('div.flash-body', { title: t('bannerExpand') }, rec.body || ''),
       h('div.flash-actions',
         h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('ackFlash')),
         c && here && S.ui ? h('button.btn.ghost', { type: 'button', onclick: () => { openChannel(c.id); setTimeout(() => jumpTo(rec.id), 300); } }, t('showInChannel')) : null));
