@@ -4,6 +4,8 @@
 
 import { t, lang, setLang, addStrings } from '/js/i18n.js';
 import { api } from '/js/api.js';
+// The board shows the staff's time (Europe/Berlin, 24 h) whatever zone the kiosk box is set to.
+const TZ = 'Europe/Berlin';
 
 addStrings({
   de: {
@@ -86,12 +88,12 @@ $('signin').querySelector('form').addEventListener('submit', async ev => {
 // --- clock ---
 function tick() {
   const now = new Date();
-  $('clock').textContent = now.toLocaleTimeString('de-DE', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  $('date').textContent = now.toLocaleDateString('de-DE', { weekday: 'long', day: '2-digit', month: 'long', year: 'numeric' });
+  $('clock').textContent = now.toLocaleTimeString('de-DE', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: TZ });
+  $('date').textContent = now.toLocaleDateString('de-DE', { weekday: 'long', day: '2-digit', month: 'long', year: 'numeric', timeZone: TZ });
 }
 
 const signals = { warning: 'WARNUNG', all_clear: 'ENTWARNUNG', test: 'PROBEALARM', room_alarm: 'RAUMALARM' };
-const hhmm = iso => iso ? new Date(iso).toLocaleTimeString('de-DE', { hour: '2-digit', minute: '2-digit' }) : '';
+const hhmm = iso => iso ? new Date(iso).toLocaleTimeString('de-DE', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: TZ }) : '';
 
 function render(v) {
   $('title').textContent = v.device.name || v.device.username;
@@ -152,7 +154,7 @@ async function poll() {
   } catch { /* shown as stale below; the next poll tries again */ }
   const stale = Date.now() - lastOk > 3 * POLL_MS;
   $('conn').className = stale ? 'stale' : '';
-  $('conn').textContent = stale ? 'Keine Verbindung – Stand ' + (lastOk ? new Date(lastOk).toLocaleTimeString('de-DE') : '–') : '';
+  $('conn').textContent = stale ? 'Keine Verbindung – Stand ' + (lastOk ? new Date(lastOk).toLocaleTimeString('de-DE', { hourCycle: 'h23', timeZone: TZ }) : '–') : '';
   timer = setTimeout(poll, POLL_MS);
 }
 

@@ -50,7 +50,7 @@ async function refresh() {
   const b = h.backup, last = b.state.last;
   $("overdue").hidden = !b.overdue;
   list($("backup"), [
-    ["Letzte Sicherung / last backup", last ? new Date(last.started).toLocaleString("de-DE") + " (vor / ago " + age(h.backup.age_seconds) + ")" : "noch keine / none yet"],
+    ["Letzte Sicherung / last backup", last ? new Date(last.started).toLocaleString("de-DE", { hourCycle: "h23", timeZone: "Europe/Berlin" }) + " (vor / ago " + age(h.backup.age_seconds) + ")" : "noch keine / none yet"],
     ["Größe / size", last ? bytes(last.size) + ", " + last.files + " Dateien / files, " + last.messages + " Nachrichten / messages" : "–"],
     ["Archiv / archive", last ? last.path : "–"],
     ["Letzter Fehler / last error", b.state.last_error || "–"],
@@ -70,7 +70,7 @@ async function refresh() {
     ["Frei / free", bytes(d.free) + " von / of " + bytes(d.total) + " (" + d.path + ")"],
     ["data.db", bytes(db.data) + " + WAL " + bytes(db.data_wal)],
     ["auxiliary.db", bytes(db.auxiliary)],
-    ["Schreibfehler / write refusals", d.problem.count ? d.problem.count + " (" + d.problem.kind + ", " + new Date(d.problem.at).toLocaleString("de-DE") + ")" : "keine / none"],
+    ["Schreibfehler / write refusals", d.problem.count ? d.problem.count + " (" + d.problem.kind + ", " + new Date(d.problem.at).toLocaleString("de-DE", { hourCycle: "h23", timeZone: "Europe/Berlin" }) + ")" : "keine / none"],
   ]);
   const r = h.replication;
   list($("replication"), r ? Object.entries(r).map(([k, v]) => [k, String(v)]) : [["Replikation / replication", "nicht eingerichtet / not set up"]]);

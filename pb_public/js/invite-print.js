@@ -18,7 +18,7 @@ if (!inv || !inv.qr) {
   $('grants-en').textContent = en || '';
   $('qr').src = inv.qr;
   const d = new Date(String(inv.expires || '').replace(' ', 'T'));
-  $('expires').textContent = isNaN(d) ? inv.expires : d.toLocaleString('de-DE', { dateStyle: 'full', timeStyle: 'short' });
+  $('expires').textContent = isNaN(d) ? inv.expires : d.toLocaleString('de-DE', { dateStyle: 'full', timeStyle: 'short', hourCycle: 'h23', timeZone: 'Europe/Berlin' });
   $('uses').textContent = (inv.max_uses || 1) + (inv.max_uses > 1 ? ' Personen / people' : ' Person / person');
   $('label').textContent = inv.label || '–';
   $('fp').textContent = inv.fingerprint || '';

@@ -77,7 +77,7 @@ return { token, fp };
 }
 
 const roleWord = r => { const k = 'join_role_' + r; const w = t(k); return w === k ? r : w; };
-const fmt = iso => { const d = new Date((iso || '').replace(' ', 'T')); return isNaN(d) ? '' : d.toLocaleString(lang() === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium', timeStyle: 'short' }); };
+const fmt = iso => { const d = new Date((iso || '').replace(' ', 'T')); return isNaN(d) ? '' : d.toLocaleString(lang() === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23', timeZone: 'Europe/Berlin' }); };
 
 async function getJSON(path, opts = {}) {
   if (opts.method === 'POST') return api.post(path, opts.body, { headers: opts.headers, noSignout: true });

@@ -41,7 +41,7 @@ const q = s => encodeURIComponent(s);
 const items = r => (r && r.items) || [];
 const DEVICE_KINDS = ['siren', 'relay', 'board', 'fax', 'bridge', 'sensor'];
 const DRIVERS = ['', 'tasmota', 'shelly1', 'shelly2', 'homeassistant', 'native', 'fax-class2', 'kiosk', 'awtrix', 'wled', 'alpha'];
-const when = iso => { const d = new Date(String(iso || '').replace(' ', 'T')); return isNaN(d) ? '' : d.toLocaleString('de-DE', { dateStyle: 'short', timeStyle: 'short' }); };
+const when = iso => { const d = new Date(String(iso || '').replace(' ', 'T')); return isNaN(d) ? '' : d.toLocaleString('de-DE', { dateStyle: 'short', timeStyle: 'short', hourCycle: 'h23', timeZone: 'Europe/Berlin' }); };
 const localInput = d => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 
 // grantsText shows the server's "what it grants" in the user's language, with a role
