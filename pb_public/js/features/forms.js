@@ -74,7 +74,7 @@ export async function captureAsForm(message, ctx) {
 }
 
 messageActions.push({
-  id: 'form-capture', order: 30, order: 30,
+  id: 'form-capture', order: 30,
   label: () => t('fm_capture'),
   visible: () => !!(formsState.q && formsState.q.may_intake),
   run: (rec, ctx) => captureAsForm(rec, ctx),
@@ -101,7 +101,7 @@ export async function orderFromMessage(message, ctx) {
 }
 
 messageActions.push({
-  id: 'form-order', order: 40, order: 40,
+  id: 'form-order', order: 40,
   label: () => t('fm_order'),
   visible: () => !!(formsState.q && (formsState.q.functions || []).some(c => !c.startsWith('VB-'))),
   run: (rec, ctx) => orderFromMessage(rec, ctx),
