@@ -563,3 +563,52 @@ func TestAttackNamesShowTheOrganisation(t *testing.T) {
 		t.Errorf("files list without the author's organisation: %v", files)
 	}
 }
+
+// The old password of a password change is a guess like a sign-in: whoever holds a
+// session (a browser left signed in) gets SignInAccountLimit wrong old passwords, then
+// 429 for the change and for the sign-in of that account, even with the right password.
+func TestAttackOldPasswordThrottle(t *testing.T) {
+	const window = 2 * time.Second
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, Hooks: hooks.Config{SignInWindow: window}})
+	me := s.Demo.Users["lneumann"].Id
+	c := mxAs(s, t, "lneumann")
+	change := func(old string) (int, string) {
+		st, _, raw := c.call(t, "PATCH", "/api/collections/users/records/"+me,
+			map[string]any{"password": "neues-passwort-2026", "passwordConfirm": "neues-passwort-2026", "oldPassword": old})
+		return st, string(raw)
+	}
+	// Changes that check no password are not counted.
+	for i := 0; i < tenancy.SignInAccountLimit+2; i++ {
+		if st, _, raw := c.call(t, "PATCH", "/api/collections/users/records/"+me, map[string]any{"locale": "de"}); st != 200 {
+			t.Fatalf("locale: %d %s", st, raw)
+		}
+	}
+	for i := 0; i < 8; i++ {
+		st, raw := change("geraten-" + strconv.Itoa(i))
+		switch {
+		case i < tenancy.SignInAccountLimit && st != 400:
+			t.Fatalf("guess %d: %d %s", i+1, st, raw)
+		case i >= tenancy.SignInAccountLimit && (st != http.StatusTooManyRequests ||
+			!strings.Contains(raw, "Zu viele Fehlversuche") || !strings.Contains(raw, "Too many failed attempts")):
+			t.Fatalf("guess %d after the limit: %d %s", i+1, st, raw)
+		}
+	}
+	if st, raw := change(demo.Password); st != http.StatusTooManyRequests {
+		t.Fatalf("right old password while locked: %d %s", st, raw)
+	}
+	if st, _, raw := signIn(t, s.URL, "users", "lneumann", demo.Password); st != http.StatusTooManyRequests {
+		t.Fatalf("sign-in of the locked account: %d %s", st, raw)
+	}
+	// After the window the right old password changes it (bounded poll).
+	deadline := time.Now().Add(window + 10*time.Second)
+	for {
+		st, raw := change(demo.Password)
+		if st == 200 {
+			break
+		}
+		if st != http.StatusTooManyRequests || time.Now().After(deadline) {
+			t.Fatalf("right old password after the window: %d %s", st, raw)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -111,6 +111,46 @@ func RegisterSignInThrottle(app core.App, window time.Duration) {
 	app.OnRecordAuthWithPasswordRequest().Bind(&hook.Handler[*core.RecordAuthWithPasswordRequestEvent]{
 		Id: "crisisroomSignInThrottle", Priority: -1000, Func: st.handle,
 	})
+	// A password change checks the old password: the same guess as a sign-in of that
+	// account, so it counts on the same limits (a stolen session is no unlimited oracle).
+	app.OnRecordUpdateRequest().Bind(&hook.Handler[*core.RecordRequestEvent]{
+		Id: "crisisroomOldPasswordThrottle", Priority: -1000, Func: st.handleOldPassword,
+	})
+}
+
+// handleOldPassword counts a password change of one's own account (its "oldPassword"
+// checked by PocketBase) like a sign-in of that account from the client's address: 429
+// while the account or address is locked, a wrong old password counted as a failure,
+// the right one clearing the account's failures.
+func (st *signInThrottle) handleOldPassword(e *core.RecordRequestEvent) error {
+	if !e.Collection.IsAuth() || e.Auth == nil || e.Auth.Collection().Id != e.Collection.Id || e.Auth.Id != e.Record.Id || e.HasSuperuserAuth() {
+		return e.Next()
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return e.Next()
+	}
+	if bodyString(info.Body["password"]) == "" && bodyString(info.Body["passwordConfirm"]) == "" {
+		return e.Next() // no password change, no old password checked
+	}
+	idKey := e.Collection.Id + ":" + strings.ToLower(strings.TrimSpace(e.Record.Original().GetString("username")))
+	at, wait, ok := st.begin(idKey, e.Collection.Id+"#"+e.Record.Id, e.RealIP())
+	if !ok {
+		return tooManySignIns(e.RequestEvent, wait)
+	}
+	err = e.Next()
+	apiErr, isApi := err.(*router.ApiError)
+	guess := err != nil && isApi && strings.Contains(fmt.Sprint(apiErr.Data["oldPassword"]), "validation_invalid_old_password")
+	if at.finish(err == nil, guess) {
+		audit.Write(e.App, audit.Entry{Action: "signin.locked", Target: e.Collection.Name,
+			Data: map[string]any{"account": e.Collection.Name, "record": e.Record.Id, "ip": at.ip, "path": "old_password"}})
+	}
+	return err
+}
+
+func bodyString(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 // identityKey is the case-folded identity as typed (so guessing names that do not exist
