@@ -358,6 +358,17 @@ func TestMQTTAttacks(t *testing.T) {
 		}
 		mu.Unlock()
 		a.Disconnect(50)
+		// The owner comes back only once the broker has let the attacker's connection go:
+		// until then the client id is in use by another device, and a connection under
+		// it is refused (no takeover), which is not what this step tests.
+		testkit.Eventually(t, 10*time.Second, "fw-melder's connection under pol-tafel-dauer closed", func() bool {
+			for _, c := range s.Broker.Server.Clients.GetAll() {
+				if strings.HasSuffix(c.ID, "pol-tafel-dauer") && string(c.Properties.Username) == "fw-melder" && !c.Closed() {
+					return false
+				}
+			}
+			return true
+		})
 
 		// The owner resumes its own session and gets the queued message: the session
 		// the attacker aimed at was there.
