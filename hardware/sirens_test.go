@@ -200,6 +200,17 @@ func TestTasmotaSirenOnEchoWatchdog(t *testing.T) {
 
 	// The echo confirms, and the zone state says so (retained).
 	r.await(id, "confirmed", func(a *core.Record) bool { return a.GetBool("confirmed") })
+	// The record is saved as confirmed just before the zone state is published again:
+	// wait for the broker to hold the confirmed state before a subscriber asks for it.
+	testkit.Eventually(t, 5*time.Second, "confirmed zone state retained", func() bool {
+		for _, pk := range r.Broker.Server.Topics.Messages("crisisroom/siren/halle/state") {
+			var st siren.ZoneState
+			if json.Unmarshal(pk.Payload, &st) == nil && st.Confirmed {
+				return true
+			}
+		}
+		return false
+	})
 	zone := make(chan paho.Message, 10)
 	if code := subscribeResult(t, probe, "crisisroom/siren/halle/state", zone); code >= 0x80 {
 		t.Fatalf("zone state refused: %#x", code)
