@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -94,37 +95,77 @@ func SeedDemo(app core.App, d hardware.DemoStaff) error {
 var demoUsernames = []string{"abecker", "jwagner", "mschulz", "phoffmann", "tkeller", "lneumann", "sbraun", "kvogel", "sroth", "lfischer", "mschneider", "jweber"}
 
 // startDemoPeers lets the simulator's pretend phones answer: a call-out with "1 <min>"
-// or "2" (or not at all), a Blitz with "OK", after a few seconds.
+// or "2" (or not at all, as demoBehaviour says), a Blitz with "OK", after a few seconds.
+// A long SMS reaches the network in parts: the phone reads the whole text, joined from
+// its parts, before it answers (the expected answers stand at the end, often in the last
+// part but cut across two).
 func (g *Gateway) startDemoPeers(s *gsmsim.Sim) {
+	var mu sync.Mutex
+	pending := map[string][]string{} // by number and reference: the parts so far
 	s.OnSubmit(func(sub gsmsim.Submission) {
-		if sub.Part != sub.Parts {
-			return // answer once, after the last part
-		}
-		i := 0
-		if strings.HasPrefix(sub.To, "+4917000000") {
-			i, _ = strconv.Atoi(strings.TrimPrefix(sub.To, "+4917000000"))
-		}
-		if i == 0 {
-			return
-		}
-		var answer string
-		switch {
-		case strings.Contains(sub.Text, "BLITZ"):
-			answer = "OK"
-		case strings.Contains(sub.Text, "1 <Minuten>") || strings.Contains(sub.Text, "1 <minutes>"):
-			switch b := demoBehaviour(i); {
-			case b > 0:
-				answer = "1 " + strconv.Itoa(b)
-			case b < 0:
-				answer = "2"
+		text := sub.Text
+		if sub.Parts > 1 {
+			key := sub.To + "/" + strconv.Itoa(sub.Ref)
+			mu.Lock()
+			parts := pending[key]
+			if len(parts) < sub.Parts {
+				parts = append(parts, make([]string, sub.Parts-len(parts))...)
 			}
+			if sub.Part >= 1 && sub.Part <= sub.Parts {
+				parts[sub.Part-1] = sub.Text
+			}
+			complete := true
+			for _, p := range parts {
+				if p == "" {
+					complete = false
+				}
+			}
+			if complete {
+				delete(pending, key)
+			} else {
+				pending[key] = parts
+			}
+			mu.Unlock()
+			if !complete {
+				return // answer once, when the whole text is there
+			}
+			text = strings.Join(parts, "")
 		}
-		if answer == "" {
-			return
+		if answer := demoAnswer(sub.To, text); answer != "" {
+			i := demoIndex(sub.To)
+			go func() {
+				time.Sleep(time.Duration(3+i%5) * time.Second)
+				s.Receive(sub.To, answer)
+			}()
 		}
-		go func() {
-			time.Sleep(time.Duration(3+i%5) * time.Second)
-			s.Receive(sub.To, answer)
-		}()
 	})
+}
+
+// demoIndex: i of demo number +49 170 0000 0i, or 0.
+func demoIndex(number string) int {
+	if !strings.HasPrefix(number, "+4917000000") {
+		return 0
+	}
+	i, _ := strconv.Atoi(strings.TrimPrefix(number, "+4917000000"))
+	return i
+}
+
+// demoAnswer is what the pretend phone of number answers to text, or "" for nothing.
+func demoAnswer(number, text string) string {
+	i := demoIndex(number)
+	if i == 0 {
+		return ""
+	}
+	switch {
+	case strings.Contains(text, "BLITZ"):
+		return "OK"
+	case strings.Contains(text, "1 <Minuten>") || strings.Contains(text, "1 <minutes>"):
+		switch b := demoBehaviour(i); {
+		case b > 0:
+			return "1 " + strconv.Itoa(b)
+		case b < 0:
+			return "2"
+		}
+	}
+	return ""
 }
