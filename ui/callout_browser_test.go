@@ -53,8 +53,16 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	if n, _ := s.App.CountRecords("callout_groups"); n != 1 {
 		t.Fatalf("%d saved groups", n)
 	}
+	// Before sending: how many the selection reaches; functions are picked, not typed.
+	op.Wait(`document.querySelector('.co-preview')?.textContent.includes('4 Personen')`, "the selection reaches 4 people, shown before sending")
+	op.Wait(`document.querySelectorAll('.co-functions input[name="fn"]').length >= 3 && !document.querySelector('input#co-functions')`, "a picker of the functions people hold")
 	op.Run(chromedp.Click(`#co-start`, chromedp.ByQuery))
 	op.Wait(`document.querySelectorAll('.co-table tbody tr').length === 4`, "four people in the overview")
+	// Sent: the form is empty (no second call-out by a second click) and the overview in sight.
+	op.Wait(`document.querySelector('#co-text').value === '' && document.querySelectorAll('.callout-new input:checked').length === 0 && document.querySelector('#co-group').value === ''`,
+		"the form cleared after Alarmieren")
+	op.Wait(`(() => { const b = document.querySelector('.callout-live').getBoundingClientRect(); return b.top < innerHeight && b.bottom > 0; })()`, "the live overview scrolled into view")
+	op.Wait(`document.querySelector('.co-preview')?.textContent.includes('0 Personen')`, "0 people for the empty selection")
 	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '4 ohne Antwort'`, "four without an answer")
 
 	// The police member's phone: the banner, and her answer.

@@ -241,3 +241,37 @@ func TestSIMPINOnlyForThoseWhoManageTheModem(t *testing.T) {
 		}
 	}
 }
+
+// Functions are picked, not guessed: a function nobody holds is refused even beside an
+// organisation (it would silently call nobody), and the preview says how many a
+// selection reaches; both only for the host's admins and operators.
+func TestUnknownFunctionRefusedAndPreview(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true})
+	op := s.As(t, "jwagner")
+	r := op.Do(t, "POST", "/api/crisisroom/callouts", map[string]any{"text": "x", "organisations": []string{"POL"}, "functions": []string{"Verbindungsbeamtr"}})
+	if r.Status != 400 || !strings.Contains(r.String(), "Verbindungsbeamtr") || !strings.Contains(r.String(), " / ") {
+		t.Errorf("a misspelt function beside an organisation: %s", r)
+	}
+	if n, _ := s.App.CountRecords("callouts"); n != 0 {
+		t.Errorf("%d call-outs made", n)
+	}
+	fns := op.Do(t, "GET", "/api/crisisroom/callouts/functions", nil)
+	if fns.Status != 200 || !strings.Contains(string(fns.Body), `"Verbindungsbeamter"`) {
+		t.Errorf("functions: %s", fns)
+	}
+	if p := op.Do(t, "POST", "/api/crisisroom/callouts/preview", map[string]any{"functions": []string{"Verbindungsbeamter"}}); p.Status != 200 || p.JSON(t)["total"].(float64) < 1 {
+		t.Errorf("preview: %s", p)
+	}
+	if p := op.Do(t, "POST", "/api/crisisroom/callouts/preview", map[string]any{}); p.Status != 200 || p.JSON(t)["total"].(float64) != 0 {
+		t.Errorf("empty preview: %s", p)
+	}
+	for _, u := range []string{"phoffmann", "tkeller", "sbraun", "gast.gutachter"} {
+		c := s.As(t, u)
+		if r := c.Do(t, "GET", "/api/crisisroom/callouts/functions", nil); r.Status != 403 {
+			t.Errorf("%s lists the functions: %s", u, r)
+		}
+		if r := c.Do(t, "POST", "/api/crisisroom/callouts/preview", map[string]any{"organisations": []string{"POL"}}); r.Status != 403 {
+			t.Errorf("%s previews a call-out: %s", u, r)
+		}
+	}
+}

@@ -95,6 +95,8 @@ func Register(app core.App, gw *smsgateway.Gateway) {
 		g.POST("/callouts/{id}/answer", p.handleAnswer)
 		g.POST("/callouts/{id}/close", p.handleClose)
 		g.GET("/callouts/{id}/overview", p.handleOverview)
+		g.GET("/callouts/functions", handleFunctions)
+		g.POST("/callouts/preview", handlePreview)
 		g.GET("/phones/{user}", handlePhoneGet)
 		g.PUT("/phones/{user}", handlePhonePut)
 		if p.begin() {
@@ -370,6 +372,17 @@ func resolve(app core.App, host *core.Record, req StartRequest) ([]person, []str
 		}
 		seen[uid] = true
 		out = append(out, person{user: u, orgShort: short, function: m.GetString("function")})
+	}
+	// A function typed by hand that no live member holds calls nobody: refuse it in
+	// words rather than leave that person silently out of the call-out.
+	held := map[string]bool{}
+	for _, f := range HeldFunctions(app) {
+		held[strings.ToLower(f.Function)] = true
+	}
+	for _, f := range req.Functions {
+		if f = strings.TrimSpace(f); f != "" && !held[strings.ToLower(f)] {
+			return nil, nil, fmt.Errorf("Die Funktion %q hat niemand (Schreibweise?). / Nobody holds the function %q (spelling?).", f, f)
+		}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].user.GetString("name") < out[b].user.GetString("name") })
 	return out, words, nil

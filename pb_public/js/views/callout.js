@@ -12,7 +12,7 @@ addStrings({
   de: {
     co_title: 'Stab alarmieren', co_new: 'Neue Alarmierung', co_text: 'Alarmtext', co_textHint: 'z. B. Lagebesprechung 03:30 im Rathaus, Großer Saal',
     co_priority: 'Priorität', co_p_flash: 'Blitz', co_p_immediate: 'Sofort', co_p_normal: 'Normal', co_group: 'Alarmgruppe', co_noGroup: '– keine –',
-    co_orgs: 'Organisationen', co_functions: 'Funktionen (durch Komma getrennt)', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
+    co_orgs: 'Organisationen', co_functions: 'Funktionen', co_noFunctions: 'Niemand hat eine Funktion eingetragen.', co_preview: 'Die Auswahl erreicht {n} Personen.', co_previewNone: 'Die Auswahl erreicht 0 Personen – bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
     co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe', co_saveGroupBtn: 'Gruppe speichern',
     co_recent: 'Alarmierungen', co_none: 'Noch keine Alarmierung.', co_comingN: '{n} kommen', co_declinedN: '{n} kommen nicht', co_openN: '{n} ohne Antwort',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Funktion', co_answer: 'Antwort', co_arrives: 'Ankunft', co_via: 'Weg', co_reached: 'Erreicht',
@@ -26,7 +26,7 @@ addStrings({
   en: {
     co_title: 'Staff call-out', co_new: 'New call-out', co_text: 'Alarm text', co_textHint: 'e.g. Briefing 03:30 at the town hall, main hall',
     co_priority: 'Priority', co_p_flash: 'Flash', co_p_immediate: 'Immediate', co_p_normal: 'Normal', co_group: 'Call-out group', co_noGroup: '– none –',
-    co_orgs: 'Organisations', co_functions: 'Functions (comma separated)', co_remind: 'Second SMS after (minutes, 0 = none)',
+    co_orgs: 'Organisations', co_functions: 'Functions', co_noFunctions: 'Nobody has a function entered.', co_preview: 'The selection reaches {n} people.', co_previewNone: 'The selection reaches 0 people – please pick organisations, functions or a group.', co_remind: 'Second SMS after (minutes, 0 = none)',
     co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name', co_saveGroupBtn: 'Save group',
     co_recent: 'Call-outs', co_none: 'No call-out yet.', co_comingN: '{n} coming', co_declinedN: '{n} not coming', co_openN: '{n} no answer',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Function', co_answer: 'Answer', co_arrives: 'Arrival', co_via: 'Via', co_reached: 'Reached',
@@ -75,7 +75,10 @@ export default {
       const text = h('textarea#co-text', { rows: 3, maxlength: 600, required: true, placeholder: t('co_textHint') });
       const prio = h('select#co-priority', ['flash', 'immediate', 'normal'].map(p => h('option', { value: p, selected: p === 'immediate' }, t('co_p_' + p))));
       const group = h('select#co-group', h('option', { value: '' }, t('co_noGroup')));
-      const funcs = h('input#co-functions', { type: 'text', placeholder: 'S2 Lage, Verbindungsbeamter' });
+      // Functions are picked from those people hold (a typo would call nobody).
+      const fnBox = h('div.co-functions#co-functions', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } });
+      const pickedFunctions = () => [...fnBox.querySelectorAll('input:checked')].map(x => x.value);
+      const preview = h('p.co-preview', { role: 'status', 'aria-live': 'polite' });
       const remind = h('input#co-remind', { type: 'number', min: 0, max: 1440, value: '10', inputmode: 'numeric' });
       const orgBox = h('div.co-orgs', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } });
       const msg = h('p.muted', { role: 'status' });
@@ -92,21 +95,36 @@ export default {
             const g = await ctx.api.post('/api/collections/callout_groups/records', {
               organisation: ctx.host.id, name: name.value.trim(),
               organisations: [...orgBox.querySelectorAll('input:checked')].map(x => x.value),
-              functions: funcs.value.split(',').map(s => s.trim()).filter(Boolean),
+              functions: pickedFunctions(),
             });
             group.append(h('option', { value: g.id, selected: true }, g.name));
             d.close();
           } catch (err) { ok.disabled = false; ctx.toast(err.message, 'error'); }
         } }, h('label.field', { for: 'co-group-name' }, t('co_groupName')), name, h('p', ok)));
       } }, t('co_saveGroup'));
-      const form = h('form', { onsubmit: async e => {
+      // How many the selection reaches, asked of the server before anything is sent.
+      let previewTimer = 0, previewSeq = 0;
+      const selection = () => ({
+        group: group.value,
+        organisations: [...orgBox.querySelectorAll('input:checked')].map(x => x.value),
+        functions: pickedFunctions(),
+      });
+      const updatePreview = () => { clearTimeout(previewTimer); previewTimer = setTimeout(async () => {
+        const sel = selection(), seq = ++previewSeq;
+        if (!sel.group && !sel.organisations.length && !sel.functions.length) { preview.textContent = t('co_previewNone'); preview.dataset.total = '0'; return; }
+        try {
+          const r = await ctx.api.post('/api/crisisroom/callouts/preview', sel);
+          if (!alive || seq !== previewSeq) return;
+          preview.textContent = r.total ? t('co_preview', { n: r.total }) : t('co_previewNone');
+          preview.dataset.total = String(r.total);
+        } catch (err) { if (alive && seq === previewSeq) { preview.textContent = err.message; preview.dataset.total = ''; } }
+      }, 200); };
+      const form = h('form', { onchange: updatePreview, onsubmit: async e => {
         e.preventDefault();
         start.disabled = true;
         try {
           const body = {
-            text: text.value, priority: prio.value, group: group.value,
-            organisations: [...orgBox.querySelectorAll('input:checked')].map(x => x.value),
-            functions: funcs.value.split(',').map(s => s.trim()).filter(Boolean),
+            text: text.value, priority: prio.value, ...selection(),
             remind_after_minutes: Number(remind.value) || 0,
           };
           const ov = await ctx.api.post('/api/crisisroom/callouts', body);
@@ -114,6 +132,12 @@ export default {
           current = ov.id;
           renderLive(ov);
           loadList();
+          // Sent: an empty form (no second call-out by a second click), and the live
+          // overview in sight.
+          text.value = ''; prio.value = 'immediate'; group.value = ''; remind.value = '10';
+          form.querySelectorAll('input[type=checkbox]').forEach(x => { x.checked = false; });
+          updatePreview();
+          liveBox.scrollIntoView({ block: 'start', behavior: 'smooth' });
         } catch (err) { msg.textContent = err.message; ctx.toast(err.message, 'error'); }
         start.disabled = false;
       } },
@@ -121,14 +145,20 @@ export default {
       h('label.field', { for: 'co-text' }, t('co_text')), text,
       h('div.grid-form', h('label', t('co_priority'), prio), h('label', t('co_group'), group), h('label', t('co_remind'), remind)),
       h('p.field', t('co_orgs')), orgBox,
-      h('label.field', { for: 'co-functions' }, t('co_functions')), funcs,
+      h('p.field', t('co_functions')), fnBox, preview,
       h('p', { style: { display: 'flex', gap: '.6rem', flexWrap: 'wrap' } }, start, saveGroup), msg);
       clear(formBox, form);
       try {
-        const [orgs, groups] = await Promise.all([
+        const [orgs, groups, fns] = await Promise.all([
           ctx.api.get('/api/collections/organisations/records?perPage=200&sort=name&filter=' + q('status = "active"')),
           ctx.api.get('/api/collections/callout_groups/records?perPage=200&sort=name'),
+          ctx.api.get('/api/crisisroom/callouts/functions'),
         ]);
+        const fnList = (fns && fns.functions) || [];
+        for (const f of fnList) fnBox.append(h('label', { style: { display: 'flex', gap: '.3rem', alignItems: 'center', minHeight: '36px' } },
+          h('input', { type: 'checkbox', value: f.function, name: 'fn' }), h('span', f.function, h('span.muted', ' (' + f.people + ')'))));
+        if (!fnList.length) fnBox.append(h('span.muted', t('co_noFunctions')));
+        updatePreview();
         for (const o of items(orgs)) orgBox.append(h('label', { style: { display: 'flex', gap: '.3rem', alignItems: 'center', minHeight: '36px' } },
           h('input', { type: 'checkbox', value: o.id, name: 'org', dataset: { short: o.short || '' } }), h('span.chip', { style: { '--c': o.color || '#555' } }, o.short || o.name)));
         for (const g of items(groups)) group.append(h('option', { value: g.id }, g.name));
