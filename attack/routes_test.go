@@ -297,6 +297,9 @@ func routeAttacks() map[string]routeAttack {
 		"POST /api/crisisroom/presence": {harmless, func(*world, actor) []try {
 			return one("POST", "/api/crisisroom/presence", map[string]any{"state": "away"})
 		}},
+		"GET /api/crisisroom/profile/settings": {harmless, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/profile/settings?id="+w.userId("tkeller"), nil)
+		}},
 		"POST /api/crisisroom/profile/settings": {harmless, func(w *world, a actor) []try {
 			return one("POST", "/api/crisisroom/profile/settings", map[string]any{"settings": map[string]any{"muted": []string{w.chPOL.Id}}, "id": w.userId("tkeller")})
 		}},

@@ -71,6 +71,7 @@ func Register(app core.App, cfg Config) {
 		g.GET("/channels/{id}/mentionable", s.handleMentionable)
 		g.GET("/roster", s.handleRoster)
 		g.POST("/presence", s.handlePresence)
+		g.GET("/profile/settings", s.handleOwnSettings)
 		g.POST("/profile/settings", s.handleSettings)
 		return se.Next()
 	})

@@ -38,6 +38,17 @@ func (s *staffroom) bindSettings(app core.App) {
 	})
 }
 
+// GET /api/crisisroom/profile/settings → {"settings": …} of the signed-in person: the
+// field is hidden from the records API (migration 1796600000), so this is the only way
+// to read it, and only one's own.
+func (s *staffroom) handleOwnSettings(e *core.RequestEvent) error {
+	u, err := e.App.FindRecordById("users", e.Auth.Id)
+	if err != nil {
+		return e.NotFoundError("", err)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"settings": u.Get("settings")})
+}
+
 // POST /api/crisisroom/profile/settings {"settings": {...}} → the settings as stored. One's
 // own record only (the signed-in person; there is no id to name anyone else). The stock
 // users update keeps its list of fields a person may change; this route adds the one.

@@ -249,6 +249,19 @@ func TestStaffroomRules(t *testing.T) {
 		if u, _ := s.App.FindRecordById("users", tk); !strings.Contains(u.GetString("settings"), flood) {
 			t.Errorf("settings not stored: %s", u.GetString("settings"))
 		}
+		// The settings are one's own: hidden from everyone else's view and filter of the
+		// person (another organisation, a guest), served to the person by the route.
+		if r := status(t, tkeller, "GET", "/api/crisisroom/profile/settings", nil, 200); !strings.Contains(string(r.Body), flood) {
+			t.Errorf("own settings: %s", r.Body)
+		}
+		for _, who := range []testkit.Client{sbraun, gast, tkeller} {
+			if r := who.Do(t, "GET", "/api/collections/users/records/"+tk, nil); strings.Contains(string(r.Body), flood) || strings.Contains(string(r.Body), `"settings"`) {
+				t.Errorf("settings in the user record: %s", r.Body)
+			}
+			if r := who.Do(t, "GET", "/api/collections/users/records?filter="+url.QueryEscape("settings~'"+flood+"'"), nil); strings.Contains(string(r.Body), tk) {
+				t.Errorf("settings filter finds tkeller: %s", r.Body)
+			}
+		}
 		// Muting a channel one is not in keeps nothing.
 		if r := status(t, sbraun, "POST", "/api/crisisroom/profile/settings", map[string]any{"settings": map[string]any{"muted": []string{polIntern, flood}}}, 200); strings.Contains(string(r.Body), polIntern) || !strings.Contains(string(r.Body), flood) {
 			t.Errorf("sbraun mutes: %s", r.Body)

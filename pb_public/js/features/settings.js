@@ -3,7 +3,7 @@
 // offline). Shape: {sound: bool, notify: bool, text_size: 'normal'|'large'|'xlarge',
 // theme: 'light'|'dark'|'auto', muted: [channel ids]} (hooks/staffroom/settings.go).
 
-import { api, auth, saveAuth } from '../api.js';
+import { api, auth } from '../api.js';
 
 const KEY = 'crisisroom_settings';
 const DEFAULTS = { sound: true, notify: true, text_size: 'normal', theme: 'auto', muted: [] };
@@ -12,7 +12,7 @@ const listeners = new Set();
 export function settings() {
   let s = null;
   try { s = JSON.parse(localStorage.getItem(KEY) || 'null'); } catch { /* ignore */ }
-  if (!s) { const a = auth(); s = (a && a.record && a.record.settings) || {}; }
+  if (!s) s = {};
   return { ...DEFAULTS, ...(s || {}) };
 }
 
@@ -27,15 +27,15 @@ export async function saveSettings(patch) {
   const a = auth();
   if (!a) return next;
   await api.post('/api/crisisroom/profile/settings', { settings: next });
-  if (auth()) saveAuth(auth().token, { ...auth().record, settings: next });
   return next;
 }
 
 // loadSettings takes the server's copy after sign-in (another device may have changed it).
-export async function loadSettings(meId) {
+export async function loadSettings() {
   try {
-    const rec = await api.get(`/api/collections/users/records/${meId}`);
-    if (rec && rec.settings && typeof rec.settings === 'object') localStorage.setItem(KEY, JSON.stringify({ ...DEFAULTS, ...rec.settings }));
+    // Own settings only through the staffroom route (users.settings is a hidden field).
+    const res = await api.get('/api/crisisroom/profile/settings');
+    if (res && res.settings && typeof res.settings === 'object') localStorage.setItem(KEY, JSON.stringify({ ...DEFAULTS, ...res.settings }));
   } catch { /* offline: keep the local copy */ }
   applySettings(settings());
 }
