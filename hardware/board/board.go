@@ -5,15 +5,13 @@
 package board
 
 import (
+	"crisisroom/hardware/mqttbus"
 	"encoding/json"
 	"strings"
 )
 
 // Bus is the part of an MQTT connection a driver needs (hardware.Broker, mqttbus.Paho).
-type Bus interface {
-	Publish(topic string, payload []byte, retain bool, qos byte) error
-	Subscribe(filter string, handler func(topic string, payload []byte)) error
-}
+type Bus = mqttbus.Bus
 
 // Item is one line of the situation picture.
 type Item struct {

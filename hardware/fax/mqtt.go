@@ -3,6 +3,7 @@ package fax
 import (
 	"bytes"
 	"context"
+	"crisisroom/hardware/mqttbus"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,10 +20,7 @@ import (
 // mochi's inline client to it, `crisisroom bridge` adapts a paho client
 // (see hardware/mqttbus). Handlers may run on the broker's goroutines, so
 // Attach only queues in them.
-type Bus interface {
-	Publish(topic string, payload []byte, retain bool, qos byte) error
-	Subscribe(filter string, handler func(topic string, payload []byte)) error
-}
+type Bus = mqttbus.Bus
 
 // MQTTOptions name the driver's topics.
 type MQTTOptions struct {

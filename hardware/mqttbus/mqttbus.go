@@ -1,6 +1,6 @@
-// Package mqttbus adapts MQTT clients to the small Bus interface device
-// drivers use (fax.Bus): paho for `crisisroom bridge` on another machine,
-// mochi's inline client for drivers running inside the appliance.
+// Package mqttbus declares the small Bus interface every device driver speaks (sirens,
+// boards, fax, SMS) and adapts MQTT clients to it: paho for `crisisroom bridge` on
+// another machine, mochi's inline client for drivers running inside the appliance.
 package mqttbus
 
 import (
@@ -12,6 +12,20 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Bus is what a driver needs of MQTT: publish (MQTT 3.1.1/5 PUBLISH with retain flag
+// and QoS 0–2) and subscribe with a handler called for each message matching filter
+// (MQTT topic filter, wildcards + and #). Publish returns an error when the broker did
+// not take the message; Subscribe when the broker refused the filter.
+type Bus interface {
+	Publish(topic string, payload []byte, retain bool, qos byte) error
+	Subscribe(filter string, handler func(topic string, payload []byte)) error
+}
+
+var (
+	_ Bus = (*Paho)(nil)
+	_ Bus = (*Mochi)(nil)
 )
 
 // Paho adapts a connected paho client.

@@ -11,6 +11,7 @@
 package siren
 
 import (
+	"crisisroom/hardware/mqttbus"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -19,10 +20,7 @@ import (
 
 // Bus is the part of an MQTT connection a driver needs. hardware.Broker (inline client)
 // and mqttbus.Paho (remote) satisfy it.
-type Bus interface {
-	Publish(topic string, payload []byte, retain bool, qos byte) error
-	Subscribe(filter string, handler func(topic string, payload []byte)) error
-}
+type Bus = mqttbus.Bus
 
 // Signals of German civil protection sirens, plus the staff room's own alarm.
 const (

@@ -2,6 +2,7 @@ package sms
 
 import (
 	"context"
+	"crisisroom/hardware/mqttbus"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -10,10 +11,7 @@ import (
 
 // Bus is the little of MQTT the driver needs (hardware/mqttbus adapts mochi's inline
 // client and paho to it). Handlers may run on the broker's goroutines.
-type Bus interface {
-	Publish(topic string, payload []byte, retain bool, qos byte) error
-	Subscribe(filter string, handler func(topic string, payload []byte)) error
-}
+type Bus = mqttbus.Bus
 
 // SendRequest is the payload of crisisroom/sms/<device>/send.
 type SendRequest struct {
