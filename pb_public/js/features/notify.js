@@ -10,7 +10,7 @@ import { api } from '../api.js';
 import { h, icon } from '../ui.js';
 import { alertTone } from '../tone.js';
 import { S, events, extCtx, channelTitle, findChannel, author, channelHeaderTools } from '../messaging/state.js';
-import { topBarSlots, onSignIn } from '../shell.js';
+import { topBarSlots, onSignIn, banner } from '../shell.js';
 import { settings, saveSettings, isMuted, loadSettings, onSettings, toggleMute } from './settings.js';
 import './style.js';
 
@@ -21,7 +21,7 @@ addStrings({
     sr_notifyEnabled: 'Benachrichtigungen eingeschaltet.', sr_notifyUnsupported: 'Dieser Browser kann keine Benachrichtigungen zeigen.',
     sr_mentionTitle: '{name} erwähnt Sie in {channel}', sr_directTitle: 'Nachricht von {name}', sr_flashTitle: 'BLITZ in {channel}',
     sr_mute: 'Kanal stumm schalten', sr_unmuteChannel: 'Kanal ist stumm – wieder einschalten', sr_mutedNow: 'Kanal stumm: keine Benachrichtigung und kein Ton (außer Blitz).', sr_unmutedNow: 'Kanal wieder laut.',
-    sr_reminderTitle: 'Erinnerung: Blitz bitte bestätigen', sr_pendingTitle: 'Noch nicht bestätigt ({n})', sr_pendingNone: 'Alle haben bestätigt.',
+    sr_reminderTitle: 'Erinnerung: Blitz bitte bestätigen', sr_pendingTitle: 'Noch nicht bestätigt ({n})', sr_pendingNone: 'Alle haben bestätigt.', sr_pendingBanner: 'Ihr Blitz „{body}“ – noch nicht bestätigt ({n}): {names}', sr_pendingOpen: 'Zur Nachricht', sr_pendingDismiss: 'Ausblenden',
   },
   en: {
     sr_notifications: 'Notifications', sr_notifyOn: 'Notifications are on', sr_notifyOff: 'Turn notifications on',
@@ -29,7 +29,7 @@ addStrings({
     sr_notifyEnabled: 'Notifications turned on.', sr_notifyUnsupported: 'This browser cannot show notifications.',
     sr_mentionTitle: '{name} mentions you in {channel}', sr_directTitle: 'Message from {name}', sr_flashTitle: 'FLASH in {channel}',
     sr_mute: 'Mute channel', sr_unmuteChannel: 'Channel is muted – unmute', sr_mutedNow: 'Channel muted: no notification and no sound (except flash).', sr_unmutedNow: 'Channel unmuted.',
-    sr_reminderTitle: 'Reminder: please acknowledge the flash message', sr_pendingTitle: 'Not yet acknowledged ({n})', sr_pendingNone: 'Everybody acknowledged.',
+    sr_reminderTitle: 'Reminder: please acknowledge the flash message', sr_pendingTitle: 'Not yet acknowledged ({n})', sr_pendingNone: 'Everybody acknowledged.', sr_pendingBanner: 'Your flash message “{body}” – not yet acknowledged ({n}): {names}', sr_pendingOpen: 'Go to the message', sr_pendingDismiss: 'Dismiss',
   },
 });
 
@@ -133,9 +133,34 @@ function onNotice(ev) {
   } else if (n.kind === 'blitz_pending') {
     const names = (d.pending || []).map(p => p.name + (p.function ? ` (${p.function})` : ''));
     const title = names.length ? t('sr_pendingTitle', { n: names.length }) : t('sr_pendingNone');
-    if (extCtx.toast) extCtx.toast(title + (names.length ? ': ' + names.join(', ') : ''), names.length ? 'error' : 'info');
+    pendingBanner(n);
     show(title, names.join(', '), { channel: n.channel, message: n.message });
   }
+}
+
+// The Blitz sender's follow-up ("who has not acknowledged") as a banner in the open app,
+// whatever the notification permission, until dismissed (remembered per person on this
+// device) or the people have acknowledged; notices of the last 12 h are shown at sign-in.
+const seenKey = () => 'crisisroom_pending_seen_' + ((S.deps && S.deps.me && S.deps.me.id) || '');
+const seen = () => { try { return JSON.parse(localStorage.getItem(seenKey()) || '[]'); } catch { return []; } };
+function pendingBanner(n) {
+  const d = n.data || {};
+  const names = (d.pending || []).map(p => p.name + (p.function ? ` (${p.function})` : ''));
+  if (!names.length || seen().includes(n.id)) return;
+  const id = 'blitz-pending-' + n.id;
+  const dismiss = () => { localStorage.setItem(seenKey(), JSON.stringify([...seen(), n.id].slice(-50))); banner(id, null); };
+  banner(id, h('div.release-banner.pending-banner', { role: 'alert', dataset: { notice: n.id, message: n.message } },
+    h('span', icon('bolt', 18), ' ', t('sr_pendingBanner', { body: (d.body || '').slice(0, 80), n: names.length, names: names.join(', ') })),
+    h('span.actions',
+      h('button.btn.release', { type: 'button', onclick: () => { dismiss(); open(n.channel, n.message); } }, t('sr_pendingOpen')),
+      ' ', h('button.btn', { type: 'button', onclick: dismiss }, t('sr_pendingDismiss')))));
+}
+async function loadPending(ctx) {
+  const since = new Date(Date.now() - 12 * 3600 * 1000).toISOString().replace('T', ' ');
+  try {
+    const r = await ctx.api.get(`/api/collections/notices/records?perPage=10&sort=-created&filter=${encodeURIComponent(`kind = 'blitz_pending' && created > '${since}'`)}`);
+    for (const n of (r && r.items) || []) pendingBanner(n);
+  } catch { /* offline: the next notice comes by realtime */ }
 }
 
 // Presence: "away" while the page is hidden or untouched for five minutes.
@@ -197,6 +222,7 @@ channelHeaderTools.push(c => {
 onSignIn.push(ctx => {
   loadSettings(ctx.me.id);
   const offs = [events.on('message', onMessage), events.on('flash', onFlash), ctx.realtime.subscribe('notices/*', onNotice), watchPresence()];
+  loadPending(ctx);
   // A click on a notification the service worker showed comes back as a message.
   const fromSW = ev => { if (ev.data && ev.data.type === 'crisisroom:open') open(ev.data.channel, ev.data.message); };
   if (navigator.serviceWorker) navigator.serviceWorker.addEventListener('message', fromSW);
