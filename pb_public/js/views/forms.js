@@ -31,7 +31,7 @@ addStrings({
     fv_st_distributed: 'verteilt', fv_st_closed: 'abgeschlossen', fv_in: 'Eingang', fv_out: 'Ausgang', fv_replyTo: 'Antwort auf {label}', fv_fax: 'Fax angehängt',
     fv_tasks: 'Aufträge', fv_task: 'Auftrag', fv_owner: 'Zuständig', fv_due: 'Fällig', fv_confirmed: 'bestätigt von', fv_newTask: 'Auftrag erteilen',
     fv_ts_offen: 'offen', fv_ts_in_arbeit: 'in Arbeit', fv_ts_erledigt: 'erledigt', fv_overdue: 'überfällig', fv_noTasks: 'Keine Aufträge.',
-    fv_function: 'Funktion', fv_holders: 'Inhaber', fv_addHolder: 'Vergeben an …', fv_remove: 'entziehen', fv_nobody: 'nicht besetzt',
+    fv_function: 'Funktion', fv_holders: 'Inhaber', fv_addHolder: 'Vergeben an …', fv_remove: 'entziehen', fv_nobody: 'nicht besetzt', fv_vacantWarn: '{codes}: nicht besetzt – niemand erhält es. Trotzdem?', fv_vacantAnyway: 'Trotzdem',
     fv_briefNext: 'Nächste Lagebesprechung: {time} ({left})', fv_briefNone: 'Keine Lagebesprechung angesetzt.', fv_briefSet: 'Ansetzen',
     fv_briefAt: 'Zeitpunkt', fv_results: 'Ergebnisse (eine Zeile je Ergebnis, ins ETB)', fv_orders: 'Aufträge (je Zeile „Funktion: Auftrag“, z. B. „S4: Sandsäcke nachliefern“)',
     fv_nextAt: 'Nächste Lagebesprechung (optional)', fv_record: 'Ergebnisse eintragen', fv_recorded: 'Eingetragen.', fv_unknownFn: 'Unbekannte Funktion: {code}',
@@ -61,7 +61,7 @@ addStrings({
     fv_st_distributed: 'distributed', fv_st_closed: 'closed', fv_in: 'Incoming', fv_out: 'Outgoing', fv_replyTo: 'Reply to {label}', fv_fax: 'Fax attached',
     fv_tasks: 'Orders', fv_task: 'Order', fv_owner: 'Owner', fv_due: 'Due', fv_confirmed: 'confirmed by', fv_newTask: 'Give an order',
     fv_ts_offen: 'open', fv_ts_in_arbeit: 'in progress', fv_ts_erledigt: 'done', fv_overdue: 'overdue', fv_noTasks: 'No orders.',
-    fv_function: 'Function', fv_holders: 'Holders', fv_addHolder: 'Give to …', fv_remove: 'take away', fv_nobody: 'vacant',
+    fv_function: 'Function', fv_holders: 'Holders', fv_addHolder: 'Give to …', fv_remove: 'take away', fv_nobody: 'vacant', fv_vacantWarn: '{codes}: vacant – nobody will get it. Anyway?', fv_vacantAnyway: 'Anyway',
     fv_briefNext: 'Next briefing: {time} ({left})', fv_briefNone: 'No briefing is set.', fv_briefSet: 'Set',
     fv_briefAt: 'Time', fv_results: 'Results (one line each, into the log)', fv_orders: 'Orders (one line each, "function: order", e.g. "S4: deliver sandbags")',
     fv_nextAt: 'Next briefing (optional)', fv_record: 'Record results', fv_recorded: 'Recorded.', fv_unknownFn: 'Unknown function: {code}',
@@ -170,6 +170,15 @@ export default {
     async function functions() {
       if (!fns) fns = await api.get('/api/crisisroom/functions').catch(() => ({ functions: [], mine: [] }));
       return fns;
+    }
+    // A function nobody holds: an order or a copy for it sits with nobody. The pickers say
+    // so, and giving it anyway asks first ("S4 ist nicht besetzt – trotzdem?").
+    const vacant = x => Array.isArray(x.holders) && !x.holders.length;
+    const fnOption = x => h('option', { value: x.id, dataset: { vacant: vacant(x) ? '1' : '' } }, x.code + ' – ' + x.name + (vacant(x) ? ' (' + t('fv_nobody') + ')' : ''));
+    async function vacantOk(ids) {
+      const list = (fns && fns.functions) || [];
+      const codes = list.filter(x => ids.includes(x.id) && vacant(x)).map(x => x.code);
+      return !codes.length || ctx.confirmDialog(t('fv_vacantWarn', { codes: codes.join(', ') }), t('fv_vacantAnyway'));
     }
 
     function drawTabs() {
@@ -320,7 +329,7 @@ export default {
       const box = edit.querySelector('#fm-step');
       const { functions: list } = await functions();
       const title = h('input#fm-order-title', { required: true, maxlength: 300, value: (f.subject || '').slice(0, 300) });
-      const owner = h('select#fm-order-owner', { required: true }, h('option', { value: '' }, '–'), list.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
+      const owner = h('select#fm-order-owner', { required: true }, h('option', { value: '' }, '–'), list.map(fnOption));
       const due = whenInput('fm-order-due');
       const frm = h('form.fm-sub#fm-order-form', { noValidate: true }, h('label', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
         h('button.btn.primary#fm-order-go', { type: 'submit' }, t('fv_newTask')));
@@ -330,6 +339,7 @@ export default {
         if (!owner.value) return fieldError(frm, owner, t('fv_noOwner'));
         let at;
         try { at = toISO(due.value); } catch (e) { return fieldError(frm, due, e.message); }
+        if (!await vacantOk([owner.value])) return;
         try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: at, form: f.id }); ctx.toast(t('fv_saved')); clear(box); refreshQueues(); }
         catch (e) { fieldError(frm, title, e.message); }
       };
@@ -370,15 +380,16 @@ export default {
       }
       if (a === 'distribute') {
         const { functions: list } = await functions();
-        const lead = h('select#fm-lead', { required: true }, h('option', { value: '' }, '–'), list.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
+        const lead = h('select#fm-lead', { required: true }, h('option', { value: '' }, '–'), list.map(fnOption));
         const info = h('fieldset.fm-info', h('legend', t('fv_info')), list.map(x => h('label.fm-check', h('input', {
           type: 'checkbox', value: x.id, name: 'info', checked: x.code === 'S2', disabled: x.code === 'S2', dataset: { code: x.code },
-        }), ' ' + x.code)));
+        }), ' ' + x.code, vacant(x) ? h('span.muted.small', ' (' + t('fv_nobody') + ')') : null)));
         const frm = h('form.fm-sub#fm-distribute-form', { noValidate: true }, h('label', t('fv_lead'), lead), info, h('p.muted', t('fv_s2always')), h('button.btn.primary#fm-distribute-go', { type: 'submit' }, t('fv_a_distribute')));
-        frm.onsubmit = ev => {
+        frm.onsubmit = async ev => {
           ev.preventDefault();
           if (!lead.value) return fieldError(frm, lead, t('fv_noLead'));
           const ids = [...info.querySelectorAll('input:checked:not([disabled])')].map(i => i.value);
+          if (!await vacantOk([lead.value, ...ids])) return;
           step(f, 'distribute', { lead: lead.value, info: ids }, frm, lead);
         };
         clear(box, frm); showPanel(box, lead); return;
@@ -421,7 +432,7 @@ export default {
           h('td', when(x.due), x.overdue ? h('span.fm-prio.fm-prio-blitz', ' ' + t('fv_overdue')) : null), h('td', status), h('td', x.confirmed_by_name || ''));
       });
       const title = h('input#fm-task-title', { required: true, maxlength: 300 });
-      const owner = h('select#fm-task-owner', { required: true }, h('option', { value: '' }, '–'), fx.functions.map(x => h('option', { value: x.id }, x.code + ' – ' + x.name)));
+      const owner = h('select#fm-task-owner', { required: true }, h('option', { value: '' }, '–'), fx.functions.map(fnOption));
       const due = whenInput('fm-task-due');
       const frm = h('form.fm-task-new#fm-task-form', { noValidate: true }, h('h2', t('fv_newTask')),
         h('label.fm-task-title', t('fv_task'), title), h('label', t('fv_owner'), owner), h('label', t('fv_due'), due),
@@ -432,6 +443,7 @@ export default {
         if (!owner.value) return fieldError(frm, owner, t('fv_noOwner'));
         let at;
         try { at = toISO(due.value); } catch (e) { return fieldError(frm, due, e.message); }
+        if (!await vacantOk([owner.value])) return;
         try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: at }); title.value = ''; load(); } catch (e) { fieldError(frm, title, e.message); }
       };
       const head = [t('fv_task'), t('fv_owner'), t('fv_due'), t('fv_state'), t('fv_confirmed')];
