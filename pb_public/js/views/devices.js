@@ -23,7 +23,7 @@ addStrings({
     dev_audit_fax_queued: 'Fax in Warteschlange', dev_audit_fax_received: 'Fax empfangen', dev_audit_fax_test_ring: 'Testfax', dev_audit_other: 'Sonstiges',
     dev_password: 'Passwort', dev_url: 'MQTT-Adresse', dev_copy: 'Kopieren', dev_copied: 'Kopiert.', dev_historyOf: 'Verlauf von {name}',
     dev_activations: 'Sirenen-Auslösungen', dev_audit: 'Protokoll', dev_noHistory: 'Keine Einträge.', dev_kiosk: 'Tafel öffnen',
-    dev_channelNone: '– keiner –', dev_kind_fax: 'Fax', dev_kind_siren: 'Sirene', dev_kind_board: 'Lagetafel', dev_kind_relay: 'Relais / Leuchte',
+    dev_channelNone: '– keiner –', dev_kind_fax: 'Fax', dev_kind_sms: 'SMS-Modem', dev_signal: 'Signal {dbm} dBm', dev_sms_ready: 'bereit', dev_sms_offline: 'nicht verbunden', dev_sms_starting: 'startet', dev_sms_pin_required: 'PIN fehlt', dev_sms_pin_wrong: 'PIN falsch', dev_sms_sim_error: 'SIM-Fehler', dev_sms_no_network: 'kein Netz', dev_sms_other: 'Störung', dev_kind_siren: 'Sirene', dev_kind_board: 'Lagetafel', dev_kind_relay: 'Relais / Leuchte',
     dev_kind_bridge: 'Brücke', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Geräte verwalten Bedienpersonen des Krisenstabs.',
     dev_faxClass: 'Faxklasse {c}',
     dev_kind_homeassistant: 'Home-Assistant-Server', dev_relay: 'Relais Nr. (1 = erstes; Tasmota POWER<n>, Shelly relay/<n−1>)',
@@ -47,7 +47,7 @@ addStrings({
     dev_audit_fax_queued: 'Fax queued', dev_audit_fax_received: 'Fax received', dev_audit_fax_test_ring: 'Test fax', dev_audit_other: 'Other',
     dev_password: 'Password', dev_url: 'MQTT address', dev_copy: 'Copy', dev_copied: 'Copied.', dev_historyOf: 'History of {name}',
     dev_activations: 'Siren activations', dev_audit: 'Audit log', dev_noHistory: 'No entries.', dev_kiosk: 'Open board',
-    dev_channelNone: '– none –', dev_kind_fax: 'Fax', dev_kind_siren: 'Siren', dev_kind_board: 'Status board', dev_kind_relay: 'Relay / light',
+    dev_channelNone: '– none –', dev_kind_fax: 'Fax', dev_kind_sms: 'SMS modem', dev_signal: 'signal {dbm} dBm', dev_sms_ready: 'ready', dev_sms_offline: 'not connected', dev_sms_starting: 'starting', dev_sms_pin_required: 'PIN missing', dev_sms_pin_wrong: 'wrong PIN', dev_sms_sim_error: 'SIM error', dev_sms_no_network: 'no network', dev_sms_other: 'fault', dev_kind_siren: 'Siren', dev_kind_board: 'Status board', dev_kind_relay: 'Relay / light',
     dev_kind_bridge: 'Bridge', dev_kind_sensor: 'Sensor', dev_onlyOperators: 'Devices are managed by the crisis staff\'s operators.',
     dev_faxClass: 'fax class {c}',
     dev_kind_homeassistant: 'Home Assistant server', dev_relay: 'Relay no. (1 = first; Tasmota POWER<n>, Shelly relay/<n−1>)',
@@ -65,6 +65,7 @@ const drivers = {
   bridge: ['fax-class2', 'fax-class1', 'alpha'],
   sensor: ['native'],
   homeassistant: [''],
+  sms: ['sms-gsm'],
 };
 const isSiren = kind => kind === 'siren' || kind === 'relay';
 const hasRelay = driver => driver === 'tasmota' || driver === 'shelly1' || driver === 'shelly2';
@@ -80,6 +81,16 @@ function word(prefix, code) {
 }
 
 export function presence(d) {
+  // An SMS modem driven inside the appliance reports its state in sms_status, not by
+  // MQTT presence: "bereit · Signal -73 dBm · zuletzt 20:14".
+  const st = d.kind === 'sms' ? d.sms_status : null;
+  if (st && st.state) {
+    const on = st.state === 'ready';
+    return h('span.dev-presence' + (on ? '.on' : ''), { dataset: { online: on ? '1' : '0', sms: st.state } },
+      word('dev_sms_', st.state),
+      st.signal_known ? h('span.muted.small', ' · ', t('dev_signal', { dbm: st.signal_dbm })) : null,
+      st.updated ? h('span.muted.small', ' · ', t('dev_lastSeen', { time: fmtTime(st.updated) })) : null);
+  }
   return h('span.dev-presence' + (d.online ? '.on' : ''), { dataset: { online: d.online ? '1' : '0' } },
     d.online ? t('dev_online') : t('dev_offline'),
     // Online without a recorded time says nothing more ("online · nie gesehen" contradicted itself).
