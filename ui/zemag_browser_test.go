@@ -81,7 +81,7 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 		emp.Click(fmt.Sprintf(`document.querySelector('#zm-level-%d')`, level), "level")
 		emp.Run(chromedp.SetValue(`#zm-cat`, "violence", chromedp.ByQuery),
 			chromedp.SendKeys(`#zm-pname`, "Hans-Jürgen Müller", chromedp.ByQuery),
-			chromedp.SetValue(`#zm-pdob`, "1980-07-03", chromedp.ByQuery),
+			chromedp.SetValue(`#zm-pdob`, "03.07.1980", chromedp.ByQuery),
 			chromedp.SendKeys(`#zm-paddr`, "Domstraße 5, 50667 Köln", chromedp.ByQuery),
 			chromedp.SendKeys(`#zm-injuries`, "Prellung am Unterarm", chromedp.ByQuery),
 			chromedp.SendKeys(`#zm-police`, "PP Köln 123/26", chromedp.ByQuery))
@@ -142,7 +142,7 @@ func TestZeMAGAndComplaintsInTheBrowser(t *testing.T) {
 	lk.signInAs(s, "sv.peters")
 	lk.Click(`document.querySelector('button.navbtn[data-view=zemag]')`, "ZeMAG as lookup role")
 	lk.Click(`document.querySelector('#zm-tab-lookup')`, "the lookup")
-	lk.Run(chromedp.SendKeys(`#zm-lk-name`, "Müller", chromedp.ByQuery), chromedp.SetValue(`#zm-lk-dob`, "1980-07-03", chromedp.ByQuery),
+	lk.Run(chromedp.SendKeys(`#zm-lk-name`, "Müller", chromedp.ByQuery), chromedp.SetValue(`#zm-lk-dob`, "03.07.1980", chromedp.ByQuery),
 		chromedp.SendKeys(`#zm-lk-reason`, "Az. 32-4711 Hausbesuch", chromedp.ByQuery), chromedp.Click(`#zm-lk-ask`, chromedp.ByQuery))
 	lk.Wait(`document.querySelector('#zm-lk-result .error')?.textContent.includes('Vollständiger Name')`, "a partial name refused")
 	lk.Run(chromedp.Evaluate(`document.querySelector('#zm-lk-name').value = ''`, nil), chromedp.SendKeys(`#zm-lk-name`, "hans-juergen mueller", chromedp.ByQuery), chromedp.Click(`#zm-lk-ask`, chromedp.ByQuery))

@@ -9,7 +9,7 @@ import { S, events, extCtx, messageActions, messageDecorators, channelHeaderTool
 import { onSignIn } from '../shell.js';
 
 addStrings({
-  de: { sr_pin: 'Anheften', sr_unpin: 'Lösen', sr_pinned: 'Angeheftet', sr_pinnedN: 'Angeheftet ({n})', sr_pinsOf: 'Angeheftet in {name}', sr_noPins: 'In diesem Kanal ist nichts angeheftet.', sr_pinnedBy: 'angeheftet von {name}', sr_pinDone: 'Nachricht angeheftet.' },
+  de: { sr_pin: 'Anheften', sr_unpin: 'Nicht mehr anheften', sr_pinned: 'Angeheftet', sr_pinnedN: 'Angeheftet ({n})', sr_pinsOf: 'Angeheftet in {name}', sr_noPins: 'In diesem Kanal ist nichts angeheftet.', sr_pinnedBy: 'angeheftet von {name}', sr_pinDone: 'Nachricht angeheftet.' },
   en: { sr_pin: 'Pin', sr_unpin: 'Unpin', sr_pinned: 'Pinned', sr_pinnedN: 'Pinned ({n})', sr_pinsOf: 'Pinned in {name}', sr_noPins: 'Nothing is pinned in this channel.', sr_pinnedBy: 'pinned by {name}', sr_pinDone: 'Message pinned.' },
 });
 

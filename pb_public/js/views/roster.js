@@ -8,8 +8,8 @@ import '../features/style.js';
 import { functionLabel } from '../features/mentions.js';
 
 addStrings({
-  de: { sr_roster: 'Dienst', sr_rosterTitle: 'Wer ist im Dienst?', sr_function: 'Funktion', sr_name: 'Name', sr_presence: 'Status', sr_online: 'online', sr_away: 'abwesend', sr_offline: 'offline', sr_noFunction: '—', sr_rosterHelp: 'Ihre Organisationen vollständig, andere mit den Personen, mit denen Sie einen Kanal teilen.', sr_onlineN: '{n} von {total} online', sr_message: 'Nachricht' },
-  en: { sr_roster: 'On duty', sr_rosterTitle: 'Who is on duty?', sr_function: 'Function', sr_name: 'Name', sr_presence: 'Status', sr_online: 'online', sr_away: 'away', sr_offline: 'offline', sr_noFunction: '—', sr_rosterHelp: 'Your organisations in full, others with the people you share a channel with.', sr_onlineN: '{n} of {total} online', sr_message: 'Message' },
+  de: { sr_roster: 'Dienst', sr_rosterTitle: 'Wer ist im Dienst?', sr_function: 'Funktion', sr_name: 'Name', sr_presence: 'Status', sr_online: 'online', sr_away: 'abwesend', sr_offline: 'offline', sr_noFunction: '—', sr_rosterHelp: 'Ihre Organisationen vollständig, andere mit den Personen, mit denen Sie einen Kanal teilen.', sr_onlineN: '{n} von {total} online', sr_countN: '{on} online · {away} abwesend · {off} offline', sr_message: 'Nachricht' },
+  en: { sr_roster: 'On duty', sr_rosterTitle: 'Who is on duty?', sr_function: 'Function', sr_name: 'Name', sr_presence: 'Status', sr_online: 'online', sr_away: 'away', sr_offline: 'offline', sr_noFunction: '—', sr_rosterHelp: 'Your organisations in full, others with the people you share a channel with.', sr_onlineN: '{n} of {total} online', sr_countN: '{on} online · {away} away · {off} offline', sr_message: 'Message' },
 });
 
 export default {
@@ -26,9 +26,11 @@ export default {
         const orgs = await ctx.api.get('/api/crisisroom/roster');
         if (stopped) return;
         clear(body, orgs.map(o => {
-          const on = o.people.filter(p => p.presence !== 'offline').length;
+          // Counted as the rows say: online, away and offline apart ("4 von 4 online" over
+          // three rows "abwesend" read as a contradiction).
+          const n = s => o.people.filter(p => p.presence === s).length;
           return h('section.roster-org', { dataset: { org: o.id } },
-            h('h2', orgChip(o), ' ', o.name, h('span.muted.small', ' · ', t('sr_onlineN', { n: on, total: o.people.length }))),
+            h('h2', orgChip(o), ' ', o.name, h('span.muted.small.roster-count', ' · ', t('sr_countN', { on: n('online'), away: n('away'), off: o.people.length - n('online') - n('away') }))),
             h('table.roster-table',
               h('thead', h('tr', h('th', t('sr_function')), h('th', t('sr_name')), h('th', t('sr_presence')))),
               h('tbody', o.people.map(p => h('tr', { dataset: { user: p.username } },

@@ -16,7 +16,7 @@ addStrings({
   de: {
     zm_title: 'ZeMAG', zm_tabReport: 'Melden', zm_tabReports: 'Meldungen', zm_tabRegister: 'Register', zm_tabLookup: 'Abfrage', zm_tabLog: 'Protokoll', zm_tabStats: 'Statistik',
     zm_reportTitle: 'Angriff melden', zm_when: 'Wann', zm_place: 'Wo (Ort, Adresse)', zm_dept: 'Dienststelle', zm_what: 'Was ist passiert?',
-    zm_level: 'Stufe (Aachener Modell)', zm_cat: 'Kategorie', zm_person: 'Angreifende Person (soweit bekannt)', zm_pname: 'Vor- und Nachname', zm_pdob: 'Geburtsdatum', zm_paddr: 'Anschrift',
+    zm_level: 'Stufe (Aachener Modell)', zm_cat: 'Kategorie', zm_person: 'Angreifende Person (soweit bekannt)', zm_pname: 'Vor- und Nachname', zm_pdob: 'Geburtsdatum', zm_datePh: 'TT.MM.JJJJ', zm_whenPh: 'TT.MM.JJJJ HH:MM', zm_badDate: 'Datum bitte als TT.MM.JJJJ angeben, z. B. 12.04.1975.', zm_badWhen: 'Zeit bitte als TT.MM.JJJJ HH:MM angeben (24 h).', zm_paddr: 'Anschrift',
     zm_witnesses: 'Zeuginnen und Zeugen', zm_injuries: 'Verletzungen', zm_police: 'Aktenzeichen der Polizei', zm_notStaff: 'Angegriffen wurde jemand, der nicht bei der Stadt beschäftigt ist (z. B. Polizei auf gemeinsamer Streife)',
     zm_other: 'Die Angaben stammen von einer anderen Behörde', zm_send: 'Meldung absenden', zm_sent: 'Meldung gesendet. Ihre Vorgesetzten und die ZKS sind informiert.',
     zm_queued: 'Keine Verbindung: die Meldung ist auf diesem Gerät gespeichert und wird gesendet, sobald die Verbindung zurück ist.', zm_waiting: '{n} Meldung(en) warten auf Verbindung.',
@@ -38,7 +38,7 @@ addStrings({
   en: {
     zm_title: 'ZeMAG', zm_tabReport: 'Report', zm_tabReports: 'Reports', zm_tabRegister: 'Register', zm_tabLookup: 'Lookup', zm_tabLog: 'Log', zm_tabStats: 'Statistics',
     zm_reportTitle: 'Report an attack', zm_when: 'When', zm_place: 'Where (place, address)', zm_dept: 'Department', zm_what: 'What happened?',
-    zm_level: 'Level (Aachen model)', zm_cat: 'Category', zm_person: 'Attacker (as far as known)', zm_pname: 'Given and family name', zm_pdob: 'Date of birth', zm_paddr: 'Address',
+    zm_level: 'Level (Aachen model)', zm_cat: 'Category', zm_person: 'Attacker (as far as known)', zm_pname: 'Given and family name', zm_pdob: 'Date of birth', zm_datePh: 'DD.MM.YYYY', zm_whenPh: 'DD.MM.YYYY HH:MM', zm_badDate: 'Please give the date as DD.MM.YYYY, e.g. 12.04.1975.', zm_badWhen: 'Please give the time as DD.MM.YYYY HH:MM (24 h).', zm_paddr: 'Address',
     zm_witnesses: 'Witnesses', zm_injuries: 'Injuries', zm_police: 'Police file number', zm_notStaff: 'The person attacked is not employed by the city (e.g. police on a joint patrol)',
     zm_other: 'The data comes from another authority', zm_send: 'Send report', zm_sent: 'Report sent. Your supervisor and the ZKS have been told.',
     zm_queued: 'No connection: the report is kept on this device and will be sent when the connection is back.', zm_waiting: '{n} report(s) waiting for a connection.',
@@ -63,7 +63,32 @@ const isCityAdmin = ctx => !!(ctx.tenant && ctx.tenant.kind === 'administration'
 
 const CATS = ['insult', 'verbal', 'objects', 'scuffle', 'violence', 'threat', 'coercion', 'damage', 'harassment', 'weapon', 'bomb', 'rampage', 'hostage', 'robbery', 'other'];
 const q = s => encodeURIComponent(s);
-const nowLocal = () => { const d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
+// Dates and times are typed the German way whatever the browser's locale (a date input
+// of an en-US browser shows 04/12/1975, and the lookup needs the exact birth date):
+// "12.04.1975" (also "12.4.75" is refused: four-digit year) and "12.04.1975 14:30".
+const pad = n => String(n).padStart(2, '0');
+const nowLocal = () => { const d = new Date(); return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}`; };
+// parseDate: "TT.MM.JJJJ" (or ISO "JJJJ-MM-TT") → "JJJJ-MM-TT"; "" for empty; null if invalid.
+export function parseDate(v) {
+  v = String(v || '').trim();
+  if (!v) return '';
+  let m = v.match(/^(\d{1,2})\.(\d{1,2})\.(\d{4})$/), y, mo, d;
+  if (m) { d = +m[1]; mo = +m[2]; y = +m[3]; }
+  else if ((m = v.match(/^(\d{4})-(\d{2})-(\d{2})$/))) { y = +m[1]; mo = +m[2]; d = +m[3]; }
+  else return null;
+  const x = new Date(Date.UTC(y, mo - 1, d));
+  if (x.getUTCFullYear() !== y || x.getUTCMonth() !== mo - 1 || x.getUTCDate() !== d) return null;
+  return `${y}-${pad(mo)}-${pad(d)}`;
+}
+// parseWhen: "TT.MM.JJJJ HH:MM" in the device's time → Date; null if invalid.
+function parseWhen(v) {
+  const m = String(v || '').trim().match(/^(\d{1,2}\.\d{1,2}\.\d{4})[ ,]+(\d{1,2}):(\d{2})$/);
+  const day = m && parseDate(m[1]);
+  if (!day || +m[2] > 23 || +m[3] > 59) return null;
+  const [y, mo, d] = day.split('-').map(Number);
+  return new Date(y, mo - 1, d, +m[2], +m[3]);
+}
+const dateInput = (id, required) => h('input#' + id, { type: 'text', inputmode: 'numeric', placeholder: t('zm_datePh'), autocomplete: 'off', maxlength: 10, required: !!required, pattern: '\\d{1,2}\\.\\d{1,2}\\.\\d{4}', title: t('zm_datePh') });
 
 // The reports' own outbox (IndexedDB "crisisroom-zemag"; sign-out deletes it with
 // everything else the browser kept, js/api.js forgetEverything).
@@ -143,13 +168,13 @@ export default {
 
     function renderReport() {
       const f = {
-        when: h('input#zm-when', { type: 'datetime-local', value: nowLocal(), required: true }),
+        when: h('input#zm-when', { type: 'text', value: nowLocal(), required: true, inputmode: 'numeric', autocomplete: 'off', maxlength: 16, placeholder: t('zm_whenPh'), title: t('zm_whenPh') }),
         place: h('input#zm-place', { required: true, maxlength: 300, autocomplete: 'off' }),
         dept: h('input#zm-dept', { maxlength: 200, value: m.department || '' }),
         what: h('textarea#zm-what', { rows: 4, required: true, maxlength: 8000 }),
         cat: h('select#zm-cat', h('option', { value: '' }, '–'), CATS.map(c => h('option', { value: c }, t('zm_cat_' + c)))),
         pname: h('input#zm-pname', { maxlength: 200, autocomplete: 'off' }),
-        pdob: h('input#zm-pdob', { type: 'date' }),
+        pdob: dateInput('zm-pdob'),
         paddr: h('textarea#zm-paddr', { rows: 2, maxlength: 500 }),
         witnesses: h('textarea#zm-witnesses', { rows: 2, maxlength: 2000 }),
         injuries: h('textarea#zm-injuries', { rows: 2, maxlength: 2000 }),
@@ -171,11 +196,14 @@ export default {
       form.onsubmit = async ev => {
         ev.preventDefault();
         const level = form.querySelector('input[name="zm-level"]:checked');
+        const when = parseWhen(f.when.value), pdob = parseDate(f.pdob.value);
+        if (!when) { ctx.toast(t('zm_badWhen'), 'error'); f.when.focus(); return; }
+        if (pdob === null) { ctx.toast(t('zm_badDate'), 'error'); f.pdob.focus(); return; }
         const item = {
           client_key: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, ''),
           body: {
-            organisation: org, occurred_at: new Date(f.when.value).toISOString(), place: f.place.value, department: f.dept.value, what: f.what.value,
-            level: level ? Number(level.value) : null, category: f.cat.value, person_name: f.pname.value, person_dob: f.pdob.value, person_address: f.paddr.value,
+            organisation: org, occurred_at: when.toISOString(), place: f.place.value, department: f.dept.value, what: f.what.value,
+            level: level ? Number(level.value) : null, category: f.cat.value, person_name: f.pname.value, person_dob: pdob, person_address: f.paddr.value,
             witnesses: f.witnesses.value, injuries: f.injuries.value, police_file: f.police.value, victim_not_city_staff: f.notStaff.checked, other_authority: f.other.checked,
           },
         };
@@ -269,7 +297,7 @@ export default {
 
     function renderLookup() {
       const name = h('input#zm-lk-name', { required: true, autocomplete: 'off', maxlength: 200 });
-      const dob = h('input#zm-lk-dob', { type: 'date', required: true });
+      const dob = dateInput('zm-lk-dob', true);
       const reason = h('input#zm-lk-reason', { required: true, minlength: 5, maxlength: 500 });
       const out = h('div#zm-lk-result', { role: 'status', 'aria-live': 'polite' });
       const form = h('form.panel.cs-form#zm-lookup', h('h3', t('zm_lookupTitle')), h('p.muted', t('zm_lookupHelp')),
@@ -278,8 +306,10 @@ export default {
       form.onsubmit = async ev => {
         ev.preventDefault();
         clear(out);
+        const day = parseDate(dob.value);
+        if (!day) { clear(out, h('p.error', t('zm_badDate'))); dob.focus(); return; }
         try {
-          const r = await ctx.api.post('/api/crisisroom/zemag/lookup', { organisation: org, name: name.value, dob: dob.value, reason: reason.value });
+          const r = await ctx.api.post('/api/crisisroom/zemag/lookup', { organisation: org, name: name.value, dob: day, reason: reason.value });
           clear(out, r.hit
             ? h('div.cs-hit', { dataset: { level: r.level } }, h('strong', t('zm_hit', { level: r.level })), h('p', r.guidance))
             : h('div.cs-miss', t('zm_miss')));
