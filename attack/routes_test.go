@@ -317,6 +317,12 @@ func routeAttacks() map[string]routeAttack {
 		"POST /api/crisisroom/callouts/{id}/close": {refused, func(w *world, a actor) []try {
 			return one("POST", "/api/crisisroom/callouts/"+smsOf(w).callout+"/close", nil)
 		}},
+		"GET /api/crisisroom/callouts/functions": {refused, func(w *world, a actor) []try {
+			return one("GET", "/api/crisisroom/callouts/functions", nil)
+		}},
+		"POST /api/crisisroom/callouts/preview": {refused, func(w *world, a actor) []try {
+			return one("POST", "/api/crisisroom/callouts/preview", map[string]any{"organisations": []string{"POL"}})
+		}},
 		"GET /api/crisisroom/callouts/{id}/overview": {refused, func(w *world, a actor) []try {
 			return one("GET", "/api/crisisroom/callouts/"+smsOf(w).callout+"/overview", nil)
 		}},
