@@ -38,6 +38,9 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 	ms.directMu.Lock()
 	defer ms.directMu.Unlock()
 	id := findDirect(e.App, me.Id, peer.Id)
+	if id != "" {
+		tenancy.ReopenDirect(e.App, id) // ended when they shared nothing else; they do again
+	}
 	if id == "" {
 		org := sharedTenant(e.App, me.Id, peer.Id)
 		if org == "" {
@@ -103,7 +106,7 @@ type PersonItem struct {
 }
 
 // GET /api/crisisroom/people?q= → the people the caller shares an organisation (as
-// staff) or a channel with, the same circle the users collection rule shows.
+// staff) or a channel other than a direct conversation with, the same circle the users collection rule shows.
 func (ms *messaging) handlePeople(e *core.RequestEvent) error {
 	q := strings.TrimSpace(e.Request.URL.Query().Get("q"))
 	params := dbx.Params{"me": e.Auth.Id, "now": dbNow(), "q": likePattern(q)}
@@ -112,6 +115,7 @@ func (ms *messaging) handlePeople(e *core.RequestEvent) error {
 			u.id IN (SELECT mu.user FROM memberships mu JOIN memberships mme ON mme.organisation = mu.organisation
 				WHERE mme.user = {:me} AND mme.role != 'guest' AND ` + tenancy.LiveMembershipSQL("mme") + `)
 			OR u.id IN (SELECT cu.user FROM channel_members cu JOIN channel_members cme ON cme.channel = cu.channel
+				JOIN channels pc ON pc.id = cu.channel AND pc.kind != 'direct'
 				WHERE cme.user = {:me} AND ` + tenancy.LiveChannelMemberSQL("cme") + `))
 		AND (u.name LIKE {:q} ESCAPE '\' OR u.username LIKE {:q} ESCAPE '\')
 		ORDER BY u.name LIMIT 200`).Bind(params).Column(&ids)

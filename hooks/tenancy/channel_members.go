@@ -216,7 +216,8 @@ func isChannelOwner(app core.App, channelId, userId string) bool {
 	return cm != nil && cm.GetString("role") == "owner"
 }
 
-// SharesSomething: a and b are both staff of one organisation, or both in one channel.
+// SharesSomething: a and b are both staff of one organisation, or both in one channel
+// other than a direct conversation (which lives only on what else they share).
 func SharesSomething(app core.App, a, b string) bool {
 	var n int
 	err := app.DB().NewQuery(`
@@ -229,6 +230,7 @@ func SharesSomething(app core.App, a, b string) bool {
 	}
 	err = app.DB().NewQuery(`
 		SELECT COUNT(*) FROM channel_members ca JOIN channel_members cb ON ca.channel = cb.channel
+		JOIN channels sc ON sc.id = ca.channel AND sc.kind != 'direct'
 		WHERE ca.user = {:a} AND cb.user = {:b} AND ` + LiveChannelMemberSQL("ca") + ` AND ` + LiveChannelMemberSQL("cb")).
 		Bind(map[string]any{"a": a, "b": b}).Row(&n)
 	return err == nil && n > 0

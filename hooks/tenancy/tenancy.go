@@ -23,6 +23,7 @@ var (
 )
 
 func Register(app core.App) {
+	registerDirectLifetime(app)
 	app.OnRecordCreate("organisations").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("kind") == "host" && HostOrganisation(e.App) != nil {
 			return errOneHost
