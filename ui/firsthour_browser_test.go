@@ -209,7 +209,7 @@ func TestFirstHourFixes(t *testing.T) {
 		ms.Wait(`(() => { const b = document.querySelector('.release-banner button.release'); if (!b) return false; const r = b.getBoundingClientRect(); return r.height > 0 && r.bottom <= innerHeight; })()`, "the banner with Freigeben in the messages view")
 		var label string
 		ms.Eval(`document.querySelector('.release-banner button.release').textContent`, &label)
-		if label != "Freigeben" {
+		if label != "Freigeben …" {
 			t.Errorf("the button says %q", label)
 		}
 		if r := ms.Contrast(`.release-banner button.release`); r < 4.5 {
@@ -223,7 +223,29 @@ func TestFirstHourFixes(t *testing.T) {
 			t.Error("the operator who sounded the siren is shown the release banner")
 		}
 		ms.Screenshot("firsthour-release-banner-390")
+		// The banner names signal and duration; releasing takes the same deliberate act as
+		// sounding: a dialog naming signal, duration, who asked and when, then holding.
+		var bannerText string
+		ms.Eval(`document.querySelector('.release-banner').textContent`, &bannerText)
+		if !strings.Contains(bannerText, "Warnung") || !strings.Contains(bannerText, "60 Sekunden") || strings.Contains(bannerText, "Sirene Sirene") {
+			t.Errorf("the release banner says %q", bannerText)
+		}
 		ms.Click(`document.querySelector('.release-banner button.release')`, "Freigeben")
+		ms.Wait(`!!document.querySelector('#release-hold')`, "the release dialog")
+		var dlgText string
+		ms.Eval(`document.querySelector('dialog.dlg .dlg-body').textContent`, &dlgText)
+		for _, want := range []string{"Warnung", "60 Sekunden", "Sirene Rathaus", "Zone „Rathaus“", "Jonas Wagner"} {
+			if !strings.Contains(dlgText, want) {
+				t.Errorf("the release dialog does not say %q: %q", want, dlgText)
+			}
+		}
+		ms.Screenshot("firsthour-release-dialog-390")
+		ms.Click(`document.querySelector('#release-hold')`, "a mere click on the hold button")
+		time.Sleep(500 * time.Millisecond)
+		if r, err := s.App.FindRecordById("siren_activations", act.Id); err != nil || r.GetString("confirmed_by") != "" {
+			t.Fatal("a click released the outdoor siren")
+		}
+		ms.Eval(`(() => { document.querySelector('#release-hold').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return ''; })()`, &dlgText)
 		testkit.Eventually(t, 10*time.Second, "the activation confirmed by the second operator", func() bool {
 			r, err := s.App.FindRecordById("siren_activations", act.Id)
 			return err == nil && r.GetString("confirmed_by") == s.Demo.Users["mschulz"].Id

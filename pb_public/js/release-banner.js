@@ -7,10 +7,11 @@ import { t, addStrings } from './i18n.js';
 import { h, fmtTime, icon } from './ui.js';
 import { alertTone } from './tone.js';
 import { onSignIn, banner } from './shell.js';
+import { releaseDialog } from './views/sirens.js';
 
 addStrings({
-  de: { rel_waiting: 'Sirene {name} wartet auf Freigabe durch eine zweite Person (bis {time}).', rel_release: 'Freigeben', rel_by: 'ausgelöst von {name}', rel_done: 'Freigegeben.' },
-  en: { rel_waiting: 'Siren {name} waits for a second person to confirm (until {time}).', rel_release: 'Confirm', rel_by: 'sounded by {name}', rel_done: 'Confirmed.' },
+  de: { rel_waiting: '{name}: {signal} für {n} Sekunden wartet auf Freigabe durch eine zweite Person (bis {time}).', rel_release: 'Freigeben …', rel_by: 'ausgelöst von {name} um {time}' },
+  en: { rel_waiting: '{name}: {signal} for {n} seconds waits for a second person to confirm (until {time}).', rel_release: 'Confirm …', rel_by: 'sounded by {name} at {time}' },
 });
 
 onSignIn.push(ctx => {
@@ -32,13 +33,13 @@ onSignIn.push(ctx => {
     for (const id of shown) if (!ids.has(id)) { banner('release-' + id, null); shown.delete(id); }
     for (const a of wanted) {
       const name = (a.expand && a.expand.device && (a.expand.device.name || a.expand.device.username)) || '';
-      const btn = h('button.btn.release', { type: 'button', onclick: async () => {
-        btn.disabled = true;
-        try { await ctx.api.patch(`/api/collections/siren_activations/records/${a.id}`, { confirmed_by: ctx.me.id }); ctx.toast(t('rel_done')); refresh(); }
-        catch (e) { btn.disabled = false; ctx.toast(e.message, 'error'); }
-      } }, t('rel_release'));
+      const signal = t('sir_' + a.signal), n = a.duration;
+      // Releasing sounds the siren: the same deliberate act as sounding it (a dialog that
+      // names signal, duration and who asked, then holding the button).
+      const btn = h('button.btn.release', { type: 'button', onclick: () => releaseDialog(ctx, a, refresh) }, t('rel_release'));
       banner('release-' + a.id, h('div.release-banner', { role: 'alert', dataset: { activation: a.id } },
-        h('span', icon('siren', 18), ' ', t('rel_waiting', { name, time: fmtTime(a.confirm_by) }), who(a, 'requested_by') ? ' · ' + t('rel_by', { name: who(a, 'requested_by') }) : ''),
+        h('span', icon('siren', 18), ' ', t('rel_waiting', { name, signal, n, time: fmtTime(a.confirm_by) }),
+          who(a, 'requested_by') ? ' · ' + t('rel_by', { name: who(a, 'requested_by'), time: fmtTime(a.created) }) : ''),
         btn));
       if (!shown.has(a.id)) { shown.add(a.id); alertTone(); }
     }

@@ -9,7 +9,9 @@ import { h, clear, fmtTime } from '../ui.js';
 
 addStrings({
   de: {
-    sir_title: 'Sirenen', sir_sound: 'Auslösen', sir_siren: 'Sirene / Zone', sir_signal: 'Signal', sir_duration: 'Dauer (Sekunden)',
+    sir_title: 'Sirenen', sir_zone: 'Zone',
+    rel_title: 'Sirene freigeben?', rel_what: '{signal} auf {name} (Zone „{zone}“) für {n} Sekunden.', rel_asked: 'Ausgelöst von {name} um {time}; Freigabe möglich bis {until}.',
+    rel_hold: 'Gedrückt halten zum Freigeben', rel_outdoor: 'Die Außensirene ertönt sofort, wenn Sie freigeben.', rel_done: 'Freigegeben.', sir_sound: 'Auslösen', sir_siren: 'Sirene / Zone', sir_signal: 'Signal', sir_duration: 'Dauer (Sekunden)',
     sir_warning: 'Warnung', sir_warning_d: '1 Minute auf- und abschwellender Heulton', sir_all_clear: 'Entwarnung', sir_all_clear_d: '1 Minute Dauerton',
     sir_test: 'Probealarm', sir_test_d: 'kurzer Probeton', sir_room_alarm: 'Raumalarm', sir_room_alarm_d: 'Leuchte und Summer im Stabsraum',
     sir_next: 'Weiter …', sir_confirmTitle: 'Sirene auslösen?', sir_confirmText: '{signal} in Zone „{zone}“ ({name}) für {n} Sekunden.',
@@ -24,7 +26,9 @@ addStrings({
     sir_outdoor: 'Außen', sir_onlyOperators: 'Sirenen bedienen Bedienpersonen des Krisenstabs.', sir_self: 'Sie haben ausgelöst; freigeben muss eine andere Person.',
   },
   en: {
-    sir_title: 'Sirens', sir_sound: 'Sound', sir_siren: 'Siren / zone', sir_signal: 'Signal', sir_duration: 'Duration (seconds)',
+    sir_title: 'Sirens', sir_zone: 'Zone',
+    rel_title: 'Confirm the siren?', rel_what: '{signal} on {name} (zone “{zone}”) for {n} seconds.', rel_asked: 'Sounded by {name} at {time}; can be confirmed until {until}.',
+    rel_hold: 'Press and hold to confirm', rel_outdoor: 'The outdoor siren sounds as soon as you confirm.', rel_done: 'Confirmed.', sir_sound: 'Sound', sir_siren: 'Siren / zone', sir_signal: 'Signal', sir_duration: 'Duration (seconds)',
     sir_warning: 'Warning', sir_warning_d: '1 minute rising and falling tone', sir_all_clear: 'All clear', sir_all_clear_d: '1 minute continuous tone',
     sir_test: 'Test', sir_test_d: 'short test tone', sir_room_alarm: 'Room alarm', sir_room_alarm_d: 'light and buzzer in the staff room',
     sir_next: 'Next …', sir_confirmTitle: 'Sound the siren?', sir_confirmText: '{signal} in zone “{zone}” ({name}) for {n} seconds.',
@@ -40,11 +44,54 @@ addStrings({
   },
 });
 
-const SIGNALS = [['warning', 60], ['all_clear', 60], ['test', 12], ['room_alarm', 30]];
 const HOLD_MS = 1500;
+const who = (a, key) => (a.expand && a.expand[key] && (a.expand[key].name || a.expand[key].username)) || '';
+
+// zoneLabel: a zone's id ("rathaus", "stabsraum_2") as people read it ("Rathaus", "Stabsraum 2").
+export const zoneLabel = z => String(z || '').replace(/[_-]+/g, ' ').trim().replace(/(^|\s)\S/g, c => c.toUpperCase());
+
+// holdDialog: a dialog with body and a button that acts only after being held for
+// HOLD_MS (pointer or Space/Enter): a stray click or tap does nothing.
+export function holdDialog(ctx, title, body, label, action, id = 'siren-hold') {
+  const fill = h('span.fill');
+  const btn = h('button.btn.hold', { type: 'button', id }, fill, h('span', label));
+  let start = 0, raf = 0, done = false;
+  const dlg = ctx.dialog(title, [...body, btn]);
+  const step = () => {
+    const p = Math.min(1, (performance.now() - start) / HOLD_MS);
+    fill.style.width = (p * 100) + '%';
+    if (p >= 1 && !done) { done = true; action(dlg); return; }
+    raf = requestAnimationFrame(step);
+  };
+  const down = ev => { ev.preventDefault(); if (done) return; start = performance.now(); raf = requestAnimationFrame(step); };
+  const up = () => { cancelAnimationFrame(raf); if (!done) fill.style.width = '0'; };
+  btn.addEventListener('pointerdown', down);
+  btn.addEventListener('keydown', ev => { if ((ev.key === ' ' || ev.key === 'Enter') && !ev.repeat) down(ev); });
+  ['pointerup', 'pointerleave', 'pointercancel'].forEach(e => btn.addEventListener(e, up));
+  btn.addEventListener('keyup', up);
+  return dlg;
+}
+
+// releaseDialog: the second operator's release of a pending activation (expanded device
+// and requested_by), naming signal, duration, who asked and when; held like sounding.
+export function releaseDialog(ctx, a, done) {
+  const dev = (a.expand && a.expand.device) || {};
+  const name = dev.name || dev.username || '?';
+  holdDialog(ctx, t('rel_title'), [
+    h('p', h('b', t('rel_what', { signal: t('sir_' + a.signal), name, zone: zoneLabel(dev.zone) || '–', n: a.duration }))),
+    h('p', t('rel_asked', { name: who(a, 'requested_by') || '–', time: fmtTime(a.created), until: fmtTime(a.confirm_by) })),
+    dev.outdoor ? h('p.notice', t('rel_outdoor')) : null,
+  ], t('rel_hold'), async dlg => {
+    try { await ctx.api.patch(`/api/collections/siren_activations/records/${a.id}`, { confirmed_by: ctx.me.id }); ctx.toast(t('rel_done')); }
+    catch (e) { ctx.toast(e.message, 'error'); }
+    dlg.close();
+    done && done();
+  }, 'release-hold');
+}
+
+const SIGNALS = [['warning', 60], ['all_clear', 60], ['test', 12], ['room_alarm', 30]];
 const items = r => (r && r.items) || [];
 const q = s => encodeURIComponent(s);
-const who = (a, key) => (a.expand && a.expand[key] && (a.expand[key].name || a.expand[key].username)) || '';
 
 function injectStyles() {
   // Its styles are in app.css: the CSP refuses injected <style> elements.
@@ -102,10 +149,7 @@ export default {
             h('div.small', t('sir_requestedBy', { name: who(a, 'requested_by') || '–' }),
               a.confirmed_by ? ' · ' + t('sir_confirmedBy', { name: who(a, 'confirmed_by') || '–' }) : '')),
           a.state === 'pending' ? (mine ? h('span.small.muted', t('sir_self')) :
-            h('button.btn.primary.confirm2', { type: 'button', onclick: async () => {
-              try { await ctx.api.patch(`/api/collections/siren_activations/records/${a.id}`, { confirmed_by: ctx.me.id }); }
-              catch (e) { ctx.toast(e.message, 'error'); }
-            } }, t('sir_confirm2'))) : null,
+            h('button.btn.primary.confirm2', { type: 'button', onclick: () => releaseDialog(ctx, a, refreshActs) }, t('sir_confirm2'))) : null,
           h('button.btn.stop', { type: 'button', onclick: () => stop(a), 'aria-label': t('sir_stop') + ' ' + devName(a) }, '■ ' + t('sir_stop')));
       });
       clear(runBox, h('h2', t('sir_running')),
@@ -115,7 +159,7 @@ export default {
 
     function renderSound() {
       if (!devices.length) { clear(soundBox, h('h2', t('sir_sound')), h('p.muted', t('sir_noSirens'))); return; }
-      const sel = h('select#siren-device', devices.map(d => h('option', { value: d.id }, `${d.name || d.username} – Zone ${d.zone || '–'}${d.outdoor ? ' – ' + t('sir_outdoor') : ''}${d.online ? '' : ' (offline)'}`)));
+      const sel = h('select#siren-device', devices.map(d => h('option', { value: d.id }, `${d.name || d.username} – ${t('sir_zone')} ${zoneLabel(d.zone) || '–'}${d.outdoor ? ' – ' + t('sir_outdoor') : ''}${d.online ? '' : ' (offline)'}`)));
       const dur = h('input#siren-duration', { type: 'number', min: 1, max: 600, value: 60 });
       const radios = SIGNALS.map(([s, secs], i) => {
         const r = h('input', { type: 'radio', name: 'signal', value: s, checked: i === 0, onchange: () => { dur.value = secs; } });
@@ -137,28 +181,11 @@ export default {
     // confirmSound names zone and signal and asks the operator to hold the button: a
     // stray click or tap cannot sound a siren.
     function confirmSound(d, signal, n) {
-      const fill = h('span.fill');
-      const btn = h('button.btn.hold#siren-hold', { type: 'button' }, fill, h('span', t('sir_hold')));
-      let start = 0, raf = 0, done = false;
-      const dlg = ctx.dialog(t('sir_confirmTitle'), [
-        h('p', h('b', t('sir_confirmText', { signal: t('sir_' + signal), zone: d.zone || '–', name: d.name || d.username, n }))),
+      holdDialog(ctx, t('sir_confirmTitle'), [
+        h('p', h('b', t('sir_confirmText', { signal: t('sir_' + signal), zone: zoneLabel(d.zone) || '–', name: d.name || d.username, n }))),
         d.outdoor ? h('p.notice', t('sir_outdoorNote')) : null,
         d.online ? null : h('p.error', 'Gerät offline: die Anlage wird das Einschalten ablehnen. / Device offline: the appliance will refuse.'),
-        btn,
-      ]);
-      const step = () => {
-        const p = Math.min(1, (performance.now() - start) / HOLD_MS);
-        fill.style.width = (p * 100) + '%';
-        if (p >= 1 && !done) { done = true; fire(); return; }
-        raf = requestAnimationFrame(step);
-      };
-      const down = ev => { ev.preventDefault(); if (done) return; start = performance.now(); raf = requestAnimationFrame(step); };
-      const up = () => { cancelAnimationFrame(raf); if (!done) fill.style.width = '0'; };
-      btn.addEventListener('pointerdown', down);
-      btn.addEventListener('keydown', ev => { if ((ev.key === ' ' || ev.key === 'Enter') && !ev.repeat) down(ev); });
-      ['pointerup', 'pointerleave', 'pointercancel'].forEach(e => btn.addEventListener(e, up));
-      btn.addEventListener('keyup', up);
-      async function fire() {
+      ], t('sir_hold'), async dlg => {
         try {
           const a = await ctx.api.post('/api/collections/siren_activations/records', { device: d.id, signal, duration: n, requested_by: ctx.me.id });
           if (a.state === 'refused') ctx.toast(inLanguage(a.reason), 'error');
@@ -167,12 +194,12 @@ export default {
           // What now sounds, with its STOPP, must be in sight: the page was scrolled to the form.
           if (alive) { runBox.scrollIntoView({ block: 'start' }); runBox.querySelector('button.stop')?.focus({ preventScroll: true }); }
         } catch (e) { ctx.toast(e.message, 'error'); dlg.close(); }
-      }
+      });
     }
 
     function renderHistory() {
       clear(histBox, h('h2', t('sir_history')), h('table.list#siren-history', h('tbody', acts.slice(0, 20).map(a => h('tr', { dataset: { activation: a.id } },
-        h('td', fmtTime(a.created)), h('td', devName(a), h('div.small.muted', devZone(a))), h('td', t('sir_' + a.signal)),
+        h('td', fmtTime(a.created)), h('td', devName(a), h('div.small.muted', devZone(a) ? t('sir_zone') + ' ' + zoneLabel(devZone(a)) : '')), h('td', t('sir_' + a.signal)),
         h('td', h('span.state-badge.' + a.state, t('sir_state_' + a.state)), a.reason ? h('div.small.muted', inLanguage(a.reason)) : null),
         h('td.small', t('sir_requestedBy', { name: who(a, 'requested_by') || '–' }),
           a.confirmed_by ? h('div', t('sir_confirmedBy', { name: who(a, 'confirmed_by') })) : null,
