@@ -40,11 +40,6 @@ func notExpired(alias, coll string) string {
 	return liveRow(`@collection.` + coll + `:` + alias)
 }
 
-// memberOf: the signed-in user holds a live membership of org (any role).
-func memberOf(_, org string) string {
-	return `(` + isUser + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + liveRow(authMembership) + `)`
-}
-
 // staffOf: a live membership of org that is not a guest's.
 func staffOf(_, org string) string {
 	return `(` + isUser + ` && ` + authMembership + `.organisation ?= ` + org + ` && ` + authMembership + `.role ?!= "guest" && ` + liveRow(authMembership) + `)`

@@ -151,7 +151,10 @@ func (c *class1) receiveCall(fax *Received) *CallError {
 			dcs, haveDCS = caps, true
 			d.log.Info("t30 DCS", "rate", dcs.Rate.String(), "fine", dcs.Fine, "remote", fax.RemoteID)
 			// Training check: TCF follows 75 ms after the DCS.
-			tcf, err := c.recvData(dcs.Rate.Code, c.t.T2, 1<<16)
+			// (err is the loop's: what the branches below receive next is what the loop
+			// checks, not a shadow of it.)
+			var tcf []byte
+			tcf, err = c.recvData(dcs.Rate.Code, c.t.T2, 1<<16)
 			if errors.Is(err, errWrongCarrier) {
 				frames, err = c.recvFrames(c.t.T2, false)
 				continue

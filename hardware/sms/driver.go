@@ -118,7 +118,6 @@ type Driver struct {
 	mu       sync.Mutex
 	ev       Events
 	status   Status
-	pinWrong bool
 	lastSend time.Time
 }
 

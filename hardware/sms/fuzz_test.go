@@ -51,6 +51,9 @@ func FuzzModemLines(f *testing.F) {
 		ParseListing([]string{line, "00"})
 		e := ParseModemError("AT", line)
 		ExplainCMS(e)
-		IsFinal(line)
+		// A final result code ends a command; it is never taken for an unsolicited one.
+		if _, urc := ParseURC(line); urc && IsFinal(line) {
+			t.Fatalf("%q is both a final result and an unsolicited result", line)
+		}
 	})
 }

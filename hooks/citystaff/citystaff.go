@@ -123,7 +123,6 @@ var (
 	errNotFound  = router.NewNotFoundError("Nicht gefunden. / Not found.", nil)
 	errRole      = router.NewForbiddenError("Dafür fehlt Ihnen die Rolle in dieser Organisation. / You do not hold the role for this in this organisation.", nil)
 	errBody      = router.NewBadRequestError("Die Angaben sind unvollständig oder ungültig. / The data is incomplete or invalid.", nil)
-	errOrgAdmin  = router.NewForbiddenError("Einstellungen und Rollen vergibt die Administration der eigenen Organisation. / Settings and roles are given by the organisation's own admins.", nil)
 	errNotCity   = router.NewBadRequestError("Diese Module gibt es nur für eine Stadtverwaltung. / These modules exist only for a city administration.", nil)
 	errBadPerson = router.NewBadRequestError("Diese Person gehört nicht zu den Beschäftigten der Organisation. / This person is not on the organisation's staff.", nil)
 )

@@ -272,7 +272,6 @@ type FormView struct {
 	Actions           []string         `json:"actions"`
 	Editable          []string         `json:"editable"`
 	Events            []map[string]any `json:"events,omitempty"`
-	extra             map[string]any   `json:"-"`
 }
 
 func (a *access) view(app core.App, f *core.Record, withEvents bool) FormView {

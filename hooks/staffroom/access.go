@@ -88,15 +88,6 @@ func functionIn(app core.App, userId, orgId string) string {
 	return ""
 }
 
-// channelName is the channel's name as lists show it ("" for direct conversations).
-func channelName(app core.App, id string) string {
-	ch, err := app.FindRecordById("channels", id)
-	if err != nil {
-		return ""
-	}
-	return ch.GetString("name")
-}
-
 // staffCodes lists the staff functions the user holds now, by code ("S2", "Sichter",
 // "VB-POL"), from the message forms' collection staff_functions (hooks/forms): a holder
 // counts while they are live staff of the function's organisation (the liaison
