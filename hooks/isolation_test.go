@@ -105,8 +105,18 @@ func ids(t testing.TB, r reply) []string {
 
 var uniq atomic.Int64
 
-// unique gives names that never collide within one test binary run.
-func unique(prefix string) string { return fmt.Sprintf("%s%d", prefix, uniq.Add(1)) }
+// unique gives names that never collide within one test binary run, not even as the
+// names check reads them (tenancy.NameKey: digits read as letters, 6 and 9 alike, "oe"
+// as "o"), so the suffix is written in consonants that fold to nothing else.
+func unique(prefix string) string {
+	const letters = "bcdfghjkmpqstxz"
+	n := uniq.Add(1)
+	var b []byte
+	for ; n > 0; n /= int64(len(letters)) {
+		b = append([]byte{letters[n%int64(len(letters))]}, b...)
+	}
+	return prefix + string(b)
+}
 
 // fixture is the demo appliance plus the records and sign-ins the tests use.
 type fixture struct {
