@@ -271,6 +271,9 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 				bin, command, "--dir", filepath.Join(dir, "data"), "--http", httpAddr, "--https", httpsAddr, "--mqtt", mqttAddr)
 			var logs bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &logs, &logs
+			// Wait returns this long after strace ended even if its output pipe is still
+			// held open, so that the test waits on processes, not on a pipe.
+			cmd.WaitDelay = 5 * time.Second
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -344,21 +347,41 @@ func TestServeMakesNoOutboundConnection(t *testing.T) {
 				t.Fatalf("MQTT: %v", err)
 			}
 
+			// What must end within 30 s of SIGTERM is the appliance itself: watched by its
+			// pid (gone, or a zombie strace has not reaped yet), not by strace's end, which
+			// on a loaded machine came later (the appliance was gone, no goroutine dump).
+			exited := func() bool {
+				raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", app))
+				if err != nil {
+					return true
+				}
+				i := bytes.LastIndexByte(raw, ')')
+				return i < 0 || i+2 >= len(raw) || raw[i+2] == 'Z' || raw[i+2] == 'X'
+			}
 			stopping := time.Now()
 			stop()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				// Go prints every goroutine on SIGQUIT: the report shows where it hangs.
-				syscall.Kill(app, syscall.SIGQUIT)
-				select {
-				case <-done:
-				case <-time.After(5 * time.Second):
+			for !exited() {
+				if time.Since(stopping) > 30*time.Second {
+					// Go prints every goroutine on SIGQUIT: the report shows where it hangs.
+					state, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", app))
+					syscall.Kill(app, syscall.SIGQUIT)
+					select {
+					case <-done:
+					case <-time.After(5 * time.Second):
+					}
+					t.Fatalf("no exit 30 s after SIGTERM (%s)\n%s", firstLines(string(state), 3), logs.String())
 				}
-				state, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", app))
-				t.Fatalf("no exit 30 s after SIGTERM (%s)\n%s", firstLines(string(state), 3), logs.String())
+				time.Sleep(100 * time.Millisecond)
 			}
 			t.Logf("%s stopped %v after SIGTERM", command, time.Since(stopping).Round(time.Millisecond))
+			// The trace is complete once strace has ended.
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("strace did not end 60 s after the appliance")
+			}
 			raw, err := os.ReadFile(trace)
 			if err != nil {
 				t.Fatal(err)

@@ -103,6 +103,10 @@ type demoSimulators struct {
 	mu       sync.Mutex
 	sims     []*siren.Simulator
 	stopped  bool
+	// starting counts the start under way: stop waits for it, so that no simulator
+	// starts after stop (one connecting to the broker while it closes held the
+	// appliance's exit after SIGTERM).
+	starting sync.WaitGroup
 }
 
 func (ds *demoSimulators) start(app core.App, b *hardware.Broker) {
@@ -115,6 +119,12 @@ func (ds *demoSimulators) start(app core.App, b *hardware.Broker) {
 		return
 	}
 	for _, r := range recs {
+		ds.mu.Lock()
+		stopped := ds.stopped
+		ds.mu.Unlock()
+		if stopped {
+			return
+		}
 		var cfg struct {
 			Simulator bool `json:"simulator"`
 		}
@@ -138,10 +148,16 @@ func (ds *demoSimulators) start(app core.App, b *hardware.Broker) {
 	}
 }
 
+// stop stops the simulators, after the start under way has ended (it starts no more
+// once stopped; one simulator it is starting, at most 10 s, it stops itself).
 func (ds *demoSimulators) stop() {
 	ds.mu.Lock()
+	ds.stopped = true
+	ds.mu.Unlock()
+	ds.starting.Wait()
+	ds.mu.Lock()
 	sims := ds.sims
-	ds.sims, ds.stopped = nil, true
+	ds.sims = nil
 	ds.mu.Unlock()
 	for _, s := range sims {
 		s.Stop()
@@ -152,7 +168,13 @@ func registerDemoSimulators(app core.App, b *hardware.Broker, password string) {
 	ds := &demoSimulators{password: password}
 	// After the broker listens; in their own goroutine, because a simulator waits for
 	// the broker's answers and the broker is still finishing its start.
-	b.OnStart(func(b *hardware.Broker) { go ds.start(app, b) })
+	b.OnStart(func(b *hardware.Broker) {
+		ds.starting.Add(1)
+		go func() {
+			defer ds.starting.Done()
+			ds.start(app, b)
+		}()
+	})
 	// Before the broker closes: a simulator reconnecting while mochi closes its listener
 	// can hold the close for ever.
 	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Id: "crisisroom_demo_simulators", Priority: -50, Func: func(e *core.TerminateEvent) error {

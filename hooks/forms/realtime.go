@@ -21,41 +21,68 @@ const RealtimeTopic = "staffwork/queues"
 // bindRealtime pings the subscribers after a form, an order or the briefing changed
 // (after the commit: a rolled-back step pings nobody).
 func bindRealtime(app core.App) {
+	p := &pinger{app: app}
 	ping := func(e *core.RecordEvent) error {
-		notifyQueues(e.App)
+		p.notify()
 		return e.Next()
 	}
 	for _, c := range []string{"forms", "tasks", "briefings", "staff_functions"} {
 		app.OnRecordAfterCreateSuccess(c).BindFunc(ping)
 		app.OnRecordAfterUpdateSuccess(c).BindFunc(ping)
 	}
-	app.OnTerminate().BindFunc(stopPings)
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		p.stop()
+		return e.Next()
+	})
 }
 
 // pingDelay gathers the pings of a burst (twenty intakes at once) into one, so each
 // screen asks for its queues once, not twenty times.
 const pingDelay = 250 * time.Millisecond
 
-var pending sync.Map // core.App → *byte: the token of the scheduled ping
-
-func notifyQueues(app core.App) {
-	tok := new(byte)
-	if _, busy := pending.LoadOrStore(app, tok); busy {
-		return
-	}
-	time.AfterFunc(pingDelay, func() {
-		// Only a ping still scheduled runs: the app's end takes it back (a stopped app has
-		// no database to ask).
-		if pending.CompareAndDelete(app, tok) {
-			sendPing(app)
-		}
-	})
+// pinger schedules the pings of one app. It asks the app it was bound to, never a
+// hook's transaction, and once the app terminates it schedules nothing more and waits
+// for a ping under way: a stopped app has no database to ask (a ping that fired while
+// the app shut down crashed the process on a nil database).
+type pinger struct {
+	app     core.App
+	mu      sync.Mutex
+	timer   *time.Timer // the scheduled ping, or nil
+	stopped bool
+	running sync.WaitGroup // the scheduled or running ping
 }
 
-// stopPings takes back a scheduled ping when the app terminates.
-func stopPings(e *core.TerminateEvent) error {
-	pending.Delete(e.App)
-	return e.Next()
+func (p *pinger) notify() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped || p.timer != nil {
+		return
+	}
+	p.running.Add(1)
+	p.timer = time.AfterFunc(pingDelay, p.fire)
+}
+
+func (p *pinger) fire() {
+	defer p.running.Done()
+	p.mu.Lock()
+	p.timer = nil
+	stopped := p.stopped
+	p.mu.Unlock()
+	if !stopped {
+		sendPing(p.app)
+	}
+}
+
+// stop takes back a scheduled ping and waits for one under way.
+func (p *pinger) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	if p.timer != nil && p.timer.Stop() {
+		p.running.Done()
+	}
+	p.timer = nil
+	p.mu.Unlock()
+	p.running.Wait()
 }
 
 func sendPing(app core.App) {
