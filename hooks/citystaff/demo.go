@@ -2,6 +2,7 @@ package citystaff
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -59,6 +60,9 @@ func SeedDemo(app core.App) (map[string]*core.Record, error) {
 				}
 			}
 		}
+		if err := seedDemoChannels(tx, org, users); err != nil {
+			return err
+		}
 		if !fresh && settingsOf(tx, org.Id) != nil {
 			return nil
 		}
@@ -86,6 +90,50 @@ func SeedDemo(app core.App) (map[string]*core.Record, error) {
 		return seedDemoHistory(tx, org.Id, users)
 	})
 	return users, err
+}
+
+// seedDemoChannels gives the city administration what every other demo organisation has:
+// its own channel "SV intern" with all its people and a first message, and a seat in the
+// host's shared channel "Hochwasser Rhein" (when the demo has it) for its admin and the head
+// of the Ordnungsdienst, as the others' people sit in the shared channels of their
+// organisation. Without it an SV employee signs in to "Keine Kanäle".
+func seedDemoChannels(tx core.App, org *core.Record, users map[string]*core.Record) error {
+	name := DemoOrg + " intern"
+	if _, err := tx.FindFirstRecordByData("channels", "name", name); err == nil {
+		return nil
+	}
+	ch, err := tenancy.NewChannel(tx, org.Id, "org", name, "Interner Kanal: Stadtverwaltung", nil, users["sv.hartmann"].Id)
+	if err != nil {
+		return err
+	}
+	for _, p := range demoPeople {
+		tenancy.AddChannelMember(tx, ch.Id, users[p.username].Id, "member", nil)
+	}
+	coll, err := tx.FindCachedCollectionByNameOrId("messages")
+	if err != nil {
+		return err
+	}
+	m := core.NewRecord(coll)
+	m.Load(map[string]any{"channel": ch.Id, "author": users["sv.krueger"].Id, "priority": "normal", "source": "web",
+		"body": "Ordnungsdienst: zwei Streifen unterstützen heute die Absperrung am Rheinufer. Lage zum Hochwasser bitte im Kanal „Hochwasser Rhein“ verfolgen."})
+	if err := tx.Save(m); err != nil {
+		return err
+	}
+	flood, err := tx.FindFirstRecordByData("channels", "name", "Hochwasser Rhein")
+	if err != nil {
+		return nil // a demo without the host's shared channel
+	}
+	orgs := flood.GetStringSlice("organisations")
+	if !slices.Contains(orgs, org.Id) {
+		flood.Set("organisations", append(orgs, org.Id))
+		if err := tx.Save(flood); err != nil {
+			return err
+		}
+	}
+	for _, u := range []string{"sv.hartmann", "sv.krueger"} {
+		tenancy.AddChannelMember(tx, flood.Id, users[u].Id, "member", nil)
+	}
+	return nil
 }
 
 // seedDemoHistory adds a year of decided reports (without the personal data of those not

@@ -2,12 +2,25 @@
 // to every channel of the person, opening a channel with its history, the channel
 // header, and starting direct messages and groups.
 
-import { t } from '../i18n.js';
+import { t, addStrings } from '../i18n.js';
 import { h, clear, dialog, orgChip, initials, icon } from '../ui.js';
 import { S, list, channelTitle, channelOrgs, channelHeaderTools, extCtx, events } from './state.js';
 import { addPage, placeUnreadMarker, renderPending, scrollToEnd, markReadSoon, onEvent, search, showFiles, upsert } from './timeline.js';
 import { checkFlashes } from './blitz.js';
 import { updateComposerRights, renderReply } from './composer.js';
+
+addStrings({
+  de: { noChannelsHelp: 'Sie sind noch in keinem Kanal von {org}. Kanäle legt die Verwaltung Ihrer Organisation an: bitten Sie sie, Sie aufzunehmen{admins}. Bis dahin können Sie unter „Gespräche“ mit „+“ ein Direktgespräch beginnen.', noChannelsAdmins: ' ({names})' },
+  en: { noChannelsHelp: 'You are not in any channel of {org} yet. Your organisation\'s administrators set up channels: ask them to add you{admins}. Until then you can start a direct conversation under “Conversations” with “+”.', noChannelsAdmins: ' ({names})' },
+});
+
+// noChannelsHelp: what a person in no channel at all can do, and whom to ask (the
+// organisation's admins, when the people search returns them).
+function noChannelsHelp() {
+  const tenant = S.deps.getTenant();
+  const names = (S.orgAdmins || []).join(', ');
+  return h('div.notice.no-channels-help', { role: 'note' }, t('noChannelsHelp', { org: (tenant && tenant.name) || '', admins: names ? t('noChannelsAdmins', { names }) : '' }));
+}
 
 export async function loadChannels(keepCurrent) {
   const { api, toast, getTenant } = S.deps;
@@ -22,6 +35,13 @@ export async function loadChannels(keepCurrent) {
     S.staleView = true;
     S.channels = JSON.parse(localStorage.getItem('crisisroom_channels_' + tenant.id) || '[]');
     S.channelsFor = tenant.id;
+  }
+  S.orgAdmins = [];
+  if (!S.channels.length) {
+    // In no channel: name the organisation's admins (whom to ask) in the empty state.
+    api.get(`/api/collections/memberships/records?perPage=5&expand=user&filter=${encodeURIComponent(`organisation = '${tenant.id}' && role = 'admin'`)}`)
+      .then(r => { S.orgAdmins = list(r).map(m => m.expand && m.expand.user && (m.expand.user.name || m.expand.user.username)).filter(Boolean); renderChannelList(); renderHeader(); })
+      .catch(() => {});
   }
   subscribeAll();
   renderChannelList();
@@ -79,7 +99,8 @@ export function renderChannelList() {
   const offered = k => k !== 'shared' || !(S.offered || []).length ? null : h('ul.offered', S.offered.map(c => h('li.offer', { dataset: { channel: c.id } },
     h('span', icon('share', 18), ' ', h('b', c.name || t('unnamed')), ' – ', t(isAdmin ? 'offerAdmin' : 'offerMember')),
     isAdmin ? h('button.btn.primary.join-shared', { type: 'button', onclick: () => joinShared(c) }, t('joinShared')) : null)));
-  clear(ui.chanList, groups.map(([k, label]) => {
+  const none = !channels.some(c => !c.archived) && !(S.offered || []).length;
+  clear(ui.chanList, none ? noChannelsHelp() : null, groups.map(([k, label]) => {
     const cs = items(k);
     if (k === 'shared' && !cs.length && (S.offered || []).length) return h('section.chgroup', { 'aria-label': label }, h('h3', label), offered(k));
     return h('section.chgroup', { 'aria-label': label },
@@ -146,7 +167,7 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
 export function renderHeader() {
   const { ui, current } = S;
   if (!ui) return;
-  if (!current) { clear(ui.head, h('p.muted', t('chooseChannel'))); return; }
+  if (!current) { clear(ui.head, S.channels.some(c => !c.archived) || (S.offered || []).length ? h('p.muted', t('chooseChannel')) : noChannelsHelp()); return; }
   const orgs = channelOrgs(current);
   const tools = [];
   for (const f of channelHeaderTools) { try { const n = f(current, extCtx); if (n) tools.push(n); } catch (e) { console.error('header tool', e); } }
