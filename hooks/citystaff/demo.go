@@ -28,8 +28,8 @@ var demoPeople = []struct {
 	{"Sabine Otto", "sv.otto", "member", "Zentrum für Kriminalprävention und Sicherheit", []string{RoleZKS}, "", "ZKS"},
 	{"Jan Peters", "sv.peters", "member", "Sozialamt, Außendienst", []string{RoleLookup}, "", "Sozialamt"},
 	{"Dr. Ines Vogt", "sv.vogt", "member", "Datenschutzbeauftragte", []string{RoleDPO}, "", "Datenschutz"},
-	{"Nina Albers", "sv.albers", "member", "Beschwerdemanagement", []string{RoleComplaints}, "", "Ordnungsamt"},
-	{"Tobias Brandt", "sv.brandt", "member", "Rechtsamt", []string{RoleLegal}, "", "Rechtsamt"},
+	{"Nina Albers", "sv.albers", "member", "Beschwerdestelle Ordnungsdienst", []string{RoleComplaints}, "", "Ordnungsamt"},
+	{"Tobias Brandt", "sv.brandt", "member", "Justitiar", []string{RoleLegal}, "", "Rechtsamt"},
 }
 
 // SeedDemo adds the demo's city administration ("Stadtverwaltung", SV) with both

@@ -11,7 +11,7 @@ addStrings({
   de: {
     sir_title: 'Sirenen', sir_zone: 'Zone',
     rel_title: 'Sirene freigeben?', rel_what: '{signal} auf {name} (Zone „{zone}“) für {n} Sekunden.', rel_asked: 'Ausgelöst von {name} um {time}; Freigabe möglich bis {until}.',
-    rel_hold: 'Gedrückt halten zum Freigeben', rel_outdoor: 'Die Außensirene ertönt sofort, wenn Sie freigeben.', rel_done: 'Freigegeben.', sir_sound: 'Auslösen', sir_siren: 'Sirene / Zone', sir_signal: 'Signal', sir_duration: 'Dauer (Sekunden)',
+    rel_hold: 'Gedrückt halten zum Freigeben', rel_outdoor: 'Die Außensirene ertönt sofort, wenn Sie freigeben.', rel_done: 'Freigegeben.', sir_sound: 'Auslösen', sir_siren: 'Sirene (Zone)', sir_signal: 'Signal', sir_duration: 'Dauer (Sekunden)',
     sir_warning: 'Warnung', sir_warning_d: '1 Minute auf- und abschwellender Heulton', sir_all_clear: 'Entwarnung', sir_all_clear_d: '1 Minute Dauerton',
     sir_test: 'Probealarm', sir_test_d: 'kurzer Probeton', sir_room_alarm: 'Raumalarm', sir_room_alarm_d: 'Leuchte und Summer im Stabsraum',
     sir_next: 'Weiter …', sir_confirmTitle: 'Sirene auslösen?', sir_confirmText: '{signal} in Zone „{zone}“ ({name}) für {n} Sekunden.',
@@ -28,7 +28,7 @@ addStrings({
   en: {
     sir_title: 'Sirens', sir_zone: 'Zone',
     rel_title: 'Confirm the siren?', rel_what: '{signal} on {name} (zone “{zone}”) for {n} seconds.', rel_asked: 'Sounded by {name} at {time}; can be confirmed until {until}.',
-    rel_hold: 'Press and hold to confirm', rel_outdoor: 'The outdoor siren sounds as soon as you confirm.', rel_done: 'Confirmed.', sir_sound: 'Sound', sir_siren: 'Siren / zone', sir_signal: 'Signal', sir_duration: 'Duration (seconds)',
+    rel_hold: 'Press and hold to confirm', rel_outdoor: 'The outdoor siren sounds as soon as you confirm.', rel_done: 'Confirmed.', sir_sound: 'Sound', sir_siren: 'Siren (zone)', sir_signal: 'Signal', sir_duration: 'Duration (seconds)',
     sir_warning: 'Warning', sir_warning_d: '1 minute rising and falling tone', sir_all_clear: 'All clear', sir_all_clear_d: '1 minute continuous tone',
     sir_test: 'Test', sir_test_d: 'short test tone', sir_room_alarm: 'Room alarm', sir_room_alarm_d: 'light and buzzer in the staff room',
     sir_next: 'Next …', sir_confirmTitle: 'Sound the siren?', sir_confirmText: '{signal} in zone “{zone}” ({name}) for {n} seconds.',
