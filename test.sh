@@ -19,6 +19,9 @@ if ((${#need[@]})); then
 fi
 
 go vet ./...
+command -v staticcheck >/dev/null 2>&1 || [[ -x "$(go env GOPATH)/bin/staticcheck" ]] ||
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+PATH="$PATH:$(go env GOPATH)/bin" staticcheck ./...
 
 # Two runs side by side. Tests whose faxes cross a pair of software modems wait on a
 # line that real time paces and hardly use the CPU; the rest is CPU-bound and runs at a
@@ -47,12 +50,11 @@ if ((rc != 0 || modem_rc != 0)); then
   exit 1
 fi
 
-# The race detector on the core: tenancy, messaging and its fan-out, the MQTT bus, the
-# serial port, the fax driver and the broker.
-# Left out here (they ran above): the fax driver's calls over real-time modem lines, which
-# under the race build's slowdown would measure the machine, not the code, and page
-# rendering, which runs in one goroutine and only takes ten times as long.
+# The race detector where goroutines share state: tenancy, messaging and its fan-out,
+# the MQTT bus, the serial port, and the journal's concurrent writers (one seq each, no
+# gap, no double). Everything else ran above without it; under the race build's tenfold
+# slowdown real-time tests (fax calls over modem lines, browsers) measure the machine,
+# not the code.
 race() { go test -race -count=1 -timeout 10m "$@"; }
 race ./hooks/tenancy ./hooks/messaging/... ./hardware/mqttbus ./hardware/serialport
-race -skip '^TestClass1(ReceiveFromEfax|SendToEfax|NoAnswerRetriesThenFails)$|^Test(Render|PDF|Preview)' ./hardware/fax
-race -run '^TestBroker$' ./hardware
+race -run '^TestJournalConcurrentWritesGapless$' ./hooks/journal
