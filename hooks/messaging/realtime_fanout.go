@@ -342,8 +342,16 @@ func (c *rtConn) drain() {
 	for {
 		c.qmu.Lock()
 		if c.closed || len(c.queue) == 0 {
+			closed := c.closed
 			c.draining, c.queue = false, nil // an idle connection keeps no buffer
 			c.qmu.Unlock()
+			if closed {
+				select {
+				case <-overflowed: // it overflowed while this goroutine was starting or between batches
+					c.client.Discard()
+				default:
+				}
+			}
 			return
 		}
 		batch, c.queue = c.queue, batch[:0]
