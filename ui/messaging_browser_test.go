@@ -51,7 +51,7 @@ func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
 	pol.Wait(`document.querySelector('.msglist .unread-line')?.nextElementSibling?.matches('article.msg:not(.own)')`, "the line above the unread messages")
 	fw.OpenChannel("Hochwasser Rhein")
 	// The shared channel shows who takes part, as coloured organisation chips.
-	fw.Wait(`[...document.querySelectorAll('.chead-sub .chip')].map(c => c.textContent).join(',') === 'KS,POL,FW,KLM,SW'`, "participant chips")
+	fw.Wait(`[...document.querySelectorAll('.chead-sub .chip')].map(c => c.textContent).join(',') === 'KS,POL,FW,KLM,SW,SV'`, "participant chips")
 
 	text := fmt.Sprintf("Rheinufer gesperrt, Stand %d", time.Now().UnixNano())
 	pol.Send(text)
@@ -123,7 +123,7 @@ func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
 	flash := fmt.Sprintf("BLITZ Deichbruch Abschnitt 4 %d", time.Now().UnixNano())
 	pol.Click(`document.querySelector('input[name=prio][value=flash]')`, "priority Blitz")
 	pol.Send(flash)
-	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].some(a => a.querySelector('.body')?.textContent === %q && /bestätigt von 0 von \d+/.test(a.querySelector('button.receipts')?.textContent))`, flash), "own Blitz with 0 acknowledgements")
+	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].some(a => a.querySelector('.body')?.textContent === %q && /bestätigt: 0 von \d+/.test(a.querySelector('button.receipts')?.textContent))`, flash), "own Blitz with 0 acknowledgements")
 
 	banner := fmt.Sprintf(`[...document.querySelectorAll('.flash-banner')].find(b => b.querySelector('.flash-body').textContent === %q)`, flash)
 	fw.Wait(banner+` !== undefined`, "the Blitz banner at the fire brigade")
@@ -134,7 +134,7 @@ func TestTwoOrganisationsInTwoBrowsers(t *testing.T) {
 	fw.Wait(banner+` !== undefined`, "the banner still there in another channel")
 	fw.Click(banner+`?.querySelector('.ack-big')`, "acknowledge")
 	fw.Wait(banner+` === undefined`, "the banner gone after acknowledging")
-	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].some(a => a.querySelector('.body')?.textContent === %q && /bestätigt von 1 von \d+/.test(a.querySelector('button.receipts')?.textContent))`, flash), "the acknowledgement count at the sender")
+	pol.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].some(a => a.querySelector('.body')?.textContent === %q && /bestätigt: 1 von \d+/.test(a.querySelector('button.receipts')?.textContent))`, flash), "the acknowledgement count at the sender")
 
 	// The sender opens the per-person list and finds the fire brigade's acknowledgement.
 	pol.Click(fmt.Sprintf(`[...document.querySelectorAll('article.msg.prio-flash')].find(a => a.querySelector('.body')?.textContent === %q)?.querySelector('button.receipts')`, flash), "the receipts")

@@ -240,6 +240,14 @@ export default {
     }
 
     function openNew(direction) {
+      // A new form belongs beside a list of forms: from the orders, functions or briefing
+      // tab switch to all forms first, or the next reload of that tab (every ping, every
+      // 10 s) would wipe the form being filled in.
+      if (['auftraege', 'functions', 'briefing'].includes(queue)) {
+        queue = 'all';
+        drawTabs();
+        api.get('/api/crisisroom/forms?queue=all').then(l => { if (alive) drawList(l); }).catch(() => {});
+      }
       current = { id: '', direction };
       page.classList.add('has-open');
       drawForm({ id: '', direction, state: 'new', priority: 'einfach', medium: direction === 'in' ? 'funk' : '', notes: {}, recipients: [], actions: [],
