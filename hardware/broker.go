@@ -48,6 +48,12 @@ type Broker struct {
 	presence []PresenceFunc
 	// presenceWG counts presence writes in flight; Stop waits for them.
 	presenceWG sync.WaitGroup
+	// presenceSeq numbers each device's presence changes (guarded by Mu); presenceWrite
+	// lets one write run at a time, and a write whose change is no longer the device's
+	// latest is skipped, so a connection's "offline" written late never overwrites the
+	// "online" of the connection that followed it.
+	presenceSeq   map[string]uint64
+	presenceWrite sync.Mutex
 	// postsDone ends the worker that stores device posts.
 	postsDone chan struct{}
 	// acked are the handlers that run before a publisher's PUBACK (SubscribeBeforeAck).

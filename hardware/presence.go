@@ -92,6 +92,7 @@ func (b *Broker) setPresence(username string, online bool) {
 	_ = b.Publish(b.cfg.Prefix+"device/"+username+"/status", []byte(state), true, 1)
 	b.Mu.Lock()
 	fns := append([]PresenceFunc{}, b.presence...)
+	seq := b.nextPresenceSeq(d.Id)
 	b.Mu.Unlock()
 	b.presenceWG.Add(1)
 	go func() {
@@ -101,11 +102,33 @@ func (b *Broker) setPresence(username string, online bool) {
 		if !b.Running() {
 			return
 		}
-		b.writePresence(d.Id, online)
+		b.writePresenceInOrder(d.Id, seq, online)
 		for _, fn := range fns {
 			fn(d, online)
 		}
 	}()
+}
+
+// nextPresenceSeq numbers a presence change of device id; the caller holds b.Mu.
+func (b *Broker) nextPresenceSeq(id string) uint64 {
+	if b.presenceSeq == nil {
+		b.presenceSeq = map[string]uint64{}
+	}
+	b.presenceSeq[id]++
+	return b.presenceSeq[id]
+}
+
+// writePresenceInOrder writes change seq of device id unless a later change exists:
+// the goroutines that write presence may run in any order.
+func (b *Broker) writePresenceInOrder(id string, seq uint64, online bool) {
+	b.presenceWrite.Lock()
+	defer b.presenceWrite.Unlock()
+	b.Mu.Lock()
+	latest := b.presenceSeq[id] == seq
+	b.Mu.Unlock()
+	if latest {
+		b.writePresence(id, online)
+	}
 }
 
 func (b *Broker) writePresence(id string, online bool) {

@@ -123,11 +123,14 @@ func (b *Broker) Revoke(username string) {
 // revoked and writes it to the record (the disconnect no longer finds it in the cache).
 func (b *Broker) markOffline(d Device) {
 	_ = b.Publish(b.cfg.Prefix+"device/"+d.Username+"/status", []byte("offline"), true, 1)
+	b.Mu.Lock()
+	seq := b.nextPresenceSeq(d.Id)
+	b.Mu.Unlock()
 	b.presenceWG.Add(1)
 	go func() {
 		defer b.presenceWG.Done()
 		if b.Running() {
-			b.writePresence(d.Id, false)
+			b.writePresenceInOrder(d.Id, seq, false)
 		}
 	}()
 }
