@@ -167,3 +167,24 @@ export function newClientKey() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
 }
+
+// download fetches a file with the sign-in (PDFs of the ETB, forms, letters) and hands it
+// to the browser as a download named name; a refusal throws an Error with the server's
+// text in the user's language.
+export async function download(path, name) {
+  const a = auth();
+  const res = await fetch(path, { headers: a ? { Authorization: a.token } : {} });
+  if (!res.ok) {
+    let body = null;
+    try { body = await res.json(); } catch { /* not JSON */ }
+    throw new Error(body ? serverMessage(body, res.status) : (res.statusText || `HTTP ${res.status}`));
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

@@ -3,7 +3,7 @@
 // supervisors, the ZKS and complaint management above every view, and helpers both
 // views share. The server decides everything; this only offers what it allows.
 
-import { api, auth, serverMessage } from './api.js';
+import { api, auth, serverMessage, download } from './api.js';
 import { t, addStrings, lang } from './i18n.js';
 import { h } from './ui.js';
 import { onSignIn, banner } from './shell.js';
@@ -30,22 +30,8 @@ export function ensureStyles() {
   if (!document.getElementById('citystaff-css')) document.head.append(h('link', { id: 'citystaff-css', rel: 'stylesheet', href: '/citystaff.css' }));
 }
 
-// download fetches a file with the sign-in and opens it as a download (letters as PDF).
-export async function download(path, name) {
-  const a = auth();
-  const res = await fetch(path, { headers: a ? { Authorization: a.token } : {} });
-  if (!res.ok) {
-    let msg = res.statusText;
-    try { msg = (await res.json()).message || msg; } catch { /* not JSON */ }
-    throw new Error(msg);
-  }
-  const url = URL.createObjectURL(await res.blob());
-  const link = h('a', { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
+// download: one copy in api.js, re-exported for the city modules' views.
+export { download };
 
 // put sends a JSON PUT with the sign-in (api.js has no PUT); a refusal throws the server's words.
 export async function put(path, body) {

@@ -9,7 +9,7 @@
 
 import { addStrings, t } from '../i18n.js';
 import { h, clear, fmtDateTime, TZ } from '../ui.js';
-import { auth } from '../api.js';
+import { download } from '../api.js';
 import { formsState, refreshQueues, ensureFormStyles, left } from '../features/forms.js';
 
 addStrings({
@@ -130,22 +130,6 @@ function fieldError(frm, ctl, msg) {
   if (p.id) ctl.setAttribute('aria-describedby', p.id);
   ctl.setAttribute('aria-invalid', 'true');
   ctl.focus();
-}
-
-async function download(path, name) {
-  const a = auth();
-  const res = await fetch(path, { headers: a ? { Authorization: a.token } : {} });
-  if (!res.ok) {
-    let msg = res.statusText;
-    try { msg = (await res.json()).message || msg; } catch { /* not JSON */ }
-    throw new Error(msg);
-  }
-  const url = URL.createObjectURL(await res.blob());
-  const link = h('a', { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 export default {

@@ -7,7 +7,7 @@
 
 import { addStrings, t } from '../i18n.js';
 import { h, clear, fmtTime, fmtDateTime } from '../ui.js';
-import { auth } from '../api.js';
+import { download } from '../api.js';
 
 addStrings({
   de: {
@@ -50,22 +50,6 @@ const SOURCES = ['message', 'fax', 'siren', 'situation', 'membership', 'organisa
 const MARKS = ['A', 'B', 'E', 'K', 'W'];
 const q = s => encodeURIComponent(s);
 const fromLocalInput = v => v ? new Date(v).toISOString().replace('T', ' ') : '';
-
-async function download(path, name) {
-  const a = auth();
-  const res = await fetch(path, { headers: a ? { Authorization: a.token } : {} });
-  if (!res.ok) {
-    let msg = res.statusText;
-    try { msg = (await res.json()).message || msg; } catch { /* not JSON */ }
-    throw new Error(msg);
-  }
-  const url = URL.createObjectURL(await res.blob());
-  const link = h('a', { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
 
 export default {
   id: 'journal',
