@@ -10,6 +10,7 @@
 package serialport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -134,4 +135,21 @@ func classify(err error, timeout error) error {
 		return fmt.Errorf("%w: %w", ErrGone, err)
 	}
 	return err
+}
+
+// WriteAll writes all of b to p, as many Write calls as the port needs (a serial write
+// may take part of the buffer while the line is flow-controlled), and stops between
+// calls once ctx is done: it returns ctx's error, or the first write error.
+func WriteAll(ctx context.Context, p Port, b []byte) error {
+	for len(b) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := p.Write(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
 }

@@ -87,17 +87,7 @@ func (m *modem) readLine(deadline time.Time) (string, error) {
 }
 
 func (m *modem) write(b []byte) error {
-	for len(b) > 0 {
-		if err := m.ctx.Err(); err != nil {
-			return err
-		}
-		n, err := m.port.Write(b)
-		if err != nil {
-			return err
-		}
-		b = b[n:]
-	}
-	return nil
+	return serialport.WriteAll(m.ctx, m.port, b)
 }
 
 // response is what a modem said up to and including its final result.
