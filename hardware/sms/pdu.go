@@ -149,10 +149,12 @@ func encodeAddress(number string) ([]byte, error) {
 
 // NormalizeE164 checks and tidies a phone number to E.164 (ITU-T E.164: "+", country
 // code, at most 15 digits). Spaces, dashes, dots, slashes and brackets are dropped;
-// a leading "00" is read as "+". National numbers ("0171…") are refused: the
-// appliance cannot know the country for sure.
+// a leading "00" is read as "+"; a trunk prefix written "(0)" after the country code
+// ("+49 (0)170 …", common in Germany) is not dialled from abroad and is dropped.
+// National numbers ("0171…") are refused: the appliance cannot know the country for sure.
 func NormalizeE164(number string) (string, error) {
 	var b strings.Builder
+	number = strings.ReplaceAll(strings.ReplaceAll(number, "( 0 )", "(0)"), "(0)", "")
 	for i, r := range strings.TrimSpace(number) {
 		switch {
 		case r >= '0' && r <= '9':
