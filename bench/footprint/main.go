@@ -127,10 +127,11 @@ func run(ctx context.Context, cfg config) error {
 		srv.stop()
 	}
 
-	var page, pageFirst, rare, common, rareFirst time.Duration
-	var pageItems, rareItems, commonItems int
+	var page, pageFirst time.Duration
+	var pageItems int
+	var pageCPU time.Duration
+	var searches []searchTiming
 	var sq []sqlTiming
-	var global []globalSearch
 	if cfg.Messages > 0 {
 		ch, searchCh, user, err := fill(data, cfg)
 		if err != nil {
@@ -145,27 +146,35 @@ func run(ctx context.Context, cfg config) error {
 			srv.stop()
 			return err
 		}
+		pid := srv.cmd.Process.Pid
 		path := "/api/crisisroom/channels/" + ch + "/messages"
-		pageFirst, page, pageItems, err = timeGet(srv.url+path, tok, cfg.Requests)
+		var r getTiming
+		r, err = timeGet(srv.url+path, tok, pid, cfg.Requests)
+		pageFirst, page, pageItems, pageCPU = r.first, r.med, r.items, r.cpu
 		if err == nil && searchCh != "" {
-			spath := "/api/crisisroom/channels/" + searchCh + "/messages?q="
-			rareFirst, rare, rareItems, err = timeGet(srv.url+spath+url.QueryEscape("Deichbruch"), tok, cfg.Requests)
-			if err == nil {
-				_, common, commonItems, err = timeGet(srv.url+spath+url.QueryEscape("pegel"), tok, cfg.Requests)
-			}
-			// The search across every channel of the person (FTS5), where the appliance has it.
-			for _, word := range []string{"Deichbruch", "pegel"} {
+			// Inside the channel of cfg.Search messages (the search box of a channel), then
+			// across every channel of the person (the "Suche" view; 404 where the appliance
+			// has no such route). "Deichbruch" is in one message of 1,000, "pegel" in every
+			// one, "deich" is the beginning of "Deichbruch" only, "sands" of "Sandsäcke" (in
+			// about a third of them).
+			for _, s := range []searchTiming{
+				{what: "in the channel", word: "Deichbruch", path: "/api/crisisroom/channels/" + searchCh + "/messages?q="},
+				{what: "in the channel", word: "pegel", path: "/api/crisisroom/channels/" + searchCh + "/messages?q="},
+				{what: "in the channel", word: "deich", path: "/api/crisisroom/channels/" + searchCh + "/messages?q="},
+				{what: "in the channel", word: "sands", path: "/api/crisisroom/channels/" + searchCh + "/messages?q="},
+				{what: "across channels", word: "Deichbruch", path: "/api/crisisroom/search?q="},
+				{what: "across channels", word: "pegel", path: "/api/crisisroom/search?q="},
+				{what: "across channels", word: "deich", path: "/api/crisisroom/search?q="},
+			} {
+				s.getTiming, err = timeGet(srv.url+s.path+url.QueryEscape(s.word), tok, pid, cfg.Requests)
+				if err != nil && strings.Contains(err.Error(), "HTTP 404") {
+					err = nil
+					continue
+				}
 				if err != nil {
 					break
 				}
-				var g globalSearch
-				g.word = word
-				g.first, g.med, g.items, err = timeGet(srv.url+"/api/crisisroom/search?q="+url.QueryEscape(word), tok, cfg.Requests)
-				if err != nil && strings.Contains(err.Error(), "HTTP 404") {
-					err = nil
-					break
-				}
-				global = append(global, g)
+				searches = append(searches, s)
 			}
 		}
 		srv.stop()
@@ -186,16 +195,16 @@ func run(ctx context.Context, cfg config) error {
 		len(starts), msf(median(starts)), msf(slices.Min(starts)), msf(slices.Max(starts)))
 	fmt.Fprintf(w, "idle RSS 1 s after start: median %.1f MB, min %.1f, max %.1f\n", mbf(medianInt(idle)), mbf(slices.Min(idle)), mbf(slices.Max(idle)))
 	if cfg.Messages > 0 {
-		fmt.Fprintf(w, "first page of a channel of %d messages (%d with attachments), %d items: median %s over %d requests (the first after start %s)\n",
-			cfg.Messages, cfg.Attachments, pageItems, msf(page), cfg.Requests, msf(pageFirst))
-		if cfg.Search > 0 {
-			fmt.Fprintf(w, "search in a channel of %d messages, rare word (%d hits on the page): median %s (first %s); common word (%d hits on the page): median %s\n",
-				cfg.Search, rareItems, msf(rare), msf(rareFirst), commonItems, msf(common))
-		}
+		fmt.Fprintf(w, "first page of a channel of %d messages (%d with attachments), %d items: median %s over %d requests (the first after start %s), server CPU %s per request\n",
+			cfg.Messages, cfg.Attachments, pageItems, msf(page), cfg.Requests, msf(pageFirst), msf(pageCPU))
 	}
-	for _, g := range global {
-		fmt.Fprintf(w, "search across every channel of the person (/api/crisisroom/search, %d messages in all), %q: median %s (first %s), %d items\n",
-			cfg.Messages+cfg.Search, g.word, msf(g.med), msf(g.first), g.items)
+	for _, s := range searches {
+		size := cfg.Search
+		if s.what != "in the channel" {
+			size += cfg.Messages
+		}
+		fmt.Fprintf(w, "search %s (%d messages) %q: median %s (first %s), server CPU %s per request; %d items%s\n",
+			s.what, size, s.word, msf(s.med), msf(s.first), msf(s.cpu), s.items, s.total)
 	}
 	for _, t := range sq {
 		fmt.Fprintf(w, "search query in SQLite alone, %s: median %s, %d rows\n", t.what, msf(t.med), t.rows)
@@ -204,10 +213,9 @@ func run(ctx context.Context, cfg config) error {
 	return nil
 }
 
-type globalSearch struct {
-	word       string
-	first, med time.Duration
-	items      int
+type searchTiming struct {
+	what, word, path string
+	getTiming
 }
 
 type sqlTiming struct {
@@ -357,7 +365,9 @@ func procRSS(pid int) (int64, error) {
 	return 0, errors.New("no VmRSS")
 }
 
-var words = []string{"Lagemeldung", "Pegel", "steigend", "Sandsäcke", "Abschnitt", "Einsatzabschnitt", "Bereitstellungsraum",
+// words: the vocabulary of the messages ("Pegel" is added to every one, "Deichbruch" to
+// one in 1,000; no other word begins with "deich").
+var words = []string{"Lagemeldung", "Wasserstand", "steigend", "Sandsäcke", "Abschnitt", "Einsatzabschnitt", "Bereitstellungsraum",
 	"Evakuierung", "Straße", "gesperrt", "Kräfte", "angefordert", "Rückmeldung", "Stromausfall", "Notstrom", "Krankenhaus",
 	"Pumpen", "Feuerwehr", "Polizei", "THW", "Lagebesprechung", "um", "Uhr", "bitte", "bestätigen", "verfügbar"}
 
@@ -400,9 +410,20 @@ func fill(data string, cfg config) (page, search, user string, err error) {
 			every = n / withFiles
 		}
 		for i := range n {
+			// Eleven words drawn from the vocabulary (a fixed sequence per message) and
+			// "Pegel" among them, so that one word is in every message.
 			var sb strings.Builder
+			x := uint64(i)*0x9e3779b97f4a7c15 + uint64(salt) + 1
+			at := int(x % 12)
 			for j := range 12 {
-				sb.WriteString(words[(i*7+j*13+salt)%len(words)])
+				x ^= x << 13
+				x ^= x >> 7
+				x ^= x << 17
+				if j == at {
+					sb.WriteString("Pegel ")
+					continue
+				}
+				sb.WriteString(words[x%uint64(len(words))])
 				sb.WriteByte(' ')
 			}
 			if i%1000 == 17 {
@@ -462,36 +483,82 @@ func signIn(base, user string) (string, error) {
 	return out.Token, nil
 }
 
-// timeGet requests url once untimed-as-first, then n times; it returns the first one's
-// time, the median of the others and the number of items of the answer.
-func timeGet(u, token string, n int) (first, med time.Duration, items int, err error) {
+// getTiming is what timeGet measured: the first request's time, the median of the
+// others, the server's CPU time per request (utime+stime of the appliance process over
+// the timed requests, in clock ticks of 10 ms: a figure the neighbours on a shared machine
+// do not move), and of the last answer the number of items and, where it has them,
+// ", total N" and " (capped)".
+type getTiming struct {
+	first, med, cpu time.Duration
+	items           int
+	total           string
+}
+
+// timeGet requests url once untimed-as-first, then n times, as token, against the
+// appliance process pid.
+func timeGet(u, token string, pid, n int) (getTiming, error) {
+	var g getTiming
 	var ds []time.Duration
+	var cpu0 time.Duration
 	for i := 0; i <= n; i++ {
+		if i == 1 {
+			cpu0 = procCPU(pid)
+		}
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		req.Header.Set("Authorization", token)
 		t := time.Now()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return 0, 0, 0, err
+			return g, err
 		}
 		var out struct {
-			Items []json.RawMessage `json:"items"`
+			Items       []json.RawMessage `json:"items"`
+			Total       *int              `json:"total"`
+			TotalCapped bool              `json:"total_capped"`
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		d := time.Since(t)
 		if resp.StatusCode != http.StatusOK {
-			return 0, 0, 0, fmt.Errorf("GET %s: HTTP %d %s", u, resp.StatusCode, b)
+			return g, fmt.Errorf("GET %s: HTTP %d %s", u, resp.StatusCode, b)
 		}
 		json.Unmarshal(b, &out)
-		items = len(out.Items)
+		g.items = len(out.Items)
+		g.total = ""
+		if out.Total != nil {
+			g.total = fmt.Sprintf(", total %d", *out.Total)
+			if out.TotalCapped {
+				g.total += " (capped)"
+			}
+		}
 		if i == 0 {
-			first = d
+			g.first = d
 		} else {
 			ds = append(ds, d)
 		}
 	}
-	return first, median(ds), items, nil
+	g.med = median(ds)
+	if n > 0 {
+		g.cpu = (procCPU(pid) - cpu0) / time.Duration(n)
+	}
+	return g, nil
+}
+
+// procCPU is the user and system CPU time of process pid so far (0 if unreadable).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; the fields after its ')' are fixed:
+	// utime and stime are the 14th and 15th of the line, the 12th and 13th after it.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
 func median(ds []time.Duration) time.Duration {
