@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/apperr"
+	"crisisroom/hooks/fts"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -19,7 +20,10 @@ func notMember(e *core.RequestEvent) error {
 
 // GET /api/crisisroom/channels/{id}/messages?before=<datetime or message id>&limit=50&q=<text>
 // → {items: oldest→newest, has_more}. Messages written within one millisecond keep the
-// order they were stored in (rowid), the same order their realtime events had.
+// order they were stored in (rowid), the same order their realtime events had. With q,
+// only messages that are not deleted and hold every word of q (beginnings of words, case
+// and diacritics aside; searchChannel), in the order they were stored; a q without a
+// letter or digit finds nothing.
 func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 	channelId := e.Request.PathValue("id")
 	if tenancy.ChannelMember(e.App, channelId, e.Auth.Id) == nil {
@@ -38,6 +42,7 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		return e.App.RecordQuery("messages").AndWhere(dbx.HashExp{"channel": channelId})
 	}
 	var cursor dbx.Expression
+	var scur searchCursor
 	if before := query.Get("before"); before != "" {
 		var row struct {
 			Created string `db:"created"`
@@ -46,8 +51,10 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		if err := e.App.DB().NewQuery("SELECT created, rowid FROM messages WHERE id = {:id} AND channel = {:c}").
 			Bind(dbx.Params{"id": before, "c": channelId}).One(&row); err == nil {
 			cursor = dbx.NewExp("(created < {:bc} OR (created = {:bc} AND rowid < {:br}))", dbx.Params{"bc": row.Created, "br": row.Rowid})
+			scur.rowid = row.Rowid
 		} else if dt, err := types.ParseDateTime(before); err == nil && !dt.IsZero() {
 			cursor = dbx.NewExp("created < {:bt}", dbx.Params{"bt": dt.String()})
+			scur.created = dt.String()
 		} else {
 			return apperr.BadRequest("messaging.before_must_date_message")
 		}
@@ -63,30 +70,13 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		if err := sq.OrderBy("created DESC", "rowid DESC").Limit(int64(limit + 1)).All(&page); err != nil {
 			return e.InternalServerError("", err)
 		}
-	} else {
-		// SQLite narrows by pattern (ASCII case-folded); Go decides with full case folding.
-		needle := strings.ToLower(q)
-		pattern := likePattern(q)
-		const batch = 200
-		for offset := 0; len(page) <= limit; offset += batch {
-			var got []*core.Record
-			sq := base().AndWhere(dbx.NewExp(`body LIKE {:q} ESCAPE '\'`, dbx.Params{"q": pattern})).AndWhere(dbx.HashExp{"deleted": false})
-			if cursor != nil {
-				sq.AndWhere(cursor)
-			}
-			if err := sq.OrderBy("created DESC", "rowid DESC").Limit(batch).Offset(int64(offset)).All(&got); err != nil {
-				return e.InternalServerError("", err)
-			}
-			for _, m := range got {
-				if strings.Contains(strings.ToLower(m.GetString("body")), needle) && len(page) <= limit {
-					page = append(page, m)
-				}
-			}
-			if len(got) < batch {
-				break
-			}
+	} else if fq := fts.Query(q); fq != "" {
+		// Whole words from their beginnings, through the full-text index: see searchChannel.
+		var err error
+		if page, err = searchChannel(e.App, channelId, fq, scur, limit+1); err != nil {
+			return e.InternalServerError("", err)
 		}
-	}
+	} // a q without a letter or digit finds nothing
 	hasMore := len(page) > limit
 	if hasMore {
 		page = page[:limit]
