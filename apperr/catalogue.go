@@ -227,6 +227,10 @@ var Catalogue = map[string]Text{
 		DE: "limit muss eine positive Zahl sein.",
 		EN: "limit must be a positive number.",
 	},
+	"messaging.may_not_write_channel": {
+		DE: "Sie dürfen in diesem Kanal nicht schreiben: Sie sind nicht (mehr) Mitglied, nur lesend dabei, oder der Kanal ist archiviert.",
+		EN: "You may not write in this channel: you are not (or no longer) a member, read-only, or the channel is archived.",
+	},
 	"messaging.message_deleted": {
 		DE: "Die Nachricht wurde gelöscht.",
 		EN: "The message was deleted.",

@@ -57,6 +57,7 @@ const texts = {
   "messaging.do_not_belong_organisation": { de: "Sie gehören nicht zu dieser Organisation.", en: "You do not belong to this organisation." },
   "messaging.guests_do_not_send": { de: "Gäste senden keine Blitz-Nachrichten.", en: "Guests do not send Blitz messages." },
   "messaging.limit_must_positive_number": { de: "limit muss eine positive Zahl sein.", en: "limit must be a positive number." },
+  "messaging.may_not_write_channel": { de: "Sie dürfen in diesem Kanal nicht schreiben: Sie sind nicht (mehr) Mitglied, nur lesend dabei, oder der Kanal ist archiviert.", en: "You may not write in this channel: you are not (or no longer) a member, read-only, or the channel is archived." },
   "messaging.message_deleted": { de: "Die Nachricht wurde gelöscht.", en: "The message was deleted." },
   "messaging.message_does_not_ask": { de: "Diese Nachricht verlangt keine Bestätigung.", en: "This message does not ask for acknowledgement." },
   "messaging.no_such_message_channels": { de: "Keine solche Nachricht in Ihren Kanälen.", en: "No such message in your channels." },
