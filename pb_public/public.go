@@ -2,7 +2,6 @@
 package pbpublic
 
 import (
-	"embed"
 	"io/fs"
 	"os"
 	"strings"
@@ -11,11 +10,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-//go:embed all:*
-var embedded embed.FS
-
-// FS is the web UI as shipped in the binary (without this package's Go source).
-func FS() fs.FS { return noGo{embedded} }
+// FS is the web UI as shipped in the binary (without this package's Go source): the files
+// embedded plainly, or in the build with -tags no_ui a deflated copy (see crisisroom/uizip).
+func FS() fs.FS { return shipped() }
 
 // Register serves the web UI at "/": the embedded copy, or the folder *dir on disk while
 // developing (--public-dir). /api/ and /_/ are PocketBase's and still win. dir is read
