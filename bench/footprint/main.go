@@ -61,8 +61,12 @@ func main() {
 
 func logf(cfg config, format string, args ...any) { fmt.Fprintf(cfg.Out, "# "+format+"\n", args...) }
 
-// installBuild is the build command of install.sh (kept in step with it by hand).
-var installBuild = []string{"go", "build", "-ldflags", "-s -w", "-trimpath", "-o"}
+// installGenerate and installBuild are the build of install.sh (kept in step with it by
+// hand): pb_public zipped, then both web UIs deflated into the binary (-tags no_ui).
+var (
+	installGenerate = []string{"go", "generate", "-run", "public", "./uizip"}
+	installBuild    = []string{"go", "build", "-ldflags", "-s -w", "-trimpath", "-tags", "no_ui", "-o"}
+)
 
 func run(ctx context.Context, cfg config) error {
 	began := time.Now()
@@ -87,8 +91,14 @@ func run(ctx context.Context, cfg config) error {
 		if err := c.Run(); err != nil {
 			return fmt.Errorf("run from inside the repository: %w", err)
 		}
+		g := exec.CommandContext(ctx, installGenerate[0], installGenerate[1:]...)
+		g.Dir = strings.TrimSpace(modDir.String())
+		g.Stdout, g.Stderr = os.Stderr, os.Stderr
+		if err := g.Run(); err != nil {
+			return fmt.Errorf("%s: %w", strings.Join(installGenerate, " "), err)
+		}
 		b := exec.CommandContext(ctx, installBuild[0], append(installBuild[1:], bin, ".")...)
-		b.Dir = strings.TrimSpace(modDir.String())
+		b.Dir = g.Dir
 		b.Env = append(os.Environ(), "CGO_ENABLED=0")
 		b.Stdout, b.Stderr = os.Stderr, os.Stderr
 		t := time.Now()
