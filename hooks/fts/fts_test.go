@@ -10,7 +10,8 @@ import (
 	"crisisroom/hooks/fts"
 )
 
-// index opens an in-memory table shaped like messages_fts (migration 1796350100).
+// index opens an in-memory table shaped like messages_fts (migrations 1796350100 and
+// 1796700000).
 func index(t testing.TB) *sql.DB {
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
@@ -18,7 +19,7 @@ func index(t testing.TB) *sql.DB {
 	}
 	db.SetMaxOpenConns(1) // one connection: ":memory:" is one database per connection
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(`CREATE VIRTUAL TABLE messages_fts USING fts5(body, ch, message UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')`); err != nil {
+	if _, err := db.Exec(`CREATE VIRTUAL TABLE messages_fts USING fts5(body, ch, message UNINDEXED, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4 5 6 7 8 9 10 11 12')`); err != nil {
 		t.Fatal(err)
 	}
 	return db
