@@ -12,9 +12,10 @@ import (
 
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"crisisroom/gofonts"
 )
 
 // RenderOptions shape text pages.
@@ -45,7 +46,7 @@ var (
 // vertical resolution; horizontally the fax has 204 dpi, so glyphs come out
 // 4% narrower than nominal, which nobody notices on paper.
 func face(size float64) (font.Face, error) {
-	fontOnce.Do(func() { fontTTF, fontErr = opentype.Parse(gomono.TTF) })
+	fontOnce.Do(func() { fontTTF, fontErr = opentype.Parse(gofonts.Mono()) })
 	if fontErr != nil {
 		return nil, fmt.Errorf("failed to parse font: %w", fontErr)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/go-pdf/fpdf"
 	"github.com/pocketbase/pocketbase/core"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
+
+	"crisisroom/gofonts"
 )
 
 // letter is a DIN 5008 business letter on A4: sender line, recipient window, date,
@@ -28,8 +28,8 @@ func (l *letter) render() ([]byte, error) {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetMargins(25, 20, 20)
 	f.SetAutoPageBreak(true, 25)
-	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
+	f.AddUTF8FontFromBytes("go", "", gofonts.Regular())
+	f.AddUTF8FontFromBytes("go", "B", gofonts.Bold())
 	if l.footer != "" {
 		f.SetFooterFunc(func() {
 			f.SetY(-18)

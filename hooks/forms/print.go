@@ -12,9 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 
+	"crisisroom/gofonts"
 	"crisisroom/hooks/journal"
 )
 
@@ -69,8 +68,8 @@ func newPDF(orientation, size string) *fpdf.Fpdf {
 	f := fpdf.New(orientation, "mm", size, "")
 	f.SetCreationDate(time.Unix(0, 0).UTC())
 	f.SetCatalogSort(true)
-	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
+	f.AddUTF8FontFromBytes("go", "", gofonts.Regular())
+	f.AddUTF8FontFromBytes("go", "B", gofonts.Bold())
 	f.SetCreator("crisisroom", true)
 	return f
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/go-pdf/fpdf"
 	"github.com/pocketbase/pocketbase/tools/types"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
+
+	"crisisroom/gofonts"
 )
 
 // Layout of THW form Fb Fü 2 (A4 portrait): lfd. Nr. · Datum/Uhrzeit · Darstellung der
@@ -65,8 +65,8 @@ func renderPDF(x *Export, total int) ([]byte, int, error) {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCreationDate(time.Unix(0, 0).UTC())
 	f.SetCatalogSort(true)
-	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
+	f.AddUTF8FontFromBytes("go", "", gofonts.Regular())
+	f.AddUTF8FontFromBytes("go", "B", gofonts.Bold())
 	f.SetTitle(pdfText("Einsatztagebuch "+x.Incident.Name+" – "+x.Organisation.Name), true)
 	f.SetCreator("crisisroom", true)
 	f.SetMargins(pdfMargin, pdfMargin, pdfMargin)
