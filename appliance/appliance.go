@@ -76,6 +76,7 @@ func RegisterHooks(app core.App, cfg *hooks.Config) {
 	hooks.RegisterInputChecks(app)
 	tenancy.Register(app)
 	tenancy.RegisterSuspension(app)
+	tenancy.RegisterAuthCache(app) // the signed-in account per token, until it changes
 	tenancy.RegisterChannelMembers(app)
 	enrolment.RegisterSetup(app, cfg)
 	enrolment.Register(app, cfg)

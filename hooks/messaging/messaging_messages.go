@@ -18,6 +18,7 @@ import (
 	"crisisroom/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
+	"crisisroom/prepared"
 )
 
 // MaxAttachmentSize is the largest file a message may carry.
@@ -183,12 +184,16 @@ func normaliseBody(r *core.Record) {
 	}
 }
 
+// clientKeyStmt asks, on every message, whether its client_key was sent before: kept
+// prepared. The conditions on empty values let SQLite use the partial unique index.
+var clientKeyStmt = prepared.New(`SELECT id FROM messages WHERE author = {:author} AND client_key = {:key} AND client_key != '' AND author != '' LIMIT 1`)
+
 func findByClientKey(app core.App, author, key string) *core.Record {
-	// A plain query rather than a filter: parsing the filter was 5 % of a create's CPU.
-	// The conditions on empty values let SQLite use the partial unique index.
-	r := &core.Record{}
-	err := app.RecordQuery("messages").AndWhere(dbx.HashExp{"author": author, "client_key": key}).
-		AndWhere(dbx.NewExp("client_key != '' AND author != ''")).Limit(1).One(r)
+	var id string
+	if err := clientKeyStmt.Row(app, dbx.Params{"author": author, "key": key}, &id); err != nil || id == "" {
+		return nil // nearly always: a first send
+	}
+	r, err := app.FindRecordById("messages", id)
 	if err != nil {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hooks/tenancy"
+	"crisisroom/prepared"
 )
 
 // recipientTTL bounds how long a channel's cached live members are trusted without a
@@ -108,6 +109,9 @@ func (c *recipientCache) members(app core.App, channelId string) (map[string]str
 	return m, nil
 }
 
+// readersStmt runs for every new message's event: kept prepared.
+var readersStmt = prepared.New(`SELECT user FROM channel_members WHERE channel = {:c} AND last_read != '' AND last_read >= {:created}`)
+
 // summary is plainReceiptSummary from the cached members: the live members but the
 // author, and those of them whose last_read reaches the message (one short query on the
 // channel's rows).
@@ -117,9 +121,7 @@ func (c *recipientCache) summary(app core.App, m *core.Record) ReceiptSummary {
 	if err != nil {
 		return plainReceiptSummary(app, channelId, m)
 	}
-	var readers []string
-	err = app.DB().NewQuery(`SELECT user FROM channel_members WHERE channel = {:c} AND last_read != '' AND last_read >= {:created}`).
-		Bind(dbx.Params{"c": channelId, "created": m.GetString("created")}).Column(&readers)
+	readers, err := readersStmt.Column(app, dbx.Params{"c": channelId, "created": m.GetString("created")})
 	if err != nil {
 		return plainReceiptSummary(app, channelId, m)
 	}
