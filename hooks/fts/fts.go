@@ -6,9 +6,16 @@
 package fts
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/pocketbase/dbx"
 )
+
+// MaxExpansion is the most whole words one typed word is replaced by in Expand; a
+// beginning of more words stays a prefix term for FTS5.
+const MaxExpansion = 64
 
 // MaxTerms is the most words of the input a query keeps: enough to find a message; a
 // longer query only costs time.
@@ -22,14 +29,97 @@ const MaxTerms = 16
 // "Überflutung"). Returns "" when the input holds no word.
 func Query(s string) string {
 	var terms []string
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if len(terms) == MaxTerms {
-			break
-		}
+	for _, w := range words(s) {
 		terms = append(terms, `"`+w+`"*`)
 	}
 	return strings.Join(terms, " ")
 }
+
+// words are the first MaxTerms runs of letters and digits of s.
+func words(s string) []string {
+	ws := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return ws[:min(len(ws), MaxTerms)]
+}
+
+// Expand is Query with each word's beginning replaced by the whole words of the index
+// that begin so, looked up in the index's vocabulary (messages_fts_terms, migration
+// 1796700000): "Deich Pegel" → ("deichabschnitt" OR "deichbruch") AND ("pegel" OR
+// "pegelstand"). It finds the same messages as Query, faster: FTS5 walks a whole word's
+// list from the newest and stops after the page, where a prefix term first merges the
+// lists of every word that begins so (70 ms for a word in every message of 250,000,
+// against ~15 ms for the look-up). A word stays a prefix term when it is shorter than
+// three characters, begins more than MaxExpansion words, or holds a letter whose folded
+// form (the tokenizer's case and diacritics folding) fold does not know. Returns "" when
+// s holds no word or one of its words begins no word of the index: nothing can match.
+// db is the database of messages_fts; an error is the look-up's.
+func Expand(db dbx.Builder, s string) (string, error) {
+	var terms []string
+	for _, w := range words(s) {
+		f, ok := fold(w)
+		if !ok || len(f) < 3 {
+			terms = append(terms, `"`+w+`"*`)
+			continue
+		}
+		var found []string
+		// The vocabulary is ordered by term: the range is every term beginning with f.
+		err := db.NewQuery(`SELECT term FROM messages_fts_terms WHERE term >= {:lo} AND term <= {:hi} LIMIT ` + strconv.Itoa(MaxExpansion+1)).
+			Bind(dbx.Params{"lo": f, "hi": f + "\U0010FFFF"}).Column(&found)
+		if err != nil {
+			return "", err
+		}
+		var whole []string
+		for _, t := range found {
+			if strings.HasPrefix(t, f) {
+				whole = append(whole, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+			}
+		}
+		switch {
+		case len(found) == 0:
+			return "", nil
+		case len(found) > MaxExpansion || len(whole) != len(found):
+			terms = append(terms, `"`+f+`"*`)
+		default:
+			terms = append(terms, "("+strings.Join(whole, " OR ")+")")
+		}
+	}
+	return strings.Join(terms, " AND "), nil // FTS5 reads no implicit AND beside a parenthesis
+}
+
+// fold is w as the tokenizer (unicode61 remove_diacritics 2) stores it: ASCII letters in
+// lower case, the letters of folds without their diacritics; ok is false for any other
+// letter or digit beyond ASCII (TestFoldAsTheTokenizer holds folds to SQLite's own).
+func fold(w string) (f string, ok bool) {
+	var b strings.Builder
+	for _, r := range w {
+		switch {
+		case 'A' <= r && r <= 'Z':
+			b.WriteRune(r + 'a' - 'A')
+		case r < 0x80:
+			b.WriteRune(r)
+		case folds[r] != 0:
+			b.WriteByte(folds[r])
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// folds: Latin letters with diacritics, upper and lower case, and their base letter.
+var folds = func() map[rune]byte {
+	m := map[rune]byte{}
+	for base, letters := range map[byte]string{
+		'a': "ÀÁÂÃÄÅàáâãäåĀāĂăĄą", 'c': "ÇçĆćĈĉĊċČč", 'd': "Ďď", 'e': "ÈÉÊËèéêëĒēĔĕĖėĘęĚě",
+		'g': "ĜĝĞğĠġĢģ", 'h': "Ĥĥ", 'i': "ÌÍÎÏìíîïĨĩĪīĬĭĮį", 'j': "Ĵĵ", 'k': "Ķķ", 'l': "ĹĺĻļĽľ",
+		'n': "ÑñŃńŅņŇň", 'o': "ÒÓÔÕÖòóôõöŌōŎŏŐő", 'r': "ŔŕŖŗŘř", 's': "ŚśŜŝŞşŠš", 't': "ŢţŤť",
+		'u': "ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", 'w': "Ŵŵ", 'y': "ÝýÿŶŷŸ", 'z': "ŹźŻżŽž",
+	} {
+		for _, r := range letters {
+			m[r] = base
+		}
+	}
+	return m
+}()
 
 // Match is the MATCH expression "these words in body, in one of these channels":
 // q is a Query (not empty), channels are record ids (at least one). The index then

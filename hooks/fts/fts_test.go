@@ -2,16 +2,18 @@ package fts_test
 
 import (
 	"database/sql"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	_ "modernc.org/sqlite"
 
 	"crisisroom/hooks/fts"
 )
 
-// index opens an in-memory table shaped like messages_fts (migrations 1796350100 and
-// 1796700000).
+// index opens an in-memory table shaped like messages_fts (migration 1796350100) with
+// its vocabulary messages_fts_terms (1796700000).
 func index(t testing.TB) *sql.DB {
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
@@ -19,10 +21,43 @@ func index(t testing.TB) *sql.DB {
 	}
 	db.SetMaxOpenConns(1) // one connection: ":memory:" is one database per connection
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(`CREATE VIRTUAL TABLE messages_fts USING fts5(body, ch, message UNINDEXED, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4 5 6 7 8 9 10 11 12')`); err != nil {
+	if _, err := db.Exec(`CREATE VIRTUAL TABLE messages_fts USING fts5(body, ch, message UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE VIRTUAL TABLE messages_fts_terms USING fts5vocab(messages_fts, row)`); err != nil {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// rows are the rowids match finds, in order.
+func rows(t testing.TB, db *sql.DB, match string) []int64 {
+	t.Helper()
+	if match == "" {
+		return nil
+	}
+	r, err := db.Query(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC`, match)
+	if err != nil {
+		t.Fatalf("MATCH %q: %v", match, err)
+	}
+	defer r.Close()
+	var out []int64
+	for r.Next() {
+		var id int64
+		_ = r.Scan(&id)
+		out = append(out, id)
+	}
+	return out
+}
+
+// expand is fts.Expand over db.
+func expand(t testing.TB, db *sql.DB, s string) string {
+	t.Helper()
+	q, err := fts.Expand(dbx.NewFromDB(db, "sqlite"), s)
+	if err != nil {
+		t.Fatalf("Expand(%q): %v", s, err)
+	}
+	return q
 }
 
 func count(t testing.TB, db *sql.DB, match string) int {
@@ -51,6 +86,13 @@ func TestQueryWords(t *testing.T) {
 	} {
 		if got := count(t, db, fts.Match(fts.Query(q), "c1")); got != want {
 			t.Errorf("%q (%s) found %d, want %d", q, fts.Query(q), got, want)
+		}
+		got := 0
+		if e := expand(t, db, q); e != "" {
+			got = count(t, db, fts.Match(e, "c1"))
+		}
+		if got != want {
+			t.Errorf("%q expanded (%s) found %d, want %d", q, expand(t, db, q), got, want)
 		}
 	}
 	// A channel id that is not one (the tokenizer would fold or drop its odd characters
@@ -97,5 +139,82 @@ func FuzzQuery(f *testing.F) {
 		if n := count(t, db, fts.Match(q, ch, "c2")); n != 0 {
 			t.Fatalf("%q in channels %q, c2 found %d rows of another channel", s, ch, n)
 		}
+		// Expand finds what Query finds, in the index's own words.
+		if _, err := db.Exec(`INSERT INTO messages_fts (body, ch, message) VALUES (?, 'c1', 'm2'), ('Deichbruch Pegelstand', 'c1', 'm3')`, s); err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []string{s, s + " deich", "pegel " + s} {
+			e := expand(t, db, in)
+			got := rows(t, db, "")
+			if e != "" {
+				got = rows(t, db, fts.Match(e, "c1"))
+			}
+			if want := rows(t, db, fts.Match(fts.Query(in), "c1")); !slices.Equal(got, want) {
+				t.Fatalf("%q: Expand (%s) finds %v, Query (%s) %v", in, e, got, fts.Query(in), want)
+			}
+		}
 	})
+}
+
+// TestExpand: a word becomes the whole words of the index that begin so; short words,
+// words with letters fold does not know and beginnings of too many words stay prefix
+// terms; a word that begins no word of the index empties the query.
+func TestExpand(t *testing.T) {
+	db := index(t)
+	for i, b := range []string{"Deichbruch Deichabschnitt Deich", "Pegelstand Pegel", "Straße Øresund Ærø", "Überflutung"} {
+		if _, err := db.Exec(`INSERT INTO messages_fts (rowid, body, ch, message) VALUES (?, ?, 'c1', 'm')`, i+1, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for in, want := range map[string]string{
+		"Deich":           `("deich" OR "deichabschnitt" OR "deichbruch")`,
+		"deichb PEGEL":    `("deichbruch") AND ("pegel" OR "pegelstand")`,
+		"ÜBERfl":          `("uberflutung")`,
+		"de":              `"de"*`,
+		"Straße":          `"Straße"*`,
+		"Øresund":         `"Øresund"*`,
+		"Deich Sturmflut": "",
+		"%":               "",
+	} {
+		if got := expand(t, db, in); got != want {
+			t.Errorf("Expand(%q) = %s, want %s", in, got, want)
+		}
+	}
+	var many strings.Builder
+	for i := range fts.MaxExpansion + 1 {
+		many.WriteString("viel" + string(rune('a'+i/26)) + string(rune('a'+i%26)) + " ")
+	}
+	if _, err := db.Exec(`INSERT INTO messages_fts (rowid, body, ch, message) VALUES (99, ?, 'c1', 'm')`, many.String()); err != nil {
+		t.Fatal(err)
+	}
+	if got := expand(t, db, "Viel"); got != `"viel"*` {
+		t.Errorf("a beginning of %d words: %s", fts.MaxExpansion+1, got)
+	}
+}
+
+// TestFoldAsTheTokenizer: every letter fold knows is stored by the tokenizer as fold
+// says, so a word looked up in the vocabulary is the word the index holds.
+func TestFoldAsTheTokenizer(t *testing.T) {
+	db := index(t)
+	for _, w := range []string{"ÀÁÂÃÄÅàáâãäåĀāĂăĄą", "ÇçĆćĈĉĊċČč", "Ďď", "ÈÉÊËèéêëĒēĔĕĖėĘęĚě", "ĜĝĞğĠġĢģ", "Ĥĥ",
+		"ÌÍÎÏìíîïĨĩĪīĬĭĮį", "Ĵĵ", "Ķķ", "ĹĺĻļĽľ", "ÑñŃńŅņŇň", "ÒÓÔÕÖòóôõöŌōŎŏŐő", "ŔŕŖŗŘř", "ŚśŜŝŞşŠš", "ŢţŤť",
+		"ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", "Ŵŵ", "ÝýÿŶŷŸ", "ŹźŻżŽž"} {
+		for _, r := range w {
+			word := "Xq" + string(r) + "z"
+			if _, err := db.Exec(`DELETE FROM messages_fts`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(`INSERT INTO messages_fts (body, ch, message) VALUES (?, 'c1', 'm')`, word); err != nil {
+				t.Fatal(err)
+			}
+			var stored string
+			if err := db.QueryRow(`SELECT term FROM messages_fts_terms WHERE term != 'c1'`).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			e := expand(t, db, word)
+			if e != `("`+stored+`")` {
+				t.Errorf("%c: the tokenizer stores %q, Expand looks up %s", r, stored, e)
+			}
+		}
+	}
 }

@@ -22,8 +22,8 @@ func notMember(e *core.RequestEvent) error {
 // → {items: oldest→newest, has_more}. Messages written within one millisecond keep the
 // order they were stored in (rowid), the same order their realtime events had. With q,
 // only messages that are not deleted and hold every word of q (beginnings of words, case
-// and diacritics aside; searchChannel), in the order they were stored; a q without a
-// letter or digit finds nothing.
+// and diacritics aside; searchChannel), in the same order; a q without a letter or digit
+// finds nothing.
 func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 	channelId := e.Request.PathValue("id")
 	if tenancy.ChannelMember(e.App, channelId, e.Auth.Id) == nil {
@@ -51,10 +51,10 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		if err := e.App.DB().NewQuery("SELECT created, rowid FROM messages WHERE id = {:id} AND channel = {:c}").
 			Bind(dbx.Params{"id": before, "c": channelId}).One(&row); err == nil {
 			cursor = dbx.NewExp("(created < {:bc} OR (created = {:bc} AND rowid < {:br}))", dbx.Params{"bc": row.Created, "br": row.Rowid})
-			scur.rowid = row.Rowid
+			scur = searchCursor{created: row.Created, rowid: row.Rowid}
 		} else if dt, err := types.ParseDateTime(before); err == nil && !dt.IsZero() {
 			cursor = dbx.NewExp("created < {:bt}", dbx.Params{"bt": dt.String()})
-			scur.created = dt.String()
+			scur = searchCursor{created: dt.String()}
 		} else {
 			return apperr.BadRequest("messaging.before_must_date_message")
 		}
@@ -70,13 +70,16 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 		if err := sq.OrderBy("created DESC", "rowid DESC").Limit(int64(limit + 1)).All(&page); err != nil {
 			return e.InternalServerError("", err)
 		}
-	} else if fq := fts.Query(q); fq != "" {
+	} else {
 		// Whole words from their beginnings, through the full-text index: see searchChannel.
-		var err error
-		if page, err = searchChannel(e.App, channelId, fq, scur, limit+1); err != nil {
+		fq, err := fts.Expand(e.App.DB(), q)
+		if err == nil && fq != "" { // "": no word in q, or one no message holds
+			page, err = searchChannel(e.App, channelId, fq, scur, limit+1)
+		}
+		if err != nil {
 			return e.InternalServerError("", err)
 		}
-	} // a q without a letter or digit finds nothing
+	}
 	hasMore := len(page) > limit
 	if hasMore {
 		page = page[:limit]

@@ -1,74 +1,146 @@
 package messaging
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hooks/fts"
 )
 
-// searchCursor is where a page of search hits ends: before a message (its rowid), or
-// before a time ("2026-01-02 15:04:05.000Z"); the zero value is "from the newest".
+// searchCursor is where a page of search hits ends: before a message (its created time and
+// rowid), or before a time alone (rowid 0); created "" is "from the newest". Times are
+// stored strings ("2026-01-02 15:04:05.000Z"), which sort as the times do.
 type searchCursor struct {
-	rowid   int64
 	created string
+	rowid   int64
 }
 
-// searchChannel returns up to n messages of channelId that are not deleted and hold every
-// word of q (an [fts.Query], not empty), newest first, older than the cursor; the caller
-// asks for one more than it shows, to know there are more.
+// sql is the cursor as a condition on the messages row m ("" for none), with its params.
+func (c searchCursor) sql(p dbx.Params) string {
+	switch {
+	case c.created == "":
+		return ""
+	case c.rowid == 0:
+		p["bc"] = c.created
+		return ` AND m.created < {:bc}`
+	default:
+		p["bc"], p["br"] = c.created, c.rowid
+		return ` AND (m.created < {:bc} OR (m.created = {:bc} AND m.rowid < {:br}))`
+	}
+}
+
+// searchHit is a message a search found, with what orders it: newest first is created
+// descending, then rowid descending (the order they were stored), as in the history.
+type searchHit struct {
+	Id      string `db:"id"`
+	Created string `db:"created"`
+	Rowid   int64  `db:"rowid"`
+}
+
+func newerFirst(a, b searchHit) int {
+	return cmp.Or(cmp.Compare(b.Created, a.Created), cmp.Compare(b.Rowid, a.Rowid))
+}
+
+// searchChannel returns up to n messages of channelId that are not deleted and match q
+// (an [fts.Expand] of the words typed, not empty), newest first (created, then rowid, descending, as
+// the history pages), older than the cursor; the caller asks for one more than it shows,
+// to know there are more.
 //
-// The full-text index (messages_fts) answers it: FTS5 intersects the words' lists with
-// the channel's own list (the ch column) and walks them from the highest rowid down, so a
-// page costs the hits it returns, not the channel's length (LIKE '%…%' read every message
-// of the channel: 1–1.6 s on 200,000). Newest first is the order messages were stored,
-// which is the order of their created times: created is stamped as the row is written,
-// under the channel's write lock (orderedWrite). Only a clock set back by hand would make
-// the two differ; hits then come in stored order, the order their live events had.
+// The full-text index (messages_fts, with prefix indexes) answers it: FTS5 intersects the
+// words' lists with the channel's own list (the ch column) and walks them from the highest
+// rowid down, so a page costs the hits it returns, not the channel's length (LIKE '%…%'
+// read every message of the channel: 1–1.6 s on 200,000). The index is in rowid order, the
+// history in created order; they agree as long as every message is stored after the ones
+// written before it, which is how the appliance stores them (created is stamped as the
+// row is written, under the channel's write lock). A second query proves it for the page
+// at hand and mends it where not (a clock set back, imported messages): see lateRows.
 //
 // Words are found by their beginnings ("deich" finds "Deichbruch", "bruch" does not),
-// case and diacritics aside ("uberflutung" finds "Überflutung"); see [fts.Query].
+// case and diacritics aside ("uberflutung" finds "Überflutung"); see [fts.Query] and
+// [fts.Expand], which turns each beginning into the whole words it begins.
 func searchChannel(app core.App, channelId, q string, cur searchCursor, n int) ([]*core.Record, error) {
+	match := fts.Match(q, channelId)
 	// The join runs from the index to the messages (CROSS JOIN keeps that order): the
 	// other way round SQLite would read the channel's messages through their index and
 	// ask FTS5 about each. messages.channel and deleted are checked again on the row, so
 	// even an index out of step could not return a deleted message or another channel's.
-	sql := `SELECT m.id FROM messages_fts CROSS JOIN messages m ON m.rowid = messages_fts.rowid
-		WHERE messages_fts MATCH {:match} AND m.channel = {:c} AND m.deleted = FALSE`
-	params := dbx.Params{"match": fts.Match(q, channelId), "c": channelId, "n": n}
-	if cur.rowid > 0 {
-		sql += ` AND messages_fts.rowid < {:br}`
-		params["br"] = cur.rowid
-	}
-	if cur.created != "" {
-		sql += ` AND m.created < {:bt}`
-		params["bt"] = cur.created
-	}
-	sql += ` ORDER BY messages_fts.rowid DESC LIMIT {:n}`
-	var ids []string
-	if err := app.DB().NewQuery(sql).Bind(params).Column(&ids); err != nil {
+	p := dbx.Params{"match": match, "c": channelId, "n": n}
+	var hits []searchHit
+	err := app.DB().NewQuery(`SELECT m.id, m.created, m.rowid FROM messages_fts CROSS JOIN messages m ON m.rowid = messages_fts.rowid
+		WHERE messages_fts MATCH {:match} AND m.channel = {:c} AND m.deleted = FALSE` + cur.sql(p) + `
+		ORDER BY messages_fts.rowid DESC LIMIT {:n}`).Bind(p).All(&hits)
+	if err != nil {
 		return nil, err
 	}
-	if len(ids) == 0 {
+	if len(hits) == n {
+		// Every hit stored before the page's last row that belongs on the page was written
+		// after the page's oldest hit. The channel's index on (channel, created) lists
+		// those rows without reading a message: normally none.
+		oldest := slices.MinFunc(hits, func(a, b searchHit) int { return -newerFirst(a, b) })
+		late, err := lateRows(app, channelId, match, cur, oldest.Created, hits[len(hits)-1].Rowid)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, late...)
+	}
+	slices.SortFunc(hits, newerFirst)
+	if len(hits) > n {
+		hits = hits[:n]
+	}
+	if len(hits) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	ids := make([]any, len(hits))
+	for i, h := range hits {
+		ids[i] = h.Id
 	}
 	var recs []*core.Record
-	if err := app.RecordQuery("messages").AndWhere(dbx.In("id", args...)).All(&recs); err != nil {
+	if err := app.RecordQuery("messages").AndWhere(dbx.In("id", ids...)).All(&recs); err != nil {
 		return nil, err
 	}
 	byId := make(map[string]*core.Record, len(recs))
 	for _, r := range recs {
 		byId[r.Id] = r
 	}
-	page := make([]*core.Record, 0, len(ids))
-	for _, id := range ids {
-		if r := byId[id]; r != nil {
+	page := make([]*core.Record, 0, len(hits))
+	for _, h := range hits {
+		if r := byId[h.Id]; r != nil {
 			page = append(page, r)
 		}
 	}
 	return page, nil
+}
+
+// lateRows: the hits of match in channelId within the cursor that were stored before
+// rowid but written after created: the rows the index's rowid order puts behind a page
+// although their time puts them on it. One range of the (channel, created) index finds the
+// candidates (covering: rowid is in the index), and FTS5 is asked about each by rowid.
+func lateRows(app core.App, channelId, match string, cur searchCursor, created string, rowid int64) ([]searchHit, error) {
+	p := dbx.Params{"c": channelId, "t": created, "r": rowid}
+	var rowids []int64
+	err := app.DB().NewQuery(`SELECT m.rowid FROM messages m WHERE m.channel = {:c} AND m.created > {:t} AND m.rowid < {:r}` + cur.sql(p)).
+		Bind(p).Column(&rowids)
+	if err != nil || len(rowids) == 0 {
+		return nil, err
+	}
+	var out []searchHit
+	for chunk := range slices.Chunk(rowids, 500) {
+		in := make([]any, len(chunk))
+		for i, r := range chunk {
+			in[i] = r
+		}
+		var hits []searchHit
+		err := app.DB().Select("m.id", "m.created", "m.rowid").From("messages m").
+			Where(dbx.In("m.rowid", in...)).
+			AndWhere(dbx.NewExp(`m.deleted = FALSE AND EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH {:match} AND messages_fts.rowid = m.rowid)`, dbx.Params{"match": match})).
+			All(&hits)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hits...)
+	}
+	return out, nil
 }

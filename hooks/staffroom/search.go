@@ -49,13 +49,19 @@ func FTSQuery(s string) string { return fts.Query(s) }
 // the channels the person holds a live row of now, and nothing else: the channel list is
 // decided before the index is asked.
 func (s *staffroom) handleSearch(e *core.RequestEvent) error {
-	q := FTSQuery(e.Request.URL.Query().Get("q"))
 	out := map[string]any{"items": []searchHit{}, "total": 0, "total_capped": false, "limit": SearchLimit}
-	if q == "" {
-		return e.JSON(http.StatusOK, out)
-	}
 	chans := readableChannels(e.App, e.Auth.Id)
 	if len(chans) == 0 {
+		return e.JSON(http.StatusOK, out)
+	}
+	// Each word's beginning becomes the whole words of the index it begins, which FTS5
+	// walks newest first and leaves after the page (see fts.Expand); "" when there is no
+	// word or one no message holds.
+	q, err := fts.Expand(e.App.DB(), e.Request.URL.Query().Get("q"))
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	if q == "" {
 		return e.JSON(http.StatusOK, out)
 	}
 	// The channels are a column of the index (ch): FTS5 intersects "these words in the
@@ -75,7 +81,7 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 		Snippet string `db:"snip"`
 	}
 	// rowid is the message's rowid: descending is newest first, without sorting the hits.
-	err := e.App.DB().NewQuery(`SELECT message, ch, snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 24) AS snip
+	err = e.App.DB().NewQuery(`SELECT message, ch, snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 24) AS snip
 		FROM messages_fts WHERE messages_fts MATCH {:q} ORDER BY rowid DESC LIMIT ` + strconv.Itoa(SearchLimit)).Bind(match).All(&rows)
 	if err != nil {
 		return e.BadRequestError("Die Suche konnte nicht ausgeführt werden. / The search could not be run.", err)
