@@ -199,6 +199,16 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	logf(cfg, "opened %d realtime connections in %.1f s; server RSS %s before, %s after",
 		len(conns), time.Since(t).Seconds(), mb(idleRSS), mb(rss))
 
+	// Warm up before any profile starts: the profiles show the room talking, not its
+	// first message per person.
+	if hasAppliancePath(cfg.Paths) {
+		t := time.Now()
+		if err := warmUp(ctx, e); err != nil {
+			srv.stop()
+			return nil, err
+		}
+		logf(cfg, "warm-up: every person sent one message, in %.1f s", time.Since(t).Seconds())
+	}
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
@@ -231,14 +241,6 @@ func run(ctx context.Context, cfg config) (*report, error) {
 				runtime.SetBlockProfileRate(0)
 			}()
 		}
-	}
-	if hasAppliancePath(cfg.Paths) {
-		t := time.Now()
-		if err := warmUp(ctx, e); err != nil {
-			srv.stop()
-			return nil, err
-		}
-		logf(cfg, "warm-up: every person sent one message, in %.1f s", time.Since(t).Seconds())
 	}
 	for _, p := range cfg.Paths {
 		switch p {
