@@ -3,6 +3,7 @@ package messaging
 import (
 	"cmp"
 	"slices"
+	"strconv"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -114,29 +115,45 @@ func searchChannel(app core.App, channelId, q string, cur searchCursor, n int) (
 	return page, nil
 }
 
+// lateScan is how many of the index's older hits lateRows reads before it turns to the
+// channel's time index instead.
+const lateScan = 1000
+
 // lateRows: the hits of match in channelId within the cursor that were stored before
 // rowid but written after created: the rows the index's rowid order puts behind a page
-// although their time puts them on it. One range of the (channel, created) index finds the
-// candidates (covering: rowid is in the index), and FTS5 is asked about each by rowid.
+// although their time puts them on it (normally none). Two ways find them, and it takes
+// the cheaper: a word with few older hits has them read from the index (at most
+// lateScan); a word with more is dense, so the rows written after the page's oldest hit
+// are few, and one range of the (channel, created) index lists them (covering: rowid is
+// in the index), FTS5 being asked about each by rowid.
 func lateRows(app core.App, channelId, match string, cur searchCursor, created string, rowid int64) ([]searchHit, error) {
-	p := dbx.Params{"c": channelId, "t": created, "r": rowid}
-	var rowids []int64
-	err := app.DB().NewQuery(`SELECT m.rowid FROM messages m WHERE m.channel = {:c} AND m.created > {:t} AND m.rowid < {:r}` + cur.sql(p)).
-		Bind(p).Column(&rowids)
-	if err != nil || len(rowids) == 0 {
+	var older []int64
+	err := app.DB().NewQuery(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH {:match} AND rowid < {:r} ORDER BY rowid DESC LIMIT ` + strconv.Itoa(lateScan)).
+		Bind(dbx.Params{"match": match, "r": rowid}).Column(&older)
+	if err != nil {
 		return nil, err
 	}
+	check := `m.channel = {:c} AND m.deleted = FALSE AND m.created > {:t}`
+	if len(older) == lateScan {
+		p := dbx.Params{"c": channelId, "t": created, "r": rowid}
+		older = older[:0]
+		err := app.DB().NewQuery(`SELECT m.rowid FROM messages m WHERE m.channel = {:c} AND m.created > {:t} AND m.rowid < {:r}` + cur.sql(p)).
+			Bind(p).Column(&older)
+		if err != nil {
+			return nil, err
+		}
+		check += ` AND EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH {:match} AND messages_fts.rowid = m.rowid)`
+	}
 	var out []searchHit
-	for chunk := range slices.Chunk(rowids, 500) {
+	for chunk := range slices.Chunk(older, 500) {
 		in := make([]any, len(chunk))
 		for i, r := range chunk {
 			in[i] = r
 		}
+		p := dbx.Params{"c": channelId, "t": created, "match": match}
 		var hits []searchHit
 		err := app.DB().Select("m.id", "m.created", "m.rowid").From("messages m").
-			Where(dbx.In("m.rowid", in...)).
-			AndWhere(dbx.NewExp(`m.deleted = FALSE AND EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH {:match} AND messages_fts.rowid = m.rowid)`, dbx.Params{"match": match})).
-			All(&hits)
+			Where(dbx.In("m.rowid", in...)).AndWhere(dbx.NewExp(check+cur.sql(p), p)).All(&hits)
 		if err != nil {
 			return nil, err
 		}
