@@ -43,15 +43,16 @@ func words(s string) []string {
 
 // Expand is Query with each word's beginning replaced by the whole words of the index
 // that begin so, looked up in the index's vocabulary (messages_fts_terms, migration
-// 1796700000): "Deich Pegel" → ("deichabschnitt" OR "deichbruch") AND ("pegel" OR
-// "pegelstand"). It finds the same messages as Query, faster: FTS5 walks a whole word's
-// list from the newest and stops after the page, where a prefix term first merges the
-// lists of every word that begins so (70 ms for a word in every message of 250,000,
-// against ~15 ms for the look-up). A word stays a prefix term when it is shorter than
-// three characters, begins more than MaxExpansion words, or holds a letter whose folded
-// form (the tokenizer's case and diacritics folding) fold does not know. Returns "" when
-// s holds no word or one of its words begins no word of the index: nothing can match.
-// db is the database of messages_fts; an error is the look-up's.
+// 1796700000): "Deich Pegel" → ("deich" OR "deichabschnitt" OR "deichbruch") AND
+// ("pegel" OR "pegelstand"). It finds the same messages as Query, faster: FTS5 walks a
+// whole word's list from the newest and stops after the page, where a prefix term first
+// merges the lists of every word that begins so (70 ms for a word in every message of
+// 250,000). The word itself is not looked up (the vocabulary counts a word's messages as
+// it lists it, 15 ms for that word): it is in the query whether the index holds it or not.
+// A word stays a prefix term when it is shorter than three characters, begins more than
+// MaxExpansion longer words, or holds a letter whose folded form (the tokenizer's case
+// and diacritics folding) fold does not know. Returns "" when s holds no word. db is the
+// database of messages_fts; an error is the look-up's.
 func Expand(db dbx.Builder, s string) (string, error) {
 	var terms []string
 	for _, w := range words(s) {
@@ -60,25 +61,23 @@ func Expand(db dbx.Builder, s string) (string, error) {
 			terms = append(terms, `"`+w+`"*`)
 			continue
 		}
-		var found []string
-		// The vocabulary is ordered by term: the range is every term beginning with f.
+		var longer []string
+		// The vocabulary is ordered by term (bytes): f followed by anything lies between
+		// f+"\x01" (no term holds a control character) and f+U+10FFFF.
 		err := db.NewQuery(`SELECT term FROM messages_fts_terms WHERE term >= {:lo} AND term <= {:hi} LIMIT ` + strconv.Itoa(MaxExpansion+1)).
-			Bind(dbx.Params{"lo": f, "hi": f + "\U0010FFFF"}).Column(&found)
+			Bind(dbx.Params{"lo": f + "\x01", "hi": f + "\U0010FFFF"}).Column(&longer)
 		if err != nil {
 			return "", err
 		}
-		var whole []string
-		for _, t := range found {
+		whole := []string{`"` + f + `"`}
+		for _, t := range longer {
 			if strings.HasPrefix(t, f) {
 				whole = append(whole, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
 			}
 		}
-		switch {
-		case len(found) == 0:
-			return "", nil
-		case len(found) > MaxExpansion || len(whole) != len(found):
+		if len(longer) > MaxExpansion || len(whole) != len(longer)+1 {
 			terms = append(terms, `"`+f+`"*`)
-		default:
+		} else {
 			terms = append(terms, "("+strings.Join(whole, " OR ")+")")
 		}
 	}

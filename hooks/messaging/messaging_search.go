@@ -33,6 +33,19 @@ func (c searchCursor) sql(p dbx.Params) string {
 	}
 }
 
+// admits says whether h lies beyond the cursor (as sql does; stored times compare as
+// strings, as SQLite compares them).
+func (c searchCursor) admits(h searchHit) bool {
+	switch {
+	case c.created == "":
+		return true
+	case c.rowid == 0:
+		return h.Created < c.created
+	default:
+		return h.Created < c.created || h.Created == c.created && h.Rowid < c.rowid
+	}
+}
+
 // searchHit is a message a search found, with what orders it: newest first is created
 // descending, then rowid descending (the order they were stored), as in the history.
 type searchHit struct {
@@ -133,8 +146,8 @@ func lateRows(app core.App, channelId, match string, cur searchCursor, created s
 	if err != nil {
 		return nil, err
 	}
-	check := `m.channel = {:c} AND m.deleted = FALSE AND m.created > {:t}`
-	if len(older) == lateScan {
+	asked := len(older) == lateScan
+	if asked {
 		p := dbx.Params{"c": channelId, "t": created, "r": rowid}
 		older = older[:0]
 		err := app.DB().NewQuery(`SELECT m.rowid FROM messages m WHERE m.channel = {:c} AND m.created > {:t} AND m.rowid < {:r}` + cur.sql(p)).
@@ -142,7 +155,6 @@ func lateRows(app core.App, channelId, match string, cur searchCursor, created s
 		if err != nil {
 			return nil, err
 		}
-		check += ` AND EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH {:match} AND messages_fts.rowid = m.rowid)`
 	}
 	var out []searchHit
 	for chunk := range slices.Chunk(older, 500) {
@@ -150,14 +162,34 @@ func lateRows(app core.App, channelId, match string, cur searchCursor, created s
 		for i, r := range chunk {
 			in[i] = r
 		}
-		p := dbx.Params{"c": channelId, "t": created, "match": match}
-		var hits []searchHit
-		err := app.DB().Select("m.id", "m.created", "m.rowid").From("messages m").
-			Where(dbx.In("m.rowid", in...)).AndWhere(dbx.NewExp(check+cur.sql(p), p)).All(&hits)
+		// By rowid only, and decided here: with a condition on created or channel in the
+		// query SQLite would rather read that index's range than look up the few rows.
+		var rows []struct {
+			searchHit
+			Channel string `db:"channel"`
+			Deleted bool   `db:"deleted"`
+		}
+		err := app.DB().Select("id", "created", "rowid", "channel", "deleted").From("messages").Where(dbx.In("rowid", in...)).All(&rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, hits...)
+		for _, r := range rows {
+			if r.Channel != channelId || r.Deleted || r.Created <= created || !cur.admits(r.searchHit) {
+				continue
+			}
+			if asked {
+				var n int
+				err := app.DB().NewQuery(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH {:match} AND rowid = {:r}`).
+					Bind(dbx.Params{"match": match, "r": r.Rowid}).Row(&n)
+				if err != nil {
+					return nil, err
+				}
+				if n == 0 {
+					continue
+				}
+			}
+			out = append(out, r.searchHit)
+		}
 	}
 	return out, nil
 }
