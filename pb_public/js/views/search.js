@@ -3,15 +3,18 @@
 // channel, author and time; a hit opens its channel at the message, or, when the message
 // is not in the channel's loaded page, shows it in context (GET …/messages/{id}/context).
 
-import { t, addStrings } from '../i18n.js';
+import { t, addStrings, lang } from '../i18n.js';
 import { h, clear, dialog, fmtTime } from '../ui.js';
 import { S, extCtx, findChannel, channelTitle } from '../messaging/state.js';
 import '../features/style.js';
 
 addStrings({
-  de: { sr_search: 'Suche', sr_searchAll: 'Alle Kanäle durchsuchen', sr_searchLabel: 'Suchbegriffe', sr_searchGo: 'Suchen', sr_searchHits: '{n} Treffer', sr_searchMore: '{n} Treffer, die neuesten {limit} gezeigt', sr_searchNone: 'Nichts gefunden.', sr_context: 'Nachricht im Zusammenhang', sr_openChannel: 'Im Kanal öffnen', sr_searchHelp: 'Gesucht wird in allen Kanälen, die Sie lesen dürfen. Alle Wörter müssen vorkommen; Wortanfänge genügen.', sr_otherChannel: 'Kanal einer anderen Organisation' },
-  en: { sr_search: 'Search', sr_searchAll: 'Search all channels', sr_searchLabel: 'Search terms', sr_searchGo: 'Search', sr_searchHits: '{n} hits', sr_searchMore: '{n} hits, the newest {limit} shown', sr_searchNone: 'Nothing found.', sr_context: 'Message in context', sr_openChannel: 'Open in channel', sr_searchHelp: 'Searches every channel you may read. All words must occur; the beginning of a word is enough.', sr_otherChannel: 'channel of another organisation' },
+  de: { sr_search: 'Suche', sr_searchAll: 'Alle Kanäle durchsuchen', sr_searchLabel: 'Suchbegriffe', sr_searchGo: 'Suchen', sr_searchHits: '{n} Treffer', sr_searchMore: '{n} Treffer, die neuesten {limit} gezeigt', sr_searchMoreThan: 'Mehr als {n} Treffer, die neuesten {limit} gezeigt', sr_searchNone: 'Nichts gefunden.', sr_context: 'Nachricht im Zusammenhang', sr_openChannel: 'Im Kanal öffnen', sr_searchHelp: 'Gesucht wird in allen Kanälen, die Sie lesen dürfen. Alle Wörter müssen vorkommen; Wortanfänge genügen.', sr_otherChannel: 'Kanal einer anderen Organisation' },
+  en: { sr_search: 'Search', sr_searchAll: 'Search all channels', sr_searchLabel: 'Search terms', sr_searchGo: 'Search', sr_searchHits: '{n} hits', sr_searchMore: '{n} hits, the newest {limit} shown', sr_searchMoreThan: 'More than {n} hits, the newest {limit} shown', sr_searchNone: 'Nothing found.', sr_context: 'Message in context', sr_openChannel: 'Open in channel', sr_searchHelp: 'Searches every channel you may read. All words must occur; the beginning of a word is enough.', sr_otherChannel: 'channel of another organisation' },
 });
+
+// num writes a count as the language does: 1.000 / 1,000.
+const num = n => Number(n).toLocaleString(lang() === 'en' ? 'en-GB' : 'de-DE');
 
 // marked turns a snippet with \x02…\x03 around the hits into text and <mark> nodes
 // (never HTML from the server).
@@ -70,7 +73,10 @@ export default {
       try {
         const r = await ctx.api.get('/api/crisisroom/search?q=' + encodeURIComponent(v));
         if (n !== seq) return;
-        status.textContent = !r.total ? t('sr_searchNone') : r.total > r.items.length ? t('sr_searchMore', { n: r.total, limit: r.items.length }) : t('sr_searchHits', { n: r.total });
+        // The server counts hits up to a cap (total_capped: more than total).
+        const hits = num(r.total), limit = num(r.items.length);
+        status.textContent = !r.total ? t('sr_searchNone') : r.total_capped ? t('sr_searchMoreThan', { n: hits, limit })
+          : r.total > r.items.length ? t('sr_searchMore', { n: hits, limit }) : t('sr_searchHits', { n: hits });
         clear(list, r.items.map(hit => {
           const c = findChannel(hit.channel);
           return h('li.hit', h('button', { type: 'button', dataset: { id: hit.id, channel: hit.channel }, onclick: () => jump(ctx.api, hit) },
