@@ -1,6 +1,7 @@
 package messaging
 
 import (
+	"context"
 	"hash/fnv"
 	"strings"
 	"sync"
@@ -64,9 +65,10 @@ type eventSlot struct {
 }
 
 type fanout struct {
-	app  core.App
-	dir  *directory
-	done chan struct{}
+	app     core.App
+	dir     *directory
+	done    chan struct{}
+	streams *sseStreams // realtime connections served off net/http's goroutine
 
 	mu     sync.RWMutex
 	conns  map[string]*rtConn // by client id
@@ -84,7 +86,7 @@ type fanout struct {
 
 func newFanout(app core.App, dir *directory) *fanout {
 	f := &fanout{
-		app: app, dir: dir, done: make(chan struct{}),
+		app: app, dir: dir, done: make(chan struct{}), streams: &sseStreams{live: map[*sseWriter]context.CancelFunc{}},
 		conns: map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{}, gen: map[string]uint64{},
 		seqs: map[string][]*eventSlot{}, pending: map[*core.Record][]*eventSlot{},
 	}

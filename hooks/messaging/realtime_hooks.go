@@ -24,6 +24,7 @@ type meEvent struct {
 
 func (ms *messaging) bindRealtime(app core.App) {
 	f := ms.fan
+	bindRealtimeTakeOver(app, f.streams)
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		f.close()
 		return e.Next()

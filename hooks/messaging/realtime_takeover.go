@@ -1,0 +1,288 @@
+package messaging
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// A realtime connection (GET /api/realtime) is a request that lasts as long as the
+// browser tab; most of the time it waits. Served the ordinary way, each one holds
+// net/http's serving goroutine with a 16 KB stack (PocketBase's handler waits at the
+// bottom of the whole middleware chain, and even a shallow wait under net/http's own
+// frames does not fit the 4 KB a stack must stay under to be halved), a second
+// goroutine reading ahead, and the connection's read, write and response buffers
+// (10 KB): about 40 KB per idle tab with the request and PocketBase's client.
+//
+// Over HTTP/1.1 the innermost middleware therefore takes the connection over (hijack)
+// once every other middleware has run (auth, rate limit, CORS and security headers, the
+// room's checks, the "log failures only" mark of the route) and hands it to a goroutine
+// of its own that runs the rest of the same chain: PocketBase's handler with its connect
+// hooks, PB_CONNECT, its event loop and message hooks, unchanged. The response head is
+// the one net/http would have sent (status, the headers the middlewares and the handler
+// set, chunked body); a small goroutine reads the connection only to notice that the
+// browser went away, as net/http's own read-ahead does. net/http's goroutine returns and
+// its buffers go. HTTP/2 connections (HTTPS) cannot be taken over and are served by
+// PocketBase as before.
+
+const realtimePattern = "GET /api/realtime"
+
+// sseFlushAt: buffered body bytes written out even without a flush.
+const sseFlushAt = 32 << 10
+
+// sseStreams are the taken-over realtime connections, ended when the app terminates
+// (net/http's shutdown no longer knows them).
+type sseStreams struct {
+	mu   sync.Mutex
+	live map[*sseWriter]context.CancelFunc
+	done bool
+}
+
+func (s *sseStreams) add(w *sseWriter, cancel context.CancelFunc) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return false
+	}
+	s.live[w] = cancel
+	return true
+}
+
+func (s *sseStreams) remove(w *sseWriter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.live, w)
+}
+
+func (s *sseStreams) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = true
+	for _, cancel := range s.live {
+		cancel()
+	}
+}
+
+// takenOverKey: the request event's store key under which takeOver leaves the
+// connection for startTakenOver.
+const takenOverKey = "crisisroomRealtimeTakenOver"
+
+type takenOver struct {
+	conn   net.Conn
+	header http.Header
+}
+
+// takeOver is the innermost middleware (bound behind every other one). For a realtime
+// connect request over HTTP/1.1 it takes the connection and returns at once, leaving
+// the rest of the chain (PocketBase's handler) to startTakenOver. Anything else passes.
+func (s *sseStreams) takeOver(e *core.RequestEvent) error {
+	r := e.Request
+	if r.Pattern != realtimePattern || r.Method != http.MethodGet || r.ProtoMajor != 1 || r.ProtoMinor < 1 {
+		return e.Next()
+	}
+	header := e.Response.Header().Clone()
+	conn, _, err := http.NewResponseController(e.Response).Hijack()
+	if err != nil {
+		return e.Next() // not hijackable (a test's recorder): served as before
+	}
+	// Its buffered reader is dropped: nothing is read ahead of a GET without a body.
+	e.Set(takenOverKey, &takenOver{conn: conn, header: header})
+	return nil
+}
+
+// startTakenOver is the outermost middleware: once every middleware has returned (none
+// of them touches the request event any more), a taken-over connection's stream starts
+// on goroutines of its own, and net/http's goroutine returns.
+func (s *sseStreams) startTakenOver(e *core.RequestEvent) error {
+	err := e.Next()
+	t, _ := e.Get(takenOverKey).(*takenOver)
+	if t == nil {
+		return err
+	}
+	if err != nil { // a middleware failed the request on its way back: nothing to serve
+		t.conn.Close()
+		return nil
+	}
+	// The request's context ends when net/http's goroutine returns; the stream keeps its
+	// values and ends with the connection.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(e.Request.Context()))
+	w := &sseWriter{conn: t.conn, header: t.header}
+	if !s.add(w, cancel) {
+		cancel()
+		t.conn.Close()
+		return nil
+	}
+	// net/http read the request under the server's read timeout and kept that deadline
+	// for its read-ahead, which ended the request when it passed (a peer that vanished
+	// without closing is noticed no later); hijacking lifted it: set it again.
+	if srv, _ := e.Request.Context().Value(http.ServerContextKey).(*http.Server); srv != nil && srv.ReadTimeout > 0 {
+		_ = t.conn.SetReadDeadline(time.Now().Add(srv.ReadTimeout))
+	}
+	e.Request = e.Request.WithContext(ctx)
+	e.Response = w
+	go func(conn net.Conn) {
+		// What net/http's read-ahead did: a connection the browser closed, or whose read
+		// deadline passed, ends the stream; anything it sends is dropped.
+		var b [1]byte
+		for {
+			if _, err := conn.Read(b[:]); err != nil {
+				cancel()
+				return
+			}
+		}
+	}(t.conn)
+	go s.serve(e, w, cancel)
+	return nil
+}
+
+// serve runs PocketBase's realtime handler (the rest of the middleware chain) on the
+// taken-over connection until it ends, then ends the response and the connection.
+func (s *sseStreams) serve(e *core.RequestEvent, w *sseWriter, cancel context.CancelFunc) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.App.Logger().Error("realtime connection ended by a panic", "error", fmt.Sprint(p))
+		}
+		cancel()
+		w.finish()
+		s.remove(w)
+	}()
+	if err := e.Next(); err != nil {
+		// PocketBase's activity log has returned already; the failure goes to the log.
+		e.App.Logger().Warn("realtime connection refused", "url", e.Request.URL.RequestURI(), "method", e.Request.Method, "remoteIP", e.RealIP(), "error", err.Error())
+		router.ErrorHandler(w, e.Request, err)
+	}
+}
+
+// sseWriter is the http.ResponseWriter of a taken-over HTTP/1.1 connection: a chunked
+// response, written to the connection at every flush. Between events it holds no buffer.
+// Only the stream's goroutine writes to it.
+type sseWriter struct {
+	conn     net.Conn
+	header   http.Header
+	status   int
+	headSent bool
+	buf      []byte
+	err      error
+}
+
+func (w *sseWriter) Header() http.Header { return w.header }
+
+func (w *sseWriter) WriteHeader(status int) {
+	if w.status == 0 && status >= 200 {
+		w.status = status
+	}
+}
+
+func (w *sseWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	w.WriteHeader(http.StatusOK)
+	w.buf = append(w.buf, p...)
+	if len(w.buf) >= sseFlushAt {
+		if err := w.FlushError(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// Written and Status let PocketBase's error handler see what was written.
+func (w *sseWriter) Written() bool { return w.status != 0 }
+func (w *sseWriter) Status() int   { return w.status }
+
+func (w *sseWriter) Flush() { _ = w.FlushError() }
+
+// FlushError writes the head (once) and what was written since the last flush as one
+// chunk, in one write to the connection.
+func (w *sseWriter) FlushError() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.headSent && len(w.buf) == 0 {
+		return nil
+	}
+	var out bytes.Buffer
+	if !w.headSent {
+		w.WriteHeader(http.StatusOK)
+		w.writeHead(&out)
+	}
+	if len(w.buf) > 0 {
+		out.WriteString(strconv.FormatInt(int64(len(w.buf)), 16))
+		out.WriteString("\r\n")
+		out.Write(w.buf)
+		out.WriteString("\r\n")
+	}
+	w.buf = nil
+	if _, err := w.conn.Write(out.Bytes()); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+func (w *sseWriter) writeHead(out *bytes.Buffer) {
+	w.headSent = true
+	h := w.header
+	h.Del("Content-Length")
+	h.Del("Transfer-Encoding")
+	if h.Get("Date") == "" {
+		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	}
+	h.Set("Transfer-Encoding", "chunked")
+	h.Set("Connection", "close") // the stream is the connection's last response
+	fmt.Fprintf(out, "HTTP/1.1 %03d %s\r\n", w.status, http.StatusText(w.status))
+	_ = h.Write(out)
+	out.WriteString("\r\n")
+}
+
+// SetWriteDeadline is what http.ResponseController asks for (PocketBase lifts the
+// server's write timeout for the stream).
+func (w *sseWriter) SetWriteDeadline(t time.Time) error { return w.conn.SetWriteDeadline(t) }
+
+// finish ends the chunked body and closes the connection.
+func (w *sseWriter) finish() {
+	if w.err == nil {
+		if !w.headSent && w.status == 0 {
+			w.status = http.StatusOK
+		}
+		if err := w.FlushError(); err == nil {
+			_, _ = w.conn.Write([]byte("0\r\n\r\n"))
+		}
+	}
+	if w.err == nil {
+		w.err = errors.New("realtime stream ended")
+	}
+	w.conn.Close()
+}
+
+// bindRealtimeTakeOver installs the take-over as the innermost middleware, its start as
+// the outermost, and ends the taken-over connections with the app.
+func bindRealtimeTakeOver(app core.App, s *sseStreams) {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
+			Id:       "crisisroomRealtimeTakeOver",
+			Priority: lastPriority,
+			Func:     s.takeOver,
+		}, &hook.Handler[*core.RequestEvent]{
+			Id:       "crisisroomRealtimeStart",
+			Priority: -lastPriority,
+			Func:     s.startTakenOver,
+		})
+		return se.Next()
+	})
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		s.closeAll()
+		return e.Next()
+	})
+}
