@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"compress/flate"
 	_ "embed"
+	"encoding/binary"
 	"io"
 	"io/fs"
 	"strings"
@@ -35,15 +36,50 @@ func Admin() fs.FS { return FS(adminZip) }
 func FS(data []byte) fs.FS { return &zipFS{data: data} }
 
 type zipFS struct {
-	data []byte
-	once sync.Once
-	r    *zip.Reader
-	err  error
+	data  []byte
+	once  sync.Once
+	r     *zip.Reader
+	files map[string]*zip.File // by name, for Gzipped
+	err   error
 }
 
 func (z *zipFS) open() error {
-	z.once.Do(func() { z.r, z.err = zip.NewReader(bytes.NewReader(z.data), int64(len(z.data))) })
+	z.once.Do(func() {
+		z.r, z.err = zip.NewReader(bytes.NewReader(z.data), int64(len(z.data)))
+		if z.err == nil {
+			z.files = make(map[string]*zip.File, len(z.r.File))
+			for _, f := range z.r.File {
+				z.files[f.Name] = f
+			}
+		}
+	})
 	return z.err
+}
+
+// Gzipped returns the file name of fsys as a gzip stream (RFC 1952) and its length in
+// bytes, made from the deflated bytes in the zip as they are: nothing is inflated or
+// compressed per request. ok is false when fsys is not one of FS, name is not a file in
+// it, or the file is stored undeflated (it did not get smaller).
+func Gzipped(fsys fs.FS, name string) (body io.Reader, size int64, ok bool) {
+	z, isZip := fsys.(*zipFS)
+	if !isZip || z.open() != nil {
+		return nil, 0, false
+	}
+	f := z.files[name]
+	if f == nil || f.Method != zip.Deflate {
+		return nil, 0, false
+	}
+	raw, err := f.OpenRaw()
+	if err != nil {
+		return nil, 0, false
+	}
+	// Header: magic, deflate, no flags, no time, best compression, unknown OS. Trailer:
+	// CRC-32 and length of the original, little-endian (the zip keeps both).
+	head := []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255}
+	tail := binary.LittleEndian.AppendUint32(nil, f.CRC32)
+	tail = binary.LittleEndian.AppendUint32(tail, uint32(f.UncompressedSize64))
+	size = int64(len(head)) + int64(f.CompressedSize64) + int64(len(tail))
+	return io.MultiReader(bytes.NewReader(head), raw, bytes.NewReader(tail)), size, true
 }
 
 // Stat answers without inflating the file (PocketBase stats a path before it opens it).

@@ -2,6 +2,7 @@ package uizip_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"io/fs"
@@ -134,5 +135,50 @@ func TestServesLikeAnEmbeddedFS(t *testing.T) {
 
 	if _, err := uizip.FS([]byte("not a zip")).Open("index.html"); err == nil {
 		t.Fatal("a damaged zip opened a file")
+	}
+}
+
+// TestGzipped: every deflated file comes out as a gzip stream that inflates (CRC and length
+// checked by compress/gzip) to the original, of the length announced; stored files, names
+// that are not files and other file systems are refused.
+func TestGzipped(t *testing.T) {
+	want := files(t, os.DirFS("../pb_public"))
+	var b bytes.Buffer
+	if err := uizip.Write(&b, os.DirFS("../pb_public")); err != nil {
+		t.Fatal(err)
+	}
+	fsys := uizip.FS(b.Bytes())
+	var deflated, stored int
+	for name, data := range want {
+		body, size, ok := uizip.Gzipped(fsys, name)
+		if !ok {
+			stored++
+			continue
+		}
+		deflated++
+		raw, err := io.ReadAll(body)
+		if err != nil || int64(len(raw)) != size {
+			t.Fatalf("%s: %d bytes (%v), announced %d", name, len(raw), err, size)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("%s: gunzip gave %d bytes (%v), want the %d of the file", name, len(got), err, len(data))
+		}
+	}
+	if deflated < 20 {
+		t.Fatalf("only %d of %d files deflated", deflated, len(want))
+	}
+	t.Logf("%d files deflated, %d stored", deflated, stored)
+	for _, name := range []string{"js", "no/such.js", "."} {
+		if _, _, ok := uizip.Gzipped(fsys, name); ok {
+			t.Errorf("Gzipped(%q) gave a stream", name)
+		}
+	}
+	if _, _, ok := uizip.Gzipped(os.DirFS("../pb_public"), "index.html"); ok {
+		t.Error("Gzipped of a folder on disk gave a stream")
 	}
 }
