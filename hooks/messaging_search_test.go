@@ -122,6 +122,13 @@ func TestChannelSearch(t *testing.T) {
 	same("Flussdeich", walk(sbraun, "Flussdeich", 50), expected(`Flussdeich`))
 	// Every word must occur, in any order.
 	same("km 12 deichbruch", walk(sbraun, "km 12 deichbruch", 50), expected(`Deichbruch bei km 12\b`))
+	// A word of one character is a whole word, not a beginning ("7" is not "70").
+	seven := expected(`(^|[^\pL\pN])7([^\pL\pN]|$)`)
+	lage7 := slices.DeleteFunc(expected(`(?i)(^|[^\pL\pN])lage`), func(id string) bool { return !slices.Contains(seven, id) })
+	if len(lage7) != 2 {
+		t.Fatalf("%d messages with lage… and 7, want 2 (Lage 7: and Lage 707: … km 7)", len(lage7))
+	}
+	same("Lage 7", walk(sbraun, "Lage 7", 50), lage7)
 	// Case and diacritics do not count; a spelled-out umlaut does.
 	ueber := expected(`Überflutung`)
 	if len(ueber) != 6 {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 )
@@ -49,15 +50,21 @@ func words(s string) []string {
 // merges the lists of every word that begins so (70 ms for a word in every message of
 // 250,000). The word itself is not looked up (the vocabulary counts a word's messages as
 // it lists it, 15 ms for that word): it is in the query whether the index holds it or not.
-// A word stays a prefix term when it is shorter than three characters, begins more than
-// MaxExpansion longer words, or holds a letter whose folded form (the tokenizer's case
-// and diacritics folding) fold does not know. Returns "" when s holds no word. db is the
+// A word of one character is a whole word ("9,40 m": "9", "40", "m"), not a beginning:
+// as one it would match most of every message, and FTS5 would merge the lists of
+// thousands of words to say so. A word stays a prefix term when it begins more than
+// MaxExpansion longer words or holds a letter whose folded form (the tokenizer's case and
+// diacritics folding) fold does not know. Returns "" when s holds no word. db is the
 // database of messages_fts; an error is the look-up's.
 func Expand(db dbx.Builder, s string) (string, error) {
 	var terms []string
 	for _, w := range words(s) {
 		f, ok := fold(w)
-		if !ok || len(f) < 3 {
+		switch {
+		case utf8.RuneCountInString(w) == 1:
+			terms = append(terms, `"`+w+`"`)
+			continue
+		case !ok:
 			terms = append(terms, `"`+w+`"*`)
 			continue
 		}
