@@ -68,7 +68,8 @@ type fanout struct {
 	app     core.App
 	dir     *directory
 	done    chan struct{}
-	streams *sseStreams // realtime connections served off net/http's goroutine
+	streams *sseStreams   // realtime connections served off net/http's goroutine
+	release *burstRelease // returns memory after a burst of connects and subscribes
 
 	mu     sync.RWMutex
 	conns  map[string]*rtConn // by client id
@@ -87,7 +88,8 @@ type fanout struct {
 func newFanout(app core.App, dir *directory) *fanout {
 	f := &fanout{
 		app: app, dir: dir, done: make(chan struct{}), streams: &sseStreams{live: map[*sseWriter]context.CancelFunc{}},
-		conns: map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{}, gen: map[string]uint64{},
+		release: newBurstRelease(),
+		conns:   map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{}, gen: map[string]uint64{},
 		seqs: map[string][]*eventSlot{}, pending: map[*core.Record][]*eventSlot{},
 	}
 	for i := 0; i < fanoutWorkers; i++ {

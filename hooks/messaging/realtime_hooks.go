@@ -30,12 +30,15 @@ func (ms *messaging) bindRealtime(app core.App) {
 		return e.Next()
 	})
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
+		f.release.note()
 		err := e.Next() // returns when the connection ends
 		f.drop(e.Client.Id())
 		ms.stock.forget(e.Client.Id())
+		f.release.note()
 		return err
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
+		f.release.note()
 		userId := ""
 		if e.Auth != nil && e.Auth.Collection().Name == "users" {
 			userId = e.Auth.Id
