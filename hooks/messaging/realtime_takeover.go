@@ -164,18 +164,30 @@ func (s *sseStreams) serve(e *core.RequestEvent, w *sseWriter, cancel context.Ca
 }
 
 // sseWriter is the http.ResponseWriter of a taken-over HTTP/1.1 connection: a chunked
-// response, written to the connection at every flush. Between events it holds no buffer.
-// Only the stream's goroutine writes to it.
+// response, written to the connection at every flush. Between events it holds no
+// buffer (a busy one reuses pooled ones) and, once the head is out, no headers. Only
+// the stream's goroutine writes to it.
 type sseWriter struct {
 	conn     net.Conn
 	header   http.Header
 	status   int
 	headSent bool
-	buf      []byte
+	buf      *[]byte // pooled: chunkRoom bytes for the chunk's size line, then the body
 	err      error
 }
 
-func (w *sseWriter) Header() http.Header { return w.header }
+// chunkRoom is kept free in front of a buffered body for its chunk size line
+// ("ffffffff\r\n" at most).
+const chunkRoom = 10
+
+var sseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+func (w *sseWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = http.Header{} // after the head: changes go nowhere, as in net/http
+	}
+	return w.header
+}
 
 func (w *sseWriter) WriteHeader(status int) {
 	if w.status == 0 && status >= 200 {
@@ -188,8 +200,12 @@ func (w *sseWriter) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	w.WriteHeader(http.StatusOK)
-	w.buf = append(w.buf, p...)
-	if len(w.buf) >= sseFlushAt {
+	if w.buf == nil {
+		w.buf = sseBuffers.Get().(*[]byte)
+		*w.buf = (*w.buf)[:chunkRoom]
+	}
+	*w.buf = append(*w.buf, p...)
+	if len(*w.buf) >= sseFlushAt {
 		if err := w.FlushError(); err != nil {
 			return 0, err
 		}
@@ -209,31 +225,44 @@ func (w *sseWriter) FlushError() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.headSent && len(w.buf) == 0 {
-		return nil
+	var chunk []byte
+	if w.buf != nil && len(*w.buf) > chunkRoom { // an empty chunk would end the body
+		b := *w.buf
+		var size [chunkRoom]byte
+		line := append(strconv.AppendInt(size[:0], int64(len(b)-chunkRoom), 16), '\r', '\n')
+		start := chunkRoom - len(line)
+		copy(b[start:], line)
+		b = append(b, '\r', '\n')
+		*w.buf = b
+		chunk = b[start:]
 	}
-	var out bytes.Buffer
-	if !w.headSent {
+	var err error
+	switch {
+	case !w.headSent:
 		w.WriteHeader(http.StatusOK)
+		var out bytes.Buffer
 		w.writeHead(&out)
+		out.Write(chunk)
+		_, err = w.conn.Write(out.Bytes())
+	case chunk != nil:
+		_, err = w.conn.Write(chunk)
 	}
-	if len(w.buf) > 0 {
-		out.WriteString(strconv.FormatInt(int64(len(w.buf)), 16))
-		out.WriteString("\r\n")
-		out.Write(w.buf)
-		out.WriteString("\r\n")
+	if w.buf != nil {
+		if cap(*w.buf) <= 128<<10 {
+			*w.buf = (*w.buf)[:0]
+			sseBuffers.Put(w.buf)
+		}
+		w.buf = nil
 	}
-	w.buf = nil
-	if _, err := w.conn.Write(out.Bytes()); err != nil {
+	if err != nil {
 		w.err = err
-		return err
 	}
-	return nil
+	return err
 }
 
 func (w *sseWriter) writeHead(out *bytes.Buffer) {
 	w.headSent = true
-	h := w.header
+	h := w.Header()
 	h.Del("Content-Length")
 	h.Del("Transfer-Encoding")
 	if h.Get("Date") == "" {
@@ -244,6 +273,7 @@ func (w *sseWriter) writeHead(out *bytes.Buffer) {
 	fmt.Fprintf(out, "HTTP/1.1 %03d %s\r\n", w.status, http.StatusText(w.status))
 	_ = h.Write(out)
 	out.WriteString("\r\n")
+	w.header = nil
 }
 
 // SetWriteDeadline is what http.ResponseController asks for (PocketBase lifts the
