@@ -29,7 +29,8 @@ func (c searchCursor) sql(p dbx.Params) string {
 		return ` AND m.created < {:bc}`
 	default:
 		p["bc"], p["br"] = c.created, c.rowid
-		return ` AND (m.created < {:bc} OR (m.created = {:bc} AND m.rowid < {:br}))`
+		// The first term alone bounds a range of the time index (SQLite reads none from an OR).
+		return ` AND m.created <= {:bc} AND (m.created < {:bc} OR (m.created = {:bc} AND m.rowid < {:br}))`
 	}
 }
 
@@ -59,18 +60,19 @@ func newerFirst(a, b searchHit) int {
 }
 
 // searchChannel returns up to n messages of channelId that are not deleted and match q
-// (an [fts.Expand] of the words typed, not empty), newest first (created, then rowid, descending, as
-// the history pages), older than the cursor; the caller asks for one more than it shows,
-// to know there are more.
+// (an [fts.Expand] of the words typed, not empty), newest first (created, then rowid,
+// descending, as the history pages), older than the cursor; the caller asks for one more
+// than it shows, to know there are more.
 //
-// The full-text index (messages_fts, with prefix indexes) answers it: FTS5 intersects the
-// words' lists with the channel's own list (the ch column) and walks them from the highest
-// rowid down, so a page costs the hits it returns, not the channel's length (LIKE '%…%'
-// read every message of the channel: 1–1.6 s on 200,000). The index is in rowid order, the
-// history in created order; they agree as long as every message is stored after the ones
-// written before it, which is how the appliance stores them (created is stamped as the
-// row is written, under the channel's write lock). A second query proves it for the page
-// at hand and mends it where not (a clock set back, imported messages): see lateRows.
+// The full-text index (messages_fts) answers it: FTS5 intersects the words' lists with
+// the channel's own list (the ch column) and walks them from the highest rowid down, so a
+// page costs the hits it returns, not the channel's length (LIKE '%…%' read every message
+// of the channel: 1–1.6 s on 200,000), and a page after a message starts below that
+// message's rowid. The index is in rowid order, the history in created order; they agree
+// as long as every message is stored after the ones written before it, which is how the
+// appliance stores them (created is stamped as the row is written, under the channel's
+// write lock). Further queries prove it for the page at hand and mend it where not (a
+// clock set back, imported messages): see outOfOrder.
 //
 // Words are found by their beginnings ("deich" finds "Deichbruch", "bruch" does not),
 // case and diacritics aside ("uberflutung" finds "Überflutung"); see [fts.Query] and
@@ -82,23 +84,39 @@ func searchChannel(app core.App, channelId, q string, cur searchCursor, n int) (
 	// ask FTS5 about each. messages.channel and deleted are checked again on the row, so
 	// even an index out of step could not return a deleted message or another channel's.
 	p := dbx.Params{"match": match, "c": channelId, "n": n}
+	below := ""
+	if cur.rowid > 0 {
+		// Rows stored after the cursor's message but written before it come from
+		// outOfOrder; without this bound a page deep in a common word's hits would join
+		// every hit above it (200 ms at the end of 200,000).
+		below, p["below"] = ` AND messages_fts.rowid < {:below}`, cur.rowid
+	}
 	var hits []searchHit
 	err := app.DB().NewQuery(`SELECT m.id, m.created, m.rowid FROM messages_fts CROSS JOIN messages m ON m.rowid = messages_fts.rowid
-		WHERE messages_fts MATCH {:match} AND m.channel = {:c} AND m.deleted = FALSE` + cur.sql(p) + `
+		WHERE messages_fts MATCH {:match} AND m.channel = {:c} AND m.deleted = FALSE` + cur.sql(p) + below + `
 		ORDER BY messages_fts.rowid DESC LIMIT {:n}`).Bind(p).All(&hits)
 	if err != nil {
 		return nil, err
 	}
+	// A hit the rowid order leaves off the page belongs on it only if it was written after
+	// the page's oldest hit (when the page is full; otherwise every hit below counts).
+	after := ""
 	if len(hits) == n {
-		// Every hit stored before the page's last row that belongs on the page was written
-		// after the page's oldest hit. The channel's index on (channel, created) lists
-		// those rows without reading a message: normally none.
-		oldest := slices.MinFunc(hits, func(a, b searchHit) int { return -newerFirst(a, b) })
-		late, err := lateRows(app, channelId, match, cur, oldest.Created, hits[len(hits)-1].Rowid)
+		after = slices.MinFunc(hits, func(a, b searchHit) int { return -newerFirst(a, b) }).Created
+		// Stored before the page's last row.
+		more, err := outOfOrder(app, channelId, match, cur, after, hits[len(hits)-1].Rowid, false)
 		if err != nil {
 			return nil, err
 		}
-		hits = append(hits, late...)
+		hits = append(hits, more...)
+	}
+	if cur.rowid > 0 {
+		// Stored after the cursor's message.
+		more, err := outOfOrder(app, channelId, match, cur, after, cur.rowid, true)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, more...)
 	}
 	slices.SortFunc(hits, newerFirst)
 	if len(hits) > n {
@@ -128,36 +146,47 @@ func searchChannel(app core.App, channelId, q string, cur searchCursor, n int) (
 	return page, nil
 }
 
-// lateScan is how many of the index's older hits lateRows reads before it turns to the
+// lateScan is how many of the index's hits outOfOrder reads before it turns to the
 // channel's time index instead.
 const lateScan = 1000
 
-// lateRows: the hits of match in channelId within the cursor that were stored before
-// rowid but written after created: the rows the index's rowid order puts behind a page
-// although their time puts them on it (normally none). Two ways find them, and it takes
-// the cheaper: a word with few older hits has them read from the index (at most
-// lateScan); a word with more is dense, so the rows written after the page's oldest hit
-// are few, and one range of the (channel, created) index lists them (covering: rowid is
-// in the index), FTS5 being asked about each by rowid.
-func lateRows(app core.App, channelId, match string, cur searchCursor, created string, rowid int64) ([]searchHit, error) {
-	var older []int64
-	err := app.DB().NewQuery(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH {:match} AND rowid < {:r} ORDER BY rowid DESC LIMIT ` + strconv.Itoa(lateScan)).
-		Bind(dbx.Params{"match": match, "r": rowid}).Column(&older)
+// outOfOrder: the hits of match in channelId beyond the cursor and written after the time
+// after ("": any time) that the index's rowid order puts beyond rowid although their time
+// may put them on the page: stored before rowid (above false), or after it (above true,
+// rowid being the cursor's message). Normally there are none. Two ways find them, and it
+// takes the cheaper: a word with few hits there has them read from the index (at most
+// lateScan); a word with more is dense, so the rows written between the page's oldest hit
+// and the cursor are few, and one range of the (channel, created) index lists them
+// (covering: rowid is in the index), FTS5 being asked about each by rowid.
+func outOfOrder(app core.App, channelId, match string, cur searchCursor, after string, rowid int64, above bool) ([]searchHit, error) {
+	side, order := "<", "DESC"
+	if above {
+		side, order = ">", "ASC"
+	}
+	var cand []int64
+	err := app.DB().NewQuery(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH {:match} AND rowid ` + side + ` {:r} ORDER BY rowid ` + order + ` LIMIT ` + strconv.Itoa(lateScan)).
+		Bind(dbx.Params{"match": match, "r": rowid}).Column(&cand)
 	if err != nil {
 		return nil, err
 	}
-	asked := len(older) == lateScan
+	asked := len(cand) == lateScan
 	if asked {
-		p := dbx.Params{"c": channelId, "t": created, "r": rowid}
-		older = older[:0]
-		err := app.DB().NewQuery(`SELECT m.rowid FROM messages m WHERE m.channel = {:c} AND m.created > {:t} AND m.rowid < {:r}` + cur.sql(p)).
-			Bind(p).Column(&older)
+		p := dbx.Params{"c": channelId, "t": after, "r": rowid}
+		var span string
+		if after != "" {
+			span = ` AND m.created > {:t}`
+		}
+		cand = cand[:0]
+		// +m.rowid: the range is the time index's; by rowid SQLite would read every row
+		// stored before or after.
+		err := app.DB().NewQuery(`SELECT m.rowid FROM messages m WHERE m.channel = {:c}` + span + ` AND +m.rowid ` + side + ` {:r}` + cur.sql(p)).
+			Bind(p).Column(&cand)
 		if err != nil {
 			return nil, err
 		}
 	}
 	var out []searchHit
-	for chunk := range slices.Chunk(older, 500) {
+	for chunk := range slices.Chunk(cand, 500) {
 		in := make([]any, len(chunk))
 		for i, r := range chunk {
 			in[i] = r
@@ -174,7 +203,7 @@ func lateRows(app core.App, channelId, match string, cur searchCursor, created s
 			return nil, err
 		}
 		for _, r := range rows {
-			if r.Channel != channelId || r.Deleted || r.Created <= created || !cur.admits(r.searchHit) {
+			if r.Channel != channelId || r.Deleted || (after != "" && r.Created <= after) || !cur.admits(r.searchHit) {
 				continue
 			}
 			if asked {
