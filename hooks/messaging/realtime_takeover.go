@@ -30,9 +30,10 @@ import (
 // of its own that runs the rest of the same chain: PocketBase's handler with its connect
 // hooks, PB_CONNECT, its event loop and message hooks, unchanged. The response head is
 // the one net/http would have sent (status, the headers the middlewares and the handler
-// set, chunked body); a small goroutine reads the connection only to notice that the
-// browser went away, as net/http's own read-ahead does. net/http's goroutine returns and
-// its buffers go. HTTP/2 connections (HTTPS) cannot be taken over and are served by
+// set, chunked body). That the browser went away is noticed as net/http's read-ahead
+// noticed it, by one epoll goroutine for all streams (hangupWatch; elsewhere than on
+// Linux a small goroutine per stream reads the connection). net/http's goroutine
+// returns and its buffers go. HTTP/2 connections (HTTPS) cannot be taken over and are served by
 // PocketBase as before.
 
 const realtimePattern = "GET /api/realtime"
@@ -124,23 +125,34 @@ func (s *sseStreams) startTakenOver(e *core.RequestEvent) error {
 	}
 	// net/http read the request under the server's read timeout and kept that deadline
 	// for its read-ahead, which ended the request when it passed (a peer that vanished
-	// without closing is noticed no later); hijacking lifted it: set it again.
-	if srv, _ := e.Request.Context().Value(http.ServerContextKey).(*http.Server); srv != nil && srv.ReadTimeout > 0 {
-		_ = t.conn.SetReadDeadline(time.Now().Add(srv.ReadTimeout))
+	// without closing is noticed no later); hijacking lifted it: it ends the stream here.
+	var readTimeout time.Duration
+	if srv, _ := e.Request.Context().Value(http.ServerContextKey).(*http.Server); srv != nil {
+		readTimeout = srv.ReadTimeout
+	}
+	if stop, ok := theHangupWatch().watch(t.conn, cancel); ok {
+		w.unwatch = stop
+		if readTimeout > 0 {
+			w.timeout = time.AfterFunc(readTimeout, cancel)
+		}
+	} else {
+		if readTimeout > 0 {
+			_ = t.conn.SetReadDeadline(time.Now().Add(readTimeout))
+		}
+		go func(conn net.Conn) {
+			// What net/http's read-ahead did: a connection the browser closed, or whose
+			// read deadline passed, ends the stream; anything it sends is dropped.
+			var b [1]byte
+			for {
+				if _, err := conn.Read(b[:]); err != nil {
+					cancel()
+					return
+				}
+			}
+		}(t.conn)
 	}
 	e.Request = e.Request.WithContext(ctx)
 	e.Response = w
-	go func(conn net.Conn) {
-		// What net/http's read-ahead did: a connection the browser closed, or whose read
-		// deadline passed, ends the stream; anything it sends is dropped.
-		var b [1]byte
-		for {
-			if _, err := conn.Read(b[:]); err != nil {
-				cancel()
-				return
-			}
-		}
-	}(t.conn)
 	go s.serve(e, w, cancel)
 	return nil
 }
@@ -174,6 +186,8 @@ type sseWriter struct {
 	headSent bool
 	buf      *[]byte // pooled: chunkRoom bytes for the chunk's size line, then the body
 	err      error
+	unwatch  func()      // ends the hang-up watch (before the connection closes)
+	timeout  *time.Timer // the server's read timeout, when the watch replaces the read
 }
 
 // chunkRoom is kept free in front of a buffered body for its chunk size line
@@ -292,6 +306,12 @@ func (w *sseWriter) finish() {
 	}
 	if w.err == nil {
 		w.err = errors.New("realtime stream ended")
+	}
+	if w.timeout != nil {
+		w.timeout.Stop()
+	}
+	if w.unwatch != nil {
+		w.unwatch()
 	}
 	w.conn.Close()
 }
