@@ -45,7 +45,8 @@ func words(s string) []string {
 // Expand is Query with each word's beginning replaced by the whole words of the index
 // that begin so, looked up in the index's vocabulary (messages_fts_terms, migration
 // 1796700000): "Deich Pegel" → ("deich" OR "deichabschnitt" OR "deichbruch") AND
-// ("pegel" OR "pegelstand"). It finds the same messages as Query, faster: FTS5 walks a
+// ("pegel" OR "pegelstand"). It finds what Query finds (words of one character aside,
+// below), faster: FTS5 walks a
 // whole word's list from the newest and stops after the page, where a prefix term first
 // merges the lists of every word that begins so (70 ms for a word in every message of
 // 250,000). The word itself is not looked up (the vocabulary counts a word's messages as
