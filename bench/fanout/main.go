@@ -407,9 +407,9 @@ func runPath(ctx context.Context, cfg config, e *env, conns []*sseConn, path str
 		r := runStep(ctx, e, rate, max(n, 1), cfg.Bound)
 		r.Path = path
 		pr.Steps = append(pr.Steps, r)
-		logf(cfg, "%s %6.0f/s offered: created %7.1f/s (p99 %s), delivered %7.1f msg/s, %8.0f deliveries/s, p50 %s p99 %s, RSS %s, CPU server %3.0f%% bench %3.0f%% other %3.0f%% %s",
+		logf(cfg, "%s %6.0f/s offered: created %7.1f/s (p99 %s), delivered %7.1f msg/s, %8.0f deliveries/s, p50 %s p99 %s, RSS %s, CPU server %3.0f%% (%.2f ms/msg) bench %3.0f%% other %3.0f%% %s",
 			path, rate, r.CreatedPerSec, ms(r.CreateP99), r.DeliveredPerSec, r.DeliveriesPerSec, ms(r.P50), ms(r.P99), mb(r.ServerRSS),
-			100*r.ServerCPU, 100*r.BenchCPU, 100*r.OtherCPU, passWord(r))
+			100*r.ServerCPU, cpuPerMessage(r.ServerCPU, r.CreatedPerSec), 100*r.BenchCPU, 100*r.OtherCPU, passWord(r))
 		return r
 	}
 	// Climb until the server no longer keeps up: higher rates would only queue. Rates
@@ -589,8 +589,8 @@ func printReport(cfg config, rep *report) {
 		}
 	}
 	for _, r := range rep.Rest {
-		fmt.Fprintf(w, "rest creates, %d clients closed-loop: %s (%s): %.0f/s, p50 %s p99 %s, server CPU %.0f%%, bench CPU %.0f%%, other CPU %.0f%%, %d failed %s\n",
-			r.Parallel, r.Server, r.What, r.PerSec, ms(r.P50), ms(r.P99), 100*r.ServerCPU, 100*r.BenchCPU, 100*r.OtherCPU, r.Failed, firstLine(r.FirstError))
+		fmt.Fprintf(w, "rest creates, %d clients closed-loop: %s (%s): %.0f/s, p50 %s p99 %s, server CPU %.0f%% (%.2f ms per create), bench CPU %.0f%%, other CPU %.0f%%, %d failed %s\n",
+			r.Parallel, r.Server, r.What, r.PerSec, ms(r.P50), ms(r.P99), 100*r.ServerCPU, cpuPerMessage(r.ServerCPU, r.PerSec), 100*r.BenchCPU, 100*r.OtherCPU, r.Failed, firstLine(r.FirstError))
 	}
 	if len(rep.Rest) == 2 && rep.Rest[1].PerSec > 0 {
 		fmt.Fprintf(w, "ratio rest creates crisisroom/plain PocketBase: %.2f\n", rep.Rest[0].PerSec/rep.Rest[1].PerSec)
@@ -680,12 +680,22 @@ func splitList(v string) []string {
 	return out
 }
 
+// cpuPerMessage is the server's CPU time per created message in milliseconds: its CPU
+// share of one core divided by the messages created per second. The figure other programs
+// on the machine disturb least (they slow the server down, they do not add to its CPU).
+func cpuPerMessage(cpuShare, perSec float64) float64 {
+	if perSec <= 0 {
+		return 0
+	}
+	return 1000 * cpuShare / perSec
+}
+
 func printTable(w io.Writer, rep *report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "path\toffered/s\tcreated/s\tdelivered msg/s\tdeliveries/s\tcomplete\tcreate p50\tcreate p99\tp50\tp99\tmax\tserver RSS\tserver CPU\tbench CPU\tother CPU\terrors\tp99 ok\t")
+	fmt.Fprintln(tw, "path\toffered/s\tcreated/s\tdelivered msg/s\tdeliveries/s\tcomplete\tcreate p50\tcreate p99\tp50\tp99\tmax\tserver RSS\tserver CPU\tCPU/msg\tbench CPU\tother CPU\terrors\tp99 ok\t")
 	for _, p := range rep.Paths {
 		if !p.Available {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p.Path)
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", p.Path)
 			continue
 		}
 		for _, s := range p.Steps {
@@ -693,9 +703,9 @@ func printTable(w io.Writer, rep *report) {
 			if s.Expected > 0 {
 				complete = fmt.Sprintf("%.2f%%", 100*float64(s.Deliveries)/float64(s.Expected))
 			}
-			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%.0f%%\t%d\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.2f ms\t%.0f%%\t%.0f%%\t%d\t%s\t\n",
 				s.Path, s.Offered, s.CreatedPerSec, s.DeliveredPerSec, s.DeliveriesPerSec, complete,
-				ms(s.CreateP50), ms(s.CreateP99), ms(s.P50), ms(s.P99), ms(s.Max), mb(s.ServerRSS), 100*s.ServerCPU, 100*s.BenchCPU, 100*s.OtherCPU, s.Failed+s.Foreign, passWord(s))
+				ms(s.CreateP50), ms(s.CreateP99), ms(s.P50), ms(s.P99), ms(s.Max), mb(s.ServerRSS), 100*s.ServerCPU, cpuPerMessage(s.ServerCPU, s.CreatedPerSec), 100*s.BenchCPU, 100*s.OtherCPU, s.Failed+s.Foreign, passWord(s))
 		}
 	}
 	tw.Flush()
