@@ -68,6 +68,7 @@ type idleReport struct {
 	Conns                  int
 	Subscription           string
 	Before, After, PeakHWM int64
+	Anon, File             int64 // After split: anonymous memory (heap, stacks) and mapped files (the binary)
 	Dropped                int64
 }
 
@@ -511,6 +512,7 @@ func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *
 		return nil, ctx.Err()
 	}
 	ir.After, ir.PeakHWM, _ = procMem(srv.pid())
+	ir.Anon, ir.File = procRSSParts(srv.pid())
 	ir.Settle = settle
 	ir.Dropped = dropped.Load()
 	return ir, nil
@@ -599,9 +601,9 @@ func printReport(cfg config, rep *report) {
 		fmt.Fprintf(w, "server RSS after the load: %s\n", mb(last))
 	}
 	for _, ir := range rep.Idle {
-		fmt.Fprintf(w, "idle: %d connections, subscribed to %s: server RSS %s before, %s after %s (+%s, %.1f KB per connection), peak %s; %d dropped\n",
+		fmt.Fprintf(w, "idle: %d connections, subscribed to %s: server RSS %s before, %s after %s (+%s, %.1f KB per connection; anonymous %s, files %s), peak %s; %d dropped\n",
 			ir.Conns, ir.Subscription, mb(ir.Before), mb(ir.After), ir.Settle, mb(ir.After-ir.Before),
-			float64(ir.After-ir.Before)/1024/float64(ir.Conns), mb(ir.PeakHWM), ir.Dropped)
+			float64(ir.After-ir.Before)/1024/float64(ir.Conns), mb(ir.Anon), mb(ir.File), mb(ir.PeakHWM), ir.Dropped)
 	}
 	if rep.Dropped > 0 {
 		fmt.Fprintf(w, "warning: the server closed %d realtime connections during the load\n", rep.Dropped)

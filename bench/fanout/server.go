@@ -183,6 +183,29 @@ func procMem(pid int) (rss, hwm int64, err error) {
 	return rss, hwm, nil
 }
 
+// procRSSParts splits a process's resident memory into anonymous pages (Go's heap,
+// stacks and runtime) and file-backed ones (mostly the binary's own pages), in bytes.
+func procRSSParts(pid int) (anon, file int64) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "RssAnon:":
+			anon = v << 10
+		case "RssFile:":
+			file = v << 10
+		}
+	}
+	return anon, file
+}
+
 // procCPU is the process's user+system CPU time so far.
 func procCPU(pid int) time.Duration {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
