@@ -15,6 +15,18 @@ var Catalogue = map[string]Text{
 		DE: "Protokolleinträge können nicht geändert oder gelöscht werden.",
 		EN: "Audit records are append-only.",
 	},
+	"callout.unknown_function": {
+		DE: "Die Funktion „%s“ gibt es nicht: weder eine Stabsfunktion (S1–S6, VB-…) noch eine Funktionsbezeichnung, die jemand hat (Schreibweise?).",
+		EN: "There is no function \"%s\": neither a staff function (S1–S6, VB-…) nor a job title anyone has (spelling?).",
+	},
+	"callout.unknown_group": {
+		DE: "Diese Alarmgruppe gibt es nicht.",
+		EN: "There is no such call-out group.",
+	},
+	"callout.unknown_organisation": {
+		DE: "Die Organisation „%s“ gibt es nicht.",
+		EN: "There is no organisation \"%s\".",
+	},
 	"common.channel_archived": {
 		DE: "Der Kanal ist archiviert.",
 		EN: "The channel is archived.",

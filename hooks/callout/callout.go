@@ -23,8 +23,10 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"crisisroom/apperr"
 	"crisisroom/hardware/smsgateway"
 	"crisisroom/hooks/audit"
+	"crisisroom/hooks/forms"
 	"crisisroom/hooks/journal"
 	"crisisroom/hooks/tenancy"
 )
@@ -119,7 +121,7 @@ type StartRequest struct {
 	Text     string `json:"text"`
 	Priority string `json:"priority"` // normal, immediate, flash
 	// Whom: the union of these (live, non-guest memberships).
-	Functions     []string `json:"functions"`     // membership functions, e.g. "S2 Lage"
+	Functions     []string `json:"functions"`     // staff function codes ("S2", "VB-POL") or job titles ("Verbindungsbeamter")
 	Organisations []string `json:"organisations"` // organisation ids or short names
 	Group         string   `json:"group"`         // a callout_groups id
 	Users         []string `json:"users"`         // user ids
@@ -150,10 +152,11 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 		return re.BadRequestError("Die Erinnerung muss zwischen 0 und 1440 Minuten liegen. / The reminder must be between 0 and 1440 minutes.", nil)
 	}
 	host := tenancy.HostOrganisation(re.App)
-	people, words, err := resolve(re.App, host, req)
+	sel, err := resolve(re.App, host, req)
 	if err != nil {
-		return re.BadRequestError(err.Error(), nil)
+		return resolveError(re, err)
 	}
+	people, words := sel.people, sel.words
 	if len(people) == 0 {
 		return re.BadRequestError("Die Auswahl trifft niemanden. / The selection reaches nobody.", nil)
 	}
@@ -295,18 +298,87 @@ type person struct {
 	function string
 }
 
+// selPart is one named part of a selection and the users it reaches (see PreviewPart).
+type selPart struct {
+	kind, key, label string
+	users            map[string]bool
+}
+
+// selection is what a request resolves to: the people (by name), the words that
+// describe it for the overview and the journal, and its parts for the preview.
+type selection struct {
+	people []person
+	words  []string
+	parts  []*selPart
+}
+
 // resolve turns a request into people: live, non-guest memberships matching any of
-// the functions, organisations, the saved group, or the named users. words describe
-// the selection for the overview and the journal.
-func resolve(app core.App, host *core.Record, req StartRequest) ([]person, []string, error) {
-	want := map[string]bool{}
-	var words []string
-	funcs := map[string]bool{}
-	orgs := map[string]bool{}
+// the functions, organisations, the saved group, or the named users. A function is a
+// staff function's code (its current holders, forms.StaffFunctions) or else a job title
+// (memberships.function; see functions.go). Errors are API errors with an apperr code:
+// a function of the request that is neither (callout.unknown_function: it would silently
+// call nobody), an unknown organisation or group. A name in a saved group that is
+// neither is no error: the group calls the rest and the preview shows that name as
+// reaching nobody ("unknown").
+func resolve(app core.App, host *core.Record, req StartRequest) (*selection, error) {
+	sel := &selection{}
+	newPart := func(kind, key, label string) *selPart {
+		p := &selPart{kind: kind, key: key, label: label, users: map[string]bool{}}
+		sel.parts = append(sel.parts, p)
+		return p
+	}
+	staff := map[string]forms.Function{}
+	for _, f := range forms.StaffFunctions(app) {
+		staff[strings.ToLower(f.Code)] = f
+	}
+	titles := map[string]bool{}
+	for _, f := range HeldFunctions(app) {
+		titles[strings.ToLower(f.Function)] = true
+	}
+	// fnCodes: user id + "|" + organisation id → the codes of the staff functions named
+	// that the user holds for that organisation (the liaison's own one, else the host).
+	fnCodes := map[string][]string{}
+	titleParts := map[string][]*selPart{}
+	done := map[string]bool{}
+	addFunction := func(name string, fromGroup bool) error {
+		name = strings.TrimSpace(name)
+		k := strings.ToLower(name)
+		if name == "" || done[k] {
+			return nil
+		}
+		done[k] = true
+		switch f, ok := staff[k]; {
+		case ok:
+			p := newPart("function", f.Code, staffLabel(f))
+			org := f.LiaisonOrg
+			if org == "" && host != nil {
+				org = host.Id
+			}
+			for _, h := range f.Holders {
+				fnCodes[h.Id+"|"+org] = append(fnCodes[h.Id+"|"+org], f.Code)
+				p.users[h.Id] = true
+			}
+			sel.words = append(sel.words, f.Code)
+		case titles[k]:
+			titleParts[k] = append(titleParts[k], newPart("title", name, name))
+			sel.words = append(sel.words, name)
+		case fromGroup:
+			newPart(kindUnknown, name, name)
+		default:
+			return apperr.BadRequest("callout.unknown_function", name)
+		}
+		return nil
+	}
 	for _, f := range req.Functions {
-		if f = strings.TrimSpace(f); f != "" {
-			funcs[strings.ToLower(f)] = true
-			words = append(words, f)
+		if err := addFunction(f, false); err != nil {
+			return nil, err
+		}
+	}
+	orgParts := map[string]*selPart{}
+	addOrg := func(org *core.Record) {
+		if orgParts[org.Id] == nil {
+			orgParts[org.Id] = newPart("organisation", org.GetString("short"), org.GetString("name"))
+			sel.words = append(sel.words, org.GetString("short"))
 		}
 	}
 	for _, o := range req.Orgs() {
@@ -315,24 +387,27 @@ func resolve(app core.App, host *core.Record, req StartRequest) ([]person, []str
 			org, err = app.FindFirstRecordByData("organisations", "short", o)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("Organisation %q gibt es nicht. / There is no organisation %q.", o, o)
+			return nil, apperr.BadRequest("callout.unknown_organisation", o)
 		}
-		orgs[org.Id] = true
-		words = append(words, org.GetString("short"))
+		addOrg(org)
 	}
+	want := map[string]bool{}
 	if req.Group != "" {
 		g, err := app.FindRecordById("callout_groups", req.Group)
 		if err != nil || host == nil || g.GetString("organisation") != host.Id {
-			return nil, nil, errors.New("Diese Alarmgruppe gibt es nicht. / There is no such call-out group.")
+			return nil, apperr.BadRequest("callout.unknown_group")
 		}
-		words = append(words, g.GetString("name"))
+		sel.words = append(sel.words, g.GetString("name"))
 		var fs []string
 		_ = g.UnmarshalJSONField("functions", &fs)
 		for _, f := range fs {
-			funcs[strings.ToLower(strings.TrimSpace(f))] = true
+			_ = addFunction(f, true)
 		}
 		for _, o := range g.GetStringSlice("organisations") {
-			orgs[o] = true
+			// An organisation deleted since the group was saved calls nobody.
+			if org, err := app.FindRecordById("organisations", o); err == nil {
+				addOrg(org)
+			}
 		}
 		for _, u := range g.GetStringSlice("users") {
 			want[u] = true
@@ -341,51 +416,63 @@ func resolve(app core.App, host *core.Record, req StartRequest) ([]person, []str
 	for _, u := range req.Users {
 		want[u] = true
 	}
+	var usersPart *selPart
+	if len(want) > 0 {
+		usersPart = newPart("users", "", "Personen")
+	}
 	if len(req.Users) > 0 {
-		words = append(words, fmt.Sprintf("%d Personen", len(req.Users)))
+		sel.words = append(sel.words, fmt.Sprintf("%d Personen", len(req.Users)))
 	}
 	ms, err := app.FindAllRecords("memberships", dbx.NewExp("role != 'guest'"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	seen := map[string]bool{}
-	var out []person
+	at := map[string]int{} // user id → index in sel.people
 	for _, m := range ms {
-		uid := m.GetString("user")
-		if seen[uid] {
-			continue
-		}
-		if !(want[uid] || orgs[m.GetString("organisation")] || (m.GetString("function") != "" && funcs[strings.ToLower(m.GetString("function"))])) {
+		uid, oid := m.GetString("user"), m.GetString("organisation")
+		codes := fnCodes[uid+"|"+oid]
+		tps := titleParts[strings.ToLower(strings.TrimSpace(m.GetString("function")))]
+		if !(want[uid] || orgParts[oid] != nil || len(codes) > 0 || len(tps) > 0) {
 			continue
 		}
 		if !tenancy.LiveMembership(app, m) {
+			continue
+		}
+		if want[uid] {
+			usersPart.users[uid] = true
+		}
+		if p := orgParts[oid]; p != nil {
+			p.users[uid] = true
+		}
+		for _, p := range tps {
+			p.users[uid] = true
+		}
+		// The overview's function column: the staff functions called, else the job title.
+		fn := m.GetString("function")
+		if len(codes) > 0 {
+			fn = strings.Join(codes, ", ")
+		}
+		if i, seen := at[uid]; seen {
+			if len(codes) > 0 {
+				sel.people[i].function = fn
+			}
 			continue
 		}
 		u, err := app.FindRecordById("users", uid)
 		if err != nil {
 			continue
 		}
-		org, _ := app.FindRecordById("organisations", m.GetString("organisation"))
 		short := ""
-		if org != nil {
+		if org, _ := app.FindRecordById("organisations", oid); org != nil {
 			short = org.GetString("short")
 		}
-		seen[uid] = true
-		out = append(out, person{user: u, orgShort: short, function: m.GetString("function")})
+		at[uid] = len(sel.people)
+		sel.people = append(sel.people, person{user: u, orgShort: short, function: fn})
 	}
-	// A function typed by hand that no live member holds calls nobody: refuse it in
-	// words rather than leave that person silently out of the call-out.
-	held := map[string]bool{}
-	for _, f := range HeldFunctions(app) {
-		held[strings.ToLower(f.Function)] = true
-	}
-	for _, f := range req.Functions {
-		if f = strings.TrimSpace(f); f != "" && !held[strings.ToLower(f)] {
-			return nil, nil, fmt.Errorf("Die Funktion %q hat niemand (Schreibweise?). / Nobody holds the function %q (spelling?).", f, f)
-		}
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].user.GetString("name") < out[b].user.GetString("name") })
-	return out, words, nil
+	sort.Slice(sel.people, func(a, b int) bool {
+		return sel.people[a].user.GetString("name") < sel.people[b].user.GetString("name")
+	})
+	return sel, nil
 }
 
 // Orgs are the request's organisations, trimmed.

@@ -4,6 +4,9 @@
 const texts = {
   "audit.append_only_collections_cannot": { de: "Protokollsammlungen können nicht gelöscht, geleert oder in ihren Feldern und Schreibregeln geändert werden.", en: "Append-only collections cannot be deleted, truncated, or have their fields or write rules changed." },
   "audit.audit_records_append_only": { de: "Protokolleinträge können nicht geändert oder gelöscht werden.", en: "Audit records are append-only." },
+  "callout.unknown_function": { de: "Die Funktion „%s“ gibt es nicht: weder eine Stabsfunktion (S1–S6, VB-…) noch eine Funktionsbezeichnung, die jemand hat (Schreibweise?).", en: "There is no function \"%s\": neither a staff function (S1–S6, VB-…) nor a job title anyone has (spelling?)." },
+  "callout.unknown_group": { de: "Diese Alarmgruppe gibt es nicht.", en: "There is no such call-out group." },
+  "callout.unknown_organisation": { de: "Die Organisation „%s“ gibt es nicht.", en: "There is no organisation \"%s\"." },
   "common.channel_archived": { de: "Der Kanal ist archiviert.", en: "The channel is archived." },
   "common.request_could_not_read": { de: "Die Anfrage ist unlesbar.", en: "The request could not be read." },
   "common.sign_in": { de: "Bitte anmelden.", en: "Please sign in." },

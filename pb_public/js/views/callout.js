@@ -12,7 +12,10 @@ addStrings({
   de: {
     co_title: 'Stab alarmieren', co_new: 'Neue Alarmierung', co_text: 'Alarmtext', co_textHint: 'z. B. Lagebesprechung 03:30 im Rathaus, Großer Saal',
     co_priority: 'Priorität', co_p_flash: 'Blitz', co_p_immediate: 'Sofort', co_p_normal: 'Normal', co_group: 'Alarmgruppe', co_noGroup: '– keine –',
-    co_orgs: 'Organisationen', co_functions: 'Funktionen', co_noFunctions: 'Niemand hat eine Funktion eingetragen.', co_preview: 'Die Auswahl erreicht {n} Personen.', co_previewNone: 'Die Auswahl erreicht 0 Personen – bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
+    co_orgs: 'Organisationen', co_functions: 'Funktionen', co_noFunctions: 'Niemand hat eine Funktion eingetragen.',
+    co_staffFns: 'Stabsfunktionen', co_titles: 'Weitere Funktionsbezeichnungen (aus den Mitgliedschaften)', co_vacant: 'unbesetzt',
+    co_pv_app: 'App', co_pv_sms: 'SMS', co_pv_none: 'weder verbunden noch Mobilnummer', co_pv_nobody: 'erreicht niemand', co_pv_unknown: 'unbekannt – erreicht niemand', co_pv_title: 'Funktionsbezeichnung', co_pv_users: 'Personen',
+    co_pv_how: '{app} per App, {sms} per SMS, {none} weder noch', co_preview: 'Die Auswahl erreicht {n} Personen.', co_previewNone: 'Die Auswahl erreicht 0 Personen – bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
     co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe', co_saveGroupBtn: 'Gruppe speichern',
     co_recent: 'Alarmierungen', co_none: 'Noch keine Alarmierung.', co_comingN: '{n} kommen', co_declinedN: '{n} kommen nicht', co_openN: '{n} ohne Antwort',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Funktion', co_answer: 'Antwort', co_arrives: 'Ankunft', co_via: 'Weg', co_reached: 'Erreicht',
@@ -26,7 +29,10 @@ addStrings({
   en: {
     co_title: 'Staff call-out', co_new: 'New call-out', co_text: 'Alarm text', co_textHint: 'e.g. Briefing 03:30 at the town hall, main hall',
     co_priority: 'Priority', co_p_flash: 'Flash', co_p_immediate: 'Immediate', co_p_normal: 'Normal', co_group: 'Call-out group', co_noGroup: '– none –',
-    co_orgs: 'Organisations', co_functions: 'Functions', co_noFunctions: 'Nobody has a function entered.', co_preview: 'The selection reaches {n} people.', co_previewNone: 'The selection reaches 0 people – please pick organisations, functions or a group.', co_remind: 'Second SMS after (minutes, 0 = none)',
+    co_orgs: 'Organisations', co_functions: 'Functions', co_noFunctions: 'Nobody has a function entered.',
+    co_staffFns: 'Staff functions', co_titles: 'Other job titles (from the memberships)', co_vacant: 'vacant',
+    co_pv_app: 'app', co_pv_sms: 'SMS', co_pv_none: 'neither connected nor a mobile number', co_pv_nobody: 'reaches nobody', co_pv_unknown: 'unknown – reaches nobody', co_pv_title: 'job title', co_pv_users: 'People',
+    co_pv_how: '{app} by app, {sms} by SMS, {none} neither', co_preview: 'The selection reaches {n} people.', co_previewNone: 'The selection reaches 0 people – please pick organisations, functions or a group.', co_remind: 'Second SMS after (minutes, 0 = none)',
     co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name', co_saveGroupBtn: 'Save group',
     co_recent: 'Call-outs', co_none: 'No call-out yet.', co_comingN: '{n} coming', co_declinedN: '{n} not coming', co_openN: '{n} no answer',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Function', co_answer: 'Answer', co_arrives: 'Arrival', co_via: 'Via', co_reached: 'Reached',
@@ -75,10 +81,13 @@ export default {
       const text = h('textarea#co-text', { rows: 3, maxlength: 600, required: true, placeholder: t('co_textHint') });
       const prio = h('select#co-priority', ['flash', 'immediate', 'normal'].map(p => h('option', { value: p, selected: p === 'immediate' }, t('co_p_' + p))));
       const group = h('select#co-group', h('option', { value: '' }, t('co_noGroup')));
-      // Functions are picked from those people hold (a typo would call nobody).
-      const fnBox = h('div.co-functions#co-functions', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } });
+      // Functions are picked, not typed (a typo would call nobody): the staff functions
+      // (S1–S6, VB-…) by code first, then the job titles people have in their memberships.
+      const fnBox = h('div.co-functions#co-functions');
       const pickedFunctions = () => [...fnBox.querySelectorAll('input:checked')].map(x => x.value);
       const preview = h('p.co-preview', { role: 'status', 'aria-live': 'polite' });
+      // Per part of the selection: who is reached, and how (app or SMS).
+      const previewParts = h('ul.plain.co-preview-parts', { style: { margin: '0 0 .6rem' } });
       const remind = h('input#co-remind', { type: 'number', min: 0, max: 1440, value: '10', inputmode: 'numeric' });
       const orgBox = h('div.co-orgs', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } });
       const msg = h('p.muted', { role: 'status' });
@@ -111,13 +120,14 @@ export default {
       });
       const updatePreview = () => { clearTimeout(previewTimer); previewTimer = setTimeout(async () => {
         const sel = selection(), seq = ++previewSeq;
-        if (!sel.group && !sel.organisations.length && !sel.functions.length) { preview.textContent = t('co_previewNone'); preview.dataset.total = '0'; return; }
+        if (!sel.group && !sel.organisations.length && !sel.functions.length) { preview.textContent = t('co_previewNone'); preview.dataset.total = '0'; clear(previewParts); return; }
         try {
           const r = await ctx.api.post('/api/crisisroom/callouts/preview', sel);
           if (!alive || seq !== previewSeq) return;
-          preview.textContent = r.total ? t('co_preview', { n: r.total }) : t('co_previewNone');
+          preview.textContent = r.total ? t('co_preview', { n: r.total }) + ' ' + t('co_pv_how', { app: r.app || 0, sms: r.sms || 0, none: r.none || 0 }) : t('co_previewNone');
           preview.dataset.total = String(r.total);
-        } catch (err) { if (alive && seq === previewSeq) { preview.textContent = err.message; preview.dataset.total = ''; } }
+          renderParts(r.parts || []);
+        } catch (err) { if (alive && seq === previewSeq) { preview.textContent = err.message; preview.dataset.total = ''; clear(previewParts); } }
       }, 200); };
       const form = h('form', { onchange: updatePreview, onsubmit: async e => {
         e.preventDefault();
@@ -145,7 +155,7 @@ export default {
       h('label.field', { for: 'co-text' }, t('co_text')), text,
       h('div.grid-form', h('label', t('co_priority'), prio), h('label', t('co_group'), group), h('label', t('co_remind'), remind)),
       h('p.field', t('co_orgs')), orgBox,
-      h('p.field', t('co_functions')), fnBox, preview,
+      h('p.field', t('co_functions')), fnBox, preview, previewParts,
       h('p', { style: { display: 'flex', gap: '.6rem', flexWrap: 'wrap' } }, start, saveGroup), msg);
       clear(formBox, form);
       try {
@@ -155,14 +165,27 @@ export default {
           ctx.api.get('/api/crisisroom/callouts/functions'),
         ]);
         const fnList = (fns && fns.functions) || [];
-        for (const f of fnList) fnBox.append(h('label', { style: { display: 'flex', gap: '.3rem', alignItems: 'center', minHeight: '36px' } },
-          h('input', { type: 'checkbox', value: f.function, name: 'fn' }), h('span', f.function, h('span.muted', ' (' + f.people + ')'))));
+        const pick = f => h('label', { style: { display: 'flex', gap: '.3rem', alignItems: 'center', minHeight: '36px' } },
+          h('input', { type: 'checkbox', value: f.function, name: 'fn', dataset: { kind: f.kind || 'title' } }),
+          h('span', f.label || f.function, h('span.muted', ' (' + (f.people ? f.people : t('co_vacant')) + ')')));
+        const row = list => h('div', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } }, list.map(pick));
+        const staffFns = fnList.filter(f => f.kind === 'staff'), titles = fnList.filter(f => f.kind !== 'staff');
+        if (staffFns.length) fnBox.append(h('div.co-staff-functions', h('p.muted', { style: { margin: '.2rem 0' } }, t('co_staffFns')), row(staffFns)));
+        if (titles.length) fnBox.append(h('div.co-job-titles', h('p.muted', { style: { margin: '.4rem 0 .2rem' } }, t('co_titles')), row(titles)));
         if (!fnList.length) fnBox.append(h('span.muted', t('co_noFunctions')));
         updatePreview();
         for (const o of items(orgs)) orgBox.append(h('label', { style: { display: 'flex', gap: '.3rem', alignItems: 'center', minHeight: '36px' } },
           h('input', { type: 'checkbox', value: o.id, name: 'org', dataset: { short: o.short || '' } }), h('span.chip', { style: { '--c': o.color || '#555' } }, o.short || o.name)));
         for (const g of items(groups)) group.append(h('option', { value: g.id }, g.name));
       } catch (err) { msg.textContent = err.message; }
+
+      function renderParts(parts) {
+        clear(previewParts, parts.map(p => h('li', { dataset: { kind: p.kind, key: p.key } },
+          h('b', p.kind === 'users' ? t('co_pv_users') : p.label), p.kind === 'title' ? h('span.muted', ' (' + t('co_pv_title') + ')') : null, ': ',
+          p.kind === 'unknown' ? h('span.muted', t('co_pv_unknown')) : !p.people.length ? h('span.muted', t('co_pv_nobody')) :
+            p.people.map((x, i) => h('span', { dataset: { user: x.user, via: x.via } }, i ? ', ' : '', x.name,
+              h('span.muted', ' (' + (p.kind === 'organisation' ? '' : x.organisation + ', ') + t('co_pv_' + x.via) + ')'))))));
+      }
     }
 
     async function loadList() {
