@@ -110,7 +110,8 @@ func (s *sseStreams) startTakenOver(e *core.RequestEvent) error {
 	if t == nil {
 		return err
 	}
-	e.Set(takenOverKey, nil) // the event lives as long as the stream: keep nothing in it
+	// The event lives as long as the stream: it keeps nothing of the hand-over.
+	e.Set(takenOverKey, nil)
 	if err != nil { // a middleware failed the request on its way back: nothing to serve
 		t.conn.Close()
 		return nil
