@@ -56,6 +56,13 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	// Before sending: how many the selection reaches; functions are picked, not typed.
 	op.Wait(`document.querySelector('.co-preview')?.textContent.includes('4 Personen')`, "the selection reaches 4 people, shown before sending")
 	op.Wait(`document.querySelectorAll('.co-functions input[name="fn"]').length >= 3 && !document.querySelector('input#co-functions')`, "a picker of the functions people hold")
+	// The staff's functions first, by code and name, then the job titles of memberships;
+	// the preview says per organisation who is reached and how.
+	op.Wait(`(() => { const s = document.querySelector('.co-functions .co-staff-functions'), j = document.querySelector('.co-functions .co-job-titles');
+		return s && j && (s.compareDocumentPosition(j) & Node.DOCUMENT_POSITION_FOLLOWING) &&
+			[...s.querySelectorAll('label')].some(l => l.textContent.startsWith('S2 – Lage') && l.querySelector('input').value === 'S2'); })()`,
+		"the staff functions (S2 – Lage) before the job titles")
+	op.Wait(`document.querySelector('.co-preview-parts li[data-key="POL"]')?.textContent.includes('Laura Neumann (App)') && document.querySelector('.co-preview-parts li[data-key="POL"]').textContent.includes('Thomas Keller (SMS)')`, "the preview of POL: Laura Neumann in the app, Thomas Keller by SMS")
 	op.Run(chromedp.Click(`#co-start`, chromedp.ByQuery))
 	op.Wait(`document.querySelectorAll('.co-table tbody tr').length === 4`, "four people in the overview")
 	// Sent: the form is empty (no second call-out by a second click) and the overview in sight.
@@ -99,6 +106,11 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 			rows[3]?.dataset.answer === 'declined'; })()`, "arrivals in order, with the way they answered")
 	op.Wait(`document.querySelectorAll('.sms-log tr[data-direction="in"]').length === 2 && document.querySelectorAll('.sms-log tr[data-direction="out"]').length === 3`,
 		"the SMS log with 3 sent and 2 received", 60*time.Second)
+	// A call-out of the staff function S2 reaches its holder, here in the app (the
+	// operator's own browser is connected).
+	op.Run(chromedp.Click(`.co-staff-functions input[value="S2"]`, chromedp.ByQuery))
+	op.Wait(`document.querySelector('.co-preview-parts li[data-kind="function"][data-key="S2"] [data-via="app"]')?.textContent.includes('Jonas Wagner') &&
+		document.querySelector('.co-preview')?.textContent.includes('1 Personen')`, "the preview of S2: Jonas Wagner in the app")
 	op.Run(chromedp.EmulateViewport(1280, 1900))
 	op.Screenshot("callout-overview")
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
@@ -44,11 +46,16 @@ type HeldFunction struct {
 
 // staffLabel is how a staff function is shown: its code and its name without the code,
 // German as the staff names it: "S2 – Lage", "VB-POL – Verbindungsstelle
-// Polizeipräsidium", "Sichter".
+// Polizeipräsidium", "Sichter"; a name that begins with its code as a word of the
+// phrase is shown alone ("Leiter des Stabes").
 func staffLabel(f forms.Function) string {
 	name := strings.TrimSpace(f.Name)
 	if rest, ok := strings.CutPrefix(name, f.Code+" "); ok {
-		name = strings.TrimSpace(rest)
+		rest = strings.TrimSpace(rest)
+		if r, _ := utf8.DecodeRuneInString(rest); unicode.IsLower(r) {
+			return name
+		}
+		name = rest
 	}
 	if name == "" || strings.EqualFold(name, f.Code) {
 		return f.Code
