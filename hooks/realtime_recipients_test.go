@@ -42,4 +42,27 @@ func TestLiveReceiptTotalFollowsMembership(t *testing.T) {
 	if got := send("Zählung drei"); got != before-1 {
 		t.Fatalf("total %d right after a member left, want %d", got, before-1)
 	}
+
+	// The read figure: nobody has read a new message; once a member has read the channel,
+	// an edit of a message before that point counts them (the cache follows last_read),
+	// and the next new message again counts nobody.
+	m := jwagner.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": flood, "author": s.Demo.Users["jwagner"].Id, "body": "Gelesen vier"})
+	ev, _ := c.until(t, isMessage("Gelesen vier"))
+	if got := mxNum(ev.Data["record"].(map[string]any), "receipts", "read"); got != 0 {
+		t.Fatalf("a new message was read by %d", got)
+	}
+	mxAs(s, t, "sbraun").obj(t, 200, "POST", "/api/crisisroom/channels/"+flood+"/read", map[string]any{"until": mxStr(m, "id")})
+	jwagner.obj(t, 200, "PATCH", "/api/collections/messages/records/"+mxStr(m, "id"), map[string]any{"body": "Gelesen vier, berichtigt"})
+	ev, _ = c.until(t, isMessage("Gelesen vier, berichtigt"))
+	if got := mxNum(ev.Data["record"].(map[string]any), "receipts", "read"); got != 1 {
+		t.Fatalf("the edited message read by %d after sbraun read the channel, want 1", got)
+	}
+	ev2 := func() map[string]any {
+		jwagner.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": flood, "author": s.Demo.Users["jwagner"].Id, "body": "Neu fünf"})
+		ev, _ := c.until(t, isMessage("Neu fünf"))
+		return ev.Data["record"].(map[string]any)
+	}()
+	if got := mxNum(ev2, "receipts", "read"); got != 0 {
+		t.Fatalf("the next new message read by %d", got)
+	}
 }

@@ -30,12 +30,19 @@ type recipientCache struct {
 	mu   sync.Mutex
 	gen  uint64
 	sets map[string]recipientSet // by channel id
+	// reads counts moves of a last_read: a set loaded while one moved may hold an older
+	// maxRead and is not kept.
+	reads uint64
 }
 
 type recipientSet struct {
 	gen   uint64
 	read  time.Time
 	users map[string]struct{}
+	// maxRead is the latest last_read among the live members (PocketBase's date text,
+	// which sorts as time): a message created after it has been read by nobody yet, which
+	// is every new message, so its event needs no query for who has read it.
+	maxRead string
 }
 
 func newRecipientCache(app core.App) *recipientCache {
@@ -51,7 +58,9 @@ func newRecipientCache(app core.App) *recipientCache {
 	app.OnRecordAfterCreateSuccess("channel_members").BindFunc(reset)
 	app.OnRecordAfterDeleteSuccess("channel_members").BindFunc(reset)
 	app.OnRecordAfterUpdateSuccess("channel_members").BindFunc(func(e *core.RecordEvent) error {
-		if !onlyReadMoved(e.Record) {
+		if onlyReadMoved(e.Record) {
+			c.noteRead(e.Record.GetString("channel"), e.Record.GetString("last_read"))
+		} else {
 			c.reset()
 		}
 		return e.Next()
@@ -64,6 +73,17 @@ func (c *recipientCache) reset() {
 	c.gen++
 	clear(c.sets)
 	c.mu.Unlock()
+}
+
+// noteRead follows a member's last_read moving to lastRead in a channel.
+func (c *recipientCache) noteRead(channelId, lastRead string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reads++
+	if set, ok := c.sets[channelId]; ok && lastRead > set.maxRead {
+		set.maxRead = lastRead
+		c.sets[channelId] = set
+	}
 }
 
 // onlyReadMoved: a channel_members update changed nothing but last_read (and updated).
@@ -81,49 +101,63 @@ func onlyReadMoved(r *core.Record) bool {
 	return true
 }
 
-// members returns the live members of a channel, by user id.
-func (c *recipientCache) members(app core.App, channelId string) (map[string]struct{}, error) {
+// members returns the live members of a channel, by user id, and the latest last_read
+// among them ("\uffff" when unknown: a read moved while they were loaded).
+func (c *recipientCache) members(app core.App, channelId string) (map[string]struct{}, string, error) {
 	now := time.Now()
 	c.mu.Lock()
 	set, ok := c.sets[channelId]
-	gen := c.gen
+	gen, reads := c.gen, c.reads
 	c.mu.Unlock()
 	if ok && set.gen == gen && now.Sub(set.read) < recipientTTL {
-		return set.users, nil
+		return set.users, set.maxRead, nil
 	}
-	var users []string
-	err := app.DB().NewQuery(`SELECT user FROM channel_members WHERE channel = {:c} AND ` + tenancy.LiveChannelMemberSQL("channel_members")).
-		Bind(dbx.Params{"c": channelId}).Column(&users)
+	var rows []struct {
+		User     string `db:"user"`
+		LastRead string `db:"last_read"`
+	}
+	err := app.DB().NewQuery(`SELECT user, last_read FROM channel_members WHERE channel = {:c} AND ` + tenancy.LiveChannelMemberSQL("channel_members")).
+		Bind(dbx.Params{"c": channelId}).All(&rows)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	m := make(map[string]struct{}, len(users))
-	for _, u := range users {
-		m[u] = struct{}{}
+	m := make(map[string]struct{}, len(rows))
+	maxRead := ""
+	for _, r := range rows {
+		m[r.User] = struct{}{}
+		maxRead = max(maxRead, r.LastRead)
 	}
 	c.mu.Lock()
-	if c.gen == gen { // no write since the query began
-		c.sets[channelId] = recipientSet{gen: gen, read: now, users: m}
+	defer c.mu.Unlock()
+	if c.reads != reads {
+		return m, unknownRead, nil
 	}
-	c.mu.Unlock()
-	return m, nil
+	if c.gen == gen { // no write since the query began
+		c.sets[channelId] = recipientSet{gen: gen, read: now, users: m, maxRead: maxRead}
+	}
+	return m, maxRead, nil
 }
+
+// unknownRead sorts after every date: "someone may have read anything".
+const unknownRead = "\uffff"
 
 // readersStmt runs for every new message's event: kept prepared.
 var readersStmt = prepared.New(`SELECT user FROM channel_members WHERE channel = {:c} AND last_read != '' AND last_read >= {:created}`)
 
 // summary is plainReceiptSummary from the cached members: the live members but the
 // author, and those of them whose last_read reaches the message (one short query on the
-// channel's rows).
+// channel's rows, skipped when no member has read that far: a new message).
 func (c *recipientCache) summary(app core.App, m *core.Record) ReceiptSummary {
 	channelId, author := m.GetString("channel"), m.GetString("author")
-	users, err := c.members(app, channelId)
+	users, maxRead, err := c.members(app, channelId)
 	if err != nil {
 		return plainReceiptSummary(app, channelId, m)
 	}
-	readers, err := readersStmt.Column(app, dbx.Params{"c": channelId, "created": m.GetString("created")})
-	if err != nil {
-		return plainReceiptSummary(app, channelId, m)
+	var readers []string
+	if created := m.GetString("created"); created <= maxRead {
+		if readers, err = readersStmt.Column(app, dbx.Params{"c": channelId, "created": created}); err != nil {
+			return plainReceiptSummary(app, channelId, m)
+		}
 	}
 	s := ReceiptSummary{Total: len(users)}
 	if _, ok := users[author]; ok {
