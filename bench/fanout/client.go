@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -54,8 +53,8 @@ func dialSSE(ctx context.Context, hc *http.Client, base string, user *benchUser,
 		cancel()
 		return nil, fmt.Errorf("realtime connect: HTTP %d", resp.StatusCode)
 	}
-	br := bufio.NewReaderSize(resp.Body, 8<<10)
-	name, data, err := readEvent(br)
+	er := newEventReader(bufio.NewReaderSize(resp.Body, 8<<10))
+	name, data, err := er.next()
 	if err != nil || name != "PB_CONNECT" {
 		resp.Body.Close()
 		cancel()
@@ -73,7 +72,7 @@ func dialSSE(ctx context.Context, hc *http.Client, base string, user *benchUser,
 	go func() {
 		defer close(c.done)
 		for {
-			name, data, err := readEvent(br)
+			name, data, err := er.next()
 			if err != nil {
 				if cctx.Err() == nil {
 					dropped.Add(1)
@@ -94,30 +93,56 @@ func (c *sseConn) close() {
 	<-c.done
 }
 
-// readEvent reads one SSE event (lines up to a blank line). PocketBase writes
-// "id:…", "event:…", "data:…" without a space after the colon.
-func readEvent(br *bufio.Reader) (name string, data []byte, err error) {
+// eventReader reads SSE events (lines up to a blank line) off one connection. PocketBase
+// writes "id:…", "event:…", "data:…" without a space after the colon. The load
+// generator shares the cores with the server it measures, so it reads without allocating
+// per line: the data of an event is valid until the next call.
+type eventReader struct {
+	br   *bufio.Reader
+	data []byte
+	name string // the last event name, reused while it repeats
+	long []byte // a line longer than the reader's buffer
+}
+
+func newEventReader(br *bufio.Reader) *eventReader { return &eventReader{br: br} }
+
+// next returns the next event's name and data.
+func (r *eventReader) next() (name string, data []byte, err error) {
+	r.data = r.data[:0]
+	hasData, hasAny := false, false
 	for {
-		line, err := br.ReadBytes('\n')
+		line, err := r.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			r.long = append(r.long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				line, err = r.br.ReadSlice('\n')
+				r.long = append(r.long, line...)
+			}
+			line = r.long
+		}
 		if err != nil {
 			return "", nil, err
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
-			if name != "" || data != nil {
-				return name, data, nil
+			if hasAny {
+				return name, r.data, nil
 			}
 			continue
 		}
 		switch {
 		case bytes.HasPrefix(line, []byte("event:")):
-			name = strings.TrimSpace(string(line[len("event:"):]))
-		case bytes.HasPrefix(line, []byte("data:")):
-			d := bytes.TrimPrefix(line[len("data:"):], []byte(" "))
-			if data != nil {
-				data = append(data, '\n')
+			n := bytes.TrimSpace(line[len("event:"):])
+			if string(n) != r.name {
+				r.name = string(n)
 			}
-			data = append(data, d...)
+			name, hasAny = r.name, true
+		case bytes.HasPrefix(line, []byte("data:")):
+			if hasData {
+				r.data = append(r.data, '\n')
+			}
+			r.data = append(r.data, bytes.TrimPrefix(line[len("data:"):], []byte(" "))...)
+			hasData, hasAny = true, true
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,5 +78,24 @@ func TestFanoutBenchDeliversEverything(t *testing.T) {
 		if ir.Conns != 50 || ir.After <= 0 || ir.Dropped != 0 {
 			t.Errorf("idle figure incomplete: %+v", ir)
 		}
+	}
+}
+
+// The load generator's SSE reader: several events in one write, a data line longer than
+// its buffer, two data lines, and the end of the stream.
+func TestEventReader(t *testing.T) {
+	long := strings.Repeat("x", 100)
+	in := "id:a\nevent:PB_CONNECT\ndata:{\"clientId\":\"a\"}\n\n" +
+		"id:a\nevent:channels/1\ndata:" + long + "\n\nid:a\nevent:channels/1\ndata:eins\ndata:zwei\n\n"
+	r := newEventReader(bufio.NewReaderSize(strings.NewReader(in), 16))
+	want := []struct{ name, data string }{{"PB_CONNECT", `{"clientId":"a"}`}, {"channels/1", long}, {"channels/1", "eins\nzwei"}}
+	for _, w := range want {
+		name, data, err := r.next()
+		if err != nil || name != w.name || string(data) != w.data {
+			t.Fatalf("got %q %q %v, want %q %q", name, data, err, w.name, w.data)
+		}
+	}
+	if _, _, err := r.next(); err == nil {
+		t.Fatal("no error at the end of the stream")
 	}
 }
