@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -30,7 +31,17 @@ import (
 	"crisisroom/standby"
 )
 
+// gcPercent is the garbage collector's target (GOGC) unless the environment sets one. A
+// stream of messages allocates mostly short-lived request garbage; at Go's default of 100
+// the collector took about a seventh of the appliance's CPU at 300–500 messages/s, at 200
+// half of that (bench/fanout: 2.9–3.2 against 3.4–3.7 ms of CPU per message, 20 MB more
+// heap under that load; idle memory is returned after bursts either way).
+const gcPercent = 200
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	// durability.Connect: data.db and auxiliary.db with synchronous=FULL (an answer 200 is on disk).
 	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "./crisisroom_data", HideStartBanner: false, DBConnect: durability.Connect})
 
