@@ -192,6 +192,14 @@ type sseWriter struct {
 	timeout  *time.Timer // the server's read timeout, when the watch replaces the read
 }
 
+// sseWriteTimeout bounds each write of events to a taken-over connection. PocketBase lifts
+// the server's write timeout for event streams, so a browser that keeps its connection
+// open but stops reading (or a client built to do so) would hold the stream's goroutine
+// in a blocked write for as long as TCP keeps the connection, however long its events
+// queue up. A write that cannot go out in this time ends the stream; the browser
+// reconnects and reloads what it missed, as after any dropped connection.
+var sseWriteTimeout = 30 * time.Second
+
 // chunkRoom is kept free in front of a buffered body for its chunk size line
 // ("ffffffff\r\n" at most).
 const chunkRoom = 10
@@ -253,6 +261,9 @@ func (w *sseWriter) FlushError() error {
 		chunk = b[start:]
 	}
 	var err error
+	if !w.headSent || chunk != nil {
+		_ = w.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	}
 	switch {
 	case !w.headSent:
 		w.WriteHeader(http.StatusOK)
@@ -292,9 +303,10 @@ func (w *sseWriter) writeHead(out *bytes.Buffer) {
 	w.header = nil
 }
 
-// SetWriteDeadline is what http.ResponseController asks for (PocketBase lifts the
-// server's write timeout for the stream).
-func (w *sseWriter) SetWriteDeadline(t time.Time) error { return w.conn.SetWriteDeadline(t) }
+// SetWriteDeadline is what http.ResponseController asks for: PocketBase lifts the
+// server's write timeout for the stream with it. Every write here sets its own deadline
+// (sseWriteTimeout) instead, so the lifted one is not applied.
+func (w *sseWriter) SetWriteDeadline(time.Time) error { return nil }
 
 // finish ends the chunked body and closes the connection.
 func (w *sseWriter) finish() {
@@ -303,6 +315,7 @@ func (w *sseWriter) finish() {
 			w.status = http.StatusOK
 		}
 		if err := w.FlushError(); err == nil {
+			_ = w.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 			_, _ = w.conn.Write([]byte("0\r\n\r\n"))
 		}
 	}

@@ -2,11 +2,13 @@ package messaging
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
@@ -55,5 +57,38 @@ func BenchmarkSSEWriterEvent(b *testing.B) {
 	for b.Loop() {
 		_ = m.WriteSSE(w, "abcdefghijabcdefghijabcdefghijabcdefghij")
 		w.Flush()
+	}
+}
+
+// A client that keeps the connection open but stops reading ends the stream: the write
+// of its events fails once sseWriteTimeout has passed, instead of blocking the stream's
+// goroutine for as long as TCP keeps the connection.
+func TestSSEWriterEndsWhenTheClientStopsReading(t *testing.T) {
+	defer func(d time.Duration) { sseWriteTimeout = d }(sseWriteTimeout)
+	sseWriteTimeout = 100 * time.Millisecond
+	server, client := net.Pipe() // nothing reads client: every write blocks
+	defer client.Close()
+	w := &sseWriter{conn: server, header: http.Header{}}
+	_ = w.SetWriteDeadline(time.Time{}) // what PocketBase asks: no effect on the bound
+	done := make(chan error, 1)
+	go func() {
+		m := subscriptions.Message{Name: "channels/x", Data: []byte("{}")}
+		_ = m.WriteSSE(w, "abc")
+		done <- w.FlushError()
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("the write to a client that reads nothing succeeded")
+		}
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("want a timeout, got %v", err)
+		}
+	case <-time.After(20 * time.Second): // a hang, not a timing: the bound is 0.1 s
+		t.Fatal("the write still blocks")
+	}
+	if _, err := w.Write([]byte("more")); err == nil {
+		t.Fatal("the stream accepts more after its write failed")
 	}
 }
