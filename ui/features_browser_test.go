@@ -135,6 +135,9 @@ func TestStaffRoomFeatures(t *testing.T) {
 		chromedp.Click(`#password-form button[type=submit]`, chromedp.ByQuery))
 	pol.Wait(`document.querySelector('#password-form [role=status]').textContent === 'Das Passwort wurde geändert.'`, "the password changed")
 	pol.Screenshot("profile-laptop")
+	// The server ended the realtime connections of before the change; this tab signed in
+	// anew and connects again with its new token, without being signed out.
+	pol.Wait(`!!document.querySelector('.conn.online') && !!document.querySelector('#usermenu')`, "realtime back after the password change, still signed in")
 	if code := API(t, s, "", "POST", "/api/collections/users/auth-with-password", map[string]any{"identity": "tkeller", "password": "hochwasser-2026-neu"}, nil); code != 200 {
 		t.Errorf("the new password does not sign in: %d", code)
 	}

@@ -455,6 +455,18 @@ func (f *fanout) sendUser(userId string, data []byte, thenClose bool) {
 	}
 }
 
+// closeUser ends every realtime connection of a user once what is queued for it is
+// written: after a new token key (a password change) the browser reconnects and
+// subscribes again with the token it holds now; a browser holding an old token is
+// refused and hears nothing more, not even on crisisroom/me.
+func (f *fanout) closeUser(userId string) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for c := range f.users[userId] {
+		c.push(subscriptions.Message{Name: closeMarker})
+	}
+}
+
 func (f *fanout) deliver(channelId string, data []byte) {
 	f.each(channelId, func(c *rtConn, name string) {
 		c.push(subscriptions.Message{Name: name, Data: data})

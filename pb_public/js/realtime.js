@@ -88,6 +88,9 @@ export function createRealtime() {
   return {
     start() { if (!stopped) return; stopped = false; everConnected = false; connect(); },
     stop() { stopped = true; clearTimeout(timer); if (es) es.close(); es = null; clientId = ''; topics.clear(); setState('offline'); },
+    // resubscribe: send the subscriptions again with the token held now (after this tab
+    // signed in anew, e.g. after changing its password, which ends the old connections).
+    resubscribe() { if (!stopped) { if (clientId) scheduleSubscribe(); else { retry = 0; connect(); } } },
     // now: reconnect at once (e.g. the browser says the network is back).
     now() { if (!stopped && state !== 'online') { retry = 0; connect(); } },
     get state() { return state; },

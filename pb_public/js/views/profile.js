@@ -39,6 +39,7 @@ function passwordForm(ctx) {
       // key): sign in again here with it, so this device stays signed in.
       const r = await api.post('/api/collections/users/auth-with-password', { identity: ctx.me.username, password: n1.value }, { noSignout: true });
       saveAuth(r.token, { ...(auth() || {}).record, ...r.record });
+      if (ctx.realtime && ctx.realtime.resubscribe) ctx.realtime.resubscribe(); // the server ended the old connections
       old.value = n1.value = n2.value = '';
       msg.className = 'ok'; msg.textContent = t('sr_passwordChanged');
     } catch (e) {
