@@ -10,7 +10,7 @@ import { t } from './i18n.js';
 import { createSender } from './outbox.js';
 import { h, icon } from './ui.js';
 import { S, resetState, extCtx } from './messaging/state.js';
-import { loadChannels, loadAll, renderChannelList, openChannel, renderHeader, newDirect, newGroup, channelsChanged } from './messaging/channels.js';
+import { loadChannels, loadAll, renderChannelList, openChannel, openAt, renderHeader, newDirect, newGroup, channelsChanged } from './messaging/channels.js';
 import { upsert, loadNewer, renderPending, markReadSoon, jumpTo } from './messaging/timeline.js';
 import { buildComposer, wireComposer } from './messaging/composer.js';
 import { renderBanners } from './messaging/blitz.js';
@@ -23,7 +23,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
   let unreadTimer = 0;
   const refreshUnread = () => { clearTimeout(unreadTimer); unreadTimer = setTimeout(refreshNow, 300); };
   resetState({ api, me, realtime, toast, refreshUnread, getTenant });
-  Object.assign(extCtx, { api, me, realtime, toast, tenant: getTenant, openChannel, jumpTo, current: () => S.current });
+  Object.assign(extCtx, { api, me, realtime, toast, tenant: getTenant, openChannel, openAt, jumpTo, current: () => S.current });
 
   S.sender = createSender({
     onChange: () => renderPending(),
@@ -96,9 +96,12 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
 
     const tenant = getTenant();
     S.current = null;
+    const seq0 = S.openSeq;
     renderHeader();
     renderBanners(false);
     (S.channelsFor === tenant.id && S.channels.length ? Promise.resolve(renderChannelList()) : Promise.resolve()).then(() => loadChannels()).then(() => {
+      // Someone opened a channel meanwhile (a search hit): that one stays.
+      if (S.target || S.openSeq !== seq0) return;
       const wanted = sessionStorage.getItem('crisisroom_channel_' + tenant.id);
       const first = S.channels.find(c => c.id === wanted) || S.channels.find(c => c.kind === 'shared' && !c.archived) || S.channels[0];
       if (first && window.matchMedia('(min-width: 761px)').matches) openChannel(first.id, { focus: false });

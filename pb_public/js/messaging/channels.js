@@ -5,7 +5,7 @@
 import { t, addStrings } from '../i18n.js';
 import { h, clear, dialog, orgChip, initials, icon } from '../ui.js';
 import { S, list, channelTitle, channelOrgs, channelHeaderTools, extCtx, events } from './state.js';
-import { addPage, placeUnreadMarker, renderPending, scrollToEnd, markReadSoon, onEvent, search, showFiles, upsert } from './timeline.js';
+import { addPage, placeUnreadMarker, renderPending, scrollToEnd, markReadSoon, onEvent, search, showFiles, upsert, reveal } from './timeline.js';
 import { checkFlashes } from './blitz.js';
 import { updateComposerRights, renderReply } from './composer.js';
 
@@ -130,8 +130,9 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
     return;
   }
   S.current = c;
+  const seq = ++S.openSeq;
   sessionStorage.setItem('crisisroom_channel_' + S.channelsFor, id);
-  S.msgs.clear(); S.oldest = null; S.hasMore = false; S.searchQ = ''; S.replyTo = null;
+  S.msgs.clear(); S.oldest = null; S.hasMore = false; S.searchQ = ''; S.replyTo = null; S.detached = false; S.searchHead = null;
   ui.layout.classList.add('show-channel');
   renderChannelList();
   renderHeader();
@@ -143,12 +144,12 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
   events.emit('channelOpened', c);
   try {
     const r = await S.deps.api.get(`/api/crisisroom/channels/${id}/messages?limit=50`);
-    if (!S.current || S.current.id !== c.id) return;
+    if (!S.current || S.current.id !== c.id || seq !== S.openSeq) return;
     clear(ui.list);
     addPage(list(r), r.has_more);
     placeUnreadMarker(unreadBefore, lastRead);
   } catch (e) {
-    if (!S.current || S.current.id !== c.id) return;
+    if (!S.current || S.current.id !== c.id || seq !== S.openSeq) return;
     if (e.status === 0) S.staleView = true;
     const kept = e.status === 0 ? [...(S.history.get(c.id) || new Map()).values()] : [];
     if (kept.length) {
@@ -159,9 +160,21 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
   }
   renderPending();
   updateComposerRights();
-  scrollToEnd();
-  if (focus && window.matchMedia('(min-width: 761px)').matches) ui.text.focus();
+  // Opened for a message (a search hit): show it there, not the bottom of the list.
+  const target = S.target && S.target.channel === id ? S.target : null;
+  if (target) { S.target = null; await reveal(target.id); }
+  else scrollToEnd();
+  if (focus && !target && window.matchMedia('(min-width: 761px)').matches) ui.text.focus();
   markReadSoon();
+}
+
+// openAt opens channel id at message msgId (loading the part around it when it is not in
+// the newest page) and marks it; resolves to whether the message is shown.
+export async function openAt(id, msgId) {
+  S.target = { channel: id, id: msgId };
+  await openChannel(id, { focus: false, force: true });
+  if (S.target && S.target.channel === id) S.target = null; // the channel was not there
+  return !!(S.ui && S.ui.list.querySelector(`article.msg[data-id="${CSS.escape(msgId)}"]`));
 }
 
 export function renderHeader() {
@@ -176,8 +189,10 @@ export function renderHeader() {
     h('div.chead-title',
       h('h2#channel-title', channelTitle(current)),
       h('div.chead-sub', current.kind === 'shared' ? [h('span.muted', t('sharedWith')), ' ', orgs.map(orgChip)] : null, current.topic ? h('span.muted.topic', current.topic) : null)),
+    // Enter or the button searches (not every keystroke: each search replaces the list).
     h('form.search', { role: 'search', onsubmit: ev => { ev.preventDefault(); search(ui.search.value); } },
-      ui.search = h('input', { type: 'search', placeholder: t('searchPlaceholder'), 'aria-label': t('searchInChannel'), value: S.searchQ })),
+      ui.search = h('input', { type: 'search', placeholder: t('searchPlaceholder'), 'aria-label': t('searchInChannel'), title: t('searchHint'), value: S.searchQ }),
+      h('button.btn.search-go', { type: 'submit', title: t('searchHint'), 'aria-label': t('searchGo') }, icon('search', 16), h('span.lbl', t('searchGo')))),
     tools,
     current.kind === 'group' ? h('button.btn#group-members', { type: 'button', onclick: () => groupMembers(current), 'aria-label': t('groupMembers') }, icon('users'), h('span.lbl', t('groupMembers'))) : null,
     h('button.btn', { type: 'button', onclick: showFiles, id: 'files-button', 'aria-label': t('files') }, icon('clip'), h('span.lbl', t('files'))));

@@ -13,7 +13,7 @@
 //       completion in the composer (@mentions), extra fields on send, extra controls.
 //   channelHeaderTools.push((channel, ctx) => Node|null)  buttons in the channel header (pins, search).
 //   events.on(name, fn) -> off   'message' (rec, action), 'channelOpened' (channel), 'flash' (rec)
-//   ctx (given to all of the above): { api, me, tenant(), realtime, toast, openChannel(id), jumpTo(msgId), current() }
+//   ctx (given to all of the above): { api, me, tenant(), realtime, toast, openChannel(id), openAt(channelId, msgId), jumpTo(msgId), current() }
 
 import { t } from '../i18n.js';
 import { icon } from '../ui.js';
@@ -37,6 +37,11 @@ export const S = {
   // a connection shows what was read (marked "offline"), not an empty list.
   history: new Map(),
   offered: [],             // shared channels of the organisation this person is not in yet
+  // Search in the channel: hits shown, whether older ones remain, the oldest shown, the header.
+  searchCount: 0, searchMore: false, searchOldest: null, searchHead: null,
+  detached: false,         // an older part of the channel is shown (reveal), not the newest page
+  target: null,            // {channel, id}: the message the next opening of channel shows (search hit)
+  openSeq: 0,              // counts openChannel calls: only the latest one fills the list
 };
 
 export function resetState(deps) {
@@ -45,6 +50,7 @@ export function resetState(deps) {
     flashes: new Map(), flashesExpanded: false, acked: new Set(), ui: null, oldest: null, hasMore: false,
     searchQ: '', replyTo: null, stagedFiles: [], readTimer: 0, toneTimer: 0, ended: false, staleView: false,
     atBottom: true, sender: null, history: new Map(), offered: [],
+    searchCount: 0, searchMore: false, searchOldest: null, searchHead: null, detached: false, target: null, openSeq: 0,
   });
 }
 

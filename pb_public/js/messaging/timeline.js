@@ -16,7 +16,7 @@ export function addPage(page, more) {
   page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
   S.hasMore = more === undefined ? page.length >= 50 : !!more;
   if (page.length) S.oldest = page[0];
-  for (const r of page) upsert(r, { quiet: true });
+  for (const r of page) upsert(r, { quiet: true, page: true });
   renderMoreButton();
   learnMyAcks(page);
 }
@@ -45,7 +45,7 @@ async function loadOlder() {
 // connection was down appears in order.
 export async function loadNewer() {
   const c = S.current;
-  if (!c || S.searchQ) return;
+  if (!c || S.searchQ || S.detached) return;
   try {
     const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`));
     if (!S.current || S.current.id !== c.id) return;
@@ -66,10 +66,15 @@ export function placeUnreadMarker(n, lastRead) {
 }
 
 // ---- rendering messages ----
-export function upsert(rec, { quiet = false } = {}) {
+// page: rec comes from a loaded page (history, search hits, the part around a hit). While
+// search hits or an older part of the channel are shown, nothing else enters the list (a
+// live message would sit among hits it does not match, or after a gap); what is shown is
+// still updated (edits, receipts), and the newest page comes back with the channel.
+export function upsert(rec, { quiet = false, page = false } = {}) {
   const { ui, current } = S;
   if (!ui || !current || rec.channel !== current.id) return;
   const prev = S.msgs.get(rec.id);
+  if ((S.searchQ || S.detached) && !page && !prev) return;
   if (prev && prev.expand && !rec.expand) rec.expand = prev.expand;
   if (prev && prev.org && !rec.org) rec.org = prev.org;
   if (prev && prev.receipts && !rec.receipts) rec.receipts = prev.receipts;
@@ -121,7 +126,7 @@ function renderMessage(rec) {
     el.append(h('button.replyref', { type: 'button', onclick: () => jumpTo(rec.reply_to) }, '↪ ', orig ? [orgChip(orig.org), ' ', `${author(orig)}: ${(orig.deleted ? t('deletedMessage') : orig.body || '').slice(0, 120)}`] : t('replyToEarlier')));
   }
   if (rec.deleted) { el.append(h('p.body.muted', t('deletedMessage'))); decorate(el, rec); return el; }
-  el.append(h('div.body', rec.body || ''));
+  el.append(h('div.body', S.searchQ ? markWords(rec.body || '', S.searchQ) : rec.body || ''));
   const atts = rec.attachments || [];
   if (atts.length) el.append(h('div.atts', atts.map(name => attachmentLink(rec.id, name, (rec.attachment_names || {})[name]))));
   const foot = h('div.foot');
@@ -198,7 +203,9 @@ function fileError(status) {
 
 export function renderPending() {
   const { ui, current, sender } = S;
-  if (!ui || !current) return;
+  // Search hits and an older part of the channel show no pending sends: they come back
+  // with the newest page.
+  if (!ui || !current || S.searchQ || S.detached) return;
   const c = current;
   const { me, realtime } = S.deps;
   sender.pending().then(items => {
@@ -228,9 +235,55 @@ export function renderPending() {
 function nearBottom() { const ui = S.ui; return !ui || S.atBottom || ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 120; }
 export function scrollToEnd() { S.atBottom = true; if (S.ui) requestAnimationFrame(() => { if (S.ui) S.ui.list.scrollTop = S.ui.list.scrollHeight; }); }
 
+// jumpTo scrolls the message into the middle of the list, focuses it and marks it for a
+// few seconds (.flashy); false when it is not in the list.
 export function jumpTo(id) {
-  const el = S.ui && S.ui.list.querySelector(`article.msg[data-id="${id}"]`);
-  if (el) { el.scrollIntoView({ block: 'center' }); el.focus(); el.classList.add('flashy'); setTimeout(() => el.classList.remove('flashy'), 1500); }
+  const el = S.ui && S.ui.list.querySelector(`article.msg[data-id="${CSS.escape(id)}"]`);
+  if (!el) return false;
+  // Not "at the bottom" any more: a later resize must not scroll the message away.
+  S.atBottom = false;
+  el.scrollIntoView({ block: 'center' });
+  el.focus({ preventScroll: true });
+  el.classList.remove('flashy');
+  void el.offsetWidth; // restart the animation when the same message is jumped to again
+  el.classList.add('flashy');
+  setTimeout(() => el.classList.remove('flashy'), 4000);
+  return true;
+}
+
+// reveal shows message id of the open channel: at once when it is loaded; else the page
+// around it, found through GET /api/crisisroom/messages/{id}/context (the messages after
+// it): when the newest page reaches it, that page, else the part around it with a button
+// to the newest messages (S.detached: live messages wait for that). Resolves to whether
+// the message is shown.
+export async function reveal(id) {
+  const c = S.current, ui = S.ui;
+  if (!c || !ui) return false;
+  if (jumpTo(id)) return true;
+  const { api, toast } = S.deps;
+  const stale = () => !S.current || S.current.id !== c.id || S.ui !== ui;
+  try {
+    const ctx = await api.get(`/api/crisisroom/messages/${encodeURIComponent(id)}/context?n=20`);
+    if (stale()) return false;
+    const items = (ctx && ctx.items) || [];
+    const i = items.findIndex(m => m.id === id);
+    if (i < 0) return false;
+    const newer = items.length - 1 - i;
+    const gap = newer >= 20;
+    const r = await api.get(gap
+      ? `/api/crisisroom/channels/${c.id}/messages?limit=40&before=${encodeURIComponent(items[i + 11].id)}`
+      : `/api/crisisroom/channels/${c.id}/messages?limit=${Math.min(200, newer + 26)}`);
+    if (stale()) return false;
+    S.detached = gap;
+    S.msgs.clear(); S.oldest = null;
+    clear(ui.list);
+    addPage(list(r), r.has_more);
+    if (gap) {
+      ui.list.append(h('div.detached-bar', h('span.muted', t('olderPartShown')), ' ',
+        h('button.btn.to-newest', { type: 'button', onclick: () => openChannel(c.id, { force: true }) }, t('toNewest'))));
+    } else renderPending();
+  } catch (e) { if (!stale()) toast(e.message, 'error'); return false; }
+  return jumpTo(id);
 }
 
 // ---- realtime ----
@@ -285,7 +338,7 @@ export function markReadSoon() {
 }
 async function markRead() {
   const { ui, current } = S;
-  if (!ui || !current || S.searchQ || document.visibilityState !== 'visible') return;
+  if (!ui || !current || S.searchQ || S.detached || document.visibilityState !== 'visible') return;
   const els = ui.list.querySelectorAll('article.msg[data-id]');
   const last = els[els.length - 1];
   if (!last) return;
@@ -367,20 +420,84 @@ async function removeMessage(rec) {
   catch (e) { S.deps.toast(e.message, 'error'); }
 }
 
+// ---- search in the channel ----
+// The route answers the newest hits first, 50 at a time, with has_more; older hits come
+// with its before paging ("ältere laden"). The header sticks to the top of the list, so the
+// number of hits stays in view while the hits scroll.
 export async function search(q) {
   if (!S.current) return;
   S.searchQ = q.trim();
   if (!S.searchQ) { openChannel(S.current.id, { force: true }); return; }
-  const c = S.current, ui = S.ui;
+  const c = S.current, ui = S.ui, qq = S.searchQ;
   clear(ui.list, h('p.muted.center', t('searching')));
   try {
-    const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&q=${encodeURIComponent(S.searchQ)}`));
-    if (!S.current || S.current.id !== c.id) return;
-    S.msgs.clear();
-    clear(ui.list, h('div.searchinfo', t('searchResults', { n: page.length, q: S.searchQ }), ' ', h('button.btn', { type: 'button', onclick: () => { ui.search.value = ''; search(''); } }, t('endSearch'))));
-    page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
-    for (const r of page) upsert(r, { quiet: true });
+    const r = await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&q=${encodeURIComponent(qq)}`);
+    if (!S.current || S.current.id !== c.id || S.searchQ !== qq) return;
+    S.msgs.clear(); S.searchCount = 0; S.searchOldest = null;
+    clear(ui.list, S.searchHead = h('div.searchinfo', { role: 'status' }));
+    addHits(list(r), r.has_more);
+    scrollToEnd();
   } catch (e) { clear(ui.list, h('p.error', e.message)); }
+}
+
+function addHits(page, more) {
+  page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
+  if (page.length) S.searchOldest = page[0];
+  S.searchCount += page.length;
+  S.searchMore = !!more;
+  for (const r of page) upsert(r, { quiet: true, page: true });
+  renderSearchHead();
+}
+
+function renderSearchHead() {
+  const head = S.searchHead, ui = S.ui;
+  if (!head || !ui) return;
+  const q = S.searchQ, n = S.searchCount;
+  clear(head,
+    h('span.searchcount', S.searchMore ? t('searchResultsMore', { n, q }) : t('searchResults', { n, q })),
+    S.searchMore ? [' – ', h('button.btn.search-older', { type: 'button', onclick: loadOlderHits }, t('searchOlder'))] : null,
+    ' ', h('button.btn.end-search', { type: 'button', onclick: () => { ui.search.value = ''; search(''); } }, t('endSearch')));
+}
+
+async function loadOlderHits() {
+  const c = S.current, ui = S.ui, qq = S.searchQ;
+  if (!c || !ui || !qq || !S.searchOldest) return;
+  const btn = ui.list.querySelector('.search-older');
+  if (btn) btn.disabled = true;
+  const fromEnd = ui.list.scrollHeight - ui.list.scrollTop;
+  try {
+    const r = await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50&q=${encodeURIComponent(qq)}&before=${encodeURIComponent(S.searchOldest.id)}`);
+    if (!S.current || S.current.id !== c.id || S.searchQ !== qq) return;
+    addHits(list(r), r.has_more);
+    // The hits seen so far stay where they were; the older ones come in above them.
+    ui.list.scrollTop = ui.list.scrollHeight - fromEnd;
+  } catch (e) { if (btn) btn.disabled = false; S.deps.toast(e.message, 'error'); }
+}
+
+// fold: lower case without diacritics, as the server's search compares.
+const fold = s => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+// markWords returns text as strings and <mark> nodes around the beginnings of its words
+// that a word of q begins (the way the search matched them); never HTML.
+export function markWords(text, q) {
+  const terms = fold(q).match(/[\p{L}\p{N}]+/gu) || [];
+  if (!terms.length || !text) return [text];
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    let best = 0;
+    for (const term of terms) {
+      let f = '', used = 0;
+      for (const ch of m[0]) { if (f.length >= term.length) break; f += fold(ch); used += ch.length; }
+      if (f.startsWith(term) && used > best) best = used;
+    }
+    if (!best) continue;
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push(h('mark.hit', text.slice(m.index, m.index + best)));
+    last = m.index + best;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
 }
 
 export async function showFiles() {

@@ -1,7 +1,8 @@
 // "Suche": search every channel the person may read (the server decides which: GET
 // /api/crisisroom/search, SQLite FTS5). Every hit is listed, newest first, with its
-// channel, author and time; a hit opens its channel at the message, or, when the message
-// is not in the channel's loaded page, shows it in context (GET …/messages/{id}/context).
+// channel, author and time; a hit opens its channel at the message (the part of the
+// channel around it when it is older than the newest page: GET …/messages/{id}/context),
+// or, for a channel not in this organisation's list, shows it in context.
 
 import { t, addStrings, lang } from '../i18n.js';
 import { h, clear, dialog, fmtTime } from '../ui.js';
@@ -37,20 +38,18 @@ async function showContext(api, hit) {
   } catch (e) { clear(body, h('p.error', e.message)); }
 }
 
-// jump opens the hit's channel in the messenger and scrolls to the message; when the
-// message is not in the loaded page (or the channel is not in this organisation's list),
-// it shows the message in context instead.
+// jump opens the hit's channel in the messenger at the message (loading the part around
+// it when it is not in the newest page) and marks it. A channel not in this organisation's
+// list shows the message in context here, in the search view; nothing pops up later.
 async function jump(api, hit, contextIfMissing = true) {
   const c = S.channels.find(x => x.id === hit.channel);
   if (!c) { if (contextIfMissing) showContext(api, hit); return; }
+  // Set before the messenger renders, so that it does not open its last channel instead.
+  S.target = { channel: hit.channel, id: hit.id };
   extCtx.navigate ? extCtx.navigate('messages') : (location.hash = '#messages');
   for (let i = 0; i < 50 && !(S.ui && S.ui.list); i++) await new Promise(r => setTimeout(r, 40));
-  await extCtx.openChannel(hit.channel);
-  for (let i = 0; i < 50; i++) {
-    if (document.querySelector(`article.msg[data-id="${CSS.escape(hit.id)}"]`)) { extCtx.jumpTo(hit.id); return; }
-    await new Promise(r => setTimeout(r, 60));
-  }
-  if (contextIfMissing) showContext(api, hit);
+  if (!S.ui || !S.target || S.target.id !== hit.id) return;
+  await extCtx.openAt(hit.channel, hit.id);
 }
 
 export default {
