@@ -13,31 +13,78 @@ import (
 	"crisisroom/hooks/tenancy"
 )
 
-// Presence: "online" while a realtime connection of the person is open and their app
-// last said it is in use, "away" while connected but the app said it is hidden or idle,
-// "offline" without a connection. Kept in memory: it describes this moment only.
+// Presence: "online" while a realtime connection of the person is open and one of their
+// app's tabs said within the last idleAfter that it is in use (a visible tab used within
+// five minutes says so once a minute); "away" while connected but every tab said it is
+// hidden or has gone quiet (idle, or closed without a word: a connection may outlive its
+// tab for a while); "offline" without a connection. Kept per tab, because one person's
+// hidden tab must not make their tab in use "away". In memory: it describes this moment only.
 type presence struct {
 	mu   sync.Mutex
-	away map[string]time.Time // user → when the app said "away"
+	now  func() time.Time              // time.Now; a test sets its own clock
+	tabs map[string]map[string]tabWord // user → tab id → the tab's last word
 }
 
-func newPresence() *presence { return &presence{away: map[string]time.Time{}} }
+// tabWord: what a tab said last and when.
+type tabWord struct {
+	at   time.Time
+	away bool
+}
 
-func (p *presence) set(user string, away bool) {
+const (
+	idleAfter   = 5 * time.Minute // a tab without a word for this long counts as not in use
+	forgetAfter = 24 * time.Hour  // a tab without a word for this long is forgotten
+	tabsPerUser = 16              // more tabs of one person: the one silent longest is forgotten
+)
+
+func newPresence() *presence {
+	return &presence{now: time.Now, tabs: map[string]map[string]tabWord{}}
+}
+
+// set records what tab (any string up to 64 bytes; "" for an app that names none) of user
+// said: away (hidden) or in use.
+func (p *presence) set(user, tab string, away bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if away {
-		p.away[user] = time.Now()
-	} else {
-		delete(p.away, user)
+	now := p.now()
+	m := p.tabs[user]
+	if m == nil {
+		m = map[string]tabWord{}
+		p.tabs[user] = m
 	}
+	for id, w := range m {
+		if now.Sub(w.at) > forgetAfter {
+			delete(m, id)
+		}
+	}
+	if _, ok := m[tab]; !ok && len(m) >= tabsPerUser {
+		oldest := ""
+		for id, w := range m {
+			if oldest == "" || w.at.Before(m[oldest].at) {
+				oldest = id
+			}
+		}
+		delete(m, oldest)
+	}
+	m[tab] = tabWord{at: now, away: away}
 }
 
+// isAway: the person's tabs have said something and none of them is in use now. A person
+// whose app has said nothing yet counts as in use (their connection is new).
 func (p *presence) isAway(user string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, ok := p.away[user]
-	return ok
+	m := p.tabs[user]
+	if len(m) == 0 {
+		return false
+	}
+	now := p.now()
+	for _, w := range m {
+		if !w.away && now.Sub(w.at) < idleAfter {
+			return false
+		}
+	}
+	return true
 }
 
 // connected: the users with an open realtime connection.
@@ -51,16 +98,22 @@ func connected(app core.App) map[string]bool {
 	return out
 }
 
-// POST /api/crisisroom/presence {"state": "online"|"away"} → 204. The app says "away"
-// when its page is hidden or untouched for five minutes, "online" when used again.
+// POST /api/crisisroom/presence {"state": "online"|"away", "tab": "<id of the page, optional>"}
+// → 204; 400 for another state or a tab id longer than 64 bytes. The app says "away" when
+// its page is hidden, "online" when used and, while visible and used within five
+// minutes, once a minute (see presence).
 func (s *staffroom) handlePresence(e *core.RequestEvent) error {
 	var body struct {
 		State string `json:"state"`
+		Tab   string `json:"tab"`
 	}
 	if err := e.BindBody(&body); err != nil || (body.State != "online" && body.State != "away") {
 		return e.BadRequestError("state muss online oder away sein. / state must be online or away.", err)
 	}
-	s.presence.set(e.Auth.Id, body.State == "away")
+	if len(body.Tab) > 64 {
+		return e.BadRequestError("tab ist zu lang. / tab is too long.", nil)
+	}
+	s.presence.set(e.Auth.Id, body.Tab, body.State == "away")
 	return e.NoContent(http.StatusNoContent)
 }
 

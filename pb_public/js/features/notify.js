@@ -2,7 +2,7 @@
 // (through its service worker where there is one, else by the page): no push service and
 // no outside server, so they work with the uplink cut. A tone goes with them (unless the
 // person turned sound off); a muted channel gives neither, except a Blitz, which always
-// does. Also: presence ("away" when the page is hidden or untouched for five minutes)
+// does. Also: presence (per tab: "away" when hidden, or unused for five minutes)
 // and the notices of the server (mentions, Blitz reminders, the follow-up to a sender).
 
 import { t, addStrings } from '../i18n.js';
@@ -163,17 +163,30 @@ async function loadPending(ctx) {
   } catch { /* offline: the next notice comes by realtime */ }
 }
 
-// Presence: "away" while the page is hidden or untouched for five minutes.
+// Presence (POST /api/crisisroom/presence, per tab): "online" when the page is used, and
+// once a minute while it is visible and was used within five minutes; "away" when it is
+// hidden. The server counts a person as away when none of their tabs said "online" within
+// five minutes, so a tab closed without a word, or left untouched, goes "away" by itself,
+// and a hidden second tab does not hide the one in use.
+const presenceBeat = 60 * 1000, presenceIdle = 5 * 60 * 1000;
 function watchPresence() {
-  let state = '', idle = 0;
-  const say = s => { if (s === state) return; state = s; api.post('/api/crisisroom/presence', { state: s }).catch(() => { state = ''; }); };
-  const active = () => { clearTimeout(idle); idle = setTimeout(() => say('away'), 5 * 60 * 1000); if (document.visibilityState === 'visible') say('online'); };
-  const vis = () => document.visibilityState === 'visible' ? active() : say('away');
-  const evs = ['pointerdown', 'keydown'];
-  for (const e of evs) window.addEventListener(e, active, { passive: true });
+  const tab = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  let said = '', saidAt = 0, usedAt = Date.now();
+  const say = s => {
+    const now = Date.now();
+    if (s === said && (s === 'away' || now - saidAt < presenceBeat)) return;
+    said = s; saidAt = now;
+    api.post('/api/crisisroom/presence', { state: s, tab }).catch(() => { said = ''; });
+  };
+  const visible = () => document.visibilityState === 'visible';
+  const use = () => { usedAt = Date.now(); if (visible()) say('online'); };
+  const beat = setInterval(() => { if (visible() && Date.now() - usedAt < presenceIdle) say('online'); }, presenceBeat / 2);
+  const vis = () => visible() ? use() : say('away');
+  const evs = ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart', 'focus'];
+  for (const e of evs) window.addEventListener(e, use, { passive: true, capture: true });
   document.addEventListener('visibilitychange', vis);
-  active();
-  return () => { clearTimeout(idle); for (const e of evs) window.removeEventListener(e, active); document.removeEventListener('visibilitychange', vis); };
+  use();
+  return () => { clearInterval(beat); for (const e of evs) window.removeEventListener(e, use, { capture: true }); document.removeEventListener('visibilitychange', vis); };
 }
 
 // The bell in the top bar: shows whether notifications are on and asks for them.
