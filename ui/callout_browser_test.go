@@ -63,7 +63,26 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 			[...s.querySelectorAll('label')].some(l => l.textContent.startsWith('S2 – Lage') && l.querySelector('input').value === 'S2'); })()`,
 		"the staff functions (S2 – Lage) before the job titles")
 	op.Wait(`document.querySelector('.co-preview-parts li[data-key="POL"]')?.textContent.includes('Laura Neumann (App)') && document.querySelector('.co-preview-parts li[data-key="POL"]').textContent.includes('Thomas Keller (SMS)')`, "the preview of POL: Laura Neumann in the app, Thomas Keller by SMS")
+	// A job title that repeats a staff function (jwagner's "S2 Lage" beside "S2 – Lage")
+	// is not offered twice; the other titles are named as free text of the memberships.
+	op.Wait(`(() => { const j = document.querySelector('.co-functions .co-job-titles'); return !!j && j.querySelector('p').textContent === 'Freitext-Funktionen aus den Mitgliedschaften' &&
+		![...j.querySelectorAll('input')].some(i => i.value === 'S2 Lage') && [...j.querySelectorAll('input')].some(i => i.value === 'Verbindungsbeamter'); })()`,
+		"the job titles without the one that repeats S2, under a clear heading")
+	// Alarmieren asks first, with the number; "Abbrechen" has the focus, Esc cancels.
 	op.Run(chromedp.Click(`#co-start`, chromedp.ByQuery))
+	op.Wait(`document.querySelector('dialog[open] .dlg-body')?.textContent === '4 Personen alarmieren?' && document.activeElement?.textContent === 'Abbrechen'`, "the question before the call-out, Abbrechen focused")
+	op.Screenshot("callout-confirm")
+	op.Run(chromedp.KeyEvent("\x1b"))
+	op.Wait(`!document.querySelector('dialog[open]') && !document.querySelector('#co-start').disabled`, "the question closed by Esc")
+	if n, _ := s.App.CountRecords("callouts"); n != 0 {
+		t.Fatalf("%d call-outs after Abbrechen", n)
+	}
+	// By keyboard: Tab to "Ja, alarmieren", Enter.
+	op.Run(chromedp.Click(`#co-start`, chromedp.ByQuery))
+	op.Wait(`document.activeElement?.textContent === 'Abbrechen'`, "the question again")
+	op.Run(chromedp.KeyEvent("\t"))
+	op.Wait(`document.activeElement?.textContent === 'Ja, alarmieren'`, "Ja, alarmieren focused by Tab")
+	op.Run(chromedp.KeyEvent("\r"))
 	op.Wait(`document.querySelectorAll('.co-table tbody tr').length === 4`, "four people in the overview")
 	// Sent: the form is empty (no second call-out by a second click) and the overview in sight.
 	op.Wait(`document.querySelector('#co-text').value === '' && document.querySelectorAll('.callout-new input:checked').length === 0 && document.querySelector('#co-group').value === ''`,

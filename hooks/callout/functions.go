@@ -34,7 +34,9 @@ const (
 // HeldFunction is a function the call-out form offers to pick, with how many hold it.
 // Function is what a call-out names (the code of a staff function, or a job title);
 // Kind is "staff" or "title"; Code, Name and Label ("S2 – Lage") are those of a staff
-// function.
+// function. SameAs, of a job title only, is the code of the staff function it repeats:
+// the title's first word is that code ("S2 Lage" beside "S2") and both reach the same
+// people; the picker leaves such a title out (two boxes for one thing confuse).
 type HeldFunction struct {
 	Function string `json:"function"`
 	Kind     string `json:"kind"`
@@ -42,6 +44,8 @@ type HeldFunction struct {
 	Name     string `json:"name,omitempty"`
 	Label    string `json:"label"`
 	People   int    `json:"people"`
+	SameAs   string `json:"same_as,omitempty"`
+	users    map[string]bool
 }
 
 // staffLabel is how a staff function is shown: its code and its name without the code,
@@ -70,16 +74,44 @@ func PickableFunctions(app core.App) []HeldFunction {
 	staff := forms.StaffFunctions(app)
 	out := make([]HeldFunction, 0, len(staff))
 	codes := map[string]bool{}
+	holders := map[string]map[string]bool{} // lower-case code → its holders
 	for _, f := range staff {
-		codes[strings.ToLower(f.Code)] = true
+		k := strings.ToLower(f.Code)
+		codes[k] = true
+		holders[k] = map[string]bool{}
+		for _, h := range f.Holders {
+			holders[k][h.Id] = true
+		}
 		out = append(out, HeldFunction{Function: f.Code, Kind: kindStaff, Code: f.Code, Name: f.Name, Label: staffLabel(f), People: len(f.Holders)})
 	}
 	for _, t := range HeldFunctions(app) {
-		if !codes[strings.ToLower(t.Function)] {
-			out = append(out, t)
+		if codes[strings.ToLower(t.Function)] {
+			continue
 		}
+		if first, _, _ := strings.Cut(strings.TrimSpace(t.Function), " "); first != "" {
+			if hs, ok := holders[strings.ToLower(first)]; ok && sameSet(hs, t.users) {
+				for _, f := range staff {
+					if strings.EqualFold(f.Code, first) {
+						t.SameAs = f.Code
+					}
+				}
+			}
+		}
+		out = append(out, t)
 	}
 	return out
+}
+
+func sameSet(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // HeldFunctions lists the job titles (memberships.function) of live, non-guest
@@ -104,7 +136,7 @@ func HeldFunctions(app core.App) []HeldFunction {
 	}
 	out := make([]HeldFunction, 0, len(count))
 	for k, users := range count {
-		out = append(out, HeldFunction{Function: name[k], Kind: kindTitle, Label: name[k], People: len(users)})
+		out = append(out, HeldFunction{Function: name[k], Kind: kindTitle, Label: name[k], People: len(users), users: users})
 	}
 	sort.Slice(out, func(a, b int) bool { return strings.ToLower(out[a].Function) < strings.ToLower(out[b].Function) })
 	return out

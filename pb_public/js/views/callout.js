@@ -6,14 +6,14 @@
 // The server decides who may call out; this screen shows its answer.
 
 import { addStrings, t } from '../i18n.js';
-import { h, clear, fmtTime, icon } from '../ui.js';
+import { h, clear, fmtTime, icon, confirmDialog } from '../ui.js';
 
 addStrings({
   de: {
     co_title: 'Stab alarmieren', co_new: 'Neue Alarmierung', co_text: 'Alarmtext', co_textHint: 'z. B. Lagebesprechung 03:30 im Rathaus, Großer Saal',
     co_priority: 'Priorität', co_p_flash: 'Blitz', co_p_immediate: 'Sofort', co_p_normal: 'Normal', co_group: 'Alarmgruppe', co_noGroup: '– keine –',
     co_orgs: 'Organisationen', co_functions: 'Funktionen', co_noFunctions: 'Niemand hat eine Funktion eingetragen.',
-    co_staffFns: 'Stabsfunktionen', co_titles: 'Weitere Funktionsbezeichnungen (aus den Mitgliedschaften)', co_vacant: 'unbesetzt',
+    co_staffFns: 'Stabsfunktionen', co_titles: 'Freitext-Funktionen aus den Mitgliedschaften', co_confirm: '{n} Personen alarmieren?', co_confirmOne: '1 Person alarmieren?', co_confirmUnknown: 'Alarmieren?', co_confirmYes: 'Ja, alarmieren', co_vacant: 'unbesetzt',
     co_pv_app: 'App', co_pv_sms: 'SMS', co_pv_none: 'weder verbunden noch Mobilnummer', co_pv_nobody: 'erreicht niemand', co_pv_unknown: 'unbekannt – erreicht niemand', co_pv_title: 'Funktionsbezeichnung', co_pv_users: 'Personen',
     co_pv_how: '{app} per App, {sms} per SMS, {none} weder noch', co_preview: 'Die Auswahl erreicht {n} Personen.', co_previewNone: 'Die Auswahl erreicht 0 Personen – bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
     co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe', co_saveGroupBtn: 'Gruppe speichern',
@@ -30,7 +30,7 @@ addStrings({
     co_title: 'Staff call-out', co_new: 'New call-out', co_text: 'Alarm text', co_textHint: 'e.g. Briefing 03:30 at the town hall, main hall',
     co_priority: 'Priority', co_p_flash: 'Flash', co_p_immediate: 'Immediate', co_p_normal: 'Normal', co_group: 'Call-out group', co_noGroup: '– none –',
     co_orgs: 'Organisations', co_functions: 'Functions', co_noFunctions: 'Nobody has a function entered.',
-    co_staffFns: 'Staff functions', co_titles: 'Other job titles (from the memberships)', co_vacant: 'vacant',
+    co_staffFns: 'Staff functions', co_titles: 'Free-text functions from the memberships', co_confirm: 'Call out {n} people?', co_confirmOne: 'Call out 1 person?', co_confirmUnknown: 'Call out?', co_confirmYes: 'Yes, call out', co_vacant: 'vacant',
     co_pv_app: 'app', co_pv_sms: 'SMS', co_pv_none: 'neither connected nor a mobile number', co_pv_nobody: 'reaches nobody', co_pv_unknown: 'unknown – reaches nobody', co_pv_title: 'job title', co_pv_users: 'People',
     co_pv_how: '{app} by app, {sms} by SMS, {none} neither', co_preview: 'The selection reaches {n} people.', co_previewNone: 'The selection reaches 0 people – please pick organisations, functions or a group.', co_remind: 'Second SMS after (minutes, 0 = none)',
     co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name', co_saveGroupBtn: 'Save group',
@@ -137,6 +137,12 @@ export default {
             text: text.value, priority: prio.value, ...selection(),
             remind_after_minutes: Number(remind.value) || 0,
           };
+          // A call-out wakes people: asked once more, with the number the server counts
+          // for this selection now ("Abbrechen" has the focus, Esc cancels).
+          let n = null;
+          try { n = (await ctx.api.post('/api/crisisroom/callouts/preview', selection())).total; } catch { n = null; }
+          const question = n === null ? t('co_confirmUnknown') : n === 1 ? t('co_confirmOne') : t('co_confirm', { n });
+          if (!alive || !(await confirmDialog(question, t('co_confirmYes')))) { start.disabled = false; return; }
           const ov = await ctx.api.post('/api/crisisroom/callouts', body);
           msg.textContent = t('co_started', { n: ov.total });
           current = ov.id;
@@ -169,7 +175,9 @@ export default {
           h('input', { type: 'checkbox', value: f.function, name: 'fn', dataset: { kind: f.kind || 'title' } }),
           h('span', f.label || f.function, h('span.muted', ' (' + (f.people ? f.people : t('co_vacant')) + ')')));
         const row = list => h('div', { style: { display: 'flex', flexWrap: 'wrap', gap: '.3rem .9rem' } }, list.map(pick));
-        const staffFns = fnList.filter(f => f.kind === 'staff'), titles = fnList.filter(f => f.kind !== 'staff');
+        // A job title that repeats a staff function ("S2 Lage" beside "S2 – Lage", same
+        // people: same_as) is left out; the others are named as what they are.
+        const staffFns = fnList.filter(f => f.kind === 'staff'), titles = fnList.filter(f => f.kind !== 'staff' && !f.same_as);
         if (staffFns.length) fnBox.append(h('div.co-staff-functions', h('p.muted', { style: { margin: '.2rem 0' } }, t('co_staffFns')), row(staffFns)));
         if (titles.length) fnBox.append(h('div.co-job-titles', h('p.muted', { style: { margin: '.4rem 0 .2rem' } }, t('co_titles')), row(titles)));
         if (!fnList.length) fnBox.append(h('span.muted', t('co_noFunctions')));
