@@ -315,12 +315,39 @@ func (c *rtConn) push(m subscriptions.Message) {
 		}
 		return
 	}
+	// Nothing owed and PocketBase's SSE goroutine waiting for an event (an idle
+	// connection, the usual case): hand it over at once, without a drain goroutine.
+	if !c.draining && len(c.queue) == 0 && m.Name != closeMarker && c.trySend(m) {
+		c.qmu.Unlock()
+		return
+	}
 	c.queue = append(c.queue, m)
 	if !c.draining {
 		c.draining = true
 		go c.drain()
 	}
 	c.qmu.Unlock()
+}
+
+// trySend hands m to PocketBase's SSE goroutine if that goroutine is waiting for an event
+// right now, and reports whether it did. It never waits. A client discarded meanwhile
+// (its connection ended) closes the channel: that send panics and is recovered, as in
+// PocketBase's own Client.Send.
+func (c *rtConn) trySend(m subscriptions.Message) (ok bool) {
+	if c.client.IsDiscarded() {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	select {
+	case c.client.Channel() <- m:
+		return true
+	default:
+		return false
+	}
 }
 
 func (c *rtConn) close() {
