@@ -100,8 +100,12 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
     renderHeader();
     renderBanners(false);
     (S.channelsFor === tenant.id && S.channels.length ? Promise.resolve(renderChannelList()) : Promise.resolve()).then(() => loadChannels()).then(() => {
-      // Someone opened a channel meanwhile (a search hit): that one stays.
-      if (S.target || S.openSeq !== seq0) return;
+      // Asked to show a message (a search hit, a notification): its channel, at it.
+      const target = S.target && S.channels.find(c => c.id === S.target.channel);
+      if (target) { openChannel(target.id, { focus: false, force: true }); return; }
+      S.target = null;
+      // Someone opened a channel meanwhile: that one stays.
+      if (S.openSeq !== seq0) return;
       const wanted = sessionStorage.getItem('crisisroom_channel_' + tenant.id);
       const first = S.channels.find(c => c.id === wanted) || S.channels.find(c => c.kind === 'shared' && !c.archived) || S.channels[0];
       if (first && window.matchMedia('(min-width: 761px)').matches) openChannel(first.id, { focus: false });

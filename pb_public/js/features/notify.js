@@ -90,11 +90,15 @@ export async function show(title, body, { channel, message, tag, urgent } = {}) 
 
 function open(channel, message) {
   if (!channel) return;
+  // At the message: openAt opens the channel there, or, with the messenger not on screen,
+  // has the messenger open it there when it renders.
+  if (message && extCtx.openAt) {
+    extCtx.openAt(channel, message);
+    if (location.hash !== '#messages') location.hash = '#messages';
+    return;
+  }
   if (location.hash !== '#messages') location.hash = '#messages';
-  setTimeout(() => {
-    if (extCtx.openChannel) extCtx.openChannel(channel);
-    if (message && extCtx.jumpTo) setTimeout(() => extCtx.jumpTo(message), 400);
-  }, 50);
+  setTimeout(() => { if (extCtx.openChannel) extCtx.openChannel(channel); }, 50);
 }
 
 const inView = channel => document.visibilityState === 'visible' && S.current && S.current.id === channel && S.ui;

@@ -5,8 +5,8 @@ import { t } from '../i18n.js';
 import { h, clear, fmtTime, orgChip, icon } from '../ui.js';
 import { alertTone } from '../tone.js';
 import { S, list, author, channelTitle, findChannel, myAck, events } from './state.js';
-import { upsert, jumpTo } from './timeline.js';
-import { openChannel } from './channels.js';
+import { upsert } from './timeline.js';
+import { openAt } from './channels.js';
 
 // Messages do not say whether I acknowledged them: ask for the receipts of those that
 // wait for my acknowledgement, so the button and the Blitz banner show only when due.
@@ -79,7 +79,7 @@ export function renderBanners(sound) {
       h('div.flash-body', { title: t('bannerExpand') }, rec.body || ''),
       h('div.flash-actions',
         h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('ackFlash')),
-        c && here && S.ui ? h('button.btn.ghost', { type: 'button', onclick: () => { openChannel(c.id); setTimeout(() => jumpTo(rec.id), 300); } }, t('showInChannel')) : null));
+        c && here && S.ui ? h('button.btn.ghost', { type: 'button', onclick: () => openAt(c.id, rec.id) }, t('showInChannel')) : null));
   }));
   clearInterval(S.toneTimer);
   if (flashes.size) {

@@ -169,8 +169,15 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
 }
 
 // openAt opens channel id at message msgId (loading the part around it when it is not in
-// the newest page) and marks it; resolves to whether the message is shown.
+// the newest page) and marks it; resolves to whether the message is shown. With the
+// messenger not on screen it only notes the wish (S.target): the messenger opens that
+// channel at that message when it renders, instead of its last channel.
 export async function openAt(id, msgId) {
+  if (!S.ui) { S.target = { channel: id, id: msgId }; return false; }
+  if (S.current && S.current.id === id && !S.searchQ) {
+    S.ui.layout.classList.add('show-channel');
+    return reveal(msgId);
+  }
   S.target = { channel: id, id: msgId };
   await openChannel(id, { focus: false, force: true });
   if (S.target && S.target.channel === id) S.target = null; // the channel was not there

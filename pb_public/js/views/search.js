@@ -44,12 +44,11 @@ async function showContext(api, hit) {
 async function jump(api, hit, contextIfMissing = true) {
   const c = S.channels.find(x => x.id === hit.channel);
   if (!c) { if (contextIfMissing) showContext(api, hit); return; }
-  // Set before the messenger renders, so that it does not open its last channel instead.
-  S.target = { channel: hit.channel, id: hit.id };
+  // The messenger is not on screen here: openAt notes the message, and the messenger
+  // opens its channel at it when it renders (instead of its last channel).
+  if (extCtx.openAt) await extCtx.openAt(hit.channel, hit.id);
+  else S.target = { channel: hit.channel, id: hit.id };
   extCtx.navigate ? extCtx.navigate('messages') : (location.hash = '#messages');
-  for (let i = 0; i < 50 && !(S.ui && S.ui.list); i++) await new Promise(r => setTimeout(r, 40));
-  if (!S.ui || !S.target || S.target.id !== hit.id) return;
-  await extCtx.openAt(hit.channel, hit.id);
 }
 
 export default {
