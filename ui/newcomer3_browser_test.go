@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"crisisroom/testkit"
@@ -129,4 +130,42 @@ func TestSearchHitOpensChannelAtMessage(t *testing.T) {
 	pol.Screenshot("search-hit-old-laptop")
 	pol.Click(`document.querySelector('.detached-bar .to-newest')`, "Zu den neuesten Nachrichten")
 	pol.Wait(HasMessage("Nachmeldung 30")+` && !document.querySelector('.detached-bar')`, "the newest messages again")
+}
+
+// Presence in "Dienst" follows the person's use, not the last word of any one tab: with a
+// second tab of the app hidden, the person typing in the first is still "online".
+func TestRosterPresenceWhileATabIsHidden(t *testing.T) {
+	s, b := startDemo(t)
+	pol := SignIn(t, s, b, "tkeller")
+	pol.Run(chromedp.EmulateViewport(1366, 768))
+	pol.SwitchTenant("POL")
+	pol.OpenChannel("Hochwasser Rhein")
+
+	// A second tab of the same browser (signed in through the same storage); then the
+	// first tab comes to the front again, which hides the second.
+	tabCtx, closeTab := chromedp.NewContext(pol.Ctx)
+	defer closeTab()
+	tab := &Person{Ctx: tabCtx, Username: "tkeller (2. Tab)", t: t}
+	tab.Run(chromedp.Navigate(s.URL + "/"))
+	tab.Wait(`!!document.querySelector('#tenants button.tenant')`, "the app in the second tab")
+	tab.Run(chromedp.Evaluate(`window.__away = new Promise(r => { const f = window.fetch; window.fetch = (u, o) => { const p = f(u, o);
+		if (String(u).includes('/presence') && o && String(o.body).includes('away')) p.then(() => r(true)); return p; }; })`, nil))
+	pol.Run(page.BringToFront())
+	pol.Wait(`document.visibilityState === 'visible'`, "the first tab in front")
+	var said bool
+	tab.Eval(`Promise.race([window.__away, new Promise(r => setTimeout(() => r(false), 15000))])`, &said)
+	if !said {
+		t.Fatal("the hidden tab did not say away")
+	}
+
+	// The first tab in use: typing, then the roster.
+	pol.Run(chromedp.Focus(`#composer-text`, chromedp.ByQuery), chromedp.SendKeys(`#composer-text`, "Lage ruhig", chromedp.ByQuery))
+	pol.Click(`document.querySelector('button.navbtn[data-view="roster"]')`, "Dienst")
+	pol.Wait(`!!document.querySelector('tr[data-user="tkeller"] .presence')`, "tkeller in the roster")
+	var cls string
+	pol.Eval(`document.querySelector('tr[data-user="tkeller"] .presence').className`, &cls)
+	if cls != "presence online" {
+		t.Fatalf("tkeller, typing in one tab with another hidden, is shown as %q", cls)
+	}
+	pol.Screenshot("roster-presence-two-tabs")
 }
