@@ -77,6 +77,14 @@ func TestChannelSearchPagesMarksAndKeepsLiveOut(t *testing.T) {
 
 	pol.Click(`document.querySelector('.searchinfo .end-search')`, "Suche beenden")
 	pol.Wait(HasMessage("Kaffee ist fertig")+` && !document.querySelector('.body mark.hit')`, "the live message in the timeline again")
+
+	// On a phone, with Enter: the header in view, the button beside the box.
+	pol.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	pol.Run(chromedp.Evaluate(`document.querySelector('.chead form.search input').value = ''`, nil),
+		chromedp.SendKeys(`.chead form.search input`, "pegel\r", chromedp.ByQuery))
+	pol.Wait(`document.querySelector('.searchinfo .searchcount')?.textContent === 'Die neuesten 50 Treffer für „pegel“'`, "the hits on the phone")
+	pol.Wait(inListView(`document.querySelector('.searchinfo')`)+` && document.querySelector('.chead form.search button[type=submit]').getBoundingClientRect().right <= innerWidth`, "header and button in view on the phone")
+	pol.Screenshot("channel-search-phone")
 }
 
 // A hit of the search view opens its channel at the message and marks it: one already in
