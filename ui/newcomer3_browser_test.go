@@ -138,6 +138,13 @@ func TestSearchHitOpensChannelAtMessage(t *testing.T) {
 	pol.Screenshot("search-hit-old-laptop")
 	pol.Click(`document.querySelector('.detached-bar .to-newest')`, "Zu den neuesten Nachrichten")
 	pol.Wait(HasMessage("Nachmeldung 30")+` && !document.querySelector('.detached-bar')`, "the newest messages again")
+
+	// Writing while the older part is shown: back to the newest messages, with the new one.
+	searchFor("Sickerstelle")
+	pol.Click(`document.querySelector('.hit button[data-id="`+old+`"]')`, "the old hit again")
+	pol.Wait(`!!document.querySelector('.detached-bar') && !!`+msg(old), "the part around the old hit")
+	pol.Send("Sickerstelle 7 wird beobachtet")
+	pol.Wait(HasMessage("Sickerstelle 7 wird beobachtet")+` && `+HasMessage("Nachmeldung 30")+` && !document.querySelector('.detached-bar')`, "the newest messages with the one just sent")
 }
 
 // Presence in "Dienst" follows the person's use, not the last word of any one tab: with a

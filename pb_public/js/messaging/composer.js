@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { newClientKey } from '../api.js';
 import { h, clear, fmtSize, orgChip, icon } from '../ui.js';
 import { S, author, mayWrite, fileIcon, composerHooks, extCtx } from './state.js';
+import { openChannel } from './channels.js';
 
 export const MAX_FILE = 25 * 1024 * 1024;
 // Refused at once in the browser for a quick answer; the server checks again.
@@ -66,7 +67,11 @@ async function send() {
   ui.form.querySelector('input[name=prio][value=normal]').checked = true;
   ui.ackBox.checked = false;
   updatePrioStyle();
+  // Sent from search hits or an older part of the channel: back to the newest messages,
+  // where the new one appears (the hits take no new messages).
+  const back = !!(S.searchQ || S.detached);
   await S.sender.send(item);
+  if (back && S.current && S.current.id === current.id) openChannel(current.id, { force: true, focus: false });
 }
 
 function updatePrioStyle() {
