@@ -103,7 +103,7 @@ export function upsert(rec, { quiet = false, page = false } = {}) {
 // rememberHistory keeps what was shown of each channel (the newest 200), so that a
 // channel read before the connection dropped still shows its history offline.
 function rememberHistory(rec) {
-  if (S.searchQ) return;
+  if (S.searchQ || S.detached) return;
   let m = S.history.get(rec.channel);
   if (!m) { m = new Map(); S.history.set(rec.channel, m); }
   m.set(rec.id, rec);
