@@ -482,15 +482,19 @@ func (f *fanout) sendUser(userId string, data []byte, thenClose bool) {
 	}
 }
 
-// closeUser ends every realtime connection of a user once what is queued for it is
-// written: after a new token key (a password change) the browser reconnects and
-// subscribes again with the token it holds now; a browser holding an old token is
-// refused and hears nothing more, not even on crisisroom/me.
-func (f *fanout) closeUser(userId string) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
+// silenceUser takes crisisroom/me away from every connection of a user, as revokeUser
+// takes the channel topics: after a new token key (a password change) a connection
+// subscribed with a token of before hears nothing more of the person (new channels,
+// memberships). The tab that changed the password subscribes again with its new token on
+// the same connection; a browser holding an old token is refused when it tries.
+func (f *fanout) silenceUser(userId string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	for c := range f.users[userId] {
-		c.push(subscriptions.Message{Name: closeMarker})
+		if len(c.me) > 0 {
+			c.client.Unsubscribe(c.me...)
+			c.me = nil
+		}
 	}
 }
 

@@ -172,7 +172,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 	app.OnRecordAfterUpdateSuccess("users").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.Original().TokenKey() != e.Record.TokenKey() {
 			f.revokeUser(e.Record.Id)
-			f.closeUser(e.Record.Id)
+			f.silenceUser(e.Record.Id)
 		}
 		return e.Next()
 	})

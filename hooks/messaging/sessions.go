@@ -77,6 +77,10 @@ func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 			return apperr.Forbidden("messaging.only_person_admin_organisation")
 		}
 	}
+	// The signout event goes out first: the new token key silences the person's
+	// connections (realtime_hooks.go), and every browser must hear that it is signed out.
+	data, _ := json.Marshal(meEvent{Action: "signout", Record: map[string]any{"user": target.Id, "by": e.Auth.Id}})
+	ms.fan.sendUser(target.Id, data, true)
 	target.RefreshTokenKey() // every token issued so far stops working
 	if err := e.App.Save(target); err != nil {
 		return e.InternalServerError("", err)
@@ -87,8 +91,6 @@ func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 			e.App.Logger().Warn("session not removed", "session", s.Id, "error", err)
 		}
 	}
-	data, _ := json.Marshal(meEvent{Action: "signout", Record: map[string]any{"user": target.Id, "by": e.Auth.Id}})
-	ms.fan.sendUser(target.Id, data, true)
 	audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "users.signout", Organisation: org, Target: target.Id,
 		Data: map[string]any{"username": target.GetString("username"), "sessions": len(sessions)}})
 	return e.JSON(http.StatusOK, map[string]any{"signed_out": target.Id, "sessions": len(sessions)})
