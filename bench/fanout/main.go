@@ -243,14 +243,16 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			}()
 		}
 	}
+	subscribed := false // whether a path before subscribed the connections
 	for _, p := range cfg.Paths {
 		switch p {
 		case "bare":
 			continue // after the appliance has stopped: below
 		case "rest":
-			rep.Rest = append(rep.Rest, runRest(ctx, cfg, e, work)...)
+			rep.Rest = append(rep.Rest, runRest(ctx, cfg, e, work, subscribed)...)
 			continue
 		}
+		subscribed = true
 		pr := runPath(ctx, cfg, e, conns, p)
 		rep.Paths = append(rep.Paths, pr)
 		if ctx.Err() != nil {

@@ -86,10 +86,11 @@ func runCreates(ctx context.Context, hc *http.Client, base, collection string, p
 	return r
 }
 
-// runRest measures message creates through the appliance (every hook, the connections
-// still subscribed to their channels, so each create is also fanned out) and, right after,
-// note creates through plain PocketBase on a collection without hooks.
-func runRest(ctx context.Context, cfg config, e *env, work string) []restReport {
+// runRest measures message creates through the appliance (every hook; when a path before
+// subscribed the connections to their channels, each create is also fanned out; with
+// `-paths rest` alone the connections are open but follow nothing) and, right after, note
+// creates through plain PocketBase on a collection without hooks.
+func runRest(ctx context.Context, cfg config, e *env, work string, subscribed bool) []restReport {
 	var out []restReport
 	creators := make([]creator, 0, cfg.RestParallel)
 	for i := range cfg.RestParallel {
@@ -102,6 +103,9 @@ func runRest(ctx context.Context, cfg config, e *env, work string) []restReport 
 	defer hc.CloseIdleConnections()
 	r := runCreates(ctx, hc, e.base, "messages", e.serverPID, creators, cfg.RestParallel, cfg.RestDuration)
 	r.Server, r.What = "crisisroom", "messages, every hook, fan-out to ~"+strconv.Itoa(len(e.users)/max(1, len(e.channels)))+" subscribers"
+	if !subscribed {
+		r.What = "messages, every hook, no subscribers"
+	}
 	out = append(out, r)
 	logf(cfg, "rest: crisisroom %.0f creates/s (p99 %s, %d failed %s)", r.PerSec, ms(r.P99), r.Failed, firstLine(r.FirstError))
 
