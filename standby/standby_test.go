@@ -244,9 +244,14 @@ func TestStandbyTakesOverAfterThePrimaryDies(t *testing.T) {
 			}
 		}()
 	}
+	// The kill comes after 150–300 acknowledged writes and after the load has run for a
+	// few seconds: with fast creates 300 writes take a quarter of a second, less than the
+	// replication lag (MonitorInterval and the follower's own polling), and a kill then
+	// would test nothing but the lag.
 	killAt := int64(150 + rand.IntN(150))
+	loadStart := time.Now()
 	deadline = time.Now().Add(90 * time.Second)
-	for count.Load() < killAt && time.Now().Before(deadline) {
+	for (count.Load() < killAt || time.Since(loadStart) < 3*time.Second) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	p.Kill(t)
