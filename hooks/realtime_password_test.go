@@ -41,7 +41,9 @@ func TestPasswordChangeSilencesOldRealtimeConnections(t *testing.T) {
 	// Something for the person: the police admin opens a channel of the organisation.
 	mxAs(s, t, "tkeller").obj(t, 200, "POST", "/api/collections/channels/records", map[string]any{
 		"kind": "org", "organisation": s.Demo.Orgs["POL"].Id, "name": "Nach dem Passwortwechsel"})
-	added := func(ev sseEvent) bool { return ev.Name == "crisisroom/me" && mxStr(ev.Data, "action") == "channel_added" }
+	added := func(ev sseEvent) bool {
+		return ev.Name == "crisisroom/me" && mxStr(ev.Data, "action") == "channel_added"
+	}
 	fresh.until(t, added)
 	same.until(t, added)
 	select {

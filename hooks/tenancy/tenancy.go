@@ -222,7 +222,14 @@ func AddChannelMember(app core.App, channelId, userId, role string, expires any)
 
 func expireGuests(app core.App) {
 	for _, coll := range []string{"memberships", "channel_members"} {
-		recs, err := app.FindRecordsByFilter(coll, ExpiredFilter("expires"), "", 500, 0)
+		filter := ExpiredFilter("expires")
+		if coll == "channel_members" {
+			// The rows of a direct conversation end when its two people share nothing else
+			// and live again when they do (direct_lifetime.go): they stay, with their
+			// history, until then.
+			filter += ` && channel.kind != "direct"`
+		}
+		recs, err := app.FindRecordsByFilter(coll, filter, "", 500, 0)
 		if err != nil {
 			continue
 		}
