@@ -317,7 +317,7 @@ func (c *rtConn) push(m subscriptions.Message) {
 	}
 	// Nothing owed and PocketBase's SSE goroutine waiting for an event (an idle
 	// connection, the usual case): hand it over at once, without a drain goroutine.
-	if !c.draining && len(c.queue) == 0 && m.Name != closeMarker && c.trySend(m) {
+	if !c.draining && len(c.queue) == 0 && m.Name != closeMarker && c.send(m, nil) {
 		c.qmu.Unlock()
 		return
 	}
@@ -327,27 +327,6 @@ func (c *rtConn) push(m subscriptions.Message) {
 		go c.drain()
 	}
 	c.qmu.Unlock()
-}
-
-// trySend hands m to PocketBase's SSE goroutine if that goroutine is waiting for an event
-// right now, and reports whether it did. It never waits. A client discarded meanwhile
-// (its connection ended) closes the channel: that send panics and is recovered, as in
-// PocketBase's own Client.Send.
-func (c *rtConn) trySend(m subscriptions.Message) (ok bool) {
-	if c.client.IsDiscarded() {
-		return false
-	}
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	select {
-	case c.client.Channel() <- m:
-		return true
-	default:
-		return false
-	}
 }
 
 func (c *rtConn) close() {
@@ -421,8 +400,9 @@ func (c *rtConn) drain() {
 }
 
 // send hands m to PocketBase's SSE goroutine, waiting until it has taken it or until
-// the connection overflowed. It reports false when m was not handed on: the client was
-// discarded (its browser went away) or overflowed. PocketBase closes a client's channel
+// the connection overflowed; with overflowed nil it does not wait and hands m on only if
+// that goroutine is waiting for an event right now. It reports false when m was not handed
+// on: the client was discarded (its browser went away), overflowed, or was busy. PocketBase closes a client's channel
 // when its connection ends; a send that meets that closed channel panics, which is
 // recovered here as PocketBase's own Client.Send does.
 func (c *rtConn) send(m subscriptions.Message, overflowed <-chan struct{}) (ok bool) {
@@ -434,6 +414,14 @@ func (c *rtConn) send(m subscriptions.Message, overflowed <-chan struct{}) (ok b
 			ok = false
 		}
 	}()
+	if overflowed == nil {
+		select {
+		case c.client.Channel() <- m:
+			return true
+		default:
+			return false
+		}
+	}
 	select {
 	case c.client.Channel() <- m:
 		return true
