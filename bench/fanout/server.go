@@ -158,52 +158,41 @@ func (s *server) stop() {
 	s.log.Close()
 }
 
-// procMem reads VmRSS and VmHWM (peak) of a process in bytes.
-func procMem(pid int) (rss, hwm int64, err error) {
+// procStatus reads the "Name: value kB" fields of /proc/<pid>/status, in bytes.
+func procStatus(pid int) (map[string]int64, error) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
+	out := map[string]int64{}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
 		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = v << 10
-		case "VmHWM:":
-			hwm = v << 10
-		}
+		out[strings.TrimSuffix(f[0], ":")] = v << 10
 	}
-	if rss == 0 {
+	return out, nil
+}
+
+// procMem reads VmRSS and VmHWM (peak) of a process in bytes.
+func procMem(pid int) (rss, hwm int64, err error) {
+	st, err := procStatus(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	if st["VmRSS"] == 0 {
 		return 0, 0, errors.New("no VmRSS in /proc status")
 	}
-	return rss, hwm, nil
+	return st["VmRSS"], st["VmHWM"], nil
 }
 
 // procRSSParts splits a process's resident memory into anonymous pages (Go's heap,
 // stacks and runtime) and file-backed ones (mostly the binary's own pages), in bytes.
 func procRSSParts(pid int) (anon, file int64) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "RssAnon:":
-			anon = v << 10
-		case "RssFile:":
-			file = v << 10
-		}
-	}
-	return anon, file
+	st, _ := procStatus(pid)
+	return st["RssAnon"], st["RssFile"]
 }
 
 // procCPU is the process's user+system CPU time so far.
