@@ -59,21 +59,45 @@ const (
 
 func (a api) do(t testing.TB, method, path string, body any) reply {
 	t.Helper()
+	r, n, ran := a.counted(t, method, path, body)
+	limit := int64(maxWriteQueries)
+	if method == http.MethodGet {
+		limit = maxReadQueries
+		// The count is the whole appliance's: a minutely clean-up that happens to run
+		// during the request adds its statements. A read that queries per record does so
+		// every time, so an overrun counts only when a second reading repeats it.
+		if n > limit {
+			_, n, ran = a.counted(t, method, path, body)
+		}
+	}
+	if n > limit {
+		t.Errorf("%s %s ran %d SQL statements (at most %d): a rule or hook queries per record:\n%s", method, truncate(path, 120), n, limit, statementList(ran))
+	}
+	return r
+}
+
+// statementList shows the statements a request ran, one per line, each cut to its start.
+func statementList(ran []string) string {
+	var b strings.Builder
+	for _, q := range ran {
+		b.WriteString("\t" + truncate(q, 160) + "\n")
+	}
+	return b.String()
+}
+
+// counted makes one request and tells how many SQL statements the appliance ran
+// meanwhile, and which (0 and none without a fixture's counter).
+func (a api) counted(t testing.TB, method, path string, body any) (reply, int64, []string) {
+	t.Helper()
 	var before int64
 	if a.s != nil {
 		before = a.s.Queries()
 	}
 	r := testkit.Client{Base: a.base, Token: a.token}.Do(t, method, path, body)
-	if a.s != nil {
-		limit := int64(maxWriteQueries)
-		if method == http.MethodGet {
-			limit = maxReadQueries
-		}
-		if n := a.s.Queries() - before; n > limit {
-			t.Errorf("%s %s ran %d SQL statements (at most %d): a rule or hook queries per record", method, truncate(path, 120), n, limit)
-		}
+	if a.s == nil {
+		return reply{r.Status, r.Body}, 0, nil
 	}
-	return reply{r.Status, r.Body}
+	return reply{r.Status, r.Body}, a.s.Queries() - before, a.s.Statements(before)
 }
 
 // multipartForm builds a form with plain fields and one file (field name, file name,

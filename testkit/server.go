@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -45,7 +44,7 @@ type Options struct {
 	// Before runs after the appliance's own hooks are registered and before it serves,
 	// for tests that add hooks of their own.
 	Before func(app core.App)
-	// CountQueries counts every SQL statement of the app's databases (Server.Queries),
+	// CountQueries counts every SQL statement on the app's data.db (Server.Queries),
 	// for tests that bound what a request costs by a count instead of a time.
 	CountQueries bool
 	// Hooks is the hooks' configuration (HTTPS, links); Quiet is always set, and MQTTAddr
@@ -62,33 +61,58 @@ type Server struct {
 	Demo     *demo.Data
 	Cfg      *hooks.Config // what the hooks run with
 
-	stop    func()
-	queries atomic.Int64
+	stop func()
+
+	mu      sync.Mutex
+	queries []string // the SQL of every statement counted, in order (with CountQueries)
 }
 
-// Queries is the number of SQL statements (queries and executions, data.db and
-// auxiliary.db) the appliance has run since it started; it stays 0 without
+// Queries is the number of SQL statements (queries and executions on data.db, where
+// rules and hooks run) the appliance has run since it started; it stays 0 without
 // Options.CountQueries. A test reads it before and after a request it makes alone.
-func (s *Server) Queries() int64 { return s.queries.Load() }
+func (s *Server) Queries() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(len(s.queries))
+}
 
-// countQueries adds a counter to the log hooks of every database handle of app. dbx calls
-// them after each statement; they are set before the appliance serves, so no request
-// races with the assignment.
+// Statements is the SQL of the statements counted after the first `since` (a value
+// Queries returned before), for a test that reports what a request ran.
+func (s *Server) Statements(since int64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if since < 0 || since > int64(len(s.queries)) {
+		return nil
+	}
+	return append([]string(nil), s.queries[since:]...)
+}
+
+func (s *Server) count(sql string) {
+	s.mu.Lock()
+	s.queries = append(s.queries, sql)
+	s.mu.Unlock()
+}
+
+// countQueries adds a counter to the log hooks of app's data.db handles. auxiliary.db is
+// left out: it holds the request log, which PocketBase writes in batches every few
+// seconds from its own goroutine, so its inserts would land on whichever request a test
+// happens to be measuring. dbx calls the hooks after each statement; they are set
+// before the appliance serves, so no request races with the assignment.
 func (s *Server) countQueries(app core.App) {
-	for _, b := range []dbx.Builder{app.ConcurrentDB(), app.NonconcurrentDB(), app.AuxConcurrentDB(), app.AuxNonconcurrentDB()} {
+	for _, b := range []dbx.Builder{app.ConcurrentDB(), app.NonconcurrentDB()} {
 		db, ok := b.(*dbx.DB)
 		if !ok {
 			continue
 		}
 		q, e := db.QueryLogFunc, db.ExecLogFunc
 		db.QueryLogFunc = func(ctx context.Context, d time.Duration, sql string, rows *sql.Rows, err error) {
-			s.queries.Add(1)
+			s.count(sql)
 			if q != nil {
 				q(ctx, d, sql, rows, err)
 			}
 		}
 		db.ExecLogFunc = func(ctx context.Context, d time.Duration, sql string, res sql.Result, err error) {
-			s.queries.Add(1)
+			s.count(sql)
 			if e != nil {
 				e(ctx, d, sql, res, err)
 			}
