@@ -34,6 +34,8 @@
 //    toast(msg, kind)   short notice ('info' | 'error')
 //    h(tag, attrs, ...children), dialog(title, body, {actions}), confirmDialog(q) from ./ui.js
 //    navigate(viewId)   open another view
+//    switchTenant(orgId, viewId?)  show another of the person's organisations (in viewId);
+//               resolves to false when orgId is not one of them
 //
 //  CSS: pb_public/app.css defines .panel, .btn/.primary, table.list, .chip (--c colour),
 //  .field, .grid-form; reuse them so every screen looks alike.
@@ -138,6 +140,7 @@ function ctxFor() {
     api, upload, t, lang, me, tenant, tenants, hostOperator, realtime, toast, h, dialog, confirmDialog,
     host: tenants.find(x => x.kind === 'host') || null,
     navigate: id => openView(id),
+    switchTenant: (id, view) => switchTenant(id, view),
   };
 }
 
@@ -294,16 +297,21 @@ function describeDevice(s) {
   return [what, s.ip].filter(Boolean).join(' · ');
 }
 
-async function switchTenant(id) {
+// switchTenant shows the organisation id, in view (when given) or the current one;
+// false when id is none of the person's organisations.
+async function switchTenant(id, view) {
   const x = tenants.find(y => y.id === id);
-  if (!x || (tenant && tenant.id === id)) return;
+  if (!x) return false;
+  if (tenant && tenant.id === id) { if (view && view !== currentView) openView(view); return true; }
   tenant = x;
   localStorage.setItem('crisisroom_tenant', id);
   document.documentElement.style.setProperty('--org', tenant.color || '#1f4e8c');
+  if (view) { currentView = view; if (location.hash !== '#' + view) history.replaceState(null, '', '#' + view); }
   renderTenants();
   renderNav();
   if (!views.some(v => v.id === currentView) && currentView !== 'messages') currentView = 'messages';
   renderView();
+  return true;
 }
 
 function openView(id) {
