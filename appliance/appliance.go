@@ -56,6 +56,14 @@ func Register(app core.App, cfg Config) *hardware.Broker {
 	faxgateway.Register(app, broker)
 	callout.Register(app, smsgateway.Register(app, broker)) // SMS gateway, staff call-out, Blitz by SMS
 	pbpublic.Register(app, cfg.PublicDir)
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		// The first administrator is made in the appliance's own first-run page
+		// (setup.html). PocketBase's installer would open a browser on the box, create a
+		// system superuser and end the console with a dashboard link nobody in the room
+		// needs; technicians who want the dashboard run `crisisroom superuser upsert`.
+		e.InstallerFunc = nil
+		return e.Next()
+	})
 	return broker
 }
 

@@ -128,7 +128,7 @@ func TestStaffRoomFeatures(t *testing.T) {
 
 	// Profile: the password, changed by the person.
 	pol.Click(`document.querySelector('#usermenu')`, "the user menu")
-	pol.Click(`document.querySelector('#open-profile')`, "Profil und Passwort")
+	pol.Click(`document.querySelector('#open-profile')`, "Profil und Einstellungen")
 	pol.Run(chromedp.SendKeys(`#pw-old`, demo.Password, chromedp.ByQuery),
 		chromedp.SendKeys(`#pw-new`, "hochwasser-2026-neu", chromedp.ByQuery),
 		chromedp.SendKeys(`#pw-new2`, "hochwasser-2026-neu", chromedp.ByQuery),

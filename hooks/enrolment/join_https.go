@@ -100,8 +100,9 @@ func (en *enrolment) serveHTTPS(e *core.ServeEvent) error {
 	app.Logger().Info("HTTPS listening", "addr", ln.Addr().String(), "fingerprint", a.Fingerprint())
 	if !en.cfg.Quiet {
 		// The operator reads the fingerprint off the terminal to compare it on phones.
-		fmt.Fprintf(os.Stderr, "  HTTPS: %s/\n  Zertifikat einrichten / set up the certificate: http://%s/trust.html\n  CA SHA-256: %s\n\n",
-			en.linkBase(""), hooks.LinkHost(en.cfg.HTTPAddr), a.Fingerprint())
+		host := hooks.LinkHost(en.cfg.HTTPAddr)
+		fmt.Fprintf(os.Stderr, "  Im Browser öffnen / open in a browser: http://%s/  (HTTPS: %s/)\n  Zertifikat einrichten / set up the certificate: http://%s/trust.html\n  CA SHA-256: %s\n\n",
+			host, en.linkBase(""), host, a.Fingerprint())
 	}
 	return nil
 }
