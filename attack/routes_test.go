@@ -57,6 +57,8 @@ func routeAttacks() map[string]routeAttack {
 		"GET /api/crisisroom/channels/{id}/files":    {refused, byChannel("/files", "GET")},
 		"POST /api/crisisroom/messages/{id}/ack":     {refused, byMessage("/ack", "POST")},
 		"GET /api/crisisroom/messages/{id}/receipts": {refused, byMessage("/receipts", "GET")},
+		// Only the caller's own open Blitz messages: a wrong person gets a list, never the victim's.
+		"GET /api/crisisroom/flashes": {harmless, func(*world, actor) []try { return one("GET", "/api/crisisroom/flashes", nil) }},
 		"POST /api/crisisroom/direct": {refused, func(w *world, a actor) []try {
 			return one("POST", "/api/crisisroom/direct", map[string]any{"user": w.polInnen.Id})
 		}},

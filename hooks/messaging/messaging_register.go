@@ -35,6 +35,7 @@ func Register(app core.App) {
 		g.GET("/channels/{id}/files", ms.handleFiles)
 		g.POST("/messages/{id}/ack", ms.handleAck)
 		g.GET("/messages/{id}/receipts", ms.handleReceipts)
+		g.GET("/flashes", ms.handleFlashes)
 		g.POST("/direct", ms.handleDirect)
 		g.GET("/people", ms.handlePeople)
 		g.GET("/sessions", ms.handleSessions)
