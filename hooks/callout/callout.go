@@ -114,6 +114,7 @@ func Register(app core.App, gw *smsgateway.Gateway) {
 	gw.OnResult(p.smsResult)
 	p.bindBlitz(app)
 	app.OnRecordEnrich("sms_messages").BindFunc(smsLogEnrich)
+	app.OnRecordEnrich("callouts").BindFunc(calloutEnrich)
 }
 
 // StartRequest is the body of POST /api/crisisroom/callouts.
@@ -158,7 +159,7 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	}
 	people, words := sel.people, sel.words
 	if len(people) == 0 {
-		return re.BadRequestError("Die Auswahl trifft niemanden. / The selection reaches nobody.", nil)
+		return re.BadRequestError(NobodyText, nil)
 	}
 	if len(people) > MaxRecipients {
 		return re.BadRequestError(fmt.Sprintf("Höchstens %d Personen je Alarmierung. / At most %d people per call-out.", MaxRecipients, MaxRecipients), nil)
@@ -229,10 +230,22 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 			}
 		}
 		journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: co.Id, Author: actor,
-			Text: fmt.Sprintf("Stab alarmiert (%s): %q an %d Personen (%s); per SMS: %d, ohne Mobilnummer und ohne Verbindung: %d.",
-				priorityWord(req.Priority), req.Text, len(recs), co.GetString("selection"), smsCount, noNumber)})
+			Text: fmt.Sprintf("Stab alarmiert (%s): %q an %s (%s); per SMS: %d, ohne Mobilnummer und ohne Verbindung: %d.",
+				priorityWord(req.Priority), req.Text, Personen(len(recs)), co.GetString("selection"), smsCount, noNumber)})
 	}()
 	return re.JSON(200, overview(re.App, co))
+}
+
+// NobodyText is the refusal of a call-out whose selection reaches nobody.
+const NobodyText = "Niemand würde alarmiert: die Auswahl trifft keine Person. Bitte Organisationen, Funktionen oder eine Gruppe wählen. / " +
+	"Nobody would be alarmed: the selection reaches no one. Please pick organisations, functions or a group."
+
+// Personen is a count of people in German words: "1 Person", "0 Personen", "4 Personen".
+func Personen(n int) string {
+	if n == 1 {
+		return "1 Person"
+	}
+	return strconv.Itoa(n) + " Personen"
 }
 
 func priorityWord(p string) string {
@@ -421,7 +434,7 @@ func resolve(app core.App, host *core.Record, req StartRequest) (*selection, err
 		usersPart = newPart("users", "", "Personen")
 	}
 	if len(req.Users) > 0 {
-		sel.words = append(sel.words, fmt.Sprintf("%d Personen", len(req.Users)))
+		sel.words = append(sel.words, Personen(len(req.Users)))
 	}
 	ms, err := app.FindAllRecords("memberships", dbx.NewExp("role != 'guest'"))
 	if err != nil {
@@ -566,9 +579,17 @@ func (p *part) handleClose(re *core.RequestEvent) error {
 		}
 		o := overview(re.App, co)
 		journalWrite(re.App, journal.Entry{Organisation: co.GetString("organisation"), Kind: "auto", Source: journalSource, SourceID: co.Id, Author: re.Auth,
-			Text: fmt.Sprintf("Alarmierung beendet: %d kommen, %d kommen nicht, %d ohne Antwort.", o.Coming, o.Declined, o.Open)})
+			Text: fmt.Sprintf("Alarmierung beendet: %d %s, %d %s, %d ohne Antwort.", o.Coming, kommen(o.Coming), o.Declined, kommen(o.Declined)+" nicht", o.Open)})
 	}
 	return re.JSON(200, overview(re.App, co))
+}
+
+// kommen is the verb of a count of people coming: "1 kommt", "3 kommen".
+func kommen(n int) string {
+	if n == 1 {
+		return "kommt"
+	}
+	return "kommen"
 }
 
 // Overview is the live picture of a call-out.
@@ -748,7 +769,7 @@ func (p *part) remindDue() {
 			}
 		}
 		journalWrite(p.app, journal.Entry{Organisation: co.GetString("organisation"), Kind: "auto", Source: journalSource, SourceID: co.Id,
-			Text: fmt.Sprintf("Zweite SMS zur Alarmierung an %d von %d Personen ohne Antwort.", n, len(rs))})
+			Text: fmt.Sprintf("Zweite SMS zur Alarmierung an %d von %s ohne Antwort.", n, Personen(len(rs)))})
 	}
 }
 

@@ -173,7 +173,8 @@ type PreviewPart struct {
 
 // POST /api/crisisroom/callouts/preview (the body of a call-out): whom the selection
 // reaches, before anything is sent: {"total": n, "app": n, "sms": n, "none": n,
-// "parts": [PreviewPart…]}, or the refusal a start would give (400 with an apperr code
+// "self": bool, "parts": [PreviewPart…]} (self: the caller is among the total, so a
+// total of 1 with self calls only the caller), or the refusal a start would give (400 with an apperr code
 // such as callout.unknown_function); host admins and operators only (else 403).
 func handlePreview(re *core.RequestEvent) error {
 	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
@@ -215,7 +216,8 @@ func handlePreview(re *core.RequestEvent) error {
 		sort.Slice(pp.People, func(a, b int) bool { return pp.People[a].Name < pp.People[b].Name })
 		parts = append(parts, pp)
 	}
-	return re.JSON(200, map[string]any{"total": len(sel.people), "app": count["app"], "sms": count["sms"], "none": count["none"], "parts": parts})
+	_, self := via[re.Auth.Id]
+	return re.JSON(200, map[string]any{"total": len(sel.people), "app": count["app"], "sms": count["sms"], "none": count["none"], "self": self, "parts": parts})
 }
 
 // resolveError answers a refusal of resolve: its own API error (apperr), else a 500.
