@@ -132,6 +132,18 @@ export function t(key, vars) {
   return s;
 }
 
+// tn is t for a count n: the key's singular form key + '_one' when n calls for it in
+// the current language (1 in German and English, by Intl.PluralRules) and that form
+// exists, else key; {n} is filled with n. tn('co_comingN', 1) → '1 kommt',
+// tn('co_comingN', 3) → '3 kommen'.
+export function tn(key, n, vars) {
+  let form = 'other';
+  try { form = new Intl.PluralRules(current).select(Number(n)); } catch { form = Number(n) === 1 ? 'one' : 'other'; }
+  const one = key + '_one';
+  const has = k => (strings[current] && k in strings[current]) || k in strings.de;
+  return t(form === 'one' && has(one) ? one : key, { ...vars, n });
+}
+
 // table returns the words of one language as loaded so far (for the i18n walker test and
 // tools that check translations); callers must not change it.
 export function table(l) { return strings[l] || {}; }
