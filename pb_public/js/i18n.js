@@ -139,9 +139,11 @@ export function t(key, vars) {
 export function tn(key, n, vars) {
   let form = 'other';
   try { form = new Intl.PluralRules(current).select(Number(n)); } catch { form = Number(n) === 1 ? 'one' : 'other'; }
+  // The singular of the table the word comes from: an English word without its own
+  // singular stays English rather than falling back to the German singular.
+  const table = strings[current] && key in strings[current] ? strings[current] : strings.de;
   const one = key + '_one';
-  const has = k => (strings[current] && k in strings[current]) || k in strings.de;
-  return t(form === 'one' && has(one) ? one : key, { ...vars, n });
+  return t(form === 'one' && one in table ? one : key, { ...vars, n });
 }
 
 // table returns the words of one language as loaded so far (for the i18n walker test and
