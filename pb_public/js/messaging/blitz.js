@@ -4,7 +4,7 @@
 import { t } from '../i18n.js';
 import { h, clear, fmtTime, orgChip, icon } from '../ui.js';
 import { alertTone } from '../tone.js';
-import { S, list, author, channelTitle, findChannel, myAck, events } from './state.js';
+import { S, list, author, channelTitle, findChannel, myAck, events, sortKey } from './state.js';
 import { upsert } from './timeline.js';
 import { openAt } from './channels.js';
 
@@ -28,14 +28,23 @@ export async function learnMyAcks(page) {
   renderBanners(false);
 }
 
-// A Blitz may wait in a channel that is not open: look at channels that report one.
+// The open Blitz messages come from the server's own list (GET /api/crisisroom/flashes):
+// every one addressed to me and not acknowledged, however many messages followed it in its
+// channel (a channel's first page would lose it after 50). Those shown before the question
+// and missing from the answer were acknowledged elsewhere or deleted; those that arrived
+// by realtime while it was asked stay.
 export async function checkFlashes() {
-  for (const c of S.allChannels.filter(c => c.flash_unacked > 0)) {
-    try {
-      const r = await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`);
-      await learnMyAcks(list(r).map(m => ({ ...m, channel: m.channel || c.id })));
-    } catch { /* next time */ }
-  }
+  const before = new Set(S.flashes.keys());
+  let r;
+  try { r = await S.deps.api.get('/api/crisisroom/flashes'); } catch { return; /* next time */ }
+  if (S.ended) return;
+  const open = list(r).filter(m => !S.acked.has(m.id));
+  const ids = new Set(open.map(m => m.id));
+  const merged = [...S.flashes.values()].filter(m => !before.has(m.id) || ids.has(m.id));
+  for (const m of open) if (!merged.some(x => x.id === m.id)) merged.push(m);
+  merged.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
+  S.flashes = new Map(merged.map(m => [m.id, m]));
+  renderBanners(false);
 }
 
 // flashArrived: a realtime Blitz for me (sound: it is new, not a reload).
@@ -71,7 +80,7 @@ export function renderBanners(sound) {
   // Only the Blitz part of the banner area: other banners (siren release) live beside it.
   let mine = box.querySelector(':scope > .flash-area');
   if (!mine) { mine = h('div.flash-area'); box.prepend(mine); }
-  clear(mine, summary, [...flashes.values()].reverse().map(rec => {
+  clear(mine, summary, [...flashes.values()].sort((a, b) => sortKey(a) < sortKey(b) ? 1 : -1).map(rec => {
     const c = findChannel(rec.channel);
     const here = S.channels.some(x => x.id === rec.channel);
     return h('div.flash-banner', { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
