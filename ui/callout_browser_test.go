@@ -41,6 +41,16 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	op.Run(chromedp.Evaluate(`location.hash = '#callout'`, nil))
 	op.Wait(`document.querySelectorAll('.co-orgs input[data-short]').length >= 5`, "the organisations to pick")
 	op.Wait(`document.querySelector('.co-modem-state')?.dataset.state === 'ready'`, "the modem ready in the view")
+	// Nothing picked: the preview says nobody would be alarmed, and Alarmieren refuses
+	// in words without asking (nothing is made).
+	op.Wait(`document.querySelector('.co-preview')?.textContent.startsWith('Niemand würde alarmiert')`, "nobody would be alarmed, before anything is picked")
+	op.Run(chromedp.SendKeys(`#co-text`, "Probe", chromedp.ByQuery), chromedp.Click(`#co-start`, chromedp.ByQuery))
+	op.Wait(`document.querySelector('.callout-new p.muted[role=status]')?.textContent.startsWith('Nicht alarmiert: niemand würde alarmiert.') && !document.querySelector('dialog[open]') && !document.querySelector('#co-start').disabled`,
+		"Alarmieren of nobody refused in words, no question asked")
+	if n, _ := s.App.CountRecords("callouts"); n != 0 {
+		t.Fatalf("%d call-outs of nobody", n)
+	}
+	op.Run(chromedp.Evaluate(`document.querySelector('#co-text').value = ''`, nil))
 	op.Run(chromedp.SendKeys(`#co-text`, "Lagebesprechung 03:30 im Rathaus, Großer Saal", chromedp.ByQuery),
 		chromedp.SetValue(`#co-priority`, "flash", chromedp.ByQuery),
 		chromedp.Click(`.co-orgs input[data-short="POL"]`, chromedp.ByQuery),
@@ -54,7 +64,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 		t.Fatalf("%d saved groups", n)
 	}
 	// Before sending: how many the selection reaches; functions are picked, not typed.
-	op.Wait(`document.querySelector('.co-preview')?.textContent.includes('4 Personen')`, "the selection reaches 4 people, shown before sending")
+	op.Wait(`document.querySelector('.co-preview')?.textContent.includes('4 Personen') && !document.querySelector('.co-preview').textContent.includes('weder noch') && document.querySelector('.co-preview').dataset.self === ''`, "the selection reaches 4 people, shown before sending")
 	op.Wait(`document.querySelectorAll('.co-functions input[name="fn"]').length >= 3 && !document.querySelector('input#co-functions')`, "a picker of the functions people hold")
 	// The staff's functions first, by code and name, then the job titles of memberships;
 	// the preview says per organisation who is reached and how.
@@ -88,12 +98,15 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	op.Wait(`document.querySelector('#co-text').value === '' && document.querySelectorAll('.callout-new input:checked').length === 0 && document.querySelector('#co-group').value === ''`,
 		"the form cleared after Alarmieren")
 	op.Wait(`(() => { const b = document.querySelector('.callout-live').getBoundingClientRect(); return b.top < innerHeight && b.bottom > 0; })()`, "the live overview scrolled into view")
-	op.Wait(`document.querySelector('.co-preview')?.textContent.includes('0 Personen')`, "0 people for the empty selection")
+	op.Wait(`document.querySelector('.co-preview')?.textContent.startsWith('Niemand würde alarmiert')`, "nobody for the empty selection")
+	op.Wait(`document.querySelector('.callout-new p.muted[role=status]')?.textContent === 'Alarmierung läuft: 4 Personen.'`, "the call-out running, in words")
 	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '4 ohne Antwort'`, "four without an answer")
 
 	// The police member's phone: the banner, and her answer.
 	police.Wait(`!!document.querySelector('.callout-banner')`, "the call-out banner on her phone", 60*time.Second)
 	police.Wait(`document.querySelector('.callout-banner .flash-body')?.textContent.includes('Großer Saal')`, "the alarm text")
+	// Who called and when: the operator's name, organisation and staff function.
+	police.Wait(`/^Alarmiert von Jonas Wagner \(KS, S2, ETB\) um \d\d:\d\d$/.test(document.querySelector('.callout-banner .cob-from')?.textContent)`, "the banner says who called out, and when")
 	police.Wait(`(() => { const b = document.querySelector('.callout-banner [data-answer="coming"]').getBoundingClientRect(); return b.bottom <= innerHeight && b.top >= 0; })()`,
 		"the answer button in sight on the phone")
 	police.Screenshot("callout-banner")
@@ -116,7 +129,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	sim.Receive(numbers["tkeller"], "1 15")
 	sim.Receive(numbers["sbraun"], "2")
 	op.Wait(`document.querySelector('[data-count="coming"]')?.textContent === '2 kommen'`, "two coming, live", 60*time.Second)
-	op.Wait(`document.querySelector('[data-count="declined"]')?.textContent === '1 kommen nicht'`, "one declined, live", 60*time.Second)
+	op.Wait(`document.querySelector('[data-count="declined"]')?.textContent === '1 kommt nicht'`, "one declined, live", 60*time.Second)
 	op.Wait(`document.querySelector('[data-count="open"]')?.textContent === '1 ohne Antwort'`, "one without an answer")
 	// Who comes when: the first row is the earliest arrival (tkeller in 15 min, by SMS).
 	op.Wait(`(() => { const rows = [...document.querySelectorAll('.co-table tbody tr')];
@@ -129,9 +142,23 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	// operator's own browser is connected).
 	op.Run(chromedp.Click(`.co-staff-functions input[value="S2"]`, chromedp.ByQuery))
 	op.Wait(`document.querySelector('.co-preview-parts li[data-kind="function"][data-key="S2"] [data-via="app"]')?.textContent.includes('Jonas Wagner') &&
-		document.querySelector('.co-preview')?.textContent.includes('1 Personen')`, "the preview of S2: Jonas Wagner in the app")
+		document.querySelector('.co-preview')?.textContent.includes('1 Person:') && !document.querySelector('.co-preview').textContent.includes('Personen')`, "the preview of S2: Jonas Wagner in the app, 1 Person")
+	// S2 is the operator himself: said plainly before sending, and asked once more.
+	op.Wait(`document.querySelector('.co-preview')?.dataset.self === 'only' && document.querySelector('.co-preview strong')?.textContent === 'Sie alarmieren nur sich selbst.'`, "the preview: only himself")
 	op.Run(chromedp.EmulateViewport(1280, 1900))
 	op.Screenshot("callout-overview")
+	op.Run(chromedp.SendKeys(`#co-text`, "Probealarm nur S2", chromedp.ByQuery), chromedp.Click(`#co-start`, chromedp.ByQuery))
+	op.Wait(`document.querySelector('dialog[open] .dlg-body')?.textContent === 'Sie alarmieren nur sich selbst. Trotzdem alarmieren?'`, "the question says it is only himself")
+	op.Run(chromedp.KeyEvent("\t"))
+	op.Wait(`document.activeElement?.textContent === 'Ja, alarmieren'`, "Ja, alarmieren focused by Tab")
+	op.Run(chromedp.KeyEvent("\r"))
+	op.Wait(`document.querySelector('.callout-new p.muted[role=status]')?.textContent === 'Alarmierung läuft: 1 Person.' && document.querySelector('[data-count="open"]')?.textContent === '1 ohne Antwort'`, "his own call-out running, 1 Person")
+	// His own banner, on the desktop: his name as the one who called.
+	op.Run(chromedp.EmulateViewport(1280, 1000), chromedp.Evaluate(`scrollTo(0, 0)`, nil))
+	op.Wait(`document.querySelector('.callout-banner .flash-body')?.textContent === 'Probealarm nur S2' && document.querySelector('.callout-banner .cob-from')?.textContent.startsWith('Alarmiert von Jonas Wagner (KS, S2, ETB) um ')`, "his own banner with his name", 30*time.Second)
+	op.Screenshot("callout-banner-desktop")
+	op.Run(chromedp.Click(`.callout-banner [data-answer="declined"]`, chromedp.ByQuery))
+	op.Wait(`!document.querySelector('.callout-banner') && document.querySelector('[data-count="declined"]')?.textContent === '1 kommt nicht'`, "his banner gone, 1 kommt nicht", 30*time.Second)
 
 	// And on a phone the overview is usable too.
 	op.Run(chromedp.EmulateViewport(390, 844))

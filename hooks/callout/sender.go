@@ -13,15 +13,16 @@ import (
 // wants me, and is it real?". The callouts record keeps only created_by (a user id);
 // its readers (the host's admins and operators, and each recipient the call-outs they
 // were called by, the collection's rule) get a computed "sender" beside it: the name,
-// the organisation and the function of the sender, nothing else of that person (no
+// the organisation and the functions of the sender, nothing else of that person (no
 // e-mail, no number, no other recipients). It is computed when the record is handed out
 // (list, view, expand, realtime), so it is never stored and never filterable.
 
 // Sender is the "sender" of a callouts record as the API hands it out: Name is the
 // sender's name; Organisation the short name of the host ("KS"); Function the staff
-// functions the sender holds for the host, by label ("S2 – Lage"), joined with ", ",
-// else the job title of the host membership ("Lagedienstführer"), else empty; Role the
-// host membership's role ("admin", "operator") for when Function is empty.
+// function the sender holds for the host by its label ("S2 – Lage"), several by their
+// codes ("S2, ETB": the banner is one line on a laptop), else the job title of the host
+// membership ("Lagedienstführer"), else empty; Role the host membership's role
+// ("admin", "operator") for when Function is empty.
 type Sender struct {
 	Name         string `json:"name"`
 	Organisation string `json:"organisation"`
@@ -45,7 +46,7 @@ func SenderOf(app core.App, co *core.Record) (s Sender, ok bool) {
 	if o, err := app.FindRecordById("organisations", org); err == nil {
 		s.Organisation = o.GetString("short")
 	}
-	var labels []string
+	var labels, codes []string
 	for _, f := range forms.StaffFunctions(app) {
 		if f.LiaisonOrg != "" && f.LiaisonOrg != org {
 			continue
@@ -53,11 +54,18 @@ func SenderOf(app core.App, co *core.Record) (s Sender, ok bool) {
 		for _, h := range f.Holders {
 			if h.Id == uid {
 				labels = append(labels, staffLabel(f))
+				codes = append(codes, f.Code)
 				break
 			}
 		}
 	}
-	s.Function = strings.Join(labels, ", ")
+	switch len(labels) {
+	case 0:
+	case 1:
+		s.Function = labels[0]
+	default:
+		s.Function = strings.Join(codes, ", ")
+	}
 	if m := tenancy.Membership(app, uid, org); m != nil {
 		if s.Function == "" {
 			s.Function = strings.TrimSpace(m.GetString("function"))

@@ -51,7 +51,7 @@ func TestCalloutSenderForThoseCalledOnly(t *testing.T) {
 	var got callout.Sender
 	b, _ := json.Marshal(page.Items[0].Expand.Callout["sender"])
 	_ = json.Unmarshal(b, &got)
-	if got.Name != "Jonas Wagner" || got.Organisation != "KS" || !strings.HasPrefix(got.Function, "S2") {
+	if got.Name != "Jonas Wagner" || got.Organisation != "KS" || got.Function != "S2, ETB" {
 		t.Errorf("the banner's sender: %+v (%s)", got, list)
 	}
 	for _, x := range secrets {
@@ -94,6 +94,25 @@ func TestCalloutSenderForThoseCalledOnly(t *testing.T) {
 				t.Errorf("%q %s: %s", u, path, v)
 			}
 		}
+	}
+	// One staff function is named in full; without one, the job title, with the role.
+	r2 := s.As(t, "mschulz").Do(t, "POST", "/api/crisisroom/callouts", map[string]any{"text": "Zweite", "organisations": []string{"FW"}})
+	co2, err := s.App.FindRecordById("callouts", r2.JSON(t)["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := callout.SenderOf(s.App, co2); !ok || got.Name != "Miriam Schulz" || got.Function != "S3, Sichter" || got.Role != "operator" {
+		t.Errorf("mschulz (S3 and Sichter) as sender: %+v %v", got, ok)
+	}
+	sichter, err := s.App.FindFirstRecordByData("staff_functions", "code", "Sichter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.As(t, "abecker").Do(t, "POST", "/api/crisisroom/functions/"+sichter.Id+"/holders", map[string]any{"user": s.Demo.Users["mschulz"].Id, "remove": true}); r.Status != 200 {
+		t.Fatal(r)
+	}
+	if got, _ := callout.SenderOf(s.App, co2); got.Function != "S3 – Einsatz" {
+		t.Errorf("mschulz (S3 only) as sender: %+v", got)
 	}
 	// The host's operators see the sender in their list of call-outs too.
 	if v := s.As(t, "mschulz").Do(t, "GET", "/api/collections/callouts/records", nil); !strings.Contains(string(v.Body), `"name":"Jonas Wagner"`) {

@@ -13,11 +13,11 @@ import { phoneField } from './phone-field.js';
 addStrings({
   de: {
     cob_banner: 'Stab-Alarm', cob_coming: 'Ich komme', cob_in: 'in', cob_min: 'Min.', cob_declined: 'Ich komme nicht',
-    cob_thanks: 'Danke, Ihre Antwort ist beim Stab.', cob_at: 'alarmiert {time}', cob_phoneMenu: 'Mobilnummer / SMS',
+    cob_thanks: 'Danke, Ihre Antwort ist beim Stab.', cob_at: 'alarmiert {time}', cob_from: 'Alarmiert von {who} um {time}', cob_phoneMenu: 'Mobilnummer / SMS',
   },
   en: {
     cob_banner: 'Staff call-out', cob_coming: 'I am coming', cob_in: 'in', cob_min: 'min', cob_declined: 'I am not coming',
-    cob_thanks: 'Thank you, the staff has your answer.', cob_at: 'called {time}', cob_phoneMenu: 'Mobile number / SMS',
+    cob_thanks: 'Thank you, the staff has your answer.', cob_at: 'called {time}', cob_from: 'Called out by {who} at {time}', cob_phoneMenu: 'Mobile number / SMS',
   },
 });
 
@@ -25,6 +25,15 @@ userMenuItems.push(ctx => h('button.btn.wide#open-phone', { type: 'button', oncl
   document.querySelector('dialog[open]')?.close();
   dialog(t('cob_phoneMenu'), phoneField(ctx, ctx.me.id));
 } }, icon('signal', 18), ' ', t('cob_phoneMenu')));
+
+// Who called and when, the first thing a woken person asks: "Alarmiert von Jonas Wagner
+// (KS, S2 – Lage) um 03:12". The server adds sender (name, organisation, function or
+// role) to the call-out for those it calls, and nothing else of that person.
+function sender(s, time) {
+  if (!s || !s.name) return t('cob_at', { time });
+  const what = [s.organisation, s.function || (s.role ? t('role_' + s.role) : '')].filter(Boolean).join(', ');
+  return t('cob_from', { who: s.name + (what ? ' (' + what + ')' : ''), time });
+}
 
 onSignIn.push(ctx => {
   const shown = new Set();
@@ -54,7 +63,10 @@ onSignIn.push(ctx => {
       // Its own class, not .flash-banner: the Blitz bar folds its banners by that class.
       const node = h('div.callout-banner', { role: 'alert', dataset: { callout: r.callout },
         style: { background: '#b71c1c', color: '#fff', padding: '.7rem 1rem', borderBottom: '3px solid #7f0000' } },
-        h('div.flash-head', h('span.flash-tag', t('cob_banner')), h('span', t('cob_at', { time: fmtTime(r.created) }))),
+        // Who called sits beside the head, not in it: on a phone the head shows its tag
+        // only, and a woken person must see who wants them there too.
+        h('div.flash-head', h('span.flash-tag', t('cob_banner'))),
+        h('div.cob-from', { style: { flex: '0 1 auto', minWidth: '0', fontWeight: '400' } }, sender(co.sender, fmtTime(r.created))),
         h('div.flash-body', co.text || ''),
         h('div.flash-actions', yes, h('label', { style: { display: 'flex', alignItems: 'center', gap: '.3rem' } }, t('cob_in'), minutes, t('cob_min')), no));
       banner('callout-' + r.id, node);

@@ -5,7 +5,7 @@
 // modem: its state (PIN, network, signal, queue) and its log of sent and received SMS.
 // The server decides who may call out; this screen shows its answer.
 
-import { addStrings, t } from '../i18n.js';
+import { addStrings, t, tn } from '../i18n.js';
 import { h, clear, fmtTime, icon, confirmDialog } from '../ui.js';
 
 addStrings({
@@ -13,11 +13,13 @@ addStrings({
     co_title: 'Stab alarmieren', co_new: 'Neue Alarmierung', co_text: 'Alarmtext', co_textHint: 'z. B. Lagebesprechung 03:30 im Rathaus, Großer Saal',
     co_priority: 'Priorität', co_p_flash: 'Blitz', co_p_immediate: 'Sofort', co_p_normal: 'Normal', co_group: 'Alarmgruppe', co_noGroup: '– keine –',
     co_orgs: 'Organisationen', co_functions: 'Funktionen', co_noFunctions: 'Niemand hat eine Funktion eingetragen.',
-    co_staffFns: 'Stabsfunktionen', co_titles: 'Freitext-Funktionen aus den Mitgliedschaften', co_confirm: '{n} Personen alarmieren?', co_confirmOne: '1 Person alarmieren?', co_confirmUnknown: 'Alarmieren?', co_confirmYes: 'Ja, alarmieren', co_vacant: 'unbesetzt',
-    co_pv_app: 'App', co_pv_sms: 'SMS', co_pv_none: 'weder verbunden noch Mobilnummer', co_pv_nobody: 'erreicht niemand', co_pv_unknown: 'unbekannt – erreicht niemand', co_pv_title: 'Funktionsbezeichnung', co_pv_users: 'Personen',
-    co_pv_how: '{app} per App, {sms} per SMS, {none} weder noch', co_preview: 'Die Auswahl erreicht {n} Personen.', co_previewNone: 'Die Auswahl erreicht 0 Personen – bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
-    co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe', co_saveGroupBtn: 'Gruppe speichern',
-    co_recent: 'Alarmierungen', co_none: 'Noch keine Alarmierung.', co_comingN: '{n} kommen', co_declinedN: '{n} kommen nicht', co_openN: '{n} ohne Antwort',
+    co_staffFns: 'Stabsfunktionen', co_titles: 'Freitext-Funktionen aus den Mitgliedschaften', co_confirm: '{n} Personen alarmieren?', co_confirm_one: '1 Person alarmieren?', co_confirmSelf: 'Sie alarmieren nur sich selbst. Trotzdem alarmieren?', co_confirmUnknown: 'Alarmieren?', co_confirmYes: 'Ja, alarmieren', co_vacant: 'unbesetzt',
+    co_pv_app: 'App', co_pv_sms: 'SMS', co_pv_none: 'nicht erreichbar', co_pv_nobody: 'erreicht niemand', co_pv_unknown: 'unbekannt – erreicht niemand', co_pv_title: 'Funktionsbezeichnung', co_pv_users: 'Personen',
+    co_pv_howApp: '{n} per App', co_pv_howSms: '{n} per SMS', co_pv_howNone: '{n} jetzt nicht erreichbar (nicht in der App, keine Mobilnummer)',
+    co_preview: 'Die Auswahl erreicht {n} Personen', co_preview_one: 'Die Auswahl erreicht 1 Person', co_previewNone: 'Niemand würde alarmiert – bitte Organisationen, Funktionen oder eine Gruppe wählen.',
+    co_previewSelf: 'Sie alarmieren nur sich selbst.', co_previewWithSelf: 'Sie selbst sind dabei.', co_refuseNobody: 'Nicht alarmiert: niemand würde alarmiert. Bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
+    co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_started_one: 'Alarmierung läuft: 1 Person.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe', co_saveGroupBtn: 'Gruppe speichern',
+    co_recent: 'Alarmierungen', co_none: 'Noch keine Alarmierung.', co_comingN: '{n} kommen', co_comingN_one: '{n} kommt', co_declinedN: '{n} kommen nicht', co_declinedN_one: '{n} kommt nicht', co_openN: '{n} ohne Antwort',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Funktion', co_answer: 'Antwort', co_arrives: 'Ankunft', co_via: 'Weg', co_reached: 'Erreicht',
     co_a_coming: 'kommt', co_a_declined: 'kommt nicht', co_a_open: 'keine Antwort', co_via_app: 'App', co_via_sms: 'SMS',
     co_r_app: 'App (verbunden)', co_r_sms: 'SMS {state}', co_r_nonumber: 'keine Mobilnummer', co_close: 'Alarmierung beenden', co_closed: 'beendet',
@@ -30,10 +32,12 @@ addStrings({
     co_title: 'Staff call-out', co_new: 'New call-out', co_text: 'Alarm text', co_textHint: 'e.g. Briefing 03:30 at the town hall, main hall',
     co_priority: 'Priority', co_p_flash: 'Flash', co_p_immediate: 'Immediate', co_p_normal: 'Normal', co_group: 'Call-out group', co_noGroup: '– none –',
     co_orgs: 'Organisations', co_functions: 'Functions', co_noFunctions: 'Nobody has a function entered.',
-    co_staffFns: 'Staff functions', co_titles: 'Free-text functions from the memberships', co_confirm: 'Call out {n} people?', co_confirmOne: 'Call out 1 person?', co_confirmUnknown: 'Call out?', co_confirmYes: 'Yes, call out', co_vacant: 'vacant',
-    co_pv_app: 'app', co_pv_sms: 'SMS', co_pv_none: 'neither connected nor a mobile number', co_pv_nobody: 'reaches nobody', co_pv_unknown: 'unknown – reaches nobody', co_pv_title: 'job title', co_pv_users: 'People',
-    co_pv_how: '{app} by app, {sms} by SMS, {none} neither', co_preview: 'The selection reaches {n} people.', co_previewNone: 'The selection reaches 0 people – please pick organisations, functions or a group.', co_remind: 'Second SMS after (minutes, 0 = none)',
-    co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name', co_saveGroupBtn: 'Save group',
+    co_staffFns: 'Staff functions', co_titles: 'Free-text functions from the memberships', co_confirm: 'Call out {n} people?', co_confirm_one: 'Call out 1 person?', co_confirmSelf: 'You would alarm only yourself. Call out anyway?', co_confirmUnknown: 'Call out?', co_confirmYes: 'Yes, call out', co_vacant: 'vacant',
+    co_pv_app: 'app', co_pv_sms: 'SMS', co_pv_none: 'not reachable', co_pv_nobody: 'reaches nobody', co_pv_unknown: 'unknown – reaches nobody', co_pv_title: 'job title', co_pv_users: 'People',
+    co_pv_howApp: '{n} by app', co_pv_howSms: '{n} by SMS', co_pv_howNone: '{n} not reachable now (not in the app, no mobile number)',
+    co_preview: 'The selection reaches {n} people', co_preview_one: 'The selection reaches 1 person', co_previewNone: 'Nobody would be alarmed – please pick organisations, functions or a group.',
+    co_previewSelf: 'You would alarm only yourself.', co_previewWithSelf: 'You are among them.', co_refuseNobody: 'Not called out: nobody would be alarmed. Please pick organisations, functions or a group.', co_remind: 'Second SMS after (minutes, 0 = none)',
+    co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_started_one: 'Call-out running: 1 person.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name', co_saveGroupBtn: 'Save group',
     co_recent: 'Call-outs', co_none: 'No call-out yet.', co_comingN: '{n} coming', co_declinedN: '{n} not coming', co_openN: '{n} no answer',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Function', co_answer: 'Answer', co_arrives: 'Arrival', co_via: 'Via', co_reached: 'Reached',
     co_a_coming: 'coming', co_a_declined: 'not coming', co_a_open: 'no answer', co_via_app: 'app', co_via_sms: 'SMS',
@@ -120,15 +124,27 @@ export default {
       });
       const updatePreview = () => { clearTimeout(previewTimer); previewTimer = setTimeout(async () => {
         const sel = selection(), seq = ++previewSeq;
-        if (!sel.group && !sel.organisations.length && !sel.functions.length) { preview.textContent = t('co_previewNone'); preview.dataset.total = '0'; clear(previewParts); return; }
+        if (!sel.group && !sel.organisations.length && !sel.functions.length) { showPreview({ total: 0 }); clear(previewParts); return; }
         try {
           const r = await ctx.api.post('/api/crisisroom/callouts/preview', sel);
           if (!alive || seq !== previewSeq) return;
-          preview.textContent = r.total ? t('co_preview', { n: r.total }) + ' ' + t('co_pv_how', { app: r.app || 0, sms: r.sms || 0, none: r.none || 0 }) : t('co_previewNone');
-          preview.dataset.total = String(r.total);
+          showPreview(r);
           renderParts(r.parts || []);
         } catch (err) { if (alive && seq === previewSeq) { preview.textContent = err.message; preview.dataset.total = ''; clear(previewParts); } }
       }, 200); };
+      // The preview in words: whom, how many and how ("4 Personen: 2 per App, 1 per SMS,
+      // 1 jetzt nicht erreichbar"; only the ways that reach someone), and plainly when it
+      // is nobody or only the operator.
+      function showPreview(r) {
+        const n = r.total || 0;
+        preview.dataset.total = String(n);
+        preview.dataset.self = n && r.self ? (n === 1 ? 'only' : 'among') : '';
+        if (!n) { clear(preview, h('strong', t('co_previewNone'))); return; }
+        const how = [['app', 'co_pv_howApp'], ['sms', 'co_pv_howSms'], ['none', 'co_pv_howNone']].filter(([k]) => r[k] > 0).map(([k, key]) => t(key, { n: r[k] }));
+        const text = tn('co_preview', n) + (how.length ? ': ' + how.join(', ') : '') + '.';
+        if (n === 1 && r.self) clear(preview, h('strong.co-preview-self', t('co_previewSelf')), ' ', text);
+        else clear(preview, text, r.self ? ' ' + t('co_previewWithSelf') : '');
+      }
       const form = h('form', { onchange: updatePreview, onsubmit: async e => {
         e.preventDefault();
         start.disabled = true;
@@ -139,12 +155,17 @@ export default {
           };
           // A call-out wakes people: asked once more, with the number the server counts
           // for this selection now ("Abbrechen" has the focus, Esc cancels).
-          let n = null;
-          try { n = (await ctx.api.post('/api/crisisroom/callouts/preview', selection())).total; } catch { n = null; }
-          const question = n === null ? t('co_confirmUnknown') : n === 1 ? t('co_confirmOne') : t('co_confirm', { n });
+          let n = null, self = false;
+          try { ({ total: n, self } = await ctx.api.post('/api/crisisroom/callouts/preview', selection())); } catch { n = null; }
+          // Nobody: refused here in words (the server refuses it too), no question asked.
+          if (n === 0) {
+            msg.textContent = t('co_refuseNobody'); ctx.toast(t('co_refuseNobody'), 'error');
+            start.disabled = false; return;
+          }
+          const question = n === null ? t('co_confirmUnknown') : n === 1 && self ? t('co_confirmSelf') : tn('co_confirm', n);
           if (!alive || !(await confirmDialog(question, t('co_confirmYes')))) { start.disabled = false; return; }
           const ov = await ctx.api.post('/api/crisisroom/callouts', body);
-          msg.textContent = t('co_started', { n: ov.total });
+          msg.textContent = tn('co_started', ov.total);
           current = ov.id;
           renderLive(ov);
           loadList();
@@ -235,9 +256,9 @@ export default {
         h('p.flash-body', { style: { color: 'inherit', fontSize: '1.05rem' } }, ov.text),
         ov.selection ? h('p.muted', ov.selection) : null,
         h('p.co-counts', { role: 'status', style: { display: 'flex', gap: '.6rem', flexWrap: 'wrap', fontWeight: '700' } },
-          h('span.chip', { style: { '--c': answerColour.coming }, dataset: { count: 'coming' } }, t('co_comingN', { n: ov.coming })),
-          h('span.chip', { style: { '--c': answerColour.declined }, dataset: { count: 'declined' } }, t('co_declinedN', { n: ov.declined })),
-          h('span.chip', { style: { '--c': answerColour[''] }, dataset: { count: 'open' } }, t('co_openN', { n: ov.open }))),
+          h('span.chip', { style: { '--c': answerColour.coming }, dataset: { count: 'coming' } }, tn('co_comingN', ov.coming)),
+          h('span.chip', { style: { '--c': answerColour.declined }, dataset: { count: 'declined' } }, tn('co_declinedN', ov.declined)),
+          h('span.chip', { style: { '--c': answerColour[''] }, dataset: { count: 'open' } }, tn('co_openN', ov.open))),
         h('div', { style: { overflowX: 'auto' } }, h('table.list.co-table',
           h('thead', h('tr', [t('co_who'), t('co_org'), t('co_fn'), t('co_answer'), t('co_arrives'), t('co_via'), t('co_reached')].map(x => h('th', x)))),
           h('tbody', rows.map(r => h('tr', { dataset: { user: r.user, answer: r.answer || 'open' } },
