@@ -24,26 +24,49 @@ import (
 type Text struct{ DE, EN string }
 
 // Message is the text of code as the API sends it: "DE / EN", with args formatted into
-// both halves. An unknown code is a programming error and reads as the code itself.
+// both halves; an argument of type Text puts its DE into the German half and its EN into
+// the English one (a list of problems, each in both languages). An unknown code is a
+// programming error and reads as the code itself.
 func Message(code string, args ...any) string {
-	t, ok := Catalogue[code]
-	if !ok {
+	t := T(code, args...)
+	if t.DE == "" {
 		return code
 	}
-	if len(args) == 0 {
-		return t.DE + " / " + t.EN
+	return t.DE + " / " + t.EN
+}
+
+// T is the text of code in both languages with args formatted in as Message does; the
+// zero Text for an unknown code. It builds the parts of a longer message.
+func T(code string, args ...any) Text {
+	t, ok := Catalogue[code]
+	if !ok || len(args) == 0 {
+		return t
 	}
-	return fmt.Sprintf(t.DE, args...) + " / " + fmt.Sprintf(t.EN, args...)
+	de := make([]any, len(args))
+	en := make([]any, len(args))
+	for i, a := range args {
+		if x, ok := a.(Text); ok {
+			de[i], en[i] = x.DE, x.EN
+		} else {
+			de[i], en[i] = a, a
+		}
+	}
+	return Text{DE: fmt.Sprintf(t.DE, de...), EN: fmt.Sprintf(t.EN, en...)}
 }
 
 // New is the API error of code with HTTP status, cause kept for the logs (may be nil).
+// The answer's data is {"code": code} beside the field errors PocketBase shows of a
+// validation cause (as router.NewApiError would: a form's fields stay marked).
 func New(status int, code string, cause error, args ...any) *router.ApiError {
 	var raw any
 	if cause != nil {
 		raw = cause
 	}
 	e := router.NewApiError(status, Message(code, args...), raw)
-	e.Data = map[string]any{"code": code}
+	if e.Data == nil {
+		e.Data = map[string]any{}
+	}
+	e.Data["code"] = code
 	return e
 }
 
@@ -65,6 +88,11 @@ func NotFound(code string, args ...any) *router.ApiError {
 // Unauthorized is the 401 answer of code.
 func Unauthorized(code string, args ...any) *router.ApiError {
 	return New(http.StatusUnauthorized, code, nil, args...)
+}
+
+// TooManyRequests is the 429 answer of code.
+func TooManyRequests(code string, args ...any) *router.ApiError {
+	return New(http.StatusTooManyRequests, code, nil, args...)
 }
 
 // Gone is the 410 answer of code.

@@ -27,13 +27,165 @@ var Catalogue = map[string]Text{
 		DE: "Die Organisation „%s“ gibt es nicht.",
 		EN: "There is no organisation \"%s\".",
 	},
+	"citystaff.complaint_fields_missing": {
+		DE: "Kontakt der Bürgerin oder des Bürgers, Sachverhalt und die betroffene Dienstkraft werden gebraucht.",
+		EN: "The citizen's contact, what happened and the officer concerned are needed.",
+	},
+	"citystaff.complaint_file_number_missing": {
+		DE: "Das Aktenzeichen der Strafanzeige fehlt.",
+		EN: "The file number of the criminal complaint is missing.",
+	},
+	"citystaff.data_incomplete": {
+		DE: "Die Angaben sind unvollständig oder ungültig.",
+		EN: "The data is incomplete or invalid.",
+	},
+	"citystaff.entry_deleted": {
+		DE: "Dieser Eintrag ist gelöscht.",
+		EN: "This entry has been deleted.",
+	},
+	"citystaff.finding_invalid": {
+		DE: "Ergebnis: begründet, teilweise begründet oder unbegründet, mit Text.",
+		EN: "Finding: upheld, partly upheld or not upheld, with a text.",
+	},
+	"citystaff.full_date_of_birth_needed": {
+		DE: "Vollständiges Geburtsdatum nötig (TT.MM.JJJJ).",
+		EN: "A full date of birth is needed (DD.MM.YYYY).",
+	},
+	"citystaff.full_name_needed": {
+		DE: "Vollständiger Name nötig (Vor- und Nachname, keine Platzhalter).",
+		EN: "A full name is needed (given and family name, no wildcards).",
+	},
+	"citystaff.guidance_missing": {
+		DE: "Der Hinweis für die Beschäftigten fehlt.",
+		EN: "The guidance for staff is missing.",
+	},
+	"citystaff.level_below_2": {
+		DE: "Eingetragen werden nur Stufe 2 und 3 des Aachener Modells.",
+		EN: "Only levels 2 and 3 of the Aachen model are entered.",
+	},
+	"citystaff.level_out_of_range": {
+		DE: "Stufe 0 bis 3 nach dem Aachener Modell angeben.",
+		EN: "Give level 0 to 3 of the Aachen model.",
+	},
+	"citystaff.logs_append_only": {
+		DE: "Protokolle werden nicht geändert oder gelöscht.",
+		EN: "Logs are never changed or deleted.",
+	},
+	"citystaff.lookup_needs_reason": {
+		DE: "Jede Abfrage braucht ein Aktenzeichen oder einen Anlass (mindestens 5 Zeichen).",
+		EN: "Every lookup needs a case reference or reason (at least 5 characters).",
+	},
+	"citystaff.no_data_of_other_authorities": {
+		DE: "Daten anderer Behörden werden nicht eingetragen.",
+		EN: "Data from other authorities is never entered.",
+	},
+	"citystaff.not_a_city": {
+		DE: "Diese Module gibt es nur für eine Stadtverwaltung.",
+		EN: "These modules exist only for a city administration.",
+	},
+	"citystaff.not_found": {
+		DE: "Nicht gefunden.",
+		EN: "Not found.",
+	},
+	"citystaff.only_attacks_on_own_staff": {
+		DE: "Eingetragen werden nur Angriffe auf Beschäftigte der Stadt.",
+		EN: "Only attacks on the city's own staff are entered.",
+	},
+	"citystaff.person_not_on_staff": {
+		DE: "Diese Person gehört nicht zu den Beschäftigten der Organisation.",
+		EN: "This person is not on the organisation's staff.",
+	},
+	"citystaff.reason_missing": {
+		DE: "Bitte einen Grund angeben.",
+		EN: "Please give a reason.",
+	},
+	"citystaff.report_fields_missing": {
+		DE: "Wann, wo und was geschah, wird gebraucht.",
+		EN: "When, where and what happened are needed.",
+	},
+	"citystaff.role_missing": {
+		DE: "Dafür fehlt Ihnen die Rolle in dieser Organisation.",
+		EN: "You do not hold the role for this in this organisation.",
+	},
+	"citystaff.sealed_collection": {
+		DE: "Diese Daten sind nur über ihre Fachanwendung erreichbar.",
+		EN: "This data is reachable only through its own application.",
+	},
+	"citystaff.statement_not_signed_off": {
+		DE: "Erst die Stellungnahme der Dienstkraft, von der vorgesetzten Person abgezeichnet.",
+		EN: "First the officer's statement, signed off by the supervisor.",
+	},
+	"citystaff.step_does_not_fit_state": {
+		DE: "Dieser Schritt passt nicht zum Stand der Meldung.",
+		EN: "This step does not fit the report's state.",
+	},
+	"citystaff.text_missing": {
+		DE: "Bitte einen Text eingeben.",
+		EN: "Please enter a text.",
+	},
+	"citystaff.too_many_lookups": {
+		DE: "Zu viele Abfragen in kurzer Zeit; bitte später erneut.",
+		EN: "Too many lookups in a short time; please try later.",
+	},
+	"citystaff.unknown_category": {
+		DE: "Unbekannte Kategorie.",
+		EN: "Unknown category.",
+	},
 	"common.channel_archived": {
 		DE: "Der Kanal ist archiviert.",
 		EN: "The channel is archived.",
 	},
+	"common.expected_bool": {
+		DE: "true oder false erwartet",
+		EN: "expected true or false",
+	},
+	"common.expected_id_list": {
+		DE: "Liste von IDs erwartet",
+		EN: "expected a list of ids",
+	},
+	"common.expected_number": {
+		DE: "Zahl erwartet",
+		EN: "expected a number",
+	},
+	"common.expected_one_id": {
+		DE: "eine ID erwartet",
+		EN: "expected one id",
+	},
+	"common.expected_one_value": {
+		DE: "ein Wert erwartet",
+		EN: "expected one value",
+	},
+	"common.expected_text": {
+		DE: "Text erwartet",
+		EN: "expected text",
+	},
+	"common.expected_value_list": {
+		DE: "Liste von Werten erwartet",
+		EN: "expected a list of values",
+	},
+	"common.field_unknown": {
+		DE: "unbekanntes Feld %q",
+		EN: "unknown field %q",
+	},
+	"common.invalid_request": {
+		DE: "Ungültige Anfrage.",
+		EN: "Invalid request.",
+	},
+	"common.message_not_found": {
+		DE: "Nachricht nicht gefunden.",
+		EN: "Message not found.",
+	},
+	"common.not_saved": {
+		DE: "Nicht gespeichert: %s.",
+		EN: "Not saved: %s.",
+	},
 	"common.request_could_not_read": {
 		DE: "Die Anfrage ist unlesbar.",
 		EN: "The request could not be read.",
+	},
+	"common.request_not_json": {
+		DE: "Die Anfrage ist kein gültiges JSON.",
+		EN: "The request is not valid JSON.",
 	},
 	"common.sign_in": {
 		DE: "Bitte anmelden.",
@@ -47,6 +199,22 @@ var Catalogue = map[string]Text{
 		DE: "Dieses Gerät gehört nicht Ihrer Organisation.",
 		EN: "This device does not belong to your organisation.",
 	},
+	"device.name_taken": {
+		DE: "Dieser Gerätename ist vergeben.",
+		EN: "This device name is taken.",
+	},
+	"device.only_operators_manage": {
+		DE: "Nur Bedienpersonen des Krisenstabs verwalten Geräte.",
+		EN: "Only crisis staff operators manage devices.",
+	},
+	"device.organisation_not_found": {
+		DE: "Organisation nicht gefunden.",
+		EN: "Organisation not found.",
+	},
+	"device.password_not_changed": {
+		DE: "Passwort nicht geändert.",
+		EN: "Password not changed.",
+	},
 	"enrolment.already_belong_organisation": {
 		DE: "Sie gehören dieser Organisation bereits an.",
 		EN: "You already belong to this organisation.",
@@ -54,6 +222,10 @@ var Catalogue = map[string]Text{
 	"enrolment.appliance_not_set_up": {
 		DE: "Die Anlage ist noch nicht eingerichtet.",
 		EN: "The appliance is not set up yet.",
+	},
+	"enrolment.device_invalid": {
+		DE: "Die Gerätedaten sind ungültig.",
+		EN: "The device is not valid.",
 	},
 	"enrolment.device_invitation_needs_device": {
 		DE: "Eine Geräteeinladung braucht die Gerätedaten (Name, Art, …).",
@@ -95,6 +267,10 @@ var Catalogue = map[string]Text{
 		DE: "Die Einladung konnte nicht gespeichert werden.",
 		EN: "The invitation could not be saved.",
 	},
+	"enrolment.invitation_expired": {
+		DE: "Diese Einladung ist am %s abgelaufen. Bitte eine neue Einladung anfordern.",
+		EN: "This invitation expired on %s. Please ask for a new one.",
+	},
 	"enrolment.invitation_used_times": {
 		DE: "Eine Einladung kann 1- bis 500-mal verwendet werden.",
 		EN: "An invitation can be used 1 to 500 times.",
@@ -106,6 +282,10 @@ var Catalogue = map[string]Text{
 	"enrolment.invitation_withdrawn_inviting_organisation": {
 		DE: "Diese Einladung wurde von der einladenden Organisation zurückgezogen. Bitte eine neue Einladung anfordern.",
 		EN: "This invitation was withdrawn by the inviting organisation. Please ask for a new one.",
+	},
+	"enrolment.join_failed": {
+		DE: "Beitritt fehlgeschlagen, es wurde nichts angelegt.",
+		EN: "Joining failed, nothing was created.",
 	},
 	"enrolment.kind_must_organisation_member": {
 		DE: "Die Art muss organisation, member, guest oder device sein.",
@@ -151,6 +331,10 @@ var Catalogue = map[string]Text{
 		DE: "Der Einrichtungslink ist ungültig. Bitte den im Terminal angezeigten Link verwenden.",
 		EN: "The setup link is not valid. Use the link printed in the terminal.",
 	},
+	"enrolment.too_many_wrong_codes": {
+		DE: "Zu viele falsche Einladungscodes von diesem Gerät. Bitte %d Sekunden warten.",
+		EN: "Too many wrong invitation codes from this device. Please wait %d seconds.",
+	},
 	"enrolment.unknown_kind_organisation": {
 		DE: "Unbekannte Art von Organisation.",
 		EN: "Unknown kind of organisation.",
@@ -171,6 +355,10 @@ var Catalogue = map[string]Text{
 		DE: "Für diesen Kanal gibt es kein Faxgerät.",
 		EN: "This channel has no fax device.",
 	},
+	"fax.channel_not_found": {
+		DE: "Kanal nicht gefunden.",
+		EN: "Channel not found.",
+	},
 	"fax.enter_fax_number": {
 		DE: "Bitte eine Faxnummer aus Ziffern angeben (Leerzeichen, +, -, / erlaubt).",
 		EN: "Please enter a fax number of digits (spaces, +, -, / allowed).",
@@ -183,9 +371,17 @@ var Catalogue = map[string]Text{
 		DE: "Dieses Faxgerät gehört nicht Ihrer Organisation.",
 		EN: "This fax device does not belong to your organisation.",
 	},
+	"fax.fax_device_not_found": {
+		DE: "Faxgerät nicht gefunden.",
+		EN: "Fax device not found.",
+	},
 	"fax.fax_no_text": {
 		DE: "Das Fax hat keinen Text.",
 		EN: "The fax has no text.",
+	},
+	"fax.fax_not_created": {
+		DE: "Das Fax wurde nicht angelegt.",
+		EN: "The fax was not created.",
 	},
 	"fax.message_not_channel": {
 		DE: "Die Nachricht gehört nicht zu diesem Kanal.",
@@ -195,6 +391,10 @@ var Catalogue = map[string]Text{
 		DE: "Bitte einen Kanal angeben.",
 		EN: "Please name a channel.",
 	},
+	"fax.only_operators_test_fax": {
+		DE: "Nur Bedienpersonen des Krisenstabs lösen Testfaxe aus.",
+		EN: "Only crisis staff operators trigger test faxes.",
+	},
 	"fax.only_people_write_channel": {
 		DE: "Nur wer in diesem Kanal schreiben darf, kann aus ihm faxen.",
 		EN: "Only people who may write in this channel can fax from it.",
@@ -203,9 +403,225 @@ var Catalogue = map[string]Text{
 		DE: "Nur angemeldete Personen senden Faxe.",
 		EN: "Only signed-in people send faxes.",
 	},
+	"fax.test_fax_needs_demo": {
+		DE: "Testfaxe gibt es nur mit dem simulierten Faxgerät der Demo.",
+		EN: "Test faxes need the demo's simulated fax device.",
+	},
 	"fax.text_too_long_fax": {
 		DE: "Der Text ist zu lang für ein Fax (höchstens 20000 Zeichen).",
 		EN: "The text is too long for a fax (at most 20000 characters).",
+	},
+	"forms.briefing_results_by_head_or_s3": {
+		DE: "Die Ergebnisse der Lagebesprechung trägt die Leitung oder S3 ein.",
+		EN: "The briefing's results are recorded by the head of staff or S3.",
+	},
+	"forms.briefing_set_by_head_or_s3": {
+		DE: "Die Lagebesprechung setzen die Leitung und S3 an.",
+		EN: "The briefing is set by the head of staff and S3.",
+	},
+	"forms.briefing_time_missing": {
+		DE: "Bitte eine Uhrzeit angeben.",
+		EN: "Please give a time.",
+	},
+	"forms.channel_not_writable": {
+		DE: "In diesen Kanal dürfen Sie nicht schreiben.",
+		EN: "You may not write in this channel.",
+	},
+	"forms.direction_invalid": {
+		DE: "Richtung ist in (Eingang) oder out (Ausgang).",
+		EN: "Direction is in or out.",
+	},
+	"forms.field_locked_at_step": {
+		DE: "Das Feld „%s“ darf in diesem Schritt nicht geändert werden.",
+		EN: "The field \"%s\" may not be changed at this step.",
+	},
+	"forms.field_too_long": {
+		DE: "Das Feld „%s“ ist zu lang (höchstens %d Zeichen).",
+		EN: "The field \"%s\" is too long (at most %d characters).",
+	},
+	"forms.form_events_append_only": {
+		DE: "Schritte eines Vordrucks können nicht geändert oder gelöscht werden.",
+		EN: "Form events are append-only.",
+	},
+	"forms.form_locked_at_step": {
+		DE: "In diesem Schritt dürfen Sie den Vordruck nicht ändern.",
+		EN: "You may not change the form at this step.",
+	},
+	"forms.form_not_found": {
+		DE: "Vordruck nicht gefunden.",
+		EN: "Form not found.",
+	},
+	"forms.four_eyes_triage": {
+		DE: "Vier-Augen-Prinzip: Den eigenen Vordruck sichtet ein anderer Sichter.",
+		EN: "Four eyes: another Sichter triages a form you wrote or took in.",
+	},
+	"forms.function_not_found": {
+		DE: "Funktion nicht gefunden.",
+		EN: "Function not found.",
+	},
+	"forms.functions_given_by_head_s1_admins": {
+		DE: "Funktionen vergeben die Leitung, S1 und die Administration des Stabes.",
+		EN: "Functions are given by the head of staff, S1 and the staff's admins.",
+	},
+	"forms.head_of_staff_by_admins": {
+		DE: "Die Funktion „Leitung des Stabes“ vergibt nur die Administration des Stabes.",
+		EN: "Only the staff's admins give the head of staff function.",
+	},
+	"forms.only_fernmelder_takes_in": {
+		DE: "Eingänge nimmt der Fernmeldebetrieb auf (Funktion Fernmelder).",
+		EN: "Incoming messages are taken in by the communications post (function Fernmelder).",
+	},
+	"forms.only_functions_give_orders": {
+		DE: "Aufträge erteilen Funktionen des Stabes.",
+		EN: "Orders are given by the staff's functions.",
+	},
+	"forms.only_staff_see_functions": {
+		DE: "Nur Mitglieder des Stabes sehen die Funktionen.",
+		EN: "Only staff members see the functions.",
+	},
+	"forms.only_staff_write_forms": {
+		DE: "Vordrucke schreiben Mitglieder des Stabes.",
+		EN: "Forms are written by members of the staff.",
+	},
+	"forms.order_done": {
+		DE: "Der Auftrag ist erledigt.",
+		EN: "The order is done.",
+	},
+	"forms.order_not_found": {
+		DE: "Auftrag nicht gefunden.",
+		EN: "Order not found.",
+	},
+	"forms.order_status_not_yours": {
+		DE: "Den Stand eines Auftrags setzen die zuständige Funktion, S3 und die Leitung.",
+		EN: "An order's status is set by its function, S3 and the head of staff.",
+	},
+	"forms.order_text_missing": {
+		DE: "Bitte einen Auftrag (höchstens 300 Zeichen) angeben.",
+		EN: "Please give an order (at most 300 characters).",
+	},
+	"forms.own_functions_by_admins": {
+		DE: "Eigene Funktionen vergibt und entzieht die Administration des Stabes.",
+		EN: "Only the staff's admins give or take your own functions.",
+	},
+	"forms.owning_function_missing": {
+		DE: "Bitte die zuständige Funktion wählen.",
+		EN: "Please choose the owning function.",
+	},
+	"forms.person_missing": {
+		DE: "Bitte eine Person angeben.",
+		EN: "Please name a person.",
+	},
+	"forms.person_not_in_function_org": {
+		DE: "Diese Person ist kein Mitglied der Organisation dieser Funktion.",
+		EN: "This person is not a member of this function's organisation.",
+	},
+	"forms.priority_invalid": {
+		DE: "Vorrang ist einfach, Sofort oder Blitz.",
+		EN: "Priority is einfach, Sofort or Blitz.",
+	},
+	"forms.register_direction_invalid": {
+		DE: "Richtung ist in oder out.",
+		EN: "Direction is in or out.",
+	},
+	"forms.register_not_yours": {
+		DE: "Die Nachweisung führen der Fernmeldebetrieb, der Sichter, die Leitung und S2.",
+		EN: "The register is kept by the communications post, the Sichter, the head of staff and S2.",
+	},
+	"forms.reply_must_be_outgoing": {
+		DE: "Eine Antwort ist ein Ausgang.",
+		EN: "A reply is an outgoing form.",
+	},
+	"forms.result_too_long": {
+		DE: "Ein Ergebnis ist zu lang (höchstens 4000 Zeichen).",
+		EN: "A result is too long (at most 4000 characters).",
+	},
+	"forms.staff_members_only": {
+		DE: "Nur Mitglieder des Stabes.",
+		EN: "Staff members only.",
+	},
+	"forms.subject_or_text_missing": {
+		DE: "Bitte Betreff oder Text angeben.",
+		EN: "Please give a subject or text.",
+	},
+	"forms.task_status_invalid": {
+		DE: "Status ist offen, in_arbeit oder erledigt.",
+		EN: "Status is offen, in_arbeit or erledigt.",
+	},
+	"forms.time_invalid": {
+		DE: "Die Zeit ist ungültig (RFC 3339 erwartet).",
+		EN: "The time is not valid (RFC 3339 expected).",
+	},
+	"forms.too_many_results": {
+		DE: "Zu viele Einträge auf einmal (höchstens 50).",
+		EN: "Too many items at once (at most 50).",
+	},
+	"forms.unknown_kind": {
+		DE: "Unbekannte Nachrichtenart.",
+		EN: "Unknown kind of message.",
+	},
+	"forms.unknown_medium": {
+		DE: "Unbekanntes Übermittlungsmittel.",
+		EN: "Unknown medium.",
+	},
+	"journal.close_not_yours": {
+		DE: "Den Einsatz schließen die ETB-Führung (oder S2) und die Leitung des Stabes gemeinsam.",
+		EN: "The ETB keeper (or S2) and the head of staff close the operation together.",
+	},
+	"journal.correction_target_invalid": {
+		DE: "Berichtigt werden nur ursprüngliche Einträge desselben Tagebuchs.",
+		EN: "Only original entries of the same journal can be corrected.",
+	},
+	"journal.entry_text_missing": {
+		DE: "Der Eintrag braucht einen Text.",
+		EN: "The entry needs a text.",
+	},
+	"journal.event_time_invalid": {
+		DE: "Zeitpunkt des Ereignisses ungültig.",
+		EN: "Invalid time of event.",
+	},
+	"journal.message_already_in_journal": {
+		DE: "Diese Nachricht steht schon im ETB.",
+		EN: "This message is already in the journal.",
+	},
+	"journal.message_not_yours": {
+		DE: "Diese Nachricht können Sie nicht ins ETB übernehmen.",
+		EN: "You cannot put this message into the journal.",
+	},
+	"journal.no_operation_open": {
+		DE: "Es ist kein Einsatz eröffnet.",
+		EN: "No operation is open.",
+	},
+	"journal.not_keeper": {
+		DE: "Nur die ETB-Führung und S2 der Organisation schreiben in ihr Einsatztagebuch.",
+		EN: "Only the ETB keeper and S2 of the organisation write in its journal.",
+	},
+	"journal.not_reader": {
+		DE: "Dieses Einsatztagebuch ist nicht für Sie.",
+		EN: "This journal is not yours to read.",
+	},
+	"journal.operation_already_closed": {
+		DE: "Der Einsatz ist bereits geschlossen.",
+		EN: "The operation is already closed.",
+	},
+	"journal.operation_already_open": {
+		DE: "Es ist bereits ein Einsatz eröffnet.",
+		EN: "An operation is already open.",
+	},
+	"journal.operation_closed_unchanged": {
+		DE: "Ein geschlossener Einsatz bleibt unverändert.",
+		EN: "A closed operation stays as it is.",
+	},
+	"journal.operation_with_journal_kept": {
+		DE: "Ein Einsatz mit Einsatztagebuch wird aufbewahrt.",
+		EN: "An operation with a journal is kept.",
+	},
+	"journal.search_mark_invalid": {
+		DE: "Suchzeichen: A, B, E, K oder W.",
+		EN: "Search mark: A, B, E, K or W.",
+	},
+	"journal.second_close_same_function": {
+		DE: "Die zweite Bestätigung muss von der jeweils anderen Funktion kommen.",
+		EN: "The second confirmation must come from the other function.",
 	},
 	"messaging.before_must_date_message": {
 		DE: "before muss ein Datum oder eine Nachricht dieses Kanals sein.",
@@ -342,6 +758,106 @@ var Catalogue = map[string]Text{
 	"room.time_confirmation_run_out": {
 		DE: "Die Frist für die Bestätigung ist abgelaufen.",
 		EN: "The time for confirmation has run out.",
+	},
+	"sms.device_of_other_organisation": {
+		DE: "Dieses Gerät gehört einer anderen Organisation.",
+		EN: "This device belongs to another organisation.",
+	},
+	"sms.only_operators_test_sms": {
+		DE: "Nur Bedienpersonen des Krisenstabs lösen Test-SMS aus.",
+		EN: "Only crisis staff operators trigger test SMS.",
+	},
+	"sms.sender_not_international": {
+		DE: "Absender bitte international angeben, z. B. +49 170 1234567.",
+		EN: "Please give the sender in international form, e.g. +49 170 1234567.",
+	},
+	"sms.sms_device_not_found": {
+		DE: "SMS-Gerät nicht gefunden.",
+		EN: "SMS device not found.",
+	},
+	"sms.test_sms_needs_demo": {
+		DE: "Test-SMS gibt es nur mit dem simulierten Modem der Demo.",
+		EN: "Test SMS need the demo's simulated modem.",
+	},
+	"sms.text_does_not_fit": {
+		DE: "Der Text passt nicht in eine SMS.",
+		EN: "The text does not fit an SMS.",
+	},
+	"sms.text_missing_or_too_long": {
+		DE: "Text fehlt oder ist zu lang (höchstens 1000 Zeichen).",
+		EN: "Text missing or too long (at most 1000 characters).",
+	},
+	"staffroom.forward_failed": {
+		DE: "Die Nachricht konnte nicht weitergeleitet werden.",
+		EN: "The message could not be forwarded.",
+	},
+	"staffroom.forward_target_not_writable": {
+		DE: "Sie dürfen in den gewählten Kanal nicht schreiben.",
+		EN: "You may not write in the chosen channel.",
+	},
+	"staffroom.message_not_readable": {
+		DE: "Diese Nachricht gibt es nicht oder Sie dürfen sie nicht lesen.",
+		EN: "This message does not exist or you may not read it.",
+	},
+	"staffroom.muted_not_a_list": {
+		DE: "muted muss eine Liste von Kanälen sein.",
+		EN: "muted must be a list of channels.",
+	},
+	"staffroom.note_too_long": {
+		DE: "Die Notiz ist zu lang (höchstens 2000 Zeichen).",
+		EN: "The note is too long (2000 characters at most).",
+	},
+	"staffroom.only_author_reminds": {
+		DE: "Nur wer die Nachricht geschrieben hat, erinnert an die Bestätigung.",
+		EN: "Only the author of the message reminds about acknowledging it.",
+	},
+	"staffroom.pin_not_allowed": {
+		DE: "Sie dürfen in diesem Kanal nichts anheften.",
+		EN: "You may not pin anything in this channel.",
+	},
+	"staffroom.presence_state_invalid": {
+		DE: "state muss online oder away sein.",
+		EN: "state must be online or away.",
+	},
+	"staffroom.reminder_too_soon": {
+		DE: "Eben wurde schon erinnert; bitte einen Moment warten.",
+		EN: "A reminder was just sent; please wait a moment.",
+	},
+	"staffroom.request_incomplete": {
+		DE: "Die Anfrage ist unvollständig.",
+		EN: "The request is incomplete.",
+	},
+	"staffroom.roster_staff_only": {
+		DE: "Der Dienstplan ist für den Stab.",
+		EN: "The duty roster is for the staff.",
+	},
+	"staffroom.search_failed": {
+		DE: "Die Suche konnte nicht ausgeführt werden.",
+		EN: "The search could not be run.",
+	},
+	"staffroom.settings_missing": {
+		DE: "Die Einstellungen fehlen.",
+		EN: "The settings are missing.",
+	},
+	"staffroom.settings_not_an_object": {
+		DE: "Die Einstellungen müssen ein Objekt sein.",
+		EN: "Settings must be an object.",
+	},
+	"staffroom.settings_not_saved": {
+		DE: "Die Einstellungen wurden nicht gespeichert.",
+		EN: "The settings were not saved.",
+	},
+	"staffroom.tab_too_long": {
+		DE: "tab ist zu lang.",
+		EN: "tab is too long.",
+	},
+	"staffroom.too_many_pins": {
+		DE: "In diesem Kanal sind schon 20 Nachrichten angeheftet; bitte erst eine lösen.",
+		EN: "This channel already has 20 pinned messages; please unpin one first.",
+	},
+	"staffroom.unpin_not_allowed": {
+		DE: "Sie dürfen in diesem Kanal nichts lösen.",
+		EN: "You may not unpin anything in this channel.",
 	},
 	"tenancy.another_organisation_confusingly_similar": {
 		DE: "Dieses Kürzel oder ein zum Verwechseln ähnliches hat schon eine andere Organisation.",

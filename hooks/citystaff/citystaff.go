@@ -23,10 +23,10 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -120,11 +120,11 @@ func Register(app core.App, cfg *Config) {
 // Errors users see. Everything outside the modules answers "not found": a person who
 // holds no role must not learn whether a register, a case or a person exists.
 var (
-	errNotFound  = router.NewNotFoundError("Nicht gefunden. / Not found.", nil)
-	errRole      = router.NewForbiddenError("Dafür fehlt Ihnen die Rolle in dieser Organisation. / You do not hold the role for this in this organisation.", nil)
-	errBody      = router.NewBadRequestError("Die Angaben sind unvollständig oder ungültig. / The data is incomplete or invalid.", nil)
-	errNotCity   = router.NewBadRequestError("Diese Module gibt es nur für eine Stadtverwaltung. / These modules exist only for a city administration.", nil)
-	errBadPerson = router.NewBadRequestError("Diese Person gehört nicht zu den Beschäftigten der Organisation. / This person is not on the organisation's staff.", nil)
+	errNotFound  = apperr.NotFound("citystaff.not_found")
+	errRole      = apperr.Forbidden("citystaff.role_missing")
+	errBody      = apperr.BadRequest("citystaff.data_incomplete")
+	errNotCity   = apperr.BadRequest("citystaff.not_a_city")
+	errBadPerson = apperr.BadRequest("citystaff.person_not_on_staff")
 )
 
 // access is what the signed-in person may do in one organisation's modules.

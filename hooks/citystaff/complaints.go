@@ -1,6 +1,7 @@
 package citystaff
 
 import (
+	"crisisroom/apperr"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -28,10 +28,10 @@ const (
 )
 
 var (
-	errCaseFields = router.NewBadRequestError("Kontakt der Bürgerin oder des Bürgers, Sachverhalt und die betroffene Dienstkraft werden gebraucht. / The citizen's contact, what happened and the officer concerned are needed.", nil)
-	errNotSigned  = router.NewBadRequestError("Erst die Stellungnahme der Dienstkraft, von der Vorgesetzten Person abgezeichnet. / First the officer's statement, signed off by the supervisor.", nil)
-	errFinding    = router.NewBadRequestError("Ergebnis: begründet, teilweise begründet oder unbegründet, mit Text. / Finding: upheld, partly upheld or not upheld, with a text.", nil)
-	errText       = router.NewBadRequestError("Bitte einen Text eingeben. / Please enter a text.", nil)
+	errCaseFields = apperr.BadRequest("citystaff.complaint_fields_missing")
+	errNotSigned  = apperr.BadRequest("citystaff.statement_not_signed_off")
+	errFinding    = apperr.BadRequest("citystaff.finding_invalid")
+	errText       = apperr.BadRequest("citystaff.text_missing")
 )
 
 type intakeBody struct {

@@ -1,10 +1,10 @@
 package citystaff
 
 import (
+	"crisisroom/apperr"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // Collections are the modules' collections. None of them is reachable through the
@@ -21,8 +21,8 @@ var Collections = []string{
 var AppendOnly = []string{"zemag_lookups", "citystaff_log"}
 
 var (
-	errSealed     = router.NewForbiddenError("Diese Daten sind nur über ihre Fachanwendung erreichbar. / This data is reachable only through its own application.", nil)
-	errAppendOnly = router.NewBadRequestError("Protokolle werden nicht geändert oder gelöscht. / Logs are never changed or deleted.", nil)
+	errSealed     = apperr.Forbidden("citystaff.sealed_collection")
+	errAppendOnly = apperr.BadRequest("citystaff.logs_append_only")
 )
 
 func sealed(name string) bool {

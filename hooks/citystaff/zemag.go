@@ -2,6 +2,7 @@ package citystaff
 
 import (
 	"bytes"
+	"crisisroom/apperr"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -32,19 +32,19 @@ const (
 )
 
 var (
-	errLevel        = router.NewBadRequestError("Stufe 0 bis 3 nach dem Aachener Modell angeben. / Give level 0 to 3 of the Aachen model.", nil)
-	errCategory     = router.NewBadRequestError("Unbekannte Kategorie. / Unknown category.", nil)
-	errReportFields = router.NewBadRequestError("Wann, wo und was geschah, wird gebraucht. / When, where and what happened are needed.", nil)
-	errStep         = router.NewBadRequestError("Dieser Schritt passt nicht zum Stand der Meldung. / This step does not fit the report's state.", nil)
-	errFileNo       = router.NewBadRequestError("Das Aktenzeichen der Strafanzeige fehlt. / The file number of the criminal complaint is missing.", nil)
-	errBelow2       = router.NewBadRequestError("Eingetragen werden nur Stufe 2 und 3 des Aachener Modells. / Only levels 2 and 3 of the Aachen model are entered.", nil)
-	errNotStaff     = router.NewBadRequestError("Eingetragen werden nur Angriffe auf Beschäftigte der Stadt. / Only attacks on the city's own staff are entered.", nil)
-	errOtherAuth    = router.NewBadRequestError("Daten anderer Behörden werden nicht eingetragen. / Data from other authorities is never entered.", nil)
-	errGuidance     = router.NewBadRequestError("Der Hinweis für die Beschäftigten fehlt. / The guidance for staff is missing.", nil)
-	errReason       = router.NewBadRequestError("Bitte einen Grund angeben. / Please give a reason.", nil)
-	errPersonName   = router.NewBadRequestError("Vollständiger Name nötig (Vor- und Nachname, keine Platzhalter). / A full name is needed (given and family name, no wildcards).", nil)
-	errPersonDOB    = router.NewBadRequestError("Vollständiges Geburtsdatum nötig (TT.MM.JJJJ). / A full date of birth is needed (DD.MM.YYYY).", nil)
-	errEntryGone    = router.NewBadRequestError("Dieser Eintrag ist gelöscht. / This entry has been deleted.", nil)
+	errLevel        = apperr.BadRequest("citystaff.level_out_of_range")
+	errCategory     = apperr.BadRequest("citystaff.unknown_category")
+	errReportFields = apperr.BadRequest("citystaff.report_fields_missing")
+	errStep         = apperr.BadRequest("citystaff.step_does_not_fit_state")
+	errFileNo       = apperr.BadRequest("citystaff.complaint_file_number_missing")
+	errBelow2       = apperr.BadRequest("citystaff.level_below_2")
+	errNotStaff     = apperr.BadRequest("citystaff.only_attacks_on_own_staff")
+	errOtherAuth    = apperr.BadRequest("citystaff.no_data_of_other_authorities")
+	errGuidance     = apperr.BadRequest("citystaff.guidance_missing")
+	errReason       = apperr.BadRequest("citystaff.reason_missing")
+	errPersonName   = apperr.BadRequest("citystaff.full_name_needed")
+	errPersonDOB    = apperr.BadRequest("citystaff.full_date_of_birth_needed")
+	errEntryGone    = apperr.BadRequest("citystaff.entry_deleted")
 )
 
 type reportBody struct {
@@ -555,8 +555,8 @@ var (
 )
 
 var (
-	errLookupRate = router.NewTooManyRequestsError("Zu viele Abfragen in kurzer Zeit; bitte später erneut. / Too many lookups in a short time; please try later.", nil)
-	errLookupWhy  = router.NewBadRequestError("Jede Abfrage braucht ein Aktenzeichen oder einen Anlass (mindestens 5 Zeichen). / Every lookup needs a case reference or reason (at least 5 characters).", nil)
+	errLookupRate = apperr.TooManyRequests("citystaff.too_many_lookups")
+	errLookupWhy  = apperr.BadRequest("citystaff.lookup_needs_reason")
 )
 
 // handleLookup answers one case-by-case question: is this person (exact full name and

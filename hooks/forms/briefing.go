@@ -2,6 +2,7 @@ package forms
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -9,9 +10,9 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/journal"
 	"crisisroom/hooks/tenancy"
 )
@@ -65,7 +66,7 @@ func briefingAlert(b *core.Record) (Alert, bool) {
 // is set), for live non-guest staff of any organisation.
 func handleBriefing(e *core.RequestEvent) error {
 	if !isStaffAnywhere(e.App, e.Auth.Id) {
-		return e.ForbiddenError("Nur Mitglieder des Stabes. / Staff members only.", nil)
+		return apperr.Forbidden("forms.staff_members_only")
 	}
 	var out any
 	if b := nextBriefing(e.App); b != nil {
@@ -81,15 +82,15 @@ func handleSetBriefing(e *core.RequestEvent) error {
 		At string `json:"at"`
 	}
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 	}
 	a := accessOf(e.App, e.Auth)
 	if !a.mayBrief() {
-		return e.ForbiddenError("Die Lagebesprechung setzen die Leitung und S3 an. / The briefing is set by the head of staff and S3.", nil)
+		return apperr.Forbidden("forms.briefing_set_by_head_or_s3")
 	}
 	at, err := parseDue(b.At)
 	if err != nil || at.IsZero() {
-		return e.BadRequestError("Bitte eine Uhrzeit angeben. / Please give a time.", err)
+		return apperr.New(http.StatusBadRequest, "forms.briefing_time_missing", err)
 	}
 	var r *core.Record
 	err = e.App.RunInTransaction(func(tx core.App) error {
@@ -135,14 +136,14 @@ type ResultsBody struct {
 func handleResults(e *core.RequestEvent) error {
 	var b ResultsBody
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 	}
 	a := accessOf(e.App, e.Auth)
 	if !a.mayBrief() {
-		return e.ForbiddenError("Die Ergebnisse der Lagebesprechung trägt die Leitung oder S3 ein. / The briefing's results are recorded by the head of staff or S3.", nil)
+		return apperr.Forbidden("forms.briefing_results_by_head_or_s3")
 	}
 	if len(b.Results) > 50 || len(b.Orders) > 50 {
-		return e.BadRequestError("Zu viele Einträge auf einmal (höchstens 50). / Too many items at once (at most 50).", nil)
+		return apperr.BadRequest("forms.too_many_results")
 	}
 	tasks := []TaskView{}
 	err := e.App.RunInTransaction(func(tx core.App) error {
@@ -166,7 +167,7 @@ func handleResults(e *core.RequestEvent) error {
 				continue
 			}
 			if utf8.RuneCountInString(s) > 4000 {
-				return router.NewBadRequestError("Ein Ergebnis ist zu lang (höchstens 4000 Zeichen). / A result is too long (at most 4000 characters).", nil)
+				return apperr.BadRequest("forms.result_too_long")
 			}
 			if err := journalWrite(tx, journal.Entry{Organisation: a.host, Kind: "auto", Source: "form", SourceID: id, Author: a.user,
 				Text: "Lagebesprechung: " + s, Mark: "W"}); err != nil {

@@ -2,6 +2,7 @@ package forms
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -10,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -44,25 +46,25 @@ func (b FormBody) apply(f *core.Record, allowed []string) error {
 			if f.GetString(name) == strings.TrimSpace(*v) {
 				continue // unchanged: the editor sends the whole form
 			}
-			return router.NewForbiddenError(fmt.Sprintf("Das Feld „%s“ darf in diesem Schritt nicht geändert werden. / The field %q may not be changed at this step.", name, name), nil)
+			return apperr.Forbidden("forms.field_locked_at_step", name)
 		}
 		val := strings.TrimSpace(strings.ToValidUTF8(*v, "\uFFFD"))
 		switch name {
 		case "medium":
 			if val != "" && !slices.Contains(media, val) {
-				return router.NewBadRequestError("Unbekanntes Übermittlungsmittel. / Unknown medium.", nil)
+				return apperr.BadRequest("forms.unknown_medium")
 			}
 		case "kind":
 			if val != "" && !slices.Contains(kinds, val) {
-				return router.NewBadRequestError("Unbekannte Nachrichtenart. / Unknown kind of message.", nil)
+				return apperr.BadRequest("forms.unknown_kind")
 			}
 		case "priority":
 			if !slices.Contains(priorities, val) {
-				return router.NewBadRequestError("Vorrang ist einfach, Sofort oder Blitz. / Priority is einfach, Sofort or Blitz.", nil)
+				return apperr.BadRequest("forms.priority_invalid")
 			}
 		default:
 			if utf8.RuneCountInString(val) > fieldMax[name] {
-				return router.NewBadRequestError(fmt.Sprintf("Das Feld „%s“ ist zu lang (höchstens %d Zeichen). / The field %q is too long (at most %d characters).", name, fieldMax[name], name, fieldMax[name]), nil)
+				return apperr.BadRequest("forms.field_too_long", name, fieldMax[name])
 			}
 		}
 		f.Set(name, val)
@@ -96,7 +98,7 @@ func (a *access) mayIntake() bool { return a.hostStaff && a.has(Fernmelder, LdF)
 func handleCreate(e *core.RequestEvent) error {
 	var b FormBody
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 	}
 	a := accessOf(e.App, e.Auth)
 	f, err := create(e.App, a, b, "", "")
@@ -112,14 +114,14 @@ func create(app core.App, a *access, b FormBody, fax, message string) (*core.Rec
 	switch b.Direction {
 	case "out":
 		if !a.hostStaff {
-			return nil, router.NewForbiddenError("Vordrucke schreiben Mitglieder des Stabes. / Forms are written by members of the staff.", nil)
+			return nil, apperr.Forbidden("forms.only_staff_write_forms")
 		}
 	case "in":
 		if !a.mayIntake() && a.user != nil {
-			return nil, router.NewForbiddenError("Eingänge nimmt der Fernmeldebetrieb auf (Funktion Fernmelder). / Incoming messages are taken in by the communications post (function Fernmelder).", nil)
+			return nil, apperr.Forbidden("forms.only_fernmelder_takes_in")
 		}
 	default:
-		return nil, router.NewBadRequestError("Richtung ist in (Eingang) oder out (Ausgang). / Direction is in or out.", nil)
+		return nil, apperr.BadRequest("forms.direction_invalid")
 	}
 	coll, err := app.FindCachedCollectionByNameOrId("forms")
 	if err != nil {
@@ -137,7 +139,7 @@ func create(app core.App, a *access, b FormBody, fax, message string) (*core.Rec
 		return nil, err
 	}
 	if strings.TrimSpace(f.GetString("text")) == "" && strings.TrimSpace(f.GetString("subject")) == "" && fax == "" {
-		return nil, router.NewBadRequestError("Bitte Betreff oder Text angeben. / Please give a subject or text.", nil)
+		return nil, apperr.BadRequest("forms.subject_or_text_missing")
 	}
 	if b.ReplyTo != "" {
 		orig, err := app.FindRecordById("forms", b.ReplyTo)
@@ -145,7 +147,7 @@ func create(app core.App, a *access, b FormBody, fax, message string) (*core.Rec
 			return nil, errNotFound()
 		}
 		if b.Direction != "out" {
-			return nil, router.NewBadRequestError("Eine Antwort ist ein Ausgang. / A reply is an outgoing form.", nil)
+			return nil, apperr.BadRequest("forms.reply_must_be_outgoing")
 		}
 		f.Set("reply_to", orig.Id)
 	}
@@ -217,7 +219,7 @@ func handleGet(e *core.RequestEvent) error {
 func handleUpdate(e *core.RequestEvent) error {
 	var b FormBody
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 	}
 	a := accessOf(e.App, e.Auth)
 	var out *core.Record
@@ -231,7 +233,7 @@ func handleUpdate(e *core.RequestEvent) error {
 			if f.GetString("state") == StateClosed {
 				return errStep("Der Vordruck ist abgeschlossen und kann nicht mehr geändert werden. / The form is closed and can no longer be changed.")
 			}
-			return router.NewForbiddenError("In diesem Schritt dürfen Sie den Vordruck nicht ändern. / You may not change the form at this step.", nil)
+			return apperr.Forbidden("forms.form_locked_at_step")
 		}
 		before := map[string]any{}
 		for _, n := range allowed {
@@ -280,7 +282,7 @@ func handleStep(e *core.RequestEvent) error {
 	var b StepBody
 	if e.Request.ContentLength != 0 {
 		if err := e.BindBody(&b); err != nil {
-			return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+			return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 		}
 	}
 	action := e.Request.PathValue("action")
@@ -299,7 +301,7 @@ func handleStep(e *core.RequestEvent) error {
 				return errStep("Der Vordruck ist abgeschlossen und kann nicht mehr geändert werden. / The form is closed and can no longer be changed.")
 			}
 			if (action == "release" || action == "return" || action == "distribute") && a.authored(f) && a.has(Sichter) {
-				return router.NewForbiddenError("Vier-Augen-Prinzip: Den eigenen Vordruck sichtet ein anderer Sichter. / Four eyes: another Sichter triages a form you wrote or took in.", nil)
+				return apperr.Forbidden("forms.four_eyes_triage")
 			}
 			return router.NewForbiddenError(stepRefusal(action), nil)
 		}
@@ -543,7 +545,7 @@ func transmit(tx core.App, a *access, f *core.Record, b StepBody, notes map[stri
 		cm := tenancy.ChannelMember(tx, b.Channel, a.user.Id)
 		ch, err := tx.FindRecordById("channels", b.Channel)
 		if cm == nil || cm.GetString("role") == "readonly" || err != nil || ch.GetBool("archived") {
-			return router.NewForbiddenError("In diesen Kanal dürfen Sie nicht schreiben. / You may not write in this channel.", nil)
+			return apperr.Forbidden("forms.channel_not_writable")
 		}
 		coll, err := tx.FindCachedCollectionByNameOrId("messages")
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/journal"
 	"crisisroom/hooks/tenancy"
 )
@@ -413,7 +414,7 @@ func sortForms(list []*core.Record) {
 }
 
 func errNotFound() error {
-	return router.NewNotFoundError("Vordruck nicht gefunden. / Form not found.", nil)
+	return apperr.NotFound("forms.form_not_found")
 }
 
 func errStep(msg string) error { return router.NewBadRequestError(msg, nil) }
@@ -435,4 +436,4 @@ func incidentId(app core.App) string {
 
 var _ = time.Second
 
-var errAppendOnly = router.NewBadRequestError("Schritte eines Vordrucks können nicht geändert oder gelöscht werden. / Form events are append-only.", nil)
+var errAppendOnly = apperr.BadRequest("forms.form_events_append_only")

@@ -3,14 +3,15 @@ package forms
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/journal"
 	"crisisroom/hooks/tenancy"
@@ -294,22 +295,22 @@ func mayAssignThis(app core.App, by string, fn *core.Record, userId string) erro
 		return nil
 	}
 	if fn.GetString("code") == Leiter {
-		return router.NewForbiddenError("Die Leitung des Stabes vergibt nur die Administration des Stabes. / Only the staff's admins give the head of staff function.", nil)
+		return apperr.Forbidden("forms.head_of_staff_by_admins")
 	}
 	if userId == by {
-		return router.NewForbiddenError("Eigene Funktionen vergibt und entzieht die Administration des Stabes. / Only the staff's admins give or take your own functions.", nil)
+		return apperr.Forbidden("forms.own_functions_by_admins")
 	}
 	return nil
 }
 
-var errNoFunction = router.NewNotFoundError("Funktion nicht gefunden. / Function not found.", nil)
+var errNoFunction = apperr.NotFound("forms.function_not_found")
 
 // SetHolder gives (add true) or takes the function fn to or from user, as by; the
 // change is journaled in the host's Einsatztagebuch and audited. Errors: the person is
 // not a live non-guest member of the function's organisation (400).
 func SetHolder(app core.App, fn *core.Record, userId string, add bool, by *core.Record) error {
 	if add && !tenancy.IsStaff(app, userId, functionOrg(fn)) {
-		return router.NewBadRequestError("Diese Person ist kein Mitglied der Organisation dieser Funktion. / This person is not a member of this function's organisation.", nil)
+		return apperr.BadRequest("forms.person_not_in_function_org")
 	}
 	return app.RunInTransaction(func(tx core.App) error {
 		r, err := tx.FindRecordById("staff_functions", fn.Id)
@@ -363,7 +364,7 @@ type holderBody struct {
 // any organisation (the staff and the liaison posts); others get 403.
 func handleFunctions(e *core.RequestEvent) error {
 	if !isStaffAnywhere(e.App, e.Auth.Id) {
-		return e.ForbiddenError("Nur Mitglieder des Stabes sehen die Funktionen. / Only staff members see the functions.", nil)
+		return apperr.Forbidden("forms.only_staff_see_functions")
 	}
 	_ = EnsureFunctions(e.App)
 	out := []Function{}
@@ -386,7 +387,7 @@ func handleFunctions(e *core.RequestEvent) error {
 // takes a function (host admins, Leiter, S1; see mayAssignThis).
 func handleHolder(e *core.RequestEvent) error {
 	if !mayAssign(e.App, e.Auth.Id) {
-		return e.ForbiddenError("Funktionen vergeben die Leitung, S1 und die Administration des Stabes. / Functions are given by the head of staff, S1 and the staff's admins.", nil)
+		return apperr.Forbidden("forms.functions_given_by_head_s1_admins")
 	}
 	fn := functionById(e.App, e.Request.PathValue("id"))
 	if fn == nil {
@@ -394,7 +395,7 @@ func handleHolder(e *core.RequestEvent) error {
 	}
 	var b holderBody
 	if err := e.BindBody(&b); err != nil || b.User == "" {
-		return e.BadRequestError("Bitte eine Person angeben. / Please name a person.", err)
+		return apperr.New(http.StatusBadRequest, "forms.person_missing", err)
 	}
 	if err := mayAssignThis(e.App, e.Auth.Id, fn, b.User); err != nil {
 		return err

@@ -2,11 +2,13 @@ package forms
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -57,15 +59,15 @@ func handleCapture(e *core.RequestEvent) error {
 		Message string `json:"message"`
 	}
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 	}
 	a := accessOf(e.App, e.Auth)
 	m, err := e.App.FindRecordById("messages", b.Message)
 	if err != nil || m.GetBool("deleted") || tenancy.ChannelMember(e.App, m.GetString("channel"), e.Auth.Id) == nil {
-		return e.NotFoundError("Nachricht nicht gefunden. / Message not found.", nil)
+		return apperr.NotFound("common.message_not_found")
 	}
 	if !a.mayIntake() {
-		return e.ForbiddenError("Eingänge nimmt der Fernmeldebetrieb auf (Funktion Fernmelder). / Incoming messages are taken in by the communications post (function Fernmelder).", nil)
+		return apperr.Forbidden("forms.only_fernmelder_takes_in")
 	}
 	if f, err := e.App.FindFirstRecordByFilter("forms", "message = {:m}", dbx.Params{"m": m.Id}); err == nil {
 		return e.JSON(200, a.view(e.App, f, true))

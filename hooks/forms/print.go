@@ -10,9 +10,9 @@ import (
 	"github.com/go-pdf/fpdf"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/gofonts"
 	"crisisroom/hooks/journal"
 )
@@ -321,11 +321,11 @@ func stateLabel(s string) string {
 func handleRegister(e *core.RequestEvent) error {
 	a := accessOf(e.App, e.Auth)
 	if !a.desk() && !(a.hostStaff && a.has(S2)) {
-		return router.NewForbiddenError("Die Nachweisung führen der Fernmeldebetrieb, der Sichter, die Leitung und S2. / The register is kept by the communications post, the Sichter, the head of staff and S2.", nil)
+		return apperr.Forbidden("forms.register_not_yours")
 	}
 	dir := e.Request.URL.Query().Get("direction")
 	if dir != "in" && dir != "out" {
-		return e.BadRequestError("Richtung ist in oder out. / Direction is in or out.", nil)
+		return apperr.BadRequest("forms.register_direction_invalid")
 	}
 	params := dbx.Params{"h": a.host, "d": dir}
 	filter := "organisation = {:h} && direction = {:d} && number > 0"

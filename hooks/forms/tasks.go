@@ -2,6 +2,7 @@ package forms
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -9,9 +10,9 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -131,7 +132,7 @@ func parseDue(s string) (types.DateTime, error) {
 	}
 	d, err := types.ParseDateTime(s)
 	if err != nil || d.IsZero() {
-		return d, router.NewBadRequestError("Die Zeit ist ungültig (RFC 3339 erwartet). / The time is not valid (RFC 3339 expected).", err)
+		return d, apperr.New(http.StatusBadRequest, "forms.time_invalid", err)
 	}
 	return d, nil
 }
@@ -140,11 +141,11 @@ func parseDue(s string) (types.DateTime, error) {
 func NewTask(tx core.App, a *access, b TaskBody, briefing string) (*core.Record, error) {
 	b.Title = strings.TrimSpace(strings.ToValidUTF8(b.Title, "\uFFFD"))
 	if b.Title == "" || utf8.RuneCountInString(b.Title) > 300 || utf8.RuneCountInString(b.Text) > 4000 {
-		return nil, router.NewBadRequestError("Bitte einen Auftrag (höchstens 300 Zeichen) angeben. / Please give an order (at most 300 characters).", nil)
+		return nil, apperr.BadRequest("forms.order_text_missing")
 	}
 	owner := functionById(tx, b.Owner)
 	if owner == nil {
-		return nil, router.NewBadRequestError("Bitte die zuständige Funktion wählen. / Please choose the owning function.", nil)
+		return nil, apperr.BadRequest("forms.owning_function_missing")
 	}
 	due, err := parseDue(b.Due)
 	if err != nil {
@@ -201,11 +202,11 @@ func handleTasks(e *core.RequestEvent) error {
 func handleCreateTask(e *core.RequestEvent) error {
 	var b TaskBody
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 	}
 	a := accessOf(e.App, e.Auth)
 	if !a.mayOrder() {
-		return e.ForbiddenError("Aufträge erteilen Funktionen des Stabes. / Orders are given by the staff's functions.", nil)
+		return apperr.Forbidden("forms.only_functions_give_orders")
 	}
 	if b.Form != "" {
 		if _, err := loadFor(e.App, a, b.Form); err != nil {
@@ -215,7 +216,7 @@ func handleCreateTask(e *core.RequestEvent) error {
 	if b.Message != "" {
 		m, err := e.App.FindRecordById("messages", b.Message)
 		if err != nil || m.GetBool("deleted") || tenancy.ChannelMember(e.App, m.GetString("channel"), a.user.Id) == nil {
-			return e.NotFoundError("Nachricht nicht gefunden. / Message not found.", nil)
+			return apperr.NotFound("common.message_not_found")
 		}
 		if strings.TrimSpace(b.Text) == "" {
 			b.Text = m.GetString("body")
@@ -255,7 +256,7 @@ func handleTaskStatus(e *core.RequestEvent) error {
 		Status string `json:"status"`
 	}
 	if err := e.BindBody(&b); err != nil || !slices.Contains(taskStatuses, b.Status) {
-		return e.BadRequestError("Status ist offen, in_arbeit oder erledigt. / Status is offen, in_arbeit or erledigt.", err)
+		return apperr.New(http.StatusBadRequest, "forms.task_status_invalid", err)
 	}
 	a := accessOf(e.App, e.Auth)
 	var t *core.Record
@@ -263,13 +264,13 @@ func handleTaskStatus(e *core.RequestEvent) error {
 		var err error
 		t, err = tx.FindRecordById("tasks", e.Request.PathValue("id"))
 		if err != nil || !slices.ContainsFunc(visibleTasks(tx, a), func(r *core.Record) bool { return r.Id == t.Id }) {
-			return router.NewNotFoundError("Auftrag nicht gefunden. / Order not found.", nil)
+			return apperr.NotFound("forms.order_not_found")
 		}
 		if !a.ids[t.GetString("owner_function")] && !(a.hostStaff && a.has(S3, Leiter)) {
-			return router.NewForbiddenError("Den Stand eines Auftrags setzen die zuständige Funktion, S3 und die Leitung. / An order's status is set by its function, S3 and the head of staff.", nil)
+			return apperr.Forbidden("forms.order_status_not_yours")
 		}
 		if t.GetString("status") == "erledigt" {
-			return router.NewBadRequestError("Der Auftrag ist erledigt. / The order is done.", nil)
+			return apperr.BadRequest("forms.order_done")
 		}
 		if t.GetString("status") == b.Status {
 			return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
 )
@@ -55,17 +56,17 @@ func Register(app core.App) {
 }
 
 var (
-	errNoIncident  = router.NewBadRequestError("Es ist kein Einsatz eröffnet. / No operation is open.", nil)
-	errNotKeeper   = router.NewForbiddenError("Nur die ETB-Führung und S2 der Organisation schreiben in ihr Einsatztagebuch. / Only the ETB keeper and S2 of the organisation write in its journal.", nil)
-	errNotReader   = router.NewForbiddenError("Dieses Einsatztagebuch ist nicht für Sie. / This journal is not yours to read.", nil)
-	errNoMessage   = router.NewForbiddenError("Diese Nachricht können Sie nicht ins ETB übernehmen. / You cannot put this message into the journal.", nil)
-	errCorrection  = router.NewBadRequestError("Berichtigt werden nur ursprüngliche Einträge desselben Tagebuchs. / Only original entries of the same journal can be corrected.", nil)
-	errDuplicate   = router.NewBadRequestError("Diese Nachricht steht schon im ETB. / This message is already in the journal.", nil)
-	errText        = router.NewBadRequestError("Der Eintrag braucht einen Text. / The entry needs a text.", nil)
-	errMark        = router.NewBadRequestError("Suchzeichen: A, B, E, K oder W. / Search mark: A, B, E, K or W.", nil)
-	errClosed      = router.NewBadRequestError("Der Einsatz ist bereits geschlossen. / The operation is already closed.", nil)
-	errCloser      = router.NewForbiddenError("Den Einsatz schließen die ETB-Führung (oder S2) und die Leitung des Stabes gemeinsam. / The ETB keeper (or S2) and the head of staff close the operation together.", nil)
-	errSecondClose = router.NewBadRequestError("Die zweite Bestätigung muss von der jeweils anderen Funktion kommen. / The second confirmation must come from the other function.", nil)
+	errNoIncident  = apperr.BadRequest("journal.no_operation_open")
+	errNotKeeper   = apperr.Forbidden("journal.not_keeper")
+	errNotReader   = apperr.Forbidden("journal.not_reader")
+	errNoMessage   = apperr.Forbidden("journal.message_not_yours")
+	errCorrection  = apperr.BadRequest("journal.correction_target_invalid")
+	errDuplicate   = apperr.BadRequest("journal.message_already_in_journal")
+	errText        = apperr.BadRequest("journal.entry_text_missing")
+	errMark        = apperr.BadRequest("journal.search_mark_invalid")
+	errClosed      = apperr.BadRequest("journal.operation_already_closed")
+	errCloser      = apperr.Forbidden("journal.close_not_yours")
+	errSecondClose = apperr.BadRequest("journal.second_close_same_function")
 )
 
 // CanWrite: user is the ETB keeper or S2 of org (a live, non-guest membership whose
@@ -130,7 +131,7 @@ func handleManual(e *core.RequestEvent) error {
 	if b.OccurredAt != "" {
 		t, err := types.ParseDateTime(b.OccurredAt)
 		if err != nil || t.IsZero() || t.Time().After(time.Now().Add(time.Minute)) {
-			return e.BadRequestError("Zeitpunkt des Ereignisses ungültig. / Invalid time of event.", err)
+			return apperr.New(http.StatusBadRequest, "journal.event_time_invalid", err)
 		}
 		en.OccurredAt = t.Time()
 	}
@@ -415,7 +416,7 @@ func bindIncidents(app core.App) {
 	})
 	app.OnRecordCreate("incidents").BindFunc(func(e *core.RecordEvent) error {
 		if OpenIncident(e.App) != nil {
-			return router.NewBadRequestError("Es ist bereits ein Einsatz eröffnet. / An operation is already open.", nil)
+			return apperr.BadRequest("journal.operation_already_open")
 		}
 		e.Record.Set("status", "open")
 		e.Record.Set("opened", types.NowDateTime())
@@ -427,14 +428,14 @@ func bindIncidents(app core.App) {
 		n := 0
 		_ = e.App.DB().NewQuery(`SELECT COUNT(*) FROM journal_entries WHERE incident = {:i}`).Bind(dbx.Params{"i": e.Record.Id}).Row(&n)
 		if n > 0 || e.Record.GetDateTime("retain_until").Time().After(time.Now()) {
-			return router.NewBadRequestError("Ein Einsatz mit Einsatztagebuch wird aufbewahrt. / An operation with a journal is kept.", nil)
+			return apperr.BadRequest("journal.operation_with_journal_kept")
 		}
 		return e.Next()
 	})
 	app.OnRecordUpdate("incidents").BindFunc(func(e *core.RecordEvent) error {
 		old := e.Record.Original()
 		if old.GetString("status") == "closed" {
-			return router.NewBadRequestError("Ein geschlossener Einsatz bleibt unverändert. / A closed operation stays as it is.", nil)
+			return apperr.BadRequest("journal.operation_closed_unchanged")
 		}
 		return e.Next()
 	})

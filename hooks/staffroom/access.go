@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -14,13 +15,13 @@ import (
 // the one Go spelling of a live channel membership (see hooks/access.go).
 
 func notMember(e *core.RequestEvent) error {
-	return e.ForbiddenError("Sie sind nicht Mitglied dieses Kanals. / You are not a member of this channel.", nil)
+	return apperr.Forbidden("messaging.not_member_channel")
 }
 
 func noMessage(e *core.RequestEvent) error {
 	// The same answer for a message that does not exist and one of a channel the person
 	// cannot read: the answer tells nothing of other channels.
-	return e.NotFoundError("Diese Nachricht gibt es nicht oder Sie dürfen sie nicht lesen. / This message does not exist or you may not read it.", nil)
+	return apperr.NotFound("staffroom.message_not_readable")
 }
 
 // readableMessage returns the message with this id when userId holds a live row of its

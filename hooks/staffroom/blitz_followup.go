@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -122,14 +123,14 @@ func (s *staffroom) handleRemind(e *core.RequestEvent) error {
 		return noMessage(e)
 	}
 	if m.GetString("author") != e.Auth.Id && !tenancy.IsHostOperator(e.App, e.Auth.Id) {
-		return e.ForbiddenError("Nur wer die Nachricht geschrieben hat, erinnert an die Bestätigung. / Only the author of the message reminds about acknowledging it.", nil)
+		return apperr.Forbidden("staffroom.only_author_reminds")
 	}
 	if m.GetString("priority") != "flash" && !m.GetBool("ack_required") {
-		return e.BadRequestError("Diese Nachricht verlangt keine Bestätigung. / This message does not ask for acknowledgement.", nil)
+		return apperr.BadRequest("messaging.message_does_not_ask")
 	}
 	if last, err := e.App.FindFirstRecordByFilter("notices", "message = {:m} && kind = 'blitz_reminder' && created > {:t}",
 		dbx.Params{"m": m.Id, "t": dbTime(time.Now().Add(-manualRemindGap))}); err == nil && last != nil {
-		return e.TooManyRequestsError("Eben wurde schon erinnert; bitte einen Moment warten. / A reminder was just sent; please wait a moment.", nil)
+		return apperr.TooManyRequests("staffroom.reminder_too_soon")
 	}
 	return e.JSON(http.StatusOK, map[string]any{"pending": remind(e.App, m, e.Auth.Id)})
 }

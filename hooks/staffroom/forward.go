@@ -7,6 +7,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -24,7 +25,7 @@ func (s *staffroom) handleForward(e *core.RequestEvent) error {
 		Note    string `json:"note"`
 	}
 	if err := e.BindBody(&body); err != nil {
-		return e.BadRequestError("Die Anfrage ist unvollständig. / The request is incomplete.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.request_incomplete", err)
 	}
 	m, _ := readableMessage(e.App, e.Auth.Id, e.Request.PathValue("id"))
 	if m == nil {
@@ -32,10 +33,10 @@ func (s *staffroom) handleForward(e *core.RequestEvent) error {
 	}
 	target := tenancy.ChannelMember(e.App, body.Channel, e.Auth.Id)
 	if target == nil || !writable(e.App, target) {
-		return e.ForbiddenError("Sie dürfen in den gewählten Kanal nicht schreiben. / You may not write in the chosen channel.", nil)
+		return apperr.Forbidden("staffroom.forward_target_not_writable")
 	}
 	if len([]rune(body.Note)) > 2000 {
-		return e.BadRequestError("Die Notiz ist zu lang (höchstens 2000 Zeichen). / The note is too long (2000 characters at most).", nil)
+		return apperr.BadRequest("staffroom.note_too_long")
 	}
 	from := "?"
 	if p := personOf(e.App, m.GetString("author")); p != nil {
@@ -63,7 +64,7 @@ func (s *staffroom) handleForward(e *core.RequestEvent) error {
 	out.Set("priority", "normal")
 	out.Set("source", "web")
 	if err := e.App.Save(out); err != nil {
-		return e.BadRequestError("Die Nachricht konnte nicht weitergeleitet werden. / The message could not be forwarded.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.forward_failed", err)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"id": out.Id, "channel": out.GetString("channel")})
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -23,14 +24,14 @@ func (s *staffroom) handlePin(e *core.RequestEvent) error {
 		return noMessage(e)
 	}
 	if !writable(e.App, cm) {
-		return e.ForbiddenError("Sie dürfen in diesem Kanal nichts anheften. / You may not pin anything in this channel.", nil)
+		return apperr.Forbidden("staffroom.pin_not_allowed")
 	}
 	if p, err := e.App.FindFirstRecordByFilter("pins", "message = {:m}", dbx.Params{"m": m.Id}); err == nil {
 		return e.JSON(http.StatusOK, pinView(e.App, p, m))
 	}
 	n, _ := e.App.CountRecords("pins", dbx.HashExp{"channel": m.GetString("channel")})
 	if n >= MaxPins {
-		return e.BadRequestError("In diesem Kanal sind schon 20 Nachrichten angeheftet; bitte erst eine lösen. / This channel already has 20 pinned messages; please unpin one first.", nil)
+		return apperr.BadRequest("staffroom.too_many_pins")
 	}
 	coll, err := e.App.FindCachedCollectionByNameOrId("pins")
 	if err != nil {
@@ -54,7 +55,7 @@ func (s *staffroom) handleUnpin(e *core.RequestEvent) error {
 		return noMessage(e)
 	}
 	if !writable(e.App, cm) {
-		return e.ForbiddenError("Sie dürfen in diesem Kanal nichts lösen. / You may not unpin anything in this channel.", nil)
+		return apperr.Forbidden("staffroom.unpin_not_allowed")
 	}
 	p, err := e.App.FindFirstRecordByFilter("pins", "message = {:m}", dbx.Params{"m": m.Id})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -108,10 +109,10 @@ func (s *staffroom) handlePresence(e *core.RequestEvent) error {
 		Tab   string `json:"tab"`
 	}
 	if err := e.BindBody(&body); err != nil || (body.State != "online" && body.State != "away") {
-		return e.BadRequestError("state muss online oder away sein. / state must be online or away.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.presence_state_invalid", err)
 	}
 	if len(body.Tab) > 64 {
-		return e.BadRequestError("tab ist zu lang. / tab is too long.", nil)
+		return apperr.BadRequest("staffroom.tab_too_long")
 	}
 	s.presence.set(e.Auth.Id, body.Tab, body.State == "away")
 	return e.NoContent(http.StatusNoContent)
@@ -158,7 +159,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 		}
 	}
 	if len(own) == 0 {
-		return e.ForbiddenError("Der Dienstplan ist für den Stab. / The duty roster is for the staff.", nil)
+		return apperr.Forbidden("staffroom.roster_staff_only")
 	}
 	online := connected(e.App)
 	orgs := map[string]*rosterOrg{}

@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/fts"
 )
 
@@ -70,7 +71,7 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 	var total int
 	if err := e.App.DB().NewQuery("SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH {:q} LIMIT " + strconv.Itoa(TotalCap+1) + ")").
 		Bind(match).Row(&total); err != nil {
-		return e.BadRequestError("Die Suche konnte nicht ausgeführt werden. / The search could not be run.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.search_failed", err)
 	}
 	if total > TotalCap {
 		out["total_capped"], total = true, TotalCap
@@ -84,7 +85,7 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 	err = e.App.DB().NewQuery(`SELECT message, ch, snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 24) AS snip
 		FROM messages_fts WHERE messages_fts MATCH {:q} ORDER BY rowid DESC LIMIT ` + strconv.Itoa(SearchLimit)).Bind(match).All(&rows)
 	if err != nil {
-		return e.BadRequestError("Die Suche konnte nicht ausgeführt werden. / The search could not be run.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.search_failed", err)
 	}
 	meta := map[string]struct{ Author, Created string }{}
 	if len(rows) > 0 {

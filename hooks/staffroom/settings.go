@@ -1,6 +1,7 @@
 package staffroom
 
 import (
+	"crisisroom/apperr"
 	"encoding/json"
 	"net/http"
 
@@ -57,18 +58,18 @@ func (s *staffroom) handleSettings(e *core.RequestEvent) error {
 		Settings json.RawMessage `json:"settings"`
 	}
 	if err := e.BindBody(&body); err != nil || len(body.Settings) == 0 {
-		return e.BadRequestError("Die Einstellungen fehlen. / The settings are missing.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.settings_missing", err)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(body.Settings, &m); err != nil {
-		return e.BadRequestError("Die Einstellungen müssen ein Objekt sein. / Settings must be an object.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.settings_not_an_object", err)
 	}
 	// Muted: only channels the person reads now (an id of any other channel would be a
 	// word the person cannot know, kept for nothing).
 	if raw, ok := m["muted"]; ok {
 		list, ok := raw.([]any)
 		if !ok {
-			return e.BadRequestError("muted muss eine Liste von Kanälen sein. / muted must be a list of channels.", nil)
+			return apperr.BadRequest("staffroom.muted_not_a_list")
 		}
 		mine := map[string]bool{}
 		for _, c := range readableChannels(e.App, e.Auth.Id) {
@@ -88,7 +89,7 @@ func (s *staffroom) handleSettings(e *core.RequestEvent) error {
 	}
 	u.Set("settings", m)
 	if err := e.App.Save(u); err != nil {
-		return e.BadRequestError("Die Einstellungen wurden nicht gespeichert. / The settings were not saved.", err)
+		return apperr.New(http.StatusBadRequest, "staffroom.settings_not_saved", err)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"settings": u.Get("settings")})
 }
