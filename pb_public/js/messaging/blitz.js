@@ -73,22 +73,31 @@ export function renderBanners(sound) {
   // shown in full, the others behind one summary bar that expands (and then scrolls).
   if (flashes.size < 2) S.flashesExpanded = false;
   box.classList.toggle('collapsed', flashes.size > 1 && !S.flashesExpanded);
+  box.classList.toggle('open-all', flashes.size > 1 && S.flashesExpanded);
+  const toggle = () => { S.flashesExpanded = !S.flashesExpanded; renderBanners(false); };
   const summary = flashes.size > 1 ? h('div.flash-summary', { role: 'status' },
     h('span.flash-tag', icon('bolt', 16), ' ', t('flashOpen', { n: flashes.size })),
     h('button.btn.ghost#flash-toggle', { type: 'button', 'aria-expanded': String(S.flashesExpanded),
-      onclick: () => { S.flashesExpanded = !S.flashesExpanded; renderBanners(false); } }, t(S.flashesExpanded ? 'flashCollapse' : 'flashShowAll'))) : null;
+      onclick: toggle }, t(S.flashesExpanded ? 'flashCollapse' : 'flashShowAll'))) : null;
   // Only the Blitz part of the banner area: other banners (siren release) live beside it.
   let mine = box.querySelector(':scope > .flash-area');
   if (!mine) { mine = h('div.flash-area'); box.prepend(mine); }
-  clear(mine, summary, [...flashes.values()].sort((a, b) => sortKey(a) < sortKey(b) ? 1 : -1).map(rec => {
+  // A banner opened in full (a tap on its text) stays open when the list is drawn again.
+  const opened = new Set([...mine.querySelectorAll('.flash-banner.expanded')].map(b => b.dataset.id));
+  clear(mine, summary, [...flashes.values()].sort((a, b) => sortKey(a) < sortKey(b) ? 1 : -1).map((rec, i) => {
     const c = findChannel(rec.channel);
     const here = S.channels.some(x => x.id === rec.channel);
-    return h('div.flash-banner', { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
+    return h('div.flash-banner' + (opened.has(rec.id) ? '.expanded' : ''), { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
       h('div.flash-head', h('span.flash-tag', icon('bolt', 16), ' ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span.flash-channel', '· ', channelTitle(c)) : null),
       h('div.flash-body', { title: t('bannerExpand') }, rec.body || ''),
       h('div.flash-actions',
-        h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('ackFlash')),
-        c && here && S.ui ? h('button.btn.ghost', { type: 'button', onclick: () => openAt(c.id, rec.id) }, t('showInChannel')) : null));
+        // On a phone the banner is one line: the short word; the long one elsewhere.
+        h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', h('span.lbl-long', t('ackFlash')), h('span.lbl-short', t('acknowledge'))),
+        c && here && S.ui ? h('button.btn.ghost.show-in-channel', { type: 'button', onclick: () => openAt(c.id, rec.id) }, t('showInChannel')) : null,
+        // A phone has no room for the summary bar: the newest Blitz carries its toggle.
+        i === 0 && flashes.size > 1 ? h('button.btn.ghost.flash-more', { type: 'button', 'aria-expanded': String(S.flashesExpanded),
+          'aria-label': t('flashOpen', { n: flashes.size }) + ': ' + t(S.flashesExpanded ? 'flashCollapse' : 'flashShowAll'), onclick: toggle },
+        S.flashesExpanded ? '▴' : '+' + (flashes.size - 1)) : null));
   }));
   clearInterval(S.toneTimer);
   if (flashes.size) {
