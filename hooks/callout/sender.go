@@ -1,8 +1,13 @@
 package callout
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hooks/forms"
@@ -31,7 +36,8 @@ type Sender struct {
 }
 
 // SenderOf is the sender of call-out co (see Sender); ok is false when the call-out
-// names nobody or that person no longer exists.
+// names nobody or that person no longer exists. A few queries (the user, the host, the
+// membership, the functions naming the user): it runs for every call-out handed out.
 func SenderOf(app core.App, co *core.Record) (s Sender, ok bool) {
 	uid := co.GetString("created_by")
 	if uid == "" {
@@ -46,33 +52,72 @@ func SenderOf(app core.App, co *core.Record) (s Sender, ok bool) {
 	if o, err := app.FindRecordById("organisations", org); err == nil {
 		s.Organisation = o.GetString("short")
 	}
+	m := tenancy.Membership(app, uid, org)
+	if m == nil {
+		return s, true // no longer on the staff: the name, no function
+	}
+	s.Role = m.GetString("role")
+	// The host's staff functions the sender holds now, in the staff's order: named among
+	// the holders of a function of the host (a liaison post belongs to another
+	// organisation) while a live, non-guest member of the host, as hooks/forms has it.
 	var labels, codes []string
-	for _, f := range forms.StaffFunctions(app) {
-		if f.LiaisonOrg != "" && f.LiaisonOrg != org {
-			continue
-		}
-		for _, h := range f.Holders {
-			if h.Id == uid {
+	if s.Role != "guest" {
+		rows, _ := app.FindRecordsByFilter("staff_functions", "organisation = {:h} && liaison_org = '' && holders ~ {:u}", "sort", 0, 0,
+			dbx.Params{"h": org, "u": `"` + uid + `"`})
+		for _, r := range rows {
+			var holders []string
+			_ = json.Unmarshal([]byte(r.GetString("holders")), &holders)
+			if slices.Contains(holders, uid) {
+				f := forms.Function{Code: r.GetString("code"), Name: r.GetString("name")}
 				labels = append(labels, staffLabel(f))
 				codes = append(codes, f.Code)
-				break
 			}
 		}
 	}
 	switch len(labels) {
 	case 0:
+		s.Function = strings.TrimSpace(m.GetString("function"))
 	case 1:
 		s.Function = labels[0]
 	default:
 		s.Function = strings.Join(codes, ", ")
 	}
-	if m := tenancy.Membership(app, uid, org); m != nil {
-		if s.Function == "" {
-			s.Function = strings.TrimSpace(m.GetString("function"))
-		}
-		s.Role = m.GetString("role")
-	}
 	return s, true
+}
+
+// senderCache keeps SenderOf per sender and organisation for a few seconds: a list of
+// call-outs (the operators' view reloads it on every change) is mostly one or two
+// senders, and a name or function a few seconds old is no harm in "who called".
+var senderCache = struct {
+	sync.Mutex
+	m map[string]senderEntry
+}{m: map[string]senderEntry{}}
+
+type senderEntry struct {
+	s  Sender
+	ok bool
+	at time.Time
+}
+
+const senderTTL = 5 * time.Second
+
+func cachedSenderOf(app core.App, co *core.Record) (Sender, bool) {
+	k := co.GetString("created_by") + "|" + co.GetString("organisation")
+	now := time.Now()
+	senderCache.Lock()
+	e, hit := senderCache.m[k]
+	senderCache.Unlock()
+	if hit && now.Sub(e.at) < senderTTL {
+		return e.s, e.ok
+	}
+	s, ok := SenderOf(app, co)
+	senderCache.Lock()
+	if len(senderCache.m) > 1000 {
+		clear(senderCache.m)
+	}
+	senderCache.m[k] = senderEntry{s, ok, now}
+	senderCache.Unlock()
+	return s, ok
 }
 
 // calloutEnrich adds "sender" to a callouts record handed to a signed-in person (the
@@ -81,7 +126,7 @@ func calloutEnrich(e *core.RecordEnrichEvent) error {
 	if e.RequestInfo == nil || e.RequestInfo.Auth == nil {
 		return e.Next()
 	}
-	if s, ok := SenderOf(e.App, e.Record); ok {
+	if s, ok := cachedSenderOf(e.App, e.Record); ok {
 		e.Record.WithCustomData(true)
 		e.Record.Set("sender", s)
 	}
