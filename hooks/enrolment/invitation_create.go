@@ -273,7 +273,7 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 			return nil, "", err
 		}
 		if err := app.Validate(probe); err != nil {
-			return nil, "", router.NewBadRequestError("The device is not valid: "+err.Error()+" / Die Gerätedaten sind ungültig.", err)
+			return nil, "", apperr.New(http.StatusBadRequest, "enrolment.device_invalid", err)
 		}
 		if (spec.Username != "" || spec.Topic != "") && uses > 1 {
 			return nil, "", apperr.BadRequest("enrolment.device_own_user_name")

@@ -22,7 +22,7 @@ func (en *enrolment) lookupInvitation(e *core.RequestEvent, raw string) (*core.R
 	if wait, d := en.limiter.Blocked(ip); wait {
 		secs := int(d.Round(time.Second) / time.Second)
 		e.Response.Header().Set("Retry-After", strconv.Itoa(secs))
-		return nil, router.NewTooManyRequestsError("Too many wrong invitation codes from this device. Please wait "+strconv.Itoa(secs)+" seconds. / Zu viele falsche Einladungscodes von diesem Gerät. Bitte "+strconv.Itoa(secs)+" Sekunden warten.", nil)
+		return nil, apperr.TooManyRequests("enrolment.too_many_wrong_codes", secs)
 	}
 	token, _, err := ParseJoinLink(raw)
 	var inv *core.Record
@@ -50,7 +50,7 @@ func invitationUnusable(inv *core.Record) (string, *router.ApiError) {
 		return "revoked", apperr.Gone("enrolment.invitation_withdrawn_inviting_organisation")
 	case !inv.GetDateTime("expires").Time().After(time.Now()):
 		when := inv.GetDateTime("expires").Time().Local().Format("02.01.2006 15:04")
-		return "expired", router.NewApiError(http.StatusGone, "Diese Einladung ist am "+when+" abgelaufen. Bitte eine neue Einladung anfordern. / This invitation expired on "+when+". Please ask for a new one.", nil)
+		return "expired", apperr.Gone("enrolment.invitation_expired", when)
 	case inv.GetInt("uses") >= max(inv.GetInt("max_uses"), 1):
 		return "used", apperr.Gone("enrolment.invitation_already_been_used")
 	case inv.GetString("kind") == "guest" && !inv.GetDateTime("member_expires").Time().After(time.Now()):

@@ -145,7 +145,7 @@ func joinFailed(e *core.RequestEvent, inv *core.Record, err error) error {
 	}
 	e.App.Logger().Warn("joining failed", "invitation", inv.Id, "error", err)
 	audit.Write(e.App, audit.Entry{Action: "invitation.refused", Organisation: inv.GetString("organisation"), Target: inv.Id, Data: map[string]any{"reason": "invalid", "ip": e.RealIP(), "error": err.Error()}})
-	return router.NewBadRequestError("Joining failed, nothing was created: "+err.Error()+" / Beitritt fehlgeschlagen, es wurde nichts angelegt.", err)
+	return apperr.New(http.StatusBadRequest, "enrolment.join_failed", err)
 }
 
 func checkNewAccount(app core.App, req *joinRequest) error {

@@ -75,7 +75,7 @@ func handleSetup(e *core.RequestEvent, st *setupState) error {
 	dec := json.NewDecoder(e.Request.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return e.BadRequestError("Die Anfrage ist unlesbar / The request could not be read: "+err.Error(), nil)
+		return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
