@@ -51,6 +51,7 @@ type config struct {
 	RestParallel            int           // closed-loop clients of the REST create path
 	RestDuration            time.Duration // how long the REST create path runs per server
 	MemProfile              string        // with CPUProfile: also an allocation profile
+	Stalled                 int           // connections that never read, for a second fan-out run (stalled.go)
 	Out                     io.Writer
 }
 
@@ -94,6 +95,7 @@ func main() {
 	flag.StringVar(&paths, "paths", "fanout,rest,stock,bare", "which paths to measure, in order: fanout, rest (REST creates against plain PocketBase), stock, bare (a minimal Go SSE server: the ceiling)")
 	flag.IntVar(&cfg.RestParallel, "rest-parallel", 32, "closed-loop clients of the rest path")
 	flag.DurationVar(&cfg.RestDuration, "rest-duration", 10*time.Second, "how long the rest path runs against each server")
+	flag.IntVar(&cfg.Stalled, "stalled", 0, "after the fanout path, run it again with this many more connections on the first channel that subscribe and never read (0: no such run)")
 	flag.StringVar(&cfg.MemProfile, "memprofile", "", "with -cpuprofile: also write an allocation profile of the load to this file")
 	flag.StringVar(&cfg.Bin, "bin", "", "appliance binary to run (default: build the repository's)")
 	flag.StringVar(&cfg.Dir, "dir", "", "work dir for binary, data and logs (default: a temp dir, removed afterwards)")
@@ -255,6 +257,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		subscribed = true
 		pr := runPath(ctx, cfg, e, conns, p)
 		rep.Paths = append(rep.Paths, pr)
+		if p == "fanout" && cfg.Stalled > 0 && pr.Available && ctx.Err() == nil {
+			rep.Paths = append(rep.Paths, runStalled(ctx, cfg, e, conns, pr))
+		}
 		if ctx.Err() != nil {
 			break
 		}
