@@ -273,13 +273,15 @@ func runStalled(ctx context.Context, cfg config, e *env, conns []*sseConn, plain
 	}
 	// Past the outbox: 600 short messages more to the channel.
 	if ctx.Err() == nil {
-		t = time.Now()
 		if _, err := set.fill(ctx, e, 100, 600, false); err == nil {
-			time.Sleep(2 * time.Second)
+			t = time.Now()
+			for _, _, open = set.queued(); open > 0 && time.Since(t) < 10*time.Second; _, _, open = set.queued() {
+				time.Sleep(50 * time.Millisecond)
+			}
 			_, total, open = set.queued()
 			rss, _, _ = procMem(e.serverPID)
-			logf(cfg, "%s: 600 short messages later, %d of %d stalled connections are still open on the server (%s unsent to them); server RSS %s",
-				name, open, cfg.Stalled, mb(total), mb(rss))
+			logf(cfg, "%s: 600 short messages later, %d of %d stalled connections still open on the server %.1f s after the last (%s unsent to them); server RSS %s",
+				name, open, cfg.Stalled, time.Since(t).Seconds(), mb(total), mb(rss))
 		}
 	}
 	return pr
