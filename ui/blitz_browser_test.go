@@ -134,9 +134,9 @@ const measureBanners = `(() => {
 })()`
 
 // checkBanners fails the test unless the message list keeps at least minList px and
-// every control of the banners lies whole in the viewport, can be tapped and is 44 px or
-// more.
-func checkBanners(t *testing.T, p *Person, what string, minList float64) bannerLayout {
+// every control of the banners lies whole in the viewport, can be tapped and is minTap
+// px or more in both directions.
+func checkBanners(t *testing.T, p *Person, what string, minList, minTap float64) bannerLayout {
 	t.Helper()
 	var l bannerLayout
 	p.Eval(measureBanners, &l)
@@ -149,8 +149,8 @@ func checkBanners(t *testing.T, p *Person, what string, minList float64) bannerL
 		if c.Top < 0 || c.Left < 0 || c.Bottom > l.Viewport[1] || c.Right > l.Viewport[0] || !c.Hit {
 			t.Errorf("%s: %q is not whole in sight or not tappable: %+v", what, c.Text, c)
 		}
-		if c.Height < 44 || c.Width < 44 {
-			t.Errorf("%s: %q is %.0f×%.0f px, want at least 44×44", what, c.Text, c.Width, c.Height)
+		if c.Height < minTap || c.Width < minTap {
+			t.Errorf("%s: %q is %.0f×%.0f px, want at least %.0f×%.0f", what, c.Text, c.Width, c.Height, minTap, minTap)
 		}
 	}
 	return l
@@ -173,7 +173,7 @@ func TestBlitzAndCalloutBannersOnAPhone(t *testing.T) {
 	}
 	pol.Wait(`!!document.querySelector('.callout-banner [data-answer="coming"]')`, "the call-out banner")
 	pol.Wait(`document.querySelectorAll('.flash-banner').length === 1`, "the seeded Blitz's banner")
-	checkBanners(t, pol, "a call-out and a Blitz", 400)
+	checkBanners(t, pol, "a call-out and a Blitz", 400, 44)
 	pol.Screenshot("blitz-phone-callout-and-blitz")
 
 	var second struct {
@@ -184,19 +184,25 @@ func TestBlitzAndCalloutBannersOnAPhone(t *testing.T) {
 		t.Fatalf("post the second Blitz: %d", code)
 	}
 	pol.Wait(`/2 Blitz offen/.test(document.querySelector('.flash-summary')?.textContent || '')`, "the summary of two Blitz messages")
-	checkBanners(t, pol, "a call-out and two Blitz messages", 400)
+	checkBanners(t, pol, "a call-out and two Blitz messages", 400, 44)
 	pol.Screenshot("blitz-phone-callout-and-two")
 
 	// The text of the newest Blitz opened in full (a choice of the person, undone by the
 	// same tap): its buttons stay in sight, the messages keep a quarter of the screen.
 	pol.Click(`document.querySelector('.flash-banner[data-id="`+second.Id+`"] .flash-body')`, "the Blitz text")
 	pol.Wait(`document.querySelector('.flash-banner[data-id="`+second.Id+`"]').classList.contains('expanded')`, "the Blitz text in full")
-	checkBanners(t, pol, "the Blitz text in full", 844/4)
+	checkBanners(t, pol, "the Blitz text in full", 844/4, 44)
 	pol.Screenshot("blitz-phone-expanded")
 
 	pol.Click(`[...document.querySelectorAll('.flash-banner[data-id="`+second.Id+`"] button')].find(b => b.textContent.includes('Im Kanal zeigen'))`, "Im Kanal zeigen")
 	pol.Wait(`document.querySelector('article.msg[data-id="`+second.Id+`"]')?.classList.contains('flashy')`, "the Blitz shown in its channel")
 	pol.Click(`document.querySelector('.flash-banner[data-id="`+second.Id+`"] .ack-big')`, "Bestätigen")
 	pol.Wait(`!document.querySelector('.flash-banner[data-id="`+second.Id+`"]') && !document.querySelector('.flash-summary')`, "one Blitz left, no summary")
-	checkBanners(t, pol, "after acknowledging", 400)
+	checkBanners(t, pol, "after acknowledging", 400, 44)
+
+	// A laptop keeps its layout: each banner one line with every button (40 px, a mouse).
+	pol.Run(chromedp.EmulateViewport(1366, 768))
+	pol.Wait(`[...document.querySelectorAll('#banners .callout-banner [data-answer="declined"], #banners .flash-banner .show-in-channel')].filter(b => b.offsetParent !== null).length === 2`, "every button on a laptop")
+	checkBanners(t, pol, "a laptop", 768*2/5, 40)
+	pol.Screenshot("blitz-laptop-callout-and-blitz")
 }
