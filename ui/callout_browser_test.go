@@ -165,6 +165,13 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	op.Wait(`document.documentElement.scrollWidth <= 400`, "no sideways scrolling of the page on a phone")
 	op.Run(chromedp.Evaluate(`document.querySelector('.callout-live').scrollIntoView()`, nil))
 	op.Screenshot("callout-phone")
+	// In English the same words: one person, only himself.
+	op.Run(chromedp.EmulateViewport(1280, 1000), chromedp.Evaluate(`localStorage.setItem('crisisroom_lang', 'en')`, nil), chromedp.Reload())
+	op.Run(chromedp.Evaluate(`location.hash = '#callout'`, nil))
+	op.Wait(`!!document.querySelector('.co-staff-functions input[value="S2"]')`, "the English call-out view")
+	op.Run(chromedp.Click(`.co-staff-functions input[value="S2"]`, chromedp.ByQuery))
+	op.Wait(`document.querySelector('.co-preview')?.textContent === 'You would alarm only yourself. The selection reaches 1 person: 1 by app.'`, "the English preview: only himself, 1 person")
+	op.Wait(`document.querySelector('[data-count="declined"]')?.textContent === '1 not coming' && document.querySelector('[data-count="open"]')?.textContent === '0 no answer'`, "the English counts")
 	// Close both browsers gracefully, so their profiles are written before the test's
 	// temporary folder is removed.
 	for _, p := range []*Person{police, op} {
