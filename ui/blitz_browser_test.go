@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"crisisroom/hooks/demo"
 	"crisisroom/testkit"
 )
 
@@ -163,8 +164,9 @@ func checkBanners(t *testing.T, p *Person, what string, minList, minTap float64)
 func TestBlitzAndCalloutBannersOnAPhone(t *testing.T) {
 	s, b := startDemo(t)
 	flood := s.Demo.Channels["Hochwasser Rhein"].Id
-	pol := SignIn(t, s, b, "lneumann")
+	pol := Open(t, s, b, "lneumann")
 	pol.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	pol.SignInForm("lneumann", demo.Password)
 	pol.OpenChannel("Hochwasser Rhein")
 	if code := API(t, s, "jwagner", "POST", "/api/crisisroom/callouts", map[string]any{
 		"text": "Lagebesprechung 03:30 im Rathaus, Großer Saal. Bitte mit Dienstausweis.", "priority": "flash",
@@ -186,6 +188,14 @@ func TestBlitzAndCalloutBannersOnAPhone(t *testing.T) {
 	pol.Wait(`/2 Blitz offen/.test(document.querySelector('.flash-summary')?.textContent || '')`, "the summary of two Blitz messages")
 	checkBanners(t, pol, "a call-out and two Blitz messages", 400, 44)
 	pol.Screenshot("blitz-phone-callout-and-two")
+
+	// The call-out's details by keyboard: its text is a button that opens "Ich komme nicht".
+	pol.Run(chromedp.Focus(`.callout-banner .flash-body`, chromedp.ByQuery), chromedp.KeyEvent("\r"))
+	pol.Wait(`document.querySelector('.callout-banner').classList.contains('expanded') && document.querySelector('.callout-banner .flash-body').getAttribute('aria-expanded') === 'true' && document.querySelector('.callout-banner [data-answer="declined"]').offsetParent !== null`, "the call-out's details by keyboard")
+	checkBanners(t, pol, "the call-out's details", 844/4, 44)
+	pol.Screenshot("blitz-phone-callout-details")
+	pol.Run(chromedp.KeyEvent("\r"))
+	pol.Wait(`!document.querySelector('.callout-banner').classList.contains('expanded')`, "the call-out's details closed again")
 
 	// The text of the newest Blitz opened in full (a choice of the person, undone by the
 	// same tap): its buttons stay in sight, the messages keep a quarter of the screen.

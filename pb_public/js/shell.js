@@ -7,6 +7,8 @@
 //                                             cleanup runs at sign-out
 //   banner(id, node|null)                     shows (or with null removes) a banner above every view,
 //                                             below the Blitz bar: e.g. a siren waiting for release
+//   detailsToggle(el)                         makes a banner's text (.flash-body) the keyboard's way
+//                                             to its details, as a tap is (banner() does it itself)
 //
 // Modules that use them are listed in ./extensions.js; app.js imports each once after
 // sign-in, before the shell is drawn. ctx is the same object views get (see app.js).
@@ -21,5 +23,23 @@ export function banner(id, node) {
   const old = box.querySelector(`:scope > [data-banner="${CSS.escape(id)}"]`);
   if (!node) { if (old) old.remove(); return; }
   node.dataset.banner = id;
+  const text = node.querySelector(':scope > .flash-body');
+  if (text) detailsToggle(text);
   if (old) old.replaceWith(node); else box.append(node);
+}
+
+// A banner's text opens its details when tapped (the banner area's click handler in app.js
+// toggles .expanded); on a phone the details hold buttons (the minutes of a call-out's
+// answer, "Ich komme nicht", "Im Kanal zeigen"), so the keyboard must reach them too:
+// the text becomes a button (Enter or Space) that says whether it is open.
+export function detailsToggle(el) {
+  if (el.dataset.toggle) return el;
+  el.dataset.toggle = '1';
+  el.tabIndex = 0;
+  el.setAttribute('role', 'button');
+  const state = () => el.setAttribute('aria-expanded', String(!!el.parentElement && el.parentElement.classList.contains('expanded')));
+  state();
+  el.addEventListener('click', () => setTimeout(state));
+  el.addEventListener('keydown', ev => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); el.click(); } });
+  return el;
 }

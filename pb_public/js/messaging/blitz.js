@@ -7,6 +7,7 @@ import { alertTone } from '../tone.js';
 import { S, list, author, channelTitle, findChannel, myAck, events, sortKey } from './state.js';
 import { upsert } from './timeline.js';
 import { openAt } from './channels.js';
+import { detailsToggle } from '../shell.js';
 
 // Messages do not say whether I acknowledged them: ask for the receipts of those that
 // wait for my acknowledgement, so the button and the Blitz banner show only when due.
@@ -89,7 +90,7 @@ export function renderBanners(sound) {
     const here = S.channels.some(x => x.id === rec.channel);
     return h('div.flash-banner' + (opened.has(rec.id) ? '.expanded' : ''), { role: 'alertdialog', 'aria-label': t('flashMessage'), dataset: { id: rec.id } },
       h('div.flash-head', h('span.flash-tag', icon('bolt', 16), ' ', t('prioFlash')), orgChip(rec.org), h('b', author(rec)), h('span', fmtTime(rec.created)), c ? h('span.flash-channel', '· ', channelTitle(c)) : null),
-      h('div.flash-body', { title: t('bannerExpand') }, rec.body || ''),
+      detailsToggle(h('div.flash-body', { title: t('bannerExpand') }, rec.body || '')),
       h('div.flash-actions',
         // On a phone the banner is one line: the short word; the long one elsewhere.
         h('button.btn.ack-big', { type: 'button', onclick: () => ack(rec) }, '✔ ', h('span.lbl-long', t('ackFlash')), h('span.lbl-short', t('acknowledge'))),
@@ -99,6 +100,7 @@ export function renderBanners(sound) {
           'aria-label': t('flashOpen', { n: flashes.size }) + ': ' + t(S.flashesExpanded ? 'flashCollapse' : 'flashShowAll'), onclick: toggle },
         S.flashesExpanded ? '▴' : '+' + (flashes.size - 1)) : null));
   }));
+  for (const b of mine.querySelectorAll('.flash-body')) b.setAttribute('aria-expanded', String(b.parentElement.classList.contains('expanded')));
   clearInterval(S.toneTimer);
   if (flashes.size) {
     if (sound) alertTone();
