@@ -3,6 +3,7 @@ package callout
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -83,7 +84,7 @@ func (p *part) blitzBySMS(messageId string) {
 				where, chanId = "in einem Kanal einer anderen Organisation", ""
 			}
 			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: messageId, Channel: chanId,
-				Text: fmt.Sprintf("Blitz %s ohne Bestätigung nach %d s: per SMS an %d Personen ohne Verbindung.", where, int(BlitzDelay/time.Second), n)})
+				Text: fmt.Sprintf("Blitz %s ohne Bestätigung nach %d s: per SMS an %s ohne Verbindung.", where, int(BlitzDelay/time.Second), Personen(n))})
 		}
 	}
 }
@@ -114,8 +115,17 @@ func (p *part) ackBlitz(in smsgateway.Inbound) bool {
 	if acked > 0 {
 		if host := tenancy.HostOrganisation(p.app); host != nil {
 			journalWrite(p.app, journal.Entry{Organisation: host.Id, Kind: "auto", Source: journalSource, SourceID: in.Record.Id, Author: in.Person,
-				Text: fmt.Sprintf("%s hat %d Blitz per SMS bestätigt.", in.Person.GetString("name"), acked)})
+				Text: fmt.Sprintf("%s hat %s per SMS bestätigt.", in.Person.GetString("name"), blitzNachrichten(acked))})
 		}
 	}
 	return acked > 0
+}
+
+// blitzNachrichten is a count of Blitz messages in German words: "1 Blitz-Nachricht",
+// "3 Blitz-Nachrichten".
+func blitzNachrichten(n int) string {
+	if n == 1 {
+		return "1 Blitz-Nachricht"
+	}
+	return strconv.Itoa(n) + " Blitz-Nachrichten"
 }
