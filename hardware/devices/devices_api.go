@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"crisisroom/apperr"
 	"crisisroom/hardware"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
@@ -64,7 +65,7 @@ func Register(app core.App, b *hardware.Broker) {
 
 func requireHostOperator(re *core.RequestEvent) error {
 	if re.Auth == nil || re.Auth.Collection().Name != "users" || !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Nur Bedienpersonen des Krisenstabs verwalten Geräte. / Only crisis staff operators manage devices.", nil)
+		return apperr.Forbidden("device.only_operators_manage")
 	}
 	return nil
 }
@@ -81,7 +82,7 @@ func handleDeviceCreate(re *core.RequestEvent, b *hardware.Broker) error {
 	}
 	var in DeviceRequest
 	if err := re.BindBody(&in); err != nil {
-		return re.BadRequestError("Ungültige Anfrage. / Invalid request.", err)
+		return apperr.New(http.StatusBadRequest, "common.invalid_request", err)
 	}
 	in.Username = strings.TrimSpace(strings.ToLower(in.Username))
 	if in.Organisation == "" {
@@ -90,10 +91,10 @@ func handleDeviceCreate(re *core.RequestEvent, b *hardware.Broker) error {
 		}
 	}
 	if _, err := re.App.FindRecordById("organisations", in.Organisation); err != nil {
-		return re.BadRequestError("Organisation nicht gefunden. / Organisation not found.", nil)
+		return apperr.BadRequest("device.organisation_not_found")
 	}
 	if _, err := re.App.FindFirstRecordByData("devices", "username", in.Username); err == nil {
-		return re.BadRequestError("Dieser Gerätename ist vergeben. / This device name is taken.", nil)
+		return apperr.BadRequest("device.name_taken")
 	}
 	coll, err := re.App.FindCachedCollectionByNameOrId("devices")
 	if err != nil {
@@ -126,11 +127,11 @@ func handleDeviceCreate(re *core.RequestEvent, b *hardware.Broker) error {
 
 func handleDevicePassword(re *core.RequestEvent, b *hardware.Broker) error {
 	if re.Auth == nil || re.Auth.Collection().Name != "users" {
-		return re.UnauthorizedError("Bitte anmelden. / Please sign in.", nil)
+		return apperr.Unauthorized("common.sign_in")
 	}
 	rec, err := re.App.FindRecordById("devices", re.Request.PathValue("id"))
 	if err != nil {
-		return re.NotFoundError("Gerät nicht gefunden. / Device not found.", nil)
+		return apperr.NotFound("room.device_not_found")
 	}
 	// New credentials are the device's identity: whoever holds them acts as the device.
 	// So they go to the host's operators for the host's devices, and to the admins of the
@@ -142,7 +143,7 @@ func handleDevicePassword(re *core.RequestEvent, b *hardware.Broker) error {
 	password := newDevicePassword()
 	rec.SetPassword(password)
 	if err := re.App.Save(rec); err != nil {
-		return re.BadRequestError("Passwort nicht geändert. / Password not changed.", err)
+		return apperr.New(http.StatusBadRequest, "device.password_not_changed", err)
 	}
 	// A reset answers a leaked password: connections opened with the old one end now
 	// (the device reconnects with the new one).
@@ -182,7 +183,7 @@ func handleDeviceHistory(re *core.RequestEvent) error {
 	id := re.Request.PathValue("id")
 	dev, err := re.App.FindRecordById("devices", id)
 	if err != nil {
-		return re.NotFoundError("Gerät nicht gefunden. / Device not found.", nil)
+		return apperr.NotFound("room.device_not_found")
 	}
 	// A device's history is its organisation's activity.
 	if !hardware.MayUseDevice(re.App, re.Auth.Id, dev) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hardware"
 	"crisisroom/hardware/fax"
 	"crisisroom/hardware/fax/sim"
@@ -87,7 +88,7 @@ func TestFaxPages() ([]sim.Page, error) {
 // modem of the demo gets a call with a two-page situation report. Host operators only.
 func (f *Faxes) handleTestRing(re *core.RequestEvent) error {
 	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Nur Bedienpersonen des Krisenstabs lösen Testfaxe aus. / Only crisis staff operators trigger test faxes.", nil)
+		return apperr.Forbidden("fax.only_operators_test_fax")
 	}
 	key := re.Request.PathValue("device")
 	dev, err := re.App.FindRecordById("devices", key)
@@ -95,14 +96,14 @@ func (f *Faxes) handleTestRing(re *core.RequestEvent) error {
 		dev, err = re.App.FindFirstRecordByData("devices", "username", key)
 	}
 	if err != nil {
-		return re.NotFoundError("Faxgerät nicht gefunden. / Fax device not found.", nil)
+		return apperr.NotFound("fax.fax_device_not_found")
 	}
 	if !hardware.MayUseDevice(re.App, re.Auth.Id, dev) {
 		return hardware.DeviceForbidden()
 	}
 	s := f.Simulator(dev.Id)
 	if s == nil {
-		return re.BadRequestError("Testfaxe gibt es nur mit dem simulierten Faxgerät der Demo. / Test faxes need the demo's simulated fax device.", nil)
+		return apperr.BadRequest("fax.test_fax_needs_demo")
 	}
 	pages, err := TestFaxPages()
 	if err != nil {

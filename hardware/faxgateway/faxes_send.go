@@ -8,6 +8,7 @@ import (
 	_ "image/jpeg" // photos attached to a message become fax pages
 	_ "image/png"
 	"io"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -87,11 +88,11 @@ func (f *Faxes) routes(e *core.ServeEvent) {
 func (f *Faxes) handleFaxMessage(re *core.RequestEvent) error {
 	var body FaxRequest
 	if err := re.BindBody(&body); err != nil {
-		return re.BadRequestError("Die Anfrage ist kein gültiges JSON. / The request is not valid JSON.", err)
+		return apperr.New(http.StatusBadRequest, "common.request_not_json", err)
 	}
 	msg, err := re.App.FindRecordById("messages", re.Request.PathValue("id"))
 	if err != nil || msg.GetBool("deleted") || tenancy.ChannelMember(re.App, msg.GetString("channel"), re.Auth.Id) == nil {
-		return re.NotFoundError("Nachricht nicht gefunden. / Message not found.", nil)
+		return apperr.NotFound("common.message_not_found")
 	}
 	coll, err := re.App.FindCachedCollectionByNameOrId("faxes")
 	if err != nil {
@@ -106,7 +107,7 @@ func (f *Faxes) handleFaxMessage(re *core.RequestEvent) error {
 		return err
 	}
 	if err := re.App.Save(rec); err != nil {
-		return re.BadRequestError("Das Fax wurde nicht angelegt. / The fax was not created.", err)
+		return apperr.New(http.StatusBadRequest, "fax.fax_not_created", err)
 	}
 	return re.JSON(201, rec)
 }
@@ -144,7 +145,7 @@ func (f *Faxes) handleFaxDevices(re *core.RequestEvent) error {
 	chId := re.Request.URL.Query().Get("channel")
 	ch, err := re.App.FindRecordById("channels", chId)
 	if err != nil || tenancy.ChannelMember(re.App, chId, re.Auth.Id) == nil {
-		return re.NotFoundError("Kanal nicht gefunden. / Channel not found.", nil)
+		return apperr.NotFound("fax.channel_not_found")
 	}
 	type item struct {
 		Id     string `json:"id"`

@@ -1,8 +1,11 @@
 package smsgateway
 
 import (
+	"net/http"
+
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hardware"
 	"crisisroom/hardware/sms"
 	"crisisroom/hooks/audit"
@@ -19,7 +22,7 @@ func (g *Gateway) routes(e *core.ServeEvent) {
 // only for a simulated modem.
 func (g *Gateway) handleTestReceive(re *core.RequestEvent) error {
 	if re.Auth == nil || re.Auth.Collection().Name != "users" || !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Nur Bedienpersonen des Krisenstabs lösen Test-SMS aus. / Only crisis staff operators trigger test SMS.", nil)
+		return apperr.Forbidden("sms.only_operators_test_sms")
 	}
 	key := re.Request.PathValue("device")
 	dev, err := re.App.FindRecordById("devices", key)
@@ -27,31 +30,31 @@ func (g *Gateway) handleTestReceive(re *core.RequestEvent) error {
 		dev, err = re.App.FindFirstRecordByData("devices", "username", key)
 	}
 	if err != nil || dev.GetString("kind") != Kind {
-		return re.NotFoundError("SMS-Gerät nicht gefunden. / SMS device not found.", nil)
+		return apperr.NotFound("sms.sms_device_not_found")
 	}
 	if !hardware.MayUseDevice(re.App, re.Auth.Id, dev) {
-		return re.ForbiddenError("Dieses Gerät gehört einer anderen Organisation. / This device belongs to another organisation.", nil)
+		return apperr.Forbidden("sms.device_of_other_organisation")
 	}
 	s := g.Simulator(dev.Id)
 	if s == nil {
-		return re.BadRequestError("Test-SMS gibt es nur mit dem simulierten Modem der Demo. / Test SMS need the demo's simulated modem.", nil)
+		return apperr.BadRequest("sms.test_sms_needs_demo")
 	}
 	var body struct {
 		From string `json:"from"`
 		Text string `json:"text"`
 	}
 	if err := re.BindBody(&body); err != nil {
-		return re.BadRequestError("Ungültige Anfrage. / Invalid request.", err)
+		return apperr.New(http.StatusBadRequest, "common.invalid_request", err)
 	}
 	from, err := sms.NormalizeE164(body.From)
 	if err != nil {
-		return re.BadRequestError("Absender bitte international angeben, z. B. +49 170 1234567. / Please give the sender in international form, e.g. +49 170 1234567.", err)
+		return apperr.New(http.StatusBadRequest, "sms.sender_not_international", err)
 	}
 	if body.Text == "" || len([]rune(body.Text)) > 1000 {
-		return re.BadRequestError("Text fehlt oder ist zu lang (höchstens 1000 Zeichen). / Text missing or too long (at most 1000 characters).", nil)
+		return apperr.BadRequest("sms.text_missing_or_too_long")
 	}
 	if err := s.Receive(from, body.Text); err != nil {
-		return re.BadRequestError("Der Text passt nicht in eine SMS. / The text does not fit an SMS.", err)
+		return apperr.New(http.StatusBadRequest, "sms.text_does_not_fit", err)
 	}
 	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "sms.test_receive", Organisation: dev.GetString("organisation"), Target: dev.Id})
 	return re.JSON(202, map[string]any{"received": true})
