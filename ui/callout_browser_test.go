@@ -145,6 +145,9 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 		document.querySelector('.co-preview')?.textContent.includes('1 Person:') && !document.querySelector('.co-preview').textContent.includes('Personen')`, "the preview of S2: Jonas Wagner in the app, 1 Person")
 	// S2 is the operator himself: said plainly before sending, and asked once more.
 	op.Wait(`document.querySelector('.co-preview')?.dataset.self === 'only' && document.querySelector('.co-preview strong')?.textContent === 'Sie alarmieren nur sich selbst.'`, "the preview: only himself")
+	op.Run(chromedp.EmulateViewport(390, 844), chromedp.Evaluate(`document.querySelector('.co-preview').scrollIntoView({block: 'center'})`, nil))
+	op.Wait(`(() => { const b = document.querySelector('.co-preview strong').getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight && b.right <= innerWidth; })()`, "the hint in sight on a phone")
+	op.Screenshot("callout-preview-self-phone")
 	op.Run(chromedp.EmulateViewport(1280, 1900))
 	op.Screenshot("callout-overview")
 	op.Run(chromedp.SendKeys(`#co-text`, "Probealarm nur S2", chromedp.ByQuery), chromedp.Click(`#co-start`, chromedp.ByQuery))
