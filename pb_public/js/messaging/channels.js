@@ -132,7 +132,7 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
   S.current = c;
   const seq = ++S.openSeq;
   sessionStorage.setItem('crisisroom_channel_' + S.channelsFor, id);
-  S.msgs.clear(); S.oldest = null; S.hasMore = false; S.searchQ = ''; S.replyTo = null; S.detached = false; S.searchHead = null;
+  S.msgs.clear(); S.oldest = null; S.hasMore = false; S.searchQ = ''; S.replyTo = null; S.detached = false; S.waiting = new Set(); S.searchHead = null;
   ui.layout.classList.add('show-channel');
   renderChannelList();
   renderHeader();
@@ -145,8 +145,12 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
   try {
     const r = await S.deps.api.get(`/api/crisisroom/channels/${id}/messages?limit=50`);
     if (!S.current || S.current.id !== c.id || seq !== S.openSeq) return;
+    // Live messages that came while the page loaded stay: a page read before their commit
+    // does not hold them.
+    const page = list(r), early = [...S.msgs.values()].filter(m => !page.some(x => x.id === m.id));
     clear(ui.list);
-    addPage(list(r), r.has_more);
+    addPage(page, r.has_more);
+    for (const m of early) upsert(m, { quiet: true, page: true });
     placeUnreadMarker(unreadBefore, lastRead);
   } catch (e) {
     if (!S.current || S.current.id !== c.id || seq !== S.openSeq) return;

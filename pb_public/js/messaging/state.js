@@ -40,6 +40,8 @@ export const S = {
   // Search in the channel: hits shown, whether older ones remain, the oldest shown, the header.
   searchCount: 0, searchMore: false, searchOldest: null, searchHead: null,
   detached: false,         // an older part of the channel is shown (reveal), not the newest page
+  waiting: new Set(),      // ids of messages that arrived while detached, not shown yet
+  liveEnd: '',             // sortKey of the newest message known when the channel was detached
   target: null,            // {channel, id}: the message the next opening of channel shows (search hit)
   openSeq: 0,              // counts openChannel calls: only the latest one fills the list
 };
@@ -50,7 +52,7 @@ export function resetState(deps) {
     flashes: new Map(), flashesExpanded: false, acked: new Set(), ui: null, oldest: null, hasMore: false,
     searchQ: '', replyTo: null, stagedFiles: [], readTimer: 0, toneTimer: 0, ended: false, staleView: false,
     atBottom: true, sender: null, history: new Map(), offered: [],
-    searchCount: 0, searchMore: false, searchOldest: null, searchHead: null, detached: false, target: null, openSeq: 0,
+    searchCount: 0, searchMore: false, searchOldest: null, searchHead: null, detached: false, waiting: new Set(), liveEnd: '', target: null, openSeq: 0,
   });
 }
 

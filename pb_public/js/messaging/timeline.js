@@ -1,7 +1,7 @@
 // The timeline of the open channel: pages of history, live messages in time order, the
 // unread line, receipts, edit/delete/reply actions, search in the channel and its files.
 
-import { t } from '../i18n.js';
+import { t, addStrings } from '../i18n.js';
 import { fileToken } from '../api.js';
 import { h, clear, dialog, confirmDialog, fmtTime, fmtSize, orgChip, initials, icon } from '../ui.js';
 import {
@@ -11,6 +11,11 @@ import {
 import { learnMyAcks, ack, flashArrived, flashGone } from './blitz.js';
 import { openChannel, loadChannels, renderChannelList } from './channels.js';
 import { startReply } from './composer.js';
+
+addStrings({
+  de: { waitingOne: '1 neue Nachricht ↓', waitingN: '{n} neue Nachrichten ↓', waitingHint: 'Zu den neuesten Nachrichten, mit den neuen' },
+  en: { waitingOne: '1 new message ↓', waitingN: '{n} new messages ↓', waitingHint: 'To the newest messages, with the new ones' },
+});
 
 export function addPage(page, more) {
   page.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
@@ -45,6 +50,7 @@ async function loadOlder() {
 // connection was down appears in order.
 export async function loadNewer() {
   const c = S.current;
+  if (c && S.detached && !S.searchQ) { countMissed(c); return; }
   if (!c || S.searchQ || S.detached) return;
   try {
     const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`));
@@ -87,7 +93,8 @@ export function upsert(rec, { quiet = false, page = false } = {}) {
   }
   const el = renderMessage(rec);
   const old = ui.list.querySelector(`article.msg[data-id="${rec.id}"]`);
-  if (old) { old.replaceWith(el); return; }
+  if (endWatch) endWatch.observe(el);
+  if (old) { if (endWatch) endWatch.unobserve(old); old.replaceWith(el); return; }
   // Insert in time order (live events may overtake a page load).
   const key = sortKey(rec);
   const after = [...ui.list.querySelectorAll('article.msg[data-id]')].find(x => sortKey(S.msgs.get(x.dataset.id) || {}) > key);
@@ -233,7 +240,37 @@ export function renderPending() {
 }
 
 function nearBottom() { const ui = S.ui; return !ui || S.atBottom || ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 120; }
-export function scrollToEnd() { S.atBottom = true; if (S.ui) requestAnimationFrame(() => { if (S.ui) S.ui.list.scrollTop = S.ui.list.scrollHeight; }); }
+// scrollToEnd keeps the list at its end from now on. "At the end" is said again in the
+// frame that scrolls: a scroll event of an earlier change of the list (a page replaced) runs
+// before it and would otherwise say "not at the end", and the list, resized by the header
+// or the banners in the same frame, would stop short of its newest message.
+export function scrollToEnd() {
+  S.atBottom = true;
+  if (S.ui) requestAnimationFrame(() => { if (S.ui) { S.atBottom = true; S.ui.list.scrollTop = S.ui.list.scrollHeight; watchEnd(); } });
+}
+
+// Messages grow after they are drawn (an author's function added, a picture, a receipt; a
+// narrow screen wraps them). The browser keeps the message in view in place (scroll
+// anchoring), which moves a list at its end away from it, and its scroll event would say
+// "not at the end" before endWatch hears of the growth. So a list at its end is not
+// anchored (overflow-anchor, set after every scroll), and endWatch, following the sizes of
+// the messages drawn since the list last went to its end and of its last ones, keeps it
+// at the end.
+const endWatch = typeof ResizeObserver === 'function'
+  ? new ResizeObserver(() => { if (S.ui && S.atBottom) S.ui.list.scrollTop = S.ui.list.scrollHeight; }) : null;
+const anchored = new WeakSet();
+function watchEnd() {
+  if (!endWatch || !S.ui) return;
+  const list = S.ui.list;
+  if (!anchored.has(list)) {
+    anchored.add(list);
+    // After the messenger's own scroll listener, which decides S.atBottom.
+    list.addEventListener('scroll', () => { list.style.overflowAnchor = S.atBottom ? 'none' : ''; }, { passive: true });
+  }
+  list.style.overflowAnchor = S.atBottom ? 'none' : '';
+  endWatch.disconnect();
+  for (const el of [...S.ui.list.querySelectorAll('article.msg')].slice(-8)) endWatch.observe(el);
+}
 
 // jumpTo scrolls the message into the middle of the list, focuses it and marks it for a
 // few seconds (.flashy); false when it is not in the list.
@@ -254,8 +291,8 @@ export function jumpTo(id) {
 // reveal shows message id of the open channel: at once when it is loaded; else the page
 // around it, found through GET /api/crisisroom/messages/{id}/context (the messages after
 // it): when the newest page reaches it, that page, else the part around it with a button
-// to the newest messages (S.detached: live messages wait for that). Resolves to whether
-// the message is shown.
+// to the newest messages (S.detached: live messages wait for that, counted on the button).
+// Resolves to whether the message is shown.
 export async function reveal(id) {
   const c = S.current, ui = S.ui;
   if (!c || !ui) return false;
@@ -274,16 +311,70 @@ export async function reveal(id) {
       ? `/api/crisisroom/channels/${c.id}/messages?limit=40&before=${encodeURIComponent(items[i + 11].id)}`
       : `/api/crisisroom/channels/${c.id}/messages?limit=${Math.min(200, newer + 26)}`);
     if (stale()) return false;
+    // Detaching from the newest page: what is newer than its newest message from now on
+    // waits (S.waiting) until the person goes back to the newest messages. Moving from one
+    // older part to another keeps what waits.
+    if (gap && !S.detached) {
+      S.waiting = new Set();
+      S.liveEnd = [...S.msgs.values()].reduce((k, m) => sortKey(m) > k ? sortKey(m) : k, '');
+    }
+    if (!gap) S.waiting = new Set();
     S.detached = gap;
     S.msgs.clear(); S.oldest = null;
     clear(ui.list);
     addPage(list(r), r.has_more);
-    if (gap) {
-      ui.list.append(h('div.detached-bar', h('span.muted', t('olderPartShown')), ' ',
-        h('button.btn.to-newest', { type: 'button', onclick: () => openChannel(c.id, { force: true }) }, t('toNewest'))));
-    } else renderPending();
+    if (gap) renderDetachedBar();
+    else renderPending();
   } catch (e) { if (!stale()) toast(e.message, 'error'); return false; }
   return jumpTo(id);
+}
+
+// renderDetachedBar draws the bar below an older part of the channel: it says that an
+// older part is shown and leads to the newest messages; once messages wait (arrived since),
+// it says how many ("3 neue Nachrichten ↓"; the list is a live region, so a screen reader
+// hears it too). It sticks to the bottom of the list (app.css).
+function renderDetachedBar() {
+  const ui = S.ui, c = S.current;
+  if (!ui || !c || !S.detached) return;
+  let bar = ui.list.querySelector(':scope > .detached-bar');
+  if (!bar) {
+    // Made once and then changed in place: a focused button keeps the focus.
+    bar = h('div.detached-bar', h('span.muted', t('olderPartShown')), ' ',
+      h('button.btn.to-newest', { type: 'button', onclick: () => toNewest(c) }));
+    ui.list.append(bar);
+  }
+  const n = S.waiting.size, btn = bar.querySelector('.to-newest');
+  const text = n ? t(n === 1 ? 'waitingOne' : 'waitingN', { n }) : t('toNewest');
+  bar.classList.toggle('has-waiting', n > 0);
+  btn.classList.toggle('primary', n > 0);
+  btn.title = n ? t('waitingHint') : '';
+  if (btn.textContent !== text) btn.textContent = text;
+}
+
+// toNewest leaves the older part for the newest page; the messages that waited are in it
+// (or, when more came than a page holds, its newest part and "Ältere Nachrichten laden"),
+// with the line "Neue Nachrichten" above the first of them.
+async function toNewest(c) {
+  const waited = S.waiting;
+  await openChannel(c.id, { force: true });
+  const ui = S.ui;
+  if (!ui || !S.current || S.current.id !== c.id || !waited.size || ui.list.querySelector('.unread-line')) return;
+  const first = [...ui.list.querySelectorAll('article.msg[data-id]')].find(el => waited.has(el.dataset.id));
+  if (first) first.before(h('div.unread-line', { role: 'separator' }, h('span', t('newMessages'))));
+  scrollToEnd();
+}
+
+// countMissed: after a reconnect, the messages of the newest page newer than the live end
+// the older part was left at wait too (their events were lost with the connection).
+async function countMissed(c) {
+  if (!S.liveEnd) return;
+  try {
+    const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`));
+    if (!S.current || S.current.id !== c.id || !S.detached) return;
+    const before = S.waiting.size;
+    for (const r of page) if (sortKey(r) > S.liveEnd && !S.msgs.has(r.id) && !r.deleted) S.waiting.add(r.id);
+    if (S.waiting.size !== before) renderDetachedBar();
+  } catch { /* next reconnect tries again */ }
 }
 
 // ---- realtime ----
@@ -302,6 +393,11 @@ export function onEvent(channelId, ev) {
   if (rec.priority === 'flash' && rec.author !== me.id && !rec.deleted && !myAck(rec)) flashArrived(rec, ev.action === 'create');
   if (rec.deleted) flashGone(rec.id);
   if (isOpen) {
+    // An older part of the channel is shown: a new message waits below it, counted once.
+    if (S.detached && !S.searchQ && ev.action === 'create' && !S.msgs.has(rec.id) && !S.waiting.has(rec.id)) {
+      S.waiting.add(rec.id);
+      renderDetachedBar();
+    }
     upsert(rec);
     if (ev.action === 'create') markReadSoon();
   }

@@ -1,17 +1,18 @@
 // "Suche": search every channel the person may read (the server decides which: GET
 // /api/crisisroom/search, SQLite FTS5). Every hit is listed, newest first, with its
 // channel, author and time; a hit opens its channel at the message (the part of the
-// channel around it when it is older than the newest page: GET …/messages/{id}/context),
-// or, for a channel not in this organisation's list, shows it in context.
+// channel around it when it is older than the newest page: GET …/messages/{id}/context);
+// a hit of a channel of another of the person's organisations is shown in context first,
+// and "Im Kanal öffnen" switches to that organisation and opens the channel there.
 
 import { t, addStrings, lang } from '../i18n.js';
 import { h, clear, dialog, fmtTime } from '../ui.js';
-import { S, extCtx, findChannel, channelTitle } from '../messaging/state.js';
+import { S, extCtx, list, findChannel, channelTitle, channelOrgs } from '../messaging/state.js';
 import '../features/style.js';
 
 addStrings({
-  de: { sr_search: 'Suche', sr_searchAll: 'Alle Kanäle durchsuchen', sr_searchLabel: 'Suchbegriffe', sr_searchGo: 'Suchen', sr_searchHits: '{n} Treffer', sr_searchMore: '{n} Treffer, die neuesten {limit} gezeigt', sr_searchMoreThan: 'Mehr als {n} Treffer, die neuesten {limit} gezeigt', sr_searchNone: 'Nichts gefunden.', sr_context: 'Nachricht im Zusammenhang', sr_openChannel: 'Im Kanal öffnen', sr_searchHelp: 'Gesucht wird in allen Kanälen, die Sie lesen dürfen. Alle Wörter müssen vorkommen; Wortanfänge genügen.', sr_otherChannel: 'Kanal einer anderen Organisation' },
-  en: { sr_search: 'Search', sr_searchAll: 'Search all channels', sr_searchLabel: 'Search terms', sr_searchGo: 'Search', sr_searchHits: '{n} hits', sr_searchMore: '{n} hits, the newest {limit} shown', sr_searchMoreThan: 'More than {n} hits, the newest {limit} shown', sr_searchNone: 'Nothing found.', sr_context: 'Message in context', sr_openChannel: 'Open in channel', sr_searchHelp: 'Searches every channel you may read. All words must occur; the beginning of a word is enough.', sr_otherChannel: 'channel of another organisation' },
+  de: { sr_search: 'Suche', sr_searchAll: 'Alle Kanäle durchsuchen', sr_searchLabel: 'Suchbegriffe', sr_searchGo: 'Suchen', sr_searchHits: '{n} Treffer', sr_searchMore: '{n} Treffer, die neuesten {limit} gezeigt', sr_searchMoreThan: 'Mehr als {n} Treffer, die neuesten {limit} gezeigt', sr_searchNone: 'Nichts gefunden.', sr_context: 'Nachricht im Zusammenhang', sr_openChannel: 'Im Kanal öffnen', sr_searchHelp: 'Gesucht wird in allen Kanälen, die Sie lesen dürfen. Alle Wörter müssen vorkommen; Wortanfänge genügen.', sr_otherChannel: 'Kanal einer anderen Organisation', sr_inOtherView: '„{channel}“ ist ein Kanal von {org}: „Im Kanal öffnen“ wechselt zu {org}.', sr_cannotOpen: 'Der Kanal lässt sich nicht öffnen: {why}', sr_notMember: 'Sie sind nicht mehr Mitglied dieses Kanals.', sr_noView: 'Er gehört zu keiner Ihrer Organisationen.' },
+  en: { sr_search: 'Search', sr_searchAll: 'Search all channels', sr_searchLabel: 'Search terms', sr_searchGo: 'Search', sr_searchHits: '{n} hits', sr_searchMore: '{n} hits, the newest {limit} shown', sr_searchMoreThan: 'More than {n} hits, the newest {limit} shown', sr_searchNone: 'Nothing found.', sr_context: 'Message in context', sr_openChannel: 'Open in channel', sr_searchHelp: 'Searches every channel you may read. All words must occur; the beginning of a word is enough.', sr_otherChannel: 'channel of another organisation', sr_inOtherView: '“{channel}” is a channel of {org}: “Open in channel” switches to {org}.', sr_cannotOpen: 'The channel cannot be opened: {why}', sr_notMember: 'You are no longer a member of this channel.', sr_noView: 'It belongs to none of your organisations.' },
 });
 
 // num writes a count as the language does: 1.000 / 1,000.
@@ -25,13 +26,41 @@ export function marked(s) {
   return out;
 }
 
-async function showContext(api, hit) {
+// placeOf says where the hit's channel opens: in the messenger of the organisation in
+// view ({here: true}); in that of another of the person's organisations ({org}: an org
+// channel in its organisation's view, a shared one in that of an organisation taking part,
+// the owner first); or nowhere ({why}: the text that says why). A channel the messenger has
+// not listed yet (the person was added a moment ago) is asked for once.
+async function placeOf(ctx, hit) {
+  const here = ctx.tenant && ctx.tenant.id;
+  // S.channels is the list of the organisation the messenger showed last.
+  if (S.channelsFor === here && S.channels.some(x => x.id === hit.channel)) return { here: true };
+  let c = S.allChannels.find(x => x.id === hit.channel);
+  if (!c) {
+    try { c = list(await ctx.api.get('/api/crisisroom/channels')).find(x => x.id === hit.channel); }
+    catch (e) { return { why: e.message }; }
+  }
+  if (!c) return { why: t('sr_notMember') };
+  if (c.kind !== 'org' && c.kind !== 'shared') return { here: true };
+  const ids = c.kind === 'org' ? [c.organisation] : [c.organisation, ...channelOrgs(c).map(o => o.id)];
+  if (ids.includes(here)) return { here: true };
+  const first = ids.map(id => (ctx.tenants || []).find(x => x.id === id)).find(Boolean);
+  return first ? { org: first, channel: c } : { why: t('sr_noView') };
+}
+
+async function showContext(ctx, hit) {
   const body = h('div', h('p', t('loading')));
-  const open = h('button.btn.primary', { type: 'button' }, t('sr_openChannel'));
-  const d = dialog(t('sr_context'), body, { wide: true, actions: findChannel(hit.channel) ? [open] : [] });
-  open.onclick = () => { d.close(); jump(api, hit, false); };
+  const note = h('p.muted.sr-where', { role: 'note', hidden: true });
+  const open = h('button.btn.primary.sr-open', { type: 'button', hidden: true }, t('sr_openChannel'));
+  const d = dialog(t('sr_context'), [note, body], { wide: true, actions: [open] });
+  open.onclick = () => { d.close(); jump(ctx, hit, false); };
+  placeOf(ctx, hit).then(p => {
+    if (p.why) { note.className = 'error sr-where'; note.setAttribute('role', 'alert'); note.textContent = t('sr_cannotOpen', { why: p.why }); note.hidden = false; return; }
+    if (p.org) { note.textContent = t('sr_inOtherView', { channel: channelTitle(p.channel), org: p.org.name }); note.hidden = false; }
+    open.hidden = false;
+  });
   try {
-    const r = await api.get(`/api/crisisroom/messages/${hit.id}/context?n=10`);
+    const r = await ctx.api.get(`/api/crisisroom/messages/${hit.id}/context?n=10`);
     clear(body, h('ul.ctx-list', r.items.map(m => h('li' + (m.id === hit.id ? '.target' : ''), { dataset: { id: m.id } },
       h('div.muted.small', (m.author ? m.author.name : ''), ' · ', fmtTime(m.created)), m.body))));
     body.querySelector('li.target')?.scrollIntoView({ block: 'center' });
@@ -39,16 +68,26 @@ async function showContext(api, hit) {
 }
 
 // jump opens the hit's channel in the messenger at the message (loading the part around
-// it when it is not in the newest page) and marks it. A channel not in this organisation's
-// list shows the message in context here, in the search view; nothing pops up later.
-async function jump(api, hit, contextIfMissing = true) {
-  const c = S.channels.find(x => x.id === hit.channel);
-  if (!c) { if (contextIfMissing) showContext(api, hit); return; }
+// it when it is not in the newest page) and marks it. A channel of another organisation's
+// view is first shown in context here (contextIfMissing), so that the switch to that
+// organisation is the person's choice; from there (contextIfMissing false) the
+// organisation in view changes to it, or a notice says why the channel cannot be opened.
+async function jump(ctx, hit, contextIfMissing = true) {
+  const p = await placeOf(ctx, hit);
+  if (!p.here && contextIfMissing) { showContext(ctx, hit); return; }
+  if (p.why) { ctx.toast(t('sr_cannotOpen', { why: p.why }), 'error'); return; }
   // The messenger is not on screen here: openAt notes the message, and the messenger
   // opens its channel at it when it renders (instead of its last channel).
+  if (p.org) {
+    S.target = { channel: hit.channel, id: hit.id };
+    if (await ctx.switchTenant(p.org.id, 'messages')) return;
+    S.target = null;
+    ctx.toast(t('sr_cannotOpen', { why: t('sr_noView') }), 'error');
+    return;
+  }
   if (extCtx.openAt) await extCtx.openAt(hit.channel, hit.id);
   else S.target = { channel: hit.channel, id: hit.id };
-  extCtx.navigate ? extCtx.navigate('messages') : (location.hash = '#messages');
+  ctx.navigate('messages');
 }
 
 export default {
@@ -77,7 +116,7 @@ export default {
           : r.total > r.items.length ? t('sr_searchMore', { n: hits, limit }) : t('sr_searchHits', { n: hits });
         clear(list, r.items.map(hit => {
           const c = findChannel(hit.channel);
-          return h('li.hit', h('button', { type: 'button', dataset: { id: hit.id, channel: hit.channel }, onclick: () => jump(ctx.api, hit) },
+          return h('li.hit', h('button', { type: 'button', dataset: { id: hit.id, channel: hit.channel }, onclick: () => jump(ctx, hit) },
             h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), h('span', hit.author ? hit.author.name : ''), h('time', { datetime: hit.created }, fmtTime(hit.created))),
             h('span.snip', marked(hit.snippet))));
         }));
