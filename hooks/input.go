@@ -2,14 +2,12 @@ package hooks
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
 	"crisisroom/apperr"
 )
@@ -51,8 +49,15 @@ func RegisterInputChecks(app core.App) {
 // ignores, and the auth and file modifiers it understands.
 var metaKeys = map[string]bool{"id": true, "collectionId": true, "collectionName": true, "expand": true, "@jsonPayload": true}
 
+// checkBody refuses body (400, code common.not_saved) when a key is no field of c or a
+// value cannot be of its field's type. The message names every problem in each language;
+// data.problems lists them once more, each as "DE / EN", for scripts.
 func checkBody(c *core.Collection, body map[string]any) error {
-	var problems []string
+	type problem struct {
+		key  string // the field named before the text, "" when the text names it
+		text apperr.Text
+	}
+	var problems []problem
 	keys := make([]string, 0, len(body))
 	for k := range body {
 		keys = append(keys, k)
@@ -68,20 +73,33 @@ func checkBody(c *core.Collection, body map[string]any) error {
 		}
 		f := c.Fields.GetByName(name)
 		if f == nil {
-			problems = append(problems, fmt.Sprintf("unbekanntes Feld %q / unknown field %q", key, key))
+			problems = append(problems, problem{text: apperr.T("common.field_unknown", key)})
 			continue
 		}
-		if msg := typeProblem(f, body[key]); msg != "" {
-			problems = append(problems, fmt.Sprintf("%s: %s", key, msg))
+		if code := typeProblem(f, body[key]); code != "" {
+			problems = append(problems, problem{key: key + ": ", text: apperr.T(code)})
 		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
-	return router.NewBadRequestError("Nicht gespeichert / not saved: "+strings.Join(problems, "; ")+".", nil)
+	var all apperr.Text
+	both := make([]string, len(problems))
+	for i, p := range problems {
+		if i > 0 {
+			all.DE += "; "
+			all.EN += "; "
+		}
+		all.DE += p.key + p.text.DE
+		all.EN += p.key + p.text.EN
+		both[i] = p.key + p.text.DE + " / " + p.text.EN
+	}
+	e := apperr.BadRequest("common.not_saved", all)
+	e.Data["problems"] = both
+	return e
 }
 
-// typeProblem describes why v cannot be a value of f ("" when it can). Multipart forms
+// typeProblem is the catalogue code of why v cannot be a value of f ("" when it can). Multipart forms
 // carry every value as text, so numbers and booleans are also accepted as their text.
 func typeProblem(f core.Field, v any) string {
 	if v == nil {
@@ -114,7 +132,7 @@ func typeProblem(f core.Field, v any) string {
 				return ""
 			}
 		}
-		return "Zahl erwartet / expected a number"
+		return "common.expected_number"
 	case *core.BoolField:
 		switch x := v.(type) {
 		case bool:
@@ -125,34 +143,34 @@ func typeProblem(f core.Field, v any) string {
 				return ""
 			}
 		}
-		return "true oder false erwartet / expected true or false"
+		return "common.expected_bool"
 	case *core.RelationField:
 		if f.IsMultiple() {
 			if textList(v) {
 				return ""
 			}
-			return "Liste von IDs erwartet / expected a list of ids"
+			return "common.expected_id_list"
 		}
 		if isText(v) {
 			return ""
 		}
-		return "eine ID erwartet / expected one id"
+		return "common.expected_one_id"
 	case *core.SelectField:
 		if f.IsMultiple() {
 			if textList(v) {
 				return ""
 			}
-			return "Liste von Werten erwartet / expected a list of values"
+			return "common.expected_value_list"
 		}
 		if isText(v) {
 			return ""
 		}
-		return "ein Wert erwartet / expected one value"
+		return "common.expected_one_value"
 	case *core.TextField, *core.EmailField, *core.URLField, *core.EditorField, *core.DateField, *core.PasswordField:
 		if isText(v) {
 			return ""
 		}
-		return "Text erwartet / expected text"
+		return "common.expected_text"
 	}
 	return ""
 }
