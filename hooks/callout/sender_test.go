@@ -83,6 +83,24 @@ func TestCalloutSenderForThoseCalledOnly(t *testing.T) {
 			}
 		}
 	}
+	// Nor guessed by filters through the call-out: the other rows of the call-out (their
+	// names, their numbers) and the sender's number. Her own row answers (the probe works).
+	for f, want := range map[string]int{
+		`callout.callout_recipients_via_callout.name ?~ "Laura"`:                                     1,
+		`callout.callout_recipients_via_callout.name ?~ "Thomas"`:                                    0,
+		`callout.callout_recipients_via_callout.user ?= "` + s.Demo.Users["tkeller"].Id + `"`:        0,
+		`callout.callout_recipients_via_callout.user.user_phones_via_user.number ?~ "4915177733344"`: -1,
+		`callout.created_by.user_phones_via_user.number ?~ "4915188811122"`:                          -1,
+	} {
+		v := s.As(t, "lneumann").Do(t, "GET", "/api/collections/callout_recipients/records?filter="+url.QueryEscape(f), nil)
+		var p struct {
+			TotalItems int `json:"totalItems"`
+		}
+		v.Decode(t, &p)
+		if (want < 0 && v.Status == 200 && p.TotalItems > 0) || (want >= 0 && (v.Status != 200 || p.TotalItems != want)) {
+			t.Errorf("filter %s: %d items (want %d): %s", f, p.TotalItems, want, v)
+		}
+	}
 	// Not called (FW, a host member, a guest, nobody): no call-out, no sender.
 	for _, u := range []string{"kvogel", "phoffmann", "gast.gutachter", ""} {
 		c := s.As(t, u)
