@@ -130,7 +130,7 @@ export default {
           if (!alive || seq !== previewSeq) return;
           showPreview(r);
           renderParts(r.parts || []);
-        } catch (err) { if (alive && seq === previewSeq) { preview.textContent = err.message; preview.dataset.total = ''; clear(previewParts); } }
+        } catch (err) { if (alive && seq === previewSeq) { preview.textContent = err.message; preview.dataset.total = ''; preview.dataset.self = ''; clear(previewParts); } }
       }, 200); };
       // The preview in words: whom, how many and how ("4 Personen: 2 per App, 1 per SMS,
       // 1 jetzt nicht erreichbar"; only the ways that reach someone), and plainly when it
