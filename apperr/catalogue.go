@@ -195,6 +195,10 @@ var Catalogue = map[string]Text{
 		DE: "Unbekannter Kanal.",
 		EN: "Unknown channel.",
 	},
+	"device.channel_missing": {
+		DE: "Der Kanal des Geräts existiert nicht.",
+		EN: "The device's channel does not exist.",
+	},
 	"device.device_does_not_belong": {
 		DE: "Dieses Gerät gehört nicht Ihrer Organisation.",
 		EN: "This device does not belong to your organisation.",
@@ -211,9 +215,33 @@ var Catalogue = map[string]Text{
 		DE: "Organisation nicht gefunden.",
 		EN: "Organisation not found.",
 	},
+	"device.organisation_not_in_channel": {
+		DE: "Die Organisation des Geräts nimmt an diesem Kanal nicht teil.",
+		EN: "The device's organisation does not take part in this channel.",
+	},
 	"device.password_not_changed": {
 		DE: "Passwort nicht geändert.",
 		EN: "Password not changed.",
+	},
+	"device.topic_overlaps": {
+		DE: "Das Gerätethema überschneidet sich mit dem eines anderen Geräts.",
+		EN: "The device topic overlaps another device's.",
+	},
+	"device.topic_reserved": {
+		DE: "Das Gerätethema darf nicht mit einem reservierten Namen beginnen.",
+		EN: "The device topic may not begin with a reserved name.",
+	},
+	"device.topic_taken": {
+		DE: "Ein anderes Gerät verwendet dieses Thema bereits.",
+		EN: "Another device already uses this topic.",
+	},
+	"device.topic_wildcards": {
+		DE: "Das Gerätethema darf keine MQTT-Platzhalter enthalten.",
+		EN: "The device topic may not contain MQTT wildcards.",
+	},
+	"device.zone_of_other_organisation": {
+		DE: "Diese Zone gehört zu einer anderen Organisation.",
+		EN: "This zone belongs to another organisation.",
 	},
 	"enrolment.already_belong_organisation": {
 		DE: "Sie gehören dieser Organisation bereits an.",
@@ -299,6 +327,10 @@ var Catalogue = map[string]Text{
 		DE: "Name, Benutzername und Passwort sind Pflichtfelder.",
 		EN: "Name, user name and password are required.",
 	},
+	"enrolment.only_admins_invite": {
+		DE: "Nur Admins von %s dürfen dort Mitglieder einladen.",
+		EN: "Only admins of %s may invite its members.",
+	},
 	"enrolment.only_channel_admins_invite_guests": {
 		DE: "Gäste in diesen Kanal laden nur Admins seiner Organisation (bei gemeinsamen Kanälen auch Operatoren des Krisenstabs).",
 		EN: "Only admins of the channel's organisation (or the crisis staff's operators, for shared channels) may invite guests to it.",
@@ -314,6 +346,10 @@ var Catalogue = map[string]Text{
 	"enrolment.organisation_name_required": {
 		DE: "Organisation und Name sind Pflichtfelder.",
 		EN: "Organisation and name are required.",
+	},
+	"enrolment.organisation_name_too_similar": {
+		DE: "Eine Organisation „%s“ gibt es bereits; dieser Name ist zum Verwechseln ähnlich.",
+		EN: "An organisation \"%s\" exists already; this name is too similar.",
 	},
 	"enrolment.password_needs_least_characters": {
 		DE: "Das Passwort braucht mindestens 10 Zeichen.",
@@ -346,6 +382,10 @@ var Catalogue = map[string]Text{
 	"enrolment.user_name_needs_letters": {
 		DE: "Der Benutzername braucht 3 bis 48 Buchstaben, Ziffern, Punkte, Binde- oder Unterstriche und beginnt mit Buchstabe oder Ziffer.",
 		EN: "The user name needs 3 to 48 letters, digits, dots, dashes or underscores, starting with a letter or digit.",
+	},
+	"enrolment.user_name_taken": {
+		DE: "Der Benutzername „%s“ ist bereits vergeben. Bitte einen anderen wählen.",
+		EN: "The user name \"%s\" is already taken. Please choose another one.",
 	},
 	"enrolment.which_organisation": {
 		DE: "Welche Organisation?",
@@ -403,6 +443,10 @@ var Catalogue = map[string]Text{
 		DE: "Nur angemeldete Personen senden Faxe.",
 		EN: "Only signed-in people send faxes.",
 	},
+	"fax.picture_unreadable": {
+		DE: "Bild %s nicht lesbar.",
+		EN: "Picture %s could not be read.",
+	},
 	"fax.test_fax_needs_demo": {
 		DE: "Testfaxe gibt es nur mit dem simulierten Faxgerät der Demo.",
 		EN: "Test faxes need the demo's simulated fax device.",
@@ -410,6 +454,14 @@ var Catalogue = map[string]Text{
 	"fax.text_too_long_fax": {
 		DE: "Der Text ist zu lang für ein Fax (höchstens 20000 Zeichen).",
 		EN: "The text is too long for a fax (at most 20000 characters).",
+	},
+	"fax.too_many_pictures": {
+		DE: "Höchstens %d Bilder pro Fax.",
+		EN: "At most %d pictures per fax.",
+	},
+	"forms.addressee_missing": {
+		DE: "Bitte den Empfänger (Anschrift oder Rufname) angeben.",
+		EN: "Please give the addressee (address or call sign).",
 	},
 	"forms.briefing_results_by_head_or_s3": {
 		DE: "Die Ergebnisse der Lagebesprechung trägt die Leitung oder S3 ein.",
@@ -427,9 +479,25 @@ var Catalogue = map[string]Text{
 		DE: "In diesen Kanal dürfen Sie nicht schreiben.",
 		EN: "You may not write in this channel.",
 	},
+	"forms.completion_note_too_long": {
+		DE: "Der Erledigungsvermerk ist zu lang.",
+		EN: "The completion note is too long.",
+	},
 	"forms.direction_invalid": {
 		DE: "Richtung ist in (Eingang) oder out (Ausgang).",
 		EN: "Direction is in or out.",
+	},
+	"forms.distribution_unknown_function": {
+		DE: "Unbekannte Funktion in der Verteilung.",
+		EN: "Unknown function in the distribution.",
+	},
+	"forms.fax_missing": {
+		DE: "Bitte das Fax über den Faxweg anlegen und hier nennen.",
+		EN: "Please create the fax through the fax path and name it here.",
+	},
+	"forms.fax_of_other_form": {
+		DE: "Dieses Fax gehört schon zu einem anderen Vordruck.",
+		EN: "This fax already belongs to another form.",
 	},
 	"forms.field_locked_at_step": {
 		DE: "Das Feld „%s“ darf in diesem Schritt nicht geändert werden.",
@@ -438,6 +506,10 @@ var Catalogue = map[string]Text{
 	"forms.field_too_long": {
 		DE: "Das Feld „%s“ ist zu lang (höchstens %d Zeichen).",
 		EN: "The field \"%s\" is too long (at most %d characters).",
+	},
+	"forms.form_closed": {
+		DE: "Der Vordruck ist abgeschlossen und kann nicht mehr geändert werden.",
+		EN: "The form is closed and can no longer be changed.",
 	},
 	"forms.form_events_append_only": {
 		DE: "Schritte eines Vordrucks können nicht geändert oder gelöscht werden.",
@@ -466,6 +538,10 @@ var Catalogue = map[string]Text{
 	"forms.head_of_staff_by_admins": {
 		DE: "Die Funktion „Leitung des Stabes“ vergibt nur die Administration des Stabes.",
 		EN: "Only the staff's admins give the head of staff function.",
+	},
+	"forms.lead_function_missing": {
+		DE: "Bitte genau eine federführende Funktion wählen.",
+		EN: "Please choose exactly one lead function.",
 	},
 	"forms.only_fernmelder_takes_in": {
 		DE: "Eingänge nimmt der Fernmeldebetrieb auf (Funktion Fernmelder).",
@@ -535,9 +611,33 @@ var Catalogue = map[string]Text{
 		DE: "Ein Ergebnis ist zu lang (höchstens 4000 Zeichen).",
 		EN: "A result is too long (at most 4000 characters).",
 	},
+	"forms.return_reason_missing": {
+		DE: "Bitte einen Grund für die Rückgabe angeben.",
+		EN: "Please give a reason for the return.",
+	},
+	"forms.return_reason_too_long": {
+		DE: "Der Grund ist zu lang (höchstens 2000 Zeichen).",
+		EN: "The reason is too long (at most 2000 characters).",
+	},
 	"forms.staff_members_only": {
 		DE: "Nur Mitglieder des Stabes.",
 		EN: "Staff members only.",
+	},
+	"forms.step_for_author": {
+		DE: "Nur der Verfasser legt seinen Entwurf zur Sichtung vor.",
+		EN: "Only the author submits the draft for triage.",
+	},
+	"forms.step_for_fernmelder": {
+		DE: "Das übermittelt der Fernmeldebetrieb, in diesem Schritt.",
+		EN: "This is transmitted by the communications post, at this step.",
+	},
+	"forms.step_for_sichter": {
+		DE: "Das sichtet der Sichter, in diesem Schritt.",
+		EN: "This is for the Sichter, at this step.",
+	},
+	"forms.step_not_yours": {
+		DE: "Dieser Schritt steht Ihnen nicht zu.",
+		EN: "This step is not yours.",
 	},
 	"forms.subject_or_text_missing": {
 		DE: "Bitte Betreff oder Text angeben.",
@@ -551,9 +651,17 @@ var Catalogue = map[string]Text{
 		DE: "Die Zeit ist ungültig (RFC 3339 erwartet).",
 		EN: "The time is not valid (RFC 3339 expected).",
 	},
+	"forms.too_many_recipients": {
+		DE: "Zu viele Empfänger.",
+		EN: "Too many recipients.",
+	},
 	"forms.too_many_results": {
 		DE: "Zu viele Einträge auf einmal (höchstens 50).",
 		EN: "Too many items at once (at most 50).",
+	},
+	"forms.transmission_way_missing": {
+		DE: "Bitte den Übermittlungsweg angeben (fax, channel, funk, telefon, melder, email, messenger, persoenlich).",
+		EN: "Please give the way of transmission.",
 	},
 	"forms.unknown_kind": {
 		DE: "Unbekannte Nachrichtenart.",
@@ -727,6 +835,14 @@ var Catalogue = map[string]Text{
 		DE: "Gerät nicht gefunden.",
 		EN: "Device not found.",
 	},
+	"room.device_not_siren": {
+		DE: "Das Gerät ist keine Sirene und kein Relais.",
+		EN: "The device is not a siren or relay.",
+	},
+	"room.duration_out_of_range": {
+		DE: "Dauer muss zwischen 1 und %d Sekunden liegen.",
+		EN: "Duration must be between 1 and %d seconds.",
+	},
 	"room.only_board_devices_read": {
 		DE: "Nur Lagetafeln (Gerät der Art board) lesen diese Ansicht.",
 		EN: "Only board devices read this view.",
@@ -758,6 +874,10 @@ var Catalogue = map[string]Text{
 	"room.time_confirmation_run_out": {
 		DE: "Die Frist für die Bestätigung ist abgelaufen.",
 		EN: "The time for confirmation has run out.",
+	},
+	"room.unknown_signal": {
+		DE: "Unbekanntes Signal (warning, all_clear, test, room_alarm).",
+		EN: "Unknown signal (warning, all_clear, test, room_alarm).",
 	},
 	"sms.device_of_other_organisation": {
 		DE: "Dieses Gerät gehört einer anderen Organisation.",

@@ -133,9 +133,6 @@ func QRDataURL(text string) (string, error) {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
 }
 
-func forbidden(msg string) error  { return router.NewForbiddenError(msg, nil) }
-func badRequest(msg string) error { return router.NewBadRequestError(msg, nil) }
-
 // buildInvitation decides who may invite whom; the record is not saved yet.
 func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*core.Record, string, error) {
 	coll, err := app.FindCachedCollectionByNameOrId("invitations")
@@ -206,10 +203,10 @@ func buildInvitation(app core.App, actor *core.Record, req InvitationRequest) (*
 		case hostOpHere && role != "admin":
 			// Operators run the room and bring in their colleagues, but only an admin makes admins.
 		default:
-			return nil, "", forbidden("Only admins of " + org.GetString("name") + " may invite its members. / Nur Admins von " + org.GetString("name") + " dürfen dort Mitglieder einladen.")
+			return nil, "", apperr.Forbidden("enrolment.only_admins_invite", org.GetString("name"))
 		}
 		if org.GetString("status") == "suspended" {
-			return nil, "", forbidden(tenancy.ErrSuspendedOrg.Error())
+			return nil, "", tenancy.ErrSuspendedOrg
 		}
 		inv.Set("organisation", org.Id)
 		inv.Set("role", role)

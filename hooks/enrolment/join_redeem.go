@@ -162,7 +162,7 @@ func checkNewAccount(app core.App, req *joinRequest) error {
 	var n int
 	_ = app.DB().Select("count(*)").From("users").Where(dbx.NewExp("LOWER(username) = LOWER({:u})", dbx.Params{"u": req.Username})).Row(&n)
 	if n > 0 {
-		return badRequest("The user name \"" + req.Username + "\" is already taken. Please choose another one. / Der Benutzername „" + req.Username + "“ ist bereits vergeben. Bitte einen anderen wählen.")
+		return apperr.BadRequest("enrolment.user_name_taken", req.Username)
 	}
 	return nil
 }
@@ -179,7 +179,7 @@ func checkNewOrganisation(app core.App, req *joinRequest) error {
 		return apperr.BadRequest("enrolment.unknown_kind_organisation")
 	}
 	if o, _ := tenancy.OrgLike(app, req.Organisation, ""); o != nil {
-		return badRequest("Eine Organisation „" + o.GetString("name") + "“ gibt es bereits; dieser Name ist zum Verwechseln ähnlich. / An organisation \"" + o.GetString("name") + "\" exists already; this name is too similar.")
+		return apperr.BadRequest("enrolment.organisation_name_too_similar", o.GetString("name"))
 	}
 	if req.Short != "" {
 		if tenancy.ShortTaken(app, strings.TrimSpace(req.Short)) {

@@ -231,7 +231,7 @@ func handleUpdate(e *core.RequestEvent) error {
 		allowed := a.editable(f)
 		if len(allowed) == 0 {
 			if f.GetString("state") == StateClosed {
-				return errStep("Der Vordruck ist abgeschlossen und kann nicht mehr geändert werden. / The form is closed and can no longer be changed.")
+				return apperr.BadRequest("forms.form_closed")
 			}
 			return apperr.Forbidden("forms.form_locked_at_step")
 		}
@@ -298,12 +298,12 @@ func handleStep(e *core.RequestEvent) error {
 		}
 		if !slices.Contains(a.actions(f), action) {
 			if f.GetString("state") == StateClosed {
-				return errStep("Der Vordruck ist abgeschlossen und kann nicht mehr geändert werden. / The form is closed and can no longer be changed.")
+				return apperr.BadRequest("forms.form_closed")
 			}
 			if (action == "release" || action == "return" || action == "distribute") && a.authored(f) && a.has(Sichter) {
 				return apperr.Forbidden("forms.four_eyes_triage")
 			}
-			return router.NewForbiddenError(stepRefusal(action), nil)
+			return stepRefusal(action)
 		}
 		out = f
 		return step(tx, a, f, action, b)
@@ -314,16 +314,17 @@ func handleStep(e *core.RequestEvent) error {
 	return e.JSON(200, a.view(e.App, out, true))
 }
 
-func stepRefusal(action string) string {
+// stepRefusal is the 403 answer to a step that is not the caller's.
+func stepRefusal(action string) *router.ApiError {
 	switch action {
 	case "release", "return", "distribute":
-		return "Das sichtet der Sichter, in diesem Schritt. / This is for the Sichter, at this step."
+		return apperr.Forbidden("forms.step_for_sichter")
 	case "transmit":
-		return "Das übermittelt der Fernmeldebetrieb, in diesem Schritt. / This is transmitted by the communications post, at this step."
+		return apperr.Forbidden("forms.step_for_fernmelder")
 	case "submit":
-		return "Nur der Verfasser legt seinen Entwurf zur Sichtung vor. / Only the author submits the draft for triage."
+		return apperr.Forbidden("forms.step_for_author")
 	}
-	return "Dieser Schritt steht Ihnen nicht zu. / This step is not yours."
+	return apperr.Forbidden("forms.step_not_yours")
 }
 
 func step(tx core.App, a *access, f *core.Record, action string, b StepBody) error {
@@ -333,17 +334,17 @@ func step(tx core.App, a *access, f *core.Record, action string, b StepBody) err
 	switch action {
 	case "submit":
 		if strings.TrimSpace(f.GetString("counterpart")) == "" {
-			return errStep("Bitte den Empfänger (Anschrift oder Rufname) angeben. / Please give the addressee (address or call sign).")
+			return apperr.BadRequest("forms.addressee_missing")
 		}
 		f.Set("state", StateTriage)
 		f.Set("return_reason", "")
 	case "return":
 		reason := strings.TrimSpace(b.Reason)
 		if reason == "" {
-			return errStep("Bitte einen Grund für die Rückgabe angeben. / Please give a reason for the return.")
+			return apperr.BadRequest("forms.return_reason_missing")
 		}
 		if utf8.RuneCountInString(reason) > 2000 {
-			return errStep("Der Grund ist zu lang (höchstens 2000 Zeichen). / The reason is too long (at most 2000 characters).")
+			return apperr.BadRequest("forms.return_reason_too_long")
 		}
 		f.Set("state", StateReturned)
 		f.Set("return_reason", reason)
@@ -376,7 +377,7 @@ func step(tx core.App, a *access, f *core.Record, action string, b StepBody) err
 				rs[i].DoneAt, rs[i].DoneBy = now(), userName2(a.user)
 				if c := strings.TrimSpace(b.Completion); c != "" {
 					if utf8.RuneCountInString(c) > 4000 {
-						return errStep("Der Erledigungsvermerk ist zu lang. / The completion note is too long.")
+						return apperr.BadRequest("forms.completion_note_too_long")
 					}
 					prev := f.GetString("completion")
 					if prev != "" {
@@ -456,7 +457,7 @@ func distributionText(app core.App, f *core.Record) string {
 func distribute(tx core.App, f *core.Record, b StepBody, data map[string]any) error {
 	lead := functionById(tx, b.Lead)
 	if lead == nil {
-		return errStep("Bitte genau eine federführende Funktion wählen. / Please choose exactly one lead function.")
+		return apperr.BadRequest("forms.lead_function_missing")
 	}
 	rs := []Recipient{{Function: lead.Id, Code: lead.GetString("code"), Role: "lead"}}
 	seen := map[string]bool{lead.Id: true}
@@ -467,12 +468,12 @@ func distribute(tx core.App, f *core.Record, b StepBody, data map[string]any) er
 		}
 	}
 	if len(b.Info) > 50 {
-		return errStep("Zu viele Empfänger. / Too many recipients.")
+		return apperr.BadRequest("forms.too_many_recipients")
 	}
 	for _, id := range b.Info {
 		r := functionById(tx, id)
 		if r == nil {
-			return errStep("Unbekannte Funktion in der Verteilung. / Unknown function in the distribution.")
+			return apperr.BadRequest("forms.distribution_unknown_function")
 		}
 		add(r)
 	}
@@ -516,7 +517,7 @@ func wayLabel(w string) string {
 // phone, courier. S2 gets its copy.
 func transmit(tx core.App, a *access, f *core.Record, b StepBody, notes map[string]Note, data map[string]any) error {
 	if !slices.Contains(ways, b.Way) {
-		return errStep("Bitte den Übermittlungsweg angeben (fax, channel, funk, telefon, melder, email, messenger, persoenlich). / Please give the way of transmission.")
+		return apperr.BadRequest("forms.transmission_way_missing")
 	}
 	// A form sent again after a failed fax keeps the number it was given.
 	n := f.GetInt("number")
@@ -531,10 +532,10 @@ func transmit(tx core.App, a *access, f *core.Record, b StepBody, notes map[stri
 	case "fax":
 		fx, err := tx.FindRecordById("faxes", b.Fax)
 		if err != nil || fx.GetString("direction") != "out" || fx.GetString("requested_by") != a.user.Id {
-			return errStep("Bitte das Fax über den Faxweg anlegen und hier nennen. / Please create the fax through the fax path and name it here.")
+			return apperr.BadRequest("forms.fax_missing")
 		}
 		if other, err := tx.FindFirstRecordByFilter("forms", "sent_ref = {:r}", dbx.Params{"r": fx.Id}); err == nil && other.Id != f.Id {
-			return errStep("Dieses Fax gehört schon zu einem anderen Vordruck. / This fax already belongs to another form.")
+			return apperr.BadRequest("forms.fax_of_other_form")
 		}
 		f.Set("sent_ref", fx.Id)
 		f.Set("medium", "fax")

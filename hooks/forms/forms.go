@@ -9,7 +9,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/apperr"
@@ -416,8 +415,6 @@ func sortForms(list []*core.Record) {
 func errNotFound() error {
 	return apperr.NotFound("forms.form_not_found")
 }
-
-func errStep(msg string) error { return router.NewBadRequestError(msg, nil) }
 
 // entry writes a decision or order of a form into the host's Einsatztagebuch.
 func entry(tx core.App, f *core.Record, by *core.Record, mark, text string) error {
