@@ -82,6 +82,16 @@ func TestSearchHitCountsMessagesThatArriveMeanwhile(t *testing.T) {
 	// Live again: the next message appears at once, once.
 	fw.Send("Deich 4: Lage stabil")
 	pol.Wait(`[...document.querySelectorAll('article.msg[data-id] .body')].filter(b => b.textContent === 'Deich 4: Lage stabil').length === 1`, "the next message live")
+
+	// Search hits in the channel: a new message waits as well, counted in their header.
+	pol.Run(chromedp.Evaluate(`document.querySelector('.chead form.search input').value = ''`, nil),
+		chromedp.SendKeys(`.chead form.search input`, "Deich\r", chromedp.ByQuery))
+	pol.Wait(`document.querySelector('.searchinfo .searchcount')?.textContent === '6 Treffer für „Deich“.'`, "the hits in the channel")
+	fw.Send("Pumpe 3 ausgefallen")
+	pol.Wait(`document.querySelector('.searchinfo .search-waiting')?.textContent === '1 neue Nachricht ↓' && !`+HasMessage("Pumpe 3 ausgefallen"), "one new message counted in the hits' header")
+	pol.Screenshot("search-channel-waiting-phone")
+	pol.Click(`document.querySelector('.searchinfo .search-waiting')`, "1 neue Nachricht")
+	pol.Wait(`[...document.querySelectorAll('article.msg[data-id] .body')].filter(b => b.textContent === 'Pumpe 3 ausgefallen').length === 1 && !document.querySelector('.searchinfo') && document.querySelector('.chead form.search input').value === ''`, "the new message at the newest end, the search ended")
 }
 
 // "Im Kanal öffnen" in the context of a hit whose channel is not in the list of the

@@ -50,7 +50,7 @@ async function loadOlder() {
 // connection was down appears in order.
 export async function loadNewer() {
   const c = S.current;
-  if (c && S.detached && !S.searchQ) { countMissed(c); return; }
+  if (c && (S.detached || S.searchQ)) { countMissed(c); return; }
   if (!c || S.searchQ || S.detached) return;
   try {
     const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`));
@@ -314,10 +314,7 @@ export async function reveal(id) {
     // Detaching from the newest page: what is newer than its newest message from now on
     // waits (S.waiting) until the person goes back to the newest messages. Moving from one
     // older part to another keeps what waits.
-    if (gap && !S.detached) {
-      S.waiting = new Set();
-      S.liveEnd = [...S.msgs.values()].reduce((k, m) => sortKey(m) > k ? sortKey(m) : k, '');
-    }
+    if (gap && !S.detached && !S.searchQ) { S.waiting = new Set(); S.liveEnd = newestShown(); }
     if (!gap) S.waiting = new Set();
     S.detached = gap;
     S.msgs.clear(); S.oldest = null;
@@ -328,6 +325,14 @@ export async function reveal(id) {
   } catch (e) { if (!stale()) toast(e.message, 'error'); return false; }
   return jumpTo(id);
 }
+
+// newestShown: the sortKey of the newest message in the list ('' when none).
+const newestShown = () => [...S.msgs.values()].reduce((k, m) => sortKey(m) > k ? sortKey(m) : k, '');
+
+// renderWaiting shows how many messages wait: on the bar below an older part of the
+// channel, or in the header of the search hits.
+function renderWaiting() { if (S.searchQ) renderSearchHead(); else renderDetachedBar(); }
+const waitingText = n => t(n === 1 ? 'waitingOne' : 'waitingN', { n });
 
 // renderDetachedBar draws the bar below an older part of the channel: it says that an
 // older part is shown and leads to the newest messages; once messages wait (arrived since),
@@ -344,7 +349,7 @@ function renderDetachedBar() {
     ui.list.append(bar);
   }
   const n = S.waiting.size, btn = bar.querySelector('.to-newest');
-  const text = n ? t(n === 1 ? 'waitingOne' : 'waitingN', { n }) : t('toNewest');
+  const text = n ? waitingText(n) : t('toNewest');
   bar.classList.toggle('has-waiting', n > 0);
   btn.classList.toggle('primary', n > 0);
   btn.title = n ? t('waitingHint') : '';
@@ -365,15 +370,17 @@ async function toNewest(c) {
 }
 
 // countMissed: after a reconnect, the messages of the newest page newer than the live end
-// the older part was left at wait too (their events were lost with the connection).
+// the older part or the search was left at wait too (their events were lost with the
+// connection). A search hit that is also new is counted too: the count is of messages
+// the newest page will show again.
 async function countMissed(c) {
   if (!S.liveEnd) return;
   try {
     const page = list(await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=50`));
-    if (!S.current || S.current.id !== c.id || !S.detached) return;
+    if (!S.current || S.current.id !== c.id || !(S.detached || S.searchQ)) return;
     const before = S.waiting.size;
-    for (const r of page) if (sortKey(r) > S.liveEnd && !S.msgs.has(r.id) && !r.deleted) S.waiting.add(r.id);
-    if (S.waiting.size !== before) renderDetachedBar();
+    for (const r of page) if (sortKey(r) > S.liveEnd && !r.deleted) S.waiting.add(r.id);
+    if (S.waiting.size !== before) renderWaiting();
   } catch { /* next reconnect tries again */ }
 }
 
@@ -393,10 +400,10 @@ export function onEvent(channelId, ev) {
   if (rec.priority === 'flash' && rec.author !== me.id && !rec.deleted && !myAck(rec)) flashArrived(rec, ev.action === 'create');
   if (rec.deleted) flashGone(rec.id);
   if (isOpen) {
-    // An older part of the channel is shown: a new message waits below it, counted once.
-    if (S.detached && !S.searchQ && ev.action === 'create' && !S.msgs.has(rec.id) && !S.waiting.has(rec.id)) {
+    // An older part of the channel or search hits are shown: a new message waits, counted once.
+    if ((S.detached || S.searchQ) && ev.action === 'create' && !S.msgs.has(rec.id) && !S.waiting.has(rec.id)) {
       S.waiting.add(rec.id);
-      renderDetachedBar();
+      renderWaiting();
     }
     upsert(rec);
     if (ev.action === 'create') markReadSoon();
@@ -522,6 +529,8 @@ async function removeMessage(rec) {
 // number of hits stays in view while the hits scroll.
 export async function search(q) {
   if (!S.current) return;
+  // Searching from the newest page: what arrives from now on waits (as below an older part).
+  if (!S.searchQ && !S.detached) { S.waiting = new Set(); S.liveEnd = newestShown(); }
   S.searchQ = q.trim();
   if (!S.searchQ) { openChannel(S.current.id, { force: true }); return; }
   const c = S.current, ui = S.ui, qq = S.searchQ;
@@ -552,7 +561,9 @@ function renderSearchHead() {
   clear(head,
     h('span.searchcount', S.searchMore ? t('searchResultsMore', { n, q }) : t('searchResults', { n, q })),
     S.searchMore ? [' – ', h('button.btn.search-older', { type: 'button', onclick: loadOlderHits }, t('searchOlder'))] : null,
-    ' ', h('button.btn.end-search', { type: 'button', onclick: () => { ui.search.value = ''; search(''); } }, t('endSearch')));
+    ' ', h('button.btn.end-search', { type: 'button', onclick: () => { ui.search.value = ''; search(''); } }, t('endSearch')),
+    // Messages that came since the search: ending it shows them.
+    S.waiting.size ? [' ', h('button.btn.primary.search-waiting', { type: 'button', title: t('waitingHint'), onclick: () => toNewest(S.current) }, waitingText(S.waiting.size))] : null);
 }
 
 async function loadOlderHits() {
