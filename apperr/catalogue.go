@@ -920,8 +920,8 @@ var Catalogue = map[string]Text{
 		EN: "This message does not exist or you may not read it.",
 	},
 	"staffroom.muted_not_a_list": {
-		DE: "muted muss eine Liste von Kanälen sein.",
-		EN: "muted must be a list of channels.",
+		DE: "Die Angabe muted muss eine Liste von Kanälen sein.",
+		EN: "The muted value must be a list of channels.",
 	},
 	"staffroom.note_too_long": {
 		DE: "Die Notiz ist zu lang (höchstens 2000 Zeichen).",
@@ -936,8 +936,8 @@ var Catalogue = map[string]Text{
 		EN: "You may not pin anything in this channel.",
 	},
 	"staffroom.presence_state_invalid": {
-		DE: "state muss online oder away sein.",
-		EN: "state must be online or away.",
+		DE: "Der Anwesenheitsstatus (state) muss online oder away sein.",
+		EN: "The presence state must be online or away.",
 	},
 	"staffroom.reminder_too_soon": {
 		DE: "Eben wurde schon erinnert; bitte einen Moment warten.",
@@ -968,8 +968,8 @@ var Catalogue = map[string]Text{
 		EN: "The settings were not saved.",
 	},
 	"staffroom.tab_too_long": {
-		DE: "tab ist zu lang.",
-		EN: "tab is too long.",
+		DE: "Die Angabe tab ist zu lang.",
+		EN: "The tab value is too long.",
 	},
 	"staffroom.too_many_pins": {
 		DE: "In diesem Kanal sind schon 20 Nachrichten angeheftet; bitte erst eine lösen.",
