@@ -123,9 +123,10 @@ func (s *stalledSet) close() {
 // fill posts messages of size bytes to the first channel, 16 at a time, until limit
 // messages were posted or, with untilFull, until what the server holds unsent to the
 // stalled connection that holds least stops growing (its socket buffer is full: the
-// appliance's writes to it would block). It returns the messages posted. Their keys start with "w": the readers
-// ignore them, as warm-up.
-func (s *stalledSet) fill(ctx context.Context, e *env, size, limit int, untilFull bool) (int, error) {
+// appliance's writes to it would block). It returns the messages posted. Their keys are
+// key and a number (a key used before would return the first message, not a new one)
+// and start with "w": the readers ignore them, as warm-up.
+func (s *stalledSet) fill(ctx context.Context, e *env, key string, size, limit int, untilFull bool) (int, error) {
 	ch := e.channels[0]
 	members := e.members[ch]
 	line := "Lagebild Abschnitt Nord: Pegel steigt, Deich 3 wird beobachtet. "
@@ -147,7 +148,7 @@ func (s *stalledSet) fill(ctx context.Context, e *env, size, limit int, untilFul
 			go func() {
 				defer wg.Done()
 				u := &e.users[members[(posted+j)%len(members)]]
-				errs[j] = postMessage(ctx, e.send, e.base, u, body, "ws"+strconv.Itoa(posted+j))
+				errs[j] = postMessage(ctx, e.send, e.base, u, body, key+strconv.Itoa(posted+j))
 			}()
 		}
 		wg.Wait()
@@ -246,7 +247,7 @@ func runStalled(ctx context.Context, cfg config, e *env, conns []*sseConn, plain
 	logf(cfg, "%s: opened and subscribed in %.1f s; server RSS %s", name, time.Since(t).Seconds(), mb(rss))
 	t = time.Now()
 	cpu := procCPU(e.serverPID)
-	n, err := set.fill(ctx, e, 19000, 2000, true)
+	n, err := set.fill(ctx, e, "wf", 19000, 2000, true)
 	least, total, open := set.queued()
 	rss, _, _ = procMem(e.serverPID)
 	logf(cfg, "%s: filled with %d messages of 19 KB in %.1f s (server CPU %.1f s): the server holds %s unsent to them (least %s, %d open); server RSS %s",
@@ -287,7 +288,7 @@ func runStalled(ctx context.Context, cfg config, e *env, conns []*sseConn, plain
 	}
 	// Past the outbox: 600 short messages more to the channel.
 	if ctx.Err() == nil {
-		if _, err := set.fill(ctx, e, 100, 600, false); err == nil {
+		if _, err := set.fill(ctx, e, "wo", 100, 600, false); err == nil {
 			t = time.Now()
 			for _, _, open = set.queued(); open > 0 && time.Since(t) < 10*time.Second; _, _, open = set.queued() {
 				time.Sleep(50 * time.Millisecond)
