@@ -160,9 +160,9 @@ func TestSearchHitOpensChannelOfAnotherOrganisation(t *testing.T) {
 	pol.SwitchTenant("POL")
 	searchAll(pol, "Atemschutzgeräte", 1)
 	pol.Click(`document.querySelector('.hit button[data-id="`+own+`"]')`, "the hit in FW intern")
-	pol.Wait(`!!document.querySelector('dialog[open] .sr-where') && !document.querySelector('dialog[open] .sr-open').hidden`, "the context with the button on the phone")
+	pol.Wait(`!!document.querySelector('dialog[open] .sr-where') && !document.querySelector('dialog[open] .sr-open').hidden && document.activeElement === document.querySelector('dialog[open] .sr-open')`, "the context with the button on the phone, focused")
 	pol.Screenshot("search-other-org-context-phone")
-	pol.Click(`document.querySelector('dialog[open] .sr-open')`, "Im Kanal öffnen")
+	pol.Run(chromedp.KeyEvent("\r"))
 	pol.Wait(opened("FW intern", own)+` && document.querySelector('.msg-layout').classList.contains('show-channel')`, "FW intern open on the phone at the hit")
 	settle(pol)
 	pol.Wait(inListView(`document.querySelector('article.msg[data-id="`+own+`"]')`), "the hit in view on the phone")
@@ -182,6 +182,6 @@ func TestSearchHitOpensChannelOfAnotherOrganisation(t *testing.T) {
 	}
 	pol.Wait(`!window.__S.allChannels.some(c => c.id === `+JSString(power)+`)`, "the removal known to the page")
 	pol.Click(`document.querySelector('.hit button[data-id="`+shared+`"]')`, "the hit of a channel left")
-	pol.Wait(`document.querySelector('dialog[open] .sr-where.error')?.textContent === 'Der Kanal lässt sich nicht öffnen: Sie sind nicht mehr Mitglied dieses Kanals.' && document.querySelector('dialog[open] .sr-open').hidden`, "why the channel does not open, and no button")
+	pol.Wait(`document.querySelector('dialog[open] .sr-where.error')?.textContent === 'Der Kanal lässt sich nicht öffnen: Sie sind nicht mehr Mitglied dieses Kanals.' && document.querySelector('dialog[open] footer').hidden`, "why the channel does not open, and no button")
 	pol.Screenshot("search-other-org-left-laptop")
 }

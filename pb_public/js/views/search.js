@@ -55,9 +55,16 @@ async function showContext(ctx, hit) {
   const d = dialog(t('sr_context'), [note, body], { wide: true, actions: [open] });
   open.onclick = () => { d.close(); jump(ctx, hit, false); };
   placeOf(ctx, hit).then(p => {
-    if (p.why) { note.className = 'error sr-where'; note.setAttribute('role', 'alert'); note.textContent = t('sr_cannotOpen', { why: p.why }); note.hidden = false; return; }
+    if (!d.open) return;
+    if (p.why) {
+      note.className = 'error sr-where'; note.setAttribute('role', 'alert'); note.textContent = t('sr_cannotOpen', { why: p.why }); note.hidden = false;
+      open.parentElement.hidden = true; // no empty footer
+      return;
+    }
     if (p.org) { note.textContent = t('sr_inOtherView', { channel: channelTitle(p.channel), org: p.org.name }); note.hidden = false; }
     open.hidden = false;
+    // The button was hidden when the dialog took the focus.
+    open.focus();
   });
   try {
     const r = await ctx.api.get(`/api/crisisroom/messages/${hit.id}/context?n=10`);
