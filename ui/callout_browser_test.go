@@ -106,9 +106,11 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	police.Wait(`!!document.querySelector('.callout-banner')`, "the call-out banner on her phone", 60*time.Second)
 	police.Wait(`document.querySelector('.callout-banner .flash-body')?.textContent.includes('Großer Saal')`, "the alarm text")
 	// Who called and when: the operator's name, organisation and staff function.
-	police.Wait(`/^Alarmiert von Jonas Wagner \(KS, S2, ETB\) um \d\d:\d\d$/.test(document.querySelector('.callout-banner .cob-from')?.textContent)`, "the banner says who called out, and when")
+	police.Wait(`/^\d\d:\d\d von Jonas Wagner \(KS, S2, ETB\)$/.test(document.querySelector('.callout-banner .cob-from')?.textContent)`, "the banner says who called out, and when")
 	police.Wait(`(() => { const b = document.querySelector('.callout-banner [data-answer="coming"]').getBoundingClientRect(); return b.bottom <= innerHeight && b.top >= 0; })()`,
 		"the answer button in sight on the phone")
+	police.Wait(`(() => { const f = document.querySelector('.callout-banner .cob-from'), b = f.getBoundingClientRect(); return f.scrollWidth <= f.clientWidth && b.right <= innerWidth && b.height > 0; })()`,
+		"who called and when, whole on the phone")
 	police.Screenshot("callout-banner")
 	police.Run(chromedp.SetValue(`.callout-banner select`, "20", chromedp.ByQuery),
 		chromedp.Click(`.callout-banner [data-answer="coming"]`, chromedp.ByQuery))
@@ -156,9 +158,10 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	op.Wait(`document.activeElement?.textContent === 'Ja, alarmieren'`, "Ja, alarmieren focused by Tab")
 	op.Run(chromedp.KeyEvent("\r"))
 	op.Wait(`document.querySelector('.callout-new p.muted[role=status]')?.textContent === 'Alarmierung läuft: 1 Person.' && document.querySelector('[data-count="open"]')?.textContent === '1 ohne Antwort'`, "his own call-out running, 1 Person")
+	op.Wait(`!document.querySelector('.co-staff-functions input[value="S2"]').checked && document.querySelector('.co-preview')?.textContent.startsWith('Niemand würde alarmiert')`, "the form and its preview emptied after sending")
 	// His own banner, on the desktop: his name as the one who called.
 	op.Run(chromedp.EmulateViewport(1280, 1000), chromedp.Evaluate(`scrollTo(0, 0)`, nil))
-	op.Wait(`document.querySelector('.callout-banner .flash-body')?.textContent === 'Probealarm nur S2' && document.querySelector('.callout-banner .cob-from')?.textContent.startsWith('Alarmiert von Jonas Wagner (KS, S2, ETB) um ')`, "his own banner with his name", 30*time.Second)
+	op.Wait(`document.querySelector('.callout-banner .flash-body')?.textContent === 'Probealarm nur S2' && document.querySelector('.callout-banner .cob-from')?.textContent.endsWith(' von Jonas Wagner (KS, S2, ETB)')`, "his own banner with his name", 30*time.Second)
 	op.Screenshot("callout-banner-desktop")
 	op.Run(chromedp.Click(`.callout-banner [data-answer="declined"]`, chromedp.ByQuery))
 	op.Wait(`!document.querySelector('.callout-banner') && document.querySelector('[data-count="declined"]')?.textContent === '1 kommt nicht'`, "his banner gone, 1 kommt nicht", 30*time.Second)

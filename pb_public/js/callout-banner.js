@@ -13,11 +13,11 @@ import { phoneField } from './phone-field.js';
 addStrings({
   de: {
     cob_banner: 'Stab-Alarm', cob_coming: 'Ich komme', cob_in: 'in', cob_min: 'Min.', cob_declined: 'Ich komme nicht',
-    cob_thanks: 'Danke, Ihre Antwort ist beim Stab.', cob_at: 'alarmiert {time}', cob_from: 'Alarmiert von {who} um {time}', cob_phoneMenu: 'Mobilnummer / SMS',
+    cob_thanks: 'Danke, Ihre Antwort ist beim Stab.', cob_at: 'alarmiert {time}', cob_from: '{time} von {who}', cob_phoneMenu: 'Mobilnummer / SMS',
   },
   en: {
     cob_banner: 'Staff call-out', cob_coming: 'I am coming', cob_in: 'in', cob_min: 'min', cob_declined: 'I am not coming',
-    cob_thanks: 'Thank you, the staff has your answer.', cob_at: 'called {time}', cob_from: 'Called out by {who} at {time}', cob_phoneMenu: 'Mobile number / SMS',
+    cob_thanks: 'Thank you, the staff has your answer.', cob_at: 'called {time}', cob_from: '{time} by {who}', cob_phoneMenu: 'Mobile number / SMS',
   },
 });
 
@@ -26,9 +26,10 @@ userMenuItems.push(ctx => h('button.btn.wide#open-phone', { type: 'button', oncl
   dialog(t('cob_phoneMenu'), phoneField(ctx, ctx.me.id));
 } }, icon('signal', 18), ' ', t('cob_phoneMenu')));
 
-// Who called and when, the first thing a woken person asks: "Alarmiert von Jonas Wagner
-// (KS, S2 – Lage) um 03:12". The server adds sender (name, organisation, function or
-// role) to the call-out for those it calls, and nothing else of that person.
+// Who called and when, the first thing a woken person asks: beside the tag "STAB-ALARM",
+// "03:12 von Jonas Wagner (KS, S2, ETB)", time first: on a phone the line is cut at its
+// end. The server adds sender (name, organisation, function or role) to the call-out for
+// those it calls, and nothing else of that person.
 function sender(s, time) {
   if (!s || !s.name) return t('cob_at', { time });
   const what = [s.organisation, s.function || (s.role ? t('role_' + s.role) : '')].filter(Boolean).join(', ');
