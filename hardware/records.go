@@ -1,6 +1,7 @@
 package hardware
 
 import (
+	"crisisroom/apperr"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -66,27 +67,27 @@ func validateDevice(app core.App, r *core.Record, prefix string) error {
 		own := strings.SplitN(prefix, "/", 2)[0]
 		for _, res := range append(reservedRoots, own) {
 			if root == res {
-				return errors.New("the device topic may not begin with a reserved name / Das Gerätethema darf nicht mit einem reservierten Namen beginnen")
+				return apperr.BadRequest("device.topic_reserved")
 			}
 		}
 		if strings.ContainsAny(topic, "+#") {
-			return errors.New("the device topic may not contain MQTT wildcards / Das Gerätethema darf keine MQTT-Platzhalter enthalten")
+			return apperr.BadRequest("device.topic_wildcards")
 		}
 		if other, err := app.FindFirstRecordByFilter("devices", "topic = {:t} && id != {:id}", dbx.Params{"t": topic, "id": r.Id}); err == nil && other != nil {
-			return errors.New("another device already uses this topic / Ein anderes Gerät verwendet dieses Thema bereits")
+			return apperr.BadRequest("device.topic_taken")
 		}
 		// One topic must not be the prefix of another, or one device could read the other's.
 		var n int
 		_ = app.DB().NewQuery("SELECT COUNT(*) FROM devices WHERE id != {:id} AND topic != '' AND (topic LIKE {:t} || '/%' OR {:t} LIKE topic || '/%')").
 			Bind(dbx.Params{"id": r.Id, "t": topic}).Row(&n)
 		if n > 0 {
-			return errors.New("the device topic overlaps another device's / Das Gerätethema überschneidet sich mit dem eines anderen Geräts")
+			return apperr.BadRequest("device.topic_overlaps")
 		}
 	}
 	if zone := r.GetString("zone"); zone != "" {
 		// Zones are shared by the sirens in them; they must not span two organisations.
 		if other, err := app.FindFirstRecordByFilter("devices", "zone = {:z} && organisation != {:o} && id != {:id}", dbx.Params{"z": zone, "o": r.GetString("organisation"), "id": r.Id}); err == nil && other != nil {
-			return errors.New("this zone belongs to another organisation / Diese Zone gehört zu einer anderen Organisation")
+			return apperr.BadRequest("device.zone_of_other_organisation")
 		}
 	}
 	// The channel is checked when it is given: a device whose organisation later leaves
@@ -95,7 +96,7 @@ func validateDevice(app core.App, r *core.Record, prefix string) error {
 	if ch := r.GetString("channel"); ch != "" && (r.IsNew() || r.Original().GetString("channel") != ch || r.Original().GetString("organisation") != r.GetString("organisation")) {
 		c, err := app.FindRecordById("channels", ch)
 		if err != nil {
-			return errors.New("the device's channel does not exist / Der Kanal des Geräts existiert nicht")
+			return apperr.BadRequest("device.channel_missing")
 		}
 		org := r.GetString("organisation")
 		ok := c.GetString("organisation") == org
@@ -103,7 +104,7 @@ func validateDevice(app core.App, r *core.Record, prefix string) error {
 			ok = ok || o == org
 		}
 		if !ok {
-			return errors.New("the device's organisation does not take part in this channel / Die Organisation des Geräts nimmt an diesem Kanal nicht teil")
+			return apperr.BadRequest("device.organisation_not_in_channel")
 		}
 	}
 	return nil

@@ -169,8 +169,6 @@ func (f *Faxes) handleFaxDevices(re *core.RequestEvent) error {
 	return re.JSON(200, list)
 }
 
-func badRequest(msg string) error { return router.NewBadRequestError(msg, nil) }
-
 // cleanFaxNumber keeps what a modem dials; anything else is refused, not dropped, so a
 // typo is not faxed to a wrong number.
 func cleanFaxNumber(n string) (string, bool) {
@@ -251,7 +249,7 @@ func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Recor
 		}
 		text = composeFaxText(app, ch, msg)
 		if images, err = messageImages(app, msg); err != nil {
-			return badRequest(err.Error())
+			return err
 		}
 	}
 	if text == "" && len(images) == 0 {
@@ -366,7 +364,7 @@ func messageImages(app core.App, msg *core.Record) ([]image.Image, error) {
 		return nil, nil
 	}
 	if len(names) > maxFaxImages {
-		return nil, fmt.Errorf("Höchstens %d Bilder pro Fax. / At most %d pictures per fax.", maxFaxImages, maxFaxImages)
+		return nil, apperr.BadRequest("fax.too_many_pictures", maxFaxImages)
 	}
 	fsys, err := app.NewFilesystem()
 	if err != nil {
@@ -377,7 +375,7 @@ func messageImages(app core.App, msg *core.Record) ([]image.Image, error) {
 	for _, n := range names {
 		r, err := fsys.GetReader(msg.BaseFilesPath() + "/" + n)
 		if err != nil {
-			return nil, fmt.Errorf("Bild %s nicht lesbar. / Picture %s could not be read.", n, n)
+			return nil, apperr.BadRequest("fax.picture_unreadable", n)
 		}
 		img, _, err := image.Decode(io.LimitReader(r, maxFaxImageBytes))
 		r.Close()

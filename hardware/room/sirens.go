@@ -1,7 +1,6 @@
 package room
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/apperr"
@@ -492,7 +492,7 @@ func (s *Sirens) onCreateRequest(e *core.RecordRequestEvent) error {
 		return apperr.BadRequest("room.confirmation_stop_not_set")
 	}
 	if err := checkSignal(e.Record); err != nil {
-		return e.BadRequestError(err.Error(), nil)
+		return err
 	}
 	// Sounding uses the device: only its own organisation (the host's operators for the
 	// host's sirens) may, whatever device id the request names.
@@ -502,13 +502,13 @@ func (s *Sirens) onCreateRequest(e *core.RecordRequestEvent) error {
 	return e.Next()
 }
 
-func checkSignal(r *core.Record) error {
+func checkSignal(r *core.Record) *router.ApiError {
 	if !slices.Contains(siren.Signals, r.GetString("signal")) {
-		return errors.New("Unbekanntes Signal (warning, all_clear, test, room_alarm). / Unknown signal (warning, all_clear, test, room_alarm).")
+		return apperr.BadRequest("room.unknown_signal")
 	}
 	d := r.GetInt("duration")
 	if d < 0 || time.Duration(d)*time.Second > siren.MaxDuration {
-		return fmt.Errorf("Dauer muss zwischen 1 und %d Sekunden liegen. / Duration must be between 1 and %d seconds.", int(siren.MaxDuration/time.Second), int(siren.MaxDuration/time.Second))
+		return apperr.BadRequest("room.duration_out_of_range", int(siren.MaxDuration/time.Second))
 	}
 	return nil
 }
@@ -522,7 +522,7 @@ func (s *Sirens) onCreate(e *core.RecordEvent) error {
 	}
 	dev, err := s.activationDevice(e.App, r)
 	if err != nil || !hardware.IsSirenKind(dev.GetString("kind")) {
-		return errors.New("Das Gerät ist keine Sirene und kein Relais. / The device is not a siren or relay.")
+		return apperr.BadRequest("room.device_not_siren")
 	}
 	if r.GetInt("duration") == 0 {
 		r.Set("duration", int(siren.DefaultDuration(r.GetString("signal"))/time.Second))
