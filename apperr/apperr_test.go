@@ -79,7 +79,7 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("%s: want a German and a different English text: %+v", c, tx)
 		}
 	}
-	use := regexp.MustCompile(`apperr\.(?:BadRequest|Forbidden|NotFound|Unauthorized|TooManyRequests|Gone)\("([^"]+)"|apperr\.New\([^,]+, "([^"]+)"`)
+	use := regexp.MustCompile(`apperr\.(?:BadRequest|Forbidden|NotFound|Unauthorized|TooManyRequests|Gone|Message|T)\("([^"]+)"|apperr\.New\([^,]+, "([^"]+)"`)
 	root := ".."
 	n := 0
 	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {

@@ -975,6 +975,10 @@ var Catalogue = map[string]Text{
 		DE: "In diesem Kanal sind schon 20 Nachrichten angeheftet; bitte erst eine lösen.",
 		EN: "This channel already has 20 pinned messages; please unpin one first.",
 	},
+	"staffroom.unknown_setting": {
+		DE: "Unbekannte Einstellung %s.",
+		EN: "Unknown setting %s.",
+	},
 	"staffroom.unpin_not_allowed": {
 		DE: "Sie dürfen in diesem Kanal nichts lösen.",
 		EN: "You may not unpin anything in this channel.",

@@ -26,13 +26,15 @@ func (s *staffroom) bindSettings(app core.App) {
 		}
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(raw), &m); err != nil {
-			return validation.Errors{"settings": validation.NewError("validation_settings_shape",
-				"Die Einstellungen müssen ein Objekt sein. / Settings must be an object.")}
+			// The field error's code is the catalogue's when its text has no arguments: the
+			// web UI shows a field error by its code's text (js/api.js).
+			return validation.Errors{"settings": validation.NewError("staffroom.settings_not_an_object",
+				apperr.Message("staffroom.settings_not_an_object"))}
 		}
 		for k := range m {
 			if !settingKeys[k] {
 				return validation.Errors{"settings": validation.NewError("validation_settings_key",
-					"Unbekannte Einstellung "+k+". / Unknown setting "+k+".")}
+					apperr.Message("staffroom.unknown_setting", k))}
 			}
 		}
 		return e.Next()

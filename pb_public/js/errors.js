@@ -244,6 +244,7 @@ const texts = {
   "staffroom.settings_not_saved": { de: "Die Einstellungen wurden nicht gespeichert.", en: "The settings were not saved." },
   "staffroom.tab_too_long": { de: "Die Angabe tab ist zu lang.", en: "The tab value is too long." },
   "staffroom.too_many_pins": { de: "In diesem Kanal sind schon 20 Nachrichten angeheftet; bitte erst eine lösen.", en: "This channel already has 20 pinned messages; please unpin one first." },
+  "staffroom.unknown_setting": { de: "Unbekannte Einstellung %s.", en: "Unknown setting %s." },
   "staffroom.unpin_not_allowed": { de: "Sie dürfen in diesem Kanal nichts lösen.", en: "You may not unpin anything in this channel." },
   "tenancy.another_organisation_confusingly_similar": { de: "Dieses Kürzel oder ein zum Verwechseln ähnliches hat schon eine andere Organisation.", en: "Another organisation has this or a confusingly similar short name." },
   "tenancy.another_organisation_gave_channel": { de: "Diese Mitgliedschaft hat eine andere Organisation vergeben.", en: "Another organisation gave this channel membership." },
