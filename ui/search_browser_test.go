@@ -145,7 +145,7 @@ func TestSearchHitOpensChannelOfAnotherOrganisation(t *testing.T) {
 
 	// The shared channel: the hit shows it in context, the button switches to FW.
 	searchAll(pol, "Notstromaggregat", 1)
-	pol.Wait(`document.querySelector('.hit .where b')?.textContent === 'Stromausfall Süd'`, "the hit names its channel")
+	pol.Wait(`document.querySelector('.hit .where b')?.textContent === 'Stromausfall Süd' && document.querySelector('.hit .where .chip')?.textContent === 'FW'`, "the hit names its channel and the organisation it is in")
 	pol.Click(`document.querySelector('.hit button[data-id="`+shared+`"]')`, "the hit in Stromausfall Süd")
 	pol.Wait(`document.querySelector('dialog[open] .sr-where')?.textContent === '„Stromausfall Süd“ ist ein Kanal von Berufsfeuerwehr: „Im Kanal öffnen“ wechselt zu Berufsfeuerwehr.' && !document.querySelector('dialog[open] .sr-open').hidden && !!document.querySelector('dialog[open] li.target')`, "the context, where the channel is, and the button")
 	pol.Screenshot("search-other-org-context-laptop")

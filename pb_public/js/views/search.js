@@ -6,7 +6,7 @@
 // and "Im Kanal öffnen" switches to that organisation and opens the channel there.
 
 import { t, addStrings, lang } from '../i18n.js';
-import { h, clear, dialog, fmtTime } from '../ui.js';
+import { h, clear, dialog, fmtTime, orgChip } from '../ui.js';
 import { S, extCtx, list, findChannel, channelTitle, channelOrgs } from '../messaging/state.js';
 import '../features/style.js';
 
@@ -41,11 +41,17 @@ async function placeOf(ctx, hit) {
     catch (e) { return { why: e.message }; }
   }
   if (!c) return { why: t('sr_notMember') };
-  if (c.kind !== 'org' && c.kind !== 'shared') return { here: true };
+  const org = viewOf(ctx, c);
+  return org === true ? { here: true } : org ? { org, channel: c } : { why: t('sr_noView') };
+}
+
+// viewOf: true when channel c is listed in the view of the organisation in view; else the
+// one of the person's organisations (from ctx.tenants) in whose view it is, or null.
+function viewOf(ctx, c) {
+  if (c.kind !== 'org' && c.kind !== 'shared') return true;
   const ids = c.kind === 'org' ? [c.organisation] : [c.organisation, ...channelOrgs(c).map(o => o.id)];
-  if (ids.includes(here)) return { here: true };
-  const first = ids.map(id => (ctx.tenants || []).find(x => x.id === id)).find(Boolean);
-  return first ? { org: first, channel: c } : { why: t('sr_noView') };
+  if (ids.includes(ctx.tenant && ctx.tenant.id)) return true;
+  return ids.map(id => (ctx.tenants || []).find(x => x.id === id)).find(Boolean) || null;
 }
 
 async function showContext(ctx, hit) {
@@ -123,8 +129,10 @@ export default {
           : r.total > r.items.length ? t('sr_searchMore', { n: hits, limit }) : t('sr_searchHits', { n: hits });
         clear(list, r.items.map(hit => {
           const c = findChannel(hit.channel);
+          // A channel of another of the person's organisations: its chip says which.
+          const other = c ? viewOf(ctx, c) : true;
           return h('li.hit', h('button', { type: 'button', dataset: { id: hit.id, channel: hit.channel }, onclick: () => jump(ctx, hit) },
-            h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), h('span', hit.author ? hit.author.name : ''), h('time', { datetime: hit.created }, fmtTime(hit.created))),
+            h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), other && other !== true ? orgChip(other) : null, h('span', hit.author ? hit.author.name : ''), h('time', { datetime: hit.created }, fmtTime(hit.created))),
             h('span.snip', marked(hit.snippet))));
         }));
       } catch (e) { status.textContent = e.message; }
