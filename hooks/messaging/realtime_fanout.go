@@ -31,6 +31,7 @@ const (
 
 type rtConn struct {
 	client subscriptions.Client
+	w      *sseWriter // a taken-over connection's writer: the fan-out writes to it itself
 	user   string
 	me     []string            // the client's subscription names for crisisroom/me
 	topics map[string]struct{} // its channel topics in the index (guarded by fanout.mu)
@@ -144,7 +145,7 @@ func (f *fanout) index(client subscriptions.Client, userId string, channelExpiry
 	}
 	c := f.conns[client.Id()]
 	if c == nil {
-		c = &rtConn{client: client, topics: map[string]struct{}{}}
+		c = &rtConn{client: client, w: writerOf(client), topics: map[string]struct{}{}}
 		f.conns[client.Id()] = c
 	}
 	f.unindexLocked(c)
@@ -310,16 +311,35 @@ func (c *rtConn) push(m subscriptions.Message) {
 		close(c.overflowed)
 		draining := c.draining
 		c.qmu.Unlock()
+		if c.w != nil {
+			c.w.abort() // a drain waiting for the socket gives up now, and then discards
+		}
 		if !draining { // no send of ours can be waiting on the client's channel
 			c.client.Discard()
 		}
 		return
 	}
-	// Nothing owed and PocketBase's SSE goroutine waiting for an event (an idle
-	// connection, the usual case): hand it over at once, without a drain goroutine.
-	if !c.draining && len(c.queue) == 0 && m.Name != closeMarker && c.send(m, nil) {
-		c.qmu.Unlock()
-		return
+	// Nothing owed (an idle connection, the usual case): a taken-over connection's socket
+	// takes the event now, or PocketBase's SSE goroutine is waiting for one; either way
+	// without a drain goroutine.
+	if !c.draining && len(c.queue) == 0 && m.Name != closeMarker {
+		if c.w == nil {
+			if c.send(m, nil) {
+				c.qmu.Unlock()
+				return
+			}
+		} else {
+			switch c.w.tryEvent(c.client.Id(), m) {
+			case trySent:
+				c.qmu.Unlock()
+				return
+			case tryPartial: // the drain writes the rest first
+				c.draining = true
+				go c.drain()
+				c.qmu.Unlock()
+				return
+			}
+		}
 	}
 	c.queue = append(c.queue, m)
 	if !c.draining {
@@ -350,6 +370,10 @@ func (c *rtConn) drain() {
 	overflowed := c.overflowed
 	c.qmu.Unlock()
 	for {
+		if c.w != nil && !c.w.writeEvents(c.client.Id(), nil) { // what the socket took in part
+			c.failed(overflowed)
+			return
+		}
 		c.qmu.Lock()
 		if c.closed || len(c.queue) == 0 {
 			closed := c.closed
@@ -379,15 +403,14 @@ func (c *rtConn) drain() {
 				c.close()
 				return
 			}
-			if !c.send(coalesce(c.client.Id(), batch[i:i+n]), overflowed) {
-				c.qmu.Lock()
-				c.draining, c.queue = false, nil
-				c.qmu.Unlock()
-				select {
-				case <-overflowed: // the connection owes too much: end it now that no send waits
-					c.client.Discard()
-				default:
-				}
+			var ok bool
+			if c.w != nil {
+				ok = c.w.writeEvents(c.client.Id(), batch[i:i+n])
+			} else {
+				ok = c.send(coalesce(c.client.Id(), batch[i:i+n]), overflowed)
+			}
+			if !ok {
+				c.failed(overflowed)
 				return
 			}
 			i += n
@@ -396,6 +419,24 @@ func (c *rtConn) drain() {
 			c.qmu.Unlock()
 		}
 		clear(batch)
+	}
+}
+
+// failed ends a drain whose events could not be handed on or written. A connection that
+// owes too much is discarded now that no send waits; so is a taken-over one whose write
+// failed (its peer went away, or stopped reading for sseWriteTimeout), which ends its stream.
+func (c *rtConn) failed(overflowed <-chan struct{}) {
+	c.qmu.Lock()
+	c.draining, c.queue = false, nil
+	c.qmu.Unlock()
+	select {
+	case <-overflowed:
+		c.client.Discard()
+	default:
+		if c.w != nil {
+			c.close()
+			c.client.Discard()
+		}
 	}
 }
 

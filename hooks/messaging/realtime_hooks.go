@@ -31,6 +31,9 @@ func (ms *messaging) bindRealtime(app core.App) {
 	})
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
 		f.release.note()
+		if w, ok := e.Response.(*sseWriter); ok {
+			e.Client.Set(sseWriterKey, w) // the fan-out writes to it (realtime_direct.go)
+		}
 		err := e.Next() // returns when the connection ends
 		f.drop(e.Client.Id())
 		ms.stock.forget(e.Client.Id())
@@ -94,7 +97,13 @@ func (ms *messaging) bindRealtime(app core.App) {
 	})
 	// Channel record changes reach channels/<id> through the stock broadcast; name their
 	// collection like every other event on the topic.
+	// On a taken-over connection the fan-out writes too: PocketBase's loop writes each of
+	// its events whole, holding the writer's event lock from the first Write to the flush.
 	app.OnRealtimeMessageSend().BindFunc(func(e *core.RealtimeMessageEvent) error {
+		if w := writerOf(e.Client); w != nil {
+			w.evMu.Lock()
+			defer w.evMu.Unlock()
+		}
 		if strings.HasPrefix(e.Message.Name, topicChannelPre) && bytes.HasPrefix(e.Message.Data, []byte(`{"record":`)) {
 			var ev map[string]json.RawMessage
 			if json.Unmarshal(e.Message.Data, &ev) == nil {

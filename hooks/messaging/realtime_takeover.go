@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -120,6 +121,9 @@ func (s *sseStreams) startTakenOver(e *core.RequestEvent) error {
 	// values and ends with the connection.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(e.Request.Context()))
 	w := &sseWriter{conn: t.conn, header: t.header}
+	if sc, ok := t.conn.(syscall.Conn); ok {
+		w.raw, _ = sc.SyscallConn() // the fan-out's writes without waiting (realtime_direct.go)
+	}
 	if !s.add(w, cancel) {
 		cancel()
 		t.conn.Close()
@@ -179,9 +183,15 @@ func (s *sseStreams) serve(e *core.RequestEvent, w *sseWriter, cancel context.Ca
 
 // sseWriter is the http.ResponseWriter of a taken-over HTTP/1.1 connection: a chunked
 // response, written to the connection at every flush. Between events it holds no
-// buffer (a busy one reuses pooled ones) and, once the head is out, no headers. Only
-// the stream's goroutine writes to it.
+// buffer (a busy one reuses pooled ones) and, once the head is out, no headers. The
+// stream's goroutine writes to it through http.ResponseWriter holding evMu for each whole
+// event (PocketBase's loop, see bindRealtime); the fan-out writes its events with evMu
+// held as well (realtime_direct.go).
 type sseWriter struct {
+	evMu     sync.Mutex // held while one event (or the end of the stream) is written
+	raw      syscall.RawConn
+	rest     []byte // what is left of an event the socket took in part; written first
+	aborted  atomic.Bool
 	conn     net.Conn
 	header   http.Header
 	status   int
@@ -249,30 +259,28 @@ func (w *sseWriter) FlushError() error {
 	if w.err != nil {
 		return w.err
 	}
-	var chunk []byte
+	if err := w.writeRestLocked(); err != nil {
+		return err
+	}
+	var body []byte
 	if w.buf != nil && len(*w.buf) > chunkRoom { // an empty chunk would end the body
-		b := *w.buf
-		var size [chunkRoom]byte
-		line := append(strconv.AppendInt(size[:0], int64(len(b)-chunkRoom), 16), '\r', '\n')
-		start := chunkRoom - len(line)
-		copy(b[start:], line)
-		b = append(b, '\r', '\n')
-		*w.buf = b
-		chunk = b[start:]
+		full, start := chunk(*w.buf)
+		*w.buf, body = full, full[start:]
 	}
 	var err error
-	if !w.headSent || chunk != nil {
-		_ = w.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	if !w.headSent || body != nil {
+		err = w.deadline()
 	}
 	switch {
+	case err != nil:
 	case !w.headSent:
 		w.WriteHeader(http.StatusOK)
 		var out bytes.Buffer
 		w.writeHead(&out)
-		out.Write(chunk)
+		out.Write(body)
 		_, err = w.conn.Write(out.Bytes())
-	case chunk != nil:
-		_, err = w.conn.Write(chunk)
+	case body != nil:
+		_, err = w.conn.Write(body)
 	}
 	if w.buf != nil {
 		if cap(*w.buf) <= 128<<10 {
@@ -308,14 +316,19 @@ func (w *sseWriter) writeHead(out *bytes.Buffer) {
 // (sseWriteTimeout) instead, so the lifted one is not applied.
 func (w *sseWriter) SetWriteDeadline(time.Time) error { return nil }
 
-// finish ends the chunked body and closes the connection.
+// finish ends the chunked body and closes the connection. A fan-out write waiting for
+// the socket is cut short: the stream ends either way.
 func (w *sseWriter) finish() {
+	if !w.evMu.TryLock() {
+		w.abort()
+		w.evMu.Lock()
+	}
+	defer w.evMu.Unlock()
 	if w.err == nil {
 		if !w.headSent && w.status == 0 {
 			w.status = http.StatusOK
 		}
-		if err := w.FlushError(); err == nil {
-			_ = w.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+		if err := w.FlushError(); err == nil && w.deadline() == nil {
 			_, _ = w.conn.Write([]byte("0\r\n\r\n"))
 		}
 	}
