@@ -55,6 +55,11 @@ func TestSearchHitCountsMessagesThatArriveMeanwhile(t *testing.T) {
 	pol.Click(`document.querySelector('.hit button[data-id="`+old+`"]')`, "the old hit")
 	// Marked for 4 s, focused until something else is: the focus says it on a busy machine.
 	pol.Wait(`!!document.querySelector('.detached-bar') && document.activeElement === `+msg(old), "the part around the old hit, the hit focused")
+	// Drawn again (its author corrects it), the hit keeps the focus.
+	if code := API(t, s, "jwagner", "PATCH", "/api/collections/messages/records/"+old, map[string]any{"body": "Deichbruch Abschnitt 4 gemeldet, 30 m breit"}, nil); code != 200 {
+		t.Fatalf("correcting the hit: %d", code)
+	}
+	pol.Wait(HasMessage("Deichbruch Abschnitt 4 gemeldet, 30 m breit")+` && document.activeElement === `+msg(old), "the corrected hit, still focused")
 	settle(pol)
 
 	news := []string{"Deich 4: Sandsäcke angefordert", "Deich 4: zwei Züge unterwegs", "Deich 4: Einsatzabschnitt gebildet"}

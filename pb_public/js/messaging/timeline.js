@@ -94,7 +94,15 @@ export function upsert(rec, { quiet = false, page = false } = {}) {
   const el = renderMessage(rec);
   const old = ui.list.querySelector(`article.msg[data-id="${rec.id}"]`);
   if (endWatch) endWatch.observe(el);
-  if (old) { if (endWatch) endWatch.unobserve(old); old.replaceWith(el); return; }
+  if (old) {
+    if (endWatch) endWatch.unobserve(old);
+    // Drawn again (a receipt, an edit): the message keeps its mark and the focus a jump gave it.
+    const focused = old.contains(document.activeElement);
+    if (old.classList.contains('flashy')) el.classList.add('flashy');
+    old.replaceWith(el);
+    if (focused) el.focus({ preventScroll: true });
+    return;
+  }
   // Insert in time order (live events may overtake a page load).
   const key = sortKey(rec);
   const after = [...ui.list.querySelectorAll('article.msg[data-id]')].find(x => sortKey(S.msgs.get(x.dataset.id) || {}) > key);
@@ -284,7 +292,8 @@ export function jumpTo(id) {
   el.classList.remove('flashy');
   void el.offsetWidth; // restart the animation when the same message is jumped to again
   el.classList.add('flashy');
-  setTimeout(() => el.classList.remove('flashy'), 4000);
+  // By id: the message may have been drawn again meanwhile.
+  setTimeout(() => S.ui?.list.querySelector(`article.msg[data-id="${CSS.escape(id)}"]`)?.classList.remove('flashy'), 4000);
   return true;
 }
 
