@@ -167,6 +167,10 @@ var Catalogue = map[string]Text{
 		DE: "unbekanntes Feld %q",
 		EN: "unknown field %q",
 	},
+	"common.internal_error": {
+		DE: "Auf dem Server ist ein Fehler aufgetreten. Bitte noch einmal versuchen; wenn es wieder geschieht, die IT des Stabes verständigen.",
+		EN: "Something went wrong on the server. Please try again; if it happens again, tell the staff's IT.",
+	},
 	"common.invalid_request": {
 		DE: "Ungültige Anfrage.",
 		EN: "Invalid request.",
@@ -174,6 +178,10 @@ var Catalogue = map[string]Text{
 	"common.message_not_found": {
 		DE: "Nachricht nicht gefunden.",
 		EN: "Message not found.",
+	},
+	"common.not_found": {
+		DE: "Nicht gefunden.",
+		EN: "Not found.",
 	},
 	"common.not_saved": {
 		DE: "Nicht gespeichert: %s.",
@@ -718,6 +726,10 @@ var Catalogue = map[string]Text{
 	"journal.operation_closed_unchanged": {
 		DE: "Ein geschlossener Einsatz bleibt unverändert.",
 		EN: "A closed operation stays as it is.",
+	},
+	"journal.operation_not_found": {
+		DE: "Einsatz nicht gefunden.",
+		EN: "Operation not found.",
 	},
 	"journal.operation_with_journal_kept": {
 		DE: "Ein Einsatz mit Einsatztagebuch wird aufbewahrt.",

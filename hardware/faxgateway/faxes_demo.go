@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -107,7 +108,7 @@ func (f *Faxes) handleTestRing(re *core.RequestEvent) error {
 	}
 	pages, err := TestFaxPages()
 	if err != nil {
-		return re.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	// Ring waits while earlier test calls are still queued at the simulated line.
 	go s.Ring("+49 221 229 0", pages...)

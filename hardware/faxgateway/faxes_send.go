@@ -18,7 +18,6 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/apperr"
@@ -96,7 +95,7 @@ func (f *Faxes) handleFaxMessage(re *core.RequestEvent) error {
 	}
 	coll, err := re.App.FindCachedCollectionByNameOrId("faxes")
 	if err != nil {
-		return re.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	rec := core.NewRecord(coll)
 	rec.Set("channel", msg.GetString("channel"))
@@ -261,15 +260,15 @@ func (f *Faxes) prepareOutgoing(app core.App, rec *core.Record, user *core.Recor
 
 	pages, err := renderOutgoing(text, images, senderOf(app, dev))
 	if err != nil {
-		return router.NewInternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	pdf, err := fax.BuildPDF(pages, "Fax an "+number)
 	if err != nil {
-		return router.NewInternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	pngs, err := fax.Previews(pages, 0)
 	if err != nil {
-		return router.NewInternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	doc, _ := filesystem.NewFileFromBytes(pdf, "fax-an-"+safeName(number)+".pdf")
 	rec.Set("document", doc)

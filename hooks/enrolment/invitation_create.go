@@ -78,7 +78,7 @@ func (en *enrolment) handleCreateInvitation(e *core.RequestEvent) error {
 	}
 	auth, err := en.authority(e.App)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	issued, err := IssueInvitation(e.App, e.Auth, req, en.linkBase(e.Request.Host), auth.ShortFingerprint(), auth.Fingerprint())
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks"
 	"crisisroom/hooks/tenancy"
 	"crisisroom/trust"
@@ -159,7 +160,7 @@ func (en *enrolment) redirectToHTTPS(e *core.RequestEvent) error {
 func (en *enrolment) handleTrust(e *core.RequestEvent) error {
 	a, err := en.authority(e.App)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	port := en.httpsPort()
 	// The page that explains how to install the CA, on plain HTTP (reachable before the
@@ -200,7 +201,7 @@ func (en *enrolment) trustPage(e *core.RequestEvent) string {
 func (en *enrolment) handleCACert(e *core.RequestEvent) error {
 	a, err := en.authority(e.App)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	// DER: the one form every phone's certificate installer accepts.
 	e.Response.Header().Set("Content-Type", "application/x-x509-ca-cert")

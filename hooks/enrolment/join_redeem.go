@@ -264,7 +264,7 @@ func (en *enrolment) redeemDevice(e *core.RequestEvent, inv *core.Record) error 
 		link := strings.Replace(broker, "://", "://"+username+":"+password+"@", 1)
 		qr, err := QRDataURL(link)
 		if err != nil {
-			return e.InternalServerError("", err)
+			return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 		}
 		resp["url"], resp["qr"] = link, qr
 	}

@@ -3,6 +3,7 @@ package forms
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -243,7 +244,7 @@ func handlePDF(e *core.RequestEvent) error {
 	}
 	b, err := RenderForm(a.view(e.App, fr, false), copyNo, name, nil)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	e.Response.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="vordruck-%s-%d.pdf"`, fr.GetString("direction"), fr.GetInt("number")))
 	return e.Blob(200, "application/pdf", b)
@@ -339,7 +340,7 @@ func handleRegister(e *core.RequestEvent) error {
 	}
 	rows, err := e.App.FindRecordsByFilter("forms", filter, "number", 0, 0, params)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	// The Nachweisung is kept by the communications post, the Sichter and the Leiter, who
 	// see every form; anyone else (S2) gets every number, so the register stays visibly
@@ -356,7 +357,7 @@ func handleRegister(e *core.RequestEvent) error {
 	host, _ := e.App.FindRecordById("organisations", a.host)
 	b, err := RenderRegister(host.GetString("name"), incName, dir, list)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	e.Response.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="nachweisung-%s.pdf"`, dir))
 	return e.Blob(200, "application/pdf", b)

@@ -11,7 +11,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/apperr"
@@ -110,7 +109,7 @@ type manualBody struct {
 func handleManual(e *core.RequestEvent) error {
 	var b manualBody
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("", err)
+		return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 	}
 	if !CanWrite(e.App, e.Auth.Id, b.Organisation) {
 		return errNotKeeper
@@ -168,7 +167,7 @@ func handleMark(e *core.RequestEvent) error {
 		Organisation string `json:"organisation"`
 	}
 	if err := e.BindBody(&b); err != nil {
-		return e.BadRequestError("", err)
+		return apperr.New(http.StatusBadRequest, "common.request_could_not_read", err)
 	}
 	msg, err := e.App.FindRecordById("messages", b.Message)
 	if err != nil || msg.GetBool("deleted") || tenancy.ChannelMember(e.App, msg.GetString("channel"), e.Auth.Id) == nil {
@@ -334,7 +333,7 @@ func handleMe(e *core.RequestEvent) error {
 func handleClose(e *core.RequestEvent) error {
 	inc, err := e.App.FindRecordById("incidents", e.Request.PathValue("id"))
 	if err != nil {
-		return router.NewNotFoundError("", nil)
+		return apperr.NotFound("journal.operation_not_found")
 	}
 	host := hostId(e.App)
 	isKeeper := CanWrite(e.App, e.Auth.Id, host)

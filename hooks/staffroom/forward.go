@@ -55,7 +55,7 @@ func (s *staffroom) handleForward(e *core.RequestEvent) error {
 	}
 	coll, err := e.App.FindCachedCollectionByNameOrId("messages")
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	out := core.NewRecord(coll)
 	out.Set("channel", body.Channel)

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -165,7 +166,7 @@ func (s *staffroom) handleMentionCounts(e *core.RequestEvent) error {
 		WHERE n.user = {:u} AND n.kind = 'mention' AND m.deleted = FALSE AND m.created > cm.last_read
 		GROUP BY n.channel`).Bind(dbx.Params{"u": e.Auth.Id}).All(&rows)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	out := map[string]int{}
 	for _, r := range rows {

@@ -35,14 +35,14 @@ func (s *staffroom) handlePin(e *core.RequestEvent) error {
 	}
 	coll, err := e.App.FindCachedCollectionByNameOrId("pins")
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	p := core.NewRecord(coll)
 	p.Set("channel", m.GetString("channel"))
 	p.Set("message", m.Id)
 	p.Set("pinned_by", e.Auth.Id)
 	if err := e.App.Save(p); err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	return e.JSON(http.StatusOK, pinView(e.App, p, m))
 }
@@ -62,7 +62,7 @@ func (s *staffroom) handleUnpin(e *core.RequestEvent) error {
 		return e.NoContent(http.StatusNoContent)
 	}
 	if err := e.App.Delete(p); err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	return e.NoContent(http.StatusNoContent)
 }
@@ -76,7 +76,7 @@ func (s *staffroom) handlePins(e *core.RequestEvent) error {
 	}
 	pins, err := e.App.FindRecordsByFilter("pins", "channel = {:c}", "-created", MaxPins*2, 0, dbx.Params{"c": ch})
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	out := []map[string]any{}
 	for _, p := range pins {

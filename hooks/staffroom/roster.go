@@ -150,7 +150,7 @@ func (s *staffroom) handleRoster(e *core.RequestEvent) error {
 	me := e.Auth.Id
 	mine, err := e.App.FindRecordsByFilter("memberships", "user = {:u} && role != 'guest'", "", 0, 0, dbx.Params{"u": me})
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	own := map[string]bool{}
 	for _, m := range mine {

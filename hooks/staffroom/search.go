@@ -60,7 +60,7 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 	// word or one no message holds.
 	q, err := fts.Expand(e.App.DB(), e.Request.URL.Query().Get("q"))
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	if q == "" {
 		return e.JSON(http.StatusOK, out)
@@ -99,7 +99,7 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 			Created string `db:"created"`
 		}
 		if err := e.App.DB().Select("id", "author", "created").From("messages").Where(dbx.In("id", ids...)).All(&ms); err != nil {
-			return e.InternalServerError("", err)
+			return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 		}
 		for _, m := range ms {
 			meta[m.Id] = struct{ Author, Created string }{m.Author, m.Created}
@@ -140,7 +140,7 @@ func (s *staffroom) handleContext(e *core.RequestEvent) error {
 			OrderBy("created ASC", "id ASC").Limit(int64(n)).All(&after)
 	}
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
 	items := []map[string]any{}
 	people := map[string]*person{}

@@ -47,7 +47,7 @@ func (s *staffroom) bindSettings(app core.App) {
 func (s *staffroom) handleOwnSettings(e *core.RequestEvent) error {
 	u, err := e.App.FindRecordById("users", e.Auth.Id)
 	if err != nil {
-		return e.NotFoundError("", err)
+		return apperr.New(http.StatusNotFound, "common.not_found", err)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"settings": u.Get("settings")})
 }
@@ -87,7 +87,7 @@ func (s *staffroom) handleSettings(e *core.RequestEvent) error {
 	}
 	u, err := e.App.FindRecordById("users", e.Auth.Id)
 	if err != nil {
-		return e.NotFoundError("", err)
+		return apperr.New(http.StatusNotFound, "common.not_found", err)
 	}
 	u.Set("settings", m)
 	if err := e.App.Save(u); err != nil {
