@@ -64,10 +64,11 @@ func chunk(b []byte) (full []byte, start int) {
 	return append(b, '\r', '\n'), start
 }
 
-// tryEvent writes one event to the connection if that needs no waiting: nobody else is
-// writing to it, nothing of an earlier event is left to write, and the socket takes the
-// bytes now. Called by the fan-out's worker with the connection's outbox empty.
-func (w *sseWriter) tryEvent(clientId string, m subscriptions.Message) tryResult {
+// tryEvents writes events to the connection, as one chunk, if that needs no waiting:
+// nobody else is writing to it, nothing of an earlier event is left to write, and the
+// socket takes the bytes now. Called by the fan-out's worker with the connection's outbox
+// empty.
+func (w *sseWriter) tryEvents(clientId string, ms []subscriptions.Message) tryResult {
 	if w.raw == nil || !w.evMu.TryLock() {
 		return tryBusy
 	}
@@ -80,7 +81,10 @@ func (w *sseWriter) tryEvent(clientId string, m subscriptions.Message) tryResult
 	}
 	bp := sseBuffers.Get().(*[]byte)
 	b := (*bp)[:chunkRoom]
-	b, start := chunk(appendFrame(b, clientId, m.Name, m.Data))
+	for _, m := range ms {
+		b = appendFrame(b, clientId, m.Name, m.Data)
+	}
+	b, start := chunk(b)
 	n, err := w.writeNow(b[start:])
 	res := trySent
 	switch {

@@ -230,3 +230,42 @@ func TestFanoutDirectOverflowEndsAtOnce(t *testing.T) {
 		t.Fatal("the writer's connection still takes writes after the abort")
 	}
 }
+
+// A worker that fell behind delivers what waits for each channel together, each
+// connection's share in one write: a connection on two channels gets every event of each,
+// in the channel's order.
+func TestFanoutWorkerBatchKeepsChannelOrder(t *testing.T) {
+	c, client := directPair(t)
+	f := &fanout{done: make(chan struct{}), topics: map[string]map[*rtConn]*rtSub{
+		"channels/a": {c: {names: []string{"channels/a"}}},
+		"channels/b": {c: {names: []string{"channels/b?options=x"}}},
+	}}
+	defer close(f.done)
+	const n = 200
+	in := make(chan *eventSlot, n)
+	want := map[string]int{}
+	for i := range n {
+		ch := "a"
+		if i%3 == 0 {
+			ch = "b"
+		}
+		in <- &eventSlot{channel: ch, ready: true, data: []byte(fmt.Sprintf(`{"seq":%d}`, want[ch]))}
+		want[ch]++
+	}
+	go f.work(in) // the queue is full when it starts: it takes batches
+	evs, err := readEvents(client, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for i, ev := range evs {
+		ch := map[string]string{"channels/a": "a", "channels/b?options=x": "b"}[ev.name]
+		if ch == "" || ev.data != fmt.Sprintf(`{"seq":%d}`, got[ch]) {
+			t.Fatalf("event %d: %+v, want seq %d of its channel", i, ev, got[ch])
+		}
+		got[ch]++
+	}
+	if got["a"] != want["a"] || got["b"] != want["b"] {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}

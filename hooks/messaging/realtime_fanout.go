@@ -329,7 +329,7 @@ func (c *rtConn) push(m subscriptions.Message) {
 				return
 			}
 		} else {
-			switch c.w.tryEvent(c.client.Id(), m) {
+			switch c.w.tryEvents(c.client.Id(), []subscriptions.Message{m}) {
 			case trySent:
 				c.qmu.Unlock()
 				return
@@ -347,6 +347,30 @@ func (c *rtConn) push(m subscriptions.Message) {
 		go c.drain()
 	}
 	c.qmu.Unlock()
+}
+
+// pushAll pushes events in order: to a taken-over connection that owes nothing, in one
+// write if its socket takes them now. ms is not kept.
+func (c *rtConn) pushAll(ms []subscriptions.Message) {
+	if c.w != nil && len(ms) > 1 {
+		c.qmu.Lock()
+		if !c.closed && !c.draining && len(c.queue) == 0 {
+			switch c.w.tryEvents(c.client.Id(), ms) {
+			case trySent:
+				c.qmu.Unlock()
+				return
+			case tryPartial: // the drain writes the rest first
+				c.draining = true
+				go c.drain()
+				c.qmu.Unlock()
+				return
+			}
+		}
+		c.qmu.Unlock()
+	}
+	for _, m := range ms {
+		c.push(m)
+	}
 }
 
 func (c *rtConn) close() {
@@ -629,22 +653,82 @@ func (f *fanout) flushLocked(channelId string) {
 	}
 }
 
+// workBatch: most events a worker takes from its queue at once. A worker that fell
+// behind (a burst, or other programs took the CPU) delivers what waits for a channel
+// together: each connection gets those events in one write instead of one each.
+const workBatch = 32
+
 func (f *fanout) work(in chan *eventSlot) {
+	var slots []*eventSlot
+	var datas [][]byte
 	for {
 		select {
 		case s := <-in:
-			data := s.data
-			if data == nil {
-				var err error
-				data, err = encodeMessageEvent(f.app, f.dir, s.action, s.record)
-				if err != nil {
-					f.app.Logger().Error("message event not encoded", "message", s.record.Id, "error", err)
-					continue
+			slots = append(slots[:0], s)
+		more:
+			for len(slots) < workBatch {
+				select {
+				case s := <-in:
+					slots = append(slots, s)
+				default:
+					break more
 				}
 			}
-			f.deliver(s.channel, data)
+			// Each channel's events in their order; channels in the order they came.
+			for i, s := range slots {
+				if s == nil {
+					continue
+				}
+				datas = datas[:0]
+				for _, t := range slots[i:] {
+					if t == nil || t.channel != s.channel {
+						continue
+					}
+					if data := f.encode(t); data != nil {
+						datas = append(datas, data)
+					}
+				}
+				for j := i; j < len(slots); j++ {
+					if slots[j] != nil && slots[j].channel == s.channel {
+						slots[j] = nil
+					}
+				}
+				f.deliverAll(s.channel, datas)
+			}
+			clear(datas)
 		case <-f.done:
 			return
 		}
 	}
+}
+
+// encode returns a slot's event, or nil (logged) when it cannot be encoded.
+func (f *fanout) encode(s *eventSlot) []byte {
+	if s.data != nil {
+		return s.data
+	}
+	data, err := encodeMessageEvent(f.app, f.dir, s.action, s.record)
+	if err != nil {
+		f.app.Logger().Error("message event not encoded", "message", s.record.Id, "error", err)
+		return nil
+	}
+	return data
+}
+
+// deliverAll hands a channel's events, in order, to every connection subscribed to it.
+func (f *fanout) deliverAll(channelId string, datas [][]byte) {
+	switch len(datas) {
+	case 0:
+		return
+	case 1:
+		f.deliver(channelId, datas[0])
+		return
+	}
+	ms := make([]subscriptions.Message, len(datas))
+	f.each(channelId, func(c *rtConn, name string) {
+		for i, d := range datas {
+			ms[i] = subscriptions.Message{Name: name, Data: d}
+		}
+		c.pushAll(ms)
+	})
 }
