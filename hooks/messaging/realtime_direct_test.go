@@ -269,3 +269,32 @@ func TestFanoutWorkerBatchKeepsChannelOrder(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// Revocation holds with the direct writes: once revokeChannel has returned, no event of
+// the channel reaches the connection, while its other channel still does.
+func TestFanoutDirectNothingAfterRevocation(t *testing.T) {
+	c, client := directPair(t)
+	c.user = "u1"
+	f := &fanout{done: make(chan struct{}), conns: map[string]*rtConn{c.client.Id(): c},
+		topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{"u1": {c: {}}}, gen: map[string]uint64{}}
+	for _, topic := range []string{"channels/a", "channels/b"} {
+		f.topics[topic] = map[*rtConn]*rtSub{c: {names: []string{topic}}}
+		c.topics[topic] = struct{}{}
+	}
+	f.deliver("a", []byte(`{"n":1}`))
+	f.deliverAll("a", [][]byte{[]byte(`{"n":2}`), []byte(`{"n":3}`)})
+	f.revokeChannel("u1", "a")
+	f.deliver("a", []byte(`{"n":4}`))
+	f.deliverAll("a", [][]byte{[]byte(`{"n":5}`), []byte(`{"n":6}`)})
+	f.deliver("b", []byte(`{"n":7}`))
+	evs, err := readEvents(client, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"channels/a " + `{"n":1}`, "channels/a " + `{"n":2}`, "channels/a " + `{"n":3}`, "channels/b " + `{"n":7}`}
+	for i, ev := range evs {
+		if got := ev.name + " " + ev.data; got != want[i] {
+			t.Fatalf("event %d: %s, want %s", i, got, want[i])
+		}
+	}
+}
