@@ -112,6 +112,18 @@ func dialStalled(ctx context.Context, hc *http.Client, base, addr string, u *ben
 	return conn, nil
 }
 
+// sendBufferMax is the most the kernel lets a TCP socket's send buffer grow to (bytes).
+func sendBufferMax() int64 {
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_wmem"); err == nil {
+		if fs := strings.Fields(string(b)); len(fs) == 3 {
+			if v, err := strconv.ParseInt(fs[2], 10, 64); err == nil {
+				return v
+			}
+		}
+	}
+	return 4 << 20
+}
+
 func (s *stalledSet) close() {
 	for _, c := range s.conns {
 		if c != nil {
@@ -120,27 +132,17 @@ func (s *stalledSet) close() {
 	}
 }
 
-// fill posts messages of size bytes to the first channel, 16 at a time, until limit
-// messages were posted or, with untilFull, until what the server holds unsent to the
-// stalled connection that holds least stops growing (its socket buffer is full: the
-// appliance's writes to it would block). It returns the messages posted. Their keys are
+// fill posts limit messages of size bytes to the first channel, 16 at a time. It
+// returns the messages posted. Their keys are
 // key and a number (a key used before would return the first message, not a new one)
 // and start with "w": the readers ignore them, as warm-up.
-func (s *stalledSet) fill(ctx context.Context, e *env, key string, size, limit int, untilFull bool) (int, error) {
+func (s *stalledSet) fill(ctx context.Context, e *env, key string, size, limit int) (int, error) {
 	ch := e.channels[0]
 	members := e.members[ch]
 	line := "Lagebild Abschnitt Nord: Pegel steigt, Deich 3 wird beobachtet. "
 	body := strings.Repeat(line, max(size/len(line), 1))
 	posted := 0
-	last := int64(-1)
 	for posted < limit && ctx.Err() == nil {
-		if untilFull {
-			least, _, _ := s.queued()
-			if least > 0 && least <= last+last/100 {
-				break
-			}
-			last = least
-		}
 		var wg sync.WaitGroup
 		errs := make([]error, 16)
 		for j := range errs {
@@ -247,7 +249,9 @@ func runStalled(ctx context.Context, cfg config, e *env, conns []*sseConn, plain
 	logf(cfg, "%s: opened and subscribed in %.1f s; server RSS %s", name, time.Since(t).Seconds(), mb(rss))
 	t = time.Now()
 	cpu := procCPU(e.serverPID)
-	n, err := set.fill(ctx, e, "wf", 19000, 2000, true)
+	// More than the largest send buffer the kernel gives a socket (tcp_wmem's maximum,
+	// 4 MB by default) and the window of the client: the appliance's writes then block.
+	n, err := set.fill(ctx, e, "wf", 19000, int(sendBufferMax()+1<<20)/19000+1)
 	least, total, open := set.queued()
 	rss, _, _ = procMem(e.serverPID)
 	logf(cfg, "%s: filled with %d messages of 19 KB in %.1f s (server CPU %.1f s): the server holds %s unsent to them (least %s, %d open); server RSS %s",
@@ -288,7 +292,7 @@ func runStalled(ctx context.Context, cfg config, e *env, conns []*sseConn, plain
 	}
 	// Past the outbox: 600 short messages more to the channel.
 	if ctx.Err() == nil {
-		if _, err := set.fill(ctx, e, "wo", 100, 600, false); err == nil {
+		if _, err := set.fill(ctx, e, "wo", 100, 600); err == nil {
 			t = time.Now()
 			for _, _, open = set.queued(); open > 0 && time.Since(t) < 10*time.Second; _, _, open = set.queued() {
 				time.Sleep(50 * time.Millisecond)
