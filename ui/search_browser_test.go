@@ -101,8 +101,7 @@ func TestSearchHitCountsMessagesThatArriveMeanwhile(t *testing.T) {
 	pol.Wait(order+` === `+JSString(strings.Join(news, "|"))+` && !document.querySelector('.detached-bar')`, "the five new messages once each, in order, at the newest end")
 	pol.Wait(`(() => { const l = document.querySelector('.unread-line'); return !!l && l.nextElementSibling?.querySelector('.body')?.textContent === `+JSString(news[0])+`; })()`, "the line Neue Nachrichten above the first of them")
 	settle(pol)
-	pol.Wait(`(() => { const el = [...document.querySelectorAll('article.msg[data-id]')].pop(), l = document.querySelector('.msglist').getBoundingClientRect();
-		const r = el.getBoundingClientRect(); return r.top >= l.top - 1 && r.top < l.bottom - 40; })()`, "the newest message in view")
+	pol.Wait(inListView(`[...document.querySelectorAll('article.msg[data-id]')].pop()`), "the newest message wholly in view")
 	pol.Screenshot("search-hit-waiting-shown-phone")
 
 	// Live again: the next message appears at once, once.

@@ -263,7 +263,9 @@ export function scrollToEnd() {
 // "not at the end" before endWatch hears of the growth. So a list at its end is not
 // anchored (overflow-anchor, set after every scroll), and endWatch, following the sizes of
 // the messages drawn since the list last went to its end and of its last ones, keeps it
-// at the end.
+// at the end. A message drawn again is smaller for a moment (its author's function comes
+// later), which pulls a list at its end up: a scroll the person did not make (no wheel,
+// touch, pointer or key on the list just before) leaves a list at its end there.
 const endWatch = typeof ResizeObserver === 'function'
   ? new ResizeObserver(() => { if (S.ui && S.atBottom) S.ui.list.scrollTop = S.ui.list.scrollHeight; }) : null;
 const anchored = new WeakSet();
@@ -272,8 +274,15 @@ function watchEnd() {
   const list = S.ui.list;
   if (!anchored.has(list)) {
     anchored.add(list);
-    // After the messenger's own scroll listener, which decides S.atBottom.
-    list.addEventListener('scroll', () => { list.style.overflowAnchor = S.atBottom ? 'none' : ''; }, { passive: true });
+    let before = false, input = 0;
+    for (const type of ['wheel', 'touchstart', 'touchmove', 'pointerdown', 'keydown']) list.addEventListener(type, () => { input = performance.now(); }, { passive: true });
+    // Capture runs before the messenger's own scroll listener, which decides S.atBottom;
+    // the second one after it.
+    list.addEventListener('scroll', () => { before = S.atBottom; }, { capture: true, passive: true });
+    list.addEventListener('scroll', () => {
+      if (before && !S.atBottom && performance.now() - input > 1000) { S.atBottom = true; list.scrollTop = list.scrollHeight; }
+      list.style.overflowAnchor = S.atBottom ? 'none' : '';
+    }, { passive: true });
   }
   list.style.overflowAnchor = S.atBottom ? 'none' : '';
   endWatch.disconnect();
