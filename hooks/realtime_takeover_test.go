@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"crisisroom/testkit"
@@ -163,5 +165,34 @@ func TestRealtimeTakenOverConnectHookError(t *testing.T) {
 	// and one that lets it through is served
 	if resp, _, _ := rawRealtime(t, s.URL, ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("realtime answered %d", resp.StatusCode)
+	}
+}
+
+// The fan-out writes its events to a taken-over connection itself, past PocketBase's
+// connection loop, whose idle timer only the loop's own writes reset: a tab busy with a
+// channel's events must not be cut when that timer (5 minutes; 1 s here) runs out. It
+// ends at the connection's longest lifetime, as every realtime connection does.
+func TestRealtimeBusyConnectionOutlivesTheIdleTimeout(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, Before: func(app core.App) {
+		app.OnRealtimeConnectRequest().Bind(&hook.Handler[*core.RealtimeConnectRequestEvent]{
+			Priority: -1, // before the appliance's own hook
+			Func: func(e *core.RealtimeConnectRequestEvent) error {
+				e.IdleTimeout = time.Second
+				e.MaxTimeout = time.Minute
+				return e.Next()
+			},
+		})
+	}})
+	flood := s.Demo.Channels["Hochwasser Rhein"].Id
+	c := openSSE(t, s.URL)
+	if status, b := c.subscribe(t, s.Token(t, "sbraun"), "channels/"+flood); status != http.StatusNoContent {
+		t.Fatalf("subscribe: %d %s", status, b)
+	}
+	op := mxAs(s, t, "jwagner")
+	for i, end := 0, time.Now().Add(3*time.Second); time.Now().Before(end); i++ {
+		body := fmt.Sprintf("Pegelstand %d", i)
+		op.obj(t, 200, "POST", "/api/collections/messages/records", map[string]any{"channel": flood, "author": s.Demo.Users["jwagner"].Id, "body": body})
+		c.until(t, isMessage(body)) // fails on the stream's end
+		time.Sleep(250 * time.Millisecond)
 	}
 }

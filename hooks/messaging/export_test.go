@@ -6,7 +6,7 @@ import "time"
 // run the whole appliance through testkit) and returns a function that restores it. Set it
 // before the appliance starts and restore it after it stopped.
 func SetSSEWriteTimeout(d time.Duration) (restore func()) {
-	old := sseWriteTimeout
-	sseWriteTimeout = d
-	return func() { sseWriteTimeout = old }
+	old := sseWriteTimeout.Load()
+	sseWriteTimeout.Store(d)
+	return func() { sseWriteTimeout.Store(old) }
 }

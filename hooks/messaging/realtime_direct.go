@@ -214,7 +214,7 @@ func (w *sseWriter) abort() {
 // deadline sets the deadline of a write that may wait for the socket. Set before the
 // abort is checked, so that an abort either is seen here or overrides this deadline.
 func (w *sseWriter) deadline() error {
-	_ = w.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	_ = w.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout.Load()))
 	if w.aborted.Load() {
 		return errStreamAborted
 	}

@@ -33,6 +33,14 @@ func (ms *messaging) bindRealtime(app core.App) {
 		f.release.note()
 		if w, ok := e.Response.(*sseWriter); ok {
 			e.Client.Set(sseWriterKey, w) // the fan-out writes to it (realtime_direct.go)
+			// Those writes pass PocketBase's connection loop, whose idle timer only its own
+			// writes reset: a tab busy with a channel's events would be cut every
+			// IdleTimeout. The connection still ends at MaxTimeout; a browser that went
+			// away is found by the hang-up watch (TCP keep-alive probes every 15 s) and a
+			// stalled one by the write deadline and the outbox's bound.
+			if e.IdleTimeout < e.MaxTimeout {
+				e.IdleTimeout = e.MaxTimeout
+			}
 		}
 		err := e.Next() // returns when the connection ends
 		f.drop(e.Client.Id())

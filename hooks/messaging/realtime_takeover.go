@@ -208,7 +208,20 @@ type sseWriter struct {
 // in a blocked write for as long as TCP keeps the connection, however long its events
 // queue up. A write that cannot go out in this time ends the stream; the browser
 // reconnects and reloads what it missed, as after any dropped connection.
-var sseWriteTimeout = 30 * time.Second
+var sseWriteTimeout = newAtomicDuration(30 * time.Second)
+
+// atomicDuration is a duration read by every stream and set by tests while streams of
+// an earlier test may still be ending.
+type atomicDuration struct{ v atomic.Int64 }
+
+func newAtomicDuration(d time.Duration) *atomicDuration {
+	a := new(atomicDuration)
+	a.v.Store(int64(d))
+	return a
+}
+
+func (a *atomicDuration) Load() time.Duration   { return time.Duration(a.v.Load()) }
+func (a *atomicDuration) Store(d time.Duration) { a.v.Store(int64(d)) }
 
 // chunkRoom is kept free in front of a buffered body for its chunk size line
 // ("ffffffff\r\n" at most).

@@ -64,8 +64,8 @@ func BenchmarkSSEWriterEvent(b *testing.B) {
 // of its events fails once sseWriteTimeout has passed, instead of blocking the stream's
 // goroutine for as long as TCP keeps the connection.
 func TestSSEWriterEndsWhenTheClientStopsReading(t *testing.T) {
-	defer func(d time.Duration) { sseWriteTimeout = d }(sseWriteTimeout)
-	sseWriteTimeout = 100 * time.Millisecond
+	defer sseWriteTimeout.Store(sseWriteTimeout.Load())
+	sseWriteTimeout.Store(100 * time.Millisecond)
 	server, client := net.Pipe() // nothing reads client: every write blocks
 	defer client.Close()
 	w := &sseWriter{conn: server, header: http.Header{}}
