@@ -373,7 +373,7 @@ async function start() {
   await loadExtensions();
   const hashView = location.hash.slice(1);
   currentView = views.some(v => v.id === hashView) ? hashView : 'messages';
-  messaging = createMessaging({ api, me, realtime, toast, refreshUnread, getTenant: () => tenant });
+  messaging = createMessaging({ api, me, realtime, toast, refreshUnread, getTenant: () => tenant, getTenants: () => tenants });
   realtime.start();
   if (meUnsub) meUnsub();
   meUnsub = realtime.subscribe('crisisroom/me', ev => {
