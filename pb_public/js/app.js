@@ -47,7 +47,7 @@ import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime, icon, iconOrT
 import { createMessaging } from './messaging.js';
 import viewPaths from './views/registry.js';
 import extensionPaths from './extensions.js';
-import { topBarSlots, userMenuItems, onSignIn } from './shell.js';
+import { topBarSlots, userMenuItems, onSignIn, redrawBanners } from './shell.js';
 
 const root = document.getElementById('app');
 const realtime = createRealtime();
@@ -251,6 +251,8 @@ function renderShell() {
   renderTenants();
   renderNav();
   renderView();
+  // The banners shown (an open call-out, a siren to release) outlive the shell drawn anew.
+  redrawBanners();
   labelTables(document.body);
 }
 
