@@ -115,6 +115,9 @@ func Register(app core.App, gw *smsgateway.Gateway) {
 	p.bindBlitz(app)
 	app.OnRecordEnrich("sms_messages").BindFunc(smsLogEnrich)
 	app.OnRecordEnrich("callouts").BindFunc(calloutEnrich)
+	app.OnCollectionAfterCreateSuccess().BindFunc(calloutBackRelationsReset)
+	app.OnCollectionAfterUpdateSuccess().BindFunc(calloutBackRelationsReset)
+	app.OnCollectionAfterDeleteSuccess().BindFunc(calloutBackRelationsReset)
 }
 
 // StartRequest is the body of POST /api/crisisroom/callouts.

@@ -129,6 +129,58 @@ func calloutEnrich(e *core.RecordEnrichEvent) error {
 	if s, ok := cachedSenderOf(e.App, e.Record); ok {
 		e.Record.WithCustomData(true)
 		e.Record.Set("sender", s)
+		// WithCustomData exports every key PocketBase puts on the record, and an expanded
+		// back-relation (?expand=callout_recipients_via_callout, also nested below
+		// another record) leaves there the ids of all its rows, not only those of the
+		// rows the reader may see. The expands run after this hook, so their keys are
+		// hidden by name beforehand.
+		e.Record.Hide(backRelationNames(e.App)...)
 	}
+	return e.Next()
+}
+
+// backRelations caches the names of the back-relations to callouts; a change of any
+// collection forgets them (calloutBackRelationsReset).
+var backRelations struct {
+	sync.Mutex
+	names []string
+	ok    bool
+}
+
+// backRelationNames lists the expand keys of every back-relation to the callouts
+// collection: "<collection>_via_<field>" and PocketBase's older "<collection>(<field>)"
+// for each relation field of any collection that points to callouts.
+func backRelationNames(app core.App) []string {
+	backRelations.Lock()
+	defer backRelations.Unlock()
+	if backRelations.ok {
+		return backRelations.names
+	}
+	callouts, err := app.FindCachedCollectionByNameOrId("callouts")
+	if err != nil {
+		return nil
+	}
+	all, err := app.FindAllCollections()
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, c := range all {
+		for _, f := range c.Fields {
+			if r, ok := f.(*core.RelationField); ok && r.CollectionId == callouts.Id {
+				names = append(names, c.Name+"_via_"+r.Name, c.Name+"("+r.Name+")")
+			}
+		}
+	}
+	backRelations.names, backRelations.ok = names, true
+	return names
+}
+
+// calloutBackRelationsReset forgets the cached back-relation names after a collection
+// was created, changed or deleted.
+func calloutBackRelationsReset(e *core.CollectionEvent) error {
+	backRelations.Lock()
+	backRelations.ok = false
+	backRelations.Unlock()
 	return e.Next()
 }

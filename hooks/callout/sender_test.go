@@ -2,6 +2,7 @@ package callout_test
 
 import (
 	"encoding/json"
+	"github.com/pocketbase/dbx"
 	"net/url"
 	"strings"
 	"testing"
@@ -80,6 +81,25 @@ func TestCalloutSenderForThoseCalledOnly(t *testing.T) {
 		for _, x := range secrets {
 			if x != "" && strings.Contains(string(c.Body), x) {
 				t.Errorf("%s shows %q: %s", path, x, c)
+			}
+		}
+	}
+	// Nor counted through an expanded back-relation: PocketBase leaves the ids of every
+	// row of the call-out on the record it expands, the others' rows among them.
+	others, err := s.App.FindAllRecords("callout_recipients", dbx.NewExp("callout = {:c} AND user != {:u}", dbx.Params{"c": id, "u": s.Demo.Users["lneumann"].Id}))
+	if err != nil || len(others) == 0 {
+		t.Fatalf("the other rows of the call-out: %d %v", len(others), err)
+	}
+	for _, path := range []string{
+		"/api/collections/callouts/records?expand=callout_recipients_via_callout",
+		"/api/collections/callouts/records/" + id + "?expand=callout_recipients_via_callout",
+		"/api/collections/callouts/records?fields=id,callout_recipients_via_callout&expand=callout_recipients_via_callout",
+		"/api/collections/callout_recipients/records?expand=callout.callout_recipients_via_callout",
+	} {
+		c := s.As(t, "lneumann").Do(t, "GET", path, nil)
+		for _, o := range others {
+			if strings.Contains(string(c.Body), o.Id) {
+				t.Errorf("%s shows another person's row %s: %s", path, o.Id, c)
 			}
 		}
 	}
