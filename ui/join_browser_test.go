@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 
+	"crisisroom/hooks"
 	"crisisroom/testkit"
 )
 
@@ -16,7 +18,11 @@ import (
 // page, which shows who invites to what and that the certificate matches the code; the
 // person fills in only what is needed and lands signed in, in the right tenant.
 func TestJoinPageSignsTheNewPersonIn(t *testing.T) {
-	s, b := startDemo(t)
+	// With HTTPS on, the invitation's link is the HTTPS address whose certificate the page
+	// compares with the QR code (over plain HTTP nothing is checked: TestJoinPageOverHTTP).
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, PublicDir: PublicDir(),
+		Hooks: hooks.Config{HTTPSAddr: "127.0.0.1:0"}})
+	b := testkit.NewBrowser(t)
 	cases := []struct {
 		name, inviter string
 		body          map[string]any
@@ -40,6 +46,11 @@ func TestJoinPageSignsTheNewPersonIn(t *testing.T) {
 			ctx := b.NewContext(outer, 150*time.Second)
 			p := &Person{Ctx: ctx, Username: c.fill["#username"], t: t}
 			p.logConsole()
+			if !strings.HasPrefix(inv.URL, "https://") {
+				t.Fatalf("invitation link not HTTPS: %q", inv.URL)
+			}
+			// The appliance's own CA is not in the test browser's store.
+			p.Run(security.SetIgnoreCertificateErrors(true))
 			p.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(inv.URL))
 			p.Wait(`!document.getElementById('form').hidden && document.getElementById('org-name').textContent !== ''`, "the invitation shown")
 			p.Wait(`document.getElementById('fp-verdict')?.textContent.startsWith('✓')`, "the certificate comparison")

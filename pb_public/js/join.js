@@ -17,6 +17,7 @@ addStrings({
     join_role_admin: 'Admin', join_role_operator: 'Bediener/in', join_role_member: 'Mitglied', join_role_guest: 'Gast', join_role_readonly: 'nur lesen',
     join_fpOk: '✓ Das Zertifikat stimmt mit dem QR-Code überein.', join_fpBad: '✗ Das Zertifikat stimmt NICHT mit dem QR-Code überein. Bitte nicht fortfahren und die Einladenden fragen.',
     join_fpQr: 'QR-Code:', join_fpServer: 'Server (SHA-256):', join_setupCert: 'Zertifikat einrichten',
+    join_fpPlain: '⚠ Unverschlüsselte Verbindung – das Zertifikat wurde nicht geprüft. Bitte die HTTPS-Adresse aus dem QR-Code öffnen:',
     join_noCode: 'Dieser Link enthält keinen gültigen Einladungscode.', join_checking: 'Einladung wird geprüft …',
     join_grantOrg: 'Ihre Organisation bekommt einen eigenen Bereich im Krisenstab; Sie werden ihre erste Admin-Person.',
     join_grantMember: 'Sie werden Mitglied von {org}.', join_grantGuest: 'Gastzugang zum Kanal „{channel}“.', join_grantDevice: 'Ein Gerät wird angemeldet: „{device}“.',
@@ -38,6 +39,7 @@ addStrings({
     join_role_admin: 'Admin', join_role_operator: 'Operator', join_role_member: 'Member', join_role_guest: 'Guest', join_role_readonly: 'read only',
     join_fpOk: '✓ The certificate matches the QR code.', join_fpBad: '✗ The certificate does NOT match the QR code. Do not continue; ask the inviter.',
     join_fpQr: 'QR code:', join_fpServer: 'Server (SHA-256):', join_setupCert: 'Set up the certificate',
+    join_fpPlain: '⚠ Unencrypted connection – the certificate was not checked. Please open the HTTPS address from the QR code:',
     join_noCode: 'This link holds no valid invitation code.', join_checking: 'Checking the invitation …',
     join_grantOrg: 'Your organisation gets its own area in the crisis staff; you become its first admin.',
     join_grantMember: 'You become a member of {org}.', join_grantGuest: 'Guest access to the channel “{channel}”.', join_grantDevice: 'A device is enrolled: “{device}”.',
@@ -94,7 +96,19 @@ try {
   box.hidden = false;
   box.replaceChildren();
   const add = (tag, text, id) => { const el = document.createElement(tag); el.textContent = text; if (id) el.id = id; box.append(el); };
-  if (fp) {
+  // Over plain HTTP no certificate carried this page, so comparing the server's word
+  // about its fingerprint with the QR code's proves nothing: say so and lead to HTTPS.
+  if (fp && location.protocol !== 'https:') {
+    box.classList.add('unchecked');
+    add('p', t('join_fpPlain'), 'fp-verdict');
+    if (tr.https_port) {
+      const a = document.createElement('a');
+      a.id = 'fp-https';
+      a.href = 'https://' + location.hostname + ':' + tr.https_port + '/join' + location.hash;
+      a.textContent = a.href.split('#')[0];
+      box.append(a);
+    }
+  } else if (fp) {
     const ok = fp.length >= 16 && server.startsWith(fp);
     box.classList.add(ok ? 'match' : 'mismatch');
     add('p', ok ? t('join_fpOk') : t('join_fpBad'), 'fp-verdict');

@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/security"
+	"github.com/chromedp/chromedp"
+
+	"crisisroom/hooks"
+	"crisisroom/testkit"
+)
+
+// The join page opened over plain HTTP used no certificate at all: it must not claim the
+// certificate matches the QR code; it says the connection is not encrypted, that nothing
+// was checked, and leads to the HTTPS address of the same invitation.
+func TestJoinPageOverHTTP(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true, PublicDir: PublicDir(),
+		Hooks: hooks.Config{HTTPSAddr: "127.0.0.1:0"}})
+	b := testkit.NewBrowser(t)
+	var inv struct{ URL string }
+	if st := API(t, s, "tkeller", "POST", "/api/crisisroom/invitations", map[string]any{"kind": "member", "organisation": s.Demo.Orgs["POL"].Id}, &inv); st != 200 || !strings.Contains(inv.URL, "/join#") {
+		t.Fatalf("invitation: %d %q", st, inv.URL)
+	}
+	frag := inv.URL[strings.Index(inv.URL, "#"):]
+	if !strings.Contains(frag, "fp=") {
+		t.Fatalf("no fingerprint in %q", inv.URL)
+	}
+	p := &Person{Ctx: b.NewContext(t, 60*time.Second), Username: "http", t: t}
+	p.Run(chromedp.Navigate(s.URL + "/join" + frag))
+	p.Wait(`!!document.getElementById('fp-verdict')`, "the certificate box")
+	var verdict string
+	p.Eval(`document.getElementById('fp-verdict').textContent`, &verdict)
+	if strings.Contains(verdict, "✓") || strings.Contains(verdict, "stimmt mit") || !strings.Contains(verdict, "Unverschlüsselt") || !strings.Contains(verdict, "nicht geprüft") {
+		t.Fatalf("verdict over HTTP: %q", verdict)
+	}
+	var cls string
+	p.Eval(`document.getElementById('trust').className`, &cls)
+	if strings.Contains(cls, "match") {
+		t.Fatalf("trust box class %q over HTTP", cls)
+	}
+	shot(p, "join-http")
+	// The way out: the HTTPS address of the same invitation, where the comparison is real.
+	var href string
+	p.Eval(`document.getElementById('fp-https')?.href || ''`, &href)
+	if !strings.HasPrefix(href, "https://127.0.0.1:") || !strings.HasSuffix(href, frag) {
+		t.Fatalf("HTTPS link %q (invitation %q)", href, inv.URL)
+	}
+	p.Run(security.SetIgnoreCertificateErrors(true))
+	p.Click(`document.getElementById('fp-https')`, "the HTTPS address")
+	p.Wait(`location.protocol === 'https:' && document.getElementById('fp-verdict')?.textContent.startsWith('✓')`, "the certificate compared over HTTPS")
+}
+
+// shot keeps a picture of the page in the system's temporary directory to look at.
+func shot(p *Person, name string) {
+	if err := testkit.Screenshot(p.Ctx, filepath.Join(os.TempDir(), "crisisroom-shell-"+name+".png")); err != nil {
+		p.t.Log(err)
+	}
+}
