@@ -18,11 +18,11 @@ import { renderBanners } from './messaging/blitz.js';
 export { MAX_FILE, fileProblem } from './messaging/composer.js';
 export { messageActions, messageDecorators, composerHooks, channelHeaderTools, events } from './messaging/state.js';
 
-export function createMessaging({ api, me, realtime, toast, refreshUnread: refreshNow, getTenant }) {
+export function createMessaging({ api, me, realtime, toast, refreshUnread: refreshNow, getTenant, getTenants }) {
   // Many messages at once must not mean as many unread queries.
   let unreadTimer = 0;
   const refreshUnread = () => { clearTimeout(unreadTimer); unreadTimer = setTimeout(refreshNow, 300); };
-  resetState({ api, me, realtime, toast, refreshUnread, getTenant });
+  resetState({ api, me, realtime, toast, refreshUnread, getTenant, getTenants });
   Object.assign(extCtx, { api, me, realtime, toast, tenant: getTenant, openChannel, openAt, jumpTo, current: () => S.current });
 
   S.sender = createSender({
@@ -89,7 +89,7 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
     list.addEventListener('scroll', () => { S.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40; }, { passive: true });
     const ro = new ResizeObserver(() => { if (S.atBottom) list.scrollTop = list.scrollHeight; });
     ro.observe(list);
-    S.ui = { layout, list, chanList, head, composer: c.form, composerInner: c.composerInner, readonlyNote: c.readonlyNote, form: c.form, text: c.text, ackBox: c.ackBox, staged: c.form.querySelector('.staged'), replyBox: c.form.querySelector('.replybox'), search: null };
+    S.ui = { layout, list, chanList, head, composer: c.form, composerInner: c.composerInner, readonlyNote: c.readonlyNote, form: c.form, text: c.text, ackBox: c.ackBox, writeAs: c.writeAs, writeAsSel: c.writeAsSel, writeAsChip: c.writeAsChip, counter: c.counter, staged: c.form.querySelector('.staged'), replyBox: c.form.querySelector('.replybox'), search: null };
     wireComposer(c, pane, drop);
     const onVisible = () => { if (document.visibilityState === 'visible') markReadSoon(); };
     document.addEventListener('visibilitychange', onVisible);

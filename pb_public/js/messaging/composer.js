@@ -1,13 +1,88 @@
 // The composer: text, priority (Normal, Sofort, Blitz), acknowledgement request, reply,
 // attachments (picked, pasted or dropped) and sending through the outbox.
 
-import { t } from '../i18n.js';
+import { t, addStrings, lang } from '../i18n.js';
 import { newClientKey } from '../api.js';
 import { h, clear, fmtSize, orgChip, icon } from '../ui.js';
 import { S, author, mayWrite, fileIcon, composerHooks, extCtx } from './state.js';
 import { openChannel } from './channels.js';
 
 export const MAX_FILE = 25 * 1024 * 1024;
+// messages.body's limit on the server (characters, counted as code points like the server).
+export const MAX_BODY = 20000;
+
+addStrings({
+  de: {
+    writingAs: 'Sie schreiben als', writingAsLabel: 'Organisation, für die Sie schreiben',
+    bodyCount: '{n} von höchstens {max} Zeichen',
+    bodyTooLong: 'Die Nachricht ist zu lang: {n} von höchstens {max} Zeichen. Kürzen oder als Datei anhängen.',
+  },
+  en: {
+    writingAs: 'Writing as', writingAsLabel: 'Organisation you write for',
+    bodyCount: '{n} of at most {max} characters',
+    bodyTooLong: 'The message is too long: {n} of at most {max} characters. Shorten it or attach it as a file.',
+  },
+});
+
+const fmtN = n => n.toLocaleString(lang() === 'de' ? 'de-DE' : 'en-GB');
+const bodyLength = s => { let n = 0; for (const _ of s) n++; return n; };
+
+// writeAsOptions: the organisations the person may write for in the open channel, i.e. the
+// live memberships among those taking part in a shared channel (the server accepts no
+// other: hooks/messaging/author_org.go). Other kinds of channel have one, decided there.
+export function writeAsOptions() {
+  const c = S.current;
+  if (!c || c.kind !== 'shared') return [];
+  const ids = new Set((c.organisations || []).map(o => o.id || o));
+  const all = (S.deps.getTenants && S.deps.getTenants()) || [];
+  return all.filter(x => ids.has(x.id) && x.status !== 'suspended');
+}
+const writeAsKey = id => 'crisisroom_writeas_' + id;
+
+// renderWriteAs shows "Sie schreiben als …" with a choice whenever the person could write
+// for more than one organisation in the open channel. The choice is kept per channel; the
+// first default is the organisation in view if it takes part, else the first one.
+export function renderWriteAs() {
+  const { ui, current } = S;
+  if (!ui || !ui.writeAs) return;
+  const opts = writeAsOptions();
+  ui.writeAs.hidden = opts.length < 2;
+  if (opts.length < 2) { clear(ui.writeAsSel, []); return; }
+  let want = '';
+  try { want = localStorage.getItem(writeAsKey(current.id)) || ''; } catch { /* storage off */ }
+  const tenant = S.deps.getTenant();
+  if (!opts.some(o => o.id === want)) want = opts.some(o => o.id === tenant?.id) ? tenant.id : opts[0].id;
+  clear(ui.writeAsSel, opts.map(o => h('option', { value: o.id, selected: o.id === want }, `${o.name} (${o.short || o.name})`)));
+  ui.writeAsSel.value = want;
+  updateWriteAsChip();
+}
+function updateWriteAsChip() {
+  const { ui } = S;
+  const o = writeAsOptions().find(x => x.id === ui.writeAsSel.value);
+  clear(ui.writeAsChip, o ? [orgChip(o)] : []);
+}
+// chosenOrg: the organisation a new message is written for (sent as author_org).
+function chosenOrg() {
+  const { ui } = S;
+  if (ui && ui.writeAs && !ui.writeAs.hidden && ui.writeAsSel.value) return ui.writeAsSel.value;
+  const tenant = S.deps.getTenant();
+  const opts = writeAsOptions();
+  // One possible organisation in a shared channel: that one, whatever is in view.
+  if (opts.length === 1) return opts[0].id;
+  return tenant ? tenant.id : '';
+}
+
+// updateCounter shows the length from 90 % of the limit on, and marks it over the limit.
+export function updateCounter() {
+  const { ui } = S;
+  if (!ui || !ui.counter) return;
+  const n = bodyLength(ui.text.value.trim());
+  const show = n >= MAX_BODY * 0.9;
+  ui.counter.hidden = !show;
+  if (!show) return;
+  ui.counter.textContent = t('bodyCount', { n: fmtN(n), max: fmtN(MAX_BODY) });
+  ui.counter.classList.toggle('over', n > MAX_BODY);
+}
 // Refused at once in the browser for a quick answer; the server checks again.
 const FORBIDDEN_EXT = /\.(exe|com|bat|cmd|scr|pif|msi|msp|vbs|vbe|js|jse|wsf|wsh|ps1|psm1|jar|apk|app|dll|sys|cpl|lnk|reg|hta|sh|bash|dmg|iso)$/i;
 const FORBIDDEN_MIME = /^(application\/(x-msdownload|x-msdos-program|x-ms-installer|x-sh|java-archive|vnd\.android\.package-archive|x-executable)|text\/javascript)$/i;
@@ -25,6 +100,7 @@ export function updateComposerRights() {
   const w = mayWrite() && !S.current.archived;
   ui.composerInner.hidden = !w;
   ui.readonlyNote.hidden = w;
+  renderWriteAs();
 }
 
 function stageFiles(files) {
@@ -47,10 +123,13 @@ async function send() {
   if (!current || !ui) return;
   const body = ui.text.value.trim();
   if (!body && !S.stagedFiles.length) { ui.text.focus(); return; }
+  // Refused here in words, before the server refuses it in its own; the text stays.
+  const n = bodyLength(body);
+  if (n > MAX_BODY) { S.deps.toast(t('bodyTooLong', { n: fmtN(n), max: fmtN(MAX_BODY) }), 'error'); updateCounter(); ui.text.focus(); return; }
   const prio = ui.form.querySelector('input[name=prio]:checked').value;
-  const tenant = S.deps.getTenant();
-  // The organisation in view is the one the message is written for (stored with it).
-  let fields = { channel: current.id, author: S.deps.me.id, body, priority: prio, ack_required: ui.ackBox.checked ? 'true' : 'false', source: 'web', author_org: tenant ? tenant.id : '' };
+  // The organisation the message is written for (stored with it): the one chosen under
+  // "Sie schreiben als" in a shared channel, else the one in view.
+  let fields = { channel: current.id, author: S.deps.me.id, body, priority: prio, ack_required: ui.ackBox.checked ? 'true' : 'false', source: 'web', author_org: chosenOrg() };
   for (const hk of composerHooks) {
     if (!hk.beforeSend) continue;
     const r = hk.beforeSend(fields, extCtx);
@@ -62,6 +141,7 @@ async function send() {
   if (S.replyTo) fields.reply_to = S.replyTo.id;
   const item = { client_key: key, fields, files: S.stagedFiles.slice(), queued: Date.now() };
   ui.text.value = '';
+  updateCounter();
   S.stagedFiles = []; renderStaged();
   S.replyTo = null; renderReply();
   ui.form.querySelector('input[name=prio][value=normal]').checked = true;
@@ -98,10 +178,16 @@ export function buildComposer() {
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true, id: 'file-input' });
   const ackBox = h('input', { type: 'checkbox', id: 'ack-required' });
   const prio = (v, label) => h('label.prio-opt.prio-' + v, h('input', { type: 'radio', name: 'prio', value: v, checked: v === 'normal' }), h('span', label));
+  const writeAsSel = h('select#write-as', { 'aria-label': t('writingAsLabel') });
+  const writeAsChip = h('span.writeas-chip');
+  const writeAs = h('div.writeas', { hidden: true }, h('label', { for: 'write-as' }, t('writingAs')), ' ', writeAsChip, writeAsSel);
+  const counter = h('div.body-count', { hidden: true, 'aria-live': 'polite' });
   const composerInner = h('div.composer-inner',
+    writeAs,
     h('div.replybox', { hidden: true }),
     h('div.staged', { hidden: true, 'aria-live': 'polite' }),
     text,
+    counter,
     h('div.composer-row',
       // A guest sends no Blitz (the server refuses it too).
       h('fieldset.prio-group', h('legend.sr', t('priority')), prio('normal', t('prioNormal')), prio('immediate', t('prioImmediate')), S.deps.getTenant()?.role === 'guest' ? null : prio('flash', t('prioFlash'))),
@@ -111,12 +197,19 @@ export function buildComposer() {
       h('button.btn.primary.send', { type: 'submit' }, t('send'))));
   const readonlyNote = h('p.muted.readonly', { hidden: true }, t('readOnlyChannel'));
   const form = h('form.composer', { hidden: true, 'aria-label': t('composer') }, composerInner, readonlyNote);
-  return { form, composerInner, readonlyNote, text, ackBox, fileInput };
+  return { form, composerInner, readonlyNote, text, ackBox, fileInput, writeAs, writeAsSel, writeAsChip, counter };
 }
 
 export function wireComposer({ form, text, fileInput, composerInner }, pane, drop) {
   form.addEventListener('submit', ev => { ev.preventDefault(); send(); });
-  form.addEventListener('change', ev => { if (ev.target.name === 'prio') updatePrioStyle(); });
+  form.addEventListener('change', ev => {
+    if (ev.target.name === 'prio') updatePrioStyle();
+    if (ev.target.id === 'write-as' && S.current) {
+      try { localStorage.setItem(writeAsKey(S.current.id), ev.target.value); } catch { /* storage off */ }
+      updateWriteAsChip();
+    }
+  });
+  text.addEventListener('input', updateCounter);
   text.addEventListener('keydown', ev => {
     for (const hk of composerHooks) { if (hk.keydown && hk.keydown(ev, text, extCtx)) return; }
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }

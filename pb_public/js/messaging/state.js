@@ -19,7 +19,7 @@ import { t } from '../i18n.js';
 import { icon } from '../ui.js';
 
 export const S = {
-  deps: null,              // { api, me, realtime, toast, refreshUnread, getTenant }
+  deps: null,              // { api, me, realtime, toast, refreshUnread, getTenant, getTenants }
   channels: [],            // the channels of the tenant in view
   allChannels: [],         // every channel of the person (all subscribed, so a Blitz reaches them)
   channelsFor: '',         // tenant id the channel list belongs to
