@@ -60,3 +60,30 @@ func shot(p *Person, name string) {
 		p.t.Log(err)
 	}
 }
+
+// A signed-in person opening an invitation came to join as themselves: that is the one
+// filled (primary) button; the form for a new, second account is quiet below it.
+func TestJoinPageSignedInJoinsAsThemselves(t *testing.T) {
+	s, b := startDemo(t)
+	var inv struct{ URL string }
+	if st := API(t, s, "sbraun", "POST", "/api/crisisroom/invitations", map[string]any{"kind": "member", "organisation": s.Demo.Orgs["FW"].Id}, &inv); st != 200 {
+		t.Fatalf("invitation: %d", st)
+	}
+	p := SignIn(t, s, b, "tkeller")
+	p.Run(chromedp.Navigate(inv.URL))
+	p.Wait(`!document.getElementById('as-me').hidden`, "the button to join as oneself")
+	var got struct {
+		MeSecondary, SubmitSecondary, OrNew bool
+		MeBg, SubmitBg                      string
+	}
+	p.Eval(`(() => { const me = document.getElementById('as-me'), sub = document.getElementById('join-submit');
+		return { MeSecondary: me.classList.contains('secondary'), SubmitSecondary: sub.classList.contains('secondary'),
+			OrNew: !document.getElementById('or-new').hidden,
+			MeBg: getComputedStyle(me).backgroundColor, SubmitBg: getComputedStyle(sub).backgroundColor }; })()`, &got)
+	shot(p, "join-signed-in")
+	if got.MeSecondary || !got.SubmitSecondary || !got.OrNew || got.MeBg == got.SubmitBg || got.SubmitBg != "rgb(255, 255, 255)" {
+		t.Fatalf("join page for a signed-in person: %+v", got)
+	}
+	p.Click(`document.getElementById('as-me')`, "join as Thomas Keller")
+	p.Wait(`location.pathname === '/' && [...document.querySelectorAll('button.tenant .tenant-short')].some(e => e.textContent === 'FW')`, "tkeller in FW")
+}

@@ -22,7 +22,7 @@ addStrings({
     join_grantOrg: 'Ihre Organisation bekommt einen eigenen Bereich im Krisenstab; Sie werden ihre erste Admin-Person.',
     join_grantMember: 'Sie werden Mitglied von {org}.', join_grantGuest: 'Gastzugang zum Kanal „{channel}“.', join_grantDevice: 'Ein Gerät wird angemeldet: „{device}“.',
     join_role: 'Rolle: {role}', join_rights: 'Rechte: {rights}', join_guestUntil: 'Zugang bis: {date}', join_function: 'Funktion: {fn}', join_validUntil: 'Einladung gültig bis: {date}',
-    join_createCreds: 'Zugangsdaten erzeugen', join_asMe: 'Als {name} beitreten',
+    join_createCreds: 'Zugangsdaten erzeugen', join_asMe: 'Als {name} beitreten', join_orNew: 'Oder ein neues, eigenes Konto anlegen:',
     join_needName: 'Bitte Name und Benutzername angeben.', join_needPassword: 'Das Passwort braucht mindestens 10 Zeichen.', join_needOrg: 'Bitte den Namen Ihrer Organisation angeben.',
     join_wait: 'Bitte warten …', join_welcome: 'Willkommen! Sie werden angemeldet …', join_enrolled: 'Gerät angemeldet.',
     join_broker: 'Broker', join_user: 'Benutzername', join_pass: 'Passwort', join_prefix: 'Themen-Präfix', join_offline: 'Keine Verbindung zum Server.',
@@ -44,7 +44,7 @@ addStrings({
     join_grantOrg: 'Your organisation gets its own area in the crisis staff; you become its first admin.',
     join_grantMember: 'You become a member of {org}.', join_grantGuest: 'Guest access to the channel “{channel}”.', join_grantDevice: 'A device is enrolled: “{device}”.',
     join_role: 'Role: {role}', join_rights: 'Rights: {rights}', join_guestUntil: 'Access until: {date}', join_function: 'Function: {fn}', join_validUntil: 'Invitation valid until: {date}',
-    join_createCreds: 'Create credentials', join_asMe: 'Join as {name}',
+    join_createCreds: 'Create credentials', join_asMe: 'Join as {name}', join_orNew: 'Or create a new account of your own:',
     join_needName: 'Please enter name and user name.', join_needPassword: 'The password needs at least 10 characters.', join_needOrg: 'Please enter your organisation\'s name.',
     join_wait: 'Please wait …', join_welcome: 'Welcome! Signing you in …', join_enrolled: 'Device enrolled.',
     join_broker: 'Broker', join_user: 'User name', join_pass: 'Password', join_prefix: 'Topic prefix', join_offline: 'No connection to the server.',
@@ -182,6 +182,13 @@ if (me && me.record && info.kind !== 'organisation') {
   b.hidden = false;
   b.textContent = t('join_asMe', { name: me.record.name || me.record.username });
   b.onclick = () => submit(me.token);
+  // Joining as oneself is what a signed-in person came for: it is the primary button;
+  // the form for a second account stays below, quiet, so a hurried hand does not fill it.
+  b.classList.remove('secondary');
+  $('or-new').hidden = false;
+  $('join-submit').classList.add('secondary');
+  b.focus();
+  return;
 }
 (info.kind === 'organisation' ? $('org-name-input') : $('name')).focus();
 }
