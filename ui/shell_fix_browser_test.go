@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 
@@ -86,4 +87,19 @@ func TestJoinPageSignedInJoinsAsThemselves(t *testing.T) {
 	}
 	p.Click(`document.getElementById('as-me')`, "join as Thomas Keller")
 	p.Wait(`location.pathname === '/' && [...document.querySelectorAll('button.tenant .tenant-short')].some(e => e.textContent === 'FW')`, "tkeller in FW")
+}
+
+// Going offline shows at once: the browser knows the network is gone while the event
+// stream may stay silent for half a minute. Back online, the mark goes away.
+func TestConnectionStateShowsOfflineAtOnce(t *testing.T) {
+	s, b := startDemo(t)
+	p := SignIn(t, s, b, "kvogel")
+	p.Run(chromedp.EmulateViewport(390, 844))
+	p.Wait(`document.getElementById('conn')?.classList.contains('online')`, "connected")
+	p.Run(network.Enable(), network.EmulateNetworkConditions(true, 0, 0, 0))
+	// Far below the 20–40 s the event stream took to notice; far above the event's delay.
+	p.Wait(`document.getElementById('conn').classList.contains('offline') && document.getElementById('conn').textContent === 'Keine Verbindung'`, "Keine Verbindung shown", 10*time.Second)
+	shot(p, "offline-phone")
+	p.Run(network.EmulateNetworkConditions(false, 0, -1, -1))
+	p.Wait(`document.getElementById('conn').classList.contains('online') && document.getElementById('conn').textContent === ''`, "the mark gone when back", 20*time.Second)
 }

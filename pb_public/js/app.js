@@ -234,8 +234,9 @@ function toggleNavMenu() {
 function renderShell() {
   document.title = t('appTitle');
   const conn = h('span.conn', { id: 'conn', role: 'status' });
-  const setConn = s => { conn.className = 'conn ' + s; conn.textContent = s === 'online' ? '' : t(s === 'connecting' ? 'connecting' : 'offline'); };
-  setConn(realtime.state);
+  showConn = s => { conn.className = 'conn ' + s; conn.textContent = s === 'online' ? '' : t(s === 'connecting' ? 'connecting' : 'offline'); };
+  if (connShown) showConn(connShown); // a shell drawn anew keeps what was shown
+  setConn();
   if (connUnsub) connUnsub();
   connUnsub = realtime.onState(setConn);
   const menu = h('button.btn.user', { type: 'button', 'aria-haspopup': 'dialog', id: 'usermenu', onclick: userMenu }, h('span.avatar', { 'aria-hidden': 'true' }, (me.name || me.username || '?').slice(0, 1).toUpperCase()), h('span.user-name', me.name || me.username));
@@ -416,7 +417,22 @@ async function reloadTenants() {
   refreshUnread();
 }
 
-window.addEventListener('online', () => realtime.now());
+// The connection state in the top bar. The browser's word that the network is gone
+// shows at once (an event stream may stay silent for half a minute before it errs);
+// a lost stream shows after 2 s still without one, so a short reconnect (PocketBase
+// closes every connection after 30 minutes) does not flicker.
+let showConn = () => {}, connShown = '', connTimer = 0;
+function setConn() {
+  const s = navigator.onLine === false ? 'offline' : realtime.state;
+  clearTimeout(connTimer);
+  if (s === 'online' || s === 'offline' && navigator.onLine === false || connShown && connShown !== 'online') {
+    connShown = s; showConn(s);
+    return;
+  }
+  connTimer = setTimeout(() => { connShown = realtime.state; showConn(connShown); }, 2000);
+}
+window.addEventListener('online', () => { setConn(); realtime.now(); });
+window.addEventListener('offline', () => { realtime.lost(); setConn(); });
 window.addEventListener('hashchange', () => { const v = location.hash.slice(1); if (me && v && v !== currentView) openView(v); });
 setInterval(() => { if (me && document.visibilityState === 'visible') refreshUnread(); }, 60000);
 

@@ -93,6 +93,10 @@ export function createRealtime() {
     resubscribe() { if (!stopped) { if (clientId) scheduleSubscribe(); else { retry = 0; connect(); } } },
     // now: reconnect at once (e.g. the browser says the network is back).
     now() { if (!stopped && state !== 'online') { retry = 0; connect(); } },
+    // lost: the browser says the network is gone. An event stream may stay silent for
+    // half a minute before it errs; dropping it now shows the state at once and makes
+    // the next connection fetch what was missed meanwhile.
+    lost() { if (!stopped && es) reconnect(); },
     get state() { return state; },
     subscribe(topic, cb) {
       const fresh = !topics.has(topic);
