@@ -103,3 +103,72 @@ func TestConnectionStateShowsOfflineAtOnce(t *testing.T) {
 	p.Run(network.EmulateNetworkConditions(false, 0, -1, -1))
 	p.Wait(`document.getElementById('conn').classList.contains('online') && document.getElementById('conn').textContent === ''`, "the mark gone when back", 20*time.Second)
 }
+
+// navShownJS lists the areas shown in the top bar, in their order, and "more" when the
+// "Mehr ▾" button is shown.
+const navShownJS = `[...document.querySelectorAll('#views button.navbtn:not([hidden]), #views #nav-more:not([hidden])')].map(b => b.dataset.view || 'more')`
+
+// An operator at a 1280 px desktop sees the call-out and the search directly, and the
+// top bar stays the same whichever area is open (also one opened from "Mehr ▾").
+func TestTopBarStableWithTheOperatorsKeyActions(t *testing.T) {
+	s, b := startDemo(t)
+	p := SignIn(t, s, b, "jwagner")
+	p.Run(chromedp.EmulateViewport(1280, 800))
+	p.Wait(`!!document.querySelector('button.navbtn[data-view=callout]')`, "the areas")
+	time.Sleep(200 * time.Millisecond) // the ResizeObserver's turn
+	var first []string
+	p.Eval(navShownJS, &first)
+	shown := strings.Join(first, ",")
+	if !strings.Contains(shown, "callout") || !strings.Contains(shown, "search") {
+		t.Fatalf("operator's top bar at 1280 px: %v", first)
+	}
+	shot(p, "topbar-1280")
+	var all []string
+	p.Eval(`[...document.querySelectorAll('#views button.navbtn')].map(b => b.dataset.view)`, &all)
+	for _, v := range all {
+		p.Click(`document.querySelector('button.navbtn[data-view=`+v+`]')`, v)
+		p.Wait(`document.querySelector('main#view').className === 'view-`+v+`'`, "view "+v)
+		time.Sleep(100 * time.Millisecond)
+		var now []string
+		p.Eval(navShownJS, &now)
+		if strings.Join(now, ",") != shown {
+			t.Errorf("with %s open the bar shows %v, first %v", v, now, first)
+		}
+		var marked bool
+		p.Eval(`(() => { const b = document.querySelector('button.navbtn[data-view=`+v+`]'); return b.hidden ? document.querySelector('#nav-more').classList.contains('current') : b.getAttribute('aria-current') === 'page'; })()`, &marked)
+		if !marked {
+			t.Errorf("with %s open the bar does not mark where one is", v)
+		}
+	}
+}
+
+// Verwaltung and Einladungen show only in an organisation where the person is admin:
+// tkeller (POL admin, FW member) has them in POL, not in FW.
+func TestTopBarAdminOnlyWhereAdmin(t *testing.T) {
+	s, b := startDemo(t)
+	var inv struct{ URL string }
+	if st := API(t, s, "sbraun", "POST", "/api/crisisroom/invitations", map[string]any{"kind": "member", "organisation": s.Demo.Orgs["FW"].Id}, &inv); st != 200 {
+		t.Fatalf("invitation: %d", st)
+	}
+	p := SignIn(t, s, b, "tkeller")
+	p.Run(chromedp.EmulateViewport(1280, 800), chromedp.Navigate(inv.URL))
+	p.Click(`(() => { const b = document.getElementById('as-me'); return b && !b.hidden ? b : null; })()`, "join as Thomas Keller")
+	p.Wait(`[...document.querySelectorAll('button.tenant .tenant-short')].some(e => e.textContent === 'FW')`, "tkeller in FW")
+	has := func(view string) bool {
+		var ok bool
+		p.Eval(`!!document.querySelector('button.navbtn[data-view=`+view+`]')`, &ok)
+		return ok
+	}
+	p.SwitchTenant("POL")
+	p.Click(`document.querySelector('button.navbtn[data-view=admin]')`, "Verwaltung in POL")
+	p.Wait(`document.querySelector('main#view').className === 'view-admin'`, "Verwaltung open")
+	if !has("invitations") {
+		t.Error("POL admin without Einladungen")
+	}
+	p.SwitchTenant("FW")
+	p.Wait(`!document.querySelector('button.navbtn[data-view=admin]') && document.querySelector('main#view').className === 'view-messages'`, "no Verwaltung in FW, the messages open")
+	if has("invitations") {
+		t.Error("Einladungen shown in FW, where tkeller is a member")
+	}
+	shot(p, "topbar-fw-member")
+}

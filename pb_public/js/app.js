@@ -165,12 +165,20 @@ function renderTenants() {
 // their own in the top bar; long names a short word (the full name stays the tooltip).
 const NAV_ICON = { callout: 'megaphone', situation: 'map', zemag: 'shield', complaints: 'flag' };
 const NAV_SHORT = { journal: 'nav_journal', callout: 'nav_callout' };
+// The top bar's order: what a person in the staff room does most and in a hurry first
+// (the call-out and the search for an operator), administration last, so that on a
+// narrow bar "Mehr ▾" takes the rarely used ones. Areas not named keep their place
+// from registry.js before the administration.
+const NAV_ORDER = ['messages', 'callout', 'search', 'situation', 'journal', 'forms', 'fax', 'roster', 'sirens', 'devices', 'zemag', 'complaints'];
+const NAV_LAST = ['invitations', 'admin'];
+const navRank = id => { const i = NAV_ORDER.indexOf(id); if (i >= 0) return i; const j = NAV_LAST.indexOf(id); return j >= 0 ? 1000 + j : 500; };
 
 function renderNav() {
   const nav = document.getElementById('views');
   if (!nav) return;
   const c = ctxFor();
-  const entries = [{ id: 'messages', title: { de: t('messages'), en: t('messages') }, icon: 'chat' }, ...views.filter(v => { try { return v.visible ? v.visible(c) : true; } catch { return false; } })];
+  const entries = [{ id: 'messages', title: { de: t('messages'), en: t('messages') }, icon: 'chat' }, ...views.filter(v => { try { return v.visible ? v.visible(c) : true; } catch { return false; } })]
+    .map((v, i) => [v, i]).sort((a, b) => navRank(a[0].id) - navRank(b[0].id) || a[1] - b[1]).map(x => x[0]);
   const title = v => v.title[lang()] || v.title.de;
   const more = h('button.navmore#nav-more', { type: 'button', hidden: true, 'aria-haspopup': 'menu', 'aria-expanded': 'false', onclick: ev => { ev.stopPropagation(); toggleNavMenu(); } }, t('navMore'), ' ▾');
   clear(nav, entries.map(v => h('button.navbtn', {
@@ -189,8 +197,10 @@ function renderNav() {
 }
 let navWatch = null;
 
-// fitNav shows the areas that fit in the bar, in order (the open one always), and puts
-// the rest in the "Mehr ▾" menu: measured, not guessed from the window's width.
+// fitNav shows the areas that fit in the bar, in order, and puts the rest in the
+// "Mehr ▾" menu: measured, not guessed from the window's width. Which view is open does
+// not change what is shown where (a bar that rearranges under the hand is a bar one
+// cannot learn); an open view from the menu marks "Mehr" as the current place.
 function fitNav() {
   const nav = document.getElementById('views');
   if (!nav) return;
@@ -199,12 +209,12 @@ function fitNav() {
   const items = [...nav.querySelectorAll('button.navbtn[data-view]')];
   for (const b of items) b.hidden = false;
   more.hidden = true;
+  more.classList.remove('current');
   const fits = () => nav.scrollWidth <= nav.clientWidth + 1;
   if (fits()) return;
   more.hidden = false;
-  for (let i = items.length - 1; i >= 0 && !fits(); i--) {
-    if (items[i].getAttribute('aria-current') !== 'page') items[i].hidden = true;
-  }
+  for (let i = items.length - 1; i > 0 && !fits(); i--) items[i].hidden = true;
+  if (items.some(b => b.hidden && b.getAttribute('aria-current') === 'page')) more.classList.add('current');
 }
 
 function closeNavMenu() {
@@ -312,9 +322,17 @@ async function switchTenant(id, view) {
   if (view) { currentView = view; if (location.hash !== '#' + view) history.replaceState(null, '', '#' + view); }
   renderTenants();
   renderNav();
-  if (!views.some(v => v.id === currentView) && currentView !== 'messages') currentView = 'messages';
+  if (currentView !== 'messages' && !viewShown(currentView)) { currentView = 'messages'; history.replaceState(null, '', '#messages'); renderNav(); }
   renderView();
   return true;
+}
+
+// viewShown: whether the view is in the top bar for the organisation in view (a view
+// the person's role there does not allow is left for the messages).
+function viewShown(id) {
+  const v = views.find(x => x.id === id);
+  if (!v) return false;
+  try { return v.visible ? !!v.visible(ctxFor()) : true; } catch { return false; }
 }
 
 function openView(id) {
@@ -412,6 +430,7 @@ async function reloadTenants() {
   }
   tenant = now;
   renderTenants();
+  if (currentView !== 'messages' && !viewShown(currentView)) { currentView = 'messages'; history.replaceState(null, '', '#messages'); }
   renderNav();
   if (!before || before.role !== now.role) renderView();
   refreshUnread();

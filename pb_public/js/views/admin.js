@@ -41,7 +41,9 @@ export default {
   id: 'admin',
   title: { de: 'Verwaltung', en: 'Administration' },
   icon: 'gear',
-  visible: ctx => ctx.hostOperator || ctx.tenants.some(x => x.role === 'admin'),
+  // Only where the person's role allows it: an admin of POL who is a member of FW sees it
+  // in POL, not in FW (where it could only say no).
+  visible: ctx => ctx.hostOperator || ctx.tenant?.role === 'admin',
   render(el, ctx) {
     const page = h('div.view-page');
     el.append(page);

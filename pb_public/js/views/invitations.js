@@ -54,7 +54,8 @@ export default {
   id: 'invitations',
   title: { de: 'Einladungen', en: 'Invitations' },
   icon: 'qr',
-  visible: ctx => ctx.hostOperator || ctx.tenants.some(x => x.role === 'admin'),
+  // Only in an organisation where the person may invite (see admin.js).
+  visible: ctx => ctx.hostOperator || ctx.tenant?.role === 'admin',
   render(el, ctx) {
     const page = h('div.view-page');
     el.append(page);
