@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hooks/tenancy"
 )
@@ -76,4 +77,38 @@ func TestComposerRefusesTooLongMessage(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("%d over-long messages reached the server", n)
 	}
+}
+
+// On a phone the Blitz sender's follow-up is one compact line whose buttons are in sight
+// and reachable; the twelve names are a tap away.
+func TestPendingBlitzNoticeCompactOnPhone(t *testing.T) {
+	s, b := startDemo(t)
+	p := SignIn(t, s, b, "jwagner")
+	p.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	p.Wait(`!!document.querySelector('button.chan')`, "the channels")
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	msg, err := s.App.FindFirstRecordByFilter("messages", "channel = {:c}", dbx.Params{"c": flood.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pending []map[string]any
+	for i := 1; i <= 12; i++ {
+		pending = append(pending, map[string]any{"name": fmt.Sprintf("Person Nummer %d", i), "function": "Fachberater Hochwasser"})
+	}
+	coll, _ := s.App.FindCollectionByNameOrId("notices")
+	nt := core.NewRecord(coll)
+	nt.Load(map[string]any{"user": s.Demo.Users["jwagner"].Id, "kind": "blitz_pending", "channel": flood.Id, "message": msg.Id,
+		"data": map[string]any{"body": "BLITZ: Deich Abschnitt 3 bricht. Evakuierung Altstadt-Süd sofort. Alle Stellen bitte bestätigen.", "pending": pending}})
+	if err := s.App.Save(nt); err != nil {
+		t.Fatal(err)
+	}
+	p.Wait(`!!document.querySelector('.pending-banner')`, "the follow-up banner", 10*time.Second)
+	p.Screenshot("pending-blitz-phone")
+	reachable := `(() => { const b = document.querySelector('.pending-banner'); if (!b || b.getBoundingClientRect().height > 64) return false;
+		return [...b.querySelectorAll('button')].every(x => { const r = x.getBoundingClientRect(); return r.width > 0 && r.right <= innerWidth && x.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)); }) })()`
+	p.Wait(reachable, "one line of at most 64 px whose three buttons are in sight and reachable")
+	p.Wait(`document.querySelector('.pending-banner .pending-text').textContent.trim().startsWith('Ihr Blitz: 12 noch nicht bestätigt')`, "the count first")
+	p.Wait(`document.querySelector('.pending-names').hidden`, "the names folded")
+	p.Click(`document.querySelector('.pending-banner .pending-who')`, "Wer?")
+	p.Wait(`(() => { const n = document.querySelector('.pending-names'); return !n.hidden && n.offsetHeight > 0 && n.textContent.includes('Person Nummer 12 (Fachberater Hochwasser)') })()`, "the names after Wer?")
 }

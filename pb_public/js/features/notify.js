@@ -21,7 +21,7 @@ addStrings({
     sr_notifyEnabled: 'Benachrichtigungen eingeschaltet.', sr_notifyUnsupported: 'Dieser Browser kann keine Benachrichtigungen zeigen.',
     sr_mentionTitle: '{name} erwähnt Sie in {channel}', sr_directTitle: 'Nachricht von {name}', sr_flashTitle: 'BLITZ in {channel}',
     sr_mute: 'Kanal stumm schalten', sr_unmuteChannel: 'Kanal ist stumm – wieder einschalten', sr_mutedNow: 'Kanal stumm: keine Benachrichtigung und kein Ton (außer Blitz).', sr_unmutedNow: 'Kanal wieder laut.',
-    sr_reminderTitle: 'Erinnerung: Blitz bitte bestätigen', sr_pendingTitle: 'Noch nicht bestätigt ({n})', sr_pendingNone: 'Alle haben bestätigt.', sr_pendingBanner: 'Ihr Blitz „{body}“ – noch nicht bestätigt ({n}): {names}', sr_pendingOpen: 'Zur Nachricht', sr_pendingDismiss: 'Ausblenden',
+    sr_reminderTitle: 'Erinnerung: Blitz bitte bestätigen', sr_pendingTitle: 'Noch nicht bestätigt ({n})', sr_pendingNone: 'Alle haben bestätigt.', sr_pendingBanner: 'Ihr Blitz: {n} noch nicht bestätigt – „{body}“', sr_pendingWho: 'Wer?', sr_pendingWhoLabel: 'Wer noch nicht bestätigt hat', sr_pendingOpen: 'Zur Nachricht', sr_pendingDismiss: 'Ausblenden',
   },
   en: {
     sr_notifications: 'Notifications', sr_notifyOn: 'Notifications are on', sr_notifyOff: 'Turn notifications on',
@@ -29,7 +29,7 @@ addStrings({
     sr_notifyEnabled: 'Notifications turned on.', sr_notifyUnsupported: 'This browser cannot show notifications.',
     sr_mentionTitle: '{name} mentions you in {channel}', sr_directTitle: 'Message from {name}', sr_flashTitle: 'FLASH in {channel}',
     sr_mute: 'Mute channel', sr_unmuteChannel: 'Channel is muted – unmute', sr_mutedNow: 'Channel muted: no notification and no sound (except flash).', sr_unmutedNow: 'Channel unmuted.',
-    sr_reminderTitle: 'Reminder: please acknowledge the flash message', sr_pendingTitle: 'Not yet acknowledged ({n})', sr_pendingNone: 'Everybody acknowledged.', sr_pendingBanner: 'Your flash message “{body}” – not yet acknowledged ({n}): {names}', sr_pendingOpen: 'Go to the message', sr_pendingDismiss: 'Dismiss',
+    sr_reminderTitle: 'Reminder: please acknowledge the flash message', sr_pendingTitle: 'Not yet acknowledged ({n})', sr_pendingNone: 'Everybody acknowledged.', sr_pendingBanner: 'Your flash message: {n} not yet acknowledged – “{body}”', sr_pendingWho: 'Who?', sr_pendingWhoLabel: 'Who has not acknowledged', sr_pendingOpen: 'Go to the message', sr_pendingDismiss: 'Dismiss',
   },
 });
 
@@ -153,11 +153,19 @@ function pendingBanner(n) {
   if (!names.length || seen().includes(n.id)) return;
   const id = 'blitz-pending-' + n.id;
   const dismiss = () => { localStorage.setItem(seenKey(), JSON.stringify([...seen(), n.id].slice(-50))); banner(id, null); };
+  // One line with its buttons, like the other banners (on a phone too): the names are a
+  // tap away ("Wer?"), the quote ends at a word.
+  let body = d.body || '';
+  if (body.length > 60) body = body.slice(0, 60).replace(/\s+\S*$/, '') + ' …';
+  const names_ = h('div.pending-names', { hidden: true, id: id + '-names' }, names.join(', '));
+  const who = h('button.btn.pending-who', { type: 'button', 'aria-expanded': 'false', 'aria-controls': id + '-names', 'aria-label': t('sr_pendingWhoLabel'),
+    onclick: () => { names_.hidden = !names_.hidden; who.setAttribute('aria-expanded', String(!names_.hidden)); who.closest('.pending-banner').classList.toggle('open', !names_.hidden); } }, t('sr_pendingWho'));
   banner(id, h('div.release-banner.pending-banner', { role: 'alert', dataset: { notice: n.id, message: n.message } },
-    h('span', icon('bolt', 18), ' ', t('sr_pendingBanner', { body: (d.body || '').slice(0, 80), n: names.length, names: names.join(', ') })),
-    h('span.actions',
+    h('span.pending-text', { title: d.body || '' }, icon('bolt', 18), ' ', t('sr_pendingBanner', { body, n: names.length })),
+    h('span.actions', who,
       h('button.btn.release', { type: 'button', onclick: () => { dismiss(); open(n.channel, n.message); } }, t('sr_pendingOpen')),
-      ' ', h('button.btn', { type: 'button', onclick: dismiss }, t('sr_pendingDismiss')))));
+      h('button.btn', { type: 'button', 'aria-label': t('sr_pendingDismiss'), onclick: dismiss }, h('span.lbl-long', t('sr_pendingDismiss')), h('span.lbl-short', '✕'))),
+    names_));
 }
 async function loadPending(ctx) {
   const since = new Date(Date.now() - 12 * 3600 * 1000).toISOString().replace('T', ' ');
