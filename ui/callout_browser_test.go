@@ -9,6 +9,8 @@ import (
 
 	"crisisroom/hardware/sms/gsmsim"
 	"crisisroom/hardware/smsgateway"
+	"crisisroom/hooks/demo"
+	"crisisroom/hooks/tenancy"
 	"crisisroom/testkit"
 )
 
@@ -183,4 +185,124 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	for _, p := range []*Person{police, op} {
 		_ = chromedp.Cancel(p.Ctx)
 	}
+}
+
+// The call-out banner on a phone (390×844), as the newcomer met it: both answers one tap
+// away on the collapsed banner, side by side and 44 px or more each; the banner outlives
+// a language switch both ways, a tenant switch and a change of view (it was gone after a
+// language switch until a reload); after answering, one line says the answer given until
+// the call-out ends, and "ändern" puts a mis-tap right (the latest answer counts).
+func TestCalloutBannerSurvivesTheShellAndShowsTheAnswer(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, PublicDir: PublicDir()})
+	kv := s.Demo.Users["kvogel"]
+	// A second organisation, for the tenant switch.
+	if _, err := tenancy.NewMembership(s.App, kv.Id, s.Demo.Orgs["POL"].Id, "member", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	b := testkit.NewBrowser(t)
+	p := Open(t, s, b, "kvogel")
+	p.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	p.SignInForm("kvogel", demo.Password)
+	var co struct {
+		Id string `json:"id"`
+	}
+	if code := API(t, s, "jwagner", "POST", "/api/crisisroom/callouts", map[string]any{
+		"text": "Stabsalarm: Deichbruch am Pegel Süd, bitte Rückruf Stabsraum", "priority": "flash", "users": []string{kv.Id}}, &co); code != 200 {
+		t.Fatalf("start the call-out: %d", code)
+	}
+	p.Wait(`document.querySelector('.callout-banner')?.dataset.state === 'open'`, "the call-out banner", 30*time.Second)
+	// Collapsed: "Ich komme" and "Komme nicht" side by side, whole in sight, tappable, 44 px.
+	bothAnswers := `(() => { const b = document.querySelector('.callout-banner'); if (!b || b.classList.contains('expanded')) return false;
+		const rs = ['coming', 'declined'].map(a => b.querySelector('[data-answer="' + a + '"]')).map(x => x && x.offsetParent !== null ? [x, x.getBoundingClientRect()] : null);
+		return rs.every(r => r && r[1].height >= 44 && r[1].width >= 44 && r[1].top >= 0 && r[1].bottom <= innerHeight && r[1].right <= innerWidth &&
+			r[0].contains(document.elementFromPoint(r[1].left + r[1].width / 2, r[1].top + r[1].height / 2))) &&
+			Math.abs(rs[0][1].top - rs[1][1].top) < 4; })()`
+	p.Wait(bothAnswers, "both answers on the collapsed banner, side by side, 44 px")
+	p.Wait(`document.querySelector('.callout-banner [data-answer="declined"]').innerText.trim() === 'Komme nicht'`, "the short word on a phone")
+	p.Screenshot("callout-banner-phone-both-answers")
+
+	// The language, both ways, by the user menu: the banner stays, in the new language.
+	lang := func(to string) {
+		p.Click(`document.querySelector('#usermenu')`, "the user menu")
+		p.Click(`document.querySelector('#menu-lang')`, "the language switch")
+		p.Wait(`document.documentElement.lang === '`+to+`'`, "the language "+to)
+	}
+	lang("en")
+	p.Wait(`document.querySelector('.callout-banner .flash-tag')?.textContent === 'Staff call-out' && document.querySelector('.callout-banner [data-answer="coming"]')?.getAttribute('aria-label') === 'I am coming'`,
+		"the call-out banner after switching to English")
+	p.Wait(bothAnswers, "both answers after switching to English")
+	p.Screenshot("callout-banner-phone-english")
+	lang("de")
+	p.Wait(`document.querySelector('.callout-banner .flash-tag')?.textContent === 'Stab-Alarm' && document.querySelector('.callout-banner [data-answer="coming"]')?.getAttribute('aria-label') === 'Ich komme'`,
+		"the call-out banner after switching back to German")
+	// A tenant switch and another view: the banner stays.
+	p.SwitchTenant("POL")
+	p.Wait(`document.querySelectorAll('.callout-banner[data-state="open"]').length === 1`, "the banner after a tenant switch")
+	p.SwitchTenant("FW")
+	p.Run(chromedp.Evaluate(`location.hash = '#search'`, nil))
+	p.Wait(`document.querySelectorAll('.callout-banner[data-state="open"]').length === 1 && document.querySelector('#view').className !== 'view-messages'`, "the banner in another view")
+	p.Run(chromedp.Evaluate(`location.hash = '#messages'`, nil))
+
+	// Answered with minutes (in the details): the toast repeats the answer, one line keeps it.
+	p.Click(`document.querySelector('.callout-banner .flash-body')`, "the call-out text")
+	p.Wait(`document.querySelector('.callout-banner').classList.contains('expanded') && document.querySelector('.callout-banner select').offsetParent !== null`, "the minutes in the details")
+	p.Run(chromedp.SetValue(`.callout-banner select`, "15", chromedp.ByQuery))
+	p.Click(`document.querySelector('.callout-banner [data-answer="coming"]')`, "Ich komme")
+	p.Wait(`[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('Danke, Ihre Antwort ist beim Stab: Ich komme in 15 Min.'))`, "the toast repeats the answer")
+	p.Wait(`document.querySelector('.callout-banner')?.dataset.state === 'answered' && document.querySelector('.callout-banner .cob-answer')?.textContent === 'Ihre Antwort: Ich komme in 15 Min.'`, "the answer shown after answering")
+	p.Wait(`(() => { const c = document.querySelector('.callout-banner .cob-change'), r = c.getBoundingClientRect(); return r.height >= 44 && r.width >= 44 && r.right <= innerWidth; })()`, "ändern tappable")
+	p.Wait(`(() => { const a = document.querySelector('.callout-banner .cob-answer'), r = a.getBoundingClientRect(); return a.scrollWidth <= a.clientWidth && a.scrollHeight <= a.clientHeight + 1 && r.right <= innerWidth; })()`, "the answer whole, not cut")
+	p.Screenshot("callout-banner-phone-answered")
+	recipient := func() (string, int) {
+		r, err := s.App.FindFirstRecordByFilter("callout_recipients", "callout = {:c} && user = {:u}", map[string]any{"c": co.Id, "u": kv.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetString("answer"), r.GetInt("eta_minutes")
+	}
+	if a, eta := recipient(); a != "coming" || eta != 15 {
+		t.Fatalf("answer %q %d, want coming 15", a, eta)
+	}
+	// A mis-tap put right: "ändern", "Komme nicht".
+	p.Click(`document.querySelector('.callout-banner .cob-change')`, "ändern")
+	p.Wait(`document.querySelector('.callout-banner')?.dataset.state === 'changing'`, "the answers again")
+	p.Wait(bothAnswers, "both answers again, side by side")
+	p.Click(`document.querySelector('.callout-banner [data-answer="declined"]')`, "Komme nicht")
+	p.Wait(`document.querySelector('.callout-banner .cob-answer')?.textContent === 'Ihre Antwort: Ich komme nicht'`, "the changed answer shown")
+	testkit.Eventually(t, 10*time.Second, "the answer changed on the server", func() bool { a, _ := recipient(); return a == "declined" })
+	lang("en")
+	p.Wait(`document.querySelector('.callout-banner .cob-answer')?.textContent === 'Your answer: I am not coming'`, "the answer line in English")
+	lang("de")
+	// The call-out ends: the line goes.
+	if code := API(t, s, "jwagner", "POST", "/api/crisisroom/callouts/"+co.Id+"/close", nil, nil); code != 200 {
+		t.Fatalf("close the call-out: %d", code)
+	}
+	p.Wait(`!document.querySelector('.callout-banner')`, "the line gone when the call-out ends", 30*time.Second)
+	_ = chromedp.Cancel(p.Ctx)
+}
+
+// The Stab alarmieren page: no empty card before any call-out; a refusal of a vacant
+// function says so ("Die Funktion S1 ist nicht besetzt."), not to pick what was picked;
+// and it goes as soon as the selection changes.
+func TestCalloutPageRefusalFitsAndClears(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, PublicDir: PublicDir()})
+	b := testkit.NewBrowser(t)
+	op := SignIn(t, s, b, "jwagner")
+	op.Run(chromedp.EmulateViewport(1280, 800))
+	op.Run(chromedp.Evaluate(`location.hash = '#callout'`, nil))
+	op.Wait(`document.querySelector('.callout-list')?.textContent.includes('Noch keine Alarmierung.') && !!document.querySelector('.co-staff-functions input[value="S1"]')`, "the call-out page")
+	op.Wait(`[...document.querySelectorAll('.callout-view section.panel')].every(p => p.hidden || p.offsetParent === null || p.textContent.trim() !== '')`, "no empty card on the page")
+	op.Wait(`document.querySelector('.co-staff-functions input[value="S1"]').parentElement.textContent.includes('unbesetzt')`, "S1 vacant in the demo")
+	op.Run(chromedp.Click(`.co-staff-functions input[value="S1"]`, chromedp.ByQuery))
+	op.Run(chromedp.SendKeys(`#co-text`, "Test: nur S1", chromedp.ByQuery), chromedp.Click(`#co-start`, chromedp.ByQuery))
+	op.Wait(`document.querySelector('.callout-new p.muted[role=status]')?.textContent === 'Nicht alarmiert: niemand würde alarmiert. Die Funktion S1 ist nicht besetzt.' && !document.querySelector('dialog[open]')`,
+		"the refusal says S1 is not staffed")
+	op.Screenshot("callout-refusal-vacant")
+	op.Run(chromedp.Click(`.co-staff-functions input[value="S1"]`, chromedp.ByQuery), chromedp.Click(`.co-staff-functions input[value="S2"]`, chromedp.ByQuery))
+	op.Wait(`document.querySelector('.callout-new p.muted[role=status]')?.textContent === '' && document.querySelector('.co-preview')?.textContent.includes('1 Person')`, "the refusal gone with the new selection")
+	op.Screenshot("callout-refusal-cleared")
+	if n, _ := s.App.CountRecords("callouts"); n != 0 {
+		t.Fatalf("%d call-outs of a vacant function", n)
+	}
+	_ = chromedp.Cancel(op.Ctx)
 }

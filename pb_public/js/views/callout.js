@@ -17,7 +17,8 @@ addStrings({
     co_pv_app: 'App', co_pv_sms: 'SMS', co_pv_none: 'nicht erreichbar', co_pv_nobody: 'erreicht niemand', co_pv_unknown: 'unbekannt – erreicht niemand', co_pv_title: 'Funktionsbezeichnung', co_pv_users: 'Personen',
     co_pv_howApp: '{n} per App', co_pv_howSms: '{n} per SMS', co_pv_howNone: '{n} jetzt nicht erreichbar (nicht in der App, keine Mobilnummer)',
     co_preview: 'Die Auswahl erreicht {n} Personen', co_preview_one: 'Die Auswahl erreicht 1 Person', co_previewNone: 'Niemand würde alarmiert – bitte Organisationen, Funktionen oder eine Gruppe wählen.',
-    co_previewSelf: 'Sie alarmieren nur sich selbst.', co_previewWithSelf: 'Sie selbst sind dabei.', co_refuseNobody: 'Nicht alarmiert: niemand würde alarmiert. Bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
+    co_previewSelf: 'Sie alarmieren nur sich selbst.', co_previewWithSelf: 'Sie selbst sind dabei.', co_refuseNobody: 'Nicht alarmiert: niemand würde alarmiert. Bitte Organisationen, Funktionen oder eine Gruppe wählen.', co_refuseEmpty: 'Nicht alarmiert: niemand würde alarmiert.',
+    co_rf_fn: 'Die Funktion {list} ist nicht besetzt.', co_rf_fns: 'Die Funktionen {list} sind nicht besetzt.', co_rf_org: '{list}: niemand erreichbar.', co_rf_unknown: '{list}: unbekannt.', co_remind: 'Zweite SMS nach (Minuten, 0 = keine)',
     co_start: 'Alarmieren', co_started: 'Alarmierung läuft: {n} Personen.', co_started_one: 'Alarmierung läuft: 1 Person.', co_saveGroup: 'Auswahl als Gruppe speichern', co_groupName: 'Name der Gruppe', co_saveGroupBtn: 'Gruppe speichern',
     co_recent: 'Alarmierungen', co_none: 'Noch keine Alarmierung.', co_comingN: '{n} kommen', co_comingN_one: '{n} kommt', co_declinedN: '{n} kommen nicht', co_declinedN_one: '{n} kommt nicht', co_openN: '{n} ohne Antwort',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Funktion', co_answer: 'Antwort', co_arrives: 'Ankunft', co_via: 'Weg', co_reached: 'Erreicht',
@@ -36,7 +37,8 @@ addStrings({
     co_pv_app: 'app', co_pv_sms: 'SMS', co_pv_none: 'not reachable', co_pv_nobody: 'reaches nobody', co_pv_unknown: 'unknown – reaches nobody', co_pv_title: 'job title', co_pv_users: 'People',
     co_pv_howApp: '{n} by app', co_pv_howSms: '{n} by SMS', co_pv_howNone: '{n} not reachable now (not in the app, no mobile number)',
     co_preview: 'The selection reaches {n} people', co_preview_one: 'The selection reaches 1 person', co_previewNone: 'Nobody would be alarmed – please pick organisations, functions or a group.',
-    co_previewSelf: 'You would alarm only yourself.', co_previewWithSelf: 'You are among them.', co_refuseNobody: 'Not called out: nobody would be alarmed. Please pick organisations, functions or a group.', co_remind: 'Second SMS after (minutes, 0 = none)',
+    co_previewSelf: 'You would alarm only yourself.', co_previewWithSelf: 'You are among them.', co_refuseNobody: 'Not called out: nobody would be alarmed. Please pick organisations, functions or a group.', co_refuseEmpty: 'Not called out: nobody would be alarmed.',
+    co_rf_fn: 'The function {list} is not staffed.', co_rf_fns: 'The functions {list} are not staffed.', co_rf_org: '{list}: nobody to reach.', co_rf_unknown: '{list}: unknown.', co_remind: 'Second SMS after (minutes, 0 = none)',
     co_start: 'Call out', co_started: 'Call-out running: {n} people.', co_started_one: 'Call-out running: 1 person.', co_saveGroup: 'Save selection as group', co_groupName: 'Group name', co_saveGroupBtn: 'Save group',
     co_recent: 'Call-outs', co_none: 'No call-out yet.', co_comingN: '{n} coming', co_declinedN: '{n} not coming', co_openN: '{n} no answer',
     co_who: 'Person', co_org: 'Org.', co_fn: 'Function', co_answer: 'Answer', co_arrives: 'Arrival', co_via: 'Via', co_reached: 'Reached',
@@ -61,7 +63,8 @@ export default {
   render(el, ctx) {
     const page = h('div.view-page.callout-view');
     const formBox = h('section.panel.callout-new');
-    const liveBox = h('section.panel.callout-live');
+    // Hidden until a call-out is shown in it: an empty panel looks broken.
+    const liveBox = h('section.panel.callout-live', { hidden: true });
     const listBox = h('section.panel.callout-list');
     const modemBox = h('section.panel.callout-modem');
     page.append(formBox, liveBox, listBox, modemBox);
@@ -145,7 +148,11 @@ export default {
         if (n === 1 && r.self) clear(preview, h('strong.co-preview-self', t('co_previewSelf')), ' ', text);
         else clear(preview, text, r.self ? ' ' + t('co_previewWithSelf') : '');
       }
-      const form = h('form', { onchange: updatePreview, onsubmit: async e => {
+      // A refusal speaks of the selection it refused: a new selection clears it, so it
+      // never stands beside a preview that says otherwise.
+      const setMsg = (text, refusal) => { msg.textContent = text; msg.dataset.refusal = refusal ? '1' : ''; };
+      const selectionChanged = () => { if (msg.dataset.refusal) setMsg('', false); updatePreview(); };
+      const form = h('form', { onchange: selectionChanged, onsubmit: async e => {
         e.preventDefault();
         start.disabled = true;
         try {
@@ -155,17 +162,19 @@ export default {
           };
           // A call-out wakes people: asked once more, with the number the server counts
           // for this selection now ("Abbrechen" has the focus, Esc cancels).
-          let n = null, self = false;
-          try { ({ total: n, self } = await ctx.api.post('/api/crisisroom/callouts/preview', selection())); } catch { n = null; }
-          // Nobody: refused here in words (the server refuses it too), no question asked.
+          let n = null, self = false, parts = [];
+          try { ({ total: n, self, parts = [] } = await ctx.api.post('/api/crisisroom/callouts/preview', selection())); } catch { n = null; }
+          // Nobody: refused here in words (the server refuses it too), no question asked;
+          // the words say why (the function picked is vacant), not to pick what was picked.
           if (n === 0) {
-            msg.textContent = t('co_refuseNobody'); ctx.toast(t('co_refuseNobody'), 'error');
+            const why = refusal(body, parts || []);
+            setMsg(why, true); ctx.toast(why, 'error');
             start.disabled = false; return;
           }
           const question = n === null ? t('co_confirmUnknown') : n === 1 && self ? t('co_confirmSelf') : tn('co_confirm', n);
           if (!alive || !(await confirmDialog(question, t('co_confirmYes')))) { start.disabled = false; return; }
           const ov = await ctx.api.post('/api/crisisroom/callouts', body);
-          msg.textContent = tn('co_started', ov.total);
+          setMsg(tn('co_started', ov.total), false);
           current = ov.id;
           renderLive(ov);
           loadList();
@@ -175,7 +184,7 @@ export default {
           form.querySelectorAll('input[type=checkbox]').forEach(x => { x.checked = false; });
           updatePreview();
           liveBox.scrollIntoView({ block: 'start', behavior: 'smooth' });
-        } catch (err) { msg.textContent = err.message; ctx.toast(err.message, 'error'); }
+        } catch (err) { setMsg(err.message, false); ctx.toast(err.message, 'error'); }
         start.disabled = false;
       } },
       h('h2', icon('siren'), ' ', t('co_new')),
@@ -208,6 +217,19 @@ export default {
         for (const g of items(groups)) group.append(h('option', { value: g.id }, g.name));
       } catch (err) { msg.textContent = err.message; }
 
+      // refusal says why a selection reaches nobody: nothing picked, or what was picked
+      // and reaches nobody ("Die Funktion S1 ist nicht besetzt.").
+      function refusal(sel, parts) {
+        if (!sel.group && !sel.organisations.length && !sel.functions.length) return t('co_refuseNobody');
+        const empty = kinds => parts.filter(p => kinds.includes(p.kind) && !(p.people || []).length).map(p => p.kind === 'function' ? p.key : p.label || p.key);
+        const fns = empty(['function', 'title']), orgs = empty(['organisation', 'group']), unknown = empty(['unknown']);
+        const words = [t('co_refuseEmpty')];
+        if (fns.length) words.push(t(fns.length === 1 ? 'co_rf_fn' : 'co_rf_fns', { list: fns.join(', ') }));
+        if (orgs.length) words.push(t('co_rf_org', { list: orgs.join(', ') }));
+        if (unknown.length) words.push(t('co_rf_unknown', { list: unknown.join(', ') }));
+        return words.join(' ');
+      }
+
       function renderParts(parts) {
         clear(previewParts, parts.map(p => h('li', { dataset: { kind: p.kind, key: p.key } },
           h('b', p.kind === 'users' ? t('co_pv_users') : p.label), p.kind === 'title' ? h('span.muted', ' (' + t('co_pv_title') + ')') : null, ': ',
@@ -234,7 +256,7 @@ export default {
       try {
         const ov = await ctx.api.get(`/api/crisisroom/callouts/${current}/overview`);
         if (alive) renderLive(ov);
-      } catch (err) { if (alive) clear(liveBox, h('p.error', err.message)); }
+      } catch (err) { if (alive) { liveBox.hidden = false; clear(liveBox, h('p.error', err.message)); } }
     }
 
     function reached(r) {
