@@ -249,9 +249,9 @@ func TestCalloutBannerSurvivesTheShellAndShowsTheAnswer(t *testing.T) {
 	p.Run(chromedp.SetValue(`.callout-banner select`, "15", chromedp.ByQuery))
 	p.Click(`document.querySelector('.callout-banner [data-answer="coming"]')`, "Ich komme")
 	p.Wait(`[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('Danke, Ihre Antwort ist beim Stab: Ich komme in 15 Min.'))`, "the toast repeats the answer")
-	p.Wait(`document.querySelector('.callout-banner')?.dataset.state === 'answered' && document.querySelector('.callout-banner .cob-answer')?.textContent === 'Ihre Antwort: Ich komme in 15 Min.'`, "the answer shown after answering")
-	p.Wait(`(() => { const c = document.querySelector('.callout-banner .cob-change'), r = c.getBoundingClientRect(); return r.height >= 44 && r.width >= 44 && r.right <= innerWidth; })()`, "ändern tappable")
-	p.Wait(`(() => { const a = document.querySelector('.callout-banner .cob-answer'), r = a.getBoundingClientRect(); return a.scrollWidth <= a.clientWidth && a.scrollHeight <= a.clientHeight + 1 && r.right <= innerWidth; })()`, "the answer whole, not cut")
+	p.Wait(`!document.querySelector('.callout-banner') && document.querySelector('.callout-answered .cob-answer')?.textContent === 'Ihre Antwort: Ich komme in 15 Min.'`, "the answer shown after answering")
+	p.Wait(`(() => { const c = document.querySelector('.callout-answered .cob-change'), r = c.getBoundingClientRect(); return r.height >= 44 && r.width >= 44 && r.right <= innerWidth; })()`, "ändern tappable")
+	p.Wait(`(() => { const a = document.querySelector('.callout-answered .cob-answer'), r = a.getBoundingClientRect(); return a.scrollWidth <= a.clientWidth && a.scrollHeight <= a.clientHeight + 1 && r.right <= innerWidth; })()`, "the answer whole, not cut")
 	p.Screenshot("callout-banner-phone-answered")
 	recipient := func() (string, int) {
 		r, err := s.App.FindFirstRecordByFilter("callout_recipients", "callout = {:c} && user = {:u}", map[string]any{"c": co.Id, "u": kv.Id})
@@ -264,20 +264,20 @@ func TestCalloutBannerSurvivesTheShellAndShowsTheAnswer(t *testing.T) {
 		t.Fatalf("answer %q %d, want coming 15", a, eta)
 	}
 	// A mis-tap put right: "ändern", "Komme nicht".
-	p.Click(`document.querySelector('.callout-banner .cob-change')`, "ändern")
+	p.Click(`document.querySelector('.callout-answered .cob-change')`, "ändern")
 	p.Wait(`document.querySelector('.callout-banner')?.dataset.state === 'changing'`, "the answers again")
 	p.Wait(bothAnswers, "both answers again, side by side")
 	p.Click(`document.querySelector('.callout-banner [data-answer="declined"]')`, "Komme nicht")
-	p.Wait(`document.querySelector('.callout-banner .cob-answer')?.textContent === 'Ihre Antwort: Ich komme nicht'`, "the changed answer shown")
+	p.Wait(`document.querySelector('.callout-answered .cob-answer')?.textContent === 'Ihre Antwort: Ich komme nicht'`, "the changed answer shown")
 	testkit.Eventually(t, 10*time.Second, "the answer changed on the server", func() bool { a, _ := recipient(); return a == "declined" })
 	lang("en")
-	p.Wait(`document.querySelector('.callout-banner .cob-answer')?.textContent === 'Your answer: I am not coming'`, "the answer line in English")
+	p.Wait(`document.querySelector('.callout-answered .cob-answer')?.textContent === 'Your answer: I am not coming'`, "the answer line in English")
 	lang("de")
 	// The call-out ends: the line goes.
 	if code := API(t, s, "jwagner", "POST", "/api/crisisroom/callouts/"+co.Id+"/close", nil, nil); code != 200 {
 		t.Fatalf("close the call-out: %d", code)
 	}
-	p.Wait(`!document.querySelector('.callout-banner')`, "the line gone when the call-out ends", 30*time.Second)
+	p.Wait(`!document.querySelector('.callout-banner, .callout-answered')`, "the line gone when the call-out ends", 30*time.Second)
 	_ = chromedp.Cancel(p.Ctx)
 }
 

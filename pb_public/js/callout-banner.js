@@ -112,7 +112,8 @@ onSignIn.push(ctx => {
     const co = (r.expand && r.expand.callout) || {};
     const change = h('button.btn.cob-change', { type: 'button', 'aria-label': t('cob_changeLabel'), style: { background: 'transparent', color: '#fff', borderColor: '#fff' },
       onclick: () => { changing.add(r.id); banner('callout-' + r.id, () => drawOpen(r)); } }, t('cob_change'));
-    return h('div.callout-banner.cob-answered', { role: 'status', title: co.text || '', dataset: { callout: r.callout, first: '1', state: 'answered', answer: r.answer },
+    // Its own class: it is no longer the alarm (.callout-banner), only its answer.
+    return h('div.callout-answered', { role: 'status', title: co.text || '', dataset: { callout: r.callout, first: '1', state: 'answered', answer: r.answer },
       style: { background: '#7f0000', color: '#fff', borderBottom: '2px solid #4a0000' } },
       h('div.flash-head', h('span.flash-tag', t('cob_banner'))),
       h('div.cob-answer', t('cob_yours', { answer: answerWords(r.answer, r.eta_minutes || 0) })),
