@@ -112,3 +112,44 @@ func TestPendingBlitzNoticeCompactOnPhone(t *testing.T) {
 	p.Click(`document.querySelector('.pending-banner .pending-who')`, "Wer?")
 	p.Wait(`(() => { const n = document.querySelector('.pending-names'); return !n.hidden && n.offsetHeight > 0 && n.textContent.includes('Person Nummer 12 (Fachberater Hochwasser)') })()`, "the names after Wer?")
 }
+
+// "6 neue Nachrichten ↓" under the older part around a search hit leads to the newest
+// messages; when the first new one is above the view (on a phone a screen holds three),
+// a button at the top of the list says how many more and leads to the line "Neue
+// Nachrichten" at the top, the first new message below it.
+func TestNewMessagesBarShowsFromTheFirstNew(t *testing.T) {
+	s, b := startDemo(t)
+	flood := s.Demo.Channels["Hochwasser Rhein"].Id
+	old := post(t, s, "jwagner", flood, "Deichbruch Abschnitt 4 gemeldet")
+	for i := 1; i <= 60; i++ {
+		post(t, s, "jwagner", flood, fmt.Sprintf("Lagemeldung %d", i))
+	}
+	p := SignIn(t, s, b, "kvogel")
+	p.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	p.OpenChannel("Hochwasser Rhein")
+	searchAll(p, "Deichbruch", 1)
+	p.Click(`document.querySelector('.hit button[data-id="`+old+`"]')`, "the old hit")
+	p.Wait(`!!document.querySelector('.detached-bar')`, "the part around the old hit")
+	var news []string
+	for i := 1; i <= 6; i++ {
+		n := fmt.Sprintf("FW live %d: Pumpen an Deich 4 in Betrieb, Sandsäcke werden verbaut, nächste Meldung folgt", i)
+		post(t, s, "sbraun", flood, n)
+		news = append(news, n)
+	}
+	p.Wait(`document.querySelector('.detached-bar .to-newest')?.textContent === '6 neue Nachrichten ↓'`, "the bar counting six")
+	p.Click(`document.querySelector('.detached-bar .to-newest')`, "6 neue Nachrichten")
+	p.Wait(`(() => { const l = document.querySelector('.unread-line'); return !!l && l.nextElementSibling?.querySelector('.body')?.textContent === `+JSString(news[0])+`; })()`, "the line above the first new message")
+	settle(p)
+	p.Wait(`(() => { const b = document.querySelector('.msglist > .first-new'); return !!b && /^↑ \d weitere neue darüber$/.test(b.textContent) && `+inListView(`document.querySelector('.msglist > .first-new')`)+`; })()`, "↑ … weitere neue darüber at the top of the list")
+	p.Screenshot("new-messages-more-above-phone")
+	p.Click(`document.querySelector('.msglist > .first-new')`, "↑ weitere neue darüber")
+	settle(p)
+	p.Wait(inListView(`document.querySelector('.unread-line')`)+` && `+inListView(`document.querySelector('.unread-line').nextElementSibling`)+` && !document.querySelector('.first-new')`, "the line and the first new message in view")
+	p.Wait(`(() => { const l = document.querySelector('.msglist'), u = document.querySelector('.unread-line'); return u.getBoundingClientRect().top - l.getBoundingClientRect().top < 40; })()`, "the line at the top of the list")
+	p.Screenshot("new-messages-from-first-phone")
+	// Scrolled down to the end by the person, the list follows the next message again.
+	p.Run(chromedp.Evaluate(`(() => { const l = document.querySelector('.msglist'); l.scrollTop = l.scrollHeight; })()`, nil))
+	settle(p)
+	post(t, s, "sbraun", flood, "FW live 7")
+	p.Wait(HasMessage("FW live 7")+` && `+inListView(`[...document.querySelectorAll('article.msg[data-id]')].pop()`), "the next message at the end, in view")
+}

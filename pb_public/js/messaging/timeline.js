@@ -13,8 +13,8 @@ import { openChannel, loadChannels, renderChannelList } from './channels.js';
 import { startReply } from './composer.js';
 
 addStrings({
-  de: { waitingOne: '1 neue Nachricht ↓', waitingN: '{n} neue Nachrichten ↓', waitingHint: 'Zu den neuesten Nachrichten, mit den neuen' },
-  en: { waitingOne: '1 new message ↓', waitingN: '{n} new messages ↓', waitingHint: 'To the newest messages, with the new ones' },
+  de: { firstNewAbove: '↑ {n} weitere neue darüber', waitingOne: '1 neue Nachricht ↓', waitingN: '{n} neue Nachrichten ↓', waitingHint: 'Zu den neuesten Nachrichten, mit den neuen' },
+  en: { firstNewAbove: '↑ {n} more new above', waitingOne: '1 new message ↓', waitingN: '{n} new messages ↓', waitingHint: 'To the newest messages, with the new ones' },
 });
 
 export function addPage(page, more) {
@@ -381,10 +381,33 @@ async function toNewest(c) {
   const waited = S.waiting;
   await openChannel(c.id, { force: true });
   const ui = S.ui;
-  if (!ui || !S.current || S.current.id !== c.id || !waited.size || ui.list.querySelector('.unread-line')) return;
+  if (!ui || !S.current || S.current.id !== c.id || !waited.size) return;
+  // The line goes above the first of those that waited (the older part was read; a line
+  // from the channel's last reading would stand far above them).
   const first = [...ui.list.querySelectorAll('article.msg[data-id]')].find(el => waited.has(el.dataset.id));
-  if (first) first.before(h('div.unread-line', { role: 'separator' }, h('span', t('newMessages'))));
+  if (!first) return;
+  for (const old of ui.list.querySelectorAll('.unread-line')) old.remove();
+  const line = h('div.unread-line', { role: 'separator' }, h('span', t('newMessages')));
+  first.before(line);
   scrollToEnd();
+  // On a phone a screen holds three messages: when the first new one is above the view,
+  // a button at the top of the list says so and leads there ("Neue Nachrichten" at the
+  // top). The opening's move to the end runs in the next frame; this check after it.
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    if (S.ui !== ui || !line.isConnected) return;
+    const top = () => ui.list.getBoundingClientRect().top;
+    if (line.getBoundingClientRect().top >= top()) return;
+    const above = [...waited].filter(id => { const el = ui.list.querySelector(`article.msg[data-id="${CSS.escape(id)}"]`); return el && el.getBoundingClientRect().bottom <= top() + 1; }).length;
+    const pill = h('button.btn.primary.first-new', { type: 'button', onclick: () => {
+      pill.remove();
+      S.atBottom = false;
+      ui.list.scrollTop += line.getBoundingClientRect().top - top();
+    } }, t('firstNewAbove', { n: above || waited.size }));
+    ui.list.prepend(pill);
+    // Gone once the line is in view, however the person got there.
+    const off = () => { if (!pill.isConnected || line.getBoundingClientRect().top >= top() - 1) { pill.remove(); ui.list.removeEventListener('scroll', off); } };
+    ui.list.addEventListener('scroll', off, { passive: true });
+  }));
 }
 
 // countMissed: after a reconnect, the messages of the newest page newer than the live end
