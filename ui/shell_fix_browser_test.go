@@ -1,17 +1,20 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 
 	"crisisroom/hooks"
+	"crisisroom/hooks/demo"
 	"crisisroom/testkit"
 )
 
@@ -171,4 +174,82 @@ func TestTopBarAdminOnlyWhereAdmin(t *testing.T) {
 		t.Error("Einladungen shown in FW, where tkeller is a member")
 	}
 	shot(p, "topbar-fw-member")
+}
+
+// The sign-in warns before the last try and, when locked, names whom to ask.
+func TestSignInWarnsBeforeTheLockAndNamesWhomToAsk(t *testing.T) {
+	s, b := startDemo(t)
+	p := Open(t, s, b, "kvogel")
+	p.Run(chromedp.EmulateViewport(390, 844))
+	msg := func(try int) string {
+		p.Run(chromedp.SetValue(`#identity`, "kvogel", chromedp.ByQuery), chromedp.SetValue(`#password`, "falsch-"+fmt.Sprint(try), chromedp.ByQuery),
+			evalJS(`document.getElementById('signin-error').textContent = ''`),
+			chromedp.Click(`form.signin button[type=submit]`, chromedp.ByQuery))
+		p.Wait(`document.getElementById('signin-error').textContent !== '' && !document.querySelector('form.signin button[type=submit]').disabled`, "the answer")
+		var m string
+		p.Eval(`document.getElementById('signin-error').textContent`, &m)
+		return m
+	}
+	for i := 1; i <= 3; i++ {
+		if m := msg(i); m != "Benutzername oder Passwort stimmt nicht." {
+			t.Fatalf("try %d: %q", i, m)
+		}
+	}
+	if m := msg(4); !strings.Contains(m, "Noch 1 Versuch, dann ist die Anmeldung für 15 Minuten gesperrt.") {
+		t.Fatalf("before the last try: %q", m)
+	}
+	shot(p, "signin-last-try")
+	for i := 5; i <= 6; i++ {
+		if m := msg(i); !strings.Contains(m, "Ihre Verwaltung (Admin Ihrer Organisation) kann das Passwort zurücksetzen.") {
+			t.Fatalf("try %d, locked: %q", i, m)
+		}
+	}
+	shot(p, "signin-locked")
+}
+
+// In the user menu "Auf allen Geräten abmelden" is as quiet as the other choices (it
+// still asks before it acts).
+func TestUserMenuSignOutEverywhereIsQuiet(t *testing.T) {
+	s, b := startDemo(t)
+	p := SignIn(t, s, b, "kvogel")
+	p.Run(chromedp.EmulateViewport(390, 844))
+	p.Click(`document.getElementById('usermenu')`, "the user menu")
+	p.Wait(`[...document.querySelectorAll('dialog[open] button')].some(b => b.textContent === 'Auf allen Geräten abmelden')`, "the menu")
+	var r struct {
+		Danger     bool
+		All, Other string
+	}
+	p.Eval(`(() => { const bs = [...document.querySelectorAll('dialog[open] button')];
+		const all = bs.find(b => b.textContent === 'Auf allen Geräten abmelden'), out = bs.find(b => b.textContent === 'Abmelden');
+		return { Danger: all.classList.contains('danger'), All: getComputedStyle(all).backgroundColor, Other: getComputedStyle(out).backgroundColor }; })()`, &r)
+	shot(p, "usermenu")
+	if r.Danger || r.All != r.Other {
+		t.Fatalf("sign out everywhere stands out: %+v", r)
+	}
+	p.Click(`[...document.querySelectorAll('dialog[open] button')].find(b => b.textContent === 'Auf allen Geräten abmelden')`, "sign out everywhere")
+	p.Wait(`[...document.querySelectorAll('dialog[open]')].some(d => d.textContent.includes('Dort wird alles Gespeicherte gelöscht'))`, "the confirmation")
+}
+
+// In a browser set to English the app in German gives its own German message for an
+// empty required field, and a date field says what to type in the browser's order.
+func TestBrowserWidgetsSpeakTheAppsLanguage(t *testing.T) {
+	s, b := startDemo(t)
+	ctx := b.NewContext(t, 90*time.Second)
+	p := &Person{Ctx: ctx, Username: "tkeller", t: t}
+	p.Run(emulation.SetLocaleOverride().WithLocale("en-US"), chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(`#identity`, chromedp.ByQuery))
+	var empty string
+	p.Eval(`(() => { const f = document.getElementById('identity'); f.form.checkValidity(); return f.validationMessage; })()`, &empty)
+	if empty != "Bitte dieses Feld ausfüllen." {
+		t.Fatalf("empty user name: %q", empty)
+	}
+	p.SignInForm("tkeller", demo.Password)
+	p.Run(chromedp.Navigate(s.URL + "/#invitations"))
+	p.Wait(`(() => { const k = document.getElementById('inv-kind'); if (!k) return false; if (k.value !== 'guest') { k.value = 'guest'; k.dispatchEvent(new Event('change', { bubbles: true })); } return !!document.querySelector('#inv-until + small.datehint'); })()`, "the date hint")
+	var hint string
+	p.Eval(`document.querySelector('#inv-until + small.datehint').textContent`, &hint)
+	if hint != "Eingabe: MM/TT/JJJJ, hh:mm AM/PM" {
+		t.Fatalf("date hint %q", hint)
+	}
+	shot(p, "datehint")
 }

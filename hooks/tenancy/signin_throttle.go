@@ -181,6 +181,16 @@ func (st *signInThrottle) handle(e *core.RecordAuthWithPasswordRequestEvent) err
 		audit.Write(e.App, audit.Entry{Action: "signin.locked", Target: e.Collection.Name,
 			Data: map[string]any{"account": e.Collection.Name, "record": recordId(e.Record), "ip": at.ip}})
 	}
+	if guess {
+		// How many tries are left before the lock, so the sign-in page can warn before the
+		// last one. Counted from the typed name and the address only: the same for a name
+		// that exists and one that does not (the account's own count, which also holds
+		// tries by e-mail address, would tell them apart).
+		if apiErr.Data == nil {
+			apiErr.Data = map[string]any{}
+		}
+		apiErr.Data["attempts_left"] = min(st.accounts.left(at.idKey), st.addresses.left(at.ip))
+	}
 	return err
 }
 
@@ -299,6 +309,14 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// left is how many failures key may still have in the window before it is locked (0:
+// locked).
+func (l *FailLimiter) left(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return max(0, l.limit-len(l.prune(key)))
 }
 
 // reset forgets the failures of key (a successful sign-in).

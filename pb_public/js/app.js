@@ -40,7 +40,7 @@
 //  CSS: pb_public/app.css defines .panel, .btn/.primary, table.list, .chip (--c colour),
 //  .field, .grid-form; reuse them so every screen looks alike.
 
-import { t, lang, setLang } from './i18n.js';
+import { t, lang, setLang, addStrings } from './i18n.js';
 import { api, upload, auth, saveAuth, onSignedOut, signOut } from './api.js';
 import { createRealtime } from './realtime.js';
 import { h, clear, toast, dialog, confirmDialog, orgChip, fmtTime, icon, iconOrText, labelTables } from './ui.js';
@@ -59,6 +59,64 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(e => console.warn('service worker', e));
 }
 document.documentElement.lang = lang();
+
+addStrings({
+  de: {
+    signInLastTry: 'Noch 1 Versuch, dann ist die Anmeldung für 15 Minuten gesperrt.',
+    signInWhom: 'Ihre Verwaltung (Admin Ihrer Organisation) kann das Passwort zurücksetzen.',
+    fieldRequired: 'Bitte dieses Feld ausfüllen.', fieldInvalid: 'Bitte eine gültige Eingabe machen.',
+    dateHint: 'Eingabe: {format}',
+  },
+  en: {
+    signInLastTry: '1 more try, then signing in is locked for 15 minutes.',
+    signInWhom: 'Your administration (an admin of your organisation) can reset the password.',
+    fieldRequired: 'Please fill in this field.', fieldInvalid: 'Please enter a valid value.',
+    dateHint: 'Format: {format}',
+  },
+});
+
+// The browser's own checks of a form speak the browser's language, not the app's: a
+// required field left empty says so in the language chosen here (every form of the app).
+document.addEventListener('invalid', ev => {
+  const el = ev.target;
+  if (!el || typeof el.setCustomValidity !== 'function' || !el.validity) return;
+  if (el.validity.customError && !el.dataset.appValidity) return; // a view's own message
+  el.setCustomValidity(''); // judge the value anew, not the message set last time
+  if (el.validity.valid) return;
+  el.dataset.appValidity = '1';
+  el.setCustomValidity(el.validity.valueMissing ? t('fieldRequired') : t('fieldInvalid'));
+}, true);
+document.addEventListener('input', ev => {
+  const el = ev.target;
+  if (el && el.dataset && el.dataset.appValidity) { el.setCustomValidity(''); delete el.dataset.appValidity; }
+}, true);
+
+// Date and time fields are drawn by the browser in its own language's order (mm/dd/yyyy
+// with AM/PM in an English browser): a hint under each says what to type, in the words
+// of the app's language.
+function dateFormat(type) {
+  const d = new Date(2026, 10, 22, 15, 4);
+  const opts = type === 'time' ? { hour: 'numeric', minute: '2-digit' } : type === 'date' ? { year: 'numeric', month: '2-digit', day: '2-digit' }
+    : { year: 'numeric', month: '2-digit', day: '2-digit', hour: 'numeric', minute: '2-digit' };
+  const en = lang() === 'en';
+  const words = { year: en ? 'yyyy' : 'JJJJ', month: en ? 'mm' : 'MM', day: en ? 'dd' : 'TT', hour: en ? 'hh' : 'hh', minute: 'mm', dayPeriod: 'AM/PM' };
+  try {
+    return new Intl.DateTimeFormat(navigator.language || 'de-DE', opts).formatToParts(d).map(p => words[p.type] || p.value).join('');
+  } catch { return ''; }
+}
+let hintQueued = false;
+function hintDates() {
+  hintQueued = false;
+  for (const el of document.querySelectorAll('input[type=date]:not([data-hinted]), input[type=datetime-local]:not([data-hinted]), input[type=time]:not([data-hinted])')) {
+    el.dataset.hinted = '1';
+    const f = dateFormat(el.type);
+    if (!f) continue;
+    const hint = h('small.datehint', t('dateHint', { format: f }));
+    el.after(hint);
+    if (!el.getAttribute('aria-describedby')) { hint.id = 'dh-' + Math.random().toString(36).slice(2, 9); el.setAttribute('aria-describedby', hint.id); }
+  }
+}
+new MutationObserver(() => { if (!hintQueued) { hintQueued = true; requestAnimationFrame(hintDates); } }).observe(document.body, { childList: true, subtree: true });
 
 onSignedOut(() => {
   for (const f of signInCleanups) { try { f(); } catch (e) { console.error(e); } }
@@ -125,7 +183,13 @@ function showSignIn(notice) {
       saveAuth(r.token, r.record);
       await start();
     } catch (e) {
-      err.textContent = e.status === 400 ? t('signInFailed') : e.status === 0 ? t('offlineSignIn') : e.message;
+      // The server tells how many tries are left (the same for every name typed): warn
+      // before the last one, and when locked say whom to ask.
+      const left = e.data && typeof e.data.attempts_left === 'number' ? e.data.attempts_left : -1;
+      err.textContent = e.status === 429 ? e.message + ' ' + t('signInWhom')
+        : e.status === 400 && left === 0 ? t('signInFailed') + ' ' + t('signInWhom')
+        : e.status === 400 ? t('signInFailed') + (left === 1 ? ' ' + t('signInLastTry') : '')
+        : e.status === 0 ? t('offlineSignIn') : e.message;
       btn.disabled = false; btn.textContent = t('signIn');
       pw.select();
     }
@@ -272,7 +336,9 @@ function userMenu() {
   const outBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); signOut('user'); } }, t('signOut'));
   // The language switch here too: on a phone the top bar has no room for it.
   const langBtn = h('button.btn.wide#menu-lang', { type: 'button', lang: lang() === 'de' ? 'en' : 'de', onclick: () => { d.close(); setLang(lang() === 'de' ? 'en' : 'de'); document.documentElement.lang = lang(); renderShell(); } }, lang() === 'de' ? 'English' : 'Deutsch');
-  const allBtn = h('button.btn.wide.danger', { type: 'button', onclick: () => { d.close(); signOutEverywhere(); } }, t('signOutEverywhere'));
+  // Quiet like the others (it asks before it acts): a person who opens the menu to change
+  // the language must not have the destructive choice as the one that stands out.
+  const allBtn = h('button.btn.wide', { type: 'button', onclick: () => { d.close(); signOutEverywhere(); } }, t('signOutEverywhere'));
   const d = dialog(me.name || me.username, [
     h('p', h('b', me.name), ' · ', me.username),
     h('ul.plain', tenants.map(x => h('li', orgChip(x), ' ', x.name, ' – ', t('role_' + x.role), x.function ? ' · ' + x.function : '', x.expires ? ' · ' + t('until', { date: fmtTime(x.expires) }) : ''))),
