@@ -273,6 +273,10 @@ func TestCalloutBannerSurvivesTheShellAndShowsTheAnswer(t *testing.T) {
 	lang("en")
 	p.Wait(`document.querySelector('.callout-answered .cob-answer')?.textContent === 'Your answer: I am not coming'`, "the answer line in English")
 	lang("de")
+	// On a laptop the answer is one slim line.
+	p.Run(chromedp.EmulateViewport(1280, 800))
+	p.Wait(`(() => { const l = document.querySelector('.callout-answered'); return !!l && l.getBoundingClientRect().height <= 56; })()`, "the answer one line on a laptop")
+	p.Screenshot("callout-answered-laptop")
 	// The call-out ends: the line goes.
 	if code := API(t, s, "jwagner", "POST", "/api/crisisroom/callouts/"+co.Id+"/close", nil, nil); code != 200 {
 		t.Fatalf("close the call-out: %d", code)
