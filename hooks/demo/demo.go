@@ -4,7 +4,6 @@ import (
 	"crisisroom/hooks/tenancy"
 	"fmt"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -258,7 +257,7 @@ func orgOfDemo(username string) string {
 }
 
 // printDemoLogins prints every person of the demo, grouped by organisation, with their
-// role, the function of their membership and the staff functions they hold, read from
+// role and the functions as the app shows them beside their name, read from
 // the database after all extras ran (so the city administration and the forms'
 // functions are there, as the README names them).
 func printDemoLogins(app core.App) {
@@ -284,12 +283,22 @@ func DemoLoginLines(app core.App) []string {
 		}
 		return orgs[i].GetString("name") < orgs[j].GetString("name")
 	})
-	held := map[string][]string{} // user id → names of the staff functions held
-	if fns, err := app.FindAllRecords("staff_functions"); err == nil {
-		sort.Slice(fns, func(i, j int) bool { return fns[i].GetString("name") < fns[j].GetString("name") })
-		for _, f := range fns {
-			for _, u := range f.GetStringSlice("holders") {
-				held[u] = append(held[u], f.GetString("name"))
+	// The codes of the staff functions held, as the app shows them beside a name
+	// (staffroom.staffCodes: the host's functions in their order, each only while its
+	// holder is staff of the organisation it stands for).
+	held := map[string][]string{} // user id → codes of the staff functions held
+	if host != nil {
+		if fns, err := app.FindRecordsByFilter("staff_functions", "organisation = {:h}", "sort", 0, 0, dbx.Params{"h": host.Id}); err == nil {
+			for _, f := range fns {
+				org := f.GetString("liaison_org")
+				if org == "" {
+					org = f.GetString("organisation")
+				}
+				for _, u := range f.GetStringSlice("holders") {
+					if tenancy.IsStaff(app, u, org) {
+						held[u] = append(held[u], f.GetString("code"))
+					}
+				}
 			}
 		}
 	}
@@ -306,13 +315,21 @@ func DemoLoginLines(app core.App) []string {
 			if err != nil {
 				continue
 			}
-			// the staff functions held when there are any (the membership's free text,
-			// e.g. "S5 Presse", is older than them), else the membership's function
-			fns := slices.Clone(held[u.Id])
-			if f := strings.TrimSpace(m.GetString("function")); len(fns) == 0 && f != "" {
+			// what the app shows beside the name (features/mentions.js functionLabel): the
+			// codes held, without one the membership's function begins with, then that
+			// function ("VB-POL · Verbindungsbeamter", "Sichter · S3 Einsatz")
+			f := strings.TrimSpace(m.GetString("function"))
+			first := strings.ToLower(strings.SplitN(f, " ", 2)[0])
+			var fns []string
+			for _, c := range held[u.Id] {
+				if strings.ToLower(c) != first {
+					fns = append(fns, c)
+				}
+			}
+			if f != "" {
 				fns = append(fns, f)
 			}
-			rows = append(rows, row{u.GetString("username"), u.GetString("name"), m.GetString("role"), strings.Join(fns, ", ")})
+			rows = append(rows, row{u.GetString("username"), u.GetString("name"), m.GetString("role"), strings.Join(fns, " · ")})
 		}
 		rank := map[string]int{"admin": 0, "operator": 1, "member": 2, "guest": 3}
 		sort.SliceStable(rows, func(i, j int) bool {

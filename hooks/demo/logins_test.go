@@ -23,6 +23,15 @@ func TestDemoLoginLinesFromTheData(t *testing.T) {
 			t.Errorf("phoffmann without his function Fernmelder: %q", l)
 		}
 	}
+	// The functions as the app shows them beside the name: the codes of the staff
+	// functions held, then the membership's function.
+	for user, want := range map[string]string{"tkeller": "VB-POL · Verbindungsbeamter", "abecker": "Leiterin Stab", "sroth": "Ärztliche Leitung", "mschneider": "Netzleitstelle"} {
+		for _, l := range strings.Split(text, "\n") {
+			if strings.Contains(l, " "+user+" ") && !strings.HasSuffix(l, want) {
+				t.Errorf("%s: %q, the app shows %q", user, l, want)
+			}
+		}
+	}
 	if strings.Index(text, "Krisenstab Stadt") > strings.Index(text, "Stadtverwaltung") {
 		t.Error("the host organisation is not first")
 	}
