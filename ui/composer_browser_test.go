@@ -153,3 +153,73 @@ func TestNewMessagesBarShowsFromTheFirstNew(t *testing.T) {
 	post(t, s, "sbraun", flood, "FW live 7")
 	p.Wait(HasMessage("FW live 7")+` && `+inListView(`[...document.querySelectorAll('article.msg[data-id]')].pop()`), "the next message at the end, in view")
 }
+
+// An emptied edit is not saved in silence: the editor stays open and says how to remove
+// a message. A system notice (someone joined) offers neither Antworten, Ins ETB nor
+// Weiterleiten, and its author in a search hit's context is "System". A read-only guest
+// is not offered Weiterleiten, which could only be refused.
+func TestMessageActionsWhereTheyWork(t *testing.T) {
+	s, b := startDemo(t)
+	flood := s.Demo.Channels["Hochwasser Rhein"]
+	coll, _ := s.App.FindCollectionByNameOrId("messages")
+	notice := core.NewRecord(coll)
+	notice.Load(map[string]any{"channel": flood.Id, "source": "system", "priority": "normal", "body": "Rüdiger Pegelstand ist beigetreten."})
+	if err := s.App.Save(notice); err != nil {
+		t.Fatal(err)
+	}
+	// A hit of a channel of the person's other organisation is shown in its context first.
+	if _, err := tenancy.NewMembership(s.App, s.Demo.Users["tkeller"].Id, s.Demo.Orgs["FW"].Id, "member", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	other := core.NewRecord(coll)
+	other.Load(map[string]any{"channel": s.Demo.Channels["FW intern"].Id, "source": "system", "priority": "normal", "body": "Gerda Pegelstand ist beigetreten."})
+	if err := s.App.Save(other); err != nil {
+		t.Fatal(err)
+	}
+	p := SignIn(t, s, b, "tkeller")
+	p.SwitchTenant("POL")
+	p.OpenChannel("Hochwasser Rhein")
+	sys := `document.querySelector('article.msg[data-id="` + notice.Id + `"]')`
+	p.Wait(`(() => { const m = `+sys+`; return !!m && m.querySelector('.author').textContent === 'System'; })()`, "the join notice by System")
+	var labels []string
+	p.Eval(`[...`+sys+`.querySelectorAll('.actions button')].map(b => b.textContent)`, &labels)
+	for _, l := range labels {
+		if l == "Antworten" || l == "Ins ETB" || l == "Weiterleiten" {
+			t.Fatalf("the system notice offers %q (all: %q)", l, labels)
+		}
+	}
+	p.Wait(`[...document.querySelectorAll('article.msg:not([data-id="`+notice.Id+`"]) .actions button')].some(b => b.textContent === 'Antworten') && [...document.querySelectorAll('article.msg .actions button')].some(b => b.textContent === 'Weiterleiten')`, "Antworten and Weiterleiten on the other messages")
+
+	// The notice in a search hit's context: "System · time".
+	searchAll(p, "Gerda Pegelstand", 1)
+	p.Click(`document.querySelector('.hit button[data-id="`+other.Id+`"]')`, "the hit in FW intern")
+	p.Wait(`(() => { const li = document.querySelector('.ctx-list li.target'); return !!li && li.querySelector('.muted').textContent.startsWith('System · '); })()`, "System as the author in the context")
+	p.Run(chromedp.Evaluate(`document.querySelector('dialog[open]')?.close()`, nil))
+	p.Click(`document.querySelector('button.navbtn[data-view="messages"]')`, "Nachrichten")
+
+	// An emptied edit of one's own message.
+	text := fmt.Sprintf("Vorläufige Meldung %d", time.Now().UnixNano())
+	p.OpenChannel("Hochwasser Rhein")
+	p.Send(text)
+	own := `[...document.querySelectorAll('article.msg.own')].find(a => a.querySelector('.body')?.textContent === ` + JSString(text) + `)`
+	p.Wait(`!!`+own+` && !!`+own+`.dataset.id`, "the own message")
+	p.Click(`[...`+own+`.querySelectorAll('.actions button')].find(b => b.textContent === 'Bearbeiten')`, "Bearbeiten")
+	p.Wait(`!!document.querySelector('textarea.edit')`, "the editor")
+	p.Run(chromedp.Evaluate(`document.querySelector('textarea.edit').value = '   '`, nil))
+	p.Click(`[...document.querySelectorAll('.editbox button')].find(b => b.textContent === 'Speichern')`, "Speichern")
+	p.Wait(`(() => { const e = document.querySelector('.editbox .edit-empty'); return !!e && !e.hidden && e.textContent === 'Eine Nachricht kann nicht leer sein – zum Entfernen „Löschen“ wählen.' && !!document.querySelector('textarea.edit'); })()`, "the editor open, saying why")
+	p.Screenshot("edit-empty")
+	if n := countMessages(t, s, text); n != 1 {
+		t.Fatalf("the message is stored %d times, want it once and unchanged", n)
+	}
+
+	// The guest reads the channel of the invitation: no Weiterleiten.
+	g := SignIn(t, s, b, "gast.gutachter")
+	g.OpenChannel("Hochwasser Rhein")
+	g.Wait(`document.querySelectorAll('article.msg').length > 3`, "the messages")
+	var forward bool
+	g.Eval(`[...document.querySelectorAll('article.msg .actions button')].some(b => b.textContent === 'Weiterleiten')`, &forward)
+	if forward {
+		t.Fatal("the read-only guest is offered Weiterleiten")
+	}
+}

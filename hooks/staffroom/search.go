@@ -156,7 +156,7 @@ func (s *staffroom) handleContext(e *core.RequestEvent) error {
 			body = ""
 		}
 		items = append(items, map[string]any{"id": r.Id, "body": body, "author": p, "created": r.GetString("created"),
-			"priority": r.GetString("priority"), "deleted": r.GetBool("deleted")})
+			"priority": r.GetString("priority"), "deleted": r.GetBool("deleted"), "source": r.GetString("source")})
 	}
 	for i := len(before) - 1; i >= 0; i-- {
 		add(before[i])

@@ -64,4 +64,6 @@ function openForward(rec) {
   };
 }
 
-messageActions.push({ id: 'forward', order: 20, label: () => t('sr_forward'), visible: rec => !rec.deleted, run: rec => openForward(rec) });
+// Not offered where it cannot work: a guest reaches only the channels of their invitation
+// (the server refuses every forward), and a system notice is no one's word to pass on.
+messageActions.push({ id: 'forward', order: 20, label: () => t('sr_forward'), visible: (rec, ctx) => !rec.deleted && rec.source !== 'system' && ctx.tenant()?.role !== 'guest', run: rec => openForward(rec) });

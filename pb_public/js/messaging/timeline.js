@@ -13,8 +13,8 @@ import { openChannel, loadChannels, renderChannelList } from './channels.js';
 import { startReply } from './composer.js';
 
 addStrings({
-  de: { firstNewAbove: '↑ {n} weitere neue darüber', waitingOne: '1 neue Nachricht ↓', waitingN: '{n} neue Nachrichten ↓', waitingHint: 'Zu den neuesten Nachrichten, mit den neuen' },
-  en: { firstNewAbove: '↑ {n} more new above', waitingOne: '1 new message ↓', waitingN: '{n} new messages ↓', waitingHint: 'To the newest messages, with the new ones' },
+  de: { editEmpty: 'Eine Nachricht kann nicht leer sein – zum Entfernen „Löschen“ wählen.', firstNewAbove: '↑ {n} weitere neue darüber', waitingOne: '1 neue Nachricht ↓', waitingN: '{n} neue Nachrichten ↓', waitingHint: 'Zu den neuesten Nachrichten, mit den neuen' },
+  en: { editEmpty: 'A message cannot be empty – to remove it, choose “Delete”.', firstNewAbove: '↑ {n} more new above', waitingOne: '1 new message ↓', waitingN: '{n} new messages ↓', waitingHint: 'To the newest messages, with the new ones' },
 });
 
 export function addPage(page, more) {
@@ -155,14 +155,16 @@ function renderMessage(rec) {
   if (needsAck) foot.append(h('button.btn.ack', { type: 'button', onclick: () => ack(rec) }, '✔ ', t('acknowledge')));
   else if (!own && (rec.ack_required || prio === 'flash')) foot.append(h('span.acked', '✔ ', t('youAcked')));
   const actions = h('span.actions');
-  if (mayWrite()) actions.append(h('button.link', { type: 'button', onclick: () => startReply(rec) }, t('reply')));
+  // A system notice (someone joined) is no one's word: nothing to answer or to journal.
+  const system = rec.source === 'system';
+  if (mayWrite() && !system) actions.append(h('button.link', { type: 'button', onclick: () => startReply(rec) }, t('reply')));
   if (own && rec.source !== 'fax') {
     actions.append(h('button.link', { type: 'button', onclick: () => startEdit(rec, el) }, t('edit')));
     actions.append(h('button.link', { type: 'button', onclick: () => removeMessage(rec) }, t('delete')));
   }
   // "Ins ETB": the message into the Einsatztagebuch of the organisation in view (server checks who may);
   // last of the built-in actions, so the buttons before it keep their places.
-  if (getTenant() && getTenant().role !== 'guest') actions.append(h('button.link.into-etb', { type: 'button', onclick: () => api.post('/api/crisisroom/journal/mark', { message: rec.id, organisation: getTenant().id }).then(() => toast(t('intoEtbDone')), e => toast(e.message, 'error')) }, t('intoEtb')));
+  if (getTenant() && getTenant().role !== 'guest' && !system) actions.append(h('button.link.into-etb', { type: 'button', onclick: () => api.post('/api/crisisroom/journal/mark', { message: rec.id, organisation: getTenant().id }).then(() => toast(t('intoEtbDone')), e => toast(e.message, 'error')) }, t('intoEtb')));
   // One order everywhere: the extensions load in parallel, so the registry's order is
   // by each action's declared order, not by which module came first.
   for (const a of [...messageActions].sort((x, y) => (x.order ?? 100) - (y.order ?? 100))) {
@@ -541,9 +543,13 @@ function startEdit(rec, el) {
   const { api, toast } = S.deps;
   const body = el.querySelector('.body');
   const area = h('textarea.edit', { 'aria-label': t('editMessage'), rows: 3 }, rec.body || '');
+  const why = h('p.error.edit-empty', { role: 'alert', hidden: true }, t('editEmpty'));
+  area.addEventListener('input', () => { if (area.value.trim()) why.hidden = true; });
   const save = async () => {
     const text = area.value.trim();
-    if (!text || text === rec.body) { upsert(rec); return; }
+    // An emptied message is not saved; saying nothing would look as if it were gone.
+    if (!text) { why.hidden = false; area.focus(); return; }
+    if (text === rec.body) { upsert(rec); return; }
     try { upsert(await api.patch(`/api/collections/messages/records/${rec.id}`, { body: text })); }
     catch (e) { toast(e.message, 'error'); }
   };
@@ -551,7 +557,7 @@ function startEdit(rec, el) {
     if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); save(); }
     if (ev.key === 'Escape') { ev.preventDefault(); upsert(rec); }
   });
-  body.replaceWith(h('div.editbox', area, h('div', h('button.btn.primary', { type: 'button', onclick: save }, t('save')), ' ', h('button.btn', { type: 'button', onclick: () => upsert(rec) }, t('cancel')), h('span.muted.small', ' ', t('editHint')))));
+  body.replaceWith(h('div.editbox', area, why, h('div', h('button.btn.primary', { type: 'button', onclick: save }, t('save')), ' ', h('button.btn', { type: 'button', onclick: () => upsert(rec) }, t('cancel')), h('span.muted.small', ' ', t('editHint')))));
   area.focus();
 }
 

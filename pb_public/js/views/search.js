@@ -17,6 +17,8 @@ addStrings({
 
 // num writes a count as the language does: 1.000 / 1,000.
 const num = n => Number(n).toLocaleString(lang() === 'en' ? 'en-GB' : 'de-DE');
+// who wrote a hit or a message of its context: a person, a device, or the system (a join notice).
+const who = m => m.author && m.author.name ? m.author.name : m.source === 'system' ? t('system') : (m.device_name || m.device || '');
 
 // marked turns a snippet with \x02…\x03 around the hits into text and <mark> nodes
 // (never HTML from the server).
@@ -75,7 +77,7 @@ async function showContext(ctx, hit) {
   try {
     const r = await ctx.api.get(`/api/crisisroom/messages/${hit.id}/context?n=10`);
     clear(body, h('ul.ctx-list', r.items.map(m => h('li' + (m.id === hit.id ? '.target' : ''), { dataset: { id: m.id } },
-      h('div.muted.small', (m.author ? m.author.name : ''), ' · ', fmtTime(m.created)), m.body))));
+      h('div.muted.small', who(m), ' · ', fmtTime(m.created)), m.body))));
     body.querySelector('li.target')?.scrollIntoView({ block: 'center' });
   } catch (e) { clear(body, h('p.error', e.message)); }
 }
@@ -132,7 +134,7 @@ export default {
           // A channel of another of the person's organisations: its chip says which.
           const other = c ? viewOf(ctx, c) : true;
           return h('li.hit', h('button', { type: 'button', dataset: { id: hit.id, channel: hit.channel }, onclick: () => jump(ctx, hit) },
-            h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), other && other !== true ? orgChip(other) : null, h('span', hit.author ? hit.author.name : ''), h('time', { datetime: hit.created }, fmtTime(hit.created))),
+            h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), other && other !== true ? orgChip(other) : null, h('span', who(hit)), h('time', { datetime: hit.created }, fmtTime(hit.created))),
             h('span.snip', marked(hit.snippet))));
         }));
       } catch (e) { status.textContent = e.message; }
