@@ -807,6 +807,22 @@ var Catalogue = map[string]Text{
 		DE: "Sie können nur Personen schreiben, mit denen Sie eine Organisation oder einen Kanal teilen.",
 		EN: "You can only write to people you share an organisation or a channel with.",
 	},
+	"messaging.too_many_stock_followers": {
+		DE: "Sie folgen allen Nachrichten schon mit %d Verbindungen. Die Anwendung folgt Kanälen (channels/<id>).",
+		EN: "You already follow all messages on %d connections. The app follows channels (channels/<id>).",
+	},
+	"messaging.stock_messages_need_sign_in": {
+		DE: "Bitte anmelden, um Nachrichten zu folgen.",
+		EN: "Please sign in to follow messages.",
+	},
+	"messaging.unknown_topic": {
+		DE: "Unbekanntes Thema %s.",
+		EN: "Unknown topic %s.",
+	},
+	"messaging.not_member_channels": {
+		DE: "Sie sind nicht Mitglied des Kanals %s.",
+		EN: "You are not a member of channel %s.",
+	},
 	"messaging.sign_follow_channels": {
 		DE: "Bitte anmelden, um Kanälen zu folgen.",
 		EN: "Please sign in to follow channels.",

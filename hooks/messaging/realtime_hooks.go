@@ -65,7 +65,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 				ours = true
 				channels = append(channels, strings.TrimPrefix(topic, topicChannelPre))
 			case strings.HasPrefix(topic, "crisisroom/"):
-				return router.NewForbiddenError("Unknown topic "+topic+". / Unbekanntes Thema "+topic+".", nil)
+				return apperr.Forbidden("messaging.unknown_topic", topic)
 			}
 		}
 		if ours && userId == "" {
@@ -83,11 +83,14 @@ func (ms *messaging) bindRealtime(app core.App) {
 			}
 		}
 		if len(refused) > 0 {
-			return router.NewForbiddenError("You are not a member of channel "+strings.Join(refused, ", ")+". / Sie sind nicht Mitglied des Kanals "+strings.Join(refused, ", ")+".", nil)
+			return apperr.Forbidden("messaging.not_member_channels", strings.Join(refused, ", "))
 		}
-		wanted := ms.stock.begin(e.App, e.Subscriptions)
+		wanted, err := ms.stock.begin(e.App, e.Subscriptions, userId, e.Client.Id())
+		if err != nil {
+			return err
+		}
 		err = e.Next()
-		ms.stock.settle(e.App, e.Client, wanted)
+		ms.stock.settle(e.App, e.Client, userId, wanted)
 		if err != nil {
 			return err
 		}

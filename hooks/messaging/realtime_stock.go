@@ -7,6 +7,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"crisisroom/apperr"
 )
 
 // PocketBase's own broadcast of a created or updated record walks every connection and
@@ -20,17 +22,27 @@ import (
 
 type stockWatch struct {
 	mu      sync.Mutex
-	clients map[string]struct{} // connections holding a stock messages subscription
-	pending int                 // subscribe requests for such a topic not yet settled
+	clients map[string]string // connections holding a stock messages subscription → their person
+	pending map[string]int    // per person: subscribe requests for such a topic not yet settled
 }
 
-func newStockWatch() *stockWatch { return &stockWatch{clients: map[string]struct{}{}} }
+// maxStockFollowers bounds the connections one person may hold on PocketBase's own
+// messages topics. PocketBase checks every such connection's read rule with a query of
+// its own for every message, inside the create request: one member's 2,000 connections
+// made every send in the room take seconds. The web UI follows channels/<id> (the
+// fan-out, which costs per person and channel, not per connection) and never these
+// topics; they remain for tools and the benchmark's comparison, a few per person.
+const maxStockFollowers = 8
+
+func newStockWatch() *stockWatch {
+	return &stockWatch{clients: map[string]string{}, pending: map[string]int{}}
+}
 
 // idle reports that no connection follows the messages collection, nor is about to.
 func (w *stockWatch) idle() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.pending == 0 && len(w.clients) == 0
+	return len(w.pending) == 0 && len(w.clients) == 0
 }
 
 // isStockMessagesTopic tells PocketBase's record topics of the messages collection
@@ -45,27 +57,43 @@ func isStockMessagesTopic(app core.App, sub string) bool {
 	return err == nil && base == coll.Id
 }
 
-// begin is called before a subscribe request changes a client's topics: a request that
-// asks for a messages topic counts from before the subscription exists, so no message
-// written after it took effect can miss the stock broadcast.
-func (w *stockWatch) begin(app core.App, subs []string) bool {
-	wants := false
+// begin is called before a subscribe request of userId's connection clientId changes its
+// topics: a request that asks for a messages topic counts from before the subscription
+// exists, so no message written after it took effect can miss the stock broadcast. It
+// refuses such a request without a signed-in person (403 messaging.stock_messages_need_sign_in:
+// the collection's rule shows them nothing) and one that would give the person more
+// than maxStockFollowers such connections (429 messaging.too_many_stock_followers).
+// wanted is true when the request was counted; settle must follow it then.
+func (w *stockWatch) begin(app core.App, subs []string, userId, clientId string) (wanted bool, err error) {
 	for _, s := range subs {
 		if isStockMessagesTopic(app, s) {
-			wants = true
+			wanted = true
 			break
 		}
 	}
-	if wants {
-		w.mu.Lock()
-		w.pending++
-		w.mu.Unlock()
+	if !wanted {
+		return false, nil
 	}
-	return wants
+	if userId == "" {
+		return false, apperr.Forbidden("messaging.stock_messages_need_sign_in")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := w.pending[userId]
+	for c, u := range w.clients {
+		if u == userId && c != clientId {
+			n++
+		}
+	}
+	if n >= maxStockFollowers {
+		return false, apperr.TooManyRequests("messaging.too_many_stock_followers", maxStockFollowers)
+	}
+	w.pending[userId]++
+	return true, nil
 }
 
 // settle records what the client holds once a subscribe request has run (or failed).
-func (w *stockWatch) settle(app core.App, client subscriptions.Client, wanted bool) {
+func (w *stockWatch) settle(app core.App, client subscriptions.Client, userId string, wanted bool) {
 	has := false
 	for s := range client.Subscriptions() {
 		if isStockMessagesTopic(app, s) {
@@ -76,11 +104,13 @@ func (w *stockWatch) settle(app core.App, client subscriptions.Client, wanted bo
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if wanted {
-		w.pending--
+		if w.pending[userId]--; w.pending[userId] <= 0 {
+			delete(w.pending, userId)
+		}
 	}
 	// A connection that has ended is discarded before forget runs: never count it again.
 	if has && !client.IsDiscarded() {
-		w.clients[client.Id()] = struct{}{}
+		w.clients[client.Id()] = userId
 	} else {
 		delete(w.clients, client.Id())
 	}
