@@ -223,3 +223,35 @@ func TestMessageActionsWhereTheyWork(t *testing.T) {
 		t.Fatal("the read-only guest is offered Weiterleiten")
 	}
 }
+
+// On a laptop (1280×800) a call-out, two open Blitz messages and the older part around a
+// search hit leave at least half of the height to the messages, every banner button in
+// sight and reachable.
+func TestLaptopKeepsHalfForMessagesUnderBanners(t *testing.T) {
+	s, b := startDemo(t)
+	flood := s.Demo.Channels["Hochwasser Rhein"].Id
+	old := post(t, s, "jwagner", flood, "Deichbruch Abschnitt 4 gemeldet")
+	for i := 1; i <= 60; i++ {
+		post(t, s, "jwagner", flood, fmt.Sprintf("Lagemeldung %d", i))
+	}
+	p := Open(t, s, b, "lneumann")
+	p.Run(chromedp.EmulateViewport(1280, 800))
+	p.SignInForm("lneumann", "krisenstab2026")
+	p.OpenChannel("Hochwasser Rhein")
+	if code := API(t, s, "jwagner", "POST", "/api/crisisroom/callouts", map[string]any{
+		"text": "Alle Verbindungsbeamten sofort in den Stabsraum, Lagebesprechung 03:30.", "priority": "flash",
+		"users": []string{s.Demo.Users["lneumann"].Id}}, nil); code != 200 {
+		t.Fatalf("start the call-out: %d", code)
+	}
+	if code := API(t, s, "tkeller", "POST", "/api/collections/messages/records", map[string]any{
+		"channel": flood, "author": s.Demo.Users["tkeller"].Id, "body": "BLITZ Polizei: Rheinufer ab sofort gesperrt, Umleitung über die Nord-Süd-Fahrt.", "priority": "flash"}, nil); code != 200 {
+		t.Fatalf("post the second Blitz: %d", code)
+	}
+	p.Wait(`!!document.querySelector('.callout-banner') && /2 Blitz offen/.test(document.querySelector('.flash-summary')?.textContent || '')`, "the call-out and two Blitz messages")
+	searchAll(p, "Deichbruch", 1)
+	p.Click(`document.querySelector('.hit button[data-id="`+old+`"]')`, "the old hit")
+	p.Wait(`!!document.querySelector('.detached-bar')`, "the part around the old hit")
+	settle(p)
+	p.Screenshot("laptop-banners-half")
+	checkBanners(t, p, "a call-out, two Blitz and a search hit on a laptop", 400, 24)
+}
