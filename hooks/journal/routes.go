@@ -40,14 +40,20 @@ func Register(app core.App) {
 		g.GET("/journal/key", handleKey)
 		g.GET("/journal/me", handleMe)
 		g.POST("/incidents/{id}/close", handleClose)
-		stop := make(chan struct{})
-		go signEveryHour(se.App, SignInterval, stop)
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			signEveryHour(se.App, SignInterval, stop)
+		}()
 		se.App.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
 			select {
 			case <-stop:
 			default:
 				close(stop)
 			}
+			// A signing under way finishes before the databases close behind it (they
+			// close once every terminate handler has returned).
+			<-done
 			return te.Next()
 		})
 		return se.Next()
