@@ -85,8 +85,9 @@ export function serverMessage(body, status) {
   const lang = userLang();
   const code = codeOf(body);
   let known = code && errorText ? errorText(code, lang) : '';
-  // A text with arguments (%s, %d) is filled in by the server only: take its half then.
-  if (typeof known !== 'string' || /%[sdv]/.test(known)) known = '';
+  // A text with arguments (%s, %d, %q, %v, %.1f) is filled in by the server only: take its
+  // half then (the catalogue's text would show the bare verb).
+  if (typeof known !== 'string' || /%(\.\d+)?[sdvqf]/.test(known)) known = '';
   let msg = known || inLanguage(body.message || `HTTP ${status}`, lang);
   const fields = body.data && typeof body.data === 'object' ? Object.entries(body.data) : [];
   const details = fields.map(([k, v]) => v && v.message ? `${k}: ${(v.code && errorText && errorText(v.code, lang)) || inLanguage(v.message, lang)}` : '').filter(Boolean);

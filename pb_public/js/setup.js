@@ -1,6 +1,6 @@
 // setup.html: its script (a file, not inline: the CSP allows no inline scripts).
 import { t, lang, setLang, addStrings } from '/js/i18n.js';
-import { saveAuth } from '/js/api.js';
+import { saveAuth, serverMessage } from '/js/api.js';
 addStrings({
   de: {
     setup_title: 'Ersteinrichtung', setup_intro: 'Legen Sie den Krisenstab (die gastgebende Organisation) und das erste Admin-Konto an.',
@@ -34,7 +34,7 @@ f.addEventListener('submit', async ev => {
     r = await fetch('/api/crisisroom/setup', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     data = await r.json().catch(() => ({}));
   } catch { msg.className = 'error'; msg.textContent = t('setup_offline'); return; }
-  if (!r.ok) { msg.className = 'error'; msg.textContent = data.message || ('HTTP ' + r.status); return; }
+  if (!r.ok) { msg.className = 'error'; msg.textContent = serverMessage(data, r.status); return; }
   saveAuth(data.token, data.record);
   msg.className = 'ok'; msg.textContent = t('setup_done');
   setTimeout(() => location.href = '/', 600);
