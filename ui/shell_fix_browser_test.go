@@ -128,6 +128,18 @@ func TestTopBarStableWithTheOperatorsKeyActions(t *testing.T) {
 	shot(p, "topbar-1280")
 	var all []string
 	p.Eval(`[...document.querySelectorAll('#views button.navbtn')].map(b => b.dataset.view)`, &all)
+	for _, w := range []int64{1280, 1024, 390} {
+		p.Run(chromedp.EmulateViewport(w, 800))
+		p.Click(`document.querySelector('button.navbtn[data-view=messages]')`, "Nachrichten")
+		time.Sleep(200 * time.Millisecond)
+		p.Eval(navShownJS, &first)
+		shown = strings.Join(first, ",")
+		shot(p, fmt.Sprintf("topbar-%d", w))
+		checkStable(t, p, all, w, first, shown)
+	}
+}
+
+func checkStable(t *testing.T, p *Person, all []string, w int64, first []string, shown string) {
 	for _, v := range all {
 		p.Click(`document.querySelector('button.navbtn[data-view=`+v+`]')`, v)
 		p.Wait(`document.querySelector('main#view').className === 'view-`+v+`'`, "view "+v)
@@ -135,7 +147,7 @@ func TestTopBarStableWithTheOperatorsKeyActions(t *testing.T) {
 		var now []string
 		p.Eval(navShownJS, &now)
 		if strings.Join(now, ",") != shown {
-			t.Errorf("with %s open the bar shows %v, first %v", v, now, first)
+			t.Errorf("%d px: with %s open the bar shows %v, first %v", w, v, now, first)
 		}
 		var marked bool
 		p.Eval(`(() => { const b = document.querySelector('button.navbtn[data-view=`+v+`]'); return b.hidden ? document.querySelector('#nav-more').classList.contains('current') : b.getAttribute('aria-current') === 'page'; })()`, &marked)

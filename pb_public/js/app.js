@@ -274,7 +274,25 @@ function fitNav() {
   for (const b of items) b.hidden = false;
   more.hidden = true;
   more.classList.remove('current');
-  const fits = () => nav.scrollWidth <= nav.clientWidth + 1;
+  // On a narrow bar only the open area shows its word: measure as if the one of the
+  // shown areas whose word is widest were open, so that opening another never pushes an
+  // area out or pulls one in.
+  const closedW = [], openW = [];
+  for (const b of items) {
+    const was = b.getAttribute('aria-current');
+    b.setAttribute('aria-current', 'false'); closedW.push(b.offsetWidth);
+    b.setAttribute('aria-current', 'page'); openW.push(b.offsetWidth);
+    b.setAttribute('aria-current', was);
+  }
+  const curI = items.findIndex(b => b.getAttribute('aria-current') === 'page');
+  const worst = () => {
+    let grow = 0;
+    items.forEach((b, i) => { if (!b.hidden) grow = Math.max(grow, openW[i] - closedW[i]); });
+    return grow - (curI >= 0 && !items[curI].hidden ? openW[curI] - closedW[curI] : 0);
+  };
+  // The content's own width (scrollWidth is the box's while the content is narrower).
+  const used = () => { const shown = [...nav.children].filter(c => !c.hidden); return shown.length ? shown[shown.length - 1].getBoundingClientRect().right - nav.getBoundingClientRect().left : 0; };
+  const fits = () => used() + worst() <= nav.clientWidth + 1;
   if (fits()) return;
   more.hidden = false;
   for (let i = items.length - 1; i > 0 && !fits(); i--) items[i].hidden = true;
