@@ -30,26 +30,28 @@ func TestComposerSaysForWhomOneWrites(t *testing.T) {
 	if strings.Join(opts, "|") != "Polizeipräsidium (POL)|Berufsfeuerwehr (FW)" {
 		t.Fatalf("choices %q, want POL and FW", opts)
 	}
-	p.Wait(`document.querySelector('#write-as').value === `+JSString(s.Demo.Orgs["FW"].Id)+` && document.querySelector('.writeas .chip')?.textContent === 'FW'`, "the organisation in view as the first choice")
-	p.Run(chromedp.SetValue(`#write-as`, s.Demo.Orgs["POL"].Id, chromedp.ByQuery),
+	// His earlier messages there are the police's: he goes on writing for it, though the
+	// fire brigade is in view.
+	p.Wait(`document.querySelector('#write-as').value === `+JSString(s.Demo.Orgs["POL"].Id)+` && document.querySelector('.writeas .chip')?.textContent === 'POL'`, "the organisation of his earlier messages as the first choice")
+	p.Run(chromedp.SetValue(`#write-as`, s.Demo.Orgs["FW"].Id, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelector('#write-as').dispatchEvent(new Event('change', { bubbles: true }))`, nil))
-	p.Wait(`document.querySelector('.writeas .chip')?.textContent === 'POL'`, "the chosen organisation's chip")
+	p.Wait(`document.querySelector('.writeas .chip')?.textContent === 'FW'`, "the chosen organisation's chip")
 	p.Screenshot("composer-write-as")
-	text := fmt.Sprintf("Als Verbindungsbeamter der Polizei %d", time.Now().UnixNano())
+	text := fmt.Sprintf("Als Mitglied der Feuerwehr %d", time.Now().UnixNano())
 	p.Send(text)
-	p.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg')].some(a => a.querySelector('.body')?.textContent === %q && a.querySelector('.chip')?.textContent === 'POL')`, text), "the message with the POL chip")
+	p.Wait(fmt.Sprintf(`[...document.querySelectorAll('article.msg')].some(a => a.querySelector('.body')?.textContent === %q && a.querySelector('.chip')?.textContent === 'FW')`, text), "the message with the FW chip")
 	m, err := s.App.FindFirstRecordByFilter("messages", "body = {:b}", dbx.Params{"b": text})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.GetString("author_org"); got != s.Demo.Orgs["POL"].Id {
-		t.Fatalf("the message was stored for %q, want POL", got)
+	if got := m.GetString("author_org"); got != s.Demo.Orgs["FW"].Id {
+		t.Fatalf("the message was stored for %q, want FW", got)
 	}
 	// The choice stays with the channel.
 	p.OpenChannel("FW intern")
 	p.Wait(`document.querySelector('.writeas').hidden`, "no choice in the fire brigade's own channel")
 	p.OpenChannel("Hochwasser Rhein")
-	p.Wait(`document.querySelector('#write-as').value === `+JSString(s.Demo.Orgs["POL"].Id), "the choice kept for the channel")
+	p.Wait(`document.querySelector('#write-as').value === `+JSString(s.Demo.Orgs["FW"].Id), "the choice kept for the channel")
 }
 
 // A message over the server's limit is refused in the browser in plain words before it

@@ -40,8 +40,10 @@ export function writeAsOptions() {
 const writeAsKey = id => 'crisisroom_writeas_' + id;
 
 // renderWriteAs shows "Sie schreiben als …" with a choice whenever the person could write
-// for more than one organisation in the open channel. The choice is kept per channel; the
-// first default is the organisation in view if it takes part, else the first one.
+// for more than one organisation in the open channel. The choice is kept per channel;
+// without one, the person writes for whom their newest message there (among those
+// loaded) was written, so that looking at another organisation's channels in between does
+// not change it; else for the organisation in view if it takes part; else the first.
 export function renderWriteAs() {
   const { ui, current } = S;
   if (!ui || !ui.writeAs) return;
@@ -51,7 +53,11 @@ export function renderWriteAs() {
   let want = '';
   try { want = localStorage.getItem(writeAsKey(current.id)) || ''; } catch { /* storage off */ }
   const tenant = S.deps.getTenant();
-  if (!opts.some(o => o.id === want)) want = opts.some(o => o.id === tenant?.id) ? tenant.id : opts[0].id;
+  if (!opts.some(o => o.id === want)) {
+    const mine = [...S.msgs.values()].filter(r => r.author === S.deps.me.id && r.channel === current.id && r.org && opts.some(o => o.id === r.org.id))
+      .sort((a, b) => (a.created || '') < (b.created || '') ? 1 : -1)[0];
+    want = mine ? mine.org.id : opts.some(o => o.id === tenant?.id) ? tenant.id : opts[0].id;
+  }
   clear(ui.writeAsSel, opts.map(o => h('option', { value: o.id, selected: o.id === want }, `${o.name} (${o.short || o.name})`)));
   ui.writeAsSel.value = want;
   updateWriteAsChip();
