@@ -264,4 +264,18 @@ func TestBrowserWidgetsSpeakTheAppsLanguage(t *testing.T) {
 		t.Fatalf("date hint %q", hint)
 	}
 	shot(p, "datehint")
+	p.Run(chromedp.Navigate(s.URL + "/#journal"))
+	p.Wait(`!!document.querySelector('#etb-filter-from + small.datehint')`, "the ETB filter's date hint")
+	shot(p, "datehint-etb")
+
+	// The call-out's empty Alarmtext (the newcomer's case) in an operator's English browser.
+	op := &Person{Ctx: b.NewContext(t, 60*time.Second), Username: "jwagner", t: t}
+	op.Run(emulation.SetLocaleOverride().WithLocale("en-US"), chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(`#identity`, chromedp.ByQuery))
+	op.SignInForm("jwagner", demo.Password)
+	op.Run(chromedp.Navigate(s.URL + "/#callout"))
+	op.Wait(`!!document.getElementById('co-text')`, "the Alarmtext")
+	op.Eval(`(() => { const f = document.getElementById('co-text'); f.value = ''; f.checkValidity(); return f.validationMessage; })()`, &empty)
+	if empty != "Bitte dieses Feld ausfüllen." {
+		t.Fatalf("empty Alarmtext: %q", empty)
+	}
 }
