@@ -99,3 +99,9 @@ func TooManyRequests(code string, args ...any) *router.ApiError {
 func Gone(code string, args ...any) *router.ApiError {
 	return New(http.StatusGone, code, nil, args...)
 }
+
+// Internal is the 500 answer (common.internal_error) of a failure the person cannot
+// mend (a database error, a lost record); cause (may be nil) is kept for the logs only.
+func Internal(cause error) *router.ApiError {
+	return New(http.StatusInternalServerError, "common.internal_error", cause)
+}

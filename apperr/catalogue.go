@@ -1119,4 +1119,100 @@ var Catalogue = map[string]Text{
 		DE: "Dieser Benutzername ist schon vergeben oder einem vorhandenen zum Verwechseln ähnlich.",
 		EN: "This user name is taken or too similar to an existing one.",
 	},
+	"backup.folder_not_set": {
+		DE: "Kein Sicherungsordner eingestellt.",
+		EN: "No backup folder is set.",
+	},
+	"backup.folder_unavailable": {
+		DE: "Der Sicherungsordner ist nicht verfügbar.",
+		EN: "The backup folder is not available.",
+	},
+	"backup.settings_invalid": {
+		DE: "Ungültige Einstellungen.",
+		EN: "Invalid settings.",
+	},
+	"callout.operators_only_call_out": {
+		DE: "Nur Leitung und Bedienpersonen des Krisenstabs alarmieren den Stab.",
+		EN: "Only the crisis staff's admins and operators call the staff out.",
+	},
+	"callout.operators_only_end": {
+		DE: "Nur Leitung und Bedienpersonen des Krisenstabs beenden eine Alarmierung.",
+		EN: "Only the crisis staff's admins and operators end a call-out.",
+	},
+	"callout.operators_only_overview": {
+		DE: "Die Übersicht sehen Leitung und Bedienpersonen des Krisenstabs.",
+		EN: "The overview is for the crisis staff's admins and operators.",
+	},
+	"callout.text_missing": {
+		DE: "Bitte einen Alarmtext angeben (höchstens 600 Zeichen).",
+		EN: "Please give an alarm text (at most 600 characters).",
+	},
+	"callout.unknown_priority": {
+		DE: "Unbekannte Priorität.",
+		EN: "Unknown priority.",
+	},
+	"callout.reminder_out_of_range": {
+		DE: "Die Erinnerung muss zwischen 0 und 1440 Minuten liegen.",
+		EN: "The reminder must be between 0 and 1440 minutes.",
+	},
+	"callout.nobody_selected": {
+		DE: "Niemand würde alarmiert: die Auswahl trifft keine Person. Bitte Organisationen, Funktionen oder eine Gruppe wählen.",
+		EN: "Nobody would be alarmed: the selection reaches no one. Please pick organisations, functions or a group.",
+	},
+	"callout.too_many_recipients": {
+		DE: "Höchstens %d Personen je Alarmierung.",
+		EN: "At most %d people per call-out.",
+	},
+	"callout.answer_invalid": {
+		DE: "Antwort bitte „coming“ oder „declined“.",
+		EN: "Answer must be \"coming\" or \"declined\".",
+	},
+	"callout.arrival_out_of_range": {
+		DE: "Die Minuten bis zur Ankunft müssen zwischen 0 und 1440 liegen.",
+		EN: "Minutes to arrival must be between 0 and 1440.",
+	},
+	"callout.not_for_you": {
+		DE: "Diese Alarmierung gilt Ihnen nicht.",
+		EN: "This call-out was not for you.",
+	},
+	"callout.ended": {
+		DE: "Diese Alarmierung ist beendet.",
+		EN: "This call-out has ended.",
+	},
+	"callout.not_found": {
+		DE: "Alarmierung nicht gefunden.",
+		EN: "Call-out not found.",
+	},
+	"callout.phone_not_visible": {
+		DE: "Diese Nummer dürfen Sie nicht sehen.",
+		EN: "You may not see this number.",
+	},
+	"callout.phone_not_changeable": {
+		DE: "Diese Nummer dürfen Sie nicht ändern.",
+		EN: "You may not change this number.",
+	},
+	"callout.person_not_found": {
+		DE: "Person nicht gefunden.",
+		EN: "Person not found.",
+	},
+	"callout.phone_not_international": {
+		DE: "Bitte die Mobilnummer international angeben, z. B. +49 170 1234567.",
+		EN: "Please give the mobile number in international form, e.g. +49 170 1234567.",
+	},
+	"callout.phone_taken": {
+		DE: "Diese Mobilnummer ist schon für eine andere Person eingetragen.",
+		EN: "This mobile number is already registered for another person.",
+	},
+	"callout.phone_not_saved": {
+		DE: "Die Nummer konnte nicht gespeichert werden.",
+		EN: "The number could not be saved.",
+	},
+	"tenancy.too_many_failed_sign_ins": {
+		DE: "Zu viele Fehlversuche. Bitte in %d %s erneut versuchen.",
+		EN: "Too many failed attempts. Please try again in %d %s.",
+	},
+	"tenancy.field_not_changeable": {
+		DE: "Dieses Feld darf hier nicht geändert werden: %s.",
+		EN: "This field may not be changed here: %s.",
+	},
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"crisisroom/apperr"
 	"crisisroom/durability"
 )
 
@@ -61,10 +62,10 @@ func Register(app core.App) *Runner {
 		g.POST("/backup", func(re *core.RequestEvent) error {
 			set, _ := LoadSettings(re.App)
 			if set.Folder == "" {
-				return re.BadRequestError("Kein Sicherungsordner eingestellt. / No backup folder is set.", nil)
+				return apperr.BadRequest("backup.folder_not_set")
 			}
 			if err := os.MkdirAll(set.Folder, 0o755); err != nil {
-				return re.BadRequestError("Der Sicherungsordner ist nicht verfügbar. / The backup folder is not available.", err)
+				return apperr.New(http.StatusBadRequest, "backup.folder_unavailable", err)
 			}
 			if err := r.Start(set.Folder, set.Keep); err != nil {
 				if errors.Is(err, ErrRunning) {
@@ -77,7 +78,7 @@ func Register(app core.App) *Runner {
 		g.PUT("/backup/settings", func(re *core.RequestEvent) error {
 			var s Settings
 			if err := re.BindBody(&s); err != nil {
-				return re.BadRequestError("Ungültige Einstellungen. / Invalid settings.", err)
+				return apperr.New(http.StatusBadRequest, "backup.settings_invalid", err)
 			}
 			if err := SaveSettings(re.App, s); err != nil {
 				return re.BadRequestError(err.Error(), nil)

@@ -11,6 +11,7 @@ package callout
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
@@ -135,25 +136,25 @@ type StartRequest struct {
 
 func (p *part) handleStart(re *core.RequestEvent) error {
 	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Nur Leitung und Bedienpersonen des Krisenstabs alarmieren den Stab. / Only the crisis staff's admins and operators call the staff out.", nil)
+		return apperr.Forbidden("callout.operators_only_call_out")
 	}
 	var req StartRequest
 	if err := re.BindBody(&req); err != nil {
-		return re.BadRequestError("Ungültige Anfrage. / Invalid request.", err)
+		return apperr.New(http.StatusBadRequest, "common.invalid_request", err)
 	}
 	req.Text = strings.TrimSpace(req.Text)
 	if req.Text == "" || len([]rune(req.Text)) > 600 {
-		return re.BadRequestError("Bitte einen Alarmtext angeben (höchstens 600 Zeichen). / Please give an alarm text (at most 600 characters).", nil)
+		return apperr.BadRequest("callout.text_missing")
 	}
 	switch req.Priority {
 	case "":
 		req.Priority = "immediate"
 	case "normal", "immediate", "flash":
 	default:
-		return re.BadRequestError("Unbekannte Priorität. / Unknown priority.", nil)
+		return apperr.BadRequest("callout.unknown_priority")
 	}
 	if req.RemindAfterMinutes < 0 || req.RemindAfterMinutes > 24*60 {
-		return re.BadRequestError("Die Erinnerung muss zwischen 0 und 1440 Minuten liegen. / The reminder must be between 0 and 1440 minutes.", nil)
+		return apperr.BadRequest("callout.reminder_out_of_range")
 	}
 	host := tenancy.HostOrganisation(re.App)
 	sel, err := resolve(re.App, host, req)
@@ -162,10 +163,10 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	}
 	people, words := sel.people, sel.words
 	if len(people) == 0 {
-		return re.BadRequestError(NobodyText, nil)
+		return apperr.BadRequest("callout.nobody_selected")
 	}
 	if len(people) > MaxRecipients {
-		return re.BadRequestError(fmt.Sprintf("Höchstens %d Personen je Alarmierung. / At most %d people per call-out.", MaxRecipients, MaxRecipients), nil)
+		return apperr.BadRequest("callout.too_many_recipients", MaxRecipients)
 	}
 	var co *core.Record
 	var recs []*core.Record
@@ -206,7 +207,7 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 		return nil
 	})
 	if err != nil {
-		return re.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "callout.start", Organisation: host.Id, Target: co.Id,
 		Data: map[string]any{"recipients": len(recs)}})
@@ -238,10 +239,6 @@ func (p *part) handleStart(re *core.RequestEvent) error {
 	}()
 	return re.JSON(200, overview(re.App, co))
 }
-
-// NobodyText is the refusal of a call-out whose selection reaches nobody.
-const NobodyText = "Niemand würde alarmiert: die Auswahl trifft keine Person. Bitte Organisationen, Funktionen oder eine Gruppe wählen. / " +
-	"Nobody would be alarmed: the selection reaches no one. Please pick organisations, functions or a group."
 
 // Personen is a count of people in German words: "1 Person", "0 Personen", "4 Personen".
 func Personen(n int) string {
@@ -509,24 +506,24 @@ func (p *part) handleAnswer(re *core.RequestEvent) error {
 		ETAMinutes int    `json:"eta_minutes"`
 	}
 	if err := re.BindBody(&body); err != nil {
-		return re.BadRequestError("Ungültige Anfrage. / Invalid request.", err)
+		return apperr.New(http.StatusBadRequest, "common.invalid_request", err)
 	}
 	if body.Answer != "coming" && body.Answer != "declined" {
-		return re.BadRequestError("Antwort bitte „coming“ oder „declined“. / Answer must be \"coming\" or \"declined\".", nil)
+		return apperr.BadRequest("callout.answer_invalid")
 	}
 	if body.ETAMinutes < 0 || body.ETAMinutes > 24*60 {
-		return re.BadRequestError("Die Minuten bis zur Ankunft müssen zwischen 0 und 1440 liegen. / Minutes to arrival must be between 0 and 1440.", nil)
+		return apperr.BadRequest("callout.arrival_out_of_range")
 	}
 	r, err := re.App.FindFirstRecordByFilter("callout_recipients", "callout = {:c} && user = {:u}", dbx.Params{"c": re.Request.PathValue("id"), "u": re.Auth.Id})
 	if err != nil {
-		return re.NotFoundError("Diese Alarmierung gilt Ihnen nicht. / This call-out was not for you.", nil)
+		return apperr.NotFound("callout.not_for_you")
 	}
 	co, err := re.App.FindRecordById("callouts", r.GetString("callout"))
 	if err != nil || co.GetString("status") != "active" {
-		return re.BadRequestError("Diese Alarmierung ist beendet. / This call-out has ended.", nil)
+		return apperr.BadRequest("callout.ended")
 	}
 	if err := p.answer(r.Id, body.Answer, body.ETAMinutes, "app"); err != nil {
-		return re.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	return re.JSON(200, map[string]any{"ok": true})
 }
@@ -569,16 +566,16 @@ func (p *part) answer(recipientId, answer string, eta int, via string) error {
 
 func (p *part) handleClose(re *core.RequestEvent) error {
 	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Nur Leitung und Bedienpersonen des Krisenstabs beenden eine Alarmierung. / Only the crisis staff's admins and operators end a call-out.", nil)
+		return apperr.Forbidden("callout.operators_only_end")
 	}
 	co, err := re.App.FindRecordById("callouts", re.Request.PathValue("id"))
 	if err != nil {
-		return re.NotFoundError("Alarmierung nicht gefunden. / Call-out not found.", nil)
+		return apperr.NotFound("callout.not_found")
 	}
 	if co.GetString("status") != "closed" {
 		co.Set("status", "closed")
 		if err := re.App.Save(co); err != nil {
-			return re.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 		o := overview(re.App, co)
 		journalWrite(re.App, journal.Entry{Organisation: co.GetString("organisation"), Kind: "auto", Source: journalSource, SourceID: co.Id, Author: re.Auth,
@@ -652,11 +649,11 @@ func overview(app core.App, co *core.Record) Overview {
 
 func (p *part) handleOverview(re *core.RequestEvent) error {
 	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Die Übersicht sehen Leitung und Bedienpersonen des Krisenstabs. / The overview is for the crisis staff's admins and operators.", nil)
+		return apperr.Forbidden("callout.operators_only_overview")
 	}
 	co, err := re.App.FindRecordById("callouts", re.Request.PathValue("id"))
 	if err != nil {
-		return re.NotFoundError("Alarmierung nicht gefunden. / Call-out not found.", nil)
+		return apperr.NotFound("callout.not_found")
 	}
 	return re.JSON(200, overview(re.App, co))
 }

@@ -2,6 +2,7 @@ package callout
 
 import (
 	"errors"
+	"net/http"
 	"sort"
 	"strings"
 	"unicode"
@@ -12,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/forms"
 	"crisisroom/hooks/tenancy"
 )
@@ -146,7 +148,7 @@ func HeldFunctions(app core.App) []HeldFunction {
 // {"functions": [HeldFunction…]}, host admins and operators only (else 403).
 func handleFunctions(re *core.RequestEvent) error {
 	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Nur Leitung und Bedienpersonen des Krisenstabs alarmieren den Stab. / Only the crisis staff's admins and operators call the staff out.", nil)
+		return apperr.Forbidden("callout.operators_only_call_out")
 	}
 	return re.JSON(200, map[string]any{"functions": PickableFunctions(re.App)})
 }
@@ -178,11 +180,11 @@ type PreviewPart struct {
 // such as callout.unknown_function); host admins and operators only (else 403).
 func handlePreview(re *core.RequestEvent) error {
 	if !tenancy.IsHostOperator(re.App, re.Auth.Id) {
-		return re.ForbiddenError("Nur Leitung und Bedienpersonen des Krisenstabs alarmieren den Stab. / Only the crisis staff's admins and operators call the staff out.", nil)
+		return apperr.Forbidden("callout.operators_only_call_out")
 	}
 	var req StartRequest
 	if err := re.BindBody(&req); err != nil {
-		return re.BadRequestError("Ungültige Anfrage. / Invalid request.", err)
+		return apperr.New(http.StatusBadRequest, "common.invalid_request", err)
 	}
 	sel, err := resolve(re.App, tenancy.HostOrganisation(re.App), req)
 	if err != nil {
@@ -226,7 +228,7 @@ func resolveError(re *core.RequestEvent, err error) error {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	return re.InternalServerError("", err)
+	return apperr.Internal(err)
 }
 
 // connectedUsers is Connected for everyone at once: the users with a live realtime

@@ -1,9 +1,12 @@
 package callout
 
 import (
+	"net/http"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hardware/sms"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
@@ -66,7 +69,7 @@ func handlePhoneGet(re *core.RequestEvent) error {
 		owner = re.Auth.Id
 	}
 	if !isUser(re) || !MayViewPhone(re.App, re.Auth.Id, owner) {
-		return re.ForbiddenError("Diese Nummer dürfen Sie nicht sehen. / You may not see this number.", nil)
+		return apperr.Forbidden("callout.phone_not_visible")
 	}
 	out := map[string]any{"user": owner, "number": "", "blitz_sms": false, "editable": MayEditPhone(re.App, re.Auth.Id, owner)}
 	if p := PhoneOf(re.App, owner); p != nil {
@@ -82,34 +85,34 @@ func handlePhonePut(re *core.RequestEvent) error {
 		owner = re.Auth.Id
 	}
 	if !isUser(re) || !MayEditPhone(re.App, re.Auth.Id, owner) {
-		return re.ForbiddenError("Diese Nummer dürfen Sie nicht ändern. / You may not change this number.", nil)
+		return apperr.Forbidden("callout.phone_not_changeable")
 	}
 	if _, err := re.App.FindRecordById("users", owner); err != nil {
-		return re.NotFoundError("Person nicht gefunden. / Person not found.", nil)
+		return apperr.NotFound("callout.person_not_found")
 	}
 	var body struct {
 		Number   string `json:"number"`
 		BlitzSMS bool   `json:"blitz_sms"`
 	}
 	if err := re.BindBody(&body); err != nil {
-		return re.BadRequestError("Ungültige Anfrage. / Invalid request.", err)
+		return apperr.New(http.StatusBadRequest, "common.invalid_request", err)
 	}
 	number := ""
 	if body.Number != "" {
 		n, err := sms.NormalizeE164(body.Number)
 		if err != nil {
-			return re.BadRequestError("Bitte die Mobilnummer international angeben, z. B. +49 170 1234567. / Please give the mobile number in international form, e.g. +49 170 1234567.", err)
+			return apperr.New(http.StatusBadRequest, "callout.phone_not_international", err)
 		}
 		number = n
 	}
 	if number != "" && NumberHeldByOther(re.App, number, owner) {
-		return re.Error(409, "Diese Mobilnummer ist schon für eine andere Person eingetragen. / This mobile number is already registered for another person.", nil)
+		return apperr.New(http.StatusConflict, "callout.phone_taken", nil)
 	}
 	rec := PhoneOf(re.App, owner)
 	if rec == nil {
 		coll, err := re.App.FindCollectionByNameOrId("user_phones")
 		if err != nil {
-			return re.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 		rec = core.NewRecord(coll)
 		rec.Set("user", owner)
@@ -118,7 +121,7 @@ func handlePhonePut(re *core.RequestEvent) error {
 	rec.Set("blitz_sms", body.BlitzSMS && number != "")
 	rec.Set("updated_by", re.Auth.Id)
 	if err := re.App.Save(rec); err != nil {
-		return re.BadRequestError("Die Nummer konnte nicht gespeichert werden. / The number could not be saved.", err)
+		return apperr.New(http.StatusBadRequest, "callout.phone_not_saved", err)
 	}
 	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "phone.update", Target: owner,
 		Data: audit.Digest(re.App, map[string]any{"number": number, "blitz_sms": rec.GetBool("blitz_sms")})})

@@ -191,7 +191,7 @@ func (ms *messaging) handleChannels(e *core.RequestEvent) error {
 	}
 	rows, err := myChannels(e.App, e.Auth.Id)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	var view []myChannelRow
 	for _, r := range rows {
@@ -208,7 +208,7 @@ func (ms *messaging) handleChannels(e *core.RequestEvent) error {
 func (ms *messaging) handleUnread(e *core.RequestEvent) error {
 	rows, err := myChannels(e.App, e.Auth.Id)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	unread := unreadCounts(e.App, e.Auth.Id)
 	out := map[string]int{}

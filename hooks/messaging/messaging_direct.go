@@ -63,14 +63,14 @@ func (ms *messaging) handleDirect(e *core.RequestEvent) error {
 	}
 	rows, err := myChannels(e.App, me.Id)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	for _, r := range rows {
 		if r.Id == id {
 			return e.JSON(http.StatusOK, ms.channelItems(e.App, me.Id, []myChannelRow{r})[0])
 		}
 	}
-	return e.InternalServerError("", nil)
+	return apperr.Internal(nil)
 }
 
 var errDirectMember = errors.New("failed to add the second person to the direct channel")
@@ -120,7 +120,7 @@ func (ms *messaging) handlePeople(e *core.RequestEvent) error {
 		AND (u.name LIKE {:q} ESCAPE '\' OR u.username LIKE {:q} ESCAPE '\')
 		ORDER BY u.name LIMIT 200`).Bind(params).Column(&ids)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	needle := strings.ToLower(q)
 	items := []PersonItem{}

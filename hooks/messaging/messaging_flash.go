@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -35,7 +36,7 @@ func (ms *messaging) handleFlashes(e *core.RequestEvent) error {
 			AND ` + tenancy.LiveChannelMemberSQL("cm") + `
 		ORDER BY m.created DESC, m.rowid DESC`).Bind(dbx.Params{"u": e.Auth.Id}).All(&ids)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	member := map[string]bool{}
 	var keep []any
@@ -58,7 +59,7 @@ func (ms *messaging) handleFlashes(e *core.RequestEvent) error {
 		var msgs []*core.Record
 		if err := e.App.RecordQuery("messages").AndWhere(dbx.In("id", keep...)).
 			OrderBy("created ASC", "rowid ASC").All(&msgs); err != nil {
-			return e.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 		sums := receiptSummaries(e.App, "", msgs)
 		mine := myReceipts(e.App, e.Auth.Id, msgs)

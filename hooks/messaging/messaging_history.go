@@ -68,7 +68,7 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 			sq.AndWhere(cursor)
 		}
 		if err := sq.OrderBy("created DESC", "rowid DESC").Limit(int64(limit + 1)).All(&page); err != nil {
-			return e.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 	} else {
 		// Whole words from their beginnings, through the full-text index: see searchChannel.
@@ -77,7 +77,7 @@ func (ms *messaging) handleMessages(e *core.RequestEvent) error {
 			page, err = searchChannel(e.App, channelId, fq, scur, limit+1)
 		}
 		if err != nil {
-			return e.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 	}
 	hasMore := len(page) > limit
@@ -124,11 +124,11 @@ func (ms *messaging) handleFiles(e *core.RequestEvent) error {
 	err := e.App.RecordQuery("messages").AndWhere(dbx.HashExp{"channel": channelId, "deleted": false}).
 		AndWhere(dbx.NewExp("attachments != '' AND attachments != '[]'")).OrderBy("created DESC", "id DESC").All(&msgs)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	fsys, err := e.App.NewFilesystem()
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	defer fsys.Close()
 	items := []FileItem{}

@@ -147,7 +147,7 @@ func (ms *messaging) onCreateRequest(e *core.RecordRequestEvent) error {
 	// Before the client_key look-up, so that a person who lost the channel cannot learn
 	// through a retry what they once wrote.
 	if ok, err := tenancy.CanWriteIn(e.App, e.Auth.Id, e.Record.GetString("channel")); err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	} else if !ok {
 		return apperr.BadRequest("messaging.may_not_write_channel")
 	}
@@ -202,7 +202,7 @@ func findByClientKey(app core.App, author, key string) *core.Record {
 
 func respondExisting(e *core.RecordRequestEvent, r *core.Record) error {
 	if err := apis.EnrichRecord(e.RequestEvent, r); err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	e.Record = r
 	return e.JSON(http.StatusOK, r)

@@ -112,7 +112,7 @@ func (ms *messaging) handleRead(e *core.RequestEvent) error {
 	if previous < created {
 		cm.Set("last_read", created)
 		if err := e.App.Save(cm); err != nil {
-			return e.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 	}
 	now := tenancy.NowDate().String()
@@ -120,7 +120,7 @@ func (ms *messaging) handleRead(e *core.RequestEvent) error {
 		WHERE user = {:u} AND read_at = '' AND message IN (SELECT id FROM messages WHERE channel = {:c} AND created <= {:created})`).
 		Bind(dbx.Params{"now": now, "u": e.Auth.Id, "c": channelId, "created": created}).Execute()
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	marked, _ := res.RowsAffected()
 	// The counts that changed: messages newly reached by last_read (the latest 100), and
@@ -155,7 +155,7 @@ func (ms *messaging) handleAck(e *core.RequestEvent) error {
 		// joined after the message was sent: they can still confirm it
 		coll, cerr := e.App.FindCachedCollectionByNameOrId("receipts")
 		if cerr != nil {
-			return e.InternalServerError("", cerr)
+			return apperr.Internal(cerr)
 		}
 		r = core.NewRecord(coll)
 		r.Set("message", m.Id)
@@ -169,7 +169,7 @@ func (ms *messaging) handleAck(e *core.RequestEvent) error {
 		}
 		r.Set("acked_at", now)
 		if err := e.App.Save(r); err != nil {
-			return e.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 		ms.auditAck(e.App, e.Auth, m)
 		ms.emitReceipts(e.App, receiptsEvent{Channel: m.GetString("channel"), User: ms.dir.person(e.App, e.Auth.Id), Message: m.Id,
@@ -203,7 +203,7 @@ func (ms *messaging) handleReceipts(e *core.RequestEvent) error {
 			AckedAt string `db:"acked_at"`
 		}
 		if err := e.App.DB().Select("user", "read_at", "acked_at").From("receipts").Where(dbx.HashExp{"message": m.Id}).All(&rows); err != nil {
-			return e.InternalServerError("", err)
+			return apperr.Internal(err)
 		}
 		for _, r := range rows {
 			states = append(states, state{r.User, r.ReadAt, r.AckedAt})

@@ -8,7 +8,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"crisisroom/apperr"
@@ -74,7 +73,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 		gen := f.generation(userId)
 		expiry, err := liveChannelMemberships(e.App, userId, channels)
 		if err != nil {
-			return router.NewInternalServerError("", err)
+			return apperr.Internal(err)
 		}
 		var refused []string
 		for _, c := range channels {

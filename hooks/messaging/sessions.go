@@ -50,7 +50,7 @@ func touchSession(app core.App, userId, agent, ip string) {
 func (ms *messaging) handleSessions(e *core.RequestEvent) error {
 	recs, err := e.App.FindRecordsByFilter("sessions", "user = {:u}", "-last_seen", 0, 0, dbx.Params{"u": e.Auth.Id})
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	items := make([]map[string]any, 0, len(recs))
 	for _, s := range recs {
@@ -83,7 +83,7 @@ func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 	ms.fan.sendUser(target.Id, data, true)
 	target.RefreshTokenKey() // every token issued so far stops working
 	if err := e.App.Save(target); err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	sessions, _ := e.App.FindRecordsByFilter("sessions", "user = {:u}", "", 0, 0, dbx.Params{"u": target.Id})
 	for _, s := range sessions {

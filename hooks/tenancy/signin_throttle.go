@@ -1,12 +1,14 @@
 package tenancy
 
 import (
-	"crisisroom/hooks/audit"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"crisisroom/apperr"
+	"crisisroom/hooks/audit"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -299,9 +301,8 @@ func tooManySignIns(e *core.RequestEvent, wait time.Duration) error {
 		mins = 1
 	}
 	e.Response.Header().Set("Retry-After", strconv.Itoa(secs))
-	return router.NewApiError(http.StatusTooManyRequests, fmt.Sprintf(
-		"Zu viele Fehlversuche. Bitte in %d %s erneut versuchen. / Too many failed attempts. Please try again in %d %s.",
-		mins, plural(mins, "Minute", "Minuten"), mins, plural(mins, "minute", "minutes")), nil)
+	return apperr.TooManyRequests("tenancy.too_many_failed_sign_ins", mins,
+		apperr.Text{DE: plural(mins, "Minute", "Minuten"), EN: plural(mins, "minute", "minutes")})
 }
 
 func plural(n int, one, many string) string {

@@ -248,7 +248,7 @@ func handleMe(e *core.RequestEvent) error {
 	}
 	ms, err := e.App.FindRecordsByFilter("memberships", "user = {:u}", "created", 0, 0, dbx.Params{"u": e.Auth.Id})
 	if err != nil {
-		return e.InternalServerError("", err)
+		return apperr.Internal(err)
 	}
 	type tenant struct {
 		Id       string `json:"id"`

@@ -5,7 +5,6 @@ import (
 	"unicode"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"golang.org/x/text/unicode/norm"
 
 	"crisisroom/apperr"
@@ -129,7 +128,7 @@ func checkUserFieldsAllowed(e *core.RecordRequestEvent) error {
 			if name == "username" {
 				return apperr.Forbidden("tenancy.only_admin_changes_user_name")
 			}
-			return router.NewForbiddenError("Dieses Feld darf hier nicht geändert werden: "+name+". / This field may not be changed here: "+name+".", nil)
+			return apperr.Forbidden("tenancy.field_not_changeable", name)
 		}
 	}
 	if e.Auth.Id != e.Record.Id && e.Record.GetString("password") != "" && orig.GetString("password") != e.Record.GetString("password") {
