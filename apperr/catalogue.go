@@ -1215,4 +1215,36 @@ var Catalogue = map[string]Text{
 		DE: "Dieses Feld darf hier nicht geändert werden: %s.",
 		EN: "This field may not be changed here: %s.",
 	},
+	"messaging.attachment_too_large": {
+		DE: "„%s“ ist %.1f MB groß; erlaubt sind höchstens 25 MB.",
+		EN: "%q is %.1f MB; files may be at most 25 MB.",
+	},
+	"messaging.attachment_program": {
+		DE: "„%s“ ist ein Programm oder Skript und wird aus Sicherheitsgründen nicht angenommen.",
+		EN: "%q is a program or script and is refused for safety.",
+	},
+	"messaging.attachment_unreadable": {
+		DE: "Die Datei ist nicht lesbar.",
+		EN: "The file could not be read.",
+	},
+	"backup.negative_settings": {
+		DE: "Intervall und Anzahl dürfen nicht negativ sein.",
+		EN: "Interval and count must not be negative.",
+	},
+	"backup.interval_too_short": {
+		DE: "Das Intervall beträgt mindestens 5 Minuten.",
+		EN: "The interval is at least 5 minutes.",
+	},
+	"backup.folder_not_absolute": {
+		DE: "Der Sicherungsordner muss ein absoluter Pfad sein.",
+		EN: "The backup folder must be an absolute path.",
+	},
+	"backup.schedule_needs_folder": {
+		DE: "Für eine geplante Sicherung fehlt der Ordner.",
+		EN: "A scheduled backup needs a folder.",
+	},
+	"backup.already_running": {
+		DE: "Es läuft schon eine Sicherung.",
+		EN: "A backup is already running.",
+	},
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 
 	"crisisroom/apperr"
 	"crisisroom/durability"
@@ -69,7 +70,7 @@ func Register(app core.App) *Runner {
 			}
 			if err := r.Start(set.Folder, set.Keep); err != nil {
 				if errors.Is(err, ErrRunning) {
-					return apis.NewApiError(http.StatusConflict, err.Error(), nil)
+					return apperr.New(http.StatusConflict, "backup.already_running", nil)
 				}
 				return err
 			}
@@ -81,7 +82,11 @@ func Register(app core.App) *Runner {
 				return apperr.New(http.StatusBadRequest, "backup.settings_invalid", err)
 			}
 			if err := SaveSettings(re.App, s); err != nil {
-				return re.BadRequestError(err.Error(), nil)
+				var refusal *router.ApiError
+				if errors.As(err, &refusal) {
+					return refusal
+				}
+				return apperr.Internal(err)
 			}
 			r.checkOverdue()
 			return re.JSON(http.StatusOK, s)

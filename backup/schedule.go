@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"crisisroom/apperr"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -64,19 +66,20 @@ func LoadSettings(app core.App) (Settings, error) {
 }
 
 // SaveSettings checks and stores s: an interval needs a folder, which must be an absolute
-// path; the interval is at least 5 minutes; keep is not negative.
+// path; the interval is at least 5 minutes; keep is not negative. A refusal is a 400 API
+// error with an apperr code (backup.*); a failure to store is the database's error.
 func SaveSettings(app core.App, s Settings) error {
 	if s.Interval < 0 || s.Keep < 0 {
-		return errors.New("Intervall und Anzahl dürfen nicht negativ sein. / Interval and count must not be negative.")
+		return apperr.BadRequest("backup.negative_settings")
 	}
 	if s.Interval > 0 && s.Interval < 5 {
-		return errors.New("Das Intervall beträgt mindestens 5 Minuten. / The interval is at least 5 minutes.")
+		return apperr.BadRequest("backup.interval_too_short")
 	}
 	if s.Folder != "" && !filepath.IsAbs(s.Folder) {
-		return errors.New("Der Sicherungsordner muss ein absoluter Pfad sein. / The backup folder must be an absolute path.")
+		return apperr.BadRequest("backup.folder_not_absolute")
 	}
 	if s.Interval > 0 && s.Folder == "" {
-		return errors.New("Für eine geplante Sicherung fehlt der Ordner. / A scheduled backup needs a folder.")
+		return apperr.BadRequest("backup.schedule_needs_folder")
 	}
 	return saveParam(app, settingsKey, s)
 }

@@ -1,8 +1,6 @@
 package messaging
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
-	"github.com/pocketbase/pocketbase/tools/router"
 
 	"crisisroom/apperr"
 	"crisisroom/hooks/audit"
@@ -267,7 +264,7 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 func checkAttachments(r *core.Record) error {
 	for _, f := range r.GetUnsavedFiles("attachments") {
 		if err := checkAttachment(f); err != nil {
-			return router.NewBadRequestError(err.Error(), nil)
+			return err // an API error with its code (apperr)
 		}
 	}
 	return nil
@@ -275,22 +272,21 @@ func checkAttachments(r *core.Record) error {
 
 func checkAttachment(f *filesystem.File) error {
 	if f.Size > MaxAttachmentSize {
-		return fmt.Errorf("„%s“ ist %.1f MB groß; erlaubt sind höchstens 25 MB. / %q is %.1f MB; files may be at most 25 MB.",
-			f.OriginalName, float64(f.Size)/(1<<20), f.OriginalName, float64(f.Size)/(1<<20))
+		return apperr.BadRequest("messaging.attachment_too_large", f.OriginalName, float64(f.Size)/(1<<20))
 	}
 	ext := strings.ToLower(filepath.Ext(f.OriginalName))
-	refuse := fmt.Errorf("„%s“ ist ein Programm oder Skript und wird aus Sicherheitsgründen nicht angenommen. / %q is a program or script and is refused for safety.", f.OriginalName, f.OriginalName)
+	refuse := apperr.BadRequest("messaging.attachment_program", f.OriginalName)
 	if forbiddenExtensions[ext] {
 		return refuse
 	}
 	rd, err := f.Reader.Open()
 	if err != nil {
-		return errors.New("Die Datei ist nicht lesbar. / The file could not be read.")
+		return apperr.New(http.StatusBadRequest, "messaging.attachment_unreadable", err)
 	}
 	defer rd.Close()
 	mt, err := mimetype.DetectReader(rd)
 	if err != nil {
-		return errors.New("Die Datei ist nicht lesbar. / The file could not be read.")
+		return apperr.New(http.StatusBadRequest, "messaging.attachment_unreadable", err)
 	}
 	for m := mt; m != nil; m = m.Parent() {
 		for _, bad := range forbiddenMimes {
