@@ -194,6 +194,7 @@ func TestMessageActionsWhereTheyWork(t *testing.T) {
 
 	// The notice in a search hit's context: "System · time".
 	searchAll(p, "Gerda Pegelstand", 1)
+	p.Wait(`[...document.querySelector('.hit button[data-id="`+other.Id+`"] .where').children].some(e => e.textContent === 'System')`, "System as the author of the hit")
 	p.Click(`document.querySelector('.hit button[data-id="`+other.Id+`"]')`, "the hit in FW intern")
 	p.Wait(`(() => { const li = document.querySelector('.ctx-list li.target'); return !!li && li.querySelector('.muted').textContent.startsWith('System · '); })()`, "System as the author in the context")
 	p.Run(chromedp.Evaluate(`document.querySelector('dialog[open]')?.close()`, nil))
@@ -205,11 +206,22 @@ func TestMessageActionsWhereTheyWork(t *testing.T) {
 	p.Send(text)
 	own := `[...document.querySelectorAll('article.msg.own')].find(a => a.querySelector('.body')?.textContent === ` + JSString(text) + `)`
 	p.Wait(`!!`+own+` && !!`+own+`.dataset.id`, "the own message")
-	p.Click(`[...`+own+`.querySelectorAll('.actions button')].find(b => b.textContent === 'Bearbeiten')`, "Bearbeiten")
-	p.Wait(`!!document.querySelector('textarea.edit')`, "the editor")
-	p.Run(chromedp.Evaluate(`document.querySelector('textarea.edit').value = '   '`, nil))
-	p.Click(`[...document.querySelectorAll('.editbox button')].find(b => b.textContent === 'Speichern')`, "Speichern")
-	p.Wait(`(() => { const e = document.querySelector('.editbox .edit-empty'); return !!e && !e.hidden && e.textContent === 'Eine Nachricht kann nicht leer sein – zum Entfernen „Löschen“ wählen.' && !!document.querySelector('textarea.edit'); })()`, "the editor open, saying why")
+	// Its receipts come after it and draw it again: edit the message once it is settled.
+	p.Wait(`!!`+own+`.querySelector('.receipts')`, "the own message's receipts")
+	settle(p)
+	var ownId string
+	p.Eval(own+`.dataset.id`, &ownId)
+	// Bearbeiten, the text emptied, Speichern; again should the message be drawn anew
+	// (an update of its receipts) in between.
+	p.Wait(`(() => { const m = document.querySelector('article.msg[data-id="`+ownId+`"]'); if (!m) return false;
+		if (!m.querySelector('textarea.edit')) {
+			[...m.querySelectorAll('.actions button')].find(b => b.textContent === 'Bearbeiten')?.click();
+			const ta = m.querySelector('textarea.edit'); if (!ta) return false;
+			ta.value = '   ';
+			[...m.querySelectorAll('.editbox button')].find(b => b.textContent === 'Speichern').click();
+		}
+		const e = m.querySelector('.editbox .edit-empty');
+		return !!e && !e.hidden && e.textContent === 'Eine Nachricht kann nicht leer sein – zum Entfernen „Löschen“ wählen.'; })()`, "the editor open, saying why")
 	p.Screenshot("edit-empty")
 	if n := countMessages(t, s, text); n != 1 {
 		t.Fatalf("the message is stored %d times, want it once and unchanged", n)

@@ -35,6 +35,7 @@ type searchHit struct {
 	Snippet string  `json:"snippet"`
 	Author  *person `json:"author,omitempty"`
 	Created string  `json:"created"`
+	Source  string  `json:"source,omitempty"` // system: a notice (someone joined), no author
 }
 
 // FTSQuery turns what a person typed into an FTS5 query: each word (letters and digits)
@@ -87,7 +88,7 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 	if err != nil {
 		return apperr.New(http.StatusBadRequest, "staffroom.search_failed", err)
 	}
-	meta := map[string]struct{ Author, Created string }{}
+	meta := map[string]struct{ Author, Created, Source string }{}
 	if len(rows) > 0 {
 		ids := make([]any, len(rows))
 		for i, r := range rows {
@@ -97,12 +98,13 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 			Id      string `db:"id"`
 			Author  string `db:"author"`
 			Created string `db:"created"`
+			Source  string `db:"source"`
 		}
-		if err := e.App.DB().Select("id", "author", "created").From("messages").Where(dbx.In("id", ids...)).All(&ms); err != nil {
+		if err := e.App.DB().Select("id", "author", "created", "source").From("messages").Where(dbx.In("id", ids...)).All(&ms); err != nil {
 			return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 		}
 		for _, m := range ms {
-			meta[m.Id] = struct{ Author, Created string }{m.Author, m.Created}
+			meta[m.Id] = struct{ Author, Created, Source string }{m.Author, m.Created, m.Source}
 		}
 	}
 	people := map[string]*person{}
@@ -114,7 +116,7 @@ func (s *staffroom) handleSearch(e *core.RequestEvent) error {
 			p = personOf(e.App, m.Author)
 			people[m.Author] = p
 		}
-		items = append(items, searchHit{Id: r.Message, Channel: r.Channel, Snippet: r.Snippet, Author: p, Created: m.Created})
+		items = append(items, searchHit{Id: r.Message, Channel: r.Channel, Snippet: r.Snippet, Author: p, Created: m.Created, Source: m.Source})
 	}
 	out["items"], out["total"] = items, total
 	return e.JSON(http.StatusOK, out)
