@@ -31,6 +31,14 @@ func TestCodesOnTheWire(t *testing.T) {
 		400, "staffroom.presence_state_invalid")
 	check("journal entry", member.Do(t, "POST", "/api/crisisroom/journal/entries", map[string]any{"text": "x"}),
 		403, "journal.not_keeper")
+	// The last ones converted: call-out, phone numbers, and a text with a German and an
+	// English argument (the user field's name is the same in both).
+	check("call-out by a member", member.Do(t, "POST", "/api/crisisroom/callouts", map[string]any{"text": "x", "organisations": []string{"POL"}}),
+		403, "callout.operators_only_call_out")
+	check("another person's number", member.Do(t, "GET", "/api/crisisroom/phones/"+s.Demo.Users["abecker"].Id, nil),
+		403, "callout.phone_not_visible")
+	check("call-out without text", s.As(t, "jwagner").Do(t, "POST", "/api/crisisroom/callouts", map[string]any{"text": " "}),
+		400, "callout.text_missing")
 
 	r := member.Do(t, "POST", "/api/collections/messages/records", map[string]any{"body": 42, "prioritaet": "Blitz"})
 	data := check("unknown field", r, 400, "common.not_saved", apperr.Text{
