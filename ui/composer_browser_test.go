@@ -269,3 +269,39 @@ func TestLaptopKeepsHalfForMessagesUnderBanners(t *testing.T) {
 	p.Screenshot("laptop-banners-half")
 	checkBanners(t, p, "a call-out, two Blitz and a search hit on a laptop", 400, 24)
 }
+
+// An edit under way outlives its message being drawn again: a colleague reading the
+// message (a receipt) redraws it at its author's, and the correction typed so far stays
+// in the open editor until it is saved.
+func TestEditSurvivesAReader(t *testing.T) {
+	s, b := startDemo(t)
+	p := SignIn(t, s, b, "jwagner")
+	p.OpenChannel("Hochwasser Rhein")
+	text := fmt.Sprintf("Pegel Maxau 7,10 m %d", time.Now().UnixNano())
+	p.Send(text)
+	own := `[...document.querySelectorAll('article.msg.own')].find(a => a.querySelector('.body')?.textContent === ` + JSString(text) + `)`
+	p.Wait(`!!`+own+` && !!`+own+`.dataset.id && !!`+own+`.querySelector('.receipts')`, "the own message with its receipts")
+	settle(p)
+	var id string
+	p.Eval(own+`.dataset.id`, &id)
+	msg := `document.querySelector('article.msg[data-id="` + id + `"]')`
+	p.Wait(`(() => { const m = `+msg+`; if (!m) return false;
+		if (!m.querySelector('textarea.edit')) [...m.querySelectorAll('.actions button')].find(b => b.textContent === 'Bearbeiten')?.click();
+		const ta = m.querySelector('textarea.edit'); if (!ta) return false;
+		ta.value = 'Pegel Maxau 7,20 m (berichtigt)'; window.__drawn = m; return true; })()`, "the editor with a correction typed")
+
+	// A colleague reads the channel: the message is drawn again at its author's.
+	r := SignIn(t, s, b, "abecker")
+	r.OpenChannel("Hochwasser Rhein")
+	p.Wait(msg+` !== window.__drawn`, "the message drawn again after the colleague read it")
+	var typed string
+	p.Eval(`(`+msg+`.querySelector('textarea.edit') || {}).value || ''`, &typed)
+	if typed != "Pegel Maxau 7,20 m (berichtigt)" {
+		t.Fatalf("the editor after the redraw holds %q, want the correction typed before", typed)
+	}
+	p.Click(`[...`+msg+`.querySelectorAll('.editbox button')].find(b => b.textContent === 'Speichern')`, "Speichern")
+	p.Wait(`(() => { const m = `+msg+`; return !!m && !m.querySelector('.editbox') && m.querySelector('.body')?.textContent === 'Pegel Maxau 7,20 m (berichtigt)'; })()`, "the corrected message")
+	if n := countMessages(t, s, "Pegel Maxau 7,20 m (berichtigt)"); n != 1 {
+		t.Fatalf("the corrected message is stored %d times", n)
+	}
+}

@@ -96,11 +96,18 @@ export function upsert(rec, { quiet = false, page = false } = {}) {
   if (endWatch) endWatch.observe(el);
   if (old) {
     if (endWatch) endWatch.unobserve(old);
-    // Drawn again (a receipt, an edit): the message keeps its mark and the focus a jump gave it.
+    // Drawn again (a receipt, an edit): the message keeps its mark and the focus a jump gave it,
+    // and an edit under way keeps its editor with what was typed (someone reading the
+    // message must not throw away its author's correction).
     const focused = old.contains(document.activeElement);
     if (old.classList.contains('flashy')) el.classList.add('flashy');
+    const editing = old.querySelector('.editbox');
+    const area = editing && editing.querySelector('textarea.edit');
+    const typing = area && document.activeElement === area ? [area.selectionStart, area.selectionEnd] : null;
+    if (editing) el.querySelector('.body')?.replaceWith(editing);
     old.replaceWith(el);
-    if (focused) el.focus({ preventScroll: true });
+    if (typing) { area.focus({ preventScroll: true }); area.setSelectionRange(typing[0], typing[1]); }
+    else if (focused) el.focus({ preventScroll: true });
     return;
   }
   // Insert in time order (live events may overtake a page load).
@@ -545,19 +552,24 @@ function startEdit(rec, el) {
   const area = h('textarea.edit', { 'aria-label': t('editMessage'), rows: 3 }, rec.body || '');
   const why = h('p.error.edit-empty', { role: 'alert', hidden: true }, t('editEmpty'));
   area.addEventListener('input', () => { if (area.value.trim()) why.hidden = true; });
+  // The editor outlives the message being drawn again meanwhile (upsert keeps it); it
+  // ends when it is saved or cancelled, drawing the message as it now is.
+  let box = null;
+  const close = r => { box.remove(); upsert(S.msgs.get(r.id) && r === rec ? S.msgs.get(r.id) : r); };
   const save = async () => {
     const text = area.value.trim();
     // An emptied message is not saved; saying nothing would look as if it were gone.
     if (!text) { why.hidden = false; area.focus(); return; }
-    if (text === rec.body) { upsert(rec); return; }
-    try { upsert(await api.patch(`/api/collections/messages/records/${rec.id}`, { body: text })); }
+    if (text === rec.body) { close(rec); return; }
+    try { close(await api.patch(`/api/collections/messages/records/${rec.id}`, { body: text })); }
     catch (e) { toast(e.message, 'error'); }
   };
   area.addEventListener('keydown', ev => {
     if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); save(); }
-    if (ev.key === 'Escape') { ev.preventDefault(); upsert(rec); }
+    if (ev.key === 'Escape') { ev.preventDefault(); close(rec); }
   });
-  body.replaceWith(h('div.editbox', area, why, h('div', h('button.btn.primary', { type: 'button', onclick: save }, t('save')), ' ', h('button.btn', { type: 'button', onclick: () => upsert(rec) }, t('cancel')), h('span.muted.small', ' ', t('editHint')))));
+  box = h('div.editbox', area, why, h('div', h('button.btn.primary', { type: 'button', onclick: save }, t('save')), ' ', h('button.btn', { type: 'button', onclick: () => close(rec) }, t('cancel')), h('span.muted.small', ' ', t('editHint'))));
+  body.replaceWith(box);
   area.focus();
 }
 
