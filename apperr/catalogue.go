@@ -1247,4 +1247,8 @@ var Catalogue = map[string]Text{
 		DE: "Es läuft schon eine Sicherung.",
 		EN: "A backup is already running.",
 	},
+	"messaging.reply_elsewhere": {
+		DE: "Die Antwort bezieht sich auf keine Nachricht dieses Kanals.",
+		EN: "The reply refers to no message of this channel.",
+	},
 }

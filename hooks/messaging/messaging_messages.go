@@ -55,7 +55,7 @@ func (ms *messaging) bindMessages(app core.App) {
 			orig, err := e.App.FindRecordById("messages", to)
 			if err != nil || orig.GetString("channel") != e.Record.GetString("channel") {
 				return validation.Errors{"reply_to": validation.NewError("validation_reply_elsewhere",
-					"Die Antwort bezieht sich auf keine Nachricht dieses Kanals. / The reply refers to no message of this channel.")}
+					apperr.Message("messaging.reply_elsewhere"))}
 			}
 		}
 		return e.Next()

@@ -233,6 +233,7 @@ const texts = {
   "messaging.not_member_channels": { de: "Sie sind nicht Mitglied des Kanals %s.", en: "You are not a member of channel %s." },
   "messaging.only_person_admin_organisation": { de: "Nur die Person selbst oder ein Admin ihrer Organisation darf sie abmelden.", en: "Only the person or an admin of their organisation may sign them out." },
   "messaging.only_write_people_share": { de: "Sie können nur Personen schreiben, mit denen Sie eine Organisation oder einen Kanal teilen.", en: "You can only write to people you share an organisation or a channel with." },
+  "messaging.reply_elsewhere": { de: "Die Antwort bezieht sich auf keine Nachricht dieses Kanals.", en: "The reply refers to no message of this channel." },
   "messaging.sign_follow_channels": { de: "Bitte anmelden, um Kanälen zu folgen.", en: "Please sign in to follow channels." },
   "messaging.stock_messages_need_sign_in": { de: "Bitte anmelden, um Nachrichten zu folgen.", en: "Please sign in to follow messages." },
   "messaging.too_many_stock_followers": { de: "Sie folgen allen Nachrichten schon mit %d Verbindungen. Die Anwendung folgt Kanälen (channels/\u003cid\u003e).", en: "You already follow all messages on %d connections. The app follows channels (channels/\u003cid\u003e)." },
