@@ -7,12 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"crisisroom/apperr"
-	"crisisroom/hooks/audit"
-
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"crisisroom/apperr"
+	"crisisroom/hooks/audit"
 )
 
 // Sign-in throttling. Every auth collection (users, devices, _superusers) signs in with
