@@ -811,6 +811,14 @@ var Catalogue = map[string]Text{
 		DE: "Sie folgen allen Nachrichten schon mit %d Verbindungen. Die Anwendung folgt Kanälen (channels/<id>).",
 		EN: "You already follow all messages on %d connections. The app follows channels (channels/<id>).",
 	},
+	"messaging.too_many_followers": {
+		DE: "Sie folgen schon mit %d Verbindungen. Bitte nicht mehr benötigte Fenster schließen.",
+		EN: "You already follow on %d connections. Please close windows you no longer need.",
+	},
+	"messaging.sign_in_to_follow": {
+		DE: "Bitte anmelden, um Änderungen zu folgen.",
+		EN: "Please sign in to follow changes.",
+	},
 	"messaging.stock_messages_need_sign_in": {
 		DE: "Bitte anmelden, um Nachrichten zu folgen.",
 		EN: "Please sign in to follow messages.",

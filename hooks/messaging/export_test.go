@@ -10,3 +10,12 @@ func SetSSEWriteTimeout(d time.Duration) (restore func()) {
 	sseWriteTimeout.Store(d)
 	return func() { sseWriteTimeout.Store(old) }
 }
+
+// SetMaxFollowers sets how many subscribed connections one person may hold, for the load
+// tests of package messaging_test that hold hundreds per person, and returns a function
+// that restores it (run it after the appliance stopped).
+func SetMaxFollowers(n int) (restore func()) {
+	old := maxFollowers.Load()
+	maxFollowers.Store(n)
+	return func() { maxFollowers.Store(old) }
+}

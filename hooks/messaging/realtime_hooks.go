@@ -84,12 +84,17 @@ func (ms *messaging) bindRealtime(app core.App) {
 		if len(refused) > 0 {
 			return apperr.Forbidden("messaging.not_member_channels", strings.Join(refused, ", "))
 		}
-		wanted, err := ms.stock.begin(e.App, e.Subscriptions, userId, e.Client.Id())
+		superuser := e.Auth != nil && e.Auth.IsSuperuser()
+		who := userId
+		if superuser {
+			who = "_superusers/" + e.Auth.Id
+		}
+		wanted, err := ms.stock.begin(e.App, e.Subscriptions, who, e.Client.Id(), superuser)
 		if err != nil {
 			return err
 		}
 		err = e.Next()
-		ms.stock.settle(e.App, e.Client, userId, wanted)
+		ms.stock.settle(e.App, e.Client, who, len(e.Subscriptions) > 0, wanted)
 		if err != nil {
 			return err
 		}

@@ -142,6 +142,7 @@ func TestRealtimeStalledReadersDelayNobody(t *testing.T) {
 	// must not end the stalled, revoked ones first on a slow machine (their drains wait
 	// in a write the whole test), so it is set far beyond the test's length.
 	t.Cleanup(messaging.SetSSEWriteTimeout(10 * time.Minute)) // after the appliance has stopped
+	t.Cleanup(messaging.SetMaxFollowers(1000))                // 180 connections of one person
 	const (
 		stalledN  = 180 // never read, until they are closed by the server
 		revokedN  = 20  // never read; their membership ends while they are stalled

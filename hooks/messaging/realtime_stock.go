@@ -3,6 +3,7 @@ package messaging
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -24,7 +25,30 @@ type stockWatch struct {
 	mu      sync.Mutex
 	clients map[string]string // connections holding a stock messages subscription → their person
 	pending map[string]int    // per person: subscribe requests for such a topic not yet settled
+	// Every connection holding any subscription → its person, and the person's subscribe
+	// requests not yet settled: PocketBase's broadcast of any collection asks each
+	// subscribed connection's rule with a query of its own, so the number of them one
+	// person may hold is bounded too (maxFollowers).
+	all        map[string]string
+	allPending map[string]int
 }
+
+// maxFollowers bounds the connections with subscriptions one person may hold (a browser
+// tab is one): a laptop, a phone and a wall display with a few tabs each stay far below.
+// A variable only for the load tests, which hold hundreds per person.
+var maxFollowers = newAtomicInt(16)
+
+// atomicInt is a bound read by every subscribe request and set by tests.
+type atomicInt struct{ v atomic.Int64 }
+
+func newAtomicInt(n int) *atomicInt {
+	a := new(atomicInt)
+	a.v.Store(int64(n))
+	return a
+}
+
+func (a *atomicInt) Load() int   { return int(a.v.Load()) }
+func (a *atomicInt) Store(n int) { a.v.Store(int64(n)) }
 
 // maxStockFollowers bounds the connections one person may hold on PocketBase's own
 // messages topics. PocketBase checks every such connection's read rule with a query of
@@ -35,7 +59,7 @@ type stockWatch struct {
 const maxStockFollowers = 8
 
 func newStockWatch() *stockWatch {
-	return &stockWatch{clients: map[string]string{}, pending: map[string]int{}}
+	return &stockWatch{clients: map[string]string{}, pending: map[string]int{}, all: map[string]string{}, allPending: map[string]int{}}
 }
 
 // idle reports that no connection follows the messages collection, nor is about to.
@@ -58,44 +82,66 @@ func isStockMessagesTopic(app core.App, sub string) bool {
 }
 
 // begin is called before a subscribe request of userId's connection clientId changes its
-// topics: a request that asks for a messages topic counts from before the subscription
-// exists, so no message written after it took effect can miss the stock broadcast. It
-// refuses such a request without a signed-in person (403 messaging.stock_messages_need_sign_in:
-// the collection's rule shows them nothing) and one that would give the person more
+// topics (superuser tells a superuser's request, counted under userId but not bounded). It refuses a request for any topic
+// without a signed-in person (403 messaging.sign_in_to_follow: every topic's records are
+// for signed-in people, and each subscribed connection costs a rule query per change of
+// its collection) and one that would give the person more than maxFollowers subscribed
+// connections (429 messaging.too_many_followers). A request for one of the messages
+// topics counts from before the subscription exists, so no message written after it took
+// effect can miss the stock broadcast; it is refused when it would give the person more
 // than maxStockFollowers such connections (429 messaging.too_many_stock_followers).
-// wanted is true when the request was counted; settle must follow it then.
-func (w *stockWatch) begin(app core.App, subs []string, userId, clientId string) (wanted bool, err error) {
+// The request is counted when err is nil; settle must follow it then, with wanted.
+func (w *stockWatch) begin(app core.App, subs []string, userId, clientId string, superuser bool) (wanted bool, err error) {
+	if len(subs) == 0 {
+		return false, nil
+	}
+	if userId == "" && !superuser {
+		for _, s := range subs {
+			if isStockMessagesTopic(app, s) {
+				return false, apperr.Forbidden("messaging.stock_messages_need_sign_in")
+			}
+		}
+		return false, apperr.Forbidden("messaging.sign_in_to_follow")
+	}
 	for _, s := range subs {
 		if isStockMessagesTopic(app, s) {
 			wanted = true
 			break
 		}
 	}
-	if !wanted {
-		return false, nil
-	}
-	if userId == "" {
-		return false, apperr.Forbidden("messaging.stock_messages_need_sign_in")
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	n := w.pending[userId]
-	for c, u := range w.clients {
+	if n, most := w.countLocked(w.all, w.allPending, userId, clientId), maxFollowers.Load(); n >= most && !superuser {
+		return false, apperr.TooManyRequests("messaging.too_many_followers", most)
+	}
+	if wanted {
+		if n := w.countLocked(w.clients, w.pending, userId, clientId); n >= maxStockFollowers && !superuser {
+			return false, apperr.TooManyRequests("messaging.too_many_stock_followers", maxStockFollowers)
+		}
+		w.pending[userId]++
+	}
+	w.allPending[userId]++
+	return wanted, nil
+}
+
+// countLocked counts userId's connections in held other than clientId, and its requests
+// not yet settled.
+func (w *stockWatch) countLocked(held map[string]string, pending map[string]int, userId, clientId string) int {
+	n := pending[userId]
+	for c, u := range held {
 		if u == userId && c != clientId {
 			n++
 		}
 	}
-	if n >= maxStockFollowers {
-		return false, apperr.TooManyRequests("messaging.too_many_stock_followers", maxStockFollowers)
-	}
-	w.pending[userId]++
-	return true, nil
+	return n
 }
 
-// settle records what the client holds once a subscribe request has run (or failed).
-func (w *stockWatch) settle(app core.App, client subscriptions.Client, userId string, wanted bool) {
-	has := false
+// settle records what the client holds once a subscribe request has run (or failed);
+// counted says begin counted the request (it let it through without refusing or skipping).
+func (w *stockWatch) settle(app core.App, client subscriptions.Client, userId string, counted, wanted bool) {
+	has, any := false, false
 	for s := range client.Subscriptions() {
+		any = true
 		if isStockMessagesTopic(app, s) {
 			has = true
 			break
@@ -103,16 +149,27 @@ func (w *stockWatch) settle(app core.App, client subscriptions.Client, userId st
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if wanted {
+	if counted && wanted {
 		if w.pending[userId]--; w.pending[userId] <= 0 {
 			delete(w.pending, userId)
 		}
 	}
+	if counted {
+		if w.allPending[userId]--; w.allPending[userId] <= 0 {
+			delete(w.allPending, userId)
+		}
+	}
 	// A connection that has ended is discarded before forget runs: never count it again.
-	if has && !client.IsDiscarded() {
+	gone := client.IsDiscarded()
+	if has && !gone {
 		w.clients[client.Id()] = userId
 	} else {
 		delete(w.clients, client.Id())
+	}
+	if any && !gone {
+		w.all[client.Id()] = userId
+	} else {
+		delete(w.all, client.Id())
 	}
 }
 
@@ -120,6 +177,7 @@ func (w *stockWatch) forget(clientId string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.clients, clientId)
+	delete(w.all, clientId)
 }
 
 // noBroadcastApp is the app with an empty subscription broker, for the part of a
