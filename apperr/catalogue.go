@@ -811,6 +811,10 @@ var Catalogue = map[string]Text{
 		DE: "Sie folgen allen Nachrichten schon mit %d Verbindungen. Die Anwendung folgt Kanälen (channels/<id>).",
 		EN: "You already follow all messages on %d connections. The app follows channels (channels/<id>).",
 	},
+	"messaging.no_longer_write_for": {
+		DE: "Diese Nachricht wurde für %s geschrieben, für die Sie hier nicht mehr schreiben. Bitte eine neue Nachricht senden.",
+		EN: "This message was written for %s, for which you no longer write here. Please send a new message.",
+	},
 	"messaging.too_many_followers": {
 		DE: "Sie folgen schon mit %d Verbindungen. Bitte nicht mehr benötigte Fenster schließen.",
 		EN: "You already follow on %d connections. Please close windows you no longer need.",

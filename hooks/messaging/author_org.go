@@ -31,6 +31,13 @@ func (ms *messaging) setAuthorOrg(app core.App, m *core.Record) {
 	}
 }
 
+// writesFor: author may write for org in channel: org takes part in it and the author
+// holds a live membership of org (not expired, org active).
+func (ms *messaging) writesFor(app core.App, channel, author, org string) bool {
+	ch := ms.dir.channel(app, channel)
+	return ch != nil && orgTakesPart(ch, org) && tenancy.Membership(app, author, org) != nil
+}
+
 // orgTakesPart: org owns an organisation channel or participates in a shared one; direct
 // and group conversations cross organisations, the author's membership decides.
 func orgTakesPart(ch *channelInfo, org string) bool {

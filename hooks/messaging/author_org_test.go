@@ -52,3 +52,49 @@ func TestMessageKeepsItsOrganisation(t *testing.T) {
 		t.Errorf("the message written from the staff's view shows %q, want the staff (%s)", got[after], ks)
 	}
 }
+
+// An edit is a new word for the organisation the message was written for: it is refused
+// once the author no longer writes for it there (the membership ended, the organisation
+// was suspended), while a message written for an organisation still held stays editable.
+func TestEditOnlyForAnOrganisationStillHeld(t *testing.T) {
+	s := testkit.StartServer(t, testkit.Options{Demo: true, NoMQTT: true})
+	flood := s.Demo.Channels["Hochwasser Rhein"].Id
+	ln := s.Demo.Users["lneumann"]
+	ks := s.Demo.Orgs["KS"].Id
+	c := s.As(t, "lneumann")
+	post := func(body, org string) string {
+		r := c.Do(t, http.MethodPost, "/api/collections/messages/records", map[string]any{
+			"channel": flood, "author": ln.Id, "body": body, "author_org": org})
+		if r.Status != http.StatusOK {
+			t.Fatalf("post %q: HTTP %d %s", body, r.Status, r.Body)
+		}
+		return r.Map()["id"].(string)
+	}
+	m, err := tenancy.NewMembership(s.App, ln.Id, ks, "member", "Verbindungsbeamtin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forKS := post("Als Verbindungsbeamtin im Stab", ks)
+	forPOL := post("Polizei: Rheinufer gesperrt", s.Demo.Orgs["POL"].Id)
+	edit := func(id, body string) testkit.Reply {
+		return c.Do(t, http.MethodPatch, "/api/collections/messages/records/"+id, map[string]any{"body": body})
+	}
+	if r := edit(forKS, "Als Verbindungsbeamtin im Stab (berichtigt)"); r.Status != http.StatusOK {
+		t.Fatalf("edit while the membership lives: %s", r)
+	}
+	m.Set("expires", tenancy.NowDate())
+	if err := s.App.Save(m); err != nil {
+		t.Fatal(err)
+	}
+	r := edit(forKS, "nach dem Ende der Mitgliedschaft")
+	if r.Status != http.StatusForbidden || r.Map()["data"].(map[string]any)["code"] != "messaging.no_longer_write_for" {
+		t.Errorf("edit for an organisation no longer held: %s", r)
+	}
+	if got, _ := s.App.FindRecordById("messages", forKS); got.GetString("body") != "Als Verbindungsbeamtin im Stab (berichtigt)" {
+		t.Errorf("the refused edit was stored: %q", got.GetString("body"))
+	}
+	if r := edit(forPOL, "Polizei: Rheinufer weiter gesperrt"); r.Status != http.StatusOK {
+		t.Errorf("edit for the organisation still held: %s", r)
+	}
+}
+

@@ -248,6 +248,15 @@ func (ms *messaging) onUpdateRequest(e *core.RecordRequestEvent) error {
 	if !bodyChanged && !filesChanged {
 		return e.Next()
 	}
+	// An edit says something new for the organisation the message was written for: only
+	// while the author still writes for it there (setAuthorOrg's check at sending).
+	if org := orig.GetString("author_org"); org != "" && !ms.writesFor(e.App, e.Record.GetString("channel"), orig.GetString("author"), org) {
+		name := org
+		if o := ms.dir.org(e.App, org); o != nil {
+			name = o.Name
+		}
+		return apperr.Forbidden("messaging.no_longer_write_for", name)
+	}
 	e.Record.Set("edited", tenancy.NowDate())
 	if err := e.Next(); err != nil {
 		return err

@@ -227,6 +227,7 @@ const texts = {
   "messaging.may_not_write_channel": { de: "Sie dürfen in diesem Kanal nicht schreiben: Sie sind nicht (mehr) Mitglied, nur lesend dabei, oder der Kanal ist archiviert.", en: "You may not write in this channel: you are not (or no longer) a member, read-only, or the channel is archived." },
   "messaging.message_deleted": { de: "Die Nachricht wurde gelöscht.", en: "The message was deleted." },
   "messaging.message_does_not_ask": { de: "Diese Nachricht verlangt keine Bestätigung.", en: "This message does not ask for acknowledgement." },
+  "messaging.no_longer_write_for": { de: "Diese Nachricht wurde für %s geschrieben, für die Sie hier nicht mehr schreiben. Bitte eine neue Nachricht senden.", en: "This message was written for %s, for which you no longer write here. Please send a new message." },
   "messaging.no_such_message_channels": { de: "Keine solche Nachricht in Ihren Kanälen.", en: "No such message in your channels." },
   "messaging.no_such_person": { de: "Diese Person gibt es nicht.", en: "No such person." },
   "messaging.not_member_channel": { de: "Sie sind nicht Mitglied dieses Kanals.", en: "You are not a member of this channel." },
