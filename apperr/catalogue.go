@@ -167,6 +167,38 @@ var Catalogue = map[string]Text{
 		DE: "unbekanntes Feld %q",
 		EN: "unknown field %q",
 	},
+	"common.record_not_saved": {
+		DE: "Nicht gespeichert. Bitte die Eingaben prüfen.",
+		EN: "Not saved. Please check the entries.",
+	},
+	"common.record_not_deleted": {
+		DE: "Nicht gelöscht: Andere Einträge verweisen noch darauf.",
+		EN: "Not deleted: other records still refer to it.",
+	},
+	"common.batch_not_allowed": {
+		DE: "Sammelanfragen sind nicht erlaubt.",
+		EN: "Batch requests are not allowed.",
+	},
+	"common.sign_in_required": {
+		DE: "Bitte anmelden.",
+		EN: "Please sign in.",
+	},
+	"common.not_allowed": {
+		DE: "Dafür fehlt Ihnen die Berechtigung.",
+		EN: "You are not allowed to do this.",
+	},
+	"common.sign_in_failed": {
+		DE: "Anmeldung fehlgeschlagen: Benutzername oder Passwort stimmt nicht.",
+		EN: "Sign-in failed: the user name or the password is wrong.",
+	},
+	"common.request_too_large": {
+		DE: "Die Anfrage ist zu groß.",
+		EN: "The request is too large.",
+	},
+	"common.too_many_requests": {
+		DE: "Zu viele Anfragen. Bitte kurz warten und noch einmal versuchen.",
+		EN: "Too many requests. Please wait a moment and try again.",
+	},
 	"common.internal_error": {
 		DE: "Auf dem Server ist ein Fehler aufgetreten. Bitte noch einmal versuchen; wenn es wieder geschieht, die IT des Stabes verständigen.",
 		EN: "Something went wrong on the server. Please try again; if it happens again, tell the staff's IT.",

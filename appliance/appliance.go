@@ -81,6 +81,7 @@ func RegisterHooks(app core.App, cfg *hooks.Config) {
 	tenancy.RegisterUserNames(app)
 	tenancy.RegisterOrganisationNames(app)
 	hooks.RegisterSecurityHeaders(app, cfg)
+	hooks.RegisterErrorCodes(app)
 	hooks.RegisterInputChecks(app)
 	tenancy.Register(app)
 	tenancy.RegisterSuspension(app)

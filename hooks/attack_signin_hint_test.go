@@ -36,7 +36,8 @@ func TestAttackSignInAttemptsLeftTellNoAccount(t *testing.T) {
 		if err := json.Unmarshal([]byte(real), &body); err != nil || stReal != http.StatusBadRequest {
 			t.Fatalf("try %d: %d %s", i+1, stReal, real)
 		}
-		if got, want := string(body.Data["attempts_left"]), strconv.Itoa(tenancy.SignInAccountLimit-i-1); got != want || len(body.Data) != 1 {
+		// Nothing else in data but the catalogue code, the same for every wrong sign-in.
+		if got, want := string(body.Data["attempts_left"]), strconv.Itoa(tenancy.SignInAccountLimit-i-1); got != want || len(body.Data) != 2 || string(body.Data["code"]) != `"common.sign_in_failed"` {
 			t.Fatalf("try %d: attempts_left %s, want %s (%s)", i+1, got, want, real)
 		}
 	}
