@@ -35,8 +35,9 @@ var pocketBaseTexts = map[string]string{
 }
 
 // RegisterErrorCodes binds the outermost middleware that gives PocketBase's own English
-// refusals (pocketBaseTexts) a catalogue code and text; a 500 always reads as
-// common.internal_error. Errors that already carry a code pass unchanged.
+// refusals (pocketBaseTexts) a catalogue code and text, common.internal_error for its
+// default sentence on a 5xx. Errors that already carry a code, and the appliance's own
+// texts, pass unchanged.
 func RegisterErrorCodes(app core.App) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Id: "crisisroomErrorCodes",
@@ -64,11 +65,11 @@ func withCode(err error) error {
 		return ae
 	}
 	code, ok := pocketBaseTexts[ae.Message]
-	if ae.Status >= http.StatusInternalServerError {
-		code, ok = "common.internal_error", true
-	}
 	if !ok {
-		return ae
+		return ae // the appliance's own words (a full disk's 507, …) stay
+	}
+	if ae.Status >= http.StatusInternalServerError {
+		code = "common.internal_error" // PocketBase's default sentence on a failure of its own
 	}
 	if ae.Data == nil {
 		ae.Data = map[string]any{}
