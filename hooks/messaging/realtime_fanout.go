@@ -84,6 +84,7 @@ type fanout struct {
 	seqs    map[string][]*eventSlot       // per channel, in write order
 	pending map[*core.Record][]*eventSlot // a record written twice in one transaction has two
 	workers []chan *eventSlot
+	working sync.WaitGroup // the workers, which close waits for (they read the database)
 }
 
 func newFanout(app core.App, dir *directory) *fanout {
@@ -96,17 +97,21 @@ func newFanout(app core.App, dir *directory) *fanout {
 	for i := 0; i < fanoutWorkers; i++ {
 		ch := make(chan *eventSlot, 4096)
 		f.workers = append(f.workers, ch)
-		go f.work(ch)
+		f.working.Go(func() { f.work(ch) })
 	}
 	return f
 }
 
+// close stops the workers and ends every connection's outbox. It returns once no worker
+// runs any more: the app closes its databases after its terminate hooks, and a worker
+// encoding an event then would read a closed database.
 func (f *fanout) close() {
 	select {
 	case <-f.done:
 	default:
 		close(f.done)
 	}
+	f.working.Wait()
 	f.mu.Lock()
 	for _, c := range f.conns {
 		c.close()
