@@ -97,4 +97,3 @@ func TestEditOnlyForAnOrganisationStillHeld(t *testing.T) {
 		t.Errorf("edit for the organisation still held: %s", r)
 	}
 }
-
