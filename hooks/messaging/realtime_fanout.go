@@ -333,17 +333,9 @@ func (c *rtConn) push(m subscriptions.Message) {
 				c.qmu.Unlock()
 				return
 			}
-		} else {
-			switch c.w.tryEvents(c.client.Id(), []subscriptions.Message{m}) {
-			case trySent:
-				c.qmu.Unlock()
-				return
-			case tryPartial: // the drain writes the rest first
-				c.draining = true
-				go c.drain()
-				c.qmu.Unlock()
-				return
-			}
+		} else if c.tryDirectLocked([]subscriptions.Message{m}) {
+			c.qmu.Unlock()
+			return
 		}
 	}
 	c.queue = append(c.queue, m)
@@ -354,22 +346,29 @@ func (c *rtConn) push(m subscriptions.Message) {
 	c.qmu.Unlock()
 }
 
+// tryDirectLocked offers ms to the taken-over connection's socket without waiting (c owes
+// nothing; c.qmu held). It reports whether they are taken care of: written, or written in
+// part with the drain started to write the rest first.
+func (c *rtConn) tryDirectLocked(ms []subscriptions.Message) bool {
+	switch c.w.tryEvents(c.client.Id(), ms) {
+	case trySent:
+		return true
+	case tryPartial:
+		c.draining = true
+		go c.drain()
+		return true
+	}
+	return false
+}
+
 // pushAll pushes events in order: to a taken-over connection that owes nothing, in one
 // write if its socket takes them now. ms is not kept.
 func (c *rtConn) pushAll(ms []subscriptions.Message) {
 	if c.w != nil && len(ms) > 1 {
 		c.qmu.Lock()
-		if !c.closed && !c.draining && len(c.queue) == 0 {
-			switch c.w.tryEvents(c.client.Id(), ms) {
-			case trySent:
-				c.qmu.Unlock()
-				return
-			case tryPartial: // the drain writes the rest first
-				c.draining = true
-				go c.drain()
-				c.qmu.Unlock()
-				return
-			}
+		if !c.closed && !c.draining && len(c.queue) == 0 && c.tryDirectLocked(ms) {
+			c.qmu.Unlock()
+			return
 		}
 		c.qmu.Unlock()
 	}
