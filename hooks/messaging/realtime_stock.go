@@ -23,13 +23,13 @@ import (
 
 type stockWatch struct {
 	mu      sync.Mutex
-	clients map[string]string // connections holding a stock messages subscription → their person
-	pending map[string]int    // per person: subscribe requests for such a topic not yet settled
+	clients holders        // connections holding a stock messages subscription
+	pending map[string]int // per person: subscribe requests for such a topic not yet settled
 	// Every connection holding any subscription → its person, and the person's subscribe
 	// requests not yet settled: PocketBase's broadcast of any collection asks each
 	// subscribed connection's rule with a query of its own, so the number of them one
 	// person may hold is bounded too (maxFollowers).
-	all        map[string]string
+	all        holders
 	allPending map[string]int
 }
 
@@ -59,14 +59,14 @@ func (a *atomicInt) Store(n int) { a.v.Store(int64(n)) }
 const maxStockFollowers = 8
 
 func newStockWatch() *stockWatch {
-	return &stockWatch{clients: map[string]string{}, pending: map[string]int{}, all: map[string]string{}, allPending: map[string]int{}}
+	return &stockWatch{clients: newHolders(), pending: map[string]int{}, all: newHolders(), allPending: map[string]int{}}
 }
 
 // idle reports that no connection follows the messages collection, nor is about to.
 func (w *stockWatch) idle() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.pending) == 0 && len(w.clients) == 0
+	return len(w.pending) == 0 && len(w.clients.person) == 0
 }
 
 // isStockMessagesTopic tells PocketBase's record topics of the messages collection
@@ -111,11 +111,11 @@ func (w *stockWatch) begin(app core.App, subs []string, userId, clientId string,
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if n, most := w.countLocked(w.all, w.allPending, userId, clientId), maxFollowers.Load(); n >= most && !superuser {
+	if n, most := w.all.count(userId, clientId)+w.allPending[userId], maxFollowers.Load(); n >= most && !superuser {
 		return false, apperr.TooManyRequests("messaging.too_many_followers", most)
 	}
 	if wanted {
-		if n := w.countLocked(w.clients, w.pending, userId, clientId); n >= maxStockFollowers && !superuser {
+		if n := w.clients.count(userId, clientId) + w.pending[userId]; n >= maxStockFollowers && !superuser {
 			return false, apperr.TooManyRequests("messaging.too_many_stock_followers", maxStockFollowers)
 		}
 		w.pending[userId]++
@@ -124,14 +124,42 @@ func (w *stockWatch) begin(app core.App, subs []string, userId, clientId string,
 	return wanted, nil
 }
 
-// countLocked counts userId's connections in held other than clientId, and its requests
-// not yet settled.
-func (w *stockWatch) countLocked(held map[string]string, pending map[string]int, userId, clientId string) int {
-	n := pending[userId]
-	for c, u := range held {
-		if u == userId && c != clientId {
-			n++
+// holders are connections and their persons, with a count per person so a subscribe
+// request's bound costs no walk over every connection.
+type holders struct {
+	person map[string]string // connection → person
+	n      map[string]int    // person → connections
+}
+
+func newHolders() holders { return holders{person: map[string]string{}, n: map[string]int{}} }
+
+func (h holders) set(clientId, userId string) {
+	if old, ok := h.person[clientId]; ok {
+		if old == userId {
+			return
 		}
+		h.drop(clientId)
+	}
+	h.person[clientId] = userId
+	h.n[userId]++
+}
+
+func (h holders) drop(clientId string) {
+	u, ok := h.person[clientId]
+	if !ok {
+		return
+	}
+	delete(h.person, clientId)
+	if h.n[u]--; h.n[u] <= 0 {
+		delete(h.n, u)
+	}
+}
+
+// count is userId's connections other than clientId.
+func (h holders) count(userId, clientId string) int {
+	n := h.n[userId]
+	if h.person[clientId] == userId && n > 0 {
+		n--
 	}
 	return n
 }
@@ -162,22 +190,22 @@ func (w *stockWatch) settle(app core.App, client subscriptions.Client, userId st
 	// A connection that has ended is discarded before forget runs: never count it again.
 	gone := client.IsDiscarded()
 	if has && !gone {
-		w.clients[client.Id()] = userId
+		w.clients.set(client.Id(), userId)
 	} else {
-		delete(w.clients, client.Id())
+		w.clients.drop(client.Id())
 	}
 	if any && !gone {
-		w.all[client.Id()] = userId
+		w.all.set(client.Id(), userId)
 	} else {
-		delete(w.all, client.Id())
+		w.all.drop(client.Id())
 	}
 }
 
 func (w *stockWatch) forget(clientId string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.clients, clientId)
-	delete(w.all, clientId)
+	w.clients.drop(clientId)
+	w.all.drop(clientId)
 }
 
 // noBroadcastApp is the app with an empty subscription broker, for the part of a
