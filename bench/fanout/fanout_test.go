@@ -9,6 +9,22 @@ import (
 	"time"
 )
 
+// runToy runs the benchmark with cfg (its data in a temporary folder, at most 3 minutes)
+// and returns its report and what it printed, which the test's log shows too.
+func runToy(t *testing.T, cfg config) (*report, string) {
+	t.Helper()
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cfg.Dir, cfg.Out = t.TempDir(), &out
+	rep, err := run(ctx, cfg)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, out.String()
+}
+
 // The benchmark at toy scale: it must build and start the appliance, seed it, and get
 // every message to every member of its channel and to nobody else, on every path (the
 // appliance's own, PocketBase's stock, the bare ceiling), and REST creates must succeed
@@ -18,19 +34,11 @@ func TestFanoutBenchDeliversEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole appliance")
 	}
-	var out bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cfg := config{
+	rep, _ := runToy(t, config{
 		Clients: 20, Orgs: 4, Channels: 2, Idle: 50,
 		Duration: time.Second, Rates: []float64{20}, Inflight: 8, Bound: time.Hour,
-		Paths: []string{"fanout", "rest", "stock", "bare"}, RestParallel: 4, RestDuration: time.Second, IdleSubs: []string{"none", "stock", "fanout"}, Dir: t.TempDir(), Out: &out,
-	}
-	rep, err := run(ctx, cfg)
-	t.Log("\n" + out.String())
-	if err != nil {
-		t.Fatal(err)
-	}
+		Paths: []string{"fanout", "rest", "stock", "bare"}, RestParallel: 4, RestDuration: time.Second, IdleSubs: []string{"none", "stock", "fanout"},
+	})
 	if len(rep.Paths) != 3 {
 		t.Fatalf("want 3 paths (fanout, stock, bare), got %d", len(rep.Paths))
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -16,19 +14,11 @@ func TestFanoutBenchStalled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole appliance")
 	}
-	var out bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cfg := config{
+	rep, out := runToy(t, config{
 		Clients: 20, Orgs: 4, Channels: 2, Stalled: 10,
 		Duration: time.Second, Rates: []float64{20}, Inflight: 8, Bound: time.Hour,
-		Paths: []string{"fanout"}, Dir: t.TempDir(), Out: &out,
-	}
-	rep, err := run(ctx, cfg)
-	t.Log("\n" + out.String())
-	if err != nil {
-		t.Fatal(err)
-	}
+		Paths: []string{"fanout"},
+	})
 	if len(rep.Paths) != 2 || rep.Paths[1].Path != "fanout+10 stalled" {
 		t.Fatalf("want the fanout path and the one with stalled connections, got %d", len(rep.Paths))
 	}
@@ -42,7 +32,7 @@ func TestFanoutBenchStalled(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(out.String(), "readers' p99 at 20/s") {
+	if !strings.Contains(out, "readers' p99 at 20/s") {
 		t.Error("no comparison line")
 	}
 }
