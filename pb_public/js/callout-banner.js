@@ -75,7 +75,8 @@ onSignIn.push(ctx => {
     try {
       await ctx.api.post(`/api/crisisroom/callouts/${r.callout}/answer`, body);
       changing.delete(r.id);
-      ctx.toast(t('cob_thanks', { answer: answerWords(body.answer, body.eta_minutes || 0) }));
+      // "… in 20 Min." ends the sentence already: no second full stop.
+      ctx.toast(t('cob_thanks', { answer: answerWords(body.answer, body.eta_minutes || 0) }).replace(/\.\.$/, '.'));
       refresh();
     } catch (e) { btn.disabled = false; ctx.toast(e.message, 'error'); }
   };
