@@ -5,6 +5,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/cmd"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/spf13/cobra"
 
 	"crisisroom/appliance"
@@ -77,11 +80,25 @@ func main() {
 		*bcfg = hardware.Config{Addr: mqttAddr, WSAddr: mqttWSAddr, Prefix: mqttPrefix}
 	}
 	appliance.Register(app, appliance.Config{Hooks: hcfg, Broker: bcfg, PublicDir: &publicDir})
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Id:       "crisisroomReadyLine",
+		Priority: -1000, // first in, so last out: after every other part has printed
+		Func: func(e *core.ServeEvent) error {
+			if err := e.Next(); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "\n  crisisroom läuft / is running: http://%s/   (beenden / stop: Strg+C / Ctrl+C)\n\n", hooks.LinkHost(httpAddr))
+			return nil
+		},
+	})
 
 	serve := func(c *cobra.Command, _ []string) error {
 		// No AllowedOrigins: hooks (security_headers.go) replace PocketBase's CORS and
 		// allow only the appliance's own origins (its names and ports, --public-url).
-		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: true})
+		// PocketBase's own banner ended the console with its dashboard's address, which the
+		// room does not need (the room's IT finds it in the README): the last line is the
+		// appliance's address instead (readyLine).
+		err := apis.Serve(app, apis.ServeConfig{HttpAddr: httpAddr, ShowStartBanner: false})
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}

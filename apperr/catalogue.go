@@ -167,6 +167,10 @@ var Catalogue = map[string]Text{
 		DE: "unbekanntes Feld %q",
 		EN: "unknown field %q",
 	},
+	"common.image_too_large": {
+		DE: "Das Bild ist zu groß (%d × %d Bildpunkte, höchstens %d Megapixel). Bitte verkleinert oder als PDF senden.",
+		EN: "The image is too large (%d × %d pixels, at most %d megapixels). Please send it scaled down or as a PDF.",
+	},
 	"common.record_not_saved": {
 		DE: "Nicht gespeichert. Bitte die Eingaben prüfen.",
 		EN: "Not saved. Please check the entries.",
@@ -234,6 +238,34 @@ var Catalogue = map[string]Text{
 	"common.unknown_channel": {
 		DE: "Unbekannter Kanal.",
 		EN: "Unknown channel.",
+	},
+	"common.sign_in_method_unavailable": {
+		DE: "Diese Art der Anmeldung gibt es hier nicht. Bitte mit Benutzername und Passwort anmelden.",
+		EN: "This way of signing in is not offered here. Please sign in with user name and password.",
+	},
+	"common.token_invalid": {
+		DE: "Der Link oder Code ist ungültig oder abgelaufen.",
+		EN: "The link or code is invalid or has expired.",
+	},
+	"common.realtime_client_unknown": {
+		DE: "Die Live-Verbindung ist unbekannt oder beendet. Bitte die Seite neu laden.",
+		EN: "The live connection is unknown or has ended. Please reload the page.",
+	},
+	"common.unknown_api_path": {
+		DE: "Diese Schnittstelle gibt es nicht.",
+		EN: "There is no such API endpoint.",
+	},
+	"device.unknown_driver": {
+		DE: "Gerät nicht angelegt: den Treiber „%s“ gibt es nicht. Möglich sind: %s.",
+		EN: "Device not created: there is no driver \"%s\". Possible are: %s.",
+	},
+	"device.unknown_kind": {
+		DE: "Gerät nicht angelegt: die Geräteart „%s“ gibt es nicht. Möglich sind: %s.",
+		EN: "Device not created: there is no device kind \"%s\". Possible are: %s.",
+	},
+	"device.not_created": {
+		DE: "Gerät nicht angelegt. Bitte die Eingaben prüfen.",
+		EN: "Device not created. Please check the entries.",
 	},
 	"device.channel_missing": {
 		DE: "Der Kanal des Geräts existiert nicht.",
@@ -723,6 +755,14 @@ var Catalogue = map[string]Text{
 		DE: "Der Eintrag braucht einen Text.",
 		EN: "The entry needs a text.",
 	},
+	"journal.entry_text_too_long": {
+		DE: "Der Eintrag ist zu lang (höchstens %d Zeichen). Ein Eintrag wird nie gekürzt gespeichert: bitte teilen oder kürzen.",
+		EN: "The entry is too long (at most %d characters). An entry is never stored cut short: please split or shorten it.",
+	},
+	"journal.event_time_before_operation": {
+		DE: "Der Zeitpunkt liegt vor dem %s, mehr als 24 Stunden vor der Eröffnung des Einsatzes. Früheres gehört in den Text eines Eintrags.",
+		EN: "The time is before %s, more than 24 hours before the operation was opened. Earlier events belong in an entry's text.",
+	},
 	"journal.event_time_invalid": {
 		DE: "Zeitpunkt des Ereignisses ungültig.",
 		EN: "Invalid time of event.",
@@ -847,9 +887,25 @@ var Catalogue = map[string]Text{
 		DE: "Diese Nachricht wurde für %s geschrieben, für die Sie hier nicht mehr schreiben. Bitte eine neue Nachricht senden.",
 		EN: "This message was written for %s, for which you no longer write here. Please send a new message.",
 	},
+	"messaging.topic_spelled_too_often": {
+		DE: "Das Thema %s ist %d-mal abonniert (höchstens %d). Jedes Thema bitte nur einmal abonnieren.",
+		EN: "The topic %s is subscribed %d times (at most %d). Please subscribe to each topic once.",
+	},
 	"messaging.too_many_followers": {
 		DE: "Sie folgen schon mit %d Verbindungen. Bitte nicht mehr benötigte Fenster schließen.",
 		EN: "You already follow on %d connections. Please close windows you no longer need.",
+	},
+	"common.request_abandoned": {
+		DE: "Die Anfrage wurde abgebrochen, bevor sie an der Reihe war.",
+		EN: "The request was abandoned before its turn came.",
+	},
+	"common.too_many_requests_at_once": {
+		DE: "Von Ihrer Adresse laufen schon %d Anfragen gleichzeitig. Bitte einen Moment warten und erneut versuchen.",
+		EN: "Your address already has %d requests running at once. Please wait a moment and try again.",
+	},
+	"messaging.too_many_waiting_connections": {
+		DE: "Von Ihrer Adresse sind schon %d Verbindungen ohne Abonnement offen. Bitte in einer Minute erneut versuchen.",
+		EN: "Your address already holds %d connections without a subscription. Please try again in a minute.",
 	},
 	"messaging.sign_in_to_follow": {
 		DE: "Bitte anmelden, um Änderungen zu folgen.",
@@ -1083,6 +1139,10 @@ var Catalogue = map[string]Text{
 		DE: "Ein Gastzugang entsteht nur durch eine Gasteinladung.",
 		EN: "Guest access comes only from a guest invitation.",
 	},
+	"tenancy.channel_end_follows_membership": {
+		DE: "Der Zugang zu einem Kanal endet mit der Mitgliedschaft in der Organisation: Setzen Sie dort das Ablaufdatum oder nehmen Sie die Person aus dem Kanal.",
+		EN: "Access to a channel ends with the membership of the organisation: set the end date there, or remove the person from the channel.",
+	},
 	"tenancy.guest_channel_end_follows_membership": {
 		DE: "Das Ende eines Gastzugangs folgt der Gastmitgliedschaft.",
 		EN: "The end of a guest's access follows the guest membership.",
@@ -1098,6 +1158,10 @@ var Catalogue = map[string]Text{
 	"tenancy.guests_reach_only_channels": {
 		DE: "Gäste erreichen nur die Kanäle ihrer Einladung.",
 		EN: "Guests reach only the channels of their invitation.",
+	},
+	"tenancy.name_mixes_scripts": {
+		DE: "Dieser Name mischt in einem Wort lateinische mit kyrillischen oder griechischen Buchstaben (etwa ein kyrillisches „п“ statt „n“) und ließe sich mit einem anderen Namen verwechseln. Bitte jedes Wort in einer Schrift schreiben.",
+		EN: "This name mixes Latin with Cyrillic or Greek letters in one word (such as a Cyrillic \"п\" for \"n\") and could be mistaken for another name. Please write each word in one script.",
 	},
 	"tenancy.name_taken_too_similar": {
 		DE: "Dieser Name ist schon vergeben oder einem vorhandenen zum Verwechseln ähnlich; bitte einen anderen wählen.",
@@ -1142,6 +1206,10 @@ var Catalogue = map[string]Text{
 	"tenancy.organisation_keeps_least_admin": {
 		DE: "Eine Organisation braucht mindestens einen Admin.",
 		EN: "An organisation keeps at least one admin.",
+	},
+	"tenancy.signout_belongs_elsewhere": {
+		DE: "Diese Person gehört auch zu einer anderen Organisation; sie überall abzumelden, würde auch ihre Arbeit dort beenden. Beenden Sie stattdessen ihre Mitgliedschaft in Ihrer Organisation: Das trennt sie sofort von deren Daten.",
+		EN: "This person also belongs to another organisation; signing them out everywhere would end their work there too. End their membership in your organisation instead: that cuts them off its data at once.",
 	},
 	"tenancy.organisation_suspended": {
 		DE: "Die Organisation ist gesperrt.",
@@ -1234,6 +1302,10 @@ var Catalogue = map[string]Text{
 	"callout.phone_not_changeable": {
 		DE: "Diese Nummer dürfen Sie nicht ändern.",
 		EN: "You may not change this number.",
+	},
+	"callout.phone_belongs_elsewhere": {
+		DE: "Diese Person gehört auch zu einer Organisation, die Sie nicht verwalten. Ihre Mobilnummer und Blitz-SMS stellt nur sie selbst ein oder wer in jeder ihrer Organisationen Admin ist.",
+		EN: "This person also belongs to an organisation you do not run. Their mobile number and Blitz SMS are set only by the person themself or by someone who is an admin in every organisation they belong to.",
 	},
 	"callout.person_not_found": {
 		DE: "Person nicht gefunden.",

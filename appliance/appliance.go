@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/backup"
+	"crisisroom/connbound"
 	"crisisroom/durability"
 	"crisisroom/hardware"
 	"crisisroom/hardware/devices"
@@ -80,9 +81,12 @@ func RegisterHooks(app core.App, cfg *hooks.Config) {
 	tenancy.RegisterSignInThrottle(app, signInWindow)
 	tenancy.RegisterUserNames(app)
 	tenancy.RegisterOrganisationNames(app)
+	connbound.Register(app) // connections per address on the HTTP listener (HTTPS: enrolment)
 	hooks.RegisterSecurityHeaders(app, cfg)
 	hooks.RegisterErrorCodes(app)
 	hooks.RegisterInputChecks(app)
+	hooks.RegisterListBound(app)
+	hooks.RegisterImageBounds(app) // no decompression bombs: pixel bound at upload, thumbnails bounded
 	tenancy.Register(app)
 	tenancy.RegisterSuspension(app)
 	tenancy.RegisterAuthCache(app) // the signed-in account per token, until it changes

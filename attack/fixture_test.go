@@ -45,6 +45,7 @@ type world struct {
 	victim    testkit.Client // tkeller, admin of the police (POL)
 	polOrg    *core.Record
 	polInnen  *core.Record // a police member who shares nothing with any attacker
+	dual      *core.Record // a member of FW and of POL: FW's admin runs one of her organisations, not all
 	chPOL     *core.Record // POL intern
 	msgPOL    string       // a Blitz with acknowledgement in POL intern (canaryOrg)
 	chSpecial *core.Record // shared channel of KS, POL, THW (suspended) and KLM (removed)
@@ -95,6 +96,11 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	newMembership(t, app, w.polInnen.Id, w.polOrg.Id, "member", "Innendienst", nil)
+	if w.dual, err = tenancy.NewUser(app, "Doris Doppelt", "fw.pol.doppelt", demo.Password, ""); err != nil {
+		t.Fatal(err)
+	}
+	newMembership(t, app, w.dual.Id, d.Orgs["FW"].Id, "member", "", nil)
+	newMembership(t, app, w.dual.Id, w.polOrg.Id, "member", "", nil)
 	w.chPOL = find(t, app, "channels", "name", "POL intern")
 
 	// THW will be suspended, KLM removed from the special channel.

@@ -332,7 +332,9 @@ func routeAttacks() map[string]routeAttack {
 			return []try{{"GET", "/api/crisisroom/phones/" + w.polInnen.Id, nil}, {"GET", "/api/crisisroom/phones/" + w.userId("tkeller"), nil}}
 		}},
 		"PUT /api/crisisroom/phones/{user}": {refused, func(w *world, a actor) []try {
-			return one("PUT", "/api/crisisroom/phones/"+w.polInnen.Id, map[string]any{"number": "+4917099999999", "blitz_sms": false})
+			return []try{{"PUT", "/api/crisisroom/phones/" + w.polInnen.Id, map[string]any{"number": "+4917099999999", "blitz_sms": false}},
+				// FW's admin runs one of her organisations, not POL: refused too.
+				{"PUT", "/api/crisisroom/phones/" + smsOf(w).dual, map[string]any{"number": "+4917099999999", "blitz_sms": true}}}
 		}},
 		"POST /api/crisisroom/sms/{device}/test-receive": {refused, func(w *world, a actor) []try {
 			return one("POST", "/api/crisisroom/sms/sms1/test-receive", map[string]any{"from": smsOf(w).number, "text": "OK"})

@@ -15,6 +15,9 @@ import (
 
 type smsScene struct {
 	phone, number, sms, callout, recipient, group string
+	// dual is a person of FW who also belongs to POL: FW's admin runs one of her
+	// organisations, not all, and must not set her number (her POL Blitz would go to it).
+	dual string
 }
 
 var (
@@ -57,6 +60,8 @@ func smsOf(w *world) *smsScene {
 	co := save("callouts", map[string]any{"organisation": host.Id, "text": "Zugriff " + canaryOrg, "priority": "flash", "created_by": w.userId("abecker"), "status": "active"})
 	s.callout = co.Id
 	s.recipient = save("callout_recipients", map[string]any{"callout": co.Id, "user": w.userId("tkeller"), "name": "Thomas Keller", "organisation_short": "POL", "sms": "none"}).Id
+	save("user_phones", map[string]any{"user": w.dual.Id, "number": "+4915155500078", "blitz_sms": true})
+	s.dual = w.dual.Id
 	s.group = save("callout_groups", map[string]any{"organisation": host.Id, "name": "Stab Stufe 1", "users": []string{w.userId("tkeller"), w.polInnen.Id}}).Id
 	smsScenes[w] = s
 	return s

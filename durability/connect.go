@@ -10,6 +10,8 @@
 package durability
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"os"
 	"strings"
@@ -17,6 +19,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	_ "modernc.org/sqlite" // the same pure-Go driver PocketBase registers as "sqlite"
+
+	"crisisroom/stmtcache"
 )
 
 // SyncEnv names the environment variable that chooses SQLite's synchronous level: FULL (the
@@ -49,12 +53,26 @@ func Pragmas(level string) string {
 // the synchronous level of Synchronous(). It is a core.DBConnectFunc: main passes it in
 // pocketbase.Config.DBConnect and testkit in core.BaseAppConfig.DBConnect, so data.db and
 // auxiliary.db of the appliance and of every test appliance are opened the same way.
+//
+// Each connection keeps the statements it prepared (stmtcache, stmtcache.DefaultSize per
+// connection), so a query PocketBase or the appliance runs again skips SQLite's preparation.
 func Connect(dbPath string) (*dbx.DB, error) {
-	db, err := dbx.Open("sqlite", dbPath+Pragmas(Synchronous()))
+	drv, err := sqliteDriver()
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dbPath, err)
 	}
-	return db, nil
+	db := sql.OpenDB(stmtcache.NewConnector(drv, dbPath+Pragmas(Synchronous()), stmtcache.DefaultSize))
+	return dbx.NewFromDB(db, "sqlite"), nil
+}
+
+// sqliteDriver returns the driver modernc.org/sqlite registered as "sqlite".
+func sqliteDriver() (driver.Driver, error) {
+	db, err := sql.Open("sqlite", "")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Driver(), nil
 }
 
 var _ core.DBConnectFunc = Connect

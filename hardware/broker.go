@@ -18,6 +18,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/pocketbase/pocketbase/core"
+
+	"crisisroom/connbound"
 )
 
 // Version is reported in crisisroom/appliance/status.
@@ -58,6 +60,8 @@ type Broker struct {
 	postsDone chan struct{}
 	// acked are the handlers that run before a publisher's PUBACK (SubscribeBeforeAck).
 	acked []ackedHandler
+	// names are the authors' names the channel topics carry (publishMessage).
+	names *nameCache
 	// suspended holds the organisations suspended since start (see orgSuspended).
 	suspended map[string]bool
 	// haRefused hears of Home Assistant commands the ACL refused (Sirens records them).
@@ -76,7 +80,7 @@ func (b *Broker) SetHARefused(fn func(d Device, topic string, payload []byte)) {
 // terminates. The config is read at start, after the command line has been parsed; an
 // address of "off" or "" leaves the broker stopped.
 func Register(app core.App, cfgp *Config) *Broker {
-	b := &Broker{app: app, Devices: newDeviceCache()}
+	b := &Broker{app: app, Devices: newDeviceCache(), names: newNameCache(app)}
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		cfg := *cfgp
 		if cfg.Addr == "" || cfg.Addr == "off" {
@@ -141,10 +145,17 @@ func (b *Broker) start() error {
 		return err
 	}
 
+	per, err := connbound.PerAddressFromEnv()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", b.cfg.Addr)
 	if err != nil {
 		return err
 	}
+	// One address cannot hold the broker's (the whole appliance's) open files with
+	// sockets that never authenticate; connectLimit ends each such socket after 10 s.
+	ln = connbound.Wrap(ln, per, b.log)
 	if err := server.AddListener(connectLimit{listeners.NewNet("tcp", ln)}); err != nil {
 		ln.Close()
 		return err

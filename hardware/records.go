@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -131,18 +133,72 @@ func (b *Broker) publishMessage(m *core.Record) {
 	if m.GetBool("deleted") {
 		return
 	}
-	author := ""
-	if u, err := b.app.FindRecordById("users", m.GetString("author")); err == nil {
-		author = u.GetString("name")
-	} else if d, err := b.app.FindRecordById("devices", m.GetString("device")); err == nil {
-		author = d.GetString("name")
+	topic := b.cfg.Prefix + "channel/" + m.GetString("channel") + "/out"
+	b.Mu.Lock()
+	server := b.Server
+	b.Mu.Unlock()
+	if server == nil || !hasSubscribers(server, topic) {
+		return // most channels have no board or bridge: no name to look up, nothing to encode
+	}
+	author := b.names.of(b.app, "users", m.GetString("author"))
+	if author == "" {
+		author = b.names.of(b.app, "devices", m.GetString("device"))
 	}
 	priority := m.GetString("priority")
 	if priority == "" {
 		priority = "normal"
 	}
 	payload, _ := json.Marshal(ChannelOut{m.Id, m.GetString("channel"), author, m.GetString("body"), priority, m.GetString("source"), m.GetDateTime("created").String()})
-	_ = b.Publish(b.cfg.Prefix+"channel/"+m.GetString("channel")+"/out", payload, false, 1)
+	_ = server.Publish(topic, payload, false, 1)
+}
+
+// hasSubscribers tells whether any client or inline handler would receive topic.
+func hasSubscribers(server *mqtt.Server, topic string) bool {
+	s := server.Topics.Subscribers(topic)
+	return len(s.Subscriptions) > 0 || len(s.Shared) > 0 || len(s.InlineSubscriptions) > 0
+}
+
+// nameCache holds the display names of message authors (people and devices) that the
+// channel topics carry, so a message costs no record load; any change to users or
+// devices empties it.
+type nameCache struct {
+	mu    sync.Mutex
+	names map[string]string // collection + "/" + id → name
+}
+
+func newNameCache(app core.App) *nameCache {
+	c := &nameCache{names: map[string]string{}}
+	empty := func(e *core.RecordEvent) error {
+		c.mu.Lock()
+		c.names = map[string]string{}
+		c.mu.Unlock()
+		return e.Next()
+	}
+	app.OnRecordAfterUpdateSuccess("users", "devices").BindFunc(empty)
+	app.OnRecordAfterDeleteSuccess("users", "devices").BindFunc(empty)
+	return c
+}
+
+// of is the name of the record id of collection ("" when there is none).
+func (c *nameCache) of(app core.App, collection, id string) string {
+	if id == "" {
+		return ""
+	}
+	key := collection + "/" + id
+	c.mu.Lock()
+	name, ok := c.names[key]
+	c.mu.Unlock()
+	if ok {
+		return name
+	}
+	_ = app.DB().NewQuery("SELECT name FROM " + collection + " WHERE id = {:id}").Bind(dbx.Params{"id": id}).Row(&name)
+	c.mu.Lock()
+	if len(c.names) > 10000 {
+		c.names = map[string]string{}
+	}
+	c.names[key] = name
+	c.mu.Unlock()
+	return name
 }
 
 // ChannelIn is what a device posts on crisisroom/channel/<id>/in: JSON, or plain text as

@@ -502,3 +502,46 @@ func (f *fixture) hostIntern(t testing.TB) string {
 	}
 	return ch.Id
 }
+
+// A channel row's end date is never set through the API: a guest's is its membership's,
+// copied at the invitation; a member's access ends with the organisation membership.
+// Every wrong person is refused, each with the words of its case, and the row keeps its
+// end date.
+func TestAttackChannelRowEndDate(t *testing.T) {
+	f := newFixture(t, testkit.Options{NoMQTT: true})
+	cmPath := "/api/collections/channel_members/records/"
+	guestRow := rowOf(t, f.app, f.flood.Id, f.authId(t, "guest"))
+	memberRow := rowOf(t, f.app, f.flood.Id, f.authId(t, "hostMember"))
+	later := time.Now().Add(30 * 24 * time.Hour).UTC().Format("2006-01-02 15:04:05.000Z")
+	soon := time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z")
+	for _, c := range []struct {
+		actor, what string
+		row         *core.Record
+		expires     string
+		code        string
+	}{
+		{"hostAdmin", "lengthens the guest's channel access", guestRow, later, "tenancy.guest_channel_end_follows_membership"},
+		{"hostOp", "lifts the guest's channel end", guestRow, "", "tenancy.guest_channel_end_follows_membership"},
+		{"hostAdmin", "gives a member's channel row an end date", memberRow, soon, "tenancy.channel_end_follows_membership"},
+		{"hostOp", "gives a member's channel row an end date", memberRow, soon, "tenancy.channel_end_follows_membership"},
+	} {
+		r := f.as(c.actor).do(t, "PATCH", cmPath+c.row.Id, map[string]any{"expires": c.expires})
+		if r.status != 403 {
+			t.Errorf("%s %s: %s, want 403", c.actor, c.what, r)
+			continue
+		}
+		if got := mxStr(r.json(t), "data", "code"); got != c.code {
+			t.Errorf("%s %s: code %q, want %q", c.actor, c.what, got, c.code)
+		}
+	}
+	// The guest itself may not touch its row at all (the rule hides what it may not change).
+	if r := f.as("guest").do(t, "PATCH", cmPath+guestRow.Id, map[string]any{"expires": later}); r.status < 400 {
+		t.Errorf("the guest lengthened its own channel access: %s", r)
+	}
+	if got := rowOf(t, f.app, f.flood.Id, f.authId(t, "guest")).GetString("expires"); got != guestRow.GetString("expires") {
+		t.Errorf("the guest's row ends %q, was %q", got, guestRow.GetString("expires"))
+	}
+	if got := rowOf(t, f.app, f.flood.Id, f.authId(t, "hostMember")).GetString("expires"); got != "" {
+		t.Errorf("the member's row got the end date %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -32,12 +33,48 @@ var pocketBaseTexts = map[string]string{
 	"Request entity too large":                                     "common.request_too_large",
 	"Request entity too large.":                                    "common.request_too_large",
 	"Too Many Requests.":                                           "common.too_many_requests",
+	// The ways of signing in the appliance does not offer (users sign in with name and
+	// password; OTP, OAuth2 and e-mail flows are switched off).
+	"The collection is not configured to allow OTP authentication.":      "common.sign_in_method_unavailable",
+	"The collection is not configured to allow OAuth2 authentication.":   "common.sign_in_method_unavailable",
+	"The collection is not configured to allow password authentication.": "common.sign_in_method_unavailable",
+	"Missing or invalid provider config.":                                "common.sign_in_method_unavailable",
+	"Invalid or expired OTP.":                                            "common.token_invalid",
+	"Invalid or expired token.":                                          "common.token_invalid",
+	"Invalid or expired password reset token.":                           "common.token_invalid",
+	"Invalid or expired verification token.":                             "common.token_invalid",
+	"Too many attempts, please try again later with a new OTP.":          "common.too_many_requests",
+	"Missing or invalid client id.":                                      "common.realtime_client_unknown",
+	"Missing or invalid authentication.":                                 "common.sign_in_required",
+	"The request requires valid auth record.":                            "common.sign_in_required",
+	"The request requires superuser or record authorization token.":      "common.sign_in_required",
+	"Insufficient permissions to access the resource.":                   "common.not_allowed",
+	"The request can be accessed only by guests.":                        "common.not_allowed",
+	"An error occurred while validating the submitted data.":             "common.record_not_saved",
+	"An error occurred while loading the submitted data.":                "common.request_could_not_read",
+	"Failed to read the submitted data.":                                 "common.request_could_not_read",
+	"Failed to load the submitted data due to invalid formatting.":       "common.request_not_json",
+	"Invalid batch request data.":                                        "common.invalid_request",
+	"Invalid filter format.":                                             "common.invalid_request",
+}
+
+// byStatus names the catalogue code of a PocketBase refusal whose sentence is not in
+// pocketBaseTexts (one added in a later PocketBase, a rare one of an admin route): the
+// code of its status, so no English sentence without a code reaches the person.
+var byStatus = map[int]string{
+	http.StatusBadRequest:            "common.invalid_request",
+	http.StatusUnauthorized:          "common.sign_in_required",
+	http.StatusForbidden:             "common.not_allowed",
+	http.StatusNotFound:              "common.not_found",
+	http.StatusMethodNotAllowed:      "common.not_allowed",
+	http.StatusRequestEntityTooLarge: "common.request_too_large",
+	http.StatusTooManyRequests:       "common.too_many_requests",
 }
 
 // RegisterErrorCodes binds the outermost middleware that gives PocketBase's own English
-// refusals (pocketBaseTexts) a catalogue code and text, common.internal_error for its
-// default sentence on a 5xx. Errors that already carry a code, and the appliance's own
-// texts, pass unchanged.
+// refusals a catalogue code and text: the code pocketBaseTexts names, else the code of
+// the status (byStatus), common.internal_error on a 5xx. Errors that already carry a
+// code, and the appliance's own texts in both languages, pass unchanged.
 func RegisterErrorCodes(app core.App) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Id: "crisisroomErrorCodes",
@@ -65,11 +102,16 @@ func withCode(err error) error {
 		return ae
 	}
 	code, ok := pocketBaseTexts[ae.Message]
-	if !ok {
-		return ae // the appliance's own words (a full disk's 507, …) stay
-	}
-	if ae.Status >= http.StatusInternalServerError {
-		code = "common.internal_error" // PocketBase's default sentence on a failure of its own
+	switch {
+	case !ok && strings.Contains(ae.Message, " / "):
+		return ae // the appliance's own words in both languages (a full disk's 507, …) stay
+	case ae.Status >= http.StatusInternalServerError:
+		code = "common.internal_error" // PocketBase's sentence on a failure of its own
+	case !ok:
+		// A sentence of PocketBase's not named above: the code of its status.
+		if code, ok = byStatus[ae.Status]; !ok {
+			code = "common.invalid_request"
+		}
 	}
 	if ae.Data == nil {
 		ae.Data = map[string]any{}

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"crisisroom/apperr"
 	"crisisroom/uizip"
 )
 
@@ -32,6 +33,14 @@ func Register(app core.App, dir *string) {
 			fsys = noGo{os.DirFS(*dir)}
 		}
 		static := apis.Static(fsys, true)
+		// The web app's index.html is the fallback of every other page path, not of the
+		// API's: an unknown API path (a typo in a script, a route of a later version) is
+		// a 404 with a code, never a 200 with HTML a client would try to read as JSON.
+		// Other methods reach PocketBase's catch-all 404, which gets its code on the way
+		// out (hooks.RegisterErrorCodes).
+		e.Router.GET("/api/{path...}", func(re *core.RequestEvent) error {
+			return apperr.NotFound("common.unknown_api_path")
+		})
 		e.Router.GET("/{path...}", func(re *core.RequestEvent) error {
 			if serveGzipped(re, fsys) {
 				return nil

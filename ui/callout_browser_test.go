@@ -25,6 +25,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	old := smsgateway.Of(s.App).Simulator(dev.Id) // replaced when the new config restarts the driver
 	dev.Set("config", map[string]any{"simulator": true, "pin": "1234", "min_interval_ms": 10})
 	if err := s.App.Save(dev); err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ func TestCalloutLiveInTheBrowser(t *testing.T) {
 	testkit.Eventually(t, 60*time.Second, "the demo SMS modem ready", func() bool {
 		sim = smsgateway.Of(s.App).Simulator(dev.Id)
 		d, _ := s.App.FindRecordById("devices", dev.Id)
-		return sim != nil && strings.Contains(d.GetString("sms_status"), `"ready"`) && strings.Contains(d.GetString("config"), `"min_interval_ms":10`)
+		return sim != nil && sim != old && strings.Contains(d.GetString("sms_status"), `"ready"`) && strings.Contains(d.GetString("config"), `"min_interval_ms":10`)
 	})
 	b := testkit.NewBrowser(t)
 	police := SignIn(t, s, b, "lneumann")
@@ -219,6 +220,8 @@ func TestCalloutBannerSurvivesTheShellAndShowsTheAnswer(t *testing.T) {
 			Math.abs(rs[0][1].top - rs[1][1].top) < 4; })()`
 	p.Wait(bothAnswers, "both answers on the collapsed banner, side by side, 44 px")
 	p.Wait(`document.querySelector('.callout-banner [data-answer="declined"]').innerText.trim() === 'Komme nicht'`, "the short word on a phone")
+	// The minutes' choice is in the details on a phone: the button says what it sends.
+	p.Wait(`document.querySelector('.callout-banner [data-answer="coming"]').innerText.replace(/\s+/g, ' ').trim() === 'Ich komme in 20 Min.'`, "the minutes under Ich komme on a phone")
 	p.Screenshot("callout-banner-phone-both-answers")
 
 	// The language, both ways, by the user menu: the banner stays, in the new language.

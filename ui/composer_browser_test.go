@@ -115,10 +115,9 @@ func TestPendingBlitzNoticeCompactOnPhone(t *testing.T) {
 	p.Wait(`(() => { const n = document.querySelector('.pending-names'); return !n.hidden && n.offsetHeight > 0 && n.textContent.includes('Person Nummer 12 (Fachberater Hochwasser)') })()`, "the names after Wer?")
 }
 
-// "6 neue Nachrichten ↓" under the older part around a search hit leads to the newest
-// messages; when the first new one is above the view (on a phone a screen holds three),
-// a button at the top of the list says how many more and leads to the line "Neue
-// Nachrichten" at the top, the first new message below it.
+// "6 neue Nachrichten ↓" under the older part around a search hit leads to the first new
+// message: the line "Neue Nachrichten" at the top, the first new message below it (on a
+// phone a screen holds three); a button below the list counts the new ones still below.
 func TestNewMessagesBarShowsFromTheFirstNew(t *testing.T) {
 	s, b := startDemo(t)
 	flood := s.Demo.Channels["Hochwasser Rhein"].Id
@@ -142,10 +141,8 @@ func TestNewMessagesBarShowsFromTheFirstNew(t *testing.T) {
 	p.Click(`document.querySelector('.detached-bar .to-newest')`, "6 neue Nachrichten")
 	p.Wait(`(() => { const l = document.querySelector('.unread-line'); return !!l && l.nextElementSibling?.querySelector('.body')?.textContent === `+JSString(news[0])+`; })()`, "the line above the first new message")
 	settle(p)
-	p.Wait(`(() => { const b = document.querySelector('.msglist > .first-new'); return !!b && /^↑ \d weitere neue darüber$/.test(b.textContent) && `+inListView(`document.querySelector('.msglist > .first-new')`)+`; })()`, "↑ … weitere neue darüber at the top of the list")
-	p.Screenshot("new-messages-more-above-phone")
-	p.Click(`document.querySelector('.msglist > .first-new')`, "↑ weitere neue darüber")
-	settle(p)
+	p.Wait(`(() => { const b = document.querySelector('.new-below'); return !!b && /^\d neue Nachrichten? ↓$/.test(b.textContent) && `+inListView(`document.querySelector('.new-below')`)+`; })()`, "… neue Nachrichten ↓ below, counting those below the view")
+	p.Screenshot("new-messages-more-below-phone")
 	p.Wait(inListView(`document.querySelector('.unread-line')`)+` && `+inListView(`document.querySelector('.unread-line').nextElementSibling`)+` && !document.querySelector('.first-new')`, "the line and the first new message in view")
 	p.Wait(`(() => { const l = document.querySelector('.msglist'), u = document.querySelector('.unread-line'); return u.getBoundingClientRect().top - l.getBoundingClientRect().top < 40; })()`, "the line at the top of the list")
 	p.Screenshot("new-messages-from-first-phone")

@@ -35,9 +35,22 @@ func TestFormsIncomingFlowInThreeBrowsers(t *testing.T) {
 		chromedp.SendKeys(`#fm-f-sender`, "Feuerwehr Einsatzleitung", chromedp.ByQuery),
 		chromedp.SendKeys(`#fm-f-subject`, "Deichbruch Abschnitt 3", chromedp.ByQuery),
 		chromedp.SendKeys(`#fm-f-text`, "Deich Abschnitt 3 auf 20 m gebrochen. Evakuierung Rheinblick erbeten.", chromedp.ByQuery))
-	fm.Screenshot("forms-intake-phone")
+	fm.Screenshot("forms-intake-phone") // (removes the toasts on screen)
+	// Anlegen without subject and text first: refused; the refusal goes once the next
+	// try works.
+	fm.Run(chromedp.Evaluate(`document.querySelector('#fm-f-subject').value = ''; document.querySelector('#fm-f-text').value = ''`, nil))
+	fm.Click(`document.querySelector('#fm-save')`, "Anlegen without subject and text")
+	fm.Wait(`!!document.querySelector('.toast.error')`, "the refusal of a form without subject and text")
+	fm.Run(chromedp.SendKeys(`#fm-f-subject`, "Deichbruch Abschnitt 3", chromedp.ByQuery),
+		chromedp.SendKeys(`#fm-f-text`, "Deich Abschnitt 3 auf 20 m gebrochen. Evakuierung Rheinblick erbeten.", chromedp.ByQuery))
 	fm.Click(`document.querySelector('#fm-save')`, "Anlegen")
 	fm.Wait(`document.querySelector('#fm-label')?.textContent.startsWith('E ') && document.querySelector('#fm-label').textContent !== 'E –'`, "the incoming number")
+	fm.Wait(`[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('Gespeichert.'))`, "Gespeichert.")
+	var refusalStays bool // an error toast lives 12 s on a phone: it would still be there
+	fm.Eval(`!!document.querySelector('.toast.error')`, &refusalStays)
+	if refusalStays {
+		t.Error("the empty form's refusal stays beside Gespeichert.")
+	}
 	fm.Wait(`document.querySelector('.fm-note')?.textContent.includes('PH')`, "the intake note with the Fernmelder's sign")
 
 	si := SignIn(t, s, b, "mschulz")

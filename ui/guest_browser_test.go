@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
+
+	"github.com/pocketbase/dbx"
 
 	"crisisroom/testkit"
 )
@@ -44,4 +47,49 @@ func TestGuestReadsOnly(t *testing.T) {
 	if res.Status != http.StatusUnauthorized {
 		t.Fatalf("the old token still works: HTTP %d", res.Status)
 	}
+}
+
+// A guest invited to write: its message carries the host's chip (the organisation that
+// invited it), and a "Gast" tag beside the name tells the room it is an external expert,
+// not the staff; a staff member's message has no tag.
+func TestGuestMessageTagged(t *testing.T) {
+	s, b := startDemo(t)
+	flood := s.Demo.Channels["Hochwasser Rhein"].Id
+	cm, err := s.App.FindFirstRecordByFilter("channel_members", "channel = {:c} && user = {:u}", dbx.Params{"c": flood, "u": s.Demo.Users["gast.gutachter"].Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Set("role", "member") // an invitation "lesen und schreiben"
+	if err := s.App.Save(cm); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"gast.gutachter", "jwagner"} {
+		if code := API(t, s, u, "POST", "/api/collections/messages/records", map[string]any{
+			"channel": flood, "author": s.Demo.Users[u].Id, "body": "Einschätzung von " + u}, nil); code != http.StatusOK {
+			t.Fatalf("%s posts: HTTP %d", u, code)
+		}
+	}
+	p := SignIn(t, s, b, "tkeller")
+	p.OpenChannel("Hochwasser Rhein")
+	p.Wait(HasMessage("Einschätzung von gast.gutachter"), "the guest's message")
+	tagged := func(body string) bool {
+		var ok bool
+		p.Eval(fmt.Sprintf(`(() => { const m = [...document.querySelectorAll('article.msg[data-id]')].find(a => a.querySelector('.body')?.textContent === %q); return !!m && !!m.querySelector('.guest-tag') && m.querySelector('.guest-tag').textContent === 'Gast'; })()`, body), &ok)
+		return ok
+	}
+	if !tagged("Einschätzung von gast.gutachter") {
+		t.Error("the guest's message has no Gast tag")
+	}
+	if tagged("Einschätzung von jwagner") {
+		t.Error("a staff member's message is tagged as a guest's")
+	}
+	p.Screenshot("guest-message-tagged")
+	// The search's hits mark the guest too.
+	searchAll(p, "Einschätzung", 2)
+	var tags []string
+	p.Eval(`[...document.querySelectorAll('li.hit')].map(li => li.querySelector('.guest-tag') ? 'Gast' : '-')`, &tags)
+	if fmt.Sprint(tags) != "[- Gast]" && fmt.Sprint(tags) != "[Gast -]" {
+		t.Errorf("search hits' guest tags: %v, want one", tags)
+	}
+	p.Screenshot("guest-search-tagged")
 }

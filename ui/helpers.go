@@ -142,11 +142,16 @@ func HasMessage(body string) string {
 }
 
 // ScreenshotPath is docs/screenshots/<name>.png in the repository when SCREENSHOTS=1
-// (to refresh the README's pictures), else a file in the test's temp dir, so that an
-// ordinary test run leaves the work tree as it was.
+// (to refresh the README's pictures), <UI_SHOTS>/<name>.png when UI_SHOTS names a folder,
+// else a file in the test's temp dir, so that an ordinary test run leaves the work tree
+// as it was.
 func ScreenshotPath(t testing.TB, name string) string {
 	if os.Getenv("SCREENSHOTS") == "1" {
 		return filepath.Join(RepoRoot(), "docs", "screenshots", name+".png")
+	}
+	// UI_SHOTS=<folder> keeps the pictures of a run there, to look at them after it.
+	if dir := os.Getenv("UI_SHOTS"); dir != "" {
+		return filepath.Join(dir, name+".png")
 	}
 	return filepath.Join(t.TempDir(), name+".png")
 }
@@ -180,8 +185,14 @@ func RepoRoot() string {
 	return filepath.Dir(dir)
 }
 
-// PublicDir is the UI folder on disk, so tests see edits without rebuilding the embed.
-func PublicDir() string { return filepath.Join(RepoRoot(), "pb_public") }
+// PublicDir is the UI folder on disk, so tests see edits without rebuilding the embed;
+// UI_PUBLIC_DIR names another one (an earlier version's, to see a new test fail on it).
+func PublicDir() string {
+	if dir := os.Getenv("UI_PUBLIC_DIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(RepoRoot(), "pb_public")
+}
 
 // JSString quotes s for use inside a JavaScript expression.
 func JSString(s string) string { return fmt.Sprintf("%q", s) }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -41,7 +42,9 @@ func init() {
 	var err error
 	switch {
 	case len(f) == 2 && f[0] == "bare":
-		err = serveBare(f[1])
+		err = serveBare(f[1], "")
+	case len(f) == 3 && f[0] == "bare" && strings.HasPrefix(f[1], "tls="):
+		err = serveBare(f[2], strings.TrimPrefix(f[1], "tls="))
 	case len(f) == 3 && f[0] == "plain":
 		err = servePlain(f[1], f[2])
 	default:
@@ -98,7 +101,9 @@ type bareServer struct {
 	order  sync.Mutex // one writer at a time, as SQLite's: events leave in creation order
 }
 
-func serveBare(addr string) error {
+// serveBare serves on addr (HTTP/1.1) and, when tlsAddr is set, the same routes on tlsAddr
+// over TLS, where net/http speaks HTTP/2 as the appliance's HTTPS listener does.
+func serveBare(addr, tlsAddr string) error {
 	b := &bareServer{conns: map[string]*bareConn{}, topics: map[string]map[*bareConn]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/health", func(w http.ResponseWriter, _ *http.Request) {
@@ -108,6 +113,17 @@ func serveBare(addr string) error {
 	mux.HandleFunc("GET /api/realtime", b.connect)
 	mux.HandleFunc("POST /api/realtime", b.subscribe)
 	mux.HandleFunc("POST /api/collections/messages/records", b.create)
+	if tlsAddr != "" {
+		cert, err := selfSigned()
+		if err != nil {
+			return err
+		}
+		ts := &http.Server{Addr: tlsAddr, Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+		go func() {
+			fmt.Fprintln(os.Stderr, "bare HTTPS:", ts.ListenAndServeTLS("", ""))
+			os.Exit(1)
+		}()
+	}
 	return (&http.Server{Addr: addr, Handler: mux}).ListenAndServe()
 }
 

@@ -53,6 +53,11 @@ func dialSSE(ctx context.Context, hc *http.Client, base string, user *benchUser,
 		cancel()
 		return nil, fmt.Errorf("realtime connect: HTTP %d", resp.StatusCode)
 	}
+	if req.URL.Scheme == "https" && resp.ProtoMajor != 2 {
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("realtime connect over TLS: %s, not HTTP/2", resp.Proto)
+	}
 	er := newEventReader(bufio.NewReaderSize(resp.Body, 8<<10))
 	name, data, err := er.next()
 	if err != nil || name != "PB_CONNECT" {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,10 @@ func runToy(t *testing.T, cfg config) (*report, string) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cfg.Dir, cfg.Out = t.TempDir(), &out
+	if cfg.Dir == "" {
+		cfg.Dir = t.TempDir()
+	}
+	cfg.Out = &out
 	rep, err := run(ctx, cfg)
 	t.Log("\n" + out.String())
 	if err != nil {
@@ -29,12 +33,15 @@ func runToy(t *testing.T, cfg config) (*report, string) {
 // every message to every member of its channel and to nobody else, on every path (the
 // appliance's own, PocketBase's stock, the bare ceiling), and REST creates must succeed
 // against the appliance and plain PocketBase.
+// Then the same over HTTPS (-tls): the realtime streams are HTTP/2 (dialSSE refuses any
+// other protocol), against the appliance's own HTTPS listener and the bare server's.
 // Timings are printed, never asserted.
 func TestFanoutBenchDeliversEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole appliance")
 	}
-	rep, _ := runToy(t, config{
+	dir := t.TempDir()
+	rep, _ := runToy(t, config{Dir: dir,
 		Clients: 20, Orgs: 4, Channels: 2, Idle: 50,
 		Duration: time.Second, Rates: []float64{20}, Inflight: 8, Bound: time.Hour,
 		Paths: []string{"fanout", "rest", "stock", "bare"}, RestParallel: 4, RestDuration: time.Second, IdleSubs: []string{"none", "stock", "fanout"},
@@ -50,6 +57,42 @@ func TestFanoutBenchDeliversEverything(t *testing.T) {
 			t.Errorf("rest %s: %d created, %d failed: %s", r.Server, r.Created, r.Failed, r.FirstError)
 		}
 	}
+	checkPaths(t, rep)
+	if rep.Unknown != 0 {
+		t.Errorf("%d events without a key of this run", rep.Unknown)
+	}
+	if rep.Dropped != 0 {
+		t.Errorf("the server closed %d connections during the load", rep.Dropped)
+	}
+	if len(rep.Idle) != 3 {
+		t.Fatalf("want idle figures for none, stock and fanout subscriptions, got %d", len(rep.Idle))
+	}
+	for _, ir := range rep.Idle {
+		if ir.Conns != 50 || ir.After <= 0 || ir.Dropped != 0 {
+			t.Errorf("idle figure incomplete: %+v", ir)
+		}
+	}
+
+	tlsRep, out := runToy(t, config{Bin: filepath.Join(dir, "crisisroom"),
+		Clients: 20, Orgs: 4, Channels: 2, Duration: time.Second, Rates: []float64{20}, Inflight: 8, Bound: time.Hour,
+		Paths: []string{"fanout", "bare"}, TLS: true,
+	})
+	if len(tlsRep.Paths) != 2 {
+		t.Fatalf("over TLS: want 2 paths (fanout, bare), got %d", len(tlsRep.Paths))
+	}
+	checkPaths(t, tlsRep)
+	if !strings.Contains(out, "Realtime streams: HTTP/2 over TLS") {
+		t.Error("the report does not say the streams were HTTP/2 over TLS")
+	}
+	if tlsRep.Unknown != 0 || tlsRep.Dropped != 0 {
+		t.Errorf("over TLS: %d events without a key of this run, %d connections closed", tlsRep.Unknown, tlsRep.Dropped)
+	}
+}
+
+// checkPaths: every path of a toy run was measured, created every message, and delivered
+// each to the 10 members of its channel and to nobody else.
+func checkPaths(t *testing.T, rep *report) {
+	t.Helper()
 	for _, p := range rep.Paths {
 		if !p.Available {
 			t.Errorf("%s: not measured: %s", p.Path, p.Note)
@@ -71,20 +114,6 @@ func TestFanoutBenchDeliversEverything(t *testing.T) {
 		}
 		if s.ServerRSS <= 0 {
 			t.Errorf("%s: no server memory figure", p.Path)
-		}
-	}
-	if rep.Unknown != 0 {
-		t.Errorf("%d events without a key of this run", rep.Unknown)
-	}
-	if rep.Dropped != 0 {
-		t.Errorf("the server closed %d connections during the load", rep.Dropped)
-	}
-	if len(rep.Idle) != 3 {
-		t.Fatalf("want idle figures for none, stock and fanout subscriptions, got %d", len(rep.Idle))
-	}
-	for _, ir := range rep.Idle {
-		if ir.Conns != 50 || ir.After <= 0 || ir.Dropped != 0 {
-			t.Errorf("idle figure incomplete: %+v", ir)
 		}
 	}
 }

@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"crisisroom/hooks/messaging"
 )
 
 var selfPID = os.Getpid()
@@ -52,6 +54,7 @@ type config struct {
 	RestDuration            time.Duration // how long the REST create path runs per server
 	MemProfile              string        // with CPUProfile: also an allocation profile
 	Stalled                 int           // connections that never read, for a second fan-out run (stalled.go)
+	TLS                     bool          // realtime streams over HTTPS with HTTP/2, each on a TLS connection of its own (tls.go)
 	Out                     io.Writer
 }
 
@@ -95,6 +98,7 @@ func main() {
 	flag.StringVar(&paths, "paths", "fanout,rest,stock,bare", "which paths to measure, in order: fanout, rest (REST creates against plain PocketBase), stock, bare (a minimal Go SSE server: the ceiling)")
 	flag.IntVar(&cfg.RestParallel, "rest-parallel", 32, "closed-loop clients of the rest path")
 	flag.DurationVar(&cfg.RestDuration, "rest-duration", 10*time.Second, "how long the rest path runs against each server")
+	flag.BoolVar(&cfg.TLS, "tls", false, "open the realtime streams over HTTPS (HTTP/2, one TLS connection each, as browsers on the appliance's HTTPS address do) against the appliance and the bare server; creates and subscribes stay on plain HTTP")
 	flag.IntVar(&cfg.Stalled, "stalled", 0, "after the fanout path, run it again with this many more connections on the first channel that subscribe and never read (0: no such run)")
 	flag.StringVar(&cfg.MemProfile, "memprofile", "", "with -cpuprofile: also write an allocation profile of the load to this file")
 	flag.StringVar(&cfg.Bin, "bin", "", "appliance binary to run (default: build the repository's)")
@@ -175,16 +179,16 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	var srv *server
 	if cfg.CPUProfile != "" {
-		srv, err = startInProcess(ctx, dataDir)
+		srv, err = startInProcess(ctx, dataDir, cfg.TLS)
 	} else {
-		srv, err = startServer(ctx, bin, dataDir, filepath.Join(work, "server.log"))
+		srv, err = startServer(ctx, bin, dataDir, filepath.Join(work, "server.log"), cfg.TLS)
 	}
 	if err != nil {
 		return nil, err
 	}
 	rep := &report{}
 	tr := &tracker{}
-	sseClient := &http.Client{Transport: newTransport(0)}
+	sseClient := streamClients(cfg.TLS)
 	sendTransport := newTransport(cfg.Inflight + 16)
 	e := &env{base: srv.URL, send: &http.Client{Transport: sendTransport, Timeout: 60 * time.Second},
 		users: sd.Users, members: sd.Members, channels: sd.Channels, inflight: cfg.Inflight,
@@ -193,7 +197,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	idleRSS, _, _ := procMem(srv.pid())
 	var dropped atomic.Int64
 	t = time.Now()
-	conns, err := openConns(ctx, sseClient, srv.URL, sd.Users, len(sd.Users), tr, &dropped)
+	conns, err := openConns(ctx, sseClient, srv.streams(), sd.Users, len(sd.Users), tr, &dropped)
 	if err != nil {
 		srv.stop()
 		return nil, err
@@ -297,7 +301,10 @@ func run(ctx context.Context, cfg config) (*report, error) {
 }
 
 // openConns opens n realtime connections, person i%len(users) on connection i.
-func openConns(ctx context.Context, hc *http.Client, base string, users []benchUser, n int, tr *tracker, dropped *atomic.Int64) ([]*sseConn, error) {
+//
+// hc gives each connection its client: one shared client for HTTP/1.1 (a connection per
+// stream anyway), a client of its own per connection over TLS (streamClients).
+func openConns(ctx context.Context, hc func() *http.Client, base string, users []benchUser, n int, tr *tracker, dropped *atomic.Int64) ([]*sseConn, error) {
 	conns := make([]*sseConn, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -312,7 +319,7 @@ func openConns(ctx context.Context, hc *http.Client, base string, users []benchU
 			if tr != nil {
 				deliver = tr.deliverTo(u)
 			}
-			conns[i], errs[i] = dialSSE(ctx, hc, base, u, deliver, dropped)
+			conns[i], errs[i] = dialSSE(ctx, hc(), base, u, deliver, dropped)
 		}()
 	}
 	wg.Wait()
@@ -339,13 +346,28 @@ func hasAppliancePath(paths []string) bool {
 // runBare climbs the same ladder against the bare SSE server (bare.go) with as many fresh
 // connections of the same people.
 func runBare(ctx context.Context, cfg config, e *env, work string, dropped *atomic.Int64) *pathReport {
-	srv, err := startChild(ctx, []string{"bare"}, filepath.Join(work, "bare.log"))
+	args := []string{"bare"}
+	var tlsAddr string
+	if cfg.TLS {
+		port, err := freePort()
+		if err != nil {
+			return &pathReport{Path: "bare", Note: err.Error()}
+		}
+		tlsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		args = append(args, "tls="+tlsAddr)
+	}
+	srv, err := startChild(ctx, args, filepath.Join(work, "bare.log"))
 	if err != nil {
 		return &pathReport{Path: "bare", Note: err.Error()}
 	}
 	defer srv.stop()
-	hc := &http.Client{Transport: newTransport(0)}
-	conns, err := openConns(ctx, hc, srv.URL, e.users, len(e.users), e.tr, dropped)
+	if tlsAddr != "" {
+		srv.StreamURL = "https://" + tlsAddr
+		if err := waitHealthy(ctx, srv.StreamURL, srv.out); err != nil {
+			return &pathReport{Path: "bare", Note: "its HTTPS listener: " + err.Error()}
+		}
+	}
+	conns, err := openConns(ctx, streamClients(cfg.TLS), srv.streams(), e.users, len(e.users), e.tr, dropped)
 	if err != nil {
 		return &pathReport{Path: "bare", Note: err.Error()}
 	}
@@ -471,7 +493,7 @@ func fanoutMissing(rep *report) bool {
 // connections that then sit still, the way browser tabs in a crisis room do most of the
 // time. sub says what each subscribes to: nothing, "messages", or its channel.
 func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *seeded, sub string) (*idleReport, error) {
-	srv, err := startServer(ctx, bin, dataDir, logPath)
+	srv, err := startServer(ctx, bin, dataDir, logPath, false)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +510,7 @@ func runIdle(ctx context.Context, cfg config, bin, dataDir, logPath string, sd *
 	}
 	time.Sleep(time.Second) // let the fresh process finish its start-up work
 	ir.Before, _, _ = procMem(srv.pid())
-	hc := &http.Client{Transport: newTransport(0)}
+	hc := streamClients(false)
 	post := &http.Client{Transport: newTransport(64), Timeout: 60 * time.Second}
 	defer post.CloseIdleConnections()
 	var dropped atomic.Int64
@@ -529,6 +551,16 @@ func printReport(cfg config, rep *report) {
 	w := cfg.Out
 	fmt.Fprintf(w, "\nFan-out benchmark: %d clients (one realtime connection each), %d organisations, %d shared channels of ~%d members; %s per rate; p99 bound %s; at most %d creates in flight\n\n",
 		cfg.Clients, cfg.Orgs, cfg.Channels, cfg.Clients/cfg.Channels, cfg.Duration, ms(cfg.Bound), cfg.Inflight)
+	pace, set := os.LookupEnv(messaging.PaceEnv)
+	if !set {
+		pace = "unset"
+	}
+	streams := "HTTP/1.1 over plain TCP (one connection each)"
+	if cfg.TLS {
+		streams = "HTTP/2 over TLS (one TLS connection each, as a browser on the HTTPS address); creates and subscribes over plain HTTP"
+	}
+	fmt.Fprintf(w, "Realtime streams: %s\n", streams)
+	fmt.Fprintf(w, "The appliance's delivery pace of busy channels: %s=%s (default %s; 0: every event written alone, as the bare server does)\n\n", messaging.PaceEnv, pace, messaging.DefaultPace)
 	if len(rep.Paths) > 0 {
 		printTable(w, rep)
 	}

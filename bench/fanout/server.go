@@ -19,16 +19,29 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/appliance"
+	"crisisroom/connbound"
+	"crisisroom/durability"
 	"crisisroom/hooks"
+	"crisisroom/hooks/messaging"
 )
+
+// The benchmark opens its 1,000 connections (and 5,000 idle ones) from one address before
+// it subscribes them: the appliance's bounds per address, on all connections
+// (connbound) and on those holding no subscription yet (messaging), are lifted for the
+// appliance it starts, as a child (which inherits the environment) or in-process.
+func init() {
+	os.Setenv(connbound.EnvPerAddress, "0")
+	os.Setenv(messaging.EnvRealtimeWaiting, "0")
+}
 
 // The appliance runs as a child process so that its memory and CPU can be read from
 // /proc apart from the load generator's, although both share the machine.
 type server struct {
-	URL string
-	cmd *exec.Cmd
-	log *os.File
-	out chan error
+	URL       string
+	StreamURL string // where the realtime streams connect (-tls: the HTTPS listener); empty: URL
+	cmd       *exec.Cmd
+	log       *os.File
+	out       chan error
 
 	inproc func() // stops an in-process appliance (profiling mode)
 }
@@ -76,17 +89,35 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func startServer(ctx context.Context, bin, dataDir, logPath string) (*server, error) {
+// streams is the base URL of the realtime streams.
+func (s *server) streams() string {
+	if s.StreamURL != "" {
+		return s.StreamURL
+	}
+	return s.URL
+}
+
+// startServer runs the appliance binary on a loopback port; withTLS adds its HTTPS listener
+// (the appliance's own CA and certificate) on another, for the realtime streams.
+func startServer(ctx context.Context, bin, dataDir, logPath string, withTLS bool) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
+	}
+	httpsFlag := "off"
+	if withTLS {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		httpsFlag = fmt.Sprintf("127.0.0.1:%d", p)
 	}
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "serve", "--dir", dataDir, "--http", addr, "--https", "off", "--mdns=false", "--mqtt", "off")
+	cmd := exec.Command(bin, "serve", "--dir", dataDir, "--http", addr, "--https", httpsFlag, "--mdns=false", "--mqtt", "off")
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
@@ -105,6 +136,13 @@ func startServer(ctx context.Context, bin, dataDir, logPath string) (*server, er
 		s.stop()
 		return nil, fmt.Errorf("%w; see %s", err, logPath)
 	}
+	if withTLS {
+		s.StreamURL = "https://" + httpsFlag
+		if err := waitHealthy(ctx, s.StreamURL, s.out); err != nil {
+			s.stop()
+			return nil, fmt.Errorf("the appliance's HTTPS listener: %w; see %s", err, logPath)
+		}
+	}
 	return s, nil
 }
 
@@ -115,7 +153,7 @@ var errEnded = errors.New("ended")
 func waitHealthy(ctx context.Context, url string, ended <-chan error) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(url + "/api/health")
+		resp, err := healthClient.Get(url + "/api/health")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -241,20 +279,32 @@ func machineBusy() time.Duration {
 	return time.Duration(busy) * time.Second / clockTicks
 }
 
-// startInProcess serves the seeded data dir from this process, with the same hooks as
-// the binary (the MQTT broker is off in both). Only for CPU profiles: memory and CPU
-// figures then include the load generator.
-func startInProcess(ctx context.Context, dataDir string) (*server, error) {
+// startInProcess serves the seeded data dir from this process, with the same hooks and
+// the same database connections as the binary (durability.Connect: synchronous=FULL, the
+// statements kept per connection; the MQTT broker is off in both). Only for CPU profiles:
+// memory and CPU figures then include the load generator.
+//
+// withTLS adds the appliance's HTTPS listener, as the binary's --https does, for the
+// realtime streams.
+func startInProcess(ctx context.Context, dataDir string, withTLS bool) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	httpsAddr := ""
+	if withTLS {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		httpsAddr = fmt.Sprintf("127.0.0.1:%d", p)
+	}
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir, DBConnect: durability.Connect})
 	if err := app.Bootstrap(); err != nil {
 		return nil, err
 	}
-	appliance.RegisterHooks(app, &hooks.Config{Quiet: true, HTTPAddr: addr})
+	appliance.RegisterHooks(app, &hooks.Config{Quiet: true, HTTPAddr: addr, HTTPSAddr: httpsAddr})
 	out := make(chan error, 1)
 	go func() { out <- apis.Serve(app, apis.ServeConfig{HttpAddr: addr, AllowedOrigins: []string{"*"}}) }()
 	s := &server{URL: "http://" + addr}
@@ -276,6 +326,13 @@ func startInProcess(ctx context.Context, dataDir string) (*server, error) {
 	case err != nil:
 		s.inproc()
 		return nil, fmt.Errorf("the in-process appliance: %w", err)
+	}
+	if withTLS {
+		s.StreamURL = "https://" + httpsAddr
+		if err := waitHealthy(ctx, s.StreamURL, out); err != nil {
+			s.inproc()
+			return nil, fmt.Errorf("the in-process appliance's HTTPS listener: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -3,20 +3,25 @@ package devices
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"crisisroom/apperr"
 	"crisisroom/hardware"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
+	"crisisroom/trust"
 )
 
 // Device credentials are made by the appliance, shown once, and stored hashed: an
@@ -118,11 +123,35 @@ func handleDeviceCreate(re *core.RequestEvent, b *hardware.Broker) error {
 	password := newDevicePassword()
 	rec.SetPassword(password)
 	if err := re.App.Save(rec); err != nil {
-		return re.BadRequestError("Gerät nicht angelegt: "+err.Error(), err)
+		return deviceNotCreated(coll, in, err)
 	}
 	audit.Write(re.App, audit.Entry{Actor: re.Auth, Action: "devices.create", Organisation: in.Organisation, Target: rec.Id,
 		Data: map[string]any{"device": rec.Id, "name": rec.GetString("name"), "username": in.Username, "kind": in.Kind, "driver": in.Driver, "topic": in.Topic, "zone": in.Zone, "outdoor": in.Outdoor, "relay": in.Relay, "ha_remote": in.HARemote && hardware.IsSirenKind(in.Kind)}})
 	return re.JSON(http.StatusOK, credentials(re, b, rec, password))
+}
+
+// deviceNotCreated is the answer to a failed save of a new device: a refusal of the
+// appliance's own hooks (a topic taken, …) as it is; an unknown driver or kind as the
+// catalogue's text naming the possible ones; anything else as device.not_created. The
+// field errors stay in data beside the code, so a form can mark its fields.
+func deviceNotCreated(coll *core.Collection, in DeviceRequest, err error) error {
+	var ae *router.ApiError
+	if errors.As(err, &ae) {
+		if _, ok := ae.Data["code"]; ok {
+			return ae
+		}
+	}
+	var fields validation.Errors
+	if errors.As(err, &fields) {
+		for _, f := range []struct{ name, value, code string }{{"driver", in.Driver, "device.unknown_driver"}, {"kind", in.Kind, "device.unknown_kind"}} {
+			sel, _ := coll.Fields.GetByName(f.name).(*core.SelectField)
+			if fields[f.name] == nil || sel == nil || f.value == "" || slices.Contains(sel.Values, f.value) {
+				continue
+			}
+			return apperr.New(http.StatusBadRequest, f.code, err, f.value, strings.Join(sel.Values, ", "))
+		}
+	}
+	return apperr.New(http.StatusBadRequest, "device.not_created", err)
 }
 
 func handleDevicePassword(re *core.RequestEvent, b *hardware.Broker) error {
@@ -156,9 +185,11 @@ func handleDevicePassword(re *core.RequestEvent, b *hardware.Broker) error {
 }
 
 func credentials(re *core.RequestEvent, b *hardware.Broker, rec *core.Record, password string) DeviceCredentials {
-	host := re.Request.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	// The Host header is the client's word: a stranger's name in the device's URL would
+	// send the device, with its password, to the stranger (trust.RequestHost).
+	host, _ := trust.RequestHost(re.Request)
+	if host == "" {
+		host = "localhost"
 	}
 	port := "1883"
 	if a := b.Addr(); a != nil {

@@ -364,7 +364,12 @@ func TestClass1SendToEfax(t *testing.T) {
 					t.Fatalf("efix %s: %v\n%s\nefax: %s", rxFile, err, out, e.out)
 				}
 				got := readPBMFile(t, pbm)
-				if d := got.Bounds().Dy() - p.Image.Bounds().Dy(); d < -4 || d > 4 {
+				// A wrong resolution halves or doubles the lines. A page sent again after
+				// RTN came back once with a few more (1,157 for 1,144, over a starved
+				// software modem pair): 2 % either way is still the same resolution, and
+				// the pixels' agreement below is checked as before.
+				sent := p.Image.Bounds().Dy()
+				if d := got.Bounds().Dy() - sent; d < -4-sent/50 || d > 4+sent/50 {
 					t.Errorf("page %d: %d lines received, %d sent: wrong resolution", i+1, got.Bounds().Dy(), p.Image.Bounds().Dy())
 				}
 				all, black := pageMatch(p.Image, got)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crisisroom/hardware/mqttbus"
+	"crisisroom/imagebound"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -173,7 +174,7 @@ func (l *busLink) pagesOf(req SendRequest) ([]Page, error) {
 			if err != nil {
 				return nil, fmt.Errorf("page %d: not base64: %w", i+1, err)
 			}
-			img, _, err := image.Decode(bytes.NewReader(data))
+			img, _, err := imagebound.Decode(bytes.NewReader(data)) // a small file may declare billions of pixels
 			if err != nil {
 				return nil, fmt.Errorf("page %d: not a PNG or JPEG image: %w", i+1, err)
 			}

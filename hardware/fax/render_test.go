@@ -2,6 +2,7 @@ package fax
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/color"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +203,25 @@ func TestPreviewAspect(t *testing.T) {
 	b := img.Bounds()
 	if b.Dx() != 864 || b.Dy() < 1185 || b.Dy() > 1195 {
 		t.Errorf("preview %v, want 864x1190, the paper's proportions", b)
+	}
+}
+
+// A fax page sent over MQTT as a picture is decoded only within the pixel bound of
+// uploads: a small PNG that declares 10000×10000 pixels is refused before its pixels
+// are decoded (it would take ~0.8 GB).
+func TestPageOverMQTTWithinThePixelBound(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, image.NewGray(image.Rect(0, 0, 10000, 10000))); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := (&busLink{}).pagesOf(SendRequest{Pages: []string{base64.StdEncoding.EncodeToString(buf.Bytes())}})
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a 100-megapixel page was accepted")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 50<<20 {
+		t.Errorf("refusing it allocated %d MB", n>>20)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"crisisroom/hardware/fax"
 	"crisisroom/hooks/audit"
 	"crisisroom/hooks/tenancy"
+	"crisisroom/imagebound"
 )
 
 // Limits of one outgoing fax.
@@ -376,7 +377,7 @@ func messageImages(app core.App, msg *core.Record) ([]image.Image, error) {
 		if err != nil {
 			return nil, apperr.BadRequest("fax.picture_unreadable", n)
 		}
-		img, _, err := image.Decode(io.LimitReader(r, maxFaxImageBytes))
+		img, _, err := imagebound.Decode(io.LimitReader(r, maxFaxImageBytes)) // never a picture of more pixels than an upload may have
 		r.Close()
 		if err != nil {
 			continue // a file named .png that is no picture is left out, not faxed as noise

@@ -358,10 +358,6 @@ func (g *Gateway) route(dev, rec *core.Record, from, text string, person *core.R
 	if ch == "" {
 		return
 	}
-	who := "unbekannte Nummer / unknown number"
-	if person != nil {
-		who = person.GetString("name")
-	}
 	coll, err := g.app.FindCollectionByNameOrId("messages")
 	if err != nil {
 		return
@@ -371,10 +367,70 @@ func (g *Gateway) route(dev, rec *core.Record, from, text string, person *core.R
 	m.Set("device", dev.Id)
 	m.Set("source", "sms")
 	m.Set("priority", "normal")
-	m.Set("body", clip(fmt.Sprintf("SMS von %s (%s): %s", from, who, text), 20000))
+	m.Set("body", clip(ChannelText(g.app, ch, from, text, person), 20000))
 	if err := g.app.Save(m); err != nil {
 		g.log.Warn("received SMS not posted to the channel", "device", dev.GetString("username"), "error", err)
 	}
+}
+
+// ChannelText is how a received SMS nobody took as an answer reads in the device's
+// channel, which every organisation taking part in it and its guests read. A person's
+// mobile number is shown only to them, their organisations' admins and the host's
+// admins and operators (callout.MayViewPhone), so a known sender is named by name and
+// organisation, never by number: "SMS von Laura Neumann (POL): …". A number nobody has
+// entered is all there is to say about its sender and is shown, marked as unknown; a
+// number that names no single person (a duty phone two entered) is not shown either.
+// The number stays in the SMS log (sms_messages), which shows it per that rule.
+func ChannelText(app core.App, channelId, from, text string, person *core.Record) string {
+	switch {
+	case person != nil:
+		return "SMS von " + senderLabel(app, person, channelId) + ": " + text
+	case numberRegistered(app, from):
+		return "SMS von einer eingetragenen Nummer ohne eindeutige Person / from a registered number of no single person: " + text
+	}
+	return fmt.Sprintf("SMS von %s (unbekannte Nummer / unknown number): %s", from, text)
+}
+
+// senderLabel names a known sender in a channel as its messages name authors: "Name
+// (POL)" with the organisation they speak for there (the first of the channel's
+// organisations they are a live member of, else their first live membership),
+// "Name (Gast, POL)" for a guest, the bare name for a person with no live membership.
+func senderLabel(app core.App, person *core.Record, channelId string) string {
+	var orgs []string
+	if ch, err := app.FindRecordById("channels", channelId); err == nil {
+		orgs = tenancy.ChannelOrgs(ch)
+	}
+	m := tenancy.LiveMembershipIn(app, person.Id, orgs)
+	if m == nil {
+		ms, _ := app.FindRecordsByFilter("memberships", "user = {:u}", "created", 0, 0, dbx.Params{"u": person.Id})
+		for _, x := range ms {
+			if tenancy.LiveMembership(app, x) {
+				m = x
+				break
+			}
+		}
+	}
+	name := person.GetString("name")
+	if m == nil {
+		return name
+	}
+	org, err := app.FindRecordById("organisations", m.GetString("organisation"))
+	if err != nil {
+		return name
+	}
+	if m.GetString("role") == "guest" {
+		return name + " (Gast, " + org.GetString("short") + ")"
+	}
+	return name + " (" + org.GetString("short") + ")"
+}
+
+// numberRegistered: number (E.164) is stored as somebody's mobile number.
+func numberRegistered(app core.App, number string) bool {
+	if number == "" {
+		return false
+	}
+	n, err := app.CountRecords("user_phones", dbx.HashExp{"number": number})
+	return err == nil && n > 0
 }
 
 // PersonByNumber is the person whose stored mobile number is number (E.164), or nil.

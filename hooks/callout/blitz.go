@@ -89,11 +89,17 @@ func (p *part) blitzBySMS(messageId string) {
 	}
 }
 
-// ackBlitz acknowledges the Blitz messages sent to in.Person by SMS in the last day.
+// ackBlitz acknowledges the Blitz messages sent to in.Person by SMS in the last day
+// (only those sent to in.From when the number was entered by someone else).
 func (p *part) ackBlitz(in smsgateway.Inbound) bool {
 	since := time.Now().Add(-AnswerWindow).UTC().Format("2006-01-02 15:04:05.000Z")
-	sent, err := p.app.FindRecordsByFilter("sms_messages", "purpose = 'blitz' && person = {:u} && direction = 'out' && created >= {:since}", "", 0, 0,
-		dbx.Params{"u": in.Person.Id, "since": since})
+	filter := "purpose = 'blitz' && person = {:u} && direction = 'out' && created >= {:since}"
+	if EnteredByOther(p.app, in.Person.Id) {
+		// A number an admin entered acknowledges only what was sent to it (see inbound).
+		filter += " && number = {:n}"
+	}
+	sent, err := p.app.FindRecordsByFilter("sms_messages", filter, "", 0, 0,
+		dbx.Params{"u": in.Person.Id, "since": since, "n": in.From})
 	if err != nil || len(sent) == 0 {
 		return false
 	}

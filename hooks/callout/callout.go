@@ -684,7 +684,10 @@ func ParseAnswer(text string) (answer string, eta int, ok bool) {
 }
 
 // inbound takes SMS answers: call-out answers and Blitz acknowledgements. An SMS from
-// a number nobody has (or two people share) answers nothing.
+// a number nobody has (or two people share) answers nothing. A number that someone else
+// than its person entered (an admin, EnteredByOther) answers only the call-out SMS that
+// went to that very number: an admin who points a person's number at another phone after
+// the call-out went out cannot answer it in the person's name from there.
 func (p *part) inbound(app core.App, in smsgateway.Inbound) bool {
 	if in.Unknown || in.Person == nil {
 		return false
@@ -702,6 +705,9 @@ func (p *part) inbound(app core.App, in smsgateway.Inbound) bool {
 	rs, err := app.FindRecordsByFilter("callout_recipients", "user = {:u} && callout.status = 'active' && created >= {:since}", "-created", 1, 0,
 		dbx.Params{"u": in.Person.Id, "since": since})
 	if err != nil || len(rs) == 0 {
+		return false
+	}
+	if EnteredByOther(app, in.Person.Id) && !sentTo(app, in.From, in.Person.Id, rs[0].GetString("callout"), "callout", "reminder") {
 		return false
 	}
 	if err := p.answer(rs[0].Id, answer, eta, "sms"); err != nil {

@@ -14,9 +14,13 @@ import (
 
 // A person's mobile number is personal data: it is shown only to the person, to the
 // admins of an organisation the person is a live member of, and to the host's admins
-// and operators (who call the staff out). It is changed only by the person or such an
-// admin. The collection user_phones has no API rules (superusers only), so these two
-// routes are the only way in, and neither lists, filters nor expands.
+// and operators (who call the staff out). It is changed (with the Blitz-by-SMS switch)
+// only by the person, or by an admin of every organisation the person belongs to
+// (tenancy.AdminOverPerson): the number receives the Blitz messages of all the person's
+// channels and answers call-outs in their name, so an admin of one of their
+// organisations must not point it at a phone of their choosing. The collection
+// user_phones has no API rules (superusers only), so these two routes are the only way
+// in, and neither lists, filters nor expands.
 
 // MayViewPhone reports whether viewer may see owner's number.
 func MayViewPhone(app core.App, viewerId, ownerId string) bool {
@@ -26,9 +30,24 @@ func MayViewPhone(app core.App, viewerId, ownerId string) bool {
 	return viewerId == ownerId || tenancy.IsHostOperator(app, viewerId) || adminOfOneOf(app, viewerId, ownerId)
 }
 
-// MayEditPhone reports whether viewer may change owner's number.
+// MayEditPhone reports whether viewer may change owner's number and Blitz-by-SMS switch:
+// the person, or an admin over all their organisations (tenancy.AdminOverPerson).
 func MayEditPhone(app core.App, viewerId, ownerId string) bool {
-	return viewerId != "" && (viewerId == ownerId || adminOfOneOf(app, viewerId, ownerId))
+	ok, _ := mayEditPhone(app, viewerId, ownerId)
+	return ok
+}
+
+// mayEditPhone is MayEditPhone; elsewhere reports that viewer administers an
+// organisation of owner's, but owner also belongs to one viewer does not run.
+func mayEditPhone(app core.App, viewerId, ownerId string) (ok, elsewhere bool) {
+	if viewerId == "" || ownerId == "" {
+		return false, false
+	}
+	if viewerId == ownerId {
+		return true, false
+	}
+	org, elsewhere := tenancy.AdminOverPerson(app, viewerId, ownerId)
+	return org != "", elsewhere
 }
 
 // adminOfOneOf: admin is a live admin of an organisation where owner holds a live
@@ -43,6 +62,28 @@ func adminOfOneOf(app core.App, adminId, ownerId string) bool {
 			continue
 		}
 		if tenancy.Membership(app, ownerId, m.GetString("organisation")) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// EnteredByOther: the person's number was last entered by someone else than the person
+// (an admin of their organisations); one the appliance set (the demo) counts as theirs.
+func EnteredByOther(app core.App, userId string) bool {
+	p := PhoneOf(app, userId)
+	if p == nil {
+		return false
+	}
+	by := p.GetString("updated_by")
+	return by != "" && by != userId
+}
+
+// sentTo: an SMS of one of purposes about ref went to person at number (E.164).
+func sentTo(app core.App, number, person, ref string, purposes ...string) bool {
+	for _, purpose := range purposes {
+		n, err := app.CountRecords("sms_messages", dbx.HashExp{"direction": "out", "number": number, "person": person, "ref": ref, "purpose": purpose})
+		if err == nil && n > 0 {
 			return true
 		}
 	}
@@ -84,7 +125,13 @@ func handlePhonePut(re *core.RequestEvent) error {
 	if owner == "me" && isUser(re) {
 		owner = re.Auth.Id
 	}
-	if !isUser(re) || !MayEditPhone(re.App, re.Auth.Id, owner) {
+	if !isUser(re) {
+		return apperr.Forbidden("callout.phone_not_changeable")
+	}
+	if ok, elsewhere := mayEditPhone(re.App, re.Auth.Id, owner); !ok {
+		if elsewhere {
+			return apperr.Forbidden("callout.phone_belongs_elsewhere")
+		}
 		return apperr.Forbidden("callout.phone_not_changeable")
 	}
 	if _, err := re.App.FindRecordById("users", owner); err != nil {

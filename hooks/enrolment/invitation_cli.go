@@ -70,7 +70,7 @@ func RunInvite(app core.App, cfg *hooks.Config, req InvitationRequest, w io.Writ
 	if err != nil {
 		return nil, err
 	}
-	issued, err := IssueInvitation(app, nil, req, en.linkBase(""), a.ShortFingerprint(), a.Fingerprint())
+	issued, err := IssueInvitation(app, nil, req, en.linkBase(nil), a.ShortFingerprint(), a.Fingerprint())
 	if err != nil {
 		return nil, err
 	}

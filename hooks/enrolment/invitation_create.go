@@ -80,7 +80,7 @@ func (en *enrolment) handleCreateInvitation(e *core.RequestEvent) error {
 	if err != nil {
 		return apperr.New(http.StatusInternalServerError, "common.internal_error", err)
 	}
-	issued, err := IssueInvitation(e.App, e.Auth, req, en.linkBase(e.Request.Host), auth.ShortFingerprint(), auth.Fingerprint())
+	issued, err := IssueInvitation(e.App, e.Auth, req, en.linkBase(e.Request), auth.ShortFingerprint(), auth.Fingerprint())
 	if err != nil {
 		if apiErr, ok := err.(*router.ApiError); ok && apiErr.Status == http.StatusForbidden {
 			audit.Write(e.App, audit.Entry{Actor: e.Auth, Action: "invitation.refused", Organisation: req.Organisation, Data: map[string]any{"kind": req.Kind, "reason": apiErr.Message}})
@@ -326,9 +326,10 @@ func newDeviceRecord(app core.App, orgId string, spec DeviceSpec, username strin
 }
 
 // linkBase: where phones reach the appliance. The city's public URL wins; otherwise the
-// host the inviter used (a phone on the same network can use it too), with the HTTPS
-// port, unless that host is the loopback address of a box listening everywhere.
-func (en *enrolment) linkBase(reqHost string) string {
+// host the inviter used (a phone on the same network can use it too) if it is one of the
+// appliance's own (requestHost), with the HTTPS port, unless that host is the loopback
+// address of a box listening everywhere.
+func (en *enrolment) linkBase(r *http.Request) string {
 	if en.cfg.PublicURL != "" {
 		return strings.TrimRight(en.cfg.PublicURL, "/")
 	}
@@ -337,7 +338,7 @@ func (en *enrolment) linkBase(reqHost string) string {
 	if httpsPort != "" {
 		scheme, listen = "https", en.cfg.HTTPSAddr
 	}
-	host, port := hooks.SplitHost(reqHost)
+	host, port := en.requestHost(r)
 	if httpsPort != "" {
 		port = httpsPort
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/apperr"
+	"crisisroom/connbound"
 	"crisisroom/hooks"
 	"crisisroom/hooks/tenancy"
 	"crisisroom/trust"
@@ -50,13 +51,22 @@ func (en *enrolment) serveHTTPS(e *core.ServeEvent) error {
 	if err != nil {
 		return errors.Join(errors.New("failed to listen for HTTPS on "+en.cfg.HTTPSAddr+" (use --https off to run without)"), err)
 	}
+	per, err := connbound.PerAddressFromEnv()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	ln = connbound.Wrap(ln, per, app.Logger()) // as the HTTP listener: one address cannot use up the open files
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := &http.Server{
 		Handler:           e.Server.Handler,
 		TLSConfig:         a.TLSConfig(),
-		ReadHeaderTimeout: time.Minute,
-		ReadTimeout:       5 * time.Minute,
-		WriteTimeout:      5 * time.Minute,
+		ReadHeaderTimeout: 10 * time.Second, // a browser sends the head at once
+		// Go's default lets one connection hold 250 requests; the requests one address has
+		// in the works are bounded as well (connbound).
+		HTTP2:        &http.HTTP2Config{MaxConcurrentStreams: connbound.MaxConcurrentStreams},
+		ReadTimeout:  5 * time.Minute,
+		WriteTimeout: 5 * time.Minute,
 		// SSE connections end with the app, not after the server's shutdown grace time.
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		// Phones that do not trust the CA yet abort handshakes all day: not worth a log line.
@@ -103,7 +113,7 @@ func (en *enrolment) serveHTTPS(e *core.ServeEvent) error {
 		// The operator reads the fingerprint off the terminal to compare it on phones.
 		host := hooks.LinkHost(en.cfg.HTTPAddr)
 		fmt.Fprintf(os.Stderr, "  Im Browser öffnen / open in a browser: http://%s/  (HTTPS: %s/)\n  Zertifikat einrichten / set up the certificate: http://%s/trust.html\n  CA SHA-256: %s\n\n",
-			host, en.linkBase(""), host, a.Fingerprint())
+			host, en.linkBase(nil), host, a.Fingerprint())
 	}
 	return nil
 }
@@ -153,6 +163,10 @@ func (en *enrolment) redirectToHTTPS(e *core.RequestEvent) error {
 	if host == "" || hooks.IsLoopbackHost(host) {
 		return e.Next()
 	}
+	// A Host that is not the appliance's goes to the address the request came in on.
+	if host, _ = en.requestHost(e.Request); host == "" || hooks.IsLoopbackHost(host) {
+		host = canonicalHost(bound.String())
+	}
 	// 302, not 301: a browser must not remember it if HTTPS is switched off later.
 	return e.Redirect(http.StatusFound, "https://"+net.JoinHostPort(host, port)+e.Request.URL.RequestURI())
 }
@@ -181,19 +195,24 @@ func (en *enrolment) handleTrust(e *core.RequestEvent) error {
 	})
 }
 
+// trustPage is the URL of the trust page on plain HTTP: the request's host if it is one of
+// the appliance's own, else the address the request came in on (requestHost), a LAN
+// address for loopback on a box listening everywhere; "" when plain HTTP's port is unknown.
 func (en *enrolment) trustPage(e *core.RequestEvent) string {
-	host, port := hooks.SplitHost(e.Request.Host)
+	host, port := en.requestHost(e.Request)
 	if e.Request.TLS != nil || port == "" {
 		_, port, _ = net.SplitHostPort(en.cfg.HTTPAddr)
+	}
+	if a, ok := e.Request.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && e.Request.TLS == nil && (port == "" || port == "0") {
+		_, port, _ = net.SplitHostPort(a.String()) // plain HTTP on a port chosen at start
 	}
 	if port == "" || port == "0" {
 		return ""
 	}
-	if lh, _, err := net.SplitHostPort(en.cfg.HTTPAddr); err == nil && (lh == "" || lh == "0.0.0.0" || lh == "::") && (host == "" || hooks.IsLoopbackHost(host)) {
-		host, _ = hooks.SplitHost(hooks.LinkHost(en.cfg.HTTPAddr))
-	}
-	if host == "" {
-		return ""
+	lh, _, err := net.SplitHostPort(en.cfg.HTTPAddr)
+	wildcard := err == nil && (lh == "" || lh == "0.0.0.0" || lh == "::")
+	if host == "" || (wildcard && hooks.IsLoopbackHost(host)) {
+		host = canonicalHost(en.cfg.HTTPAddr)
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/trust.html"
 }

@@ -243,7 +243,7 @@ func (en *enrolment) redeemDevice(e *core.RequestEvent, inv *core.Record) error 
 	if err != nil {
 		return joinFailed(e, inv, err)
 	}
-	broker := en.brokerURL(e.Request.Host)
+	broker := en.brokerURL(e.Request)
 	prefix := en.cfg.MQTTPrefix
 	if prefix == "" {
 		prefix = "crisisroom/"
@@ -273,7 +273,7 @@ func (en *enrolment) redeemDevice(e *core.RequestEvent, inv *core.Record) error 
 }
 
 // brokerURL: the MQTT broker as the device will reach it.
-func (en *enrolment) brokerURL(reqHost string) string {
+func (en *enrolment) brokerURL(r *http.Request) string {
 	addr := en.cfg.MQTTAddr
 	if addr == "" || addr == "off" {
 		return ""
@@ -282,7 +282,7 @@ func (en *enrolment) brokerURL(reqHost string) string {
 	if err != nil {
 		return ""
 	}
-	host, _ := hooks.SplitHost(reqHost)
+	host, _ := en.requestHost(r)
 	if host == "" || (hooks.IsLoopbackHost(host) && (lh == "" || lh == "0.0.0.0" || lh == "::")) {
 		host, _ = hooks.SplitHost(hooks.LinkHost(addr))
 	}

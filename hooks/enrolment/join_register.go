@@ -2,6 +2,8 @@ package enrolment
 
 import (
 	"net"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"sync"
 
@@ -66,6 +68,31 @@ func (en *enrolment) authority(app core.App) (*trust.Authority, error) {
 	}
 	en.auth = a
 	return a, nil
+}
+
+// requestHost is the host and port of request r's Host header when that host is one of
+// the appliance's own (trust.OwnHost, the public URL's host among them), else those of
+// the local address the request came in on: a link is never built from a stranger's
+// name. Both "" without a request (the terminal's invite).
+func (en *enrolment) requestHost(r *http.Request) (host, port string) {
+	if r == nil {
+		return "", ""
+	}
+	public := ""
+	if u, err := url.Parse(en.cfg.PublicURL); err == nil && en.cfg.PublicURL != "" {
+		public = u.Hostname()
+	}
+	return trust.RequestHost(r, public)
+}
+
+// canonicalHost is the appliance's own name for links when the request's is unknown or
+// unusable on another device (loopback): the address listen is bound to, or for a
+// wildcard listen address the first LAN address ("localhost" on a box without one).
+func canonicalHost(listen string) string {
+	if h, _ := hooks.SplitHost(hooks.LinkHost(listen)); h != "" {
+		return h
+	}
+	return "localhost"
 }
 
 func (en *enrolment) httpsPort() string {

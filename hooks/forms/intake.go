@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/apperr"
+	"crisisroom/hooks/journal"
 	"crisisroom/hooks/tenancy"
 )
 
@@ -53,7 +54,8 @@ func orDash(s string) string {
 
 // handleCapture: POST /api/crisisroom/forms/capture {message}: "als Vordruck erfassen":
 // the communications post takes a message of a channel it is in as an incoming form
-// (medium Messenger; sender: author and organisation; the message named).
+// (medium Messenger; sender: author and organisation, a guest as "(Gast, eingeladen von
+// KS)"; the message named).
 func handleCapture(e *core.RequestEvent) error {
 	var b struct {
 		Message string `json:"message"`
@@ -73,8 +75,19 @@ func handleCapture(e *core.RequestEvent) error {
 		return e.JSON(200, a.view(e.App, f, true))
 	}
 	sender := userName(e.App, m.GetString("author"))
-	if mem := firstOrgOf(e.App, m.GetString("author")); mem != "" {
+	// A guest is no member of the organisation that invited them: the form (kept and
+	// printed) names them as its guest, not as its personnel.
+	var chOrgs []string
+	if ch, err := e.App.FindRecordById("channels", m.GetString("channel")); err == nil {
+		chOrgs = tenancy.ChannelOrgs(ch)
+	}
+	if inv := journal.GuestInviters(e.App, m.GetString("author"), chOrgs...); inv != "" {
+		sender += " (Gast, eingeladen von " + inv + ")"
+	} else if mem := firstOrgOf(e.App, m.GetString("author")); mem != "" {
 		sender += " (" + mem + ")"
+	}
+	if r := []rune(sender); len(r) > fieldMax["sender"] {
+		sender = string(r[:fieldMax["sender"]-1]) + "…"
 	}
 	prio := map[string]string{"flash": "blitz", "immediate": "sofort"}[m.GetString("priority")]
 	if prio == "" {

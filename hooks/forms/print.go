@@ -67,7 +67,7 @@ func stamp(s string) string {
 
 func newPDF(orientation, size string) *fpdf.Fpdf {
 	f := fpdf.New(orientation, "mm", size, "")
-	f.SetCreationDate(time.Unix(0, 0).UTC())
+	f.SetCreationDate(time.Now().UTC()) // a PDF reader shows it as "created": when it was printed
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes("go", "", gofonts.Regular())
 	f.AddUTF8FontFromBytes("go", "B", gofonts.Bold())

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -805,6 +806,10 @@ func TestJournalCloseSignExport(t *testing.T) {
 	}
 	if pages < 2 {
 		t.Fatalf("%d pages for %d entries", pages, len(x.Entries))
+	}
+	// A PDF reader shows the export's year as "created", not 1970.
+	if year := strconv.Itoa(time.Now().UTC().Year()); !regexp.MustCompile(`(?m)^CreationDate:.*\b` + year + `\b`).Match(info) {
+		t.Errorf("the PDF's creation date is not of %s: %s", year, info)
 	}
 	for p := 1; p <= pages; p++ {
 		if !strings.Contains(flat, fmt.Sprintf("Seite %d von %d", p, pages)) {

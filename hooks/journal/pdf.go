@@ -63,7 +63,13 @@ func RenderPDF(x *Export) ([]byte, error) {
 
 func renderPDF(x *Export, total int) ([]byte, int, error) {
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCreationDate(time.Unix(0, 0).UTC())
+	// The document's date is the export's (both passes, and a repeated render of one
+	// export, give the same bytes); a PDF reader shows it as "created".
+	created := time.Unix(0, 0).UTC()
+	if t, err := types.ParseDateTime(x.ExportedAt); err == nil && !t.IsZero() {
+		created = t.Time()
+	}
+	f.SetCreationDate(created)
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes("go", "", gofonts.Regular())
 	f.AddUTF8FontFromBytes("go", "B", gofonts.Bold())

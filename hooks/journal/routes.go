@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
@@ -21,6 +22,10 @@ import (
 // RetentionYears is how long a closed operation's journals are kept, in calendar years
 // after closing (THW handbook 2022).
 const RetentionYears = 10
+
+// EventTimeBefore is how far before the operation was opened a manual entry's event
+// time (occurred_at) may lie.
+const EventTimeBefore = 24 * time.Hour
 
 // SignInterval is how often the heads of growing journals are signed.
 var SignInterval = time.Hour
@@ -128,6 +133,9 @@ func handleManual(e *core.RequestEvent) error {
 	if b.Text == "" {
 		return errText
 	}
+	if utf8.RuneCountInString(b.Text) > MaxManualText {
+		return apperr.BadRequest("journal.entry_text_too_long", MaxManualText)
+	}
 	if b.Mark != "" && !strings.Contains("ABEKW", b.Mark) || len(b.Mark) > 1 {
 		return errMark
 	}
@@ -137,6 +145,13 @@ func handleManual(e *core.RequestEvent) error {
 		t, err := types.ParseDateTime(b.OccurredAt)
 		if err != nil || t.IsZero() || t.Time().After(time.Now().Add(time.Minute)) {
 			return apperr.New(http.StatusBadRequest, "journal.event_time_invalid", err)
+		}
+		// What led up to the operation (the first alarm, the call that opened it) may be
+		// written in afterwards; a time further back is a typing error that the
+		// append-only journal could only carry with a correction.
+		opened := inc.GetDateTime("opened").Time()
+		if earliest := opened.Add(-EventTimeBefore); !opened.IsZero() && t.Time().Before(earliest) {
+			return apperr.BadRequest("journal.event_time_before_operation", earliest.In(Zone()).Format("02.01.2006 15:04"))
 		}
 		en.OccurredAt = t.Time()
 	}
@@ -317,16 +332,22 @@ func handleMe(e *core.RequestEvent) error {
 		journals = append(journals, map[string]any{"organisation": o.Id, "name": o.GetString("name"), "short": o.GetString("short"),
 			"write": w, "whole": CanRead(e.App, e.Auth.Id, o.Id), "host": o.Id == host})
 	}
+	// The operations are shown as the incidents collection shows them: to live staff of
+	// some organisation (a journal of their own). A guest, an expired guest or a person
+	// without membership gets the answer of "none open": no name, no ids of the people
+	// who opened it or asked to close it.
 	var inc any
-	if r := OpenIncident(e.App); r != nil {
-		inc = r
-	} else if list, err := e.App.FindRecordsByFilter("incidents", "", "-opened", 1, 0); err == nil && len(list) > 0 {
-		inc = list[0]
-	}
-	all, _ := e.App.FindRecordsByFilter("incidents", "", "-opened", 50, 0)
-	list := make([]map[string]any, 0, len(all))
-	for _, r := range all {
-		list = append(list, map[string]any{"id": r.Id, "name": r.GetString("name"), "status": r.GetString("status"), "opened": r.GetString("opened")})
+	list := []map[string]any{}
+	if len(journals) > 0 {
+		if r := OpenIncident(e.App); r != nil {
+			inc = r
+		} else if l, err := e.App.FindRecordsByFilter("incidents", "", "-opened", 1, 0); err == nil && len(l) > 0 {
+			inc = l[0]
+		}
+		all, _ := e.App.FindRecordsByFilter("incidents", "", "-opened", 50, 0)
+		for _, r := range all {
+			list = append(list, map[string]any{"id": r.Id, "name": r.GetString("name"), "status": r.GetString("status"), "opened": r.GetString("opened")})
+		}
 	}
 	return e.JSON(http.StatusOK, map[string]any{"incident": inc, "incidents": list, "journals": journals, "keeper": keeper,
 		"head": IsHeadOfStaff(e.App, e.Auth.Id), "host": host, "operator": tenancy.IsHostOperator(e.App, e.Auth.Id)})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -37,9 +38,17 @@ type Entry struct {
 	AuthorOrg string
 }
 
-// MaxText is the longest entry text in bytes; longer texts are cut at a rune boundary
-// and marked with " […]".
+// MaxText is the longest entry text in bytes. Only a text the appliance itself writes
+// (a marked message of up to 20,000 characters, a fax's text) can be longer: it is cut
+// at a rune boundary and says so in the entry, " […] (gekürzt: n von m Zeichen)", with
+// the whole text at its source (source, source_id). What a person types is refused
+// before it could be cut (MaxManualText).
 const MaxText = 19000
+
+// MaxManualText is the longest text of a manual entry or correction, in characters
+// (runes): at four bytes a rune, plus the correction's prefix, it always fits MaxText,
+// so an append-only entry is never stored cut short without its writer knowing.
+const MaxManualText = 4000
 
 // Now is the appliance's clock, its only time source (tests set it back to see a clock
 // that runs backwards flagged).
@@ -178,6 +187,12 @@ func snapshot(app core.App, u *core.Record, orgs ...string) (id, name, orgName, 
 		name = "Gerät " + u.GetString("username")
 		org = u.GetString("organisation")
 	} else {
+		// A guest's name carries the guest mark: the entry is kept unchanged for years,
+		// and its reader must not take an external guest for the organisation's staff.
+		name = GuestMarked(app, u.Id, name, orgs...)
+		if r := []rune(name); len(r) > 200 {
+			name = string(r[:199]) + "…"
+		}
 		if host := tenancy.HostOrganisation(app); host != nil {
 			orgs = append(orgs, host.Id)
 		}
@@ -199,11 +214,12 @@ func clip(s string) string {
 	if len(s) <= MaxText {
 		return s
 	}
-	cut := MaxText
+	cut := MaxText - 60 // room for the note
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + " […]"
+	kept := utf8.RuneCountInString(s[:cut])
+	return s[:cut] + fmt.Sprintf(" […] (gekürzt: %d von %d Zeichen)", kept, utf8.RuneCountInString(s))
 }
 
 // fileDigests returns the names and SHA-256 of the files about to be stored in field

@@ -19,3 +19,11 @@ func SetMaxFollowers(n int) (restore func()) {
 	maxFollowers.Store(n)
 	return func() { maxFollowers.Store(old) }
 }
+
+// SetSubscribeGrace sets how long a realtime connection may hold no subscription, and
+// returns a function that restores it.
+func SetSubscribeGrace(d time.Duration) (restore func()) {
+	old := subscribeGrace.Load()
+	subscribeGrace.Store(d)
+	return func() { subscribeGrace.Store(old) }
+}

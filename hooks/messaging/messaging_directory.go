@@ -13,6 +13,9 @@ type Person struct {
 	Id       string `json:"id"`
 	Name     string `json:"name"`
 	Username string `json:"username"`
+	// Guest marks a person who takes part only as a guest (an external expert): their
+	// messages carry the inviting organisation, and readers must tell them from its staff.
+	Guest bool `json:"guest,omitempty"`
 }
 
 // OrgLabel is how messages and lists show an organisation.
@@ -81,7 +84,7 @@ func (d *directory) person(app core.App, id string) *Person {
 		if err != nil {
 			return nil
 		}
-		p = Person{Id: u.Id, Name: u.GetString("name"), Username: u.GetString("username")}
+		p = Person{Id: u.Id, Name: u.GetString("name"), Username: u.GetString("username"), Guest: tenancy.InvitedAsGuest(app, u.Id)}
 		d.mu.Lock()
 		d.people[id] = p
 		d.mu.Unlock()

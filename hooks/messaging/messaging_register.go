@@ -13,18 +13,29 @@ type messaging struct {
 	dir      *directory
 	fan      *fanout
 	stock    *stockWatch
+	admit    *admission // realtime connections that hold no subscription, per address
 	directMu sync.Mutex // one direct conversation per pair, even when both start it at once
 	writeMu  sync.Mutex // see orderedWrite
+	clock    channelClock
 }
 
 func Register(app core.App) {
 	dir := newDirectory(app)
-	ms := &messaging{dir: dir, fan: newFanout(app, dir), stock: newStockWatch()}
+	ms := &messaging{dir: dir, fan: newFanout(app, dir), stock: newStockWatch(), admit: newAdmission()}
 	ms.bindMessages(app)
 	ms.bindRealtime(app)
 	ms.bindStockWatch(app)
 	ms.bindReceipts(app)
 	ms.bindSessions(app)
+	// A guest is marked wherever PocketBase's own API shows a person (expand=author, the
+	// users list), as the appliance's routes and events mark it (Person.Guest).
+	app.OnRecordEnrich("users").BindFunc(func(e *core.RecordEnrichEvent) error {
+		if p := dir.person(e.App, e.Record.Id); p != nil && p.Guest {
+			e.Record.WithCustomData(true)
+			e.Record.Set("guest", true)
+		}
+		return e.Next()
+	})
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/crisisroom")
 		g.Bind(apis.RequireAuth("users"))

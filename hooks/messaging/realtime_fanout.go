@@ -3,6 +3,8 @@ package messaging
 import (
 	"context"
 	"hash/fnv"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +86,7 @@ type fanout struct {
 	seqs    map[string][]*eventSlot       // per channel, in write order
 	pending map[*core.Record][]*eventSlot // a record written twice in one transaction has two
 	workers []chan *eventSlot
+	pace    time.Duration  // of busy channels: deliveryPace (0 where a test builds a fanout itself)
 	working sync.WaitGroup // the workers, which close waits for (they read the database)
 }
 
@@ -93,6 +96,7 @@ func newFanout(app core.App, dir *directory) *fanout {
 		release: newBurstRelease(),
 		conns:   map[string]*rtConn{}, topics: map[string]map[*rtConn]*rtSub{}, users: map[string]map[*rtConn]struct{}{}, gen: map[string]uint64{},
 		seqs: map[string][]*eventSlot{}, pending: map[*core.Record][]*eventSlot{},
+		pace: deliveryPace,
 	}
 	for i := 0; i < fanoutWorkers; i++ {
 		ch := make(chan *eventSlot, 4096)
@@ -198,6 +202,39 @@ func (f *fanout) unindexLocked(c *rtConn) {
 		delete(f.users[c.user], c)
 		if len(f.users[c.user]) == 0 {
 			delete(f.users, c.user)
+		}
+	}
+}
+
+// endWrites stops the outbox of a connection whose write has failed while PocketBase's
+// loop is still in its message hook (an HTTP/2 stream past its write deadline): a drain
+// waiting to hand an event to that loop leaves and discards the client itself, before the
+// loop ends and PocketBase discards it again, so no send of ours meets the closing of the
+// client's channel. It waits at most a second for the drain to leave.
+func (f *fanout) endWrites(clientId string) {
+	f.mu.Lock()
+	c := f.conns[clientId]
+	f.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.qmu.Lock()
+	c.closed, c.queue = true, nil
+	if c.overflowed == nil {
+		c.overflowed = make(chan struct{})
+	}
+	select {
+	case <-c.overflowed:
+	default:
+		close(c.overflowed)
+	}
+	c.qmu.Unlock()
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.qmu.Lock()
+		draining := c.draining
+		c.qmu.Unlock()
+		if !draining {
+			return
 		}
 	}
 }
@@ -361,20 +398,42 @@ func (c *rtConn) tryDirectLocked(ms []subscriptions.Message) bool {
 	return false
 }
 
-// pushAll pushes events in order: to a taken-over connection that owes nothing, in one
-// write if its socket takes them now. ms is not kept.
+// pushAll pushes events in order. To a connection that owes nothing they go in one
+// write: a taken-over connection's socket takes them now, or PocketBase's loop of an
+// HTTP/2 stream, waiting for an event, takes them as one message (coalesce: one hook call,
+// one write deadline, one write and one flush instead of one each per event, and no drain
+// goroutine for the rest). Otherwise they queue one by one. ms is not kept.
 func (c *rtConn) pushAll(ms []subscriptions.Message) {
-	if c.w != nil && len(ms) > 1 {
+	if len(ms) > 1 {
 		c.qmu.Lock()
-		if !c.closed && !c.draining && len(c.queue) == 0 && c.tryDirectLocked(ms) {
-			c.qmu.Unlock()
-			return
+		if !c.closed && !c.draining && len(c.queue) == 0 {
+			if c.w != nil {
+				if c.tryDirectLocked(ms) {
+					c.qmu.Unlock()
+					return
+				}
+			} else if fitsOneMessage(ms) && c.send(coalesce(c.client.Id(), ms), nil) {
+				c.qmu.Unlock()
+				return
+			}
 		}
 		c.qmu.Unlock()
 	}
 	for _, m := range ms {
 		c.push(m)
 	}
+}
+
+// fitsOneMessage reports whether events may go as one coalesced message: together at most
+// batchBytes, as a drain joins them.
+func fitsOneMessage(ms []subscriptions.Message) bool {
+	n := 0
+	for _, m := range ms {
+		if n += len(m.Data); n > batchBytes || m.Name == closeMarker {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *rtConn) close() {
@@ -662,9 +721,137 @@ func (f *fanout) flushLocked(channelId string) {
 // together: each connection gets those events in one write instead of one each.
 const workBatch = 32
 
+// PaceEnv names the environment variable that sets the delivery pace of busy channels, in
+// whole milliseconds from 0 (no pace: every event is written as soon as a worker takes
+// it) to 1000; unset or anything else means DefaultPace.
+const PaceEnv = "CRISISROOM_REALTIME_PACE_MS"
+
+// DefaultPace is the delivery pace of a busy channel. An event goes out at once unless its
+// channel's last delivery was less than a pace ago; then it waits for the rest of that pace,
+// and whatever else comes for the channel meanwhile goes with it, each connection's share
+// in one write. A channel with fewer events than one per pace is never held; a busy one
+// costs each subscriber one write (and its reader one wake-up) per pace instead of one per
+// event, and each event at most a pace of delay. Writes are most of what a delivery costs
+// (bench/README.md, "The delivery pace").
+const DefaultPace = 50 * time.Millisecond
+
+// deliveryPace is the pace the appliance runs with, read once at start.
+var deliveryPace = paceFromEnv()
+
+func paceFromEnv() time.Duration {
+	v, ok := os.LookupEnv(PaceEnv)
+	if !ok {
+		return DefaultPace
+	}
+	ms, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || ms < 0 || ms > 1000 {
+		return DefaultPace
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// paced is a worker's record of a channel it delivered to within the last pace: when, and
+// the events waiting for the pace to pass, in the channel's order.
+type paced struct {
+	last time.Time
+	held []*eventSlot
+}
+
+// pacer holds a worker's recently busy channels; only its worker touches it.
+type pacer struct {
+	pace     time.Duration // 0: nothing is held
+	channels map[string]*paced
+	timer    *time.Timer
+	due      time.Time // when the timer fires; zero while it is stopped
+}
+
+func newPacer(pace time.Duration) *pacer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &pacer{pace: pace, channels: map[string]*paced{}, timer: t}
+}
+
+// hold reports whether a channel's events that came at now must wait for its pace, and
+// keeps them (behind those already waiting) if so.
+func (p *pacer) hold(channelId string, slots []*eventSlot, now time.Time) bool {
+	if p.pace <= 0 {
+		return false
+	}
+	c := p.channels[channelId]
+	if c == nil || (len(c.held) == 0 && now.Sub(c.last) >= p.pace) {
+		return false
+	}
+	c.held = append(c.held, slots...)
+	p.wake(c.last.Add(p.pace), now)
+	return true
+}
+
+// sent notes that a channel's events went out at now. The timer runs while any channel is
+// noted, so one quiet for a pace is forgotten.
+func (p *pacer) sent(channelId string, now time.Time) {
+	if p.pace <= 0 {
+		return
+	}
+	c := p.channels[channelId]
+	if c == nil {
+		c = &paced{}
+		p.channels[channelId] = c
+	}
+	c.last = now
+	if p.due.IsZero() {
+		p.wake(now.Add(p.pace), now)
+	}
+}
+
+// wake makes the timer fire at due, unless it fires earlier already.
+func (p *pacer) wake(due, now time.Time) {
+	if !p.due.IsZero() && !due.Before(p.due) {
+		return
+	}
+	p.due = due
+	p.timer.Reset(due.Sub(now))
+}
+
+// ripe runs when the timer fires: deliver gets the waiting events of every channel whose
+// pace has passed, channels quiet for a pace are forgotten, and the timer is set for the
+// next channel due.
+func (p *pacer) ripe(now time.Time, deliver func(channelId string, slots []*eventSlot)) {
+	p.due = time.Time{}
+	for id, c := range p.channels {
+		due := c.last.Add(p.pace)
+		if len(c.held) == 0 {
+			if !due.After(now) {
+				delete(p.channels, id)
+			} else {
+				p.wake(due, now) // to forget it then
+			}
+			continue
+		}
+		if due.After(now) {
+			p.wake(due, now)
+			continue
+		}
+		deliver(id, c.held)
+		clear(c.held)
+		c.held, c.last = c.held[:0], now
+		p.wake(now.Add(p.pace), now) // to forget it once quiet
+	}
+}
+
 func (f *fanout) work(in chan *eventSlot) {
-	var slots []*eventSlot
+	var slots, group []*eventSlot
 	var datas [][]byte
+	p := newPacer(f.pace)
+	send := func(channelId string, slots []*eventSlot) {
+		datas = datas[:0]
+		for _, t := range slots {
+			if data := f.encode(t); data != nil {
+				datas = append(datas, data)
+			}
+		}
+		f.deliverAll(channelId, datas)
+		clear(datas)
+	}
 	for {
 		select {
 		case s := <-in:
@@ -678,28 +865,28 @@ func (f *fanout) work(in chan *eventSlot) {
 					break more
 				}
 			}
+			now := time.Now()
 			// Each channel's events in their order; channels in the order they came.
 			for i, s := range slots {
 				if s == nil {
 					continue
 				}
-				datas = datas[:0]
-				for _, t := range slots[i:] {
-					if t == nil || t.channel != s.channel {
-						continue
-					}
-					if data := f.encode(t); data != nil {
-						datas = append(datas, data)
-					}
-				}
+				group = group[:0]
 				for j := i; j < len(slots); j++ {
 					if slots[j] != nil && slots[j].channel == s.channel {
+						group = append(group, slots[j])
 						slots[j] = nil
 					}
 				}
-				f.deliverAll(s.channel, datas)
+				if p.hold(s.channel, group, now) {
+					continue
+				}
+				send(s.channel, group)
+				p.sent(s.channel, now)
 			}
-			clear(datas)
+			clear(group[:cap(group)])
+		case <-p.timer.C:
+			p.ripe(time.Now(), send)
 		case <-f.done:
 			return
 		}

@@ -2,7 +2,10 @@ package messaging
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +23,11 @@ type meEvent struct {
 	Collection string `json:"collection,omitempty"`
 	Record     any    `json:"record"`
 }
+
+// maxSpellingsPerTopic: how often one subscribe request may name the same channels/<id> or
+// crisisroom/me topic (PocketBase's SDK appends ?options=… to a name; each spelling is a
+// subscription of its own and gets every event).
+const maxSpellingsPerTopic = 4
 
 func (ms *messaging) bindRealtime(app core.App) {
 	f := ms.fan
@@ -41,7 +49,14 @@ func (ms *messaging) bindRealtime(app core.App) {
 				e.IdleTimeout = e.MaxTimeout
 			}
 		}
-		err := e.Next() // returns when the connection ends
+		ctx, cancel := context.WithCancel(e.Request.Context())
+		defer cancel()
+		if err := ms.admit.enter(e.Client.Id(), e.RealIP(), cancel); err != nil {
+			return err
+		}
+		defer ms.admit.leave(e.Client.Id())
+		e.Request = e.Request.WithContext(ctx) // PocketBase's loop ends when ctx does
+		err := e.Next()                        // returns when the connection ends
 		f.drop(e.Client.Id())
 		ms.stock.forget(e.Client.Id())
 		f.release.note()
@@ -55,8 +70,14 @@ func (ms *messaging) bindRealtime(app core.App) {
 		}
 		var channels []string
 		ours := false
+		spellings := map[string]int{}
 		for _, s := range e.Subscriptions {
 			topic := topicOf(s)
+			if spellings[topic]++; spellings[topic] > maxSpellingsPerTopic && (topic == topicMe || strings.HasPrefix(topic, topicChannelPre)) {
+				// Each spelling gets every event of the topic: a thousand of them made one
+				// connection a thousandfold copy of the channel.
+				return apperr.BadRequest("messaging.topic_spelled_too_often", topic, spellings[topic], maxSpellingsPerTopic)
+			}
 			switch {
 			case topic == topicMe:
 				ours = true
@@ -98,6 +119,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 		if err != nil {
 			return err
 		}
+		ms.admit.subscribed(e.Client.Id(), len(e.Subscriptions) > 0)
 		if !ours && !f.known(e.Client.Id()) {
 			return nil
 		}
@@ -118,6 +140,16 @@ func (ms *messaging) bindRealtime(app core.App) {
 		if w := writerOf(e.Client); w != nil {
 			w.evMu.Lock()
 			defer w.evMu.Unlock()
+		} else {
+			// An HTTP/2 stream (HTTPS) stays with PocketBase's loop, which lifted the write
+			// deadline for good: a client that stops reading while its stream's flow-control
+			// window is used up held that goroutine in this write for as long as the TCP
+			// connection lived, whatever the outbox did. Each event gets sseWriteTimeout,
+			// as on a taken-over connection; the stream is reset when it passes.
+			rc := http.NewResponseController(e.Response)
+			if rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout.Load())) == nil {
+				defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
+			}
 		}
 		if strings.HasPrefix(e.Message.Name, topicChannelPre) && bytes.HasPrefix(e.Message.Data, []byte(`{"record":`)) {
 			var ev map[string]json.RawMessage
@@ -128,7 +160,11 @@ func (ms *messaging) bindRealtime(app core.App) {
 				}
 			}
 		}
-		return e.Next()
+		err := e.Next()
+		if err != nil && writerOf(e.Client) == nil {
+			f.endWrites(e.Client.Id()) // before PocketBase's loop ends and closes the client's channel
+		}
+		return err
 	})
 
 	app.OnRecordAfterCreateSuccess("channel_members").BindFunc(func(e *core.RecordEvent) error {
@@ -140,7 +176,7 @@ func (ms *messaging) bindRealtime(app core.App) {
 		if tenancy.Expired(e.Record) {
 			f.revokeChannel(u, c)
 		} else {
-			f.setExpiry(u, c, e.Record.GetDateTime("expires").Time())
+			recheckUser(e.App, f, u) // the new end, or the organisation membership's if earlier
 		}
 		if e.Record.Original().GetString("role") != e.Record.GetString("role") || e.Record.Original().GetString("expires") != e.Record.GetString("expires") {
 			f.sendUser(u, ms.memberEvent(e.App, "membership_changed", e.Record), false)
@@ -215,8 +251,10 @@ func recheckUser(app core.App, f *fanout, userId string) {
 		live = nil
 	}
 	for _, c := range channels {
-		if _, ok := live[c]; !ok {
+		if end, ok := live[c]; !ok {
 			f.revokeChannel(userId, c)
+		} else {
+			f.setExpiry(userId, c, end) // an end date set or moved on either membership
 		}
 	}
 }
@@ -238,33 +276,49 @@ func (ms *messaging) memberEvent(app core.App, action string, cm *core.Record) [
 }
 
 // liveChannelMemberships returns, for those of channels the user is a live member of
-// (ChannelMember's definition),
-// when that membership ends (zero: never). One query for all.
+// (ChannelMember's definition), when that access ends (zero: never): the earlier of the
+// channel membership's end and the end of the organisation membership it rests on (the
+// latest of the user's live memberships of that organisation; none of them ending: never).
+// One query for all.
 func liveChannelMemberships(app core.App, userId string, channels []string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
 	if userId == "" || len(channels) == 0 {
 		return out, nil
 	}
-	ids := make([]any, len(channels))
+	params := dbx.Params{"user": userId}
+	in := make([]string, len(channels))
 	for i, c := range channels {
-		ids[i] = c
+		k := "c" + strconv.Itoa(i)
+		params[k] = c
+		in[i] = "{:" + k + "}"
 	}
 	var rows []struct {
-		Channel string `db:"channel"`
-		Expires string `db:"expires"`
+		Channel    string `db:"channel"`
+		Expires    string `db:"expires"`
+		OrgExpires string `db:"org_expires"`
 	}
-	err := app.DB().Select("channel", "expires").From("channel_members").
-		Where(dbx.HashExp{"user": userId}).AndWhere(dbx.In("channel", ids...)).
-		AndWhere(dbx.NewExp(tenancy.LiveChannelMemberSQL("channel_members"))).All(&rows)
+	err := app.DB().NewQuery(`SELECT cm.channel AS channel, cm.expires AS expires,
+		(SELECT CASE WHEN SUM(om.expires = '' OR om.expires IS NULL) > 0 THEN '' ELSE MAX(om.expires) END
+			FROM memberships om WHERE om.user = cm.user AND om.organisation = cm.organisation AND ` + tenancy.LiveMembershipSQL("om") + `) AS org_expires
+		FROM channel_members cm WHERE cm.user = {:user} AND cm.channel IN (` + strings.Join(in, ", ") + `) AND ` +
+		tenancy.LiveChannelMemberSQL("cm")).Bind(params).All(&rows)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		var t time.Time
-		if dt, err := types.ParseDateTime(r.Expires); err == nil {
-			t = dt.Time()
-		}
-		out[r.Channel] = t
+		out[r.Channel] = earlierEnd(r.Expires, r.OrgExpires)
 	}
 	return out, nil
+}
+
+// earlierEnd returns the earlier of two end dates in PocketBase's text (empty or
+// unreadable: never), as a time (zero: never).
+func earlierEnd(a, b string) time.Time {
+	var end time.Time
+	for _, s := range []string{a, b} {
+		if dt, err := types.ParseDateTime(s); err == nil && !dt.IsZero() && (end.IsZero() || dt.Time().Before(end)) {
+			end = dt.Time()
+		}
+	}
+	return end
 }

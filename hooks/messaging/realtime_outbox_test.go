@@ -95,10 +95,18 @@ func TestFanoutOutboxOrderIdleAndOverflow(t *testing.T) {
 			time.Sleep(50 * time.Microsecond)
 		}
 	}()
+	owed := func() int {
+		c.qmu.Lock()
+		defer c.qmu.Unlock()
+		return len(c.queue) + c.taken
+	}
 	for i := range n {
 		c.push(subscriptions.Message{Name: "channels/x", Data: []byte(fmt.Sprintf(`{"seq":%d}`, i))})
 		if i%100 == 0 {
-			time.Sleep(time.Millisecond) // stay under 512 owed
+			time.Sleep(time.Millisecond) // let events queue up and be batched ...
+		}
+		for owed() > 256 {
+			time.Sleep(100 * time.Microsecond) // ... but stay under 512 owed however slow the reader is on a busy machine
 		}
 	}
 	select {

@@ -9,7 +9,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/hooks/tenancy"
-	"crisisroom/prepared"
 )
 
 // recipientTTL bounds how long a channel's cached live members are trusted without a
@@ -141,8 +140,8 @@ func (c *recipientCache) members(app core.App, channelId string) (map[string]str
 // unknownRead sorts after every date: "someone may have read anything".
 const unknownRead = "\uffff"
 
-// readersStmt runs for every new message's event: kept prepared.
-var readersStmt = prepared.New(`SELECT user FROM channel_members WHERE channel = {:c} AND last_read != '' AND last_read >= {:created}`)
+// readersSQL runs for every new message's event.
+const readersSQL = `SELECT user FROM channel_members WHERE channel = {:c} AND last_read != '' AND last_read >= {:created}`
 
 // summary is plainReceiptSummary from the cached members: the live members but the
 // author, and those of them whose last_read reaches the message (one short query on the
@@ -155,7 +154,7 @@ func (c *recipientCache) summary(app core.App, m *core.Record) ReceiptSummary {
 	}
 	var readers []string
 	if created := m.GetString("created"); created <= maxRead {
-		if readers, err = readersStmt.Column(app, dbx.Params{"c": channelId, "created": created}); err != nil {
+		if err = app.DB().NewQuery(readersSQL).Bind(dbx.Params{"c": channelId, "created": created}).Column(&readers); err != nil {
 			return plainReceiptSummary(app, channelId, m)
 		}
 	}

@@ -64,7 +64,9 @@ func (ms *messaging) handleSessions(e *core.RequestEvent) error {
 }
 
 // POST /api/crisisroom/users/{id}/signout: ends every session of a person. Allowed to
-// the person and to an admin of an organisation they belong to.
+// the person, to a host admin for a member of the host organisation, and to an admin of
+// another organisation for a person who belongs to no organisation that admin does not
+// administer (tenancy.SignOutOrgOver): a sign-out ends the person's work everywhere.
 func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 	target, err := e.App.FindRecordById("users", e.Request.PathValue("id"))
 	if err != nil {
@@ -72,7 +74,11 @@ func (ms *messaging) handleSignout(e *core.RequestEvent) error {
 	}
 	org := ""
 	if target.Id != e.Auth.Id {
-		org = tenancy.AdminOrgOver(e.App, e.Auth.Id, target.Id)
+		var elsewhere bool
+		org, elsewhere = tenancy.SignOutOrgOver(e.App, e.Auth.Id, target.Id)
+		if elsewhere {
+			return apperr.Forbidden("tenancy.signout_belongs_elsewhere")
+		}
 		if org == "" {
 			return apperr.Forbidden("messaging.only_person_admin_organisation")
 		}

@@ -71,6 +71,7 @@ type person struct {
 	Username string   `json:"username"`
 	Function string   `json:"function,omitempty"`
 	Codes    []string `json:"codes,omitempty"` // staff functions held (staffCodes)
+	Guest    bool     `json:"guest,omitempty"` // came as a guest (tenancy.InvitedAsGuest)
 }
 
 func personOf(app core.App, userId string) *person {
@@ -78,7 +79,7 @@ func personOf(app core.App, userId string) *person {
 	if err != nil {
 		return nil
 	}
-	return &person{Id: u.Id, Name: u.GetString("name"), Username: u.GetString("username")}
+	return &person{Id: u.Id, Name: u.GetString("name"), Username: u.GetString("username"), Guest: tenancy.InvitedAsGuest(app, u.Id)}
 }
 
 // functionIn is the staff function (e.g. "S2") the user holds in org, "" for none.

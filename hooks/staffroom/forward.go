@@ -2,9 +2,11 @@ package staffroom
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"crisisroom/apperr"
@@ -15,7 +17,8 @@ import (
 // message {id, channel}. The person must read the message (a live row of its channel)
 // and write in the target channel (a live, writable row of a channel that is not
 // archived). The copy names who wrote the original and when, but not the channel it came
-// from: that name may be private to the people of the source channel. Attachments are not
+// from: that name may be private to the people of the source channel. A guest's words are
+// quoted with the guest mark "(Gast, eingeladen von KS)". Attachments are not
 // copied (a file goes where its channel's members can open it; forward a message with a
 // file by attaching it again). To forward to a person, the UI opens the direct
 // conversation first (POST /api/crisisroom/direct) and forwards into it.
@@ -41,6 +44,11 @@ func (s *staffroom) handleForward(e *core.RequestEvent) error {
 	from := "?"
 	if p := personOf(e.App, m.GetString("author")); p != nil {
 		from = p.Name
+		// The quote outlives the lists that mark a guest: it says so itself, or the
+		// readers of the target channel take an external guest's words for staff's.
+		if p.Guest {
+			from += " (Gast, eingeladen von " + guestInviters(e.App, p.Id, m.GetString("channel")) + ")"
+		}
 	}
 	when := m.GetDateTime("created").Time().In(time.Local).Format("02.01.2006 15:04")
 	var b strings.Builder
@@ -67,4 +75,43 @@ func (s *staffroom) handleForward(e *core.RequestEvent) error {
 		return apperr.New(http.StatusBadRequest, "staffroom.forward_failed", err)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"id": out.Id, "channel": out.GetString("channel")})
+}
+
+// guestInviters names by short name the organisations whose guest userId is: those of
+// the channel the message was written in when any, else all ("KS", "KS, POL"; "?" when
+// none is left). For a person tenancy.InvitedAsGuest tells.
+func guestInviters(app core.App, userId, channelId string) string {
+	var orgs []string
+	if ch, err := app.FindRecordById("channels", channelId); err == nil {
+		orgs = tenancy.ChannelOrgs(ch)
+	}
+	ms, err := app.FindRecordsByFilter("memberships", `user = {:u} && role = "guest"`, "created", 0, 0, dbx.Params{"u": userId})
+	if err != nil {
+		return "?"
+	}
+	var all, in []string
+	for _, m := range ms {
+		o, err := app.FindRecordById("organisations", m.GetString("organisation"))
+		if err != nil {
+			continue
+		}
+		n := o.GetString("short")
+		if n == "" {
+			n = o.GetString("name")
+		}
+		if slices.Contains(all, n) {
+			continue
+		}
+		all = append(all, n)
+		if slices.Contains(orgs, o.Id) {
+			in = append(in, n)
+		}
+	}
+	if len(in) > 0 {
+		all = in
+	}
+	if len(all) == 0 {
+		return "?"
+	}
+	return strings.Join(all, ", ")
 }

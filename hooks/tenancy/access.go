@@ -139,6 +139,16 @@ func IsGuestOnly(app core.App, userId string) bool {
 	return true
 }
 
+// InvitedAsGuest tells a person who came as a guest (a guest membership, live or ended)
+// and holds no live membership of another role: their messages carry the inviting
+// organisation, so lists and events mark them ("guest") for readers to tell them from
+// its staff.
+func InvitedAsGuest(app core.App, userId string) bool {
+	var n int
+	err := app.DB().NewQuery(`SELECT COUNT(*) FROM memberships WHERE user = {:u} AND role = 'guest'`).Bind(dbx.Params{"u": userId}).Row(&n)
+	return err == nil && n > 0 && IsGuestOnly(app, userId)
+}
+
 // channelOrgs: the organisations taking part in a channel (owner first).
 func ChannelOrgs(ch *core.Record) []string {
 	orgs := []string{ch.GetString("organisation")}

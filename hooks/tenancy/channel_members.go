@@ -71,7 +71,11 @@ func RegisterChannelMembers(app core.App) {
 			return apperr.Forbidden("tenancy.organisation_gave_channel_membership")
 		}
 		if expiresChanged {
-			return apperr.Forbidden("tenancy.guest_channel_end_follows_membership")
+			// A row's end date is the guest membership's, copied; a member's row has none.
+			if m := Membership(e.App, e.Record.GetString("user"), orig.GetString("organisation")); m != nil && m.GetString("role") == "guest" {
+				return apperr.Forbidden("tenancy.guest_channel_end_follows_membership")
+			}
+			return apperr.Forbidden("tenancy.channel_end_follows_membership")
 		}
 		if lastReadChanged && e.Record.GetString("user") != e.Auth.Id {
 			return apperr.Forbidden("tenancy.only_mark_read")

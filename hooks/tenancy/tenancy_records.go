@@ -118,3 +118,54 @@ func AdminOrgOver(app core.App, actor, target string) string {
 		Bind(dbx.Params{"a": actor, "t": target}).Row(&org)
 	return org
 }
+
+// SignOutOrgOver is the organisation in whose name actor may end every session of target
+// (POST /api/crisisroom/users/{id}/signout), "" if none: an organisation of target's that
+// actor administers (live), the host organisation first. A host admin runs the room and
+// may sign out any member of the host organisation; another organisation's admin only a
+// person over whom they are AdminOverPerson, because ending every session also ends the
+// person's work for their other organisations (their admin work there included).
+// elsewhere reports that target is refused for that reason: the admin can still end the
+// membership in their own organisation, which cuts target off its data at once.
+func SignOutOrgOver(app core.App, actor, target string) (org string, elsewhere bool) {
+	var host string
+	_ = app.DB().NewQuery(`SELECT ma.organisation FROM memberships ma
+		JOIN memberships mt ON mt.organisation = ma.organisation JOIN organisations o ON o.id = ma.organisation
+		WHERE ma.user = {:a} AND mt.user = {:t} AND ma.role = 'admin' AND o.kind = 'host' AND ` + LiveMembershipSQL("ma") + `
+		LIMIT 1`).Bind(dbx.Params{"a": actor, "t": target}).Row(&host)
+	if host != "" {
+		return host, false
+	}
+	return AdminOverPerson(app, actor, target)
+}
+
+// AdminOverPerson is the organisation (an id) in whose name actor, as its live admin,
+// may act for target in everything that reaches beyond that organisation (every session,
+// the mobile number that receives Blitz messages and call-outs), "" if none. It is one
+// only when every membership target holds (not expired; in a suspended organisation too,
+// which comes back with its channels) is in an organisation actor administers live: an
+// admin of one organisation must not reach a person's work for another. elsewhere
+// reports that actor administers an organisation of target but target also belongs to
+// one actor does not run. Host admins get no exception here; SignOutOrgOver adds theirs.
+func AdminOverPerson(app core.App, actor, target string) (org string, elsewhere bool) {
+	if actor == "" || target == "" {
+		return "", false
+	}
+	_ = app.DB().NewQuery(`SELECT ma.organisation FROM memberships ma JOIN memberships mt ON mt.organisation = ma.organisation
+		WHERE ma.user = {:a} AND mt.user = {:t} AND ma.role = 'admin' AND ` + LiveMembershipSQL("ma") + `
+		LIMIT 1`).Bind(dbx.Params{"a": actor, "t": target}).Row(&org)
+	if org == "" {
+		return "", false
+	}
+	var others int
+	err := app.DB().NewQuery(`SELECT COUNT(*) FROM memberships mt WHERE mt.user = {:t} AND ` + NotExpiredSQL("mt") + `
+		AND NOT EXISTS (SELECT 1 FROM memberships ma WHERE ma.user = {:a} AND ma.organisation = mt.organisation
+			AND ma.role = 'admin' AND ` + LiveMembershipSQL("ma") + `)`).Bind(dbx.Params{"a": actor, "t": target}).Row(&others)
+	if err != nil {
+		return "", false // unsure: nobody acts for the person but themself
+	}
+	if others > 0 {
+		return "", true
+	}
+	return org, false
+}

@@ -43,6 +43,16 @@ var confusables = map[rune]rune{
 	'ᴀ': 'a', 'ʙ': 'b', 'ᴄ': 'c', 'ᴅ': 'd', 'ᴇ': 'e', 'ꜰ': 'f', 'ɢ': 'g', 'ʜ': 'h', 'ɪ': 'l',
 	'ᴊ': 'j', 'ᴋ': 'k', 'ʟ': 'l', 'ᴍ': 'm', 'ɴ': 'n', 'ᴏ': 'o', 'ᴘ': 'p', 'ʀ': 'r', 'ꜱ': 's',
 	'ᴛ': 't', 'ᴜ': 'u', 'ᴠ': 'v', 'ᴡ': 'w', 'ʏ': 'y', 'ᴢ': 'z',
+	// more Cyrillic and Greek letters whose confusable skeleton (Unicode UTS #39) is a
+	// Latin letter: "Brauп" with a Cyrillic pe is "Braun" to a reader
+	'п': 'n', 'ь': 'b', 'һ': 'h', 'ү': 'y', 'ԛ': 'q', 'ԝ': 'w', 'ѡ': 'w', 'ɡ': 'g',
+	'γ': 'y', 'σ': 'o', 'ϲ': 'c', 'ϳ': 'j',
+}
+
+// upperConfusables are capitals that read as a Latin capital whose small letter does not
+// read as the Latin small one (Greek Η is H, its η reads as n): mapped before lower-casing.
+var upperConfusables = map[rune]rune{
+	'Η': 'h', 'Ζ': 'z', 'Μ': 'm', 'Ν': 'n', 'Υ': 'y', 'Ϲ': 'c', 'Ԛ': 'q', 'Ԝ': 'w',
 }
 
 // NameKey reduces a name or user name to what a reader sees: Unicode NFKD (compatibility
@@ -58,6 +68,9 @@ func NameKey(s string) string {
 		// Hangul fillers U+115F, U+1160, U+3164, U+FFA0 are Lo), are not seen.
 		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
 			continue
+		}
+		if m, ok := upperConfusables[r]; ok {
+			r = m
 		}
 		r = unicode.ToLower(r)
 		if m, ok := confusables[r]; ok {
@@ -75,6 +88,38 @@ func NameKey(s string) string {
 }
 
 var errNameTaken = apperr.BadRequest("tenancy.name_taken_too_similar")
+
+var errNameMixesScripts = apperr.BadRequest("tenancy.name_mixes_scripts")
+
+// mixesScripts reports whether a word of s (after NFKD, which makes fullwidth and styled
+// letters plain) has letters of Latin and of another script, or of Cyrillic and Greek:
+// no real name is written so, but a look-alike is ("Brauп" with a Cyrillic pe for
+// "Braun"). A wholly Cyrillic or Greek name, and Japanese mixing its own scripts, pass;
+// NameKey's skeleton still compares them with everyone's names.
+func mixesScripts(s string) bool {
+	for _, w := range strings.FieldsFunc(norm.NFKD.String(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsMark(r)
+	}) {
+		var latin, cyrillic, greek, other bool
+		for _, r := range w {
+			switch {
+			case !unicode.IsLetter(r):
+			case unicode.Is(unicode.Latin, r):
+				latin = true
+			case unicode.Is(unicode.Cyrillic, r):
+				cyrillic = true
+			case unicode.Is(unicode.Greek, r):
+				greek = true
+			case !unicode.Is(unicode.Common, r) && !unicode.Is(unicode.Inherited, r):
+				other = true
+			}
+		}
+		if (latin && (cyrillic || greek || other)) || (cyrillic && greek) {
+			return true
+		}
+	}
+	return false
+}
 
 var errUsernameTaken = apperr.BadRequest("tenancy.user_name_taken_too")
 
@@ -171,7 +216,8 @@ func wordsWithin(a, b map[string]bool) bool {
 	return true
 }
 
-// checkNamesFree refuses a new or changed name or user name whose NameKey equals that of
+// checkNamesFree refuses a new or changed name or user name that mixes scripts in a word
+// (mixesScripts), or whose NameKey equals that of
 // another user's name or user name (a user name may not read like someone's name either),
 // and a name whose words contain another's name of two or more words, or the reverse
 // (the words compared by NameKey, in any order).
@@ -185,6 +231,9 @@ func checkNamesFree(app core.App, r *core.Record) error {
 	}
 	if !nameChanged && !userChanged {
 		return nil
+	}
+	if (nameChanged && mixesScripts(name)) || (userChanged && mixesScripts(username)) {
+		return errNameMixesScripts
 	}
 	nk, uk := NameKey(name), NameKey(username)
 	nw := nameWords(name)

@@ -3,8 +3,6 @@ package tenancy
 import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-
-	"crisisroom/prepared"
 )
 
 // ChannelWriterSQL is the SQL condition "the user may write into the channel": a
@@ -16,9 +14,10 @@ func ChannelWriterSQL(alias, chAlias string) string {
 	return "(" + alias + ".role != 'readonly' AND " + chAlias + ".archived = FALSE AND " + LiveChannelMemberSQL(alias) + ")"
 }
 
-// writerStmt runs on every message a person sends: kept prepared.
-var writerStmt = prepared.New(`SELECT COUNT(*) FROM channel_members cm JOIN channels ch ON ch.id = cm.channel
-	WHERE cm.user = {:user} AND cm.channel = {:channel} AND ` + ChannelWriterSQL("cm", "ch"))
+// writerSQL runs on every message a person sends (its statement stays prepared on each
+// connection: durability.Connect).
+var writerSQL = `SELECT COUNT(*) FROM channel_members cm JOIN channels ch ON ch.id = cm.channel
+	WHERE cm.user = {:user} AND cm.channel = {:channel} AND ` + ChannelWriterSQL("cm", "ch")
 
 // CanWriteIn reports whether userId may write a message into channelId: a live channel
 // membership (ChannelMember's definition) that is not read-only, in a channel that is
@@ -29,6 +28,6 @@ func CanWriteIn(app core.App, userId, channelId string) (bool, error) {
 		return false, nil
 	}
 	var n int
-	err := writerStmt.Row(app, dbx.Params{"user": userId, "channel": channelId}, &n)
+	err := app.DB().NewQuery(writerSQL).Bind(dbx.Params{"user": userId, "channel": channelId}).Row(&n)
 	return n > 0, err
 }

@@ -235,6 +235,9 @@ const NAV_SHORT = { journal: 'nav_journal', callout: 'nav_callout' };
 // from registry.js before the administration.
 const NAV_ORDER = ['messages', 'callout', 'search', 'situation', 'journal', 'forms', 'fax', 'roster', 'sirens', 'devices', 'zemag', 'complaints'];
 const NAV_LAST = ['invitations', 'admin'];
+// Never folded into "Mehr ▾": the messages and, for those who may alarm (the view is only
+// in their bar), the staff call-out, their most urgent action: one tap on a phone too.
+const NAV_KEEP = new Set(['messages', 'callout']);
 const navRank = id => { const i = NAV_ORDER.indexOf(id); if (i >= 0) return i; const j = NAV_LAST.indexOf(id); return j >= 0 ? 1000 + j : 500; };
 
 function renderNav() {
@@ -295,7 +298,7 @@ function fitNav() {
   const fits = () => used() + worst() <= nav.clientWidth + 1;
   if (fits()) return;
   more.hidden = false;
-  for (let i = items.length - 1; i > 0 && !fits(); i--) items[i].hidden = true;
+  for (let i = items.length - 1; i > 0 && !fits(); i--) if (!NAV_KEEP.has(items[i].dataset.view)) items[i].hidden = true;
   if (items.some(b => b.hidden && b.getAttribute('aria-current') === 'page')) more.classList.add('current');
 }
 

@@ -90,7 +90,9 @@ onSignIn.push(ctx => {
     [...new Set([10, 15, 20, 30, 45, 60, 90, pick])].sort((a, b) => a - b).map(m => h('option', { value: String(m), selected: m === pick }, String(m))));
     // On a phone the short words: both answers beside the text, in either language.
     const yes = h('button.btn', { type: 'button', dataset: { answer: 'coming' }, 'aria-label': t('cob_coming'), style: { background: '#fff', color: '#b71c1c', fontWeight: '800', minHeight: '50px' } },
-      h('span.lbl-long', t('cob_coming')), h('span.lbl-short', t('cob_comingShort')));
+      h('span.lbl-long', t('cob_coming')), h('span.lbl-short', t('cob_comingShort'), h('span.cob-eta', `${t('cob_in')} ${pick} ${t('cob_min')}`)));
+    // On a phone the minutes' choice is in the details: the button says what it sends.
+    minutes.addEventListener('change', () => { yes.querySelector('.cob-eta').textContent = `${t('cob_in')} ${minutes.value} ${t('cob_min')}`; });
     yes.onclick = () => answer(r, { answer: 'coming', eta_minutes: Number(minutes.value) }, yes);
     const no = h('button.btn', { type: 'button', dataset: { answer: 'declined' }, 'aria-label': t('cob_declined'), style: { background: 'transparent', color: '#fff', borderColor: '#fff' } },
       h('span.lbl-long', t('cob_declined')), h('span.lbl-short', t('cob_declinedShort')));

@@ -75,7 +75,8 @@ onSignIn.push(ctx => {
           banner('cs-' + a.id, null); shown.delete(a.id);
         };
         ensureStyles();
-        banner('cs-' + a.id, h('div.cs-banner', { role: 'alert', 'aria-label': t('cs_bannerLabel'), dataset: { alert: a.id, kind: a.kind } },
+        // A function: drawn again in the new language when the language changes.
+        banner('cs-' + a.id, () => h('div.cs-banner', { role: 'alert', 'aria-label': t('cs_bannerLabel'), dataset: { alert: a.id, kind: a.kind } },
           h('span.cs-banner-text', inLang(a.text)),
           h('span.cs-banner-actions',
             h('button.btn.primary', { type: 'button', onclick: () => { ctx.navigate(viewOf(a.kind)); seen(); } }, t('cs_open')),

@@ -11,7 +11,7 @@ import { createSender } from './outbox.js';
 import { h, icon } from './ui.js';
 import { S, resetState, extCtx } from './messaging/state.js';
 import { loadChannels, loadAll, renderChannelList, openChannel, openAt, renderHeader, newDirect, newGroup, channelsChanged } from './messaging/channels.js';
-import { upsert, loadNewer, renderPending, markReadSoon, jumpTo } from './messaging/timeline.js';
+import { upsert, loadNewer, renderPending, markReadSoon, jumpTo, landOnUnread } from './messaging/timeline.js';
 import { buildComposer, wireComposer } from './messaging/composer.js';
 import { renderBanners } from './messaging/blitz.js';
 
@@ -86,12 +86,13 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
       pane);
     el.append(layout);
     // Keep the newest message in sight while banners, images and receipts change sizes.
-    list.addEventListener('scroll', () => { S.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40; }, { passive: true });
+    // Reading down marks read what has come into view (markRead: up to the list's bottom edge).
+    list.addEventListener('scroll', () => { S.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40; markReadSoon(); }, { passive: true });
     const ro = new ResizeObserver(() => { if (S.atBottom) list.scrollTop = list.scrollHeight; });
     ro.observe(list);
     S.ui = { layout, list, chanList, head, composer: c.form, composerInner: c.composerInner, readonlyNote: c.readonlyNote, form: c.form, text: c.text, ackBox: c.ackBox, writeAs: c.writeAs, writeAsSel: c.writeAsSel, writeAsChip: c.writeAsChip, counter: c.counter, staged: c.form.querySelector('.staged'), replyBox: c.form.querySelector('.replybox'), search: null };
     wireComposer(c, pane, drop);
-    const onVisible = () => { if (document.visibilityState === 'visible') markReadSoon(); };
+    const onVisible = () => { if (document.visibilityState === 'visible') { landOnUnread(); markReadSoon(); } };
     document.addEventListener('visibilitychange', onVisible);
 
     const tenant = getTenant();

@@ -34,10 +34,13 @@ export const outbox = {
   all: () => tx('readonly', s => s.getAll()).then(a => (a || []).sort((x, y) => x.queued - y.queued)),
 };
 
-// createSender runs the outbox: send(item) queues and tries at once; flush() retries
-// whatever waits, one after another in the order written.
+// createSender runs the outbox: send(item) queues and goes out once the messages written
+// before it have (the server stores them in the order they arrive, so two sent at once could
+// be stored the other way round); flush() retries whatever waits, one after another in the
+// order written.
 export function createSender({ onSent, onFailed, onProgress, onChange }) {
   let flushing = null;
+  let last = Promise.resolve(true); // the send of the message written last
   const inFlight = new Set();
 
   async function sendOne(item) {
@@ -78,8 +81,18 @@ export function createSender({ onSent, onFailed, onProgress, onChange }) {
     async send(item) {
       await outbox.put(item);
       onChange && onChange();
-      if (flushing) await flushing;
-      return sendOne(item);
+      const before = last;
+      const mine = (async () => {
+        const sent = await before.catch(() => false);
+        if (flushing) await flushing;
+        if (sent) return sendOne(item);
+        // One written earlier still waited for the network: send all that wait, in order,
+        // from the oldest (it stops again at the first that cannot go).
+        await flush();
+        return !(await outbox.all()).some(x => x.client_key === item.client_key);
+      })();
+      last = mine;
+      return mine;
     },
     flush,
     pending: () => outbox.all(),

@@ -33,14 +33,14 @@ onSignIn.push(ctx => {
     for (const id of shown) if (!ids.has(id)) { banner('release-' + id, null); shown.delete(id); }
     for (const a of wanted) {
       const name = (a.expand && a.expand.device && (a.expand.device.name || a.expand.device.username)) || '';
-      const signal = t('sir_' + a.signal), n = a.duration;
+      const n = a.duration;
       // Releasing sounds the siren: the same deliberate act as sounding it (a dialog that
-      // names signal, duration and who asked, then holding the button).
-      const btn = h('button.btn.release', { type: 'button', onclick: () => releaseDialog(ctx, a, refresh) }, t('rel_release'));
-      banner('release-' + a.id, h('div.release-banner', { role: 'alert', dataset: { activation: a.id } },
-        h('span', icon('siren', 18), ' ', t('rel_waiting', { name, signal, n, time: fmtTime(a.confirm_by) }),
+      // names signal, duration and who asked, then holding the button). A function: the
+      // shell draws it again in the new language when the language changes.
+      banner('release-' + a.id, () => h('div.release-banner', { role: 'alert', dataset: { activation: a.id } },
+        h('span', icon('siren', 18), ' ', t('rel_waiting', { name, signal: t('sir_' + a.signal), n, time: fmtTime(a.confirm_by) }),
           who(a, 'requested_by') ? ' · ' + t('rel_by', { name: who(a, 'requested_by'), time: fmtTime(a.created) }) : ''),
-        btn));
+        h('button.btn.release', { type: 'button', onclick: () => releaseDialog(ctx, a, refresh) }, t('rel_release'))));
       if (!shown.has(a.id)) { shown.add(a.id); alertTone(); }
     }
     clearInterval(timer);

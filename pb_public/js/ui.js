@@ -68,10 +68,24 @@ export function confirmDialog(question, yes) {
 }
 
 let toastBox;
+// On a phone the toasts sit over the newest messages and the outbox line: compact (app.css),
+// two at most, and a tap anywhere else ends them (they were read by then, or are in the way).
+const phoneToasts = () => window.matchMedia('(max-width: 760px)').matches;
+function raiseToasts() { try { if (toastBox.matches(':popover-open')) toastBox.hidePopover(); if (toastBox.childElementCount) toastBox.showPopover(); } catch { /* no popover API */ } }
+
+// toast shows msg (a sentence) for 4.5 s, an error (kind 'error') for 20 s, on a phone 12 s;
+// it returns a function that ends it at once.
 export function toast(msg, kind = 'info') {
   if (!toastBox) {
     toastBox = h('div.toasts', { role: 'status', 'aria-live': 'polite', popover: 'manual' });
     document.body.append(toastBox);
+    // A tap that came before the toast (the one that caused it) does not end it: 600 ms.
+    document.addEventListener('pointerdown', ev => {
+      if (!toastBox.childElementCount || !phoneToasts() || toastBox.contains(ev.target)) return;
+      const now = performance.now();
+      for (const el of [...toastBox.children]) if (now - Number(el.dataset.at || 0) > 600) el.remove();
+      if (!toastBox.childElementCount) raiseToasts();
+    }, { capture: true, passive: true });
   }
   // A modal dialog sits in the top layer, above any z-index, and makes the rest of the
   // page inert: the toasts live in the topmost open modal dialog (else in the body) and
@@ -79,11 +93,23 @@ export function toast(msg, kind = 'info') {
   // reminder's confirmation in the receipts dialog is readable, not behind its backdrop).
   const host = [...document.querySelectorAll('dialog[open]')].filter(d => { try { return d.matches(':modal'); } catch { return false; } }).pop() || document.body;
   if (toastBox.parentElement !== host) host.append(toastBox);
-  const el = h('div.toast.' + kind, msg);
+  // Above the composer, never over it: a refused send's reason must not hide the text
+  // to correct nor the send button (app.css puts the box at the bottom; this lifts it).
+  const composer = host === document.body && [...document.querySelectorAll('form.composer')].find(f => !f.hidden && f.getClientRects().length);
+  const top = composer ? composer.getBoundingClientRect().top : 0;
+  toastBox.style.bottom = composer && top > window.innerHeight / 3 ? Math.round(window.innerHeight - top + 8) + 'px' : '';
+  // An error stays long enough to be read twice (20 s), a notice 4.5 s; both can be
+  // closed at once (the button's cross is drawn by app.css: the toast's text stays its text).
+  const close = h('button.toast-close', { type: 'button', 'aria-label': t('close'), title: t('close') });
+  const el = h('div.toast.' + kind, { dataset: { at: String(performance.now()) } }, h('span.toast-text', msg), close);
+  const phone = phoneToasts();
+  const end = () => { if (!el.isConnected) return; el.remove(); if (!toastBox.childElementCount) raiseToasts(); };
+  close.addEventListener('click', end);
+  if (phone) while (toastBox.childElementCount >= 2) toastBox.firstElementChild.remove();
   toastBox.append(el);
-  const raise = () => { try { if (toastBox.matches(':popover-open')) toastBox.hidePopover(); if (toastBox.childElementCount) toastBox.showPopover(); } catch { /* no popover API */ } };
-  raise();
-  setTimeout(() => { el.remove(); if (!toastBox.childElementCount) raise(); }, kind === 'error' ? 9000 : 4500);
+  raiseToasts();
+  setTimeout(end, kind === 'error' ? (phone ? 12000 : 20000) : 4500);
+  return end; // closes this toast now (a view whose next try worked ends its own error)
 }
 
 // Times are shown in the staff's zone (as the server writes them into the ETB), not the
@@ -122,6 +148,12 @@ export function fmtSize(n) {
 
 // orgChip: an organisation as a coloured label with its short name, the picture people
 // recognise faster than a name.
+// guestTag marks a person who came as a guest (person.guest from the server): their
+// messages carry the inviting organisation's chip, so the tag tells them from its staff.
+export function guestTag(person) {
+  return person && person.guest ? h('span.guest-tag', { title: t('guestAuthorHint') }, t('role_guest')) : null;
+}
+
 export function orgChip(org) {
   if (!org) return null;
   const color = org.color || '#555';

@@ -147,16 +147,15 @@ function banners() {
   for (const a of (q && q.alerts) || []) {
     const id = 'fm-' + a.kind + '-' + a.id;
     want.add(id);
-    let text;
-    if (a.kind === 'form') text = t('fm_blitz', { label: a.label, text: a.text }) + ' — ' + t('fm_q_' + a.queue);
-    else if (a.kind === 'task_due') text = t('fm_taskDue', { text: a.text });
-    else if (a.kind === 'task_overdue') text = t('fm_taskOverdue', { text: a.text });
-    else text = t('fm_briefingSoon', { text: a.text });
+    // In words when drawn: the shell draws it again in the new language.
+    const text = () => a.kind === 'form' ? t('fm_blitz', { label: a.label, text: a.text }) + ' — ' + t('fm_q_' + a.queue)
+      : a.kind === 'task_due' ? t('fm_taskDue', { text: a.text })
+        : a.kind === 'task_overdue' ? t('fm_taskOverdue', { text: a.text }) : t('fm_briefingSoon', { text: a.text });
     if (shown.has(id)) continue;
     shown.add(id);
     ensureFormStyles();
-    banner(id, h('div.fm-banner', { role: 'alert', dataset: { kind: a.kind, id: a.id } },
-      h('span.fm-banner-text', text),
+    banner(id, () => h('div.fm-banner', { role: 'alert', dataset: { kind: a.kind, id: a.id } },
+      h('span.fm-banner-text', text()),
       h('button.btn.primary', { type: 'button', onclick: () => {
         if (a.kind === 'form') openForm(a.id);
         else { formsState.queue = a.kind === 'briefing' ? 'briefing' : 'auftraege'; openForm(''); }

@@ -157,15 +157,20 @@ function pendingBanner(n) {
   // tap away ("Wer?"), the quote ends at a word.
   let body = d.body || '';
   if (body.length > 60) body = body.slice(0, 60).replace(/\s+\S*$/, '') + ' …';
-  const names_ = h('div.pending-names', { hidden: true, id: id + '-names' }, names.join(', '));
-  const who = h('button.btn.pending-who', { type: 'button', 'aria-expanded': 'false', 'aria-controls': id + '-names', 'aria-label': t('sr_pendingWhoLabel'),
-    onclick: () => { names_.hidden = !names_.hidden; who.setAttribute('aria-expanded', String(!names_.hidden)); who.closest('.pending-banner').classList.toggle('open', !names_.hidden); } }, t('sr_pendingWho'));
-  banner(id, h('div.release-banner.pending-banner', { role: 'alert', dataset: { notice: n.id, message: n.message } },
-    h('span.pending-text', { title: d.body || '' }, icon('bolt', 18), ' ', t('sr_pendingBanner', { body, n: names.length })),
-    h('span.actions', who,
-      h('button.btn.release', { type: 'button', onclick: () => { dismiss(); open(n.channel, n.message); } }, t('sr_pendingOpen')),
-      h('button.btn', { type: 'button', 'aria-label': t('sr_pendingDismiss'), onclick: dismiss }, h('span.lbl-long', t('sr_pendingDismiss')), h('span.lbl-short', '✕'))),
-    names_));
+  // A function: the shell draws it again in the new language when the language changes;
+  // whether the names were open is kept.
+  let namesOpen = false;
+  banner(id, () => {
+    const names_ = h('div.pending-names', { hidden: !namesOpen, id: id + '-names' }, names.join(', '));
+    const who = h('button.btn.pending-who', { type: 'button', 'aria-expanded': String(namesOpen), 'aria-controls': id + '-names', 'aria-label': t('sr_pendingWhoLabel'),
+      onclick: () => { namesOpen = names_.hidden; names_.hidden = !namesOpen; who.setAttribute('aria-expanded', String(namesOpen)); who.closest('.pending-banner').classList.toggle('open', namesOpen); } }, t('sr_pendingWho'));
+    return h('div.release-banner.pending-banner' + (namesOpen ? '.open' : ''), { role: 'alert', dataset: { notice: n.id, message: n.message } },
+      h('span.pending-text', { title: d.body || '' }, icon('bolt', 18), ' ', t('sr_pendingBanner', { body, n: names.length })),
+      h('span.actions', who,
+        h('button.btn.release', { type: 'button', onclick: () => { dismiss(); open(n.channel, n.message); } }, t('sr_pendingOpen')),
+        h('button.btn', { type: 'button', 'aria-label': t('sr_pendingDismiss'), onclick: dismiss }, h('span.lbl-long', t('sr_pendingDismiss')), h('span.lbl-short', '✕'))),
+      names_);
+  });
 }
 async function loadPending(ctx) {
   const since = new Date(Date.now() - 12 * 3600 * 1000).toISOString().replace('T', ' ');

@@ -5,7 +5,7 @@
 import { t, addStrings } from '../i18n.js';
 import { h, clear, dialog, orgChip, initials, icon } from '../ui.js';
 import { S, list, channelTitle, channelOrgs, channelHeaderTools, extCtx, events } from './state.js';
-import { addPage, placeUnreadMarker, renderPending, scrollToEnd, markReadSoon, onEvent, search, showFiles, upsert, reveal } from './timeline.js';
+import { addPage, placeUnreadMarker, renderPending, scrollToEnd, markReadSoon, onEvent, search, showFiles, upsert, reveal, loadBackTo, landAt } from './timeline.js';
 import { checkFlashes } from './blitz.js';
 import { updateComposerRights, renderReply } from './composer.js';
 
@@ -100,8 +100,13 @@ export function renderChannelList() {
     h('span', icon('share', 18), ' ', h('b', c.name || t('unnamed')), ' – ', t(isAdmin ? 'offerAdmin' : 'offerMember')),
     isAdmin ? h('button.btn.primary.join-shared', { type: 'button', onclick: () => joinShared(c) }, t('joinShared')) : null)));
   const none = !channels.some(c => !c.archived) && !(S.offered || []).length;
+  // A guest has no channels of an organisation of their own and starts no conversations:
+  // a heading over "Keine Kanäle." would only show what a guest cannot have. Their empty
+  // sections are left out; others keep the short line (they may get or start some).
+  const guest = tenant && tenant.role === 'guest';
   clear(ui.chanList, none ? noChannelsHelp() : null, groups.map(([k, label]) => {
     const cs = items(k);
+    if (guest && !none && !cs.length && !(k === 'shared' && (S.offered || []).length)) return null;
     if (k === 'shared' && !cs.length && (S.offered || []).length) return h('section.chgroup', { 'aria-label': label }, h('h3', label), offered(k));
     return h('section.chgroup', { 'aria-label': label },
       h('h3', label), offered(k),
@@ -117,13 +122,17 @@ export function renderChannelList() {
   }));
 }
 
-// openChannel shows a channel and its newest page. Offline, what was loaded of it before
-// stays on screen under an "offline" mark.
-export async function openChannel(id, { focus = true, force = false } = {}) {
+// openChannel shows a channel: with unread messages at the first of them (land, unless
+// false: the line "Neue Nachrichten" at the top of the list, the pages back to it loaded,
+// a button below counting those still below the view), else at its newest message.
+// Offline, what was loaded of it before stays on screen under an "offline" mark.
+export async function openChannel(id, { focus = true, force = false, land = true } = {}) {
   const c = S.channels.find(x => x.id === id);
   const ui = S.ui;
   if (!c || !ui) return;
-  if (!force && S.current && S.current.id === id && !S.searchQ) {
+  // Unread messages in the open channel (they came while the list of channels covered it):
+  // opened again, at the first of them.
+  if (!force && S.current && S.current.id === id && !S.searchQ && !c.unread) {
     // Already open: keep the view (and its unread line), just bring it forward.
     ui.layout.classList.add('show-channel');
     if (focus) ui.text.focus();
@@ -141,6 +150,7 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
   ui.composer.hidden = false;
   const unreadBefore = c.unread || 0;
   const lastRead = c.last_read || '';
+  let line = null;
   events.emit('channelOpened', c);
   try {
     const r = await S.deps.api.get(`/api/crisisroom/channels/${id}/messages?limit=50`);
@@ -151,7 +161,15 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
     clear(ui.list);
     addPage(page, r.has_more);
     for (const m of early) upsert(m, { quiet: true, page: true });
-    placeUnreadMarker(unreadBefore, lastRead);
+    // More unread than the page holds: the pages back to the first of them. Not for a
+    // channel never read (its whole history would load: the line then stands above the
+    // page's oldest message, "Ältere Nachrichten laden" above it), nor when opened for a
+    // message (a search hit shows the part around it).
+    if (land && unreadBefore && lastRead && !(S.target && S.target.channel === id)) {
+      const isNew = m => (m.created || '') > lastRead;
+      if (!(await loadBackTo(c, isNew, () => !S.current || S.current.id !== c.id || seq !== S.openSeq || S.ui !== ui))) return;
+    }
+    line = placeUnreadMarker(unreadBefore, lastRead);
   } catch (e) {
     if (!S.current || S.current.id !== c.id || seq !== S.openSeq) return;
     if (e.status === 0) S.staleView = true;
@@ -167,6 +185,7 @@ export async function openChannel(id, { focus = true, force = false } = {}) {
   // Opened for a message (a search hit): show it there, not the bottom of the list.
   const target = S.target && S.target.channel === id ? S.target : null;
   if (target) { S.target = null; await reveal(target.id); }
+  else if (line && land && line.isConnected) landAt(ui, line, () => S.ui !== ui || !S.current || S.current.id !== c.id || seq !== S.openSeq);
   else scrollToEnd();
   if (focus && !target && window.matchMedia('(min-width: 761px)').matches) ui.text.focus();
   markReadSoon();

@@ -3,7 +3,7 @@
 
 import { t, addStrings } from '../i18n.js';
 import { fileToken } from '../api.js';
-import { h, clear, dialog, confirmDialog, fmtTime, fmtSize, orgChip, initials, icon } from '../ui.js';
+import { h, clear, dialog, confirmDialog, fmtTime, fmtSize, orgChip, guestTag, initials, icon } from '../ui.js';
 import {
   S, list, isImage, fileUrl, sortKey, author, prioLabel, myAck, mayWrite, displayName, fileIcon,
   channelTitle, messageActions, messageDecorators, extCtx, events,
@@ -13,8 +13,8 @@ import { openChannel, loadChannels, renderChannelList } from './channels.js';
 import { startReply } from './composer.js';
 
 addStrings({
-  de: { editEmpty: 'Eine Nachricht kann nicht leer sein – zum Entfernen „Löschen“ wählen.', firstNewAbove: '↑ {n} weitere neue darüber', waitingOne: '1 neue Nachricht ↓', waitingN: '{n} neue Nachrichten ↓', waitingHint: 'Zu den neuesten Nachrichten, mit den neuen' },
-  en: { editEmpty: 'A message cannot be empty – to remove it, choose “Delete”.', firstNewAbove: '↑ {n} more new above', waitingOne: '1 new message ↓', waitingN: '{n} new messages ↓', waitingHint: 'To the newest messages, with the new ones' },
+  de: { editEmpty: 'Eine Nachricht kann nicht leer sein – zum Entfernen „Löschen“ wählen.', waitingOne: '1 neue Nachricht ↓', waitingN: '{n} neue Nachrichten ↓', waitingHint: 'Zu den neuesten Nachrichten, mit den neuen' },
+  en: { editEmpty: 'A message cannot be empty – to remove it, choose “Delete”.', waitingOne: '1 new message ↓', waitingN: '{n} new messages ↓', waitingHint: 'To the newest messages, with the new ones' },
 });
 
 export function addPage(page, more) {
@@ -60,15 +60,20 @@ export async function loadNewer() {
   } catch { /* next reconnect tries again */ }
 }
 
+// placeUnreadMarker draws the line "Neue Nachrichten" above the first message newer than
+// lastRead (an ISO time; without it, above the n-th last message of others) and returns it,
+// or null when nothing is unread (n = 0) or the first unread is not loaded.
 export function placeUnreadMarker(n, lastRead) {
   const { ui } = S;
-  if (!ui || (!n && !lastRead)) return;
+  if (!ui || (!n && !lastRead)) return null;
   const els = [...ui.list.querySelectorAll('article.msg:not(.own)')];
   let first = null;
   if (lastRead) first = els.find(el => (S.msgs.get(el.dataset.id) || {}).created > lastRead);
   else if (n) first = els[Math.max(0, els.length - n)];
-  if (!first || !n) return;
-  first.before(h('div.unread-line', { role: 'separator' }, h('span', t('newMessages'))));
+  if (!first || !n) return null;
+  const line = h('div.unread-line', { role: 'separator' }, h('span', t('newMessages')));
+  first.before(line);
+  return line;
 }
 
 // ---- rendering messages ----
@@ -140,7 +145,7 @@ function renderMessage(rec) {
   const src = rec.source && rec.source !== 'web' ? h('span.src', { title: t('source_' + rec.source) }, rec.source === 'fax' ? icon('fax', 14) : rec.source === 'mqtt' ? icon('antenna', 14) : null, ' ', t('source_' + rec.source), rec.device_name ? ': ' + rec.device_name : '') : null;
   el.append(h('div.meta',
     h('span.avatar', { 'aria-hidden': 'true', style: { '--c': (rec.org && rec.org.color) || '#666' } }, initials(author(rec))),
-    orgChip(rec.org), h('b.author', author(rec)), h('time', { datetime: rec.created }, fmtTime(rec.created)), src,
+    orgChip(rec.org), h('b.author', author(rec)), guestTag(rec.expand?.author), h('time', { datetime: rec.created }, fmtTime(rec.created)), src,
     prio !== 'normal' ? h('span.prio.prio-' + prio, prioLabel(prio)) : null,
     rec.edited && !rec.deleted ? h('span.muted', t('edited')) : null));
   if (rec.reply_to) {
@@ -383,40 +388,132 @@ function renderDetachedBar() {
   if (btn.textContent !== text) btn.textContent = text;
 }
 
-// toNewest leaves the older part for the newest page; the messages that waited are in it
-// (or, when more came than a page holds, its newest part and "Ältere Nachrichten laden"),
-// with the line "Neue Nachrichten" above the first of them.
+// toNewest leaves the older part (or the search hits) for the newest messages. When
+// messages waited, the reader lands on the first of them, not at the end: the line "Neue
+// Nachrichten" above it at the top of the list, and below the list a button counting the
+// new messages still below the view ("4 neue Nachrichten ↓"), fewer while the person
+// reads down, gone at the end; it leads to the end. When more came than a page holds, the
+// pages back to the first of them are loaded too (up to 1,000 messages), so that the
+// reader can read them all downwards.
 async function toNewest(c) {
-  const waited = S.waiting;
-  await openChannel(c.id, { force: true });
+  const waited = S.waiting, liveEnd = S.liveEnd;
+  await openChannel(c.id, { force: true, land: false });
   const ui = S.ui;
-  if (!ui || !S.current || S.current.id !== c.id || !waited.size) return;
-  // The line goes above the first of those that waited (the older part was read; a line
-  // from the channel's last reading would stand far above them).
-  const first = [...ui.list.querySelectorAll('article.msg[data-id]')].find(el => waited.has(el.dataset.id));
+  const stale = () => S.ui !== ui || !S.current || S.current.id !== c.id;
+  if (!ui || stale() || !waited.size) return;
+  const isNew = m => !!m && (waited.has(m.id) || (!!liveEnd && sortKey(m) > liveEnd));
+  if (!(await loadBackTo(c, isNew, stale))) return;
+  const first = [...ui.list.querySelectorAll('article.msg[data-id]')].find(el => isNew(S.msgs.get(el.dataset.id)));
   if (!first) return;
   for (const old of ui.list.querySelectorAll('.unread-line')) old.remove();
   const line = h('div.unread-line', { role: 'separator' }, h('span', t('newMessages')));
   first.before(line);
-  scrollToEnd();
-  // On a phone a screen holds three messages: when the first new one is above the view,
-  // a button at the top of the list says so and leads there ("Neue Nachrichten" at the
-  // top). The opening's move to the end runs in the next frame; this check after it.
+  landAt(ui, line, stale);
+}
+
+// loadBackTo loads older pages (200 at a time, up to 1,000 messages) while the oldest loaded
+// message is still one of the new ones (isNew), so that the reader can read them all
+// downwards from the first. Resolves to false when the channel was left meanwhile.
+export async function loadBackTo(c, isNew, stale) {
+  for (let i = 0; i < 5 && S.hasMore && S.oldest && isNew(S.oldest); i++) {
+    try {
+      const r = await S.deps.api.get(`/api/crisisroom/channels/${c.id}/messages?limit=200&before=${encodeURIComponent(S.oldest.id)}`);
+      if (stale()) return false;
+      addPage(list(r), r.has_more);
+    } catch { break; /* what is loaded is read; "Ältere Nachrichten laden" stays */ }
+  }
+  return !stale();
+}
+
+// landAt puts the line "Neue Nachrichten" (line, in ui.list) at the top of the list, with
+// the button below the list counting the new messages still below the view (countBelow).
+// stale() says that the channel was left meanwhile.
+export function landAt(ui, line, stale) {
+  // After the opening's move to the end (a frame later): the line to the top of the list.
+  // It is held there for two seconds while the list and the messages above it still change
+  // size (banners, receipts, pictures), until the person moves the list: by wheel, touch or
+  // key, or by a scroll that is not the hold's own and takes the line from where it was put
+  // (the browser's correction for a size change above keeps it there; a message above
+  // grown after the hold's scroll moves the line without a scroll). A layout in passing
+  // (the window resized, hidden or captured, the list then without height or width) is no
+  // place to measure: the line is put back once the list has its size again, not moved by
+  // a distance measured in it, which scrolled the list to its end and counted every new
+  // message as read.
+  S.atBottom = false;
   requestAnimationFrame(() => requestAnimationFrame(() => {
-    if (S.ui !== ui || !line.isConnected) return;
-    const top = () => ui.list.getBoundingClientRect().top;
-    if (line.getBoundingClientRect().top >= top()) return;
-    const above = [...waited].filter(id => { const el = ui.list.querySelector(`article.msg[data-id="${CSS.escape(id)}"]`); return el && el.getBoundingClientRect().bottom <= top() + 1; }).length;
-    const pill = h('button.btn.primary.first-new', { type: 'button', onclick: () => {
-      pill.remove();
-      S.atBottom = false;
-      ui.list.scrollTop += line.getBoundingClientRect().top - top();
-    } }, t('firstNewAbove', { n: above || waited.size }));
-    ui.list.prepend(pill);
-    // Gone once the line is in view, however the person got there.
-    const off = () => { if (!pill.isConnected || line.getBoundingClientRect().top >= top() - 1) { pill.remove(); ui.list.removeEventListener('scroll', off); } };
-    ui.list.addEventListener('scroll', off, { passive: true });
+    if (stale() || !line.isConnected) return;
+    let moved = false, at = null, top = null;
+    const offset = () => line.getBoundingClientRect().top - ui.list.getBoundingClientRect().top;
+    const place = () => {
+      if (moved || S.atBottom || !line.isConnected || S.ui !== ui || !laidOut(ui.list, line)) return;
+      ui.list.scrollTop += offset() - 4;
+      at = offset(); top = ui.list.scrollTop;
+    };
+    // The opening's scrollToEnd said "at the end" once more in its frame.
+    S.atBottom = false;
+    place();
+    const mark = () => { moved = true; };
+    const scrolled = () => {
+      if (at === null || !laidOut(ui.list, line) || Math.abs(ui.list.scrollTop - top) <= 2) return;
+      if (Math.abs(offset() - at) > 2) moved = true; else top = ui.list.scrollTop;
+    };
+    const inputs = ['wheel', 'touchstart', 'pointerdown', 'keydown'];
+    for (const ty of inputs) ui.list.addEventListener(ty, mark, { passive: true });
+    ui.list.addEventListener('scroll', scrolled, { passive: true });
+    const hold = new ResizeObserver(() => place());
+    hold.observe(ui.list);
+    for (let el = line.previousElementSibling, i = 0; el && i < 60; el = el.previousElementSibling, i++) hold.observe(el);
+    setTimeout(() => {
+      hold.disconnect();
+      for (const ty of inputs) ui.list.removeEventListener(ty, mark);
+      ui.list.removeEventListener('scroll', scrolled);
+    }, 2000);
+    countBelow(ui, line);
+    markReadSoon();
   }));
+}
+
+// laidOut: the list shows a part of itself with el drawn in it, so positions measured in it
+// mean what the person sees (not so for a moment while the window is resized, hidden or
+// captured: the list may then be without height or width).
+const laidOut = (list, el) => list.clientHeight >= 40 && list.clientWidth >= 100 && el.getClientRects().length > 0;
+
+// countBelow keeps the button below the list that counts the messages after the line "Neue
+// Nachrichten" not yet read (never yet wholly above the list's bottom edge), live messages
+// that arrive meanwhile included; it goes once all are read, or with the list.
+function countBelow(ui, line) {
+  ui.list.parentElement.querySelector(':scope > .new-below-wrap')?.remove();
+  const btn = h('button.btn.primary.new-below', { type: 'button', title: t('waitingHint'), onclick: () => { scrollToEnd(); } });
+  const wrap = h('div.new-below-wrap', { hidden: true }, btn);
+  ui.list.after(wrap);
+  let frame = 0;
+  const count = () => {
+    frame = 0;
+    if (S.ui !== ui || !line.isConnected || !wrap.isConnected) { stop(); return; }
+    // Nothing is read in a layout in passing (see laidOut): counted again on the next change.
+    if (!laidOut(ui.list, line)) return;
+    const bottom = ui.list.getBoundingClientRect().bottom + 1;
+    let n = 0;
+    for (let el = line.nextElementSibling; el; el = el.nextElementSibling) {
+      if (!el.matches('article.msg[data-id]') || read.has(el.dataset.id)) continue;
+      if (el.getBoundingClientRect().bottom > bottom) n++; else read.add(el.dataset.id);
+    }
+    // All read: the button's work is done (the list follows new messages at its end again).
+    if (!n) { stop(); return; }
+    wrap.hidden = false;
+    const text = waitingText(n);
+    if (btn.textContent !== text) btn.textContent = text;
+  };
+  const read = new Set();
+  const soon = () => { if (!frame) frame = requestAnimationFrame(count); };
+  // Counted again when the list scrolls, when messages come or go, and when it changes size
+  // (a banner gone shows more of it).
+  const seen = new MutationObserver(soon), sized = new ResizeObserver(soon);
+  const stop = () => { ui.list.removeEventListener('scroll', soon); seen.disconnect(); sized.disconnect(); wrap.remove(); };
+  ui.list.addEventListener('scroll', soon, { passive: true });
+  seen.observe(ui.list, { childList: true });
+  sized.observe(ui.list);
+  count();
 }
 
 // countMissed: after a reconnect, the messages of the newest page newer than the live end
@@ -459,8 +556,17 @@ export function onEvent(channelId, ev) {
     if (ev.action === 'create') markReadSoon();
   }
   events.emit('message', rec, ev.action);
-  if (ev.action === 'create' && rec.author !== me.id && !(isOpen && document.visibilityState === 'visible')) {
+  if (ev.action === 'create' && rec.author !== me.id && !(isOpen && onScreen())) {
     const c = S.channels.find(x => x.id === channelId);
+    // The first message missed in the open channel (the tab hidden, or the phone's list of
+    // channels over it) gets the line "Neue Nachrichten": the reader lands there on return.
+    if (c && isOpen && !c.unread && !S.searchQ && !S.detached) {
+      const el = S.ui.list.querySelector(`article.msg[data-id="${CSS.escape(rec.id)}"]`);
+      if (el) {
+        for (const old of S.ui.list.querySelectorAll('.unread-line')) old.remove();
+        el.before(h('div.unread-line', { role: 'separator' }, h('span', t('newMessages'))));
+      }
+    }
     if (c) { c.unread = (c.unread || 0) + 1; renderChannelList(); }
     refreshUnread();
   }
@@ -489,16 +595,47 @@ export function markReadSoon() {
   clearTimeout(S.readTimer);
   S.readTimer = setTimeout(markRead, 400);
 }
+// landOnUnread: back in a tab that was hidden, the open channel shows its first message
+// missed (landAt its line "Neue Nachrichten") when the line is above the view; false when
+// nothing was missed or the line is in view.
+export function landOnUnread() {
+  const ui = S.ui, c = S.current;
+  if (!ui || !c || !c.unread || S.searchQ || S.detached || !onScreen()) return false;
+  const line = ui.list.querySelector('.unread-line');
+  if (!line || line.getBoundingClientRect().top >= ui.list.getBoundingClientRect().top) return false;
+  landAt(ui, line, () => S.ui !== ui || S.current !== c);
+  return true;
+}
+
+// onScreen: the open channel's messages are what the person sees: the tab or window
+// visible and the list laid out (on a phone the list of channels covers it after "←").
+export function onScreen() {
+  const ui = S.ui;
+  return !!ui && document.visibilityState === 'visible' && laidOut(ui.list, ui.list);
+}
+
+// markRead marks the messages read up to the last one wholly above the list's bottom edge
+// (POST /api/crisisroom/channels/{id}/read), never more: what is below the view, or arrived
+// while the channel list or another tab covered it, stays unread and counted on the
+// channel's badge (c.unread: the messages of others after it).
 async function markRead() {
   const { ui, current } = S;
-  if (!ui || !current || S.searchQ || S.detached || document.visibilityState !== 'visible') return;
-  const els = ui.list.querySelectorAll('article.msg[data-id]');
-  const last = els[els.length - 1];
-  if (!last) return;
+  if (!ui || !current || S.searchQ || S.detached || !onScreen()) return;
+  const els = [...ui.list.querySelectorAll('article.msg[data-id]')];
+  const bottom = ui.list.getBoundingClientRect().bottom + 1;
+  let i = els.length - 1;
+  while (i >= 0 && els[i].getBoundingClientRect().bottom > bottom) i--;
+  const last = els[i], rec = last && S.msgs.get(last.dataset.id);
+  if (!rec) return;
   const c = current;
+  const left = els.slice(i + 1).filter(el => !el.classList.contains('own')).length;
+  const done = () => { if ((c.unread || 0) !== left) { c.unread = left; renderChannelList(); } };
+  // Already marked that far: only the count may change (a message arrived below the view).
+  if (c.last_read && rec.created && rec.created <= c.last_read) { done(); return; }
   try {
-    await S.deps.api.post(`/api/crisisroom/channels/${c.id}/read`, { until: last.dataset.id });
-    if (c.unread) { c.unread = 0; renderChannelList(); }
+    await S.deps.api.post(`/api/crisisroom/channels/${c.id}/read`, { until: rec.id });
+    if (rec.created && (!c.last_read || rec.created > c.last_read)) c.last_read = rec.created;
+    done();
     S.deps.refreshUnread();
   } catch { /* read state follows next time */ }
 }

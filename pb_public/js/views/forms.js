@@ -149,7 +149,11 @@ export default {
     let alive = true, queue = formsState.queue || '', fns = null, current = null, shown = null;
     formsState.queue = '';
     const api = ctx.api;
-    const fail = e => ctx.toast(e.message, 'error');
+    // An error of this view goes once its next save works: "Gespeichert." never stands
+    // beside the refusal it answered, over the buttons of the next step.
+    let lastError = null;
+    const fail = e => { lastError = ctx.toast(e.message, 'error'); };
+    const saved = () => { if (typeof lastError === 'function') lastError(); lastError = null; ctx.toast(t('fv_saved')); };
 
     async function functions() {
       if (!fns) fns = await api.get('/api/crisisroom/functions').catch(() => ({ functions: [], mine: [] }));
@@ -284,7 +288,7 @@ export default {
           } else {
             await api.patch('/api/crisisroom/forms/' + q(f.id), values());
           }
-          ctx.toast(t('fv_saved'));
+          saved();
           load();
         } catch (e) { fail(e); }
       };
@@ -332,7 +336,7 @@ export default {
         let at;
         try { at = toISO(due.value); } catch (e) { return fieldError(frm, due, e.message); }
         if (!await vacantOk([owner.value])) return;
-        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: at, form: f.id }); ctx.toast(t('fv_saved')); clear(box); refreshQueues(); }
+        try { await api.post('/api/crisisroom/tasks', { title: title.value, owner: owner.value, due: at, form: f.id }); saved(); clear(box); refreshQueues(); }
         catch (e) { fieldError(frm, title, e.message); }
       };
       clear(box, frm); showPanel(box, title);

@@ -6,7 +6,7 @@
 // and "Im Kanal öffnen" switches to that organisation and opens the channel there.
 
 import { t, addStrings, lang } from '../i18n.js';
-import { h, clear, dialog, fmtTime, orgChip } from '../ui.js';
+import { h, clear, dialog, fmtTime, orgChip, guestTag } from '../ui.js';
 import { S, extCtx, list, findChannel, channelTitle, channelOrgs } from '../messaging/state.js';
 import '../features/style.js';
 
@@ -77,7 +77,7 @@ async function showContext(ctx, hit) {
   try {
     const r = await ctx.api.get(`/api/crisisroom/messages/${hit.id}/context?n=10`);
     clear(body, h('ul.ctx-list', r.items.map(m => h('li' + (m.id === hit.id ? '.target' : ''), { dataset: { id: m.id } },
-      h('div.muted.small', who(m), ' · ', fmtTime(m.created)), m.body))));
+      h('div.muted.small', who(m), m.author && m.author.guest ? [' ', guestTag(m.author)] : null, ' · ', fmtTime(m.created)), m.body))));
     body.querySelector('li.target')?.scrollIntoView({ block: 'center' });
   } catch (e) { clear(body, h('p.error', e.message)); }
 }
@@ -134,7 +134,7 @@ export default {
           // A channel of another of the person's organisations: its chip says which.
           const other = c ? viewOf(ctx, c) : true;
           return h('li.hit', h('button', { type: 'button', dataset: { id: hit.id, channel: hit.channel }, onclick: () => jump(ctx, hit) },
-            h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), other && other !== true ? orgChip(other) : null, h('span', who(hit)), h('time', { datetime: hit.created }, fmtTime(hit.created))),
+            h('span.where', h('b', c ? channelTitle(c) : t('sr_otherChannel')), other && other !== true ? orgChip(other) : null, h('span', who(hit)), guestTag(hit.author), h('time', { datetime: hit.created }, fmtTime(hit.created))),
             h('span.snip', marked(hit.snippet))));
         }));
       } catch (e) { status.textContent = e.message; }
