@@ -137,6 +137,10 @@ func (w *sseWriter) writeNow(b []byte) (int, error) {
 		// quiet, not stalled (TestRealtimeWriteTimeoutEndsOnlyStalledStreams). Called with
 		// evMu held, so no write an abort must cut short is running.
 		_ = w.conn.SetWriteDeadline(time.Time{})
+		if w.aborted.Load() { // an abort came in between: its deadline, not ours
+			_ = w.conn.SetWriteDeadline(abortDeadline)
+			return 0, errStreamAborted
+		}
 		err = w.raw.Write(write)
 	}
 	if err != nil {
@@ -208,14 +212,19 @@ func (w *sseWriter) writeRestLocked() error {
 // connection owes too much, or its stream ends.
 func (w *sseWriter) abort() {
 	w.aborted.Store(true)
-	_ = w.conn.SetWriteDeadline(time.Unix(1, 0))
+	_ = w.conn.SetWriteDeadline(abortDeadline)
 }
 
-// deadline sets the deadline of a write that may wait for the socket. Set before the
-// abort is checked, so that an abort either is seen here or overrides this deadline.
+// abortDeadline is the write deadline of an aborted stream: long past, so every write fails.
+var abortDeadline = time.Unix(1, 0)
+
+// deadline sets the deadline of a write that may wait for the socket. It is set before
+// the abort is checked: an abort that came before the check is seen here, and its deadline
+// put back (ours may have overwritten it), and one that comes after it overrides ours.
 func (w *sseWriter) deadline() error {
 	_ = w.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout.Load()))
 	if w.aborted.Load() {
+		_ = w.conn.SetWriteDeadline(abortDeadline)
 		return errStreamAborted
 	}
 	return nil

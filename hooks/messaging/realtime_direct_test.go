@@ -231,6 +231,27 @@ func TestFanoutDirectOverflowEndsAtOnce(t *testing.T) {
 	}
 }
 
+// An abort that comes while a drain sets its own write deadline wins in either order:
+// a write that sets its deadline after the abort (the drain's, or the quiet-connection
+// retry of a write that does not wait) fails, and so does every later write.
+func TestFanoutAbortWinsOverALaterDeadline(t *testing.T) {
+	c, _ := directPair(t)
+	c.w.abort()
+	// The drain set its deadline after the abort had set its own, then saw the abort.
+	if err := c.w.deadline(); err == nil {
+		t.Fatal("a deadline set after the abort: no error")
+	}
+	if _, err := c.w.conn.Write([]byte("x")); err == nil {
+		t.Fatal("a write after the abort went through: the drain's deadline replaced the abort's")
+	}
+	if ok := c.w.writeEvents(c.client.Id(), []subscriptions.Message{{Name: "channels/x", Data: []byte(`{}`)}}); ok {
+		t.Fatal("writeEvents after the abort reported success")
+	}
+	if _, err := c.w.conn.Write([]byte("x")); err == nil {
+		t.Fatal("a write after a refused writeEvents went through")
+	}
+}
+
 // A worker that fell behind delivers what waits for each channel together, each
 // connection's share in one write: a connection on two channels gets every event of each,
 // in the channel's order.
