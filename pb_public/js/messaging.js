@@ -100,7 +100,8 @@ export function createMessaging({ api, me, realtime, toast, refreshUnread: refre
     const seq0 = S.openSeq;
     renderHeader();
     renderBanners(false);
-    (S.channelsFor === tenant.id && S.channels.length ? Promise.resolve(renderChannelList()) : Promise.resolve()).then(() => loadChannels()).then(() => {
+    (S.channelsFor === tenant.id && S.channels.length ? Promise.resolve(renderChannelList()) : Promise.resolve()).then(() => loadChannels()).then(loaded => {
+      if (loaded === false) return; // another organisation is in view by now
       // Asked to show a message (a search hit, a notification): its channel, at it.
       const target = S.target && S.channels.find(c => c.id === S.target.channel);
       if (target) { openChannel(target.id, { focus: false, force: true }); return; }

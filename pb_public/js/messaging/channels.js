@@ -22,15 +22,22 @@ function noChannelsHelp() {
   return h('div.notice.no-channels-help', { role: 'note' }, t('noChannelsHelp', { org: (tenant && tenant.name) || '', admins: names ? t('noChannelsAdmins', { names }) : '' }));
 }
 
+// loadChannels loads the list of the organisation in view. It resolves to false when the
+// answer came after the person had switched to another organisation: that answer is
+// dropped, or it would show the other organisation's channels under this one's name.
 export async function loadChannels(keepCurrent) {
   const { api, toast, getTenant } = S.deps;
   const tenant = getTenant();
   if (!tenant) return;
+  const moved = () => (getTenant() || {}).id !== tenant.id;
   try {
-    S.channels = list(await api.get('/api/crisisroom/channels?org=' + encodeURIComponent(tenant.id)));
+    const chans = list(await api.get('/api/crisisroom/channels?org=' + encodeURIComponent(tenant.id)));
+    localStorage.setItem('crisisroom_channels_' + tenant.id, JSON.stringify(chans));
+    if (moved()) return false;
+    S.channels = chans;
     S.channelsFor = tenant.id;
-    localStorage.setItem('crisisroom_channels_' + tenant.id, JSON.stringify(S.channels));
   } catch (e) {
+    if (moved()) return false;
     if (e.status !== 0) { toast(e.message, 'error'); return; }
     S.staleView = true;
     S.channels = JSON.parse(localStorage.getItem('crisisroom_channels_' + tenant.id) || '[]');
