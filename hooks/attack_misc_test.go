@@ -86,9 +86,11 @@ func TestAttackAuditShowsNoContent(t *testing.T) {
 	if !strings.Contains(list, `"messages.edit"`) || !strings.Contains(list, `"messages.delete"`) {
 		t.Fatalf("the police admin should see that a change happened (filed under POL): %s", list)
 	}
-	for _, words := range []string{"Nordtor", "Südtor", "S\\u00fcdtor", "4711", "0815", "Halle 3"} {
-		if strings.Contains(list, words) {
-			t.Errorf("the police admin reads %q of the FW member's message in the audit: %s", words, list)
+	// The digests are 64 hex digits: one may hold "4711" or "0815" by chance.
+	words := regexp.MustCompile(`[0-9a-f]{64}`).ReplaceAllString(list, "<digest>")
+	for _, w := range []string{"Nordtor", "Südtor", "S\\u00fcdtor", "4711", "0815", "Halle 3"} {
+		if strings.Contains(words, w) {
+			t.Errorf("the police admin reads %q of the FW member's message in the audit: %s", w, list)
 		}
 	}
 	if !strings.Contains(list, mxDigest(s.App, first)) || !strings.Contains(list, mxDigest(s.App, second)) {
