@@ -20,6 +20,15 @@ import (
 func phone(p *Person)  { p.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))) }
 func laptop(p *Person) { p.Run(chromedp.EmulateViewport(1280, 800)) }
 
+// resize gives the page a phone's viewport for size "phone", a laptop's otherwise.
+func resize(p *Person, size string) {
+	if size == "phone" {
+		phone(p)
+	} else {
+		laptop(p)
+	}
+}
+
 // "N neue Nachrichten ↓" under the older part around a search hit leads to the first
 // new message, not to the end: the line "Neue Nachrichten" at the top of the list with the
 // first new message below it, and a button below the list counts the new messages still
@@ -35,11 +44,7 @@ func TestNewMessagesPillLandsOnTheFirstNew(t *testing.T) {
 	}
 	for _, size := range []string{"phone", "laptop"} {
 		p := SignIn(t, s, b, "kvogel")
-		if size == "phone" {
-			phone(p)
-		} else {
-			laptop(p)
-		}
+		resize(p, size)
 		p.OpenChannel("Hochwasser Rhein")
 		searchAll(p, "Deichbruch", 1)
 		p.Click(`document.querySelector('.hit button[data-id="`+old+`"]')`, "the old hit")
@@ -196,11 +201,7 @@ func TestErrorToastLeavesTheComposer(t *testing.T) {
 	s, b := startDemo(t)
 	for _, size := range []string{"phone", "laptop"} {
 		p := SignIn(t, s, b, "jwagner")
-		if size == "phone" {
-			phone(p)
-		} else {
-			laptop(p)
-		}
+		resize(p, size)
 		p.OpenChannel("Hochwasser Rhein")
 		p.Run(chromedp.Evaluate(`(() => { const x = document.querySelector('#composer-text'); x.value = 'Lagebericht '.repeat(3333) + 'Ende'; x.dispatchEvent(new Event('input', { bubbles: true })) })()`, nil))
 		p.Click(`document.querySelector('form.composer button.send')`, "Senden")
@@ -232,11 +233,7 @@ func TestGuestSidebarHasNoEmptySections(t *testing.T) {
 	sections := `[...document.querySelectorAll('.sidebar section.chgroup')].filter(s => s.getClientRects().length > 0).map(s => s.querySelector('h3')?.textContent + ': ' + (s.querySelector('button.chan, .offer') ? 'full' : 'empty'))`
 	for _, size := range []string{"phone", "laptop"} {
 		g := Open(t, s, b, "gast.gutachter")
-		if size == "phone" {
-			phone(g)
-		} else {
-			laptop(g)
-		}
+		resize(g, size)
 		g.SignInForm("gast.gutachter", demo.Password)
 		g.Wait(`!!document.querySelector('.sidebar button.chan')`, "the guest's channels")
 		settle(g)
@@ -273,11 +270,7 @@ func TestLanguageSwitchRedrawsEveryBanner(t *testing.T) {
 	}
 	for _, size := range []string{"laptop", "phone"} {
 		p := Open(t, s, b, "lneumann")
-		if size == "phone" {
-			phone(p)
-		} else {
-			laptop(p)
-		}
+		resize(p, size)
 		p.Run(chromedp.Evaluate(`localStorage.setItem('crisisroom_lang', 'de')`, nil))
 		p.SignInForm("lneumann", demo.Password)
 		p.OpenChannel("Hochwasser Rhein")

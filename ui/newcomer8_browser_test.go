@@ -33,11 +33,7 @@ func TestReturningToABusyChannelLandsOnTheFirstUnread(t *testing.T) {
 	flood := s.Demo.Channels["Hochwasser Rhein"].Id
 	for _, size := range []string{"laptop", "phone"} {
 		p := SignIn(t, s, b, "kvogel")
-		if size == "phone" {
-			phone(p)
-		} else {
-			laptop(p)
-		}
+		resize(p, size)
 		p.OpenChannel("Hochwasser Rhein")
 		settle(p)
 		readToEnd(p, flood)

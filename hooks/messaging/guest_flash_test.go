@@ -65,23 +65,11 @@ func TestGuestMessagesMarkTheirAuthor(t *testing.T) {
 			t.Fatalf("%s posts: %d %s", u, r.Status, r.Body)
 		}
 	}
-	guestMark := func(rec map[string]any) (string, bool) {
-		ex, _ := rec["expand"].(map[string]any)
-		a, _ := ex["author"].(map[string]any)
-		g, _ := a["guest"].(bool)
-		name, _ := a["username"].(string)
-		return name, g
-	}
 	var list struct {
 		Items []map[string]any `json:"items"`
 	}
 	s.As(t, "tkeller").Do(t, http.MethodGet, "/api/crisisroom/channels/"+flood+"/messages", nil).Decode(t, &list)
-	seen := map[string]bool{}
-	for _, rec := range list.Items {
-		if name, g := guestMark(rec); name != "" {
-			seen[name] = g
-		}
-	}
+	seen := guestMarks(list.Items)
 	if !seen["gast.gutachter"] || seen["jwagner"] {
 		t.Errorf("guest marks in the list: %v, want gast.gutachter only", seen)
 	}
@@ -90,12 +78,7 @@ func TestGuestMessagesMarkTheirAuthor(t *testing.T) {
 		Items []map[string]any `json:"items"`
 	}
 	s.As(t, "tkeller").Do(t, http.MethodGet, "/api/collections/messages/records?expand=author&filter="+url.QueryEscape("channel='"+flood+"'"), nil).Decode(t, &stock)
-	seenStock := map[string]bool{}
-	for _, rec := range stock.Items {
-		if name, g := guestMark(rec); name != "" {
-			seenStock[name] = g
-		}
-	}
+	seenStock := guestMarks(stock.Items)
 	if !seenStock["gast.gutachter"] || seenStock["jwagner"] {
 		t.Errorf("guest marks with expand=author: %v, want gast.gutachter only", seenStock)
 	}
@@ -141,4 +124,24 @@ func TestGuestMessagesMarkTheirAuthor(t *testing.T) {
 			t.Errorf("realtime event of %s: guest %v", name, g)
 		}
 	}
+}
+
+// guestMarks maps each author name among the records to whether it carries the guest mark.
+func guestMarks(recs []map[string]any) map[string]bool {
+	seen := map[string]bool{}
+	for _, rec := range recs {
+		if name, g := guestMark(rec); name != "" {
+			seen[name] = g
+		}
+	}
+	return seen
+}
+
+// guestMark is the username of a record's expanded author and whether it carries the guest mark.
+func guestMark(rec map[string]any) (string, bool) {
+	ex, _ := rec["expand"].(map[string]any)
+	a, _ := ex["author"].(map[string]any)
+	g, _ := a["guest"].(bool)
+	name, _ := a["username"].(string)
+	return name, g
 }
