@@ -24,9 +24,10 @@ type meEvent struct {
 	Record     any    `json:"record"`
 }
 
-// maxSpellingsPerTopic: how often one subscribe request may name the same channels/<id> or
-// crisisroom/me topic (PocketBase's SDK appends ?options=… to a name; each spelling is a
-// subscription of its own and gets every event).
+// maxSpellingsPerTopic: how often one subscribe request may name the same topic, ours
+// (channels/<id>, crisisroom/me) or PocketBase's own (messages/*, …): PocketBase's SDK
+// appends ?options=… to a name, and each spelling is a subscription of its own that gets
+// every event (and on PocketBase's topics costs a rule query at every change).
 const maxSpellingsPerTopic = 4
 
 func (ms *messaging) bindRealtime(app core.App) {
@@ -73,9 +74,10 @@ func (ms *messaging) bindRealtime(app core.App) {
 		spellings := map[string]int{}
 		for _, s := range e.Subscriptions {
 			topic := topicOf(s)
-			if spellings[topic]++; spellings[topic] > maxSpellingsPerTopic && (topic == topicMe || strings.HasPrefix(topic, topicChannelPre)) {
+			if spellings[topic]++; spellings[topic] > maxSpellingsPerTopic {
 				// Each spelling gets every event of the topic: a thousand of them made one
-				// connection a thousandfold copy of the channel.
+				// connection a thousandfold copy of the channel, and on PocketBase's own
+				// topics (messages/*) a thousand rule queries inside every message's save.
 				return apperr.BadRequest("messaging.topic_spelled_too_often", topic, spellings[topic], maxSpellingsPerTopic)
 			}
 			switch {
